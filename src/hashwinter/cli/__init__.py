@@ -1,0 +1,1 @@
+"""The ``hashwinter`` command line (typer + rich)."""
