@@ -1,0 +1,89 @@
+"""Compact ``nBits`` encoding of 256-bit targets, and difficulty from a target.
+
+Mirrors ``arith_uint256::SetCompact`` / ``GetCompact`` in Bitcoin Core's
+``src/arith_uint256.cpp``: a one-byte size (in bytes) and a 23-bit mantissa with
+a sign bit at 0x00800000.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DIFFICULTY_1_TARGET",
+    "POW_LIMIT",
+    "bits_to_difficulty",
+    "bits_to_target",
+    "difficulty_to_bits",
+    "target_to_bits",
+]
+
+#: Mainnet proof-of-work limit (``consensus.powLimit``): 2^224 - 1.
+POW_LIMIT: int = (1 << 224) - 1
+#: The target of difficulty 1, i.e. compact 0x1d00ffff = 0xffff * 2^208.
+DIFFICULTY_1_TARGET: int = 0xFFFF << 208
+
+_SIGN_BIT = 0x00800000
+_MANTISSA_MASK = 0x007FFFFF
+
+
+def bits_to_target(bits: int) -> int:
+    """Decode compact ``bits`` into the full target (``SetCompact``).
+
+    Raises
+    ------
+    ValueError
+        If the encoding is negative or overflows 256 bits, which Core rejects.
+    """
+    if not 0 <= bits <= 0xFFFFFFFF:
+        raise ValueError(f"compact bits must fit in 32 bits, got {bits:#x}")
+    size = bits >> 24
+    word = bits & _MANTISSA_MASK
+    if size <= 3:
+        target = word >> (8 * (3 - size))
+    else:
+        target = word << (8 * (size - 3))
+    if word != 0 and bits & _SIGN_BIT:
+        raise ValueError(f"compact bits {bits:#010x} encode a negative target")
+    overflow = word != 0 and (
+        size > 34 or (word > 0xFF and size > 33) or (word > 0xFFFF and size > 32)
+    )
+    if overflow:
+        raise ValueError(f"compact bits {bits:#010x} overflow 256 bits")
+    return target
+
+
+def target_to_bits(target: int) -> int:
+    """Encode a non-negative target as compact bits (``GetCompact``)."""
+    if target < 0:
+        raise ValueError("target must be >= 0")
+    size = (target.bit_length() + 7) // 8
+    if size <= 3:
+        compact = target << (8 * (3 - size))
+    else:
+        compact = target >> (8 * (size - 3))
+    # The mantissa is signed: if its top bit would be set, move one byte into the size.
+    if compact & _SIGN_BIT:
+        compact >>= 8
+        size += 1
+    return compact | (size << 24)
+
+
+def bits_to_difficulty(bits: int) -> float:
+    """Return the difficulty of compact ``bits``: difficulty-1 target / target."""
+    target = bits_to_target(bits)
+    if target == 0:
+        raise ValueError("a zero target has no difficulty")
+    return DIFFICULTY_1_TARGET / target
+
+
+def difficulty_to_bits(difficulty: float) -> int:
+    """Return the compact bits whose difficulty is closest below ``difficulty``.
+
+    Compact encoding keeps 23 bits of mantissa, so the round trip is exact only
+    to about 1 part in 2^15 to 2^23.
+    """
+    if not difficulty > 0:
+        raise ValueError(f"difficulty must be > 0, got {difficulty}")
+    # Exact rational arithmetic on integers: target = D1 / difficulty.
+    numerator, denominator = float(difficulty).as_integer_ratio()
+    target = min(DIFFICULTY_1_TARGET * denominator // numerator, POW_LIMIT)
+    return target_to_bits(target)

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from hashwinter.chain import (
+    DIFFICULTY_1_TARGET,
+    POW_LIMIT,
+    TARGET_TIMESPAN_S,
+    bits_to_difficulty,
+    bits_to_target,
+    difficulty_from_hashrate,
+    difficulty_to_bits,
+    expected_block_interval,
+    hashrate_from_difficulty,
+    next_work_required,
+    retarget_difficulty,
+    target_to_bits,
+)
+
+# Bitcoin Core src/test/pow_tests.cpp: (first block time, last block time, last bits) -> bits.
+CORE_VECTORS = [
+    ("get_next_work", 1261130161, 1262152739, 0x1D00FFFF, 0x1D00D86A),
+    ("get_next_work_pow_limit", 1231006505, 1233061996, 0x1D00FFFF, 0x1D00FFFF),
+    ("get_next_work_lower_limit_actual", 1279008237, 1279297671, 0x1C05A3F4, 0x1C0168FD),
+    ("get_next_work_upper_limit_actual", 1263163443, 1269211443, 0x1C387F6F, 0x1D00E1FD),
+]
+
+
+@pytest.mark.parametrize(("name", "first", "last", "bits", "expected"), CORE_VECTORS)
+def test_next_work_required_core_vectors(name, first, last, bits, expected):
+    assert next_work_required(bits, first, last) == expected, name
+
+
+def test_compact_round_trips_core_examples():
+    # arith_uint256_tests.cpp / pow_tests: 0x1d00ffff is the difficulty-1 target.
+    assert bits_to_target(0x1D00FFFF) == DIFFICULTY_1_TARGET
+    assert bits_to_difficulty(0x1D00FFFF) == 1.0
+    assert target_to_bits(POW_LIMIT) == 0x1D00FFFF
+    # SetCompact examples from arith_uint256_tests.cpp
+    assert bits_to_target(0x01123456) == 0x12
+    assert bits_to_target(0x02123456) == 0x1234
+    assert bits_to_target(0x04123456) == 0x12345600
+    assert target_to_bits(0x12) == 0x01120000
+    assert target_to_bits(0x80) == 0x02008000
+    assert target_to_bits(0x12345600) == 0x04123456
+    with pytest.raises(ValueError, match="negative"):
+        bits_to_target(0x04923456)
+    with pytest.raises(ValueError, match="overflow"):
+        bits_to_target(0xFF123456)
+
+
+def test_difficulty_of_the_2018_winter_block():
+    # 5,646,403,851,534.7 (Coin Metrics DiffMean, 2018-12-04): to compact bits and back keeps
+    # the 23-bit mantissa, so within 2^-15.
+    d = 5_646_403_851_534.7
+    assert bits_to_difficulty(difficulty_to_bits(d)) == pytest.approx(d, rel=2**-15)
+
+
+def test_hashrate_difficulty_inverse():
+    # DESIGN.md: hashrate = D * 2^32 / 600. 6.653e12 -> 47.63 EH/s on 25 Nov 2018.
+    h = hashrate_from_difficulty(6_653_303_141_406)
+    assert h == pytest.approx(6_653_303_141_406 * 2**32 / 600)
+    assert h / 1e18 == pytest.approx(47.626, abs=1e-3)
+    assert difficulty_from_hashrate(h) == pytest.approx(6_653_303_141_406)
+    assert expected_block_interval(1.0, 2**32 / 600) == pytest.approx(600.0)
+
+
+def test_retarget_difficulty_clamps_and_matches_compact_rule():
+    t = TARGET_TIMESPAN_S
+    np.testing.assert_allclose(retarget_difficulty([100.0, 100.0, 100.0], [t / 2, t * 10, t / 10]),
+                               [200.0, 25.0, 400.0])
+    # Never below difficulty 1 (the proof-of-work limit).
+    assert retarget_difficulty(1.0, 4 * t)[()] == 1.0
+    # The float rule agrees with the compact rule to the compact rounding.
+    for _, first, last, bits, expected in CORE_VECTORS:
+        float_rule = retarget_difficulty(bits_to_difficulty(bits), last - first)[()]
+        assert float_rule == pytest.approx(bits_to_difficulty(expected), rel=2**-15)
+
+
+def test_retarget_2018_12_03_minus_15_percent():
+    # The 2018-12-03 retarget: 6,653,303,141,406 -> 5,646,403,851,534.7 (btc_daily.csv, the
+    # DiffMean either side): -15.13 %, so the window took T / (1 - 0.1513) = 16.5 days.
+    old, new = 6_653_303_141_406.0, 5_646_403_851_534.7
+    span = TARGET_TIMESPAN_S * old / new
+    assert retarget_difficulty(old, span)[()] == pytest.approx(new)
+    assert new / old - 1 == pytest.approx(-0.1513, abs=5e-4)
