@@ -1,0 +1,88 @@
+"""Benchmark: the shutdown table for 100 models x 1,000 tariffs x 5,000 dates.
+
+Goal (issue 2): the vectorized cube in < 1 s on a 2-core machine, and its ratio to a
+plain Python triple loop over the same inputs. The loop runs on a 10 x 100 x 500
+subset (1/1000 of the cells) and is scaled up; the cube's cells on that subset must
+equal the loop's numbers (asserted).
+
+Run: python benchmarks/bench_shutdown_table.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import numpy as np
+import pandas as pd
+from _shared import best_of, machine, shared_data_file
+
+from hashwinter.economics import shutdown_cube
+from hashwinter.hardware import default_catalog
+
+N_MODELS, N_TARIFFS, N_DATES = 100, 1_000, 5_000
+SUB_MODELS, SUB_TARIFFS, SUB_DATES = 10, 100, 500
+POOL_FEE = 0.02
+
+
+def inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    asics = [m for m in default_catalog() if m.algorithm == "sha256"]
+    picked = [asics[i % len(asics)] for i in range(N_MODELS)]
+    hashrate = np.array([m.hashrate for m in picked])
+    power = np.array([m.power for m in picked])
+    tariffs = np.linspace(0.005, 1.0, N_TARIFFS)
+    history = pd.read_csv(shared_data_file("btc_daily.csv")).tail(N_DATES)
+    difficulty = history["difficulty"].to_numpy()
+    reward = (history["mean_subsidy_btc"] + history["fees_btc"] / history["blk_cnt"]).to_numpy()
+    return hashrate, power, tariffs, difficulty, reward
+
+
+def python_loop(hashrate, power, tariffs, difficulty, reward) -> list[list[list[float]]]:
+    cube = []
+    for h, p in zip(hashrate, power, strict=True):
+        per_tariff = []
+        for t in tariffs:
+            cost = p / 1000.0 * 24.0 * t
+            row = []
+            for d, r in zip(difficulty, reward, strict=True):
+                coins = h * 86400.0 / (d * 4294967296.0) * r * (1.0 - POOL_FEE)
+                row.append(cost / coins)
+            per_tariff.append(row)
+        cube.append(per_tariff)
+    return cube
+
+
+def main() -> None:
+    hashrate, power, tariffs, difficulty, reward = inputs()
+    cells = N_MODELS * N_TARIFFS * N_DATES
+    sub = (slice(0, SUB_MODELS), slice(0, N_TARIFFS, N_TARIFFS // SUB_TARIFFS),
+           slice(0, N_DATES, N_DATES // SUB_DATES))
+
+    start = time.perf_counter()
+    loop = np.array(python_loop(hashrate[sub[0]], power[sub[0]], tariffs[sub[1]],
+                                difficulty[sub[2]], reward[sub[2]]))
+    loop_s = time.perf_counter() - start
+    loop_full_s = loop_s * cells / loop.size
+
+    results = {}
+    for dtype in (np.float64, np.float32):
+        seconds, cube = best_of(3, lambda dtype=dtype: shutdown_cube(
+            hashrate, power, tariffs, difficulty, reward, pool_fee=POOL_FEE, dtype=dtype))
+        assert cube.shape == (N_MODELS, N_TARIFFS, N_DATES)
+        rtol = 1e-12 if dtype is np.float64 else 1e-6
+        np.testing.assert_allclose(cube[sub], loop, rtol=rtol)
+        results[np.dtype(dtype).name] = seconds
+        del cube
+
+    print(f"# shutdown table benchmark, {dt.date.today()}, {machine()}")
+    print(f"cells: {N_MODELS} models x {N_TARIFFS} tariffs x {N_DATES} dates = {cells:,}")
+    print(f"python triple loop: {loop_s:.2f} s on {loop.size:,} cells "
+          f"-> {loop_full_s:,.0f} s scaled to the full cube")
+    for name, seconds in results.items():
+        print(f"vectorized {name}: {seconds:.3f} s (best of 3), "
+              f"{loop_full_s / seconds:,.0f}x the loop; goal < 1 s: "
+              f"{'met' if seconds < 1 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
