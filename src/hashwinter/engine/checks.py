@@ -1,0 +1,122 @@
+"""Conservation checks that run with every engine run.
+
+* Coins: in every step and path, the coins the cohorts mined (after pool fee)
+  never exceed the network's issuance in that step times the cohorts' share of
+  the network hashrate, and that share never exceeds 1.
+* Cash: each owner's closing cash equals opening cash plus the sum of its flows
+  (sales in, costs and purchases out) to the cent.
+* Coin balance: closing coins equal opening coins plus mined minus sold, to the
+  satoshi.
+
+A failed check is a bug (or, for the share, an impossible input such as a
+farm larger than the historical network): it raises :class:`ConservationError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.engine.step import RunMeta, StepData
+from hashwinter.units import SATOSHI_PER_COIN
+
+__all__ = ["CASH_TOLERANCE", "COIN_TOLERANCE", "ConservationError", "ConservationReport"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Half a cent: "to the cent". [currency]
+CASH_TOLERANCE = 0.005
+#: Half a satoshi. [coin]
+COIN_TOLERANCE = 0.5 / SATOSHI_PER_COIN
+#: Relative slack for the issuance bound (float rounding only).
+_REL = 1e-9
+
+
+class ConservationError(RuntimeError):
+    """A conservation law of the engine did not hold."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ConservationReport:
+    """Largest deviations seen by the checks (all within tolerance if the run returned).
+
+    Attributes
+    ----------
+    max_share : float
+        Largest hashrate share of the run's cohorts in the network. [fraction]
+    max_excess_coins : float
+        Largest excess of mined coins over issuance × share (<= 0 when fine). [coin]
+    max_cash_error : float
+        Largest |cash - (opening + flows)|. [currency]
+    max_coin_error : float
+        Largest |coins - (opening + mined - sold)|. [coin]
+    enabled : bool
+        Whether the checks ran.
+    """
+
+    max_share: float
+    max_excess_coins: float
+    max_cash_error: float
+    max_coin_error: float
+    enabled: bool = True
+
+
+class ConservationChecker:
+    """Accumulates the checks step by step (cheap: owner-level arrays only)."""
+
+    def __init__(self, meta: RunMeta, *, enabled: bool = True) -> None:
+        self.meta = meta
+        self.enabled = enabled
+        shape = meta.owner_shape
+        self.cash_flows = np.zeros(shape)
+        self.coin_flows = np.zeros(shape)
+        self.max_share = 0.0
+        self.max_excess = -np.inf
+
+    def record(self, data: StepData, farm_hashrate: FloatArray) -> None:
+        """Check one step's coins against issuance, and accumulate the flows."""
+        if not self.enabled:
+            return
+        net = data.network
+        share = farm_hashrate / net.network_hashrate
+        mined = data.mined.sum(axis=-1)
+        excess = mined - net.issuance * share * (1 + _REL)
+        self.max_share = max(self.max_share, float(np.max(share)))
+        self.max_excess = max(self.max_excess, float(np.max(excess)))
+        if self.max_share > 1 + _REL:
+            where = np.unravel_index(int(np.argmax(share)), np.shape(share))
+            day = self.meta.clock.dates[data.day]
+            raise ConservationError(
+                f"on {day} the cohorts hold {float(np.max(share)):.3g} of the network hashrate "
+                f"(variant, path {tuple(int(i) for i in where)}): more than the whole network"
+            )
+        if self.max_excess > 1e-12:
+            raise ConservationError(
+                f"step {data.step}: cohorts mined {self.max_excess:.3g} coins more than "
+                "issuance times their hashrate share"
+            )
+        tr = data.treasury
+        self.cash_flows += (
+            tr.proceeds + tr.forced_proceeds - data.operating_cost - data.machine_capex_owner
+            - data.site_capex - data.fixed_costs
+        )
+        self.coin_flows += data.mined - tr.sold - tr.forced_sold
+
+    def finish(self, cash: FloatArray, coins: FloatArray) -> ConservationReport:
+        """Compare closing balances with opening balances plus flows."""
+        if not self.enabled:
+            return ConservationReport(0.0, 0.0, 0.0, 0.0, enabled=False)
+        cash_error = float(np.max(np.abs(cash - (self.meta.starting_cash + self.cash_flows))))
+        coin_error = float(np.max(np.abs(coins - (self.meta.starting_coins + self.coin_flows))))
+        if cash_error > CASH_TOLERANCE:
+            raise ConservationError(f"cash differs from the sum of its flows by {cash_error:.4f}")
+        if coin_error > COIN_TOLERANCE:
+            raise ConservationError(f"coins differ from mined minus sold by {coin_error:.3g}")
+        return ConservationReport(
+            max_share=self.max_share,
+            max_excess_coins=self.max_excess,
+            max_cash_error=cash_error,
+            max_coin_error=coin_error,
+        )

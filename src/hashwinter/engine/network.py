@@ -1,0 +1,378 @@
+"""The network seen by a run: exogenous (history) or endogenous (retargets by the rule).
+
+Both kinds answer two questions per step:
+
+* :meth:`observe` — what one H/s is expected to earn in the coming step, with
+  what is known at its start (the policy decides on it);
+* :meth:`advance` — what one H/s did earn during the step, given the farm's
+  running hashrate, and how many coins the whole network issued.
+
+The **exogenous** network reads difficulty, subsidy, fees and blocks per day
+from a :class:`~hashwinter.engine.market.DailyMarket`; the farm does not move
+it. The **endogenous** network is the seam for the network-wide simulation:
+its hashrate is the sum of the running cohorts plus the rest of the world, an
+expected-value block clock advances the height, and every 2016 blocks the
+difficulty retargets with the protocol's rule (:func:`hashwinter.chain.retarget_difficulty`).
+When a retarget (or a halving) falls inside a step the step is split at the
+exact crossing, so the new difficulty (or subsidy) applies from that block on.
+
+Arrays are shaped ``(V, P)`` (variants, paths) or broadcastable to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.chain import HALVING_INTERVAL, RETARGET_INTERVAL, retarget_difficulty, subsidy_at
+from hashwinter.engine.clock import Clock
+from hashwinter.engine.market import DailyMarket
+from hashwinter.errors import InputError
+from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
+
+__all__ = [
+    "EndogenousNetwork",
+    "EndogenousState",
+    "ExogenousNetwork",
+    "Network",
+    "NetworkStep",
+    "RetargetRule",
+    "bitcoin_retarget",
+]
+
+FloatArray = npt.NDArray[np.float64]
+#: ``rule(difficulty, window_seconds) -> new difficulty``, vectorized over arrays.
+RetargetRule = Callable[[FloatArray, FloatArray], FloatArray]
+
+
+def bitcoin_retarget(difficulty: FloatArray, window_seconds: FloatArray) -> FloatArray:
+    """Bitcoin's retarget for a window that took ``window_seconds`` for 2016 blocks.
+
+    Bitcoin Core measures the span from the window's first to its last block, i.e.
+    2015 of the 2016 intervals; with a continuous clock that is
+    ``window_seconds * 2015 / 2016``. Then :func:`hashwinter.chain.retarget_difficulty`.
+
+    Parameters
+    ----------
+    difficulty : ndarray
+        Difficulty of the finished window. [dimensionless]
+    window_seconds : ndarray
+        Time from the window's first block to the retarget block. [s]
+
+    Returns
+    -------
+    ndarray
+        New difficulty. [dimensionless]
+    """
+    span = np.asarray(window_seconds, dtype=np.float64) * (RETARGET_INTERVAL - 1) / RETARGET_INTERVAL
+    return retarget_difficulty(difficulty, span)
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkStep:
+    """What happened on the network during one step.
+
+    Attributes
+    ----------
+    reward_per_hash : ndarray (V|1, P|1)
+        Coins (subsidy + fees, before pool fee) one H/s earned in the step.
+        [coin/(H/s)]
+    issuance : ndarray (V|1, P|1)
+        Coins the whole network issued in the step (subsidy + fees). [coin]
+    network_hashrate : ndarray (V|1, P|1)
+        Hashrate of the whole network in the step. [H/s]
+    difficulty : ndarray (V|1, P|1)
+        Difficulty in force at the end of the step. [dimensionless]
+    height : ndarray (V|1, P|1) or None
+        Expected block height at the end of the step (endogenous only). [blocks]
+    """
+
+    reward_per_hash: FloatArray
+    issuance: FloatArray
+    network_hashrate: FloatArray
+    difficulty: FloatArray
+    height: FloatArray | None = None
+
+
+class Network(Protocol):
+    """What the engine needs from a network model."""
+
+    endogenous: bool
+
+    def init_state(self, n_variants: int, n_paths: int) -> object:
+        """Return the network's dynamic state at the start of the run."""
+        ...
+
+    def observe(self, state: object, step: int) -> FloatArray:
+        """Expected coins per H/s in ``step`` with what is known at its start. (V|1, P|1)"""
+        ...
+
+    def advance(
+        self, state: object, step: int, farm_hashrate: FloatArray
+    ) -> tuple[object, NetworkStep]:
+        """Advance one step; return the new state and what happened."""
+        ...
+
+    def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> Network:
+        """Return the same network restricted to some paths."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class ExogenousNetwork:
+    """Difficulty, reward and blocks from a daily market; the farm does not move them.
+
+    The expected coins of hashrate ``h`` in a step of ``dt`` seconds are
+    ``h * dt / (D * 2**32) * (subsidy + fees)``: that is exactly the farm's share
+    ``h / H`` of the day's issuance when the network hashrate is taken as
+    ``H = D * 2**32 * blocks / 86400`` (Coin Metrics' definition).
+
+    Parameters
+    ----------
+    market : DailyMarket
+        Days of the run (same days as ``clock``).
+    clock : Clock
+        The run's steps.
+    """
+
+    market: DailyMarket
+    clock: Clock
+    endogenous: bool = dataclasses.field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        if self.market.n_days != self.clock.n_days or self.market.dates[0] != self.clock.dates[0]:
+            raise InputError("market and clock must cover the same days", field="market")
+
+    def _day_values(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        m = self.market
+        dt = self.clock.step_seconds
+        reward = m.subsidy + m.fees_per_block
+        rho = dt * reward / (m.difficulty * HASHES_PER_DIFFICULTY)
+        issuance = m.blocks_per_day * dt / SECONDS_PER_DAY * reward
+        return rho, issuance, m.network_hashrate, np.broadcast_to(m.difficulty, rho.shape)
+
+    def init_state(self, n_variants: int, n_paths: int) -> object:
+        """Return the per-day tables (the exogenous network has no dynamic state)."""
+        return self._day_values()
+
+    def observe(self, state: object, step: int) -> FloatArray:
+        """Expected coins per H/s in ``step`` at the previous day's difficulty and reward.
+
+        On the first day the day itself is used (nothing earlier is in the run).
+        """
+        rho = state[0]  # type: ignore[index]
+        day = max(int(self.clock.day_of_step[step]) - 1, 0)
+        return np.asarray(rho[:, day][None, :])
+
+    def advance(
+        self, state: object, step: int, farm_hashrate: FloatArray
+    ) -> tuple[object, NetworkStep]:
+        """Return the step's reward per hash, issuance and network hashrate from history."""
+        rho, issuance, hashrate, difficulty = state  # type: ignore[misc]
+        day = int(self.clock.day_of_step[step])
+        return state, NetworkStep(
+            reward_per_hash=rho[None, :, day],
+            issuance=issuance[None, :, day],
+            network_hashrate=hashrate[None, :, day],
+            difficulty=difficulty[None, :, day],
+        )
+
+    def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> ExogenousNetwork:
+        """Return the network of some paths."""
+        return ExogenousNetwork(self.market.take_paths(paths), self.clock)
+
+
+@dataclasses.dataclass
+class EndogenousState:
+    """Dynamic state of an endogenous network, arrays shaped (V, P).
+
+    Attributes
+    ----------
+    difficulty : ndarray
+        Difficulty in force. [dimensionless]
+    height : ndarray
+        Expected block height (fractional: an expected-value clock). [blocks]
+    window_elapsed : ndarray
+        Time since the first block of the current retarget window. [s]
+    retargets : ndarray of int
+        Retargets so far.
+    """
+
+    difficulty: FloatArray
+    height: FloatArray
+    window_elapsed: FloatArray
+    retargets: npt.NDArray[np.int64]
+
+
+def _per_day(values: npt.ArrayLike, n_days: int, name: str) -> FloatArray:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full((1, n_days), float(arr))
+    elif arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.shape[-1] != n_days or arr.ndim != 2:
+        raise InputError(f"must be shaped (paths, {n_days}) or a scalar", field=name)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InputError("must be finite and >= 0", field=name)
+    return arr
+
+
+@dataclasses.dataclass(frozen=True)
+class EndogenousNetwork:
+    """A network whose hashrate is the running cohorts plus the rest of the world.
+
+    Blocks arrive at the expected rate ``H / (D * 2**32)`` per second; every
+    ``interval`` blocks the difficulty is replaced by ``rule(D, window time)``;
+    the subsidy follows the halving schedule at the current height. Steps are
+    split at the exact block where a retarget or a halving happens.
+
+    Parameters
+    ----------
+    clock : Clock
+        The run's steps.
+    difficulty : float or array_like (P,)
+        Difficulty in force at the start. [dimensionless]
+    height : int
+        Block height at the start. [blocks]
+    rest_of_world : float or array_like (P|1, D)
+        Hashrate not in the run's cohorts, per day. [H/s]
+    fees_per_block : float or array_like (P|1, D), default 0
+        Fees per block, per day. [coin/block]
+    window_elapsed : float, optional
+        Time since the current window's first block; by default the blocks of the
+        window so far are assumed to have come every 600 s. [s]
+    rule : callable, default :func:`bitcoin_retarget`
+        Retarget rule ``(difficulty, window_seconds) -> difficulty``.
+    interval : int, default 2016
+        Blocks per retarget window.
+    """
+
+    clock: Clock
+    difficulty: FloatArray | float
+    height: int
+    rest_of_world: FloatArray | float
+    fees_per_block: FloatArray | float = 0.0
+    window_elapsed: float | None = None
+    rule: RetargetRule = bitcoin_retarget
+    interval: int = RETARGET_INTERVAL
+    endogenous: bool = dataclasses.field(default=True, init=False)
+
+    def __post_init__(self) -> None:
+        n = self.clock.n_days
+        object.__setattr__(self, "rest_of_world", _per_day(self.rest_of_world, n, "rest_of_world"))
+        object.__setattr__(self, "fees_per_block", _per_day(self.fees_per_block, n,
+                                                            "fees_per_block"))
+        diff = np.atleast_1d(np.asarray(self.difficulty, dtype=np.float64))
+        if diff.ndim != 1 or not np.all(np.isfinite(diff)) or np.any(diff <= 0):
+            raise InputError("must be > 0 (one value or one per path)", field="difficulty")
+        object.__setattr__(self, "difficulty", diff)
+        if self.height < 0 or self.interval < 1:
+            raise InputError("height must be >= 0 and interval >= 1", field="height")
+
+    def init_state(self, n_variants: int, n_paths: int) -> EndogenousState:
+        """Return the state at the start of the run, shaped (V, P)."""
+        shape = (n_variants, n_paths)
+        diff = np.asarray(self.difficulty)
+        elapsed = self.window_elapsed
+        if elapsed is None:
+            elapsed = float(self.height % self.interval) * TARGET_BLOCK_INTERVAL_S
+        return EndogenousState(
+            difficulty=np.broadcast_to(diff[None, :], shape).copy(),
+            height=np.full(shape, float(self.height)),
+            window_elapsed=np.full(shape, float(elapsed)),
+            retargets=np.zeros(shape, dtype=np.int64),
+        )
+
+    def _fees(self, step: int) -> FloatArray:
+        fees = np.asarray(self.fees_per_block)
+        return fees[None, :, int(self.clock.day_of_step[step])]
+
+    def observe(self, state: object, step: int) -> FloatArray:
+        """Expected coins per H/s in ``step`` at the difficulty and subsidy now in force.
+
+        Fees are the previous day's (the current day's on the first day).
+        """
+        st: EndogenousState = state  # type: ignore[assignment]
+        day = max(int(self.clock.day_of_step[step]) - 1, 0)
+        fees = np.asarray(self.fees_per_block)[None, :, day]
+        reward = subsidy_at(np.floor(st.height).astype(np.int64)) + fees
+        return self.clock.step_seconds * reward / (st.difficulty * HASHES_PER_DIFFICULTY)
+
+    def advance(
+        self, state: object, step: int, farm_hashrate: FloatArray
+    ) -> tuple[EndogenousState, NetworkStep]:
+        """Advance the block clock by one step, splitting it at retargets and halvings.
+
+        Parameters
+        ----------
+        state : EndogenousState
+            State at the start of the step (not modified).
+        step : int
+            Step index.
+        farm_hashrate : ndarray (V, P)
+            Effective hashrate of all running cohorts. [H/s]
+        """
+        st: EndogenousState = state  # type: ignore[assignment]
+        day = int(self.clock.day_of_step[step])
+        rest = np.asarray(self.rest_of_world)[None, :, day]
+        total = np.broadcast_to(np.asarray(farm_hashrate, dtype=np.float64) + rest,
+                                st.difficulty.shape)
+        fees = np.broadcast_to(self._fees(step), total.shape)
+        diff = st.difficulty.copy()
+        height = st.height.copy()
+        elapsed = st.window_elapsed.copy()
+        retargets = st.retargets.copy()
+        remaining = np.full(total.shape, self.clock.step_seconds)
+        rho = np.zeros(total.shape)
+        issuance = np.zeros(total.shape)
+        for _ in range(10_000):  # a step cannot span more boundaries than this
+            active = remaining > 0
+            if not active.any():
+                break
+            rate = total / (diff * HASHES_PER_DIFFICULTY)  # blocks per second
+            next_retarget = (np.floor(height / self.interval) + 1) * self.interval
+            next_halving = (np.floor(height / HALVING_INTERVAL) + 1) * HALVING_INTERVAL
+            boundary = np.minimum(next_retarget, next_halving)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                to_boundary = np.where(rate > 0, (boundary - height) / rate, np.inf)
+            crosses = active & (to_boundary <= remaining)
+            seg = np.where(crosses, to_boundary, remaining)
+            reward = subsidy_at(np.floor(height).astype(np.int64)) + fees
+            rho += seg * reward / (diff * HASHES_PER_DIFFICULTY)
+            issuance += seg * rate * reward
+            height = np.where(crosses, boundary, height + seg * rate)
+            elapsed += seg
+            remaining = np.where(crosses, remaining - seg, 0.0)
+            at_retarget = crosses & (boundary == next_retarget)
+            if at_retarget.any():
+                diff = np.where(at_retarget, self.rule(diff, elapsed), diff)
+                elapsed = np.where(at_retarget, 0.0, elapsed)
+                retargets += at_retarget
+        else:  # pragma: no cover - only with absurd hashrates
+            raise InputError("hashrate too large: more than 10,000 retargets in one step",
+                             field="rest_of_world")
+        new = EndogenousState(diff, height, elapsed, retargets)
+        return new, NetworkStep(
+            reward_per_hash=rho,
+            issuance=issuance,
+            network_hashrate=total,
+            difficulty=diff,
+            height=height,
+        )
+
+    def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> EndogenousNetwork:
+        """Return the network of some paths."""
+
+        def pick(a: FloatArray) -> FloatArray:
+            return a if a.shape[0] == 1 else a[paths]
+
+        return dataclasses.replace(
+            self,
+            difficulty=pick(np.asarray(self.difficulty)),
+            rest_of_world=pick(np.asarray(self.rest_of_world)),
+            fees_per_block=pick(np.asarray(self.fees_per_block)),
+        )

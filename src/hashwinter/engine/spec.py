@@ -1,0 +1,128 @@
+"""Everything static about a run: clock, market, cohorts, owners, tariffs, network."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.engine.clock import Clock
+from hashwinter.engine.cohorts import Cohorts
+from hashwinter.engine.market import DailyMarket
+from hashwinter.engine.network import ExogenousNetwork, Network
+from hashwinter.errors import InputError
+
+__all__ = ["EngineSpec", "Owners"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True)
+class Owners:
+    """The treasuries of a run: who pays for which cohorts.
+
+    Attributes
+    ----------
+    names : tuple of str
+        One name per owner (``O`` owners).
+    starting_cash : ndarray (O,)
+        Cash at the start. [currency]
+    starting_coins : ndarray (O,)
+        Coins held at the start. [coin]
+    fixed_costs : ndarray (T, O)
+        Fixed costs paid in each step (rent, staff, ...). [currency]
+    site_capex : ndarray (T, O)
+        Investments other than machines paid in each step (a substation). [currency]
+    """
+
+    names: tuple[str, ...]
+    starting_cash: FloatArray
+    starting_coins: FloatArray
+    fixed_costs: FloatArray
+    site_capex: FloatArray
+
+    def __post_init__(self) -> None:
+        o = len(self.names)
+        for name in ("starting_cash", "starting_coins"):
+            arr = np.broadcast_to(np.asarray(getattr(self, name), dtype=np.float64), (o,)).copy()
+            object.__setattr__(self, name, arr)
+        if np.any(self.starting_coins < 0):
+            raise InputError("must be >= 0", field="owners.starting_coins")
+        for name in ("fixed_costs", "site_capex"):
+            arr = np.asarray(getattr(self, name), dtype=np.float64)
+            if arr.ndim != 2 or arr.shape[1] != o:
+                raise InputError(f"must be shaped (steps, {o})", field=f"owners.{name}")
+            object.__setattr__(self, name, arr)
+
+    @classmethod
+    def single(
+        cls, n_steps: int, name: str = "farm", starting_cash: float = 0.0,
+        starting_coins: float = 0.0,
+    ) -> Owners:
+        """Return one owner without fixed costs or site capex."""
+        zeros = np.zeros((n_steps, 1))
+        return cls((name,), np.array([starting_cash]), np.array([starting_coins]), zeros, zeros)
+
+    @property
+    def n(self) -> int:
+        """Number of owners ``O``."""
+        return len(self.names)
+
+
+@dataclasses.dataclass(frozen=True)
+class EngineSpec:
+    """The static inputs of a run.
+
+    Attributes
+    ----------
+    clock : Clock
+        Days and steps.
+    market : DailyMarket
+        Daily coin price (per path) in the run currency; its days are the clock's.
+    cohorts : Cohorts
+        The machines.
+    owners : Owners
+        Treasuries, fixed costs and site capex.
+    tariff : ndarray (T, C)
+        Energy price of each cohort in each step, in the run currency, averaged
+        over the step's hours. [currency/kWh]
+    network : Network
+        Exogenous (history) or endogenous network; defaults to the market's history.
+    """
+
+    clock: Clock
+    market: DailyMarket
+    cohorts: Cohorts
+    owners: Owners
+    tariff: FloatArray
+    network: Network | None = None
+
+    def __post_init__(self) -> None:
+        if self.market.n_days != self.clock.n_days or self.market.dates[0] != self.clock.dates[0]:
+            raise InputError("market and clock must cover the same days", field="market")
+        tariff = np.asarray(self.tariff, dtype=np.float64)
+        expected = (self.clock.n_steps, self.cohorts.n)
+        if tariff.shape != expected:
+            raise InputError(f"must be shaped {expected} (got {tariff.shape})", field="tariff")
+        if not np.all(np.isfinite(tariff)) or np.any(tariff < 0):
+            raise InputError("must be finite and >= 0", field="tariff")
+        object.__setattr__(self, "tariff", tariff)
+        if self.owners.fixed_costs.shape[0] != self.clock.n_steps:
+            raise InputError("owner cost tables must have one row per step", field="owners")
+        if self.cohorts.n_owners > self.owners.n:
+            raise InputError("a cohort names an owner that does not exist", field="cohorts.owner")
+        if self.network is None:
+            object.__setattr__(self, "network", ExogenousNetwork(self.market, self.clock))
+
+    @property
+    def net(self) -> Network:
+        """The network model (never None after construction)."""
+        assert self.network is not None
+        return self.network
+
+    def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> EngineSpec:
+        """Return the spec restricted to some paths (for chunked Monte Carlo)."""
+        return dataclasses.replace(
+            self, market=self.market.take_paths(paths), network=self.net.take_paths(paths)
+        )

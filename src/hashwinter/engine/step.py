@@ -1,0 +1,151 @@
+"""What one engine step hands to the recorders, and what a recorder is."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.engine.clock import Clock
+from hashwinter.engine.cohorts import Cohorts
+from hashwinter.engine.network import NetworkStep
+from hashwinter.engine.treasury import TreasuryStep
+
+__all__ = ["Recorder", "RunMeta", "StepData"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclasses.dataclass(frozen=True)
+class RunMeta:
+    """Shape and labels of a run, given to recorders before the first step.
+
+    Attributes
+    ----------
+    clock : Clock
+        Days and steps.
+    cohorts : Cohorts
+        The machines.
+    owner_names : tuple of str
+        Owners.
+    n_variants, n_paths : int
+        ``V`` and ``P``.
+    currency, coin : str
+        Units of money and coins.
+    starting_cash, starting_coins : ndarray (O,)
+        Opening balances.
+    """
+
+    clock: Clock
+    cohorts: Cohorts
+    owner_names: tuple[str, ...]
+    n_variants: int
+    n_paths: int
+    currency: str
+    coin: str
+    starting_cash: FloatArray
+    starting_coins: FloatArray
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(V, P, C)``."""
+        return (self.n_variants, self.n_paths, self.cohorts.n)
+
+    @property
+    def owner_shape(self) -> tuple[int, int, int]:
+        """``(V, P, O)``."""
+        return (self.n_variants, self.n_paths, len(self.owner_names))
+
+
+@dataclasses.dataclass(frozen=True)
+class StepData:
+    """The flows of one step. Cohort arrays broadcast to (V, P, C), owner arrays are (V, P, O).
+
+    Attributes
+    ----------
+    step, day : int
+        Step and day index.
+    price : ndarray (P,)
+        Coin price of the step (sales happen at it). [currency/coin]
+    network : NetworkStep
+        Reward per hash, issuance, network hashrate, difficulty.
+    installed : ndarray (C,)
+        Machines installed. [machines]
+    running : ndarray (V, P, C)
+        Machines running. [machines]
+    coins : ndarray (V, P, C)
+        Coins mined, after pool fee. [coin]
+    pool_share : ndarray (C,)
+        Pool fee over the miner's share, ``f / (1 - f)``. [dimensionless]
+    energy_per_machine : ndarray (C,)
+        Energy one running machine draws in the step, PUE and uptime included. [kWh]
+    power_cost, management_fee, restart_cost : ndarray (V, P, C)
+        Costs of the step. [currency]
+    hosting_fee : ndarray (C,)
+        Slot rent of installed machines. [currency]
+    machine_capex : ndarray (V, P, C)
+        Machine purchases paid in the step. [currency]
+    cost_per_machine : ndarray (V|1, 1, C)
+        Avoidable cost of one running machine in the step. [currency/machine]
+    coins_per_machine : ndarray (V|1, P, C)
+        Coins one running machine earned in the step. [coin/machine]
+    mined, operating_cost, site_capex, fixed_costs : ndarray (V, P, O)
+        Owner totals of the step. [coin], [currency]
+    treasury : TreasuryStep
+        Sales and balances at the end of the step.
+    alive : ndarray of bool (V, P, O)
+        Owners still solvent after the step.
+    """
+
+    step: int
+    day: int
+    price: FloatArray
+    network: NetworkStep
+    installed: FloatArray
+    running: FloatArray
+    coins: FloatArray
+    pool_share: FloatArray
+    energy_per_machine: FloatArray
+    power_cost: FloatArray
+    management_fee: FloatArray
+    restart_cost: FloatArray
+    hosting_fee: FloatArray
+    machine_capex: FloatArray
+    cost_per_machine: FloatArray
+    coins_per_machine: FloatArray
+    mined: FloatArray
+    operating_cost: FloatArray
+    machine_capex_owner: FloatArray
+    site_capex: FloatArray
+    fixed_costs: FloatArray
+    treasury: TreasuryStep
+    alive: BoolArray
+
+    @property
+    def pool_fee_coins(self) -> FloatArray:
+        """Coins kept by the pool. [coin], (V, P, C)"""
+        return self.coins * self.pool_share
+
+    @property
+    def energy_kwh(self) -> FloatArray:
+        """Energy drawn, site overhead included. [kWh], (V, P, C)"""
+        return self.running * self.energy_per_machine
+
+
+class Recorder(Protocol):
+    """Keeps what a caller wants from a run (full ledger, totals, quantiles)."""
+
+    def begin(self, meta: RunMeta) -> None:
+        """Allocate storage for a run of this shape."""
+        ...
+
+    def record(self, data: StepData) -> None:
+        """Keep what is needed of one step (arrays are not reused by the engine)."""
+        ...
+
+    def finish(self) -> Any:
+        """Return the recorded result."""
+        ...

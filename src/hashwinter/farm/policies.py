@@ -1,0 +1,126 @@
+"""Curtailment policies: vectorized pure functions of what is known before a step.
+
+Every policy takes an :class:`~hashwinter.engine.policy.Observation` and the
+current on/off state ``(V, P, C)`` and returns the next one. Parameters are
+scalars or arrays over the variant axis ``V``, so that a sweep over thresholds
+is one array operation, not a loop.
+
+The margin of a cohort is measured against its **shutdown price** ``s`` (the
+coin price at which the step's revenue equals its avoidable cost: power and
+management fee): ``margin = price / s - 1 = revenue / cost - 1``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.engine.policy import Observation
+from hashwinter.engine.variants import (
+    as_variant_array,
+    count_variants,
+    take_variants,
+    to_engine_axis,
+)
+from hashwinter.errors import InputError
+from hashwinter.units import SECONDS_PER_DAY
+
+__all__ = ["AlwaysOn", "ShutdownPricePolicy"]
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclasses.dataclass(frozen=True)
+class AlwaysOn:
+    """Run every installed machine, whatever the price."""
+
+    @property
+    def n_variants(self) -> int:
+        """One variant."""
+        return 1
+
+    def decide(self, obs: Observation, on: BoolArray) -> BoolArray:
+        """Return all-on."""
+        return np.ones_like(on)
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> AlwaysOn:
+        """Return itself (no parameters)."""
+        return self
+
+
+@dataclasses.dataclass(frozen=True, init=False)
+class ShutdownPricePolicy:
+    """Unplug below the shutdown price, with hysteresis and a minimum margin.
+
+    A running cohort is switched off when its margin falls below ``off_below``
+    or its margin per machine-day below ``min_margin_per_machine_day``; a
+    stopped cohort is switched back on when its margin rises above
+    ``on_above`` and the per-machine-day margin is at least the minimum.
+    With ``off_below = on_above = 0`` and no minimum this is the plain rule of
+    the story: unplug below the shutdown price, plug back above it.
+
+    Parameters
+    ----------
+    off_below : float or array_like (V,), default 0
+        Switch off when ``price / shutdown_price - 1`` is below this. [fraction]
+    on_above : float or array_like (V,), default 0
+        Switch on again when ``price / shutdown_price - 1`` is above this
+        (>= ``off_below``). [fraction]
+    min_margin_per_machine_day : float or array_like (V,), default 0
+        Also off when revenue minus avoidable cost per machine and day is below
+        this. [currency/(machine·day)]
+    """
+
+    off_below: npt.NDArray[np.float64]
+    on_above: npt.NDArray[np.float64]
+    min_margin_per_machine_day: npt.NDArray[np.float64]
+
+    def __init__(
+        self,
+        off_below: npt.ArrayLike = 0.0,
+        on_above: npt.ArrayLike = 0.0,
+        min_margin_per_machine_day: npt.ArrayLike = 0.0,
+    ) -> None:
+        off = as_variant_array(off_below, "policy.off_below")
+        on = as_variant_array(on_above, "policy.on_above")
+        mini = as_variant_array(min_margin_per_machine_day, "policy.min_margin_per_machine_day")
+        count_variants({"off_below": off, "on_above": on, "min_margin": mini})
+        for name, arr in (("off_below", off), ("on_above", on),
+                          ("min_margin_per_machine_day", mini)):
+            if not np.all(np.isfinite(arr)):
+                raise InputError("must be finite", field=f"policy.{name}")
+        if np.any(off <= -1):
+            raise InputError("must be > -1 (a margin below -100 % never happens)",
+                             field="policy.off_below")
+        if np.any(np.broadcast_to(on, np.broadcast_shapes(on.shape, off.shape))
+                  < np.broadcast_to(off, np.broadcast_shapes(on.shape, off.shape))):
+            raise InputError("must be >= off_below (hysteresis)", field="policy.on_above")
+        object.__setattr__(self, "off_below", off)
+        object.__setattr__(self, "on_above", on)
+        object.__setattr__(self, "min_margin_per_machine_day", mini)
+
+    @property
+    def n_variants(self) -> int:
+        """Number of variants ``V``."""
+        return count_variants({"off_below": self.off_below, "on_above": self.on_above,
+                               "min": self.min_margin_per_machine_day})
+
+    def decide(self, obs: Observation, on: BoolArray) -> BoolArray:
+        """Return the next on/off state (see the class docstring)."""
+        rev = obs.revenue_per_machine
+        cost = obs.cost_per_machine
+        # Compare revenue with cost * (1 + threshold): no division, so a zero cost is fine.
+        stay = rev >= cost * (1.0 + to_engine_axis(self.off_below))
+        start = rev > cost * (1.0 + to_engine_axis(self.on_above))
+        if np.any(self.min_margin_per_machine_day != 0):
+            minimum = to_engine_axis(self.min_margin_per_machine_day)
+            enough = (rev - cost) >= minimum * (obs.step_seconds / SECONDS_PER_DAY)
+            stay &= enough
+            start &= enough
+        return np.where(on, stay, start)
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ShutdownPricePolicy:
+        """Return the policy restricted to some variants."""
+        return take_variants(self, sel)
