@@ -312,7 +312,12 @@ class FxSeries:
                 field="date",
                 source=self.source,
             )
-        return FxLookup(currency=ccy, dates=days, rates=obs_rates[where], observed_on=observed)
+        return FxLookup(
+            currency=ccy,
+            dates=days,
+            rates=np.asarray(obs_rates[where]),
+            observed_on=np.asarray(observed),
+        )
 
     def fx_per_usd(self, dates: Any) -> dict[str, np.ndarray]:
         """Return ``{code: rates}`` for every currency on ``dates`` (input to :func:`convert`)."""

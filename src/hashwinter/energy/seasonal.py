@@ -14,11 +14,12 @@ Lookup maps each timestamp to its slot in a 366-day leap calendar and indexes a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from hashwinter.energy.base import Price, TariffBase
 from hashwinter.energy.times import LEAP_MONTH_OFFSETS, day_of_leap_year
@@ -188,9 +189,6 @@ class SeasonalTariff(TariffBase):
     kind: Literal["seasonal"] = "seasonal"
     seasons: tuple[Season, ...] = Field(min_length=1)
 
-    _owner: np.ndarray = PrivateAttr()
-    _table: np.ndarray = PrivateAttr()
-
     @field_validator("seasons")
     @classmethod
     def _cover_the_year(cls, seasons: tuple[Season, ...]) -> tuple[Season, ...]:
@@ -201,16 +199,26 @@ class SeasonalTariff(TariffBase):
                 raise ValueError("; ".join(problems))
         return seasons
 
-    def model_post_init(self, context: Any, /) -> None:
-        """Build the 366-day lookup tables once."""
-        owner, _ = season_coverage(self.seasons)
-        self._owner = owner
-        self._table = np.array([s.price for s in self.seasons], dtype=float)[owner]
-
     def season_index(self, times: Any) -> np.ndarray:
         """Return the index in ``seasons`` of the season in force at each time (int)."""
-        return self._owner[day_of_leap_year(self.local_times(times))]
+        owner, _ = _tables(self.seasons)
+        return np.asarray(owner[day_of_leap_year(self.local_times(times))])
 
     def price_per_kwh(self, times: Any, *, monthly_kwh: Any = None) -> np.ndarray:
         """Return the season's price at each time (see :meth:`TariffBase.price_per_kwh`)."""
-        return self._table[day_of_leap_year(self.local_times(times))]
+        _, table = _tables(self.seasons)
+        return np.asarray(table[day_of_leap_year(self.local_times(times))])
+
+
+@functools.lru_cache(maxsize=256)
+def _tables(seasons: tuple[Season, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the 366-day owner and price tables, built once per distinct set of seasons.
+
+    Kept outside the model (not as private attributes) so that tariffs stay
+    plain data: equal fields compare equal and hash alike.
+    """
+    owner, _ = season_coverage(seasons)
+    table = np.array([s.price for s in seasons], dtype=float)[owner]
+    owner.flags.writeable = False
+    table.flags.writeable = False
+    return owner, table

@@ -17,7 +17,7 @@ import itertools
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hashwinter.energy.base import Price, TariffBase
 from hashwinter.errors import InputError
@@ -73,10 +73,14 @@ def block_bill(monthly_kwh: Any, bounds: Any, prices: Any) -> np.ndarray:
 
     """
     kwh = _consumption(monthly_kwh)
+    return _in_block(kwh, bounds) @ np.asarray(prices, dtype=float)
+
+
+def _in_block(kwh: np.ndarray, bounds: Any) -> np.ndarray:
+    """Return the kWh falling in each block, shape ``kwh.shape + (n,)``."""
     upper = np.append(np.asarray(bounds, dtype=float), np.inf)
     lower = np.concatenate(([0.0], upper[:-1]))
-    in_block = np.clip(kwh[..., None] - lower, 0.0, upper - lower)
-    return in_block @ np.asarray(prices, dtype=float)
+    return np.clip(kwh[..., None] - lower, 0.0, upper - lower)
 
 
 def block_marginal_price(monthly_kwh: Any, bounds: Any, prices: Any) -> np.ndarray:
@@ -120,10 +124,12 @@ def block_average_price(monthly_kwh: Any, bounds: Any, prices: Any) -> np.ndarra
 
     """
     kwh = _consumption(monthly_kwh)
-    bill = block_bill(kwh, bounds, prices)
-    first = float(np.asarray(prices, dtype=float)[0])
+    price = np.asarray(prices, dtype=float)
     safe = np.where(kwh > 0, kwh, 1.0)  # no division by zero; the limit at 0 is the first price
-    return np.where(kwh > 0, bill / safe, first)
+    # Weight the prices by each block's share of the consumption rather than
+    # dividing the bill: the shares stay exact even for tiny consumptions.
+    shares = _in_block(kwh, bounds) / safe[..., None]
+    return np.where(kwh > 0, shares @ price, price[0])
 
 
 class TieredTariff(TariffBase):
@@ -148,9 +154,6 @@ class TieredTariff(TariffBase):
 
     kind: Literal["tiered"] = "tiered"
     tiers: tuple[Tier, ...] = Field(min_length=1)
-
-    _bounds: np.ndarray = PrivateAttr()
-    _prices: np.ndarray = PrivateAttr()
 
     @field_validator("tiers")
     @classmethod
@@ -178,22 +181,27 @@ class TieredTariff(TariffBase):
             raise ValueError("; ".join(problems))
         return tiers
 
-    def model_post_init(self, context: Any, /) -> None:
-        """Keep the block bounds and prices as arrays."""
-        self._bounds = np.array([t.up_to_kwh for t in self.tiers[:-1]], dtype=float)
-        self._prices = np.array([t.price for t in self.tiers], dtype=float)
+    @property
+    def bounds(self) -> tuple[float, ...]:
+        """Upper ends of all blocks but the last, in kWh."""
+        return tuple(float(t.up_to_kwh) for t in self.tiers[:-1] if t.up_to_kwh is not None)
+
+    @property
+    def prices(self) -> tuple[float, ...]:
+        """Price of each block, in currency per kWh."""
+        return tuple(t.price for t in self.tiers)
 
     def bill(self, monthly_kwh: Any) -> np.ndarray:
         """Return the bill for a month's consumption [currency] (see :func:`block_bill`)."""
-        return block_bill(monthly_kwh, self._bounds, self._prices)
+        return block_bill(monthly_kwh, self.bounds, self.prices)
 
     def marginal_price(self, monthly_kwh: Any) -> np.ndarray:
         """Return the price of the month's last kWh (see :func:`block_marginal_price`)."""
-        return block_marginal_price(monthly_kwh, self._bounds, self._prices)
+        return block_marginal_price(monthly_kwh, self.bounds, self.prices)
 
     def average_price(self, monthly_kwh: Any) -> np.ndarray:
         """Return bill / consumption [currency/kWh] (see :func:`block_average_price`)."""
-        return block_average_price(monthly_kwh, self._bounds, self._prices)
+        return block_average_price(monthly_kwh, self.bounds, self.prices)
 
     def price_per_kwh(
         self,

@@ -13,10 +13,11 @@ at numpy speed.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hashwinter.energy.base import Price, TariffBase
 from hashwinter.energy.times import hour_of_day, weekday
@@ -147,9 +148,6 @@ class TimeOfUseTariff(TariffBase):
     kind: Literal["time_of_use"] = "time_of_use"
     bands: tuple[TimeOfUseBand, ...] = Field(min_length=1)
 
-    _owner: np.ndarray = PrivateAttr()
-    _table: np.ndarray = PrivateAttr()
-
     @field_validator("bands")
     @classmethod
     def _cover_the_day(cls, bands: tuple[TimeOfUseBand, ...]) -> tuple[TimeOfUseBand, ...]:
@@ -160,18 +158,27 @@ class TimeOfUseTariff(TariffBase):
                 raise ValueError("; ".join(problems))
         return bands
 
-    def model_post_init(self, context: Any, /) -> None:
-        """Build the (7, 24) lookup tables once."""
-        owner, _ = band_coverage(self.bands)
-        self._owner = owner
-        self._table = np.array([b.price for b in self.bands], dtype=float)[owner]
-
     def band_index(self, times: Any) -> np.ndarray:
         """Return the index in ``bands`` of the band in force at each time (int)."""
+        owner, _ = _tables(self.bands)
         local = self.local_times(times)
-        return self._owner[weekday(local), hour_of_day(local)]
+        return np.asarray(owner[weekday(local), hour_of_day(local)])
 
     def price_per_kwh(self, times: Any, *, monthly_kwh: Any = None) -> np.ndarray:
         """Return the band's price at each time (see :meth:`TariffBase.price_per_kwh`)."""
+        _, table = _tables(self.bands)
         local = self.local_times(times)
-        return self._table[weekday(local), hour_of_day(local)]
+        return np.asarray(table[weekday(local), hour_of_day(local)])
+
+
+@functools.lru_cache(maxsize=256)
+def _tables(bands: tuple[TimeOfUseBand, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (7, 24) owner and price tables, built once per distinct set of bands.
+
+    Kept outside the model so that tariffs stay plain data (equal fields compare equal).
+    """
+    owner, _ = band_coverage(bands)
+    table = np.array([b.price for b in bands], dtype=float)[owner]
+    owner.flags.writeable = False
+    table.flags.writeable = False
+    return owner, table
