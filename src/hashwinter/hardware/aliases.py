@@ -69,10 +69,12 @@ def name_key(name: str) -> str:
         == "antminers913.5t"``.
 
     """
-    key = unicodedata.normalize("NFKC", name).casefold()
+    # NFKC around casefold (Unicode's NFKC_Casefold idea), and again once separators are
+    # gone, because removing them can join a letter to a combining mark.
+    key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     key = _WHITESPACE.sub("", key)
     key = _PUNCTUATION.sub("", key)
-    key = _STRAY_DOT.sub("", key)
+    key = _STRAY_DOT.sub("", unicodedata.normalize("NFKC", key))
     return _UNIT.sub(r"\1t", key)
 
 

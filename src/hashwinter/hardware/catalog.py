@@ -101,9 +101,20 @@ class Catalog:
             if short == key or short in explicit:
                 continue
             derived[short] = index if derived.get(short, index) == index else -1
-        self._machines: tuple[Machine, ...] = items
-        self._explicit = MappingProxyType(explicit)
-        self._derived = MappingProxyType(derived)
+        # Set once here; __setattr__ refuses any later change.
+        object.__setattr__(self, "_machines", items)
+        object.__setattr__(self, "_explicit", MappingProxyType(explicit))
+        object.__setattr__(self, "_derived", MappingProxyType(derived))
+
+    _machines: tuple[Machine, ...]
+    _explicit: MappingProxyType[str, int]
+    _derived: MappingProxyType[str, int]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Catalog is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Catalog is immutable (cannot delete {name!r})")
 
     # -- lookup ------------------------------------------------------------------------
 
@@ -284,9 +295,9 @@ class Catalog:
         """Return this catalog with ``other``'s machines laid over it.
 
         A machine of ``other`` whose model name matches one here (after
-        normalisation) replaces it in place; the others are appended in order.
-        Names of ``other`` win: an alias here that ``other`` uses for one of its
-        machines is dropped from the machine here.
+        normalisation) replaces it in place, keeping the aliases of the machine it
+        replaces; the others are appended in order. Names of ``other`` win: an
+        alias here that ``other`` uses for another of its machines is dropped.
 
         Parameters
         ----------
@@ -310,7 +321,15 @@ class Catalog:
         for machine in self._machines:
             key = name_key(machine.model)
             if key in overrides:
-                merged.append(overrides.pop(key))
+                # New figures, same names: the built-in aliases stay with the model.
+                user = overrides.pop(key)
+                own = {name_key(n) for n in user.names}
+                inherited = tuple(
+                    a
+                    for a in machine.aliases
+                    if name_key(a) not in own and claimed.get(name_key(a), user.model) == user.model
+                )
+                merged.append(dataclasses.replace(user, aliases=user.aliases + inherited))
                 continue
             if key in claimed:
                 raise InputError(
