@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 SHARED_DATA = Path(
-    os.environ.get("HASHWINTER_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+    os.environ.get(
+        "HASHWINTER_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
 )
 
 
@@ -33,4 +35,5 @@ def best_of(repeats: int, func: Callable[[], object]) -> tuple[float, object]:
 
 def machine() -> str:
     """Return a short description of this machine."""
-    return f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    cpu = platform.processor() or platform.machine()
+    return f"{os.cpu_count()} CPUs, {cpu}, Python {platform.python_version()}"

@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 import pandas as pd
-from _shared import best_of, machine, shared_data_file
 
+from _shared import best_of, machine, shared_data_file
 from hashwinter.economics import shutdown_cube
 from hashwinter.hardware import default_catalog
 
@@ -55,19 +55,29 @@ def python_loop(hashrate, power, tariffs, difficulty, reward) -> list[list[list[
 def main() -> None:
     hashrate, power, tariffs, difficulty, reward = inputs()
     cells = N_MODELS * N_TARIFFS * N_DATES
-    sub = (slice(0, SUB_MODELS), slice(0, N_TARIFFS, N_TARIFFS // SUB_TARIFFS),
-           slice(0, N_DATES, N_DATES // SUB_DATES))
+    sub = (
+        slice(0, SUB_MODELS),
+        slice(0, N_TARIFFS, N_TARIFFS // SUB_TARIFFS),
+        slice(0, N_DATES, N_DATES // SUB_DATES),
+    )
 
     start = time.perf_counter()
-    loop = np.array(python_loop(hashrate[sub[0]], power[sub[0]], tariffs[sub[1]],
-                                difficulty[sub[2]], reward[sub[2]]))
+    loop = np.array(
+        python_loop(
+            hashrate[sub[0]], power[sub[0]], tariffs[sub[1]], difficulty[sub[2]], reward[sub[2]]
+        )
+    )
     loop_s = time.perf_counter() - start
     loop_full_s = loop_s * cells / loop.size
 
     results = {}
     for dtype in (np.float64, np.float32):
-        seconds, cube = best_of(3, lambda dtype=dtype: shutdown_cube(
-            hashrate, power, tariffs, difficulty, reward, pool_fee=POOL_FEE, dtype=dtype))
+        seconds, cube = best_of(
+            3,
+            lambda dtype=dtype: shutdown_cube(
+                hashrate, power, tariffs, difficulty, reward, pool_fee=POOL_FEE, dtype=dtype
+            ),
+        )
         assert cube.shape == (N_MODELS, N_TARIFFS, N_DATES)
         rtol = 1e-12 if dtype is np.float64 else 1e-6
         np.testing.assert_allclose(cube[sub], loop, rtol=rtol)
@@ -76,12 +86,16 @@ def main() -> None:
 
     print(f"# shutdown table benchmark, {dt.date.today()}, {machine()}")
     print(f"cells: {N_MODELS} models x {N_TARIFFS} tariffs x {N_DATES} dates = {cells:,}")
-    print(f"python triple loop: {loop_s:.2f} s on {loop.size:,} cells "
-          f"-> {loop_full_s:,.0f} s scaled to the full cube")
+    print(
+        f"python triple loop: {loop_s:.2f} s on {loop.size:,} cells "
+        f"-> {loop_full_s:,.0f} s scaled to the full cube"
+    )
     for name, seconds in results.items():
-        print(f"vectorized {name}: {seconds:.3f} s (best of 3), "
-              f"{loop_full_s / seconds:,.0f}x the loop; goal < 1 s: "
-              f"{'met' if seconds < 1 else 'NOT met'}")
+        print(
+            f"vectorized {name}: {seconds:.3f} s (best of 3), "
+            f"{loop_full_s / seconds:,.0f}x the loop; goal < 1 s: "
+            f"{'met' if seconds < 1 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

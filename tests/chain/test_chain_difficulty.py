@@ -66,8 +66,9 @@ def test_hashrate_difficulty_inverse():
 
 def test_retarget_difficulty_clamps_and_matches_compact_rule():
     t = TARGET_TIMESPAN_S
-    np.testing.assert_allclose(retarget_difficulty([100.0, 100.0, 100.0], [t / 2, t * 10, t / 10]),
-                               [200.0, 25.0, 400.0])
+    np.testing.assert_allclose(
+        retarget_difficulty([100.0, 100.0, 100.0], [t / 2, t * 10, t / 10]), [200.0, 25.0, 400.0]
+    )
     # Never below difficulty 1 (the proof-of-work limit).
     assert retarget_difficulty(1.0, 4 * t)[()] == 1.0
     # The float rule agrees with the compact rule to the compact rounding.

@@ -33,7 +33,9 @@ def test_total_supply_matches_core_subsidy_limit_test():
     # validation_tests.cpp subsidy_limit_test: sum == 2099999997690000 sat.
     assert total_supply_sat() == 2_099_999_997_690_000
     # Same sum by a plain loop over every epoch's first block.
-    looped = sum(block_subsidy(h) * HALVING_INTERVAL for h in range(0, 14_000_000, HALVING_INTERVAL))
+    looped = sum(
+        block_subsidy(h) * HALVING_INTERVAL for h in range(0, 14_000_000, HALVING_INTERVAL)
+    )
     assert looped == 2_099_999_997_690_000
 
 

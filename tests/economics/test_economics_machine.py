@@ -58,10 +58,12 @@ def test_revenue_and_hashprice_consistent():
 
 
 def test_breakeven_tariff_inverts_shutdown_price():
-    sp = shutdown_price(13.5e12, 1323, 0.28, D_2018_11_25, 12.5, 0.26, 0.02, daily_fees=1.5,
-                        pue=1.05)
-    t = breakeven_tariff(13.5e12, 1323, D_2018_11_25, 12.5, sp, 0.26, 0.02, daily_fees=1.5,
-                         pue=1.05)
+    sp = shutdown_price(
+        13.5e12, 1323, 0.28, D_2018_11_25, 12.5, 0.26, 0.02, daily_fees=1.5, pue=1.05
+    )
+    t = breakeven_tariff(
+        13.5e12, 1323, D_2018_11_25, 12.5, sp, 0.26, 0.02, daily_fees=1.5, pue=1.05
+    )
     assert t == pytest.approx(0.28)
 
 
@@ -92,7 +94,12 @@ def test_vectorized_equals_loop():
 
 
 def test_broadcasting_shapes():
-    out = shutdown_price(np.array([13.5e12, 95e12])[:, None], np.array([1323, 3250])[:, None],
-                         np.array([0.1, 0.2, 0.3])[None, :], D_2018_11_25, 12.5)
+    out = shutdown_price(
+        np.array([13.5e12, 95e12])[:, None],
+        np.array([1323, 3250])[:, None],
+        np.array([0.1, 0.2, 0.3])[None, :],
+        D_2018_11_25,
+        12.5,
+    )
     assert out.shape == (2, 3)
     assert isinstance(shutdown_price(13.5e12, 1323, 0.28, D_2018_11_25, 12.5), float)

@@ -26,15 +26,21 @@ def test_shutdown_price_monotone(h, p, t, d, s, f, pf, k):
     assert shutdown_price(h, p, t, d, s * k, f, pf) < base
 
 
-@given(st.lists(st.tuples(hashrates, powers, tariffs, difficulties, subsidies, fees, pool_fees),
-                min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.tuples(hashrates, powers, tariffs, difficulties, subsidies, fees, pool_fees),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_scalar_equals_array(rows):
     cols = [np.array(c) for c in zip(*rows, strict=True)]
     vector = shutdown_price(*cols)
     scalars = [shutdown_price(*row) for row in rows]
     np.testing.assert_allclose(vector, scalars, rtol=1e-14)
-    np.testing.assert_allclose(coins_per_day(*cols[:1], *cols[3:]),
-                               [coins_per_day(r[0], *r[3:]) for r in rows], rtol=1e-14)
+    np.testing.assert_allclose(
+        coins_per_day(*cols[:1], *cols[3:]), [coins_per_day(r[0], *r[3:]) for r in rows], rtol=1e-14
+    )
 
 
 @given(hashrates, powers, tariffs, difficulties, subsidies, fees, pool_fees)

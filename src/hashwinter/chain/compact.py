@@ -32,6 +32,7 @@ def bits_to_target(bits: int) -> int:
     ------
     ValueError
         If the encoding is negative or overflows 256 bits, which Core rejects.
+
     """
     if not 0 <= bits <= 0xFFFFFFFF:
         raise ValueError(f"compact bits must fit in 32 bits, got {bits:#x}")

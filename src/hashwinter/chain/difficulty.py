@@ -33,6 +33,7 @@ def hashrate_from_difficulty(
     -------
     float or ndarray
         Network hashrate. [H/s]
+
     """
     result = np.asarray(difficulty, dtype=np.float64) * HASHES_PER_DIFFICULTY / block_interval
     return float(result) if result.ndim == 0 else result
@@ -54,6 +55,7 @@ def difficulty_from_hashrate(
     -------
     float or ndarray
         Difficulty. [dimensionless]
+
     """
     result = np.asarray(hashrate, dtype=np.float64) * block_interval / HASHES_PER_DIFFICULTY
     return float(result) if result.ndim == 0 else result
@@ -73,6 +75,7 @@ def expected_block_interval(difficulty: npt.ArrayLike, hashrate: npt.ArrayLike) 
     -------
     float or ndarray
         Expected interval between blocks. [s]
+
     """
     result = (
         np.asarray(difficulty, dtype=np.float64)

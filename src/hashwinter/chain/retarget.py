@@ -29,7 +29,7 @@ TARGET_TIMESPAN_S: int = 14 * 24 * 60 * 60
 
 
 def clamp_timespan(actual_span: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Clamp a window's measured span to [T/4, 4T] (T = two weeks). [s]"""
+    """Clamp a window's measured span to [T/4, 4T] (T = two weeks). [s]."""
     span = np.asarray(actual_span, dtype=np.float64)
     return np.clip(span, TARGET_TIMESPAN_S / 4, TARGET_TIMESPAN_S * 4)
 
@@ -57,6 +57,7 @@ def next_work_required(last_bits: int, first_block_time: int, last_block_time: i
 
     >>> hex(next_work_required(0x1d00ffff, 1261130161, 1262152739))
     '0x1d00d86a'
+
     """
     span = last_block_time - first_block_time
     span = max(TARGET_TIMESPAN_S // 4, min(span, TARGET_TIMESPAN_S * 4))
@@ -87,6 +88,7 @@ def retarget_difficulty(
     -------
     ndarray
         Difficulty of the next window. [dimensionless]
+
     """
     old = np.asarray(difficulty, dtype=np.float64)
     new = old * TARGET_TIMESPAN_S / clamp_timespan(actual_span)

@@ -62,6 +62,7 @@ def block_subsidy(height: int) -> int:
     (5000000000, 5000000000, 2500000000)
     >>> block_subsidy(840_000)
     312500000
+
     """
     halvings = halving_epoch(height)
     if halvings >= _MAX_HALVINGS:
@@ -81,6 +82,7 @@ def subsidy_at(height: npt.ArrayLike) -> npt.NDArray[np.float64]:
     -------
     ndarray of float
         Subsidy per block. [BTC]
+
     """
     heights = np.asarray(height, dtype=np.int64)
     if np.any(heights < 0):
@@ -92,10 +94,8 @@ def subsidy_at(height: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 
 def total_supply_sat() -> int:
-    """Return the sum of the subsidies of all blocks ever. [sat]
+    """Return the sum of the subsidies of all blocks ever. [sat].
 
     Every block of an epoch has the same subsidy, so the sum is taken per epoch.
     """
-    return sum(
-        HALVING_INTERVAL * (INITIAL_SUBSIDY_SAT >> epoch) for epoch in range(_MAX_HALVINGS)
-    )
+    return sum(HALVING_INTERVAL * (INITIAL_SUBSIDY_SAT >> epoch) for epoch in range(_MAX_HALVINGS))

@@ -68,6 +68,7 @@ def estimate_date(
         A block of known height and time.
     block_interval : float, default 600
         Mean time between blocks. [s]
+
     """
     anchor_height, anchor_time = anchor
     return _as_utc(anchor_time) + dt.timedelta(seconds=(height - anchor_height) * block_interval)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.console import Console
 
@@ -24,6 +23,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Proof-of-work mining economics: from one machine's shutdown price to a network's winter."""
+
+
 app.command("shutdown")(shutdown_command)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -31,20 +37,18 @@ _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    # Standalone mode lets typer handle usage errors (status 2), --help and Ctrl-C itself;
+    # errors hashwinter raises on purpose pass through and are printed here on one line.
     try:
-        result = app(args=argv, prog_name="hashwinter", standalone_mode=False)
+        app(args=argv, prog_name="hashwinter")
     except HashwinterError as exc:
         _stderr.print(f"hashwinter: error: {exc}", markup=False)
         return 2
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
-        _stderr.print("hashwinter: aborted", markup=False)
-        return 130
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return int(exc.exit_code)
-    return result if isinstance(result, int) else 0
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,7 @@ def energy_per_day(power: npt.ArrayLike, pue: npt.ArrayLike = 1.0) -> FloatOrArr
     -------
     float or ndarray
         Energy per day. [kWh/day]
+
     """
     kw = as_float_array(power) / WATTS_PER_KILOWATT
     return scalar_or_array(kw * HOURS_PER_DAY * as_float_array(pue))
@@ -55,6 +56,7 @@ def power_cost_per_day(
 
     >>> round(power_cost_per_day(1323, 0.28), 4)
     8.8906
+
     """
     return scalar_or_array(as_float_array(energy_per_day(power, pue)) * as_float_array(tariff))
 
@@ -62,7 +64,7 @@ def power_cost_per_day(
 def margin_per_day(
     revenue: npt.ArrayLike, power_cost: npt.ArrayLike, daily_fees: npt.ArrayLike = 0.0
 ) -> FloatOrArray:
-    """Return revenue less power cost less per-machine daily fees. [currency/day]"""
+    """Return revenue less power cost less per-machine daily fees. [currency/day]."""
     return scalar_or_array(
         as_float_array(revenue) - as_float_array(power_cost) - as_float_array(daily_fees)
     )

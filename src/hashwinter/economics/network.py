@@ -24,7 +24,9 @@ def _positive(value: float | None, field: str, *, allow_zero: bool = False) -> N
         raise InputError(f"must be {bound} (got {value:g})", field=field)
 
 
-def in_currency(state: NetworkState, currency: str | None, fx_per_usd: float | None) -> NetworkState:
+def in_currency(
+    state: NetworkState, currency: str | None, fx_per_usd: float | None
+) -> NetworkState:
     """Return ``state`` with its price expressed in ``currency``.
 
     Parameters
@@ -41,6 +43,7 @@ def in_currency(state: NetworkState, currency: str | None, fx_per_usd: float | N
     ------
     InputError
         For an unknown currency without a rate, or a non-positive rate.
+
     """
     _positive(fx_per_usd, "--fx")
     target = (currency or state.currency).upper()
@@ -78,6 +81,7 @@ def with_overrides(
     ------
     InputError
         Naming the flag of a value that is out of range.
+
     """
     _positive(difficulty, "--difficulty")
     _positive(subsidy, "--subsidy", allow_zero=True)

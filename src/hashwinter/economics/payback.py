@@ -45,6 +45,7 @@ def daily_margins(
     -------
     ndarray
         Shape ``broadcast(inputs) + (horizon_days,)``. [currency/day]
+
     """
     if horizon_days < 0:
         raise ValueError(f"horizon_days must be >= 0, got {horizon_days}")
@@ -96,6 +97,7 @@ def payback_days(
 
     >>> round(payback_days(600, 14.2, 8.9), 1)
     113.2
+
     """
     price = as_float_array(purchase_price)
     if np.any(price < 0):
@@ -108,16 +110,22 @@ def payback_days(
         with np.errstate(divide="ignore", invalid="ignore"):
             flat = np.where(margin > 0, price / np.where(margin > 0, margin, 1.0), np.inf)
         flat = np.where(price == 0, 0.0, flat)
-        return scalar_or_array(np.broadcast_to(flat, np.broadcast_shapes(
-            price.shape, revenue.shape, cost.shape, growth.shape)))
+        return scalar_or_array(
+            np.broadcast_to(
+                flat, np.broadcast_shapes(price.shape, revenue.shape, cost.shape, growth.shape)
+            )
+        )
     margins = daily_margins(revenue, cost, horizon_days, growth)
     price_b = np.broadcast_to(price, np.broadcast_shapes(price.shape, margins.shape[:-1]))
     cumulative = np.cumsum(margins, axis=-1)
     reached = cumulative >= price_b[..., None]
     any_reached = reached.any(axis=-1)
     day = np.argmax(reached, axis=-1)
-    before = np.where(day > 0, np.take_along_axis(cumulative, np.maximum(day - 1, 0)[..., None],
-                                                  axis=-1)[..., 0], 0.0)
+    before = np.where(
+        day > 0,
+        np.take_along_axis(cumulative, np.maximum(day - 1, 0)[..., None], axis=-1)[..., 0],
+        0.0,
+    )
     on_day = np.take_along_axis(margins, day[..., None], axis=-1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         fraction = np.where(on_day > 0, (price_b - before) / np.where(on_day > 0, on_day, 1.0), 0.0)
@@ -157,6 +165,7 @@ def npv(
     --------
     >>> round(npv([110.0], 0.10, period_days=365.25, initial_outlay=100.0), 10)
     0.0
+
     """
     flows = np.atleast_1d(as_float_array(cash_flows))
     rate = as_float_array(annual_discount_rate)

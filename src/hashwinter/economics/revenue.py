@@ -48,9 +48,12 @@ def coins_per_day(
 
     >>> round(coins_per_day(13.5e12, 6_653_303_141_406, 12.5, 0.26), 6)
     0.000521
+
     """
     blocks_per_day = (
-        as_float_array(hashrate) * SECONDS_PER_DAY / (as_float_array(difficulty) * HASHES_PER_DIFFICULTY)
+        as_float_array(hashrate)
+        * SECONDS_PER_DAY
+        / (as_float_array(difficulty) * HASHES_PER_DIFFICULTY)
     )
     reward = as_float_array(subsidy) + as_float_array(fees_per_block)
     return scalar_or_array(blocks_per_day * reward * (1.0 - as_float_array(pool_fee)))
@@ -85,6 +88,7 @@ def revenue_per_day(
     -------
     float or ndarray
         Revenue. [currency/day]
+
     """
     coins = coins_per_day(hashrate, difficulty, subsidy, fees_per_block, pool_fee)
     return scalar_or_array(as_float_array(coins) * as_float_array(price))
@@ -103,5 +107,6 @@ def hashprice(
     -------
     float or ndarray
         Revenue per unit of hashrate. [currency per (TH/s) per day]
+
     """
     return revenue_per_day(TERA, difficulty, subsidy, price, fees_per_block, pool_fee)

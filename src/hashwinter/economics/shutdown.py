@@ -64,6 +64,7 @@ def shutdown_price(
 
     >>> round(shutdown_price(95e12, 3250, 0.077, 17.62e12, 6.25, 6.25 * 0.013))
     8746
+
     """
     cost = as_float_array(power_cost_per_day(power, tariff, pue)) + as_float_array(daily_fees)
     coins = as_float_array(coins_per_day(hashrate, difficulty, subsidy, fees_per_block, pool_fee))
@@ -90,6 +91,7 @@ def breakeven_tariff(
     -------
     float or ndarray
         Break-even tariff; negative when fees alone exceed revenue. [currency/kWh]
+
     """
     coins = as_float_array(coins_per_day(hashrate, difficulty, subsidy, fees_per_block, pool_fee))
     revenue = coins * as_float_array(price)
@@ -122,6 +124,7 @@ def breakeven_efficiency(
     -------
     float or ndarray
         Maximum efficiency that breaks even. [J/TH]
+
     """
     revenue_per_th = as_float_array(hashprice(difficulty, subsidy, price, fees_per_block, pool_fee))
     cost_per_watt_day = (

@@ -10,6 +10,7 @@ states at once (models x tariffs x dates), for sweeps and history.
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import os
 from collections.abc import Sequence
 
@@ -83,14 +84,15 @@ def shutdown_table(
         ``electricity_share`` is power cost over revenue [fraction];
         ``price_to_shutdown`` is ``price / shutdown_price - 1`` [fraction], positive
         when the machine is above water.
+
     """
     hashrate_m = as_float_array(hashrate)[:, None]
     power_m = as_float_array(power)[:, None]
     fees_m = np.broadcast_to(as_float_array(daily_fees), hashrate_m.shape[:1])[:, None]
     tariff_t = as_float_array(list(tariffs))[None, :]
-    coins = as_float_array(coins_per_day(
-        hashrate_m, state.difficulty, state.subsidy, state.fees_per_block, pool_fee
-    ))
+    coins = as_float_array(
+        coins_per_day(hashrate_m, state.difficulty, state.subsidy, state.fees_per_block, pool_fee)
+    )
     revenue = coins * state.price
     power_cost = as_float_array(energy_per_day(power_m, pue)) * tariff_t
     cost = power_cost + fees_m
@@ -103,29 +105,37 @@ def shutdown_table(
     def per_cell(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
         return np.broadcast_to(as_float_array(values), shape).ravel()
 
-    frame = pd.DataFrame({
-        "model": np.repeat(np.asarray(models, dtype=object), shape[1]),
-        "hashrate_ths": per_cell(hashrate_m / TERA),
-        "power_w": per_cell(power_m),
-        "efficiency_j_th": per_cell(power_m / (hashrate_m / TERA)),
-        "coins_per_day": per_cell(coins),
-        "revenue_per_day": per_cell(revenue),
-        "power_cost_per_day": per_cell(power_cost),
-        "electricity_share": per_cell(share),
-        "margin_per_day": per_cell(revenue - cost),
-        "shutdown_price": per_cell(shutdown),
-        "price": per_cell(state.price),
-        "price_to_shutdown": per_cell(to_shutdown),
-        "above_shutdown": per_cell(state.price >= shutdown).astype(bool),
-        "tariff": per_cell(tariff_t),
-        "currency": state.currency,
-    })
+    frame = pd.DataFrame(
+        {
+            "model": np.repeat(np.asarray(models, dtype=object), shape[1]),
+            "hashrate_ths": per_cell(hashrate_m / TERA),
+            "power_w": per_cell(power_m),
+            "efficiency_j_th": per_cell(power_m / (hashrate_m / TERA)),
+            "coins_per_day": per_cell(coins),
+            "revenue_per_day": per_cell(revenue),
+            "power_cost_per_day": per_cell(power_cost),
+            "electricity_share": per_cell(share),
+            "margin_per_day": per_cell(revenue - cost),
+            "shutdown_price": per_cell(shutdown),
+            "price": per_cell(state.price),
+            "price_to_shutdown": per_cell(to_shutdown),
+            "above_shutdown": per_cell(state.price >= shutdown).astype(bool),
+            "tariff": per_cell(tariff_t),
+            "currency": state.currency,
+        }
+    )
     frame.attrs["units"] = {
-        "hashrate_ths": "TH/s", "power_w": "W", "efficiency_j_th": "J/TH",
-        "coins_per_day": f"{state.coin}/day", "revenue_per_day": f"{state.currency}/day",
-        "power_cost_per_day": f"{state.currency}/day", "margin_per_day": f"{state.currency}/day",
-        "shutdown_price": f"{state.currency}/{state.coin}", "price": f"{state.currency}/{state.coin}",
-        "tariff": f"{state.currency}/kWh", "electricity_share": "fraction",
+        "hashrate_ths": "TH/s",
+        "power_w": "W",
+        "efficiency_j_th": "J/TH",
+        "coins_per_day": f"{state.coin}/day",
+        "revenue_per_day": f"{state.currency}/day",
+        "power_cost_per_day": f"{state.currency}/day",
+        "margin_per_day": f"{state.currency}/day",
+        "shutdown_price": f"{state.currency}/{state.coin}",
+        "price": f"{state.currency}/{state.coin}",
+        "tariff": f"{state.currency}/kWh",
+        "electricity_share": "fraction",
         "price_to_shutdown": "fraction",
     }
     return frame[list(TABLE_COLUMNS)]
@@ -169,14 +179,21 @@ def shutdown_cube(
     -------
     ndarray, shape (M, T, N)
         Shutdown price. [currency/coin]
+
     """
-    cost = as_float_array(energy_per_day(as_float_array(power), pue))[:, None] * as_float_array(
-        tariffs
-    )[None, :]
-    coins = as_float_array(coins_per_day(
-        as_float_array(hashrate)[:, None], as_float_array(difficulty)[None, :],
-        as_float_array(reward_per_block)[None, :], 0.0, pool_fee,
-    ))
+    cost = (
+        as_float_array(energy_per_day(as_float_array(power), pue))[:, None]
+        * as_float_array(tariffs)[None, :]
+    )
+    coins = as_float_array(
+        coins_per_day(
+            as_float_array(hashrate)[:, None],
+            as_float_array(difficulty)[None, :],
+            as_float_array(reward_per_block)[None, :],
+            0.0,
+            pool_fee,
+        )
+    )
     cost_c = cost.astype(dtype)
     inverse_coins = (1.0 / coins).astype(dtype)
     out = np.empty((cost.shape[0], cost.shape[1], coins.shape[1]), dtype=dtype)
@@ -186,7 +203,7 @@ def shutdown_cube(
         np.multiply(cost_c[rows, :, None], inverse_coins[rows, None, :], out=out[rows])
 
     bounds = np.linspace(0, cost.shape[0], n_workers + 1).astype(int)
-    slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    slices = [slice(a, b) for a, b in itertools.pairwise(bounds)]
     if n_workers == 1:
         fill(slices[0])
     else:

@@ -1,0 +1,184 @@
+"""``hashwinter shutdown``: the shutdown-price table for a network state and tariffs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from hashwinter.economics.network import in_currency, with_overrides
+from hashwinter.economics.table import shutdown_table
+from hashwinter.errors import InputError
+from hashwinter.hardware import Catalog, Machine, default_catalog, load_catalog
+from hashwinter.reports.shutdown_view import to_csv, to_json, to_rich_table
+from hashwinter.state import WINTER_2018, NetworkState
+
+__all__ = ["DEFAULT_MODELS", "default_tariffs", "shutdown_command"]
+
+#: The machines shown when no --model is given: those the 2018 story names, then
+#: later generations; only those released by the state's date are shown.
+DEFAULT_MODELS: tuple[str, ...] = (
+    "Antminer S7",
+    "Antminer S9",
+    "Antminer T9+",
+    "AvalonMiner 741",
+    "AvalonMiner 841",
+    "WhatsMiner M3",
+    "WhatsMiner M10",
+    "Ebit E9+",
+    "Antminer S17 Pro",
+    "Antminer S19 Pro",
+    "WhatsMiner M30S++",
+    "Antminer S19 XP",
+    "WhatsMiner M50S",
+    "Antminer S21",
+    "WhatsMiner M60S",
+)
+
+#: Tariffs shown when no --tariff is given, per currency [currency/kWh]:
+#: CNY 0.08 Sichuan wet season, 0.28 Shihezi and Sichuan dry season, 0.40 a small farm.
+_DEFAULT_TARIFFS: dict[str, tuple[float, ...]] = {
+    "CNY": (0.08, 0.28, 0.40),
+    "USD": (0.03, 0.05, 0.07),
+}
+
+
+class OutputFormat(enum.StrEnum):
+    """Output forms of the table."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def default_tariffs(currency: str, fx_per_usd: float) -> tuple[float, ...]:
+    """Return the tariffs shown by default in ``currency`` [currency/kWh]."""
+    if currency in _DEFAULT_TARIFFS:
+        return _DEFAULT_TARIFFS[currency]
+    return tuple(float(f"{t * fx_per_usd:.3g}") for t in _DEFAULT_TARIFFS["USD"])
+
+
+def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) -> list[Machine]:
+    if names:
+        return [catalog.get(name) for name in names]
+    chosen = [catalog.get(name) for name in DEFAULT_MODELS]
+    if state.date is not None:
+        chosen = [m for m in chosen if m.release is None or m.release <= state.date]
+    return chosen
+
+
+def _base_state(date: str | None, currency: str | None, store: Path | None) -> NetworkState:
+    if date is None:
+        return WINTER_2018
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise InputError(f"not a date YYYY-MM-DD: {date!r}", field="--date") from None
+    try:
+        from hashwinter.data import load_network_state
+    except ImportError:  # pragma: no cover - until the history store lands
+        raise InputError(
+            "no history store in this installation; give --difficulty and --price instead",
+            field="--date",
+        ) from None
+    return load_network_state(day, (currency or "USD").upper(), store_path=store)
+
+
+def shutdown_command(
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Machine model or alias (repeatable). Default: a set from the "
+            "story's machines to today's, those released by the state's date.",
+        ),
+    ] = None,
+    tariff: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--tariff", "-t", help="Electricity price per kWh in --currency (repeatable)."
+        ),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(help="Currency of prices and tariffs, e.g. CNY or USD. Default: the state's."),
+    ] = None,
+    fx: Annotated[
+        float | None, typer.Option(help="Exchange rate: units of --currency per USD.")
+    ] = None,
+    difficulty: Annotated[float | None, typer.Option(help="Network difficulty.")] = None,
+    subsidy: Annotated[
+        float | None,
+        typer.Option(help="Block subsidy in coins. Default: the one in force at the state's date."),
+    ] = None,
+    price: Annotated[float | None, typer.Option(help="Coin price in --currency.")] = None,
+    fees_per_block: Annotated[
+        float | None, typer.Option(help="Transaction fees per block in coins.")
+    ] = None,
+    pool_fee: Annotated[float, typer.Option(help="Pool fee as a fraction.")] = 0.02,
+    date: Annotated[
+        str | None,
+        typer.Option(help="Network state of this day (YYYY-MM-DD) from the history store."),
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option(envvar="HASHWINTER_STORE", help="History store file (DuckDB).")
+    ] = None,
+    catalog: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="User machine catalog (TOML or CSV) merged over the built-in one (repeatable)."
+        ),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv or json.")
+    ] = OutputFormat.table,
+) -> None:
+    """Show which machines are above or below their shutdown price, and by how much.
+
+    With no network flags the built-in example state is used: 25 Nov 2018,
+    difficulty 6,653,303,141,406, subsidy 12.5 BTC, fees 0.26 BTC/block,
+    BTC 27,400 CNY at 6.94 CNY/USD. Explicit flags override any part of a state.
+    """
+    if not (math.isfinite(pool_fee) and 0 <= pool_fee < 1):
+        raise InputError(f"must be in [0, 1) (got {pool_fee:g})", field="--pool-fee")
+    state = _base_state(date, currency, store)
+    state = in_currency(state, currency, fx)
+    state = with_overrides(
+        state, difficulty=difficulty, subsidy=subsidy, fees_per_block=fees_per_block, price=price
+    )
+    tariffs = tuple(tariff) if tariff else default_tariffs(state.currency, state.fx_per_usd)
+    for value in tariffs:
+        if not (math.isfinite(value) and value >= 0):
+            raise InputError(f"must be >= 0 (got {value:g})", field="--tariff")
+    machines_catalog = default_catalog()
+    for path in catalog or []:
+        machines_catalog = machines_catalog.merged_with(load_catalog(path))
+    machines = _machines(machines_catalog, model, state)
+    table = shutdown_table(
+        [m.model for m in machines],
+        np.array([m.hashrate for m in machines]),
+        np.array([m.power for m in machines]),
+        tariffs,
+        state,
+        pool_fee=pool_fee,
+    )
+    if output_format is OutputFormat.json:
+        sys.stdout.write(to_json(table) + "\n")
+    elif output_format is OutputFormat.csv:
+        sys.stdout.write(to_csv(table))
+    else:
+        console = Console()
+        if not console.is_terminal:
+            # Piped output: keep the whole table instead of squeezing it into 80 columns.
+            console = Console(width=220)
+        console.print(to_rich_table(table, state, pool_fee))
+        for note in state.notes:
+            Console(stderr=True).print(f"note: {note}", markup=False, highlight=False)

@@ -1,0 +1,108 @@
+"""Render a shutdown table (see :func:`hashwinter.economics.shutdown_table`).
+
+Three forms: a rich terminal table (one row per machine, a margin and a shutdown
+price column per tariff, green above water and red below), CSV and JSON (one
+record per machine and tariff, the documented contract other tools read).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+from rich.table import Table
+from rich.text import Text
+
+from hashwinter.state import NetworkState
+
+__all__ = ["JSON_KEYS", "state_caption", "to_csv", "to_json", "to_rich_table"]
+
+#: Keys of each JSON record (the contract of ``hashwinter shutdown --format json``),
+#: followed by the extra keys ``electricity_share``, ``price`` and ``above_shutdown``.
+JSON_KEYS: tuple[str, ...] = (
+    "model",
+    "hashrate_ths",
+    "power_w",
+    "efficiency_j_th",
+    "coins_per_day",
+    "revenue_per_day",
+    "power_cost_per_day",
+    "margin_per_day",
+    "shutdown_price",
+    "tariff",
+    "currency",
+)
+_EXTRA_KEYS: tuple[str, ...] = ("electricity_share", "price", "above_shutdown")
+
+
+def _finite_or_none(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def to_json(table: pd.DataFrame) -> str:
+    """Return the table as a JSON list of objects (non-finite numbers as null)."""
+    records = []
+    for row in table[list(JSON_KEYS + _EXTRA_KEYS)].to_dict(orient="records"):
+        record = {str(k): _finite_or_none(v) for k, v in row.items()}
+        record["above_shutdown"] = bool(record["above_shutdown"])
+        records.append(record)
+    return json.dumps(records, indent=2, ensure_ascii=False)
+
+
+def to_csv(table: pd.DataFrame) -> str:
+    """Return the table as CSV with a header row."""
+    return str(table.to_csv(index=False, float_format="%.10g"))
+
+
+def state_caption(state: NetworkState, pool_fee: float) -> str:
+    """Return a one-paragraph description of the network state used."""
+    when = state.date.isoformat() if state.date else "hypothetical state"
+    parts = [
+        f"{state.coin} {when}: price {state.price:,.2f} {state.currency}",
+        f"difficulty {state.difficulty:,.0f}",
+        f"subsidy {state.subsidy:g} + fees {state.fees_per_block:.4g} {state.coin}/block",
+        f"pool fee {pool_fee:.2%}",
+    ]
+    if state.currency != "USD":
+        parts.append(f"{state.fx_per_usd:g} {state.currency}/USD")
+    return "; ".join(parts)
+
+
+def _money(value: float) -> str:
+    if not math.isfinite(value):
+        return "∞"
+    return f"{value:,.2f}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def to_rich_table(table: pd.DataFrame, state: NetworkState, pool_fee: float) -> Table:
+    """Return a rich table: one row per machine, margin and shutdown price per tariff."""
+    ccy = state.currency
+    tariffs = list(dict.fromkeys(table["tariff"]))
+    out = Table(title="Shutdown prices (关机价)", caption=state_caption(state, pool_fee))
+    out.add_column("Model", style="bold")
+    for name in ("TH/s", "W", "J/TH", f"{state.coin}/day", f"Revenue {ccy}/day"):
+        out.add_column(name, justify="right")
+    for tariff in tariffs:
+        out.add_column(f"Margin/day @{tariff:g}", justify="right")
+        out.add_column(f"Shutdown @{tariff:g} {ccy}/kWh", justify="right")
+    for model, rows in table.groupby("model", sort=False):
+        first = rows.iloc[0]
+        cells: list[str | Text] = [
+            str(model),
+            f"{first.hashrate_ths:,.2f}",
+            f"{first.power_w:,.0f}",
+            f"{first.efficiency_j_th:,.1f}",
+            f"{first.coins_per_day:.6f}",
+            _money(first.revenue_per_day),
+        ]
+        for _, row in rows.iterrows():
+            style = "green" if row.above_shutdown else "red"
+            cells.append(Text(_money(row.margin_per_day), style=style))
+            gap = row.price_to_shutdown
+            label = f"{_money(row.shutdown_price)} ({gap:+.0%})" if math.isfinite(gap) else "—"
+            cells.append(Text(label, style=style))
+        out.add_row(*cells)
+    return out
