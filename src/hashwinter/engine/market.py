@@ -147,6 +147,14 @@ class DailyMarket:
             raise InputError(f"no FX rate for {code} (known: {known})", field="currency")
         return self.fx_per_usd[self.currency] / self.fx_per_usd[code]
 
+    def in_currency(self, currency: str) -> DailyMarket:
+        """Return the same market with prices in ``currency`` (converted at each day's rate)."""
+        code = normalize_currency(currency)
+        if code == self.currency:
+            return self
+        factor = self.fx_to_run(code)  # run currency per unit of code
+        return dataclasses.replace(self, price=self.price / factor[None, :], currency=code)
+
     def window(self, start: object, end: object) -> DailyMarket:
         """Return the days ``start`` .. ``end`` (both included).
 

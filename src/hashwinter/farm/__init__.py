@@ -1,0 +1,52 @@
+"""Farms: config files (sites, fleet, treasury, policy), policies and backtests.
+
+>>> from hashwinter.farm import load_farm, backtest   # doctest: +SKIP
+>>> result = backtest(load_farm("examples/shihezi_hu_haifeng.toml"), market)  # doctest: +SKIP
+
+See docs/farms.md.
+"""
+
+from hashwinter.farm.backtest import (
+    BacktestResult,
+    backtest,
+    check_ledger_balances,
+    convert_ledger,
+)
+from hashwinter.farm.build import FarmRun, build_farm_run, resolve_window, site_tariff_table
+from hashwinter.farm.config import (
+    CapexItem,
+    FarmConfig,
+    FleetItem,
+    LoadedFarm,
+    PolicyConfig,
+    SiteConfig,
+    TreasuryConfig,
+    farm_from_dict,
+    load_farm,
+)
+from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+from hashwinter.farm.summary import FarmSummary, summarize
+
+__all__ = [
+    "AlwaysOn",
+    "BacktestResult",
+    "CapexItem",
+    "FarmConfig",
+    "FarmRun",
+    "FarmSummary",
+    "FleetItem",
+    "LoadedFarm",
+    "PolicyConfig",
+    "ShutdownPricePolicy",
+    "SiteConfig",
+    "TreasuryConfig",
+    "backtest",
+    "build_farm_run",
+    "check_ledger_balances",
+    "convert_ledger",
+    "farm_from_dict",
+    "load_farm",
+    "resolve_window",
+    "site_tariff_table",
+    "summarize",
+]

@@ -1,0 +1,170 @@
+"""Replay a farm through real history: the engine with one variant and one path.
+
+:func:`backtest` builds the farm's engine inputs, runs the engine with a full
+ledger, checks the ledger's cash and coin balances against the sum of their
+daily flows (to the cent, to the satoshi), converts money to the report
+currency at each day's FX rate, and summarises.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from hashwinter.engine import (
+    CASH_TOLERANCE,
+    COIN_TOLERANCE,
+    ConservationError,
+    DailyMarket,
+    Ledger,
+    LedgerRecorder,
+    Resolution,
+    RunResult,
+    run,
+)
+from hashwinter.energy.currency import normalize_currency
+from hashwinter.farm.build import FarmRun, build_farm_run
+from hashwinter.farm.config import LoadedFarm
+from hashwinter.farm.summary import FarmSummary, summarize
+
+__all__ = ["BacktestResult", "backtest", "check_ledger_balances", "convert_ledger"]
+
+
+@dataclasses.dataclass(frozen=True)
+class BacktestResult:
+    """A farm backtest.
+
+    Attributes
+    ----------
+    farm_run : FarmRun
+        Engine inputs built from the farm.
+    run : RunResult
+        Raw engine result (farm currency).
+    ledger : Ledger
+        Per-step ledger arrays (farm currency).
+    currency : str
+        Report currency of the frames and the summary.
+    cohorts : pandas.DataFrame
+        Daily ledger per cohort (units in column names).
+    treasury : pandas.DataFrame
+        Daily ledger of the farm's treasury, with depreciation.
+    summary : FarmSummary
+        Totals and per-cohort lines.
+    """
+
+    farm_run: FarmRun
+    run: RunResult
+    ledger: Ledger
+    currency: str
+    cohorts: pd.DataFrame
+    treasury: pd.DataFrame
+    summary: FarmSummary
+
+
+def check_ledger_balances(treasury: pd.DataFrame, cash_start: float, coins_start: float,
+                          currency: str, coin: str) -> None:
+    """Check that each day's cash and coins equal the opening balance plus the flows so far.
+
+    Raises
+    ------
+    ConservationError
+        If cash differs by more than half a cent, or coins by more than half a satoshi.
+    """
+    ccy, k = currency.lower(), coin.lower()
+    for _, g in treasury.groupby([c for c in ("variant", "path", "owner") if c in treasury]):
+        cash = cash_start + g[f"net_cash_flow_{ccy}"].cumsum()
+        err = float(np.max(np.abs(g[f"cash_{ccy}"] - cash)))
+        if err > CASH_TOLERANCE:
+            raise ConservationError(f"ledger cash differs from the sum of its flows by {err:.4f}")
+        coins = coins_start + (g[f"coins_mined_{k}"] - g[f"coins_sold_{k}"]
+                               - g[f"forced_coins_sold_{k}"]).cumsum()
+        err = float(np.max(np.abs(g[f"coins_{k}"] - coins)))
+        if err > COIN_TOLERANCE:
+            raise ConservationError(f"ledger coins differ from mined minus sold by {err:.3g}")
+
+
+def convert_ledger(frame: pd.DataFrame, market: DailyMarket, currency: str) -> pd.DataFrame:
+    """Return a ledger with its money columns converted to ``currency`` at each day's rate.
+
+    Columns ending in ``_<ccy>`` or containing ``_<ccy>_per_`` (``<ccy>`` the
+    market's currency) are converted and renamed.
+    """
+    src = market.currency.lower()
+    dst = normalize_currency(currency).lower()
+    if src == dst:
+        return frame
+    per_day = pd.Series(1.0 / market.fx_to_run(currency), index=pd.to_datetime(market.dates))
+    factor = frame["date"].map(per_day).to_numpy(np.float64)
+    out = frame.copy()
+    pattern = re.compile(rf"_{src}(_per_|$)")
+    renames = {}
+    for col in frame.columns:
+        if pattern.search(col):
+            out[col] = frame[col].to_numpy(np.float64) * factor
+            renames[col] = pattern.sub(lambda m: f"_{dst}{m[1]}", col)
+    out = out.rename(columns=renames)
+    out.attrs["currency"] = currency.upper()
+    return out
+
+
+def backtest(
+    farm: LoadedFarm,
+    market: DailyMarket,
+    *,
+    start: object = None,
+    end: object = None,
+    currency: str | None = None,
+    resolution: Resolution | str = "auto",
+    progress: Callable[[int], None] | None = None,
+    farm_run: FarmRun | None = None,
+) -> BacktestResult:
+    """Replay a farm through a window of market history.
+
+    Parameters
+    ----------
+    farm : LoadedFarm
+        A validated farm.
+    market : DailyMarket
+        Daily history (any currency with FX to the farm's and the report's).
+    start, end : date or str, optional
+        Window (default: the farm file's).
+    currency : str, optional
+        Report currency (default: the farm's).
+    resolution : {"auto", "day", "hour"}
+        Step length (see :func:`~hashwinter.farm.build.build_farm_run`).
+    progress : callable, optional
+        Called with the number of steps done.
+    farm_run : FarmRun, optional
+        Inputs already built (the CLI builds them to size its progress bar).
+
+    Returns
+    -------
+    BacktestResult
+    """
+    fr = farm_run if farm_run is not None else build_farm_run(
+        farm, market, start=start, end=end, resolution=resolution)
+    config = farm.config
+    result = run(fr.spec, fr.policy, fr.treasury, recorders=[LedgerRecorder()],
+                 progress=progress)
+    ledger: Ledger = result.records[0]
+    cohorts = ledger.cohort_frame()
+    treasury = ledger.owner_frame()
+    ccy = config.currency.lower()
+    treasury[f"depreciation_{ccy}"] = fr.depreciation
+    check_ledger_balances(treasury, config.treasury.starting_cash,
+                          config.treasury.starting_coins, config.currency, config.coin)
+    report = normalize_currency(currency) if currency else config.currency
+    window = fr.spec.market
+    cohorts = convert_ledger(cohorts, window, report)
+    treasury = convert_ledger(treasury, window, report)
+    fx0 = 1.0 / float(window.fx_to_run(report)[0])
+    summary = summarize(
+        config.name, cohorts, treasury, currency=report, coin=config.coin,
+        resolution=fr.spec.clock.resolution, cash_start=config.treasury.starting_cash * fx0,
+        coins_start=config.treasury.starting_coins,
+    )
+    return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)

@@ -1,0 +1,290 @@
+"""Turn a validated farm and a daily market into the engine's static inputs.
+
+One fleet item becomes one cohort; sites give each cohort its tariff (a
+``(steps, cohorts)`` table evaluated hour by hour and converted into the farm's
+currency at each day's FX rate), PUE, uptime and fees; the farm is the run's
+single owner, with its fixed monthly costs spread over the days of each month
+and its site capex paid on their dates. The engine runs in the farm's currency;
+reports convert at the edge.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.energy import TieredTariff
+from hashwinter.engine import (
+    Clock,
+    Cohorts,
+    DailyMarket,
+    EngineSpec,
+    Owners,
+    Policy,
+    Resolution,
+    Treasury,
+)
+from hashwinter.errors import InputError
+from hashwinter.farm.config import FarmConfig, LoadedFarm
+from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+from hashwinter.units import HOURS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
+
+__all__ = ["FarmRun", "build_farm_run", "resolve_window", "site_tariff_table"]
+
+FloatArray = npt.NDArray[np.float64]
+DAYS_PER_YEAR = 365.25
+
+
+@dataclasses.dataclass(frozen=True)
+class FarmRun:
+    """A farm ready to run: engine inputs plus what the reports need.
+
+    Attributes
+    ----------
+    farm : LoadedFarm
+        The validated farm.
+    spec : EngineSpec
+        Engine inputs (one owner: the farm).
+    policy : Policy
+        Curtailment policy from ``[policy]``.
+    treasury : Treasury
+        Coin-sale rules from ``[treasury]``.
+    depreciation : ndarray (days,)
+        Straight-line depreciation of machines and site capex per day. [farm currency]
+    book_value_start, book_value_end : float
+        Undepreciated value of what was bought, at the start and end. [farm currency]
+    """
+
+    farm: LoadedFarm
+    spec: EngineSpec
+    policy: Policy
+    treasury: Treasury
+    depreciation: FloatArray
+    book_value_start: float
+    book_value_end: float
+
+
+def resolve_window(
+    config: FarmConfig, market: DailyMarket, start: object = None, end: object = None
+) -> tuple[dt.date, dt.date]:
+    """Return the backtest window: explicit dates, else the farm file's, checked against history.
+
+    Raises
+    ------
+    InputError
+        ``field="start"``/``"end"`` when a date is missing or outside the market's days.
+    """
+    first = start if start is not None else config.start
+    last = end if end is not None else config.end
+    if first is None:
+        raise InputError("no start date: give --from or set start in the farm file",
+                         field="start")
+    if last is None:
+        raise InputError("no end date: give --to or set end in the farm file", field="end")
+    a = np.datetime64(str(first), "D")
+    b = np.datetime64(str(last), "D")
+    have = f"{market.dates[0]} .. {market.dates[-1]}"
+    errors = []
+    if not market.dates[0] <= a <= market.dates[-1]:
+        errors.append(InputError(f"{a} is outside the stored history ({have})", field="start"))
+    if not market.dates[0] <= b <= market.dates[-1]:
+        errors.append(InputError(f"{b} is outside the stored history ({have})", field="end"))
+    if b < a:
+        errors.append(InputError(f"{b} is before the start {a}", field="end"))
+    if errors:
+        from hashwinter.errors import InputErrors
+
+        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    return a.astype(dt.date), b.astype(dt.date)
+
+
+def _hourly_times(dates: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
+    hours = np.arange(HOURS_PER_DAY) * SECONDS_PER_HOUR
+    return dates.astype("datetime64[s]")[:, None] + hours[None, :].astype("timedelta64[s]")
+
+
+def site_tariff_table(
+    config: FarmConfig, farm: LoadedFarm, market: DailyMarket, site_index: int
+) -> FloatArray:
+    """Return a site's energy price for every hour of the market's days, in the farm currency.
+
+    A tiered tariff is priced at its average price for the month's full-load
+    consumption of the whole fleet of the site (every machine running).
+
+    Returns
+    -------
+    ndarray (days, 24)
+        Price per kWh at the meter. [farm currency/kWh]
+    """
+    site = config.sites[site_index]
+    tariff = site.tariff
+    times = _hourly_times(market.dates)
+    if isinstance(tariff, TieredTariff):
+        watts = sum(item.count * m.power for item, m in zip(config.fleet, farm.machines, strict=True)
+                    if item.site == site.name)
+        days_in_month = np.array([calendar.monthrange(d.year, d.month)[1]
+                                  for d in market.dates.astype(dt.date)], dtype=np.float64)
+        monthly = (watts * site.pue * site.uptime / WATTS_PER_KILOWATT * HOURS_PER_DAY
+                   * days_in_month)[:, None]
+        price = tariff.price_per_kwh(times, monthly_kwh=monthly, basis="average")
+    else:
+        price = tariff.price_per_kwh(times)
+    factor = market.fx_to_run(tariff.currency)  # tariff currency -> farm currency, per day
+    return np.asarray(price, dtype=np.float64) * factor[:, None]
+
+
+def _days_in_month(dates: npt.NDArray[np.datetime64]) -> FloatArray:
+    months = dates.astype("datetime64[M]")
+    return ((months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")).astype(
+        np.float64)
+
+
+def _straight_line(
+    dates: npt.NDArray[np.datetime64], paid: dt.date, amount: float, years: float
+) -> tuple[FloatArray, float, float]:
+    """Daily depreciation over ``dates``, and book value before the first and after the last day."""
+    life_days = years * DAYS_PER_YEAR
+    per_day = amount / life_days
+    age = (dates - np.datetime64(paid, "D")).astype(np.float64)  # days since purchase
+    daily = np.where((age >= 0) & (age < life_days), per_day, 0.0)
+    # A partial last day of the life is depreciated whole: keeps the sum to the amount.
+    start_age = float(age[0])
+    end_age = float(age[-1]) + 1.0
+    before = amount - per_day * np.clip(start_age, 0.0, life_days) if start_age >= 0 else 0.0
+    after = amount - per_day * np.clip(end_age, 0.0, life_days) if end_age > 0 else 0.0
+    return daily, float(before), float(after)
+
+
+def build_farm_run(
+    farm: LoadedFarm,
+    market: DailyMarket,
+    *,
+    start: object = None,
+    end: object = None,
+    resolution: Resolution | str = "auto",
+) -> FarmRun:
+    """Build the engine inputs of a farm over a window of market history.
+
+    Parameters
+    ----------
+    farm : LoadedFarm
+        A validated farm (:func:`hashwinter.farm.load_farm`).
+    market : DailyMarket
+        Daily history covering the window, any currency with FX to the farm's.
+    start, end : date or str, optional
+        Window (default: the farm file's ``start``/``end``).
+    resolution : {"auto", "day", "hour"}
+        Step length; ``"auto"`` steps in hours only when a site's tariff changes
+        within a day and the policy can unplug (else daily steps give the same
+        numbers).
+
+    Returns
+    -------
+    FarmRun
+    """
+    config = farm.config
+    first, last = resolve_window(config, market, start, end)
+    window = market.in_currency(config.currency).window(first, last)
+    tables = [site_tariff_table(config, farm, window, j) for j in range(len(config.sites))]
+    if resolution == "auto":
+        varies = any(bool(np.any(np.ptp(t, axis=1) > 0)) for t in tables)
+        resolution = "hour" if varies and config.policy.kind != "always_on" else "day"
+    if resolution not in ("day", "hour"):
+        raise InputError(f"must be auto, day or hour (got {resolution!r})", field="resolution")
+    clock = Clock(window.dates, 1 if resolution == "day" else HOURS_PER_DAY)
+    spd = clock.steps_per_day
+    site_index = [config.site(item.site)[0] for item in config.fleet]
+    # Per-site tariff per step: the mean over each step's hours.
+    per_step = [t.reshape(clock.n_days, spd, HOURS_PER_DAY // spd).mean(axis=2).reshape(-1)
+                for t in tables]
+    tariff = np.stack([per_step[j] for j in site_index], axis=1)
+
+    labels = []
+    for item, machine in zip(config.fleet, farm.machines, strict=True):
+        base = item.label or f"{item.count:,} × {machine.model} @ {item.site} ({item.purchase_date})"
+        labels.append(base)
+    for i, label in enumerate(labels):  # labels must be unique in the ledger
+        if labels.count(label) > 1:
+            labels[i] = f"{label} #{i}"
+    start_step, capex_step = [], []
+    for item in config.fleet:
+        s = clock.first_step_on_or_after(item.purchase_date)
+        start_step.append(s)
+        capex_step.append(s if first <= item.purchase_date <= last else -1)
+    sites = [config.sites[j] for j in site_index]
+    pol = config.policy
+    cohorts = Cohorts(
+        label=tuple(labels),
+        model=tuple(m.model for m in farm.machines),
+        site=tuple(item.site for item in config.fleet),
+        hashrate=np.array([m.hashrate for m in farm.machines]),
+        power=np.array([m.power for m in farm.machines]),
+        count=np.array([item.count for item in config.fleet], dtype=np.float64),
+        owner=np.zeros(len(config.fleet), dtype=np.int64),
+        start_step=np.array(start_step),
+        capex_step=np.array(capex_step),
+        unit_price=np.array([item.unit_price for item in config.fleet]),
+        uptime=np.array([s.uptime for s in sites]),
+        pue=np.array([s.pue for s in sites]),
+        pool_fee=config.pool_fee,
+        management_fee=np.array([s.management_fee_per_machine_day for s in sites]),
+        hosting_fee=np.array([s.hosting_fee_per_machine_day for s in sites]),
+        restart_cost=pol.restart_cost_per_machine,
+    )
+    _check_share(cohorts, window, clock)
+
+    monthly = sum(s.fixed_costs_per_month for s in config.sites)
+    fixed_day = monthly / _days_in_month(clock.dates)
+    fixed = np.repeat(fixed_day / spd, spd)[:, None]
+    site_capex = np.zeros((clock.n_steps, 1))
+    depreciation = np.zeros(clock.n_days)
+    book_start = book_end = 0.0
+    for s in config.sites:
+        for item in s.capex:
+            if first <= item.date <= last:
+                site_capex[clock.first_step_on_or_after(item.date), 0] += item.amount
+            daily, before, after = _straight_line(clock.dates, item.date, item.amount,
+                                                  item.depreciation_years)
+            depreciation += daily
+            book_start += before
+            book_end += after
+    for item in config.fleet:
+        daily, before, after = _straight_line(clock.dates, item.purchase_date,
+                                              item.count * item.unit_price,
+                                              item.depreciation_years)
+        depreciation += daily
+        book_start += before
+        book_end += after
+    owners = Owners(
+        names=(config.name,),
+        starting_cash=np.array([config.treasury.starting_cash]),
+        starting_coins=np.array([config.treasury.starting_coins]),
+        fixed_costs=fixed,
+        site_capex=site_capex,
+    )
+    spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff)
+    policy: Policy
+    if pol.kind == "always_on":
+        policy = AlwaysOn()
+    else:
+        policy = ShutdownPricePolicy(pol.off_below, pol.on_above, pol.min_margin_per_machine_day)
+    treasury = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
+    return FarmRun(farm, spec, policy, treasury, depreciation, book_start, book_end)
+
+
+def _check_share(cohorts: Cohorts, market: DailyMarket, clock: Clock) -> None:
+    """Refuse a farm bigger than the historical network (its share of issuance would exceed 1)."""
+    installed = cohorts.installed(clock.n_steps)[:: clock.steps_per_day]  # (days, C)
+    farm = installed @ cohorts.effective_hashrate
+    network = market.network_hashrate.min(axis=0)
+    over = farm > network
+    if over.any():
+        day = int(np.flatnonzero(over)[0])
+        raise InputError(
+            f"the fleet ({farm[day] / 1e18:.3g} EH/s) exceeds the whole network's hashrate "
+            f"({network[day] / 1e18:.3g} EH/s) on {clock.dates[day]}; history cannot hold it",
+            field="fleet")

@@ -1,0 +1,446 @@
+"""Farm files: sites, fleet, treasury and policy, validated field by field.
+
+A farm is a TOML file (see docs/farms.md and examples/). :func:`load_farm`
+reads it and reports **every** problem at once, each with its dotted field and
+``file:line``: schema errors from pydantic (``sites[1].tariff.price: must be >
+0``) and cross-field errors (an unknown machine model with the nearest names,
+a fleet item naming a site that does not exist, a site over its capacity in
+slots or in MW). Nothing is built from a file with a problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from hashwinter.energy import Tariff, example_tariff, tariff_to_dict
+from hashwinter.energy.currency import CurrencyCode
+from hashwinter.errors import InputError, InputErrors
+from hashwinter.farm.toml_lines import TomlLines
+from hashwinter.hardware import Catalog, Machine, default_catalog
+from hashwinter.validation import input_errors_from_validation
+
+__all__ = [
+    "CapexItem",
+    "FarmConfig",
+    "FleetItem",
+    "LoadedFarm",
+    "PolicyConfig",
+    "SiteConfig",
+    "TreasuryConfig",
+    "farm_from_dict",
+    "load_farm",
+]
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+def _named_tariff(value: object) -> object:
+    """Replace the name of a built-in example tariff by its table."""
+    if isinstance(value, str):
+        try:
+            return tariff_to_dict(example_tariff(value))
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CapexItem(_Model):
+    """An investment of a site other than machines (a substation, a building).
+
+    Attributes
+    ----------
+    name : str
+        What was bought.
+    date : datetime.date
+        When it was paid; inside a backtest window it is a cash outflow that day.
+    amount : float
+        Price. [farm currency]
+    depreciation_years : float
+        Straight-line depreciation period (accounting only, not cash). [years]
+    """
+
+    name: str = Field(min_length=1)
+    date: dt.date
+    amount: NonNegative
+    depreciation_years: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 10.0
+
+
+class SiteConfig(_Model):
+    """A site: where machines stand, what power costs there, and what it can hold.
+
+    Attributes
+    ----------
+    name : str
+        Unique name, referenced by fleet items.
+    region : str or None
+        Free text (``"Xinjiang"``).
+    capacity_slots : int
+        Machines the site can hold. [machines]
+    capacity_mw : float
+        Power the site can draw at the meter (machines × PUE). [MW]
+    tariff : tariff
+        Any tariff kind (``{kind = "flat", price = 0.28, currency = "CNY"}``)
+        or the name of a built-in example (``"sichuan_hydro_2018"``).
+    pue : float
+        Meter energy over machine energy. [dimensionless, >= 1]
+    uptime : float
+        Share of time running machines hash and draw power. [fraction]
+    management_fee_per_machine_day : float
+        Staff and maintenance per running machine and day. [farm currency]
+    hosting_fee_per_machine_day : float
+        Slot rent per installed machine and day (paid whether running or not). [farm currency]
+    fixed_costs_per_month : float
+        Rent, staff, security: paid every month whatever runs. [farm currency]
+    capex : list of CapexItem
+        Investments of the site.
+    """
+
+    name: str = Field(min_length=1)
+    region: str | None = None
+    capacity_slots: Annotated[int, Field(ge=1, strict=True)]
+    capacity_mw: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    tariff: Annotated[Tariff, BeforeValidator(_named_tariff)]
+    pue: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
+    uptime: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    management_fee_per_machine_day: NonNegative = 0.0
+    hosting_fee_per_machine_day: NonNegative = 0.0
+    fixed_costs_per_month: NonNegative = 0.0
+    capex: list[CapexItem] = Field(default_factory=list)
+
+
+
+class FleetItem(_Model):
+    """A purchase of identical machines: one cohort of the engine.
+
+    Attributes
+    ----------
+    model : str
+        Catalog model or alias (``"Antminer S9"``, ``"蚂蚁S9"``, ``"A741"``).
+    count : int
+        Machines bought. [machines]
+    site : str
+        Name of the site they stand at.
+    purchase_date : datetime.date
+        Day they were bought and installed.
+    unit_price : float
+        Price per machine. [farm currency]
+    condition : {"new", "used"}
+        Bought new or second-hand.
+    depreciation_years : float
+        Straight-line depreciation period (accounting only). [years]
+    label : str or None
+        Display name of the cohort (default: model, site and date).
+    """
+
+    model: str = Field(min_length=1)
+    count: Annotated[int, Field(ge=1, strict=True)]
+    site: str = Field(min_length=1)
+    purchase_date: dt.date
+    unit_price: NonNegative = 0.0
+    condition: Literal["new", "used"] = "new"
+    depreciation_years: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 3.0
+    label: str | None = None
+
+
+class TreasuryConfig(_Model):
+    """What the farm does with mined coins, and its opening balances.
+
+    Attributes
+    ----------
+    strategy : {"sell_daily", "hodl", "sell_to_cover"}
+        Sell every coin daily; keep ``hodl_ratio`` of them; or keep them and
+        sell only what pays the power bill and fees.
+    hodl_ratio : float
+        Share of mined coins kept under ``"hodl"``. [fraction]
+    starting_cash : float
+        Cash at the start of the backtest. [farm currency]
+    starting_coins : float
+        Coins held at the start. [coin]
+    """
+
+    strategy: Literal["sell_daily", "hodl", "sell_to_cover"] = "sell_daily"
+    hodl_ratio: Fraction = 1.0
+    starting_cash: Annotated[float, Field(allow_inf_nan=False)] = 0.0
+    starting_coins: NonNegative = 0.0
+
+
+class PolicyConfig(_Model):
+    """When machines are unplugged.
+
+    Attributes
+    ----------
+    kind : {"always_on", "shutdown_price"}
+        Run everything; or unplug below the shutdown price with hysteresis.
+    off_below : float
+        Unplug when ``price / shutdown_price - 1`` falls below this. [fraction]
+    on_above : float
+        Plug back in when it rises above this (>= ``off_below``). [fraction]
+    min_margin_per_machine_day : float
+        Also unplug when the margin per machine-day is below this. [farm currency]
+    restart_cost_per_machine : float
+        Cost of switching one machine back on. [farm currency]
+    """
+
+    kind: Literal["always_on", "shutdown_price"] = "always_on"
+    off_below: Annotated[float, Field(gt=-1, allow_inf_nan=False)] = 0.0
+    on_above: Annotated[float, Field(allow_inf_nan=False)] = 0.0
+    min_margin_per_machine_day: Annotated[float, Field(allow_inf_nan=False)] = 0.0
+    restart_cost_per_machine: NonNegative = 0.0
+
+    @field_validator("on_above")
+    @classmethod
+    def _hysteresis(cls, value: float, info: ValidationInfo) -> float:
+        off = info.data.get("off_below")
+        if off is not None and value < off:
+            raise ValueError(f"must be >= off_below ({off:g}): switch back on above the "
+                             "level that switches off")
+        return value
+
+
+class FarmConfig(_Model):
+    """A whole farm file.
+
+    Attributes
+    ----------
+    name : str
+        Farm name.
+    currency : str
+        Currency of every money amount in the file (tariffs carry their own).
+    coin : str
+        Coin mined (only ``"BTC"`` has history so far).
+    pool_fee : float
+        Share of the reward kept by the pool. [fraction]
+    start, end : datetime.date or None
+        Default backtest window (the CLI's ``--from``/``--to`` override it).
+    sites : list of SiteConfig
+    fleet : list of FleetItem
+    treasury : TreasuryConfig
+    policy : PolicyConfig
+    description : str or None
+        Free text (where the figures come from).
+    """
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    currency: CurrencyCode
+    coin: Literal["BTC"] = "BTC"
+    pool_fee: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    start: dt.date | None = None
+    end: dt.date | None = None
+    sites: list[SiteConfig] = Field(min_length=1)
+    fleet: list[FleetItem] = Field(min_length=1)
+    treasury: TreasuryConfig = TreasuryConfig()
+    policy: PolicyConfig = PolicyConfig()
+
+    def site(self, name: str) -> tuple[int, SiteConfig]:
+        """Return the index and config of the site called ``name``."""
+        for i, s in enumerate(self.sites):
+            if s.name == name:
+                return i, s
+        raise InputError(f"no site named {name!r}", field="site")
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedFarm:
+    """A validated farm with its machines resolved from the catalog.
+
+    Attributes
+    ----------
+    config : FarmConfig
+        The validated file.
+    machines : tuple of Machine
+        The catalog entry of each fleet item, in order.
+    source : str or None
+        File the farm came from.
+    """
+
+    config: FarmConfig
+    machines: tuple[Machine, ...]
+    source: str | None = None
+
+
+def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[InputError]:
+    """Check what pydantic cannot: models, site references, capacities (raw data, defensively)."""
+    errors: list[InputError] = []
+    sites = data.get("sites") if isinstance(data.get("sites"), list) else []
+    fleet = data.get("fleet") if isinstance(data.get("fleet"), list) else []
+    names: dict[str, int] = {}
+    for i, site in enumerate(sites):
+        name = site.get("name") if isinstance(site, Mapping) else None
+        if isinstance(name, str):
+            if name in names:
+                errors.append(InputError(f"site name {name!r} is used twice (also sites"
+                                         f"[{names[name]}])", field=f"sites[{i}].name"))
+            names.setdefault(name, i)
+    slots = [0] * len(sites)
+    watts = [0.0] * len(sites)
+    members: list[list[int]] = [[] for _ in sites]
+    for i, item in enumerate(fleet):
+        if not isinstance(item, Mapping):
+            continue
+        machine = None
+        model = item.get("model")
+        if isinstance(model, str) and model:
+            try:
+                machine = catalog.get(model)
+            except InputError as exc:
+                errors.append(InputError(exc.message, field=f"fleet[{i}].model"))
+        site_name = item.get("site")
+        j = names.get(site_name) if isinstance(site_name, str) else None
+        if isinstance(site_name, str) and j is None:
+            known = ", ".join(repr(n) for n in names) or "none"
+            errors.append(InputError(f"no site named {site_name!r} (sites: {known})",
+                                     field=f"fleet[{i}].site"))
+        count = item.get("count")
+        if j is not None and isinstance(count, int) and not isinstance(count, bool) and count > 0:
+            slots[j] += count
+            members[j].append(i)
+            if machine is not None:
+                watts[j] += count * machine.power
+    for j, site in enumerate(sites):
+        if not isinstance(site, Mapping):
+            continue
+        who = ", ".join(f"fleet[{i}]" for i in members[j])
+        cap = site.get("capacity_slots")
+        if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 and slots[j] > cap:
+            errors.append(InputError(
+                f"the fleet needs {slots[j]:,} slots ({who}); the site has {cap:,}",
+                field=f"sites[{j}].capacity_slots"))
+        mw = site.get("capacity_mw")
+        pue = site.get("pue", 1.0)
+        if (isinstance(mw, int | float) and not isinstance(mw, bool) and mw > 0
+                and isinstance(pue, int | float) and pue >= 1):
+            need = watts[j] * pue / 1e6
+            if need > mw * (1 + 1e-12):
+                errors.append(InputError(
+                    f"the fleet draws {need:,.2f} MW at the meter (PUE {pue:g}; {who}); "
+                    f"the site has {mw:g} MW", field=f"sites[{j}].capacity_mw"))
+    start, end = data.get("start"), data.get("end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        errors.append(InputError(f"{end} is before start {start}", field="end"))
+    return errors
+
+
+def farm_from_dict(
+    data: Mapping[str, Any],
+    *,
+    source: str | None = None,
+    text: str | None = None,
+    catalog: Catalog | None = None,
+) -> LoadedFarm:
+    """Validate a farm mapping (a parsed TOML document) and resolve its machines.
+
+    Parameters
+    ----------
+    data : mapping
+        The document.
+    source : str, optional
+        File name for the errors.
+    text : str, optional
+        The file's text, to give each error its line.
+    catalog : Catalog, optional
+        Machine catalog (default: the built-in one).
+
+    Returns
+    -------
+    LoadedFarm
+
+    Raises
+    ------
+    InputErrors
+        Every problem found, each with field, file and line.
+    """
+    catalog = catalog if catalog is not None else default_catalog()
+    errors: list[InputError] = []
+    config: FarmConfig | None = None
+    try:
+        config = FarmConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        errors.extend(input_errors_from_validation(exc, data=data).errors)
+    errors.extend(_check_cross_fields(data, catalog))
+    if errors or config is None:
+        lines = TomlLines(text) if text is not None else None
+        located = [
+            InputError(e.message, field=e.field, source=source,
+                       line=lines.line(e.field) if lines is not None else None)
+            for e in _unique(errors)
+        ]
+        located.sort(key=lambda e: (e.line is None, e.line or 0))
+        raise InputErrors(located)
+    machines = tuple(catalog.get(item.model) for item in config.fleet)
+    return LoadedFarm(config, machines, source)
+
+
+def _unique(errors: Sequence[InputError]) -> list[InputError]:
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for e in errors:
+        key = (e.field, e.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def load_farm(path: str | Path, *, catalog: Catalog | None = None) -> LoadedFarm:
+    """Read and validate a farm TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    catalog : Catalog, optional
+        Machine catalog (default: the built-in one).
+
+    Returns
+    -------
+    LoadedFarm
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read or is not valid TOML (with line and column).
+    InputErrors
+        Every validation problem at once.
+    """
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read farm file: {exc.strerror or exc}", source=source) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = column = None
+        position = _TOML_POSITION.search(message)
+        if position is not None:  # tomllib (3.11) puts the position in the message only
+            line, column = int(position[1]), int(position[2])
+            message = message[: position.start()]
+        raise InputError(f"invalid TOML: {message}", source=source, line=line,
+                         column=column) from None
+    return farm_from_dict(data, source=source, text=text, catalog=catalog)
+
+
