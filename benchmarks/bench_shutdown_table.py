@@ -26,7 +26,7 @@ POOL_FEE = 0.02
 
 
 def inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    asics = [m for m in default_catalog() if m.algorithm == "sha256"]
+    asics = default_catalog().machines(algorithm="sha256")
     picked = [asics[i % len(asics)] for i in range(N_MODELS)]
     hashrate = np.array([m.hashrate for m in picked])
     power = np.array([m.power for m in picked])
