@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from hashwinter.energy import SICHUAN_HYDRO_2018, SeasonalTariff
-from hashwinter.energy.times import as_local_datetime64, day_of_leap_year, hour_of_day, weekday
+from hashwinter.energy.times import (
+    as_local_datetime64,
+    day_of_leap_year,
+    hour_of_day,
+    hour_of_week,
+    month_index,
+    weekday,
+)
 from hashwinter.errors import InputError
 
 FORMS = [
@@ -41,6 +48,16 @@ def test_calendar_fields() -> None:
     assert day_of_leap_year(t).tolist() == [329, 59, 365]
     assert hour_of_day(t).tolist() == [23, 0, 13]
     assert weekday(t).tolist() == [6, 0, 2]  # Sunday, Monday, Wednesday
+    assert hour_of_week(t).tolist() == [6 * 24 + 23, 0, 2 * 24 + 13]
+    # months since 1970-01: (2018 - 1970) * 12 + 10; (2016 - 1970) * 12 + 1; -1
+    assert month_index(t).tolist() == [586, 553, -1]
+
+
+def test_calendar_fields_over_a_wide_range_skip_the_day_table() -> None:
+    # More than a million days apart: computed directly, same answers.
+    t = np.array(["0100-03-01", "2018-11-25T05:00", "4000-02-29"], dtype="datetime64[s]")
+    assert day_of_leap_year(t).tolist() == [60, 329, 59]
+    assert month_index(t).tolist()[1] == 586
 
 
 def test_time_zone_moves_the_season_boundary() -> None:

@@ -182,3 +182,25 @@ def test_site_energy_unknown_kind() -> None:
     (err,) = info.value.errors
     assert err.field == "site.tariff"
     assert "unknown kind 'spot'" in err.message
+
+
+def test_every_toml_block_of_the_docs_builds() -> None:
+    # docs/tariffs.md shows the TOML shapes; each one must build what it claims.
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "tariffs.md").read_text()
+    built = []
+    for block in re.findall(r"```toml\n(.*?)```", doc, re.S):
+        table = tomllib.loads(block)
+        if "tariff" in table:
+            built.append(type(tariff_from_dict(table["tariff"])).__name__)
+        if "site" in table:
+            built.append(type(SiteEnergy.from_dict(table["site"]).tariff).__name__)
+    assert built == [
+        "FlatTariff",
+        "SeasonalTariff",
+        "TimeOfUseTariff",
+        "TieredTariff",
+        "FlatTariff",
+    ]

@@ -7,7 +7,7 @@ the site's clock and may wrap midnight (22 to 6); an ``end`` equal to ``start``
 exactly one band. Public holidays are not known to the tariff: price them as
 weekdays or build the schedule outside.
 
-Lookup indexes a 7 x 24 table by weekday and hour, so whole arrays are priced
+Lookup indexes a 7 x 24 table by hour of the week, so whole arrays are priced
 at numpy speed.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hashwinter.energy.base import Price, TariffBase
-from hashwinter.energy.times import hour_of_day, weekday
+from hashwinter.energy.times import hour_of_week
 
 __all__ = ["DAY_TYPES", "TimeOfUseBand", "TimeOfUseTariff", "band_coverage"]
 
@@ -161,14 +161,12 @@ class TimeOfUseTariff(TariffBase):
     def band_index(self, times: Any) -> np.ndarray:
         """Return the index in ``bands`` of the band in force at each time (int)."""
         owner, _ = _tables(self.bands)
-        local = self.local_times(times)
-        return np.asarray(owner[weekday(local), hour_of_day(local)])
+        return np.asarray(owner.ravel()[hour_of_week(self.local_times(times))])
 
     def price_per_kwh(self, times: Any, *, monthly_kwh: Any = None) -> np.ndarray:
         """Return the band's price at each time (see :meth:`TariffBase.price_per_kwh`)."""
         _, table = _tables(self.bands)
-        local = self.local_times(times)
-        return np.asarray(table[weekday(local), hour_of_day(local)])
+        return np.asarray(table.ravel()[hour_of_week(self.local_times(times))])
 
 
 @functools.lru_cache(maxsize=256)

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hashwinter.errors import InputError
+from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 __all__ = [
     "as_local_datetime64",
     "check_timezone",
     "day_of_leap_year",
     "hour_of_day",
+    "hour_of_week",
     "month_index",
     "weekday",
 ]
@@ -118,9 +121,53 @@ def _check_nat(arr: np.ndarray, field: str) -> None:
         raise InputError(f"missing time (NaT) at position {position}", field=field)
 
 
+def _seconds(times: np.ndarray) -> np.ndarray:
+    """Return datetime64 ``times`` as int64 seconds since 1970-01-01 (floored)."""
+    return np.asarray(times).astype("datetime64[s]").view(np.int64)
+
+
+def _days(times: np.ndarray) -> np.ndarray:
+    """Return int64 days since 1970-01-01 (floor division: right before 1970 too)."""
+    return _seconds(times) // SECONDS_PER_DAY
+
+
+#: Above this many distinct days a per-range lookup table is not worth building.
+_MAX_TABLE_DAYS = 1_000_000
+
+
+def _per_day(days: np.ndarray, field_of_day: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Evaluate a calendar function of day numbers through a table over their range.
+
+    numpy's calendar conversions (datetime64[D] -> [M]) cost ~100 ns per value;
+    timestamps of a run span a few thousand days, so computing the field once
+    per day of the range and indexing is several times faster.
+    """
+    if days.size == 0:
+        return field_of_day(days)
+    first, last = int(days.min()), int(days.max())
+    if last - first >= _MAX_TABLE_DAYS:
+        return field_of_day(days)
+    table = field_of_day(np.arange(first, last + 1, dtype=np.int64))
+    return table[days - first]
+
+
+def _leap_slot_of_days(days: np.ndarray) -> np.ndarray:
+    """Leap-calendar slot of int64 day numbers, by numpy's calendar conversion."""
+    dates = days.astype("datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    month0 = months.astype(np.int64) % 12  # floor modulo: right for years before 1970 too
+    day0 = (dates - months.astype("datetime64[D]")).astype(np.int64)
+    return LEAP_MONTH_OFFSETS[month0] + day0
+
+
+def _month_of_days(days: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of int64 day numbers."""
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
 def month_index(times: np.ndarray) -> np.ndarray:
     """Return months since 1970-01 of datetime64 ``times`` (int64; Jan 1970 is 0)."""
-    return times.astype("datetime64[M]").astype(np.int64)
+    return _per_day(_days(times), _month_of_days)
 
 
 def day_of_leap_year(times: np.ndarray) -> np.ndarray:
@@ -137,19 +184,22 @@ def day_of_leap_year(times: np.ndarray) -> np.ndarray:
         0..365; 1 March is always 60, whether the year is a leap year or not.
 
     """
-    months = times.astype("datetime64[M]")
-    month0 = months.astype(np.int64) % 12  # floor modulo: right for years before 1970 too
-    day0 = (times.astype("datetime64[D]") - months.astype("datetime64[D]")).astype(np.int64)
-    return LEAP_MONTH_OFFSETS[month0] + day0
+    return _per_day(_days(times), _leap_slot_of_days)
 
 
 def hour_of_day(times: np.ndarray) -> np.ndarray:
     """Return the wall-clock hour 0..23 of datetime64 ``times`` (int64)."""
-    since_midnight = times - times.astype("datetime64[D]")
-    return (since_midnight // np.timedelta64(1, "h")).astype(np.int64)
+    return (_seconds(times) % SECONDS_PER_DAY) // SECONDS_PER_HOUR
+
+
+def hour_of_week(times: np.ndarray) -> np.ndarray:
+    """Return ``weekday * 24 + hour``, 0 (Monday 00:00) .. 167 (Sunday 23:00), int64."""
+    # Shift the epoch (a Thursday) back to a Monday 00:00, then one floor-mod and
+    # one division give the hour of the week.
+    week = 7 * SECONDS_PER_DAY
+    return ((_seconds(times) + 3 * SECONDS_PER_DAY) % week) // SECONDS_PER_HOUR
 
 
 def weekday(times: np.ndarray) -> np.ndarray:
     """Return the day of the week, Monday = 0 .. Sunday = 6 (int64)."""
-    days = times.astype("datetime64[D]").astype(np.int64)
-    return (days + 3) % 7  # 1970-01-01 was a Thursday (3)
+    return (_days(times) + 3) % 7  # 1970-01-01 was a Thursday (3)
