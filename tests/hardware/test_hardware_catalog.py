@@ -247,3 +247,12 @@ def test_merged_with_refuses_alias_that_is_a_builtin_model(catalog: Catalog) -> 
     with pytest.raises(InputError, match="use model = 'Antminer S9'") as info:
         catalog.merged_with(Catalog([_machine("Mine", aliases=("antminer s9",))]))
     assert info.value.field == "aliases"
+
+
+def test_short_name_shared_by_two_makers_is_ambiguous() -> None:
+    catalog = Catalog([_machine("Bitmain X1"), _machine("Canaan X1"), _machine("Ebang Y2")])
+    assert catalog.get("ebang y2").model == "Ebang Y2"
+    assert catalog.get("Y2").model == "Ebang Y2"  # maker word dropped: unique, found
+    with pytest.raises(InputError, match="ambiguous model 'X1': matches Bitmain X1, Canaan X1"):
+        catalog.get("X1")
+    assert catalog.get("canaan x1").model == "Canaan X1"
