@@ -95,3 +95,8 @@ def test_field_path_walks_the_data() -> None:
     # A part that is a value, not a key, of the table it indexes is a union tag.
     assert field_path(("a", "b", "c"), prefix="root", data={"a": {"k": "b", "c": 1}}) == "root.a.c"
     assert field_path(("a", "b", "c"), data={"a": {"k": "z"}}) == "a.b.c"
+    # A missing field that happens to equal a value (a name) stays in the path.
+    assert field_path(("t", "flat", "price"), data={"t": {"kind": "flat", "name": "price"}}) == (
+        "t.price"
+    )
+    assert field_path(("t", "price"), data={"t": {"kind": "flat", "name": "price"}}) == "t.price"

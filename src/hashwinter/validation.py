@@ -73,10 +73,10 @@ def field_path(loc: Sequence[str | int], *, prefix: str | None = None, data: obj
     prefix : str, optional
         Path of the validated object inside a larger document, e.g. ``"tariff"``.
     data : object, optional
-        The input that was validated. When given, location parts that are not
-        keys of the input but a value of it are dropped: those are the tags
-        pydantic inserts for discriminated unions (``("tariff", "seasonal",
-        "price")`` becomes ``tariff.price``).
+        The input that was validated. When given, a location part that is not
+        a key of the table it indexes but one of its values (and not the last
+        part) is dropped: that is the tag pydantic inserts for a discriminated
+        union (``("tariff", "seasonal", "price")`` becomes ``tariff.price``).
 
     Returns
     -------
@@ -87,12 +87,22 @@ def field_path(loc: Sequence[str | int], *, prefix: str | None = None, data: obj
     path = prefix or ""
     current: object = data
     walking = data is not None
-    for part in loc:
+    tag_skipped = False
+    for i, part in enumerate(loc):
         if walking and isinstance(current, Mapping):
+            is_tag = (
+                part not in current
+                and isinstance(part, str)
+                and part in _scalar_values(current)
+                and i < len(loc) - 1  # a last part is a missing field, not a tag
+                and not tag_skipped  # one tag per table
+            )
+            if is_tag:
+                tag_skipped = True
+                continue  # a discriminated-union tag, not a field of the input
+            tag_skipped = False
             if part in current:
                 current = current[part]
-            elif isinstance(part, str) and part in _scalar_values(current):
-                continue  # a discriminated-union tag, not a field of the input
             else:
                 walking = False
         elif walking and isinstance(current, Sequence) and not isinstance(current, str | bytes):
