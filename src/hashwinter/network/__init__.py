@@ -1,0 +1,39 @@
+"""The network around the farms: hash supply and exogenous difficulty projections.
+
+- :mod:`hashwinter.network.supply` — hashrate as a function of expected revenue
+  per hash (linear, sigmoid), and the difficulty at which supply is in balance.
+- :mod:`hashwinter.network.projection` — difficulty paths that do not react to
+  prices: constant monthly growth, bootstrap of historical retarget changes.
+"""
+
+from hashwinter.network.projection import (
+    DAYS_PER_MONTH,
+    ConstantGrowthDifficulty,
+    RetargetBootstrap,
+    retarget_ratios,
+)
+from hashwinter.network.supply import (
+    EXA,
+    HashSupply,
+    LinearSupply,
+    SigmoidSupply,
+    equilibrium_difficulty,
+    linear_supply,
+    revenue_per_hash,
+    sigmoid_supply,
+)
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "EXA",
+    "ConstantGrowthDifficulty",
+    "HashSupply",
+    "LinearSupply",
+    "RetargetBootstrap",
+    "SigmoidSupply",
+    "equilibrium_difficulty",
+    "linear_supply",
+    "retarget_ratios",
+    "revenue_per_hash",
+    "sigmoid_supply",
+]
