@@ -1,0 +1,21 @@
+"""Risk outputs of Monte Carlo runs: VaR, CVaR, probability of ruin, payback."""
+
+from hashwinter.risk.metrics import (
+    expected_shortfall,
+    path_quantiles,
+    payback_summary,
+    payback_times,
+    ruin_probability,
+    time_to_ruin,
+    value_at_risk,
+)
+
+__all__ = [
+    "expected_shortfall",
+    "path_quantiles",
+    "payback_summary",
+    "payback_times",
+    "ruin_probability",
+    "time_to_ruin",
+    "value_at_risk",
+]
