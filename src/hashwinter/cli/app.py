@@ -11,6 +11,7 @@ import sys
 import typer
 from rich.console import Console
 
+from hashwinter.cli.backtest import backtest_command
 from hashwinter.cli.data import data_app
 from hashwinter.cli.shutdown import shutdown_command
 from hashwinter.errors import HashwinterError
@@ -32,6 +33,7 @@ def _root() -> None:
 
 
 app.command("shutdown")(shutdown_command)
+app.command("backtest")(backtest_command)
 app.add_typer(data_app, name="data")
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)

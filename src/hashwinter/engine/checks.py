@@ -80,11 +80,16 @@ class ConservationChecker:
         if not self.enabled:
             return
         net = data.network
-        share = farm_hashrate / net.network_hashrate
+        network = np.broadcast_to(net.network_hashrate, np.shape(farm_hashrate))
+        # A network with no hashrate (everyone unplugged) finds no blocks: share 0.
+        share = np.divide(farm_hashrate, network, out=np.zeros(np.shape(farm_hashrate)),
+                          where=network > 0)
         mined = data.mined.sum(axis=-1)
-        excess = mined - net.issuance * share * (1 + _REL)
+        bound = net.issuance * share
+        excess = mined - bound
         self.max_share = max(self.max_share, float(np.max(share)))
         self.max_excess = max(self.max_excess, float(np.max(excess)))
+        violated = bool(np.any(excess > _REL * bound + 1e-12))
         if self.max_share > 1 + _REL:
             where = np.unravel_index(int(np.argmax(share)), np.shape(share))
             day = self.meta.clock.dates[data.day]
@@ -92,7 +97,7 @@ class ConservationChecker:
                 f"on {day} the cohorts hold {float(np.max(share)):.3g} of the network hashrate "
                 f"(variant, path {tuple(int(i) for i in where)}): more than the whole network"
             )
-        if self.max_excess > 1e-12:
+        if violated:
             raise ConservationError(
                 f"step {data.step}: cohorts mined {self.max_excess:.3g} coins more than "
                 "issuance times their hashrate share"

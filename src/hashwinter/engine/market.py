@@ -101,7 +101,8 @@ class DailyMarket:
         fx["USD"] = np.ones(n)
         for k, v in fx.items():
             v = np.broadcast_to(v, (n,)).astype(np.float64)
-            if not np.all(np.isfinite(v)) or np.any(v <= 0):
+            # NaN marks a day without a rate (checked when the rate is used).
+            if np.any(np.isinf(v)) or np.any(v <= 0):
                 raise InputError("FX rates must be positive and finite", field=f"fx.{k}")
             fx[k] = v
         if code not in fx:
@@ -145,7 +146,11 @@ class DailyMarket:
         if code not in self.fx_per_usd:
             known = ", ".join(sorted(self.fx_per_usd))
             raise InputError(f"no FX rate for {code} (known: {known})", field="currency")
-        return self.fx_per_usd[self.currency] / self.fx_per_usd[code]
+        factor = self.fx_per_usd[self.currency] / self.fx_per_usd[code]
+        if np.isnan(factor).any():
+            day = self.dates[np.flatnonzero(np.isnan(factor))[0]]
+            raise InputError(f"no {code}/{self.currency} rate on {day}", field="currency")
+        return factor
 
     def in_currency(self, currency: str) -> DailyMarket:
         """Return the same market with prices in ``currency`` (converted at each day's rate)."""
@@ -237,6 +242,8 @@ def market_from_coinmetrics(
     *,
     currency: str = "USD",
     coin: str = "BTC",
+    start: object = None,
+    end: object = None,
 ) -> DailyMarket:
     """Build a :class:`DailyMarket` from Coin Metrics-style daily columns.
 
@@ -254,6 +261,8 @@ def market_from_coinmetrics(
         Currency of the run; prices are converted from USD at the day's rate.
     coin : str
         Ticker.
+    start, end : date or str, optional
+        Keep only these days (both included).
 
     Returns
     -------
@@ -264,6 +273,11 @@ def market_from_coinmetrics(
     frame = chain.copy()
     frame["date"] = pd.to_datetime(frame["date"]).dt.normalize()
     frame = frame.sort_values("date").set_index("date")
+    if start is not None or end is not None:
+        frame = frame.loc[pd.Timestamp(str(start)) if start is not None else None:
+                          pd.Timestamp(str(end)) if end is not None else None]
+    if frame.empty:
+        raise InputError("no days of history in the window", field="start")
     dates = frame.index.to_numpy().astype("datetime64[D]")
     rates: dict[str, FloatArray] = {}
     notes = [f"{coin} history: Coin Metrics daily (price, difficulty, blocks, fees)"]
@@ -282,12 +296,11 @@ def market_from_coinmetrics(
         missing_days = int(full.reindex(frame.index).isna().any(axis=1).sum())
         if missing_days:
             notes.append(f"FX forward-filled on {missing_days} day(s) without a reference rate")
-        for k, v in rates.items():
-            if np.isnan(v).any():
-                first_bad = frame.index[np.isnan(v)][0].date()
-                raise InputError(f"no {k} rate on or before {first_bad}", field="fx")
     if code != "USD" and code not in rates:
         raise InputError(f"no FX series for {code}", field="currency")
+    if code != "USD" and np.isnan(rates[code]).any():
+        first_bad = frame.index[np.isnan(rates[code])][0].date()
+        raise InputError(f"no {code} rate on or before {first_bad}: start later", field="start")
     to_run = rates.get(code, np.ones(len(frame)))
     blocks = frame["blk_cnt"].to_numpy(np.float64)
     return DailyMarket(

@@ -1,0 +1,121 @@
+"""``hashwinter backtest``: replay a farm file through the stored history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hashwinter.energy.currency import normalize_currency
+from hashwinter.engine.history import market_from_store
+from hashwinter.errors import InputError
+from hashwinter.farm import backtest, build_farm_run, load_farm
+from hashwinter.hardware import default_catalog, load_catalog
+from hashwinter.reports.backtest_report import cohort_table, summary_table, write_backtest_outputs
+
+__all__ = ["backtest_command"]
+
+
+class LedgerFormat(enum.StrEnum):
+    """Forms of the daily ledgers written to --out."""
+
+    csv = "csv"
+    parquet = "parquet"
+    both = "both"
+
+
+class StepResolution(enum.StrEnum):
+    """Step lengths."""
+
+    auto = "auto"
+    day = "day"
+    hour = "hour"
+
+
+def _date(value: str | None, field: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"not a date YYYY-MM-DD: {value!r}", field=field) from None
+
+
+def backtest_command(
+    farm: Annotated[Path, typer.Argument(help="Farm file (TOML), e.g. examples/lao_luo_a741.toml.")],
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First day YYYY-MM-DD. Default: the farm file's start."),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day YYYY-MM-DD. Default: the farm file's end.")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="Report currency, e.g. USD. Default: the farm's currency.")
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option(envvar="HASHWINTER_STORE", help="History store file (DuckDB).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the daily ledgers, summary.json and report.html."),
+    ] = None,
+    ledger_format: Annotated[
+        LedgerFormat, typer.Option("--format", help="Ledger files: csv, parquet or both.")
+    ] = LedgerFormat.both,
+    resolution: Annotated[
+        StepResolution,
+        typer.Option(help="Steps: auto (hours only when a tariff changes within a day), day, hour."),
+    ] = StepResolution.auto,
+    catalog: Annotated[
+        list[Path] | None,
+        typer.Option(help="User machine catalog (TOML or CSV) merged over the built-in one."),
+    ] = None,
+    html: Annotated[bool, typer.Option("--html/--no-html", help="Write report.html.")] = True,
+) -> None:
+    """Replay a farm through real history: what it mined, earned, paid, and when it unplugged.
+
+    Prints the totals and one line per cohort; with --out writes the daily ledgers,
+    a summary and a self-contained HTML report (nothing is written if anything fails).
+    """
+    first, last = _date(start, "--from"), _date(end, "--to")
+    machines = default_catalog()
+    for path in catalog or []:
+        machines = machines.merged_with(load_catalog(path))
+    loaded = load_farm(farm, catalog=machines)
+    config = loaded.config
+    first = first or config.start
+    last = last or config.end
+    if first is None:
+        raise InputError("no start date: give --from or set start in the farm file",
+                         field="--from")
+    if last is None:
+        raise InputError("no end date: give --to or set end in the farm file", field="--to")
+    report = normalize_currency(currency, field="--currency") if currency else config.currency
+    needed = {report, "USD", *(s.tariff.currency for s in config.sites)}
+    market = market_from_store(store, start=first, end=last, currency=config.currency,
+                               extra_currencies=needed, asset=config.coin,
+                               start_field="--from", end_field="--to")
+    farm_run = build_farm_run(loaded, market, start=first, end=last, resolution=resolution.value)
+    err = Console(stderr=True, highlight=False)
+    with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(config.name, total=farm_run.spec.clock.n_steps)
+        result = backtest(loaded, market, currency=report, farm_run=farm_run,
+                          progress=lambda done: bar.update(task, completed=done))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    console.print(summary_table(result))
+    console.print(cohort_table(result))
+    if out is not None:
+        files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
+                                       html_report=html)
+        for path in files:
+            err.print(f"wrote {path}", markup=False)

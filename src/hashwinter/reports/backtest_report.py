@@ -1,0 +1,222 @@
+"""The backtest report: terminal tables, an HTML page, and the files written by ``--out``.
+
+Files are written all or nothing: everything goes to a temporary folder beside
+the destination first and is moved into place only when all of it is written.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from hashwinter.errors import InputError
+from hashwinter.farm.backtest import BacktestResult
+from hashwinter.reports.backtest_charts import (
+    balances_chart,
+    cumulative_chart,
+    margin_chart,
+    shutdown_chart,
+    unplugged_chart,
+)
+from hashwinter.reports.html import figure_div, page, table_html
+
+__all__ = [
+    "LEDGER_FORMATS",
+    "backtest_html",
+    "cohort_table",
+    "summary_json",
+    "summary_table",
+    "write_backtest_outputs",
+]
+
+#: Forms the daily ledgers can be written in.
+LEDGER_FORMATS = ("csv", "parquet", "both")
+
+
+def summary_table(result: BacktestResult) -> Table:
+    """Return the farm's totals as a rich table."""
+    s = result.summary
+    table = Table(title=escape(f"{s.name}: backtest {s.start} .. {s.end}"), title_justify="left")
+    table.add_column("", style="bold")
+    table.add_column("value", justify="right")
+    for label, value in s.rows():
+        style = "red" if value.startswith("-") else None
+        table.add_row(escape(label), escape(value), style=style)
+    return table
+
+
+def _cohort_rows(result: BacktestResult) -> tuple[list[str], list[list[str]]]:
+    s = result.summary
+    ccy, k = s.currency.lower(), s.coin.lower()
+    header = ["cohort", "machines", f"coins [{s.coin}]", f"revenue [{s.currency}]",
+              f"power [{s.currency}]", f"margin [{s.currency}]", "days unplugged",
+              "days below shutdown", f"shutdown price first→last [{s.currency}/{s.coin}]"]
+    rows = []
+    for _, r in s.cohorts.iterrows():
+        first = r[f"shutdown_price_first_{ccy}_per_{k}"]
+        last = r[f"shutdown_price_last_{ccy}_per_{k}"]
+        prices = "—" if math.isnan(first) else f"{first:,.0f} → {last:,.0f}"
+        rows.append([str(r["cohort"]), f"{r['machines']:,.0f}", f"{r[f'coins_mined_{k}']:,.3f}",
+                     f"{r[f'revenue_{ccy}']:,.0f}", f"{r[f'power_cost_{ccy}']:,.0f}",
+                     f"{r[f'margin_{ccy}']:,.0f}", f"{r['days_unplugged']:,.1f}",
+                     str(r["days_below_shutdown_price"]), prices])
+    return header, rows
+
+
+def cohort_table(result: BacktestResult) -> Table:
+    """Return one line per cohort as a rich table."""
+    header, rows = _cohort_rows(result)
+    table = Table(title="Cohorts", title_justify="left")
+    for i, h in enumerate(header):
+        table.add_column(escape(h), justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*(escape(c) for c in row), style="red" if row[5].startswith("-") else None)
+    return table
+
+
+def _card(label: str, value: str, sign: float | None = None) -> str:
+    cls = "" if sign is None else (" neg" if sign < 0 else " pos")
+    return (f'<div class="card"><div class="k">{html.escape(label)}</div>'
+            f'<div class="v{cls}">{html.escape(value)}</div></div>')
+
+
+def backtest_html(result: BacktestResult) -> str:
+    """Return the self-contained HTML report of a backtest."""
+    s = result.summary
+    c, k = s.currency, s.coin
+    cfg = result.farm_run.farm.config
+    cards = "".join([
+        _card(f"Coins mined [{k}]", f"{s.coins_mined:,.3f}"),
+        _card(f"Revenue [{c}]", f"{s.revenue:,.0f}"),
+        _card(f"Power cost [{c}]", f"{s.power_cost:,.0f}"),
+        _card(f"Operating margin [{c}]", f"{s.operating_margin:,.0f}", s.operating_margin),
+        _card(f"Net profit, accrual [{c}]", f"{s.net_profit:,.0f}", s.net_profit),
+        _card(f"Cash at end [{c}]", f"{s.cash_end:,.0f}", s.cash_end),
+        _card(f"Coins held at end [{k}]", f"{s.coins_end:,.3f}"),
+        _card("Went broke", str(s.broke_date) if s.broke_date else "never",
+              -1 if s.broke_date else 1),
+    ])
+    charts = "".join(figure_div(f) for f in (
+        shutdown_chart(result.cohorts, c, k),
+        margin_chart(result.cohorts, c),
+        balances_chart(result.treasury, c, k),
+        unplugged_chart(result.cohorts),
+        cumulative_chart(result.cohorts, result.treasury, c),
+    ))
+    header, rows = _cohort_rows(result)
+    totals = table_html(["", "value"], s.rows())
+    checks = result.run.checks
+    market = result.farm_run.spec.market
+    notes = [
+        f"Steps: {s.resolution}s. Money in {c}"
+        + (f", converted from {cfg.currency} at each day's FX rate" if c != cfg.currency else "")
+        + ".",
+        "Shutdown price: the coin price at which a machine's revenue after pool fee equals its "
+        "power (PUE and uptime included) and management fee for the day.",
+        "Policies decide each day on the previous day's price and difficulty; revenue and "
+        "costs use the day's own values.",
+        f"Conservation checks: largest share of network hashrate {checks.max_share:.3g}; cash "
+        f"equals the sum of its flows within {checks.max_cash_error:.2g} {cfg.currency}; coins "
+        f"within {checks.max_coin_error:.2g} {k}.",
+        *market.notes,
+    ]
+    if cfg.description:
+        notes.insert(0, cfg.description)
+    if result.farm_run.farm.source:
+        notes.append(f"Farm file: {result.farm_run.farm.source}")
+    body = (
+        f"<h1>{html.escape(s.name)}</h1>"
+        f'<p class="sub">Backtest {s.start} .. {s.end} ({s.days} days) · {len(rows)} cohorts · '
+        f"money in {html.escape(c)}</p>"
+        f'<div class="cards">{cards}</div>'
+        f"{charts}"
+        f"<h2>Cohorts</h2>{table_html(header, rows)}"
+        f"<h2>Totals</h2>{totals}"
+        f'<h2>Notes</h2><ul class="notes">'
+        + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n) + "</ul>"
+    )
+    return page(f"{s.name} — hashwinter backtest", body)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def summary_json(result: BacktestResult) -> str:
+    """Return the summary (totals and cohort lines) as JSON."""
+    s = result.summary
+    data = {name: _jsonable(getattr(s, name)) for name in s.__dataclass_fields__
+            if name != "cohorts"}
+    data["cohorts"] = [{k: _jsonable(v) for k, v in row.items()}
+                       for row in s.cohorts.to_dict(orient="records")]
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def write_backtest_outputs(
+    result: BacktestResult, out_dir: str | os.PathLike[str], *, ledger_format: str = "both",
+    html_report: bool = True,
+) -> list[Path]:
+    """Write the ledgers, the summary and the HTML report into ``out_dir``, all or nothing.
+
+    Parameters
+    ----------
+    result : BacktestResult
+        The backtest.
+    out_dir : path
+        Destination folder (created if missing; files of the same names are replaced).
+    ledger_format : {"csv", "parquet", "both"}
+        Form of the daily ledgers.
+    html_report : bool
+        Also write ``report.html``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    if ledger_format not in LEDGER_FORMATS:
+        raise InputError(f"must be one of {', '.join(LEDGER_FORMATS)}", field="--format")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", field="--out", source=str(out))
+    parent = out.parent if str(out.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".hashwinter-", dir=parent))
+    try:
+        names: list[str] = []
+        for stem, frame in (("cohorts", result.cohorts), ("treasury", result.treasury)):
+            if ledger_format in ("csv", "both"):
+                frame.to_csv(staging / f"{stem}.csv", index=False, float_format="%.10g")
+                names.append(f"{stem}.csv")
+            if ledger_format in ("parquet", "both"):
+                frame.to_parquet(staging / f"{stem}.parquet", index=False)
+                names.append(f"{stem}.parquet")
+        (staging / "summary.json").write_text(summary_json(result), encoding="utf-8")
+        names.append("summary.json")
+        if html_report:
+            (staging / "report.html").write_text(backtest_html(result), encoding="utf-8")
+            names.append("report.html")
+        out.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            os.replace(staging / name, out / name)
+        return [out / n for n in names]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
