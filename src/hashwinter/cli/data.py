@@ -74,7 +74,8 @@ def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn())
     tasks: dict[str, TaskID] = {}
-    with Progress(*columns, console=_err, transient=True) as bar:
+    # Bars only on a terminal: piped or captured stderr stays clean for error lines.
+    with Progress(*columns, console=_err, transient=True, disable=not _err.is_terminal) as bar:
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -91,7 +92,8 @@ def _download_progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     """Like :func:`_progress`, with a byte counter for the download stage."""
     tasks: dict[str, TaskID] = {}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  DownloadColumn(), console=_err, transient=True) as bar:
+                  DownloadColumn(), console=_err, transient=True,
+                  disable=not _err.is_terminal) as bar:
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

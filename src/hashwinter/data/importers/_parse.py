@@ -494,6 +494,7 @@ def reject_duplicates(
     column: int | None,
     field: str,
     describe: str = "date",
+    whole_key: bool = False,
 ) -> None:
     """Record rows whose key repeats an earlier row's key (only among ``valid`` rows).
 
@@ -513,12 +514,19 @@ def reject_duplicates(
         Field to report.
     describe : str
         Word for the key in the message.
+    whole_key : bool
+        Show every key column in the message (default: only the last, e.g. the date).
 
     """
     idx = np.flatnonzero(valid)
     if idx.size == 0:
         return
-    frame = pd.DataFrame({f"k{i}": np.asarray(k)[idx] for i, k in enumerate(keys)})
+    def shown(key: np.ndarray) -> np.ndarray:
+        arr = np.asarray(key)[idx]
+        # Days print as YYYY-MM-DD in messages.
+        return arr.astype("datetime64[D]").astype(str) if arr.dtype.kind == "M" else arr
+
+    frame = pd.DataFrame({f"k{i}": shown(k) for i, k in enumerate(keys)})
     dup = frame.duplicated(keep="first").to_numpy()
     if not dup.any():
         return
@@ -527,8 +535,6 @@ def reject_duplicates(
         if not dup[j]:
             first_line.setdefault(row, int(lines[idx[j]]))
         else:
-            shown = row[-1]
-            if isinstance(shown, np.datetime64):
-                shown = str(shown.astype("datetime64[D]"))
             bad.add(int(lines[idx[j]]), column, field,
-                    f"duplicate {describe} {shown} (first on line {first_line[row]})")
+                    f"duplicate {describe} {', '.join(map(str, row)) if whole_key else row[-1]}"
+                    f" (first on line {first_line[row]})")

@@ -157,7 +157,8 @@ def parse_machine_prices(
     kinds = optional("price_kind", "kind")
     reject_duplicates([models, dates, conditions, kinds, sources], lines, ~np.isnat(dates), bad,
                       column=table.column_number(col["date"]), field=col["date"],
-                      describe="quote (model, date, condition, price_kind, source) for")
+                      describe="quote (model, date, condition, price_kind, source):",
+                      whole_key=True)
     skipped = bad.finish(skip_bad)
     keep = bad.good_mask(lines)
     detail = np.where(wording == conditions, "", wording)
