@@ -47,8 +47,9 @@ def reference_run(spec, *, policy_kind="always_on", off_below=(0.0,), on_above=(
                 dobs = max(d - 1, 0)
                 price_obs = series(market.price, p, dobs)
                 price = series(market.price, p, d)
-                rho_obs = dt * (series(market.subsidy, p, dobs) + series(market.fees_per_block, p, dobs)) / (
-                    series(market.difficulty, p, dobs) * TWO32)
+                reward_obs = (series(market.subsidy, p, dobs)
+                              + series(market.fees_per_block, p, dobs))
+                rho_obs = dt * reward_obs / (series(market.difficulty, p, dobs) * TWO32)
                 rho = dt * (series(market.subsidy, p, d) + series(market.fees_per_block, p, d)) / (
                     series(market.difficulty, p, d) * TWO32)
                 scale = pick(tariff_scale, v)
@@ -60,7 +61,8 @@ def reference_run(spec, *, policy_kind="always_on", off_below=(0.0,), on_above=(
                     installed = float(coh.count[c]) if t >= coh.start_step[c] else 0.0
                     installed_prev = (float(coh.count[c]) if max(t - 1, 0) >= coh.start_step[c]
                                       else 0.0)
-                    h, u, pool = float(coh.hashrate[c]), float(coh.uptime[c]), float(coh.pool_fee[c])
+                    h, u = float(coh.hashrate[c]), float(coh.uptime[c])
+                    pool = float(coh.pool_fee[c])
                     kwh_pm = float(coh.power[c]) * float(coh.pue[c]) * u * dt / 3600.0 / 1000.0
                     tariff = float(spec.tariff[t][c]) * scale
                     mgmt_pm = float(coh.management_fee[c]) * dt / 86400.0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import shared_data_file
 from engine_reference import reference_block_clock
 from numpy.testing import assert_allclose
 
+from conftest import shared_data_file
 from hashwinter.chain import retarget_difficulty
 from hashwinter.economics import coins_per_day
 from hashwinter.engine import (

@@ -14,15 +14,14 @@ from hashwinter.engine import (
     ConservationError,
     LedgerRecorder,
     OwnerStatsRecorder,
-    Treasury,
     TotalsRecorder,
+    Treasury,
     run,
     run_in_chunks,
 )
 from hashwinter.engine.variants import grid
 from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
-
 
 run_module = importlib.import_module("hashwinter.engine.run")
 

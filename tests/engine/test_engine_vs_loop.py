@@ -88,7 +88,7 @@ def compare(spec, policy, treasury, scale, ref_kwargs):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_always_on_sell_daily_matches_loop(seed):
     spec = random_spec(seed)
-    res, ledger = compare(spec, AlwaysOn(), Treasury(), 1.0, {})
+    _, ledger = compare(spec, AlwaysOn(), Treasury(), 1.0, {})
     assert ledger.owner["coins"].shape == (spec.clock.n_steps, 1, 2, 2)
 
 
@@ -101,7 +101,7 @@ def test_hysteresis_variants_treasuries_and_scales_match_loop(seed):
     hodl = (0.0, 0.5, 1.0)
     cover = (False, False, True)
     scale = np.array([1.0, 0.6, 1.4])
-    res, ledger = compare(
+    _, ledger = compare(
         spec, ShutdownPricePolicy(off, on, mini), Treasury(hodl, cover), scale,
         dict(policy_kind="shutdown_price", off_below=off, on_above=on, min_margin=mini,
              hodl=hodl, cover=cover),

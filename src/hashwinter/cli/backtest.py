@@ -47,7 +47,9 @@ def _date(value: str | None, field: str) -> dt.date | None:
 
 
 def backtest_command(
-    farm: Annotated[Path, typer.Argument(help="Farm file (TOML), e.g. examples/lao_luo_a741.toml.")],
+    farm: Annotated[
+        Path, typer.Argument(help="Farm file (TOML), e.g. examples/lao_luo_a741.toml.")
+    ],
     start: Annotated[
         str | None,
         typer.Option("--from", help="First day YYYY-MM-DD. Default: the farm file's start."),
@@ -70,7 +72,9 @@ def backtest_command(
     ] = LedgerFormat.both,
     resolution: Annotated[
         StepResolution,
-        typer.Option(help="Steps: auto (hours only when a tariff changes within a day), day, hour."),
+        typer.Option(
+            help="Steps: auto (hours only when a tariff changes within a day), day, hour."
+        ),
     ] = StepResolution.auto,
     catalog: Annotated[
         list[Path] | None,

@@ -54,6 +54,7 @@ class ConservationReport:
         Largest |coins - (opening + mined - sold)|. [coin]
     enabled : bool
         Whether the checks ran.
+
     """
 
     max_share: float

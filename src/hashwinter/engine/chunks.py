@@ -69,6 +69,7 @@ def run_in_chunks(
     -------
     Totals
         Shaped as if all variants had run at once.
+
     """
     treasury = treasury if treasury is not None else Treasury()
     scale = as_variant_array(tariff_scale, "tariff_scale")

@@ -33,6 +33,7 @@ class Clock:
         Consecutive calendar days (UTC), length ``n_days``.
     steps_per_day : int
         1 (daily steps) or 24 (hourly steps).
+
     """
 
     dates: npt.NDArray[np.datetime64]
@@ -60,6 +61,7 @@ class Clock:
             First and last day (UTC).
         resolution : {"day", "hour"}
             Step length.
+
         """
         first = np.datetime64(str(start), "D")
         last = np.datetime64(str(end), "D")
@@ -85,7 +87,7 @@ class Clock:
 
     @property
     def step_seconds(self) -> float:
-        """Length of one step. [s]"""
+        """Length of one step, in seconds [s]."""
         return SECONDS_PER_DAY / self.steps_per_day
 
     @property

@@ -66,6 +66,7 @@ class Cohorts:
         [currency/(machine·day)]
     restart_cost : ndarray (C,)
         Cost of switching one stopped machine back on. [currency/machine]
+
     """
 
     label: tuple[str, ...]
@@ -98,8 +99,8 @@ class Cohorts:
                 raise InputError("must be finite", field=f"cohorts.{name}")
             object.__setattr__(self, name, arr)
         for name in ("owner", "start_step", "capex_step"):
-            arr = np.broadcast_to(np.asarray(getattr(self, name), dtype=np.int64), (n,)).copy()
-            object.__setattr__(self, name, arr)
+            ints = np.broadcast_to(np.asarray(getattr(self, name), dtype=np.int64), (n,)).copy()
+            object.__setattr__(self, name, ints)
         checks = {
             "hashrate": self.hashrate > 0,
             "power": self.power >= 0,
@@ -132,16 +133,16 @@ class Cohorts:
 
     @property
     def effective_hashrate(self) -> FloatArray:
-        """Hashrate per machine averaged over outages, ``hashrate * uptime``. [H/s]"""
+        """Hashrate per machine averaged over outages, ``hashrate * uptime`` [H/s]."""
         return self.hashrate * self.uptime
 
     def installed(self, n_steps: int) -> FloatArray:
-        """Return machines installed per step and cohort, shape (n_steps, C). [machines]"""
+        """Return machines installed per step and cohort, shape (n_steps, C) [machines]."""
         steps = np.arange(n_steps)[:, None]
         return np.where(steps >= self.start_step[None, :], self.count[None, :], 0.0)
 
     def capex(self, n_steps: int) -> FloatArray:
-        """Return purchase payments per step and cohort, shape (n_steps, C). [currency]"""
+        """Return purchase payments per step and cohort, shape (n_steps, C) [currency]."""
         out = np.zeros((n_steps, self.n))
         paid = (self.capex_step >= 0) & (self.capex_step < n_steps)
         idx = np.flatnonzero(paid)

@@ -74,6 +74,7 @@ def market_from_store(
     InputError, InputErrors
         A day outside the stored history (naming ``start_field``/``end_field``),
         a currency without stored FX.
+
     """
     code = normalize_currency(currency)
     others = sorted({normalize_currency(c) for c in extra_currencies} - {code, "USD"})

@@ -62,6 +62,7 @@ class Ledger:
     network : dict of str to ndarray (steps, V, P)
         ``price`` [currency/coin], ``difficulty``, ``network_hashrate`` [H/s],
         ``reward_per_hash`` [coin/(H/s) per step].
+
     """
 
     meta: RunMeta

@@ -66,6 +66,7 @@ class DailyMarket:
         Ticker, e.g. ``"BTC"``.
     notes : tuple of str
         Caveats (forward-filled FX, source).
+
     """
 
     dates: npt.NDArray[np.datetime64]
@@ -126,7 +127,7 @@ class DailyMarket:
 
     @property
     def network_hashrate(self) -> FloatArray:
-        """Hashrate implied by difficulty and blocks found. [H/s], (P or 1, D)"""
+        """Hashrate implied by difficulty and blocks found, (P or 1, D) [H/s]."""
         return self.difficulty * 2.0**32 * self.blocks_per_day / SECONDS_PER_DAY
 
     def fx_to_run(self, currency: str) -> FloatArray:
@@ -141,6 +142,7 @@ class DailyMarket:
         -------
         ndarray (D,)
             Units of the run currency per unit of ``currency``.
+
         """
         code = normalize_currency(currency)
         if code not in self.fx_per_usd:
@@ -167,6 +169,7 @@ class DailyMarket:
         ------
         InputError
             If the window reaches outside the stored days (``field="start"`` or ``"end"``).
+
         """
         first = np.datetime64(str(start), "D")
         last = np.datetime64(str(end), "D")
@@ -268,6 +271,7 @@ def market_from_coinmetrics(
     -------
     DailyMarket
         One path, the days of ``chain`` (which must be consecutive).
+
     """
     code = normalize_currency(currency)
     frame = chain.copy()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -67,8 +67,10 @@ def bitcoin_retarget(difficulty: FloatArray, window_seconds: FloatArray) -> Floa
     -------
     ndarray
         New difficulty. [dimensionless]
+
     """
-    span = np.asarray(window_seconds, dtype=np.float64) * (RETARGET_INTERVAL - 1) / RETARGET_INTERVAL
+    span = np.asarray(window_seconds, dtype=np.float64)
+    span = span * (RETARGET_INTERVAL - 1) / RETARGET_INTERVAL
     return retarget_difficulty(difficulty, span)
 
 
@@ -89,6 +91,7 @@ class NetworkStep:
         Difficulty in force at the end of the step. [dimensionless]
     height : ndarray (V|1, P|1) or None
         Expected block height at the end of the step (endogenous only). [blocks]
+
     """
 
     reward_per_hash: FloatArray
@@ -108,7 +111,7 @@ class Network(Protocol):
         ...
 
     def observe(self, state: object, step: int) -> FloatArray:
-        """Expected coins per H/s in ``step`` with what is known at its start. (V|1, P|1)"""
+        """Return expected coins per H/s in ``step``, known at its start, (V|1, P|1)."""
         ...
 
     def advance(
@@ -137,6 +140,7 @@ class ExogenousNetwork:
         Days of the run (same days as ``clock``).
     clock : Clock
         The run's steps.
+
     """
 
     market: DailyMarket
@@ -160,11 +164,11 @@ class ExogenousNetwork:
         return self._day_values()
 
     def observe(self, state: object, step: int) -> FloatArray:
-        """Expected coins per H/s in ``step`` at the previous day's difficulty and reward.
+        """Return expected coins per H/s in ``step`` at the previous day's difficulty and reward.
 
         On the first day the day itself is used (nothing earlier is in the run).
         """
-        rho = state[0]  # type: ignore[index]
+        rho = cast(tuple[FloatArray, ...], state)[0]
         day = max(int(self.clock.day_of_step[step]) - 1, 0)
         return np.asarray(rho[:, day][None, :])
 
@@ -172,7 +176,7 @@ class ExogenousNetwork:
         self, state: object, step: int, farm_hashrate: FloatArray
     ) -> tuple[object, NetworkStep]:
         """Return the step's reward per hash, issuance and network hashrate from history."""
-        rho, issuance, hashrate, difficulty = state  # type: ignore[misc]
+        rho, issuance, hashrate, difficulty = cast(tuple[FloatArray, ...], state)
         day = int(self.clock.day_of_step[step])
         return state, NetworkStep(
             reward_per_hash=rho[None, :, day],
@@ -200,6 +204,7 @@ class EndogenousState:
         Time since the first block of the current retarget window. [s]
     retargets : ndarray of int
         Retargets so far.
+
     """
 
     difficulty: FloatArray
@@ -249,6 +254,7 @@ class EndogenousNetwork:
         Retarget rule ``(difficulty, window_seconds) -> difficulty``.
     interval : int, default 2016
         Blocks per retarget window.
+
     """
 
     clock: Clock
@@ -292,7 +298,7 @@ class EndogenousNetwork:
         return fees[None, :, int(self.clock.day_of_step[step])]
 
     def observe(self, state: object, step: int) -> FloatArray:
-        """Expected coins per H/s in ``step`` at the difficulty and subsidy now in force.
+        """Return expected coins per H/s in ``step`` at the difficulty and subsidy in force.
 
         Fees are the previous day's (the current day's on the first day).
         """
@@ -315,6 +321,7 @@ class EndogenousNetwork:
             Step index.
         farm_hashrate : ndarray (V, P)
             Effective hashrate of all running cohorts. [H/s]
+
         """
         st: EndogenousState = state  # type: ignore[assignment]
         day = int(self.clock.day_of_step[step])

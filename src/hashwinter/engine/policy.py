@@ -49,6 +49,7 @@ class Observation:
         [currency/machine]
     installed : ndarray (C,)
         Machines installed in each cohort. [machines]
+
     """
 
     step: int
@@ -62,7 +63,7 @@ class Observation:
 
     @property
     def shutdown_price(self) -> FloatArray:
-        """Coin price at which revenue equals avoidable cost. [currency/coin]"""
+        """Coin price at which revenue equals avoidable cost [currency/coin]."""
         with np.errstate(divide="ignore"):
             return np.where(self.coins_per_machine > 0,
                             self.cost_per_machine / np.maximum(self.coins_per_machine, 1e-300),
@@ -86,6 +87,7 @@ class Policy(Protocol):
             What is known at the start of the step.
         on : ndarray of bool (V, P, C)
             Whether each cohort was switched on in the previous step.
+
         """
         ...
 

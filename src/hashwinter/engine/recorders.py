@@ -54,6 +54,7 @@ class LedgerRecorder:
     max_values : int, default 20,000,000
         Refuse runs whose cohort ledger would hold more floats than this (use
         :class:`TotalsRecorder` or :class:`OwnerStatsRecorder` for large runs).
+
     """
 
     def __init__(self, max_values: int = 20_000_000) -> None:
@@ -133,6 +134,7 @@ class Totals:
         ``cash``, ``coins`` (closing), ``min_cash``, ``proceeds`` (all sales),
         ``operating_cost``, ``capex`` (machines and sites), ``fixed_costs``,
         ``broke_day`` (day index, -1 if never).
+
     """
 
     meta: RunMeta
@@ -155,6 +157,7 @@ class TotalsRecorder:
     fields : sequence of str, optional
         Per-cohort totals to keep (default: all of :data:`TOTAL_FIELDS`); fewer
         fields make large sweeps faster. Owner totals are always kept.
+
     """
 
     def __init__(self, fields: Sequence[str] = TOTAL_FIELDS) -> None:
@@ -235,6 +238,7 @@ class OwnerStats:
         Mean equity across paths. [currency]
     broke_share : ndarray (days, V, O)
         Share of paths on which the owner is broke by the end of the day. [fraction]
+
     """
 
     meta: RunMeta
@@ -253,6 +257,7 @@ class OwnerStatsRecorder:
     ----------
     quantiles : sequence of float, default (0.05, 0.25, 0.5, 0.75, 0.95)
         Levels in [0, 1].
+
     """
 
     def __init__(self, quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> None:

@@ -56,6 +56,7 @@ class RunResult:
         Step at which each owner could not pay, or -1.
     checks : ConservationReport
         Results of the conservation checks (they raise when they fail).
+
     """
 
     meta: RunMeta
@@ -105,6 +106,7 @@ def run(
     Returns
     -------
     RunResult
+
     """
     treasury = treasury if treasury is not None else Treasury()
     scale = as_variant_array(tariff_scale, "tariff_scale")
@@ -133,7 +135,7 @@ def run(
     installed = cohorts.installed(n_steps)
     hosting = installed * cohorts.hosting_fee[None, :] * dt / SECONDS_PER_DAY
     machine_capex = cohorts.capex(n_steps)
-    capex_steps = machine_capex.any(axis=1)
+    capex_steps = np.asarray(machine_capex.any(axis=1), dtype=bool)
     restart_pm = cohorts.restart_cost
     restarts_cost = bool(np.any(restart_pm > 0))
     matrix = None if n_own == 1 else cohorts.owner_matrix()

@@ -34,6 +34,7 @@ class Owners:
         Fixed costs paid in each step (rent, staff, ...). [currency]
     site_capex : ndarray (T, O)
         Investments other than machines paid in each step (a substation). [currency]
+
     """
 
     names: tuple[str, ...]
@@ -89,6 +90,7 @@ class EngineSpec:
         over the step's hours. [currency/kWh]
     network : Network
         Exogenous (history) or endogenous network; defaults to the market's history.
+
     """
 
     clock: Clock

@@ -37,6 +37,7 @@ class RunMeta:
         Units of money and coins.
     starting_cash, starting_coins : ndarray (O,)
         Opening balances.
+
     """
 
     clock: Clock
@@ -98,6 +99,7 @@ class StepData:
         Sales and balances at the end of the step.
     alive : ndarray of bool (V, P, O)
         Owners still solvent after the step.
+
     """
 
     step: int
@@ -126,12 +128,12 @@ class StepData:
 
     @property
     def pool_fee_coins(self) -> FloatArray:
-        """Coins kept by the pool. [coin], (V, P, C)"""
+        """Coins kept by the pool, (V, P, C) [coin]."""
         return self.coins * self.pool_share
 
     @property
     def energy_kwh(self) -> FloatArray:
-        """Energy drawn, site overhead included. [kWh], (V, P, C)"""
+        """Energy drawn, site overhead included, (V, P, C) [kWh]."""
         return self.running * self.energy_per_machine
 
 

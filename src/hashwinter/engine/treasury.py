@@ -52,6 +52,7 @@ class Treasury:
         [fraction]
     sell_to_cover : ndarray of bool (V|1,)
         Also sell enough coins each step to pay that step's power and fees.
+
     """
 
     hodl_ratio: npt.NDArray[np.float64]
@@ -108,6 +109,7 @@ class TreasuryStep:
         Cash received for them. [currency]
     broke_now : ndarray of bool
         Owners that could not pay in this step (and were alive before it).
+
     """
 
     cash: FloatArray
@@ -152,6 +154,7 @@ def treasury_step(
     Returns
     -------
     TreasuryStep
+
     """
     hodl = to_engine_axis(treasury.hodl_ratio)
     cover = to_engine_axis(treasury.sell_to_cover)

@@ -69,6 +69,7 @@ def grid(**axes: Sequence[Any]) -> dict[str, np.ndarray]:
     >>> g = grid(off_below=[0.0, -0.1], tariff_scale=[1.0, 1.5, 2.0])
     >>> g["off_below"].tolist(), g["tariff_scale"].tolist()
     ([0.0, 0.0, 0.0, -0.1, -0.1, -0.1], [1.0, 1.5, 2.0, 1.0, 1.5, 2.0])
+
     """
     names = list(axes)
     rows = list(itertools.product(*(axes[n] for n in names)))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from hashwinter.energy.currency import normalize_currency
 from hashwinter.engine import (
     CASH_TOLERANCE,
     COIN_TOLERANCE,
@@ -26,7 +27,6 @@ from hashwinter.engine import (
     RunResult,
     run,
 )
-from hashwinter.energy.currency import normalize_currency
 from hashwinter.farm.build import FarmRun, build_farm_run
 from hashwinter.farm.config import LoadedFarm
 from hashwinter.farm.summary import FarmSummary, summarize
@@ -54,6 +54,7 @@ class BacktestResult:
         Daily ledger of the farm's treasury, with depreciation.
     summary : FarmSummary
         Totals and per-cohort lines.
+
     """
 
     farm_run: FarmRun
@@ -73,6 +74,7 @@ def check_ledger_balances(treasury: pd.DataFrame, cash_start: float, coins_start
     ------
     ConservationError
         If cash differs by more than half a cent, or coins by more than half a satoshi.
+
     """
     ccy, k = currency.lower(), coin.lower()
     for _, g in treasury.groupby([c for c in ("variant", "path", "owner") if c in treasury]):
@@ -144,6 +146,7 @@ def backtest(
     Returns
     -------
     BacktestResult
+
     """
     fr = farm_run if farm_run is not None else build_farm_run(
         farm, market, start=start, end=end, resolution=resolution)

@@ -57,6 +57,7 @@ class FarmRun:
         Straight-line depreciation of machines and site capex per day. [farm currency]
     book_value_start, book_value_end : float
         Undepreciated value of what was bought, at the start and end. [farm currency]
+
     """
 
     farm: LoadedFarm
@@ -77,6 +78,7 @@ def resolve_window(
     ------
     InputError
         ``field="start"``/``"end"`` when a date is missing or outside the market's days.
+
     """
     first = start if start is not None else config.start
     last = end if end is not None else config.end
@@ -119,13 +121,14 @@ def site_tariff_table(
     -------
     ndarray (days, 24)
         Price per kWh at the meter. [farm currency/kWh]
+
     """
     site = config.sites[site_index]
     tariff = site.tariff
     times = _hourly_times(market.dates)
     if isinstance(tariff, TieredTariff):
-        watts = sum(item.count * m.power for item, m in zip(config.fleet, farm.machines, strict=True)
-                    if item.site == site.name)
+        pairs = zip(config.fleet, farm.machines, strict=True)
+        watts = sum(item.count * m.power for item, m in pairs if item.site == site.name)
         days_in_month = np.array([calendar.monthrange(d.year, d.month)[1]
                                   for d in market.dates.astype(dt.date)], dtype=np.float64)
         monthly = (watts * site.pue * site.uptime / WATTS_PER_KILOWATT * HOURS_PER_DAY
@@ -185,6 +188,7 @@ def build_farm_run(
     Returns
     -------
     FarmRun
+
     """
     config = farm.config
     first, last = resolve_window(config, market, start, end)
@@ -205,16 +209,17 @@ def build_farm_run(
 
     labels = []
     for item, machine in zip(config.fleet, farm.machines, strict=True):
-        base = item.label or f"{item.count:,} × {machine.model} @ {item.site} ({item.purchase_date})"
+        where = f"{machine.model} @ {item.site} ({item.purchase_date})"
+        base = item.label or f"{item.count:,} × {where}"
         labels.append(base)
     for i, label in enumerate(labels):  # labels must be unique in the ledger
         if labels.count(label) > 1:
             labels[i] = f"{label} #{i}"
     start_step, capex_step = [], []
     for item in config.fleet:
-        s = clock.first_step_on_or_after(item.purchase_date)
-        start_step.append(s)
-        capex_step.append(s if first <= item.purchase_date <= last else -1)
+        step = clock.first_step_on_or_after(item.purchase_date)
+        start_step.append(step)
+        capex_step.append(step if first <= item.purchase_date <= last else -1)
     sites = [config.sites[j] for j in site_index]
     pol = config.policy
     cohorts = Cohorts(
@@ -230,10 +235,10 @@ def build_farm_run(
         unit_price=np.array([item.unit_price for item in config.fleet]),
         uptime=np.array([s.uptime for s in sites]),
         pue=np.array([s.pue for s in sites]),
-        pool_fee=config.pool_fee,
+        pool_fee=np.full(len(config.fleet), config.pool_fee),
         management_fee=np.array([s.management_fee_per_machine_day for s in sites]),
         hosting_fee=np.array([s.hosting_fee_per_machine_day for s in sites]),
-        restart_cost=pol.restart_cost_per_machine,
+        restart_cost=np.full(len(config.fleet), pol.restart_cost_per_machine),
     )
     _check_share(cohorts, window, clock)
 
@@ -243,19 +248,19 @@ def build_farm_run(
     site_capex = np.zeros((clock.n_steps, 1))
     depreciation = np.zeros(clock.n_days)
     book_start = book_end = 0.0
-    for s in config.sites:
-        for item in s.capex:
-            if first <= item.date <= last:
-                site_capex[clock.first_step_on_or_after(item.date), 0] += item.amount
-            daily, before, after = _straight_line(clock.dates, item.date, item.amount,
-                                                  item.depreciation_years)
+    for site_config in config.sites:
+        for capex in site_config.capex:
+            if first <= capex.date <= last:
+                site_capex[clock.first_step_on_or_after(capex.date), 0] += capex.amount
+            daily, before, after = _straight_line(clock.dates, capex.date, capex.amount,
+                                                  capex.depreciation_years)
             depreciation += daily
             book_start += before
             book_end += after
-    for item in config.fleet:
-        daily, before, after = _straight_line(clock.dates, item.purchase_date,
-                                              item.count * item.unit_price,
-                                              item.depreciation_years)
+    for fleet_item in config.fleet:
+        daily, before, after = _straight_line(clock.dates, fleet_item.purchase_date,
+                                              fleet_item.count * fleet_item.unit_price,
+                                              fleet_item.depreciation_years)
         depreciation += daily
         book_start += before
         book_end += after

@@ -79,6 +79,7 @@ class CapexItem(_Model):
         Price. [farm currency]
     depreciation_years : float
         Straight-line depreciation period (accounting only, not cash). [years]
+
     """
 
     name: str = Field(min_length=1)
@@ -115,6 +116,7 @@ class SiteConfig(_Model):
         Rent, staff, security: paid every month whatever runs. [farm currency]
     capex : list of CapexItem
         Investments of the site.
+
     """
 
     name: str = Field(min_length=1)
@@ -152,6 +154,7 @@ class FleetItem(_Model):
         Straight-line depreciation period (accounting only). [years]
     label : str or None
         Display name of the cohort (default: model, site and date).
+
     """
 
     model: str = Field(min_length=1)
@@ -178,6 +181,7 @@ class TreasuryConfig(_Model):
         Cash at the start of the backtest. [farm currency]
     starting_coins : float
         Coins held at the start. [coin]
+
     """
 
     strategy: Literal["sell_daily", "hodl", "sell_to_cover"] = "sell_daily"
@@ -201,6 +205,7 @@ class PolicyConfig(_Model):
         Also unplug when the margin per machine-day is below this. [farm currency]
     restart_cost_per_machine : float
         Cost of switching one machine back on. [farm currency]
+
     """
 
     kind: Literal["always_on", "shutdown_price"] = "always_on"
@@ -240,6 +245,7 @@ class FarmConfig(_Model):
     policy : PolicyConfig
     description : str or None
         Free text (where the figures come from).
+
     """
 
     name: str = Field(min_length=1)
@@ -274,6 +280,7 @@ class LoadedFarm:
         The catalog entry of each fleet item, in order.
     source : str or None
         File the farm came from.
+
     """
 
     config: FarmConfig
@@ -284,8 +291,9 @@ class LoadedFarm:
 def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[InputError]:
     """Check what pydantic cannot: models, site references, capacities (raw data, defensively)."""
     errors: list[InputError] = []
-    sites = data.get("sites") if isinstance(data.get("sites"), list) else []
-    fleet = data.get("fleet") if isinstance(data.get("fleet"), list) else []
+    raw_sites, raw_fleet = data.get("sites"), data.get("fleet")
+    sites: list[Any] = raw_sites if isinstance(raw_sites, list) else []
+    fleet: list[Any] = raw_fleet if isinstance(raw_fleet, list) else []
     names: dict[str, int] = {}
     for i, site in enumerate(sites):
         name = site.get("name") if isinstance(site, Mapping) else None
@@ -371,6 +379,7 @@ def farm_from_dict(
     ------
     InputErrors
         Every problem found, each with field, file and line.
+
     """
     catalog = catalog if catalog is not None else default_catalog()
     errors: list[InputError] = []
@@ -424,6 +433,7 @@ def load_farm(path: str | Path, *, catalog: Catalog | None = None) -> LoadedFarm
         If the file cannot be read or is not valid TOML (with line and column).
     InputErrors
         Every validation problem at once.
+
     """
     source = str(path)
     try:

@@ -71,6 +71,7 @@ class ShutdownPricePolicy:
     min_margin_per_machine_day : float or array_like (V,), default 0
         Also off when revenue minus avoidable cost per machine and day is below
         this. [currency/(machine·day)]
+
     """
 
     off_below: npt.NDArray[np.float64]

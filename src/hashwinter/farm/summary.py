@@ -56,6 +56,7 @@ class FarmSummary:
     cohorts : pandas.DataFrame
         One row per cohort: machines, coins, revenue, power cost, margin, days
         unplugged, days below the shutdown price, first/last/min shutdown price.
+
     """
 
     name: str
@@ -111,7 +112,8 @@ class FarmSummary:
             ("Cash at end", self.cash_end),
             ("Equity at end (cash + coins)", self.equity_end),
         ]
-        out = [("Window", f"{self.start} .. {self.end} ({self.days} days, {self.resolution} steps)"),
+        window = f"{self.start} .. {self.end} ({self.days} days, {self.resolution} steps)"
+        out = [("Window", window),
                (f"Coins mined [{k}]", f"{self.coins_mined:,.4f}"),
                (f"Coins sold (forced) [{k}]",
                 f"{self.coins_sold + self.forced_coins_sold:,.4f} ({self.forced_coins_sold:,.4f})"),
@@ -182,6 +184,7 @@ def summarize(
         Step length of the run.
     cash_start, coins_start : float
         Opening balances. [currency], [coin]
+
     """
     ccy, k = currency.lower(), coin.lower()
 

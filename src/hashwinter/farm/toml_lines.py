@@ -41,6 +41,7 @@ class TomlLines:
     ----------
     text : str
         The document's text.
+
     """
 
     def __init__(self, text: str) -> None:

@@ -12,7 +12,6 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +188,7 @@ def write_backtest_outputs(
     -------
     list of Path
         The files written.
+
     """
     if ledger_format not in LEDGER_FORMATS:
         raise InputError(f"must be one of {', '.join(LEDGER_FORMATS)}", field="--format")
