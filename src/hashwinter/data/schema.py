@@ -167,12 +167,14 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         Highest applied version, 0 when the version table does not exist.
 
     """
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()
-    if not exists or exists[0] == 0:
+    # Without this, DuckDB resolves a missing table by scanning Python variables of the
+    # same name in the calling frames (this very function is one).
+    con.execute("SET python_enable_replacements = false")
+    try:
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    except duckdb.CatalogException:
+        # No version table: an empty (new) file. Cheaper than asking information_schema.
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0]) if row and row[0] is not None else 0
 
 

@@ -170,16 +170,17 @@ class HistoryStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         con = cls._connect(path, read_only=not write)
         try:
+            version = schema_version(con)
             if write:
                 migrate(con, source=str(path))
-            elif schema_version(con) < SCHEMA_VERSION:
+            elif version < SCHEMA_VERSION:
                 # An older store: upgrade it once, then read.
                 con.close()
                 con = cls._connect(path, read_only=False)
                 migrate(con, source=str(path))
                 con.close()
                 con = cls._connect(path, read_only=True)
-            elif schema_version(con) > SCHEMA_VERSION:
+            elif version > SCHEMA_VERSION:
                 migrate(con, source=str(path))  # raises the "newer store" error
         except BaseException:
             con.close()
@@ -190,7 +191,11 @@ class HistoryStore:
     def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Connect, turning DuckDB's errors into one-line input errors."""
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            # Only registered frames may be scanned, never Python variables that happen
+            # to share a missing table's name.
+            con.execute("SET python_enable_replacements = false")
+            return con
         except duckdb.IOException as exc:
             text = str(exc).splitlines()[0]
             if "lock" in text.lower():
