@@ -49,8 +49,15 @@ class PriceProcess(Protocol):
 
     """
 
-    s0: float
-    dt_days: float
+    @property
+    def s0(self) -> float:
+        """Price at step 0 [currency per coin]."""
+        ...
+
+    @property
+    def dt_days(self) -> float:
+        """Length of one step [day]."""
+        ...
 
     def simulate(self, n_paths: int, n_steps: int, rng: np.random.Generator) -> FloatArray:
         """Return prices shaped ``(n_paths, n_steps + 1)``, column 0 equal to ``s0``."""

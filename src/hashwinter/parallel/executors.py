@@ -1,0 +1,85 @@
+"""Where chunks run: a local process pool by default, a Dask cluster when asked.
+
+:func:`open_executor` yields a :class:`concurrent.futures.Executor`: a
+:class:`~concurrent.futures.ProcessPoolExecutor` on this machine, or, given a
+scheduler address (``tcp://host:8786``), the executor of a
+``distributed.Client`` connected to it. Nothing else differs, so a run gives
+the same numbers on either (seeds travel with the chunks, see
+:mod:`hashwinter.parallel.tasks`). Workers of a remote cluster must have
+hashwinter installed (the same version).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+from hashwinter.errors import InputError
+
+__all__ = ["default_workers", "open_executor"]
+
+
+def default_workers() -> int:
+    """Return the number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def open_executor(
+    cluster: str | None = None, *, workers: int | None = None, timeout_s: float = 10.0
+) -> Iterator[Executor]:
+    """Yield an executor; shut it down (cancelling pending work) on exit.
+
+    Parameters
+    ----------
+    cluster : str, optional
+        Address of a Dask scheduler, e.g. ``"tcp://127.0.0.1:8786"``. None runs a
+        local process pool.
+    workers : int, optional
+        Processes of the local pool (default: the CPUs available). Ignored with
+        a cluster, whose size is the cluster's.
+    timeout_s : float, default 10
+        How long to wait for the scheduler. [s]
+
+    Yields
+    ------
+    concurrent.futures.Executor
+
+    Raises
+    ------
+    InputError
+        The scheduler cannot be reached, or ``workers < 1``.
+
+    """
+    if cluster is None:
+        n = default_workers() if workers is None else workers
+        if n < 1:
+            raise InputError(f"must be >= 1 (got {n})", field="workers")
+        # spawn, not fork: workers start clean (no copied threads or locks of the parent).
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+
+    from distributed import Client  # imported only when a cluster is used
+
+    try:
+        client = Client(cluster, timeout=timeout_s, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--cluster") from None
+    try:
+        executor = client.get_executor()
+        try:
+            yield executor
+        finally:
+            executor.shutdown(wait=False)
+    finally:
+        client.close()

@@ -1,0 +1,329 @@
+"""Scenario files: what to simulate, validated field by field (pydantic).
+
+A scenario is a TOML file with a name, a number of paths, a seed, a price
+process (``[price]``), a network (``[network]``) and, for farm studies, farms
+(``[[farms]]``). Units are in the field names (``sigma_per_day``,
+``h_max_ehs``, ``horizon_days``); see docs/scenarios.md for every field.
+
+Network modes:
+
+- ``blockclock`` — the block-level clock of :mod:`hashwinter.blockclock`: a
+  hash supply function, one or more retarget rules, a number of blocks. The
+  price must be a GBM (it is stepped over each block's interval).
+- ``exogenous`` — difficulty projected without feedback: constant monthly
+  growth, or bootstrap of historical retargets (for farm studies).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hashwinter.errors import InputError
+
+__all__ = [
+    "RULE_NAME",
+    "BlockClockNetwork",
+    "BootstrapPrice",
+    "ExogenousNetwork",
+    "FarmRef",
+    "GBMPrice",
+    "HistoryWindow",
+    "LinearSupplySpec",
+    "MertonPrice",
+    "RegimesPrice",
+    "ReportSpec",
+    "Scenario",
+    "SigmoidSupplySpec",
+    "cross_field_problems",
+]
+
+#: Retarget rule names a scenario may list: Bitcoin's, or a rolling window of N blocks.
+RULE_NAME = re.compile(r"^(bitcoin|cw-(\d+))$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class HistoryWindow(_Model):
+    """A window of stored history to calibrate from.
+
+    ``source = "store"`` reads the DuckDB history store (``path`` optional: the
+    default store); ``source = "csv"`` reads a CSV file with a ``date`` column
+    (``path`` relative to the scenario file).
+    """
+
+    source: Literal["store", "csv"] = "store"
+    path: str | None = None
+    column: str = "price"
+    start: dt.date
+    end: dt.date
+    currency: str = "USD"
+    date_column: str = "date"
+
+    @model_validator(mode="after")
+    def _check(self) -> HistoryWindow:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if self.source == "csv" and not self.path:
+            raise ValueError("path is required when source = 'csv'")
+        return self
+
+
+def _one_of(model: BaseModel, per_day: str, annual: str, *, required: bool) -> None:
+    a, b = getattr(model, per_day), getattr(model, annual)
+    if a is not None and b is not None:
+        raise ValueError(f"give {per_day} or {annual}, not both")
+    if required and a is None and b is None:
+        raise ValueError(f"{per_day} (or {annual}) is required unless fit is given")
+
+
+class GBMPrice(_Model):
+    """Geometric Brownian motion; drift per day or annual, volatility per sqrt(day) or annual."""
+
+    process: Literal["gbm"]
+    s0: PositiveFloat | None = None
+    mu_per_day: FiniteFloat | None = None
+    mu_annual: FiniteFloat | None = None
+    sigma_per_day: NonNegativeFloat | None = None
+    sigma_annual: NonNegativeFloat | None = None
+    fit: HistoryWindow | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> GBMPrice:
+        fitted = self.fit is not None
+        _one_of(self, "mu_per_day", "mu_annual", required=not fitted)
+        _one_of(self, "sigma_per_day", "sigma_annual", required=not fitted)
+        if not fitted and self.s0 is None:
+            raise ValueError("s0 is required unless fit is given")
+        return self
+
+
+class MertonPrice(_Model):
+    """Merton jump diffusion (rates per day, jump sizes in log price)."""
+
+    process: Literal["merton"]
+    s0: PositiveFloat | None = None
+    mu_per_day: FiniteFloat | None = None
+    sigma_per_day: NonNegativeFloat | None = None
+    jump_rate_per_day: NonNegativeFloat | None = None
+    jump_mean: FiniteFloat | None = None
+    jump_std: NonNegativeFloat | None = None
+    fit: HistoryWindow | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> MertonPrice:
+        if self.fit is None:
+            names = (
+                "s0",
+                "mu_per_day",
+                "sigma_per_day",
+                "jump_rate_per_day",
+                "jump_mean",
+                "jump_std",
+            )
+            missing = [n for n in names if getattr(self, n) is None]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} required unless fit is given")
+        return self
+
+
+class BootstrapPrice(_Model):
+    """Circular block bootstrap of the log returns of a history window."""
+
+    process: Literal["bootstrap"]
+    fit: HistoryWindow
+    block_days: Annotated[int, Field(ge=1)] = 10
+    s0: PositiveFloat | None = None
+
+
+class RegimesPrice(_Model):
+    """Two-regime (bull/bear) Markov-switching GBM."""
+
+    process: Literal["regimes"]
+    s0: PositiveFloat | None = None
+    mu_bull_per_day: FiniteFloat | None = None
+    mu_bear_per_day: FiniteFloat | None = None
+    sigma_bull_per_day: NonNegativeFloat | None = None
+    sigma_bear_per_day: NonNegativeFloat | None = None
+    p_bull_to_bear: Probability | None = None
+    p_bear_to_bull: Probability | None = None
+    start: Literal["stationary", "bull", "bear"] = "stationary"
+    fit: HistoryWindow | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> RegimesPrice:
+        if self.fit is None:
+            names = (
+                "s0",
+                "mu_bull_per_day",
+                "mu_bear_per_day",
+                "sigma_bull_per_day",
+                "sigma_bear_per_day",
+                "p_bull_to_bear",
+                "p_bear_to_bull",
+            )
+            missing = [n for n in names if getattr(self, n) is None]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} required unless fit is given")
+        return self
+
+
+PriceSpec = Annotated[
+    GBMPrice | MertonPrice | BootstrapPrice | RegimesPrice, Field(discriminator="process")
+]
+
+
+class SigmoidSupplySpec(_Model):
+    """Hash supply ``H = h_max * sigma(k (R - r0))``, R in USD (price currency) per EH."""
+
+    form: Literal["sigmoid"]
+    h_max_ehs: PositiveFloat
+    k_per_usd_per_eh: PositiveFloat
+    r0_usd_per_eh: FiniteFloat
+    floor: Annotated[float, Field(ge=0, lt=0.5)] = 1e-15
+
+
+class LinearSupplySpec(_Model):
+    """Hash supply ``H = clip(intercept + slope R, h_min, h_max)``, EH/s and USD per EH."""
+
+    form: Literal["linear"]
+    intercept_ehs: FiniteFloat
+    slope_ehs_per_usd_per_eh: FiniteFloat
+    h_min_ehs: PositiveFloat
+    h_max_ehs: PositiveFloat | None = None
+
+
+SupplySpec = Annotated[SigmoidSupplySpec | LinearSupplySpec, Field(discriminator="form")]
+
+
+class BlockClockNetwork(_Model):
+    """Block-level clock: hash supply, retarget rules, blocks to simulate."""
+
+    mode: Literal["blockclock"]
+    difficulty: Annotated[float, Field(ge=1, allow_inf_nan=False)]
+    start_height: Annotated[int, Field(ge=0)] = 0
+    blocks: Annotated[int, Field(ge=1)]
+    horizon_days: PositiveFloat | None = None
+    fees_per_block: NonNegativeFloat = 0.0
+    prehistory_interval_s: PositiveFloat = 600.0
+    rules: Annotated[list[str], Field(min_length=1)] = ["bitcoin", "cw-144"]
+    trace_every: Annotated[int, Field(ge=1)] | None = 144
+    supply: SupplySpec
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _one_rule_as_list(cls, value: object) -> object:
+        # A sweep sets network.rules=bitcoin,cw-144 one rule per grid point.
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check(self) -> BlockClockNetwork:
+        for name in self.rules:
+            match = RULE_NAME.match(name)
+            if match is None or (match[2] is not None and int(match[2]) < 2):
+                raise ValueError(f"unknown rule {name!r}; use 'bitcoin' or 'cw-N' (N >= 2)")
+        if len(set(self.rules)) != len(self.rules):
+            raise ValueError(f"rules are listed twice: {self.rules}")
+        return self
+
+
+class ExogenousNetwork(_Model):
+    """Difficulty projected without feedback from the farms."""
+
+    mode: Literal["exogenous"]
+    projection: Literal["growth", "bootstrap"]
+    difficulty: Annotated[float, Field(ge=1, allow_inf_nan=False)] | None = None
+    monthly_growth: Annotated[float, Field(gt=-1, allow_inf_nan=False)] = 0.0
+    step_days: PositiveFloat | None = 30.436875
+    fit: HistoryWindow | None = None
+    block_length: Annotated[int, Field(ge=1)] = 1
+    fees_per_block: NonNegativeFloat = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> ExogenousNetwork:
+        if self.projection == "bootstrap" and self.fit is None:
+            raise ValueError("fit (a window of difficulty history) is required for bootstrap")
+        if self.projection == "growth" and self.difficulty is None:
+            raise ValueError("difficulty is required for projection = 'growth'")
+        return self
+
+
+NetworkSpec = Annotated[BlockClockNetwork | ExogenousNetwork, Field(discriminator="mode")]
+
+
+class FarmRef(_Model):
+    """A farm of the scenario: a farm TOML file (relative to the scenario file)."""
+
+    file: str
+
+
+class ReportSpec(_Model):
+    """What the summary reports."""
+
+    thresholds_min: Annotated[list[PositiveFloat], Field(min_length=1)] = [60.0, 120.0, 180.0]
+    var_levels: Annotated[list[Annotated[float, Field(gt=0, lt=1)]], Field(min_length=1)] = [
+        0.95,
+        0.99,
+    ]
+
+
+class Scenario(_Model):
+    """A whole scenario file."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    paths: Annotated[int, Field(ge=1)] = 1000
+    seed: Annotated[int, Field(ge=0)] = 0
+    chunk_paths: Annotated[int, Field(ge=1)] = 500
+    horizon_days: PositiveFloat | None = None
+    start: dt.date | None = None
+    price: PriceSpec
+    network: NetworkSpec
+    farms: list[FarmRef] = []
+    report: ReportSpec = ReportSpec()
+
+    @property
+    def kind(self) -> Literal["blockclock", "farm"]:
+        """``"blockclock"`` (a difficulty-algorithm study) or ``"farm"``."""
+        return "blockclock" if isinstance(self.network, BlockClockNetwork) else "farm"
+
+
+def cross_field_problems(scenario: Scenario) -> list[InputError]:
+    """Return the problems that involve more than one section of a scenario."""
+    problems: list[InputError] = []
+    if isinstance(scenario.network, BlockClockNetwork):
+        if not isinstance(scenario.price, GBMPrice):
+            problems.append(
+                InputError(
+                    "network.mode = 'blockclock' steps the price over each block's "
+                    "interval: use process = 'gbm'",
+                    field="price.process",
+                )
+            )
+        if scenario.farms:
+            problems.append(
+                InputError("farms need network.mode = 'exogenous'", field="network.mode")
+            )
+    else:
+        if not scenario.farms:
+            problems.append(
+                InputError(
+                    "network.mode = 'exogenous' simulates farms: add [[farms]]", field="farms"
+                )
+            )
+        if scenario.horizon_days is None:
+            problems.append(InputError("is required for farm scenarios", field="horizon_days"))
+        if scenario.start is None:
+            problems.append(InputError("is required for farm scenarios", field="start"))
+    return problems
