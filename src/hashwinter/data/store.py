@@ -203,8 +203,13 @@ class HistoryStore:
             else:
                 why = f"cannot open the store: {text}"
             raise InputError(why, source=str(path)) from None
+        except duckdb.ConnectionException:
+            # DuckDB allows one configuration per file within a process.
+            raise InputError("the store is already open for writing in this process; "
+                             "close it first (or pass the open HistoryStore)",
+                             source=str(path)) from None
         except duckdb.Error as exc:
-            raise InputError(f"not a hashwinter store: {str(exc).splitlines()[0]}",
+            raise InputError(f"cannot open the store: {str(exc).splitlines()[0]}",
                              source=str(path)) from None
 
     def close(self) -> None:
