@@ -181,4 +181,4 @@ def shutdown_command(
             console = Console(width=220)
         console.print(to_rich_table(table, state, pool_fee))
         for note in state.notes:
-            Console(stderr=True).print(f"note: {note}", markup=False, highlight=False)
+            Console(stderr=True, soft_wrap=True).print(f"note: {note}", markup=False, highlight=False)

@@ -38,6 +38,7 @@ __all__ = [
     "equilibrium_difficulty",
     "linear_supply",
     "revenue_per_hash",
+    "sigmoid_bound",
     "sigmoid_supply",
 ]
 
@@ -69,10 +70,10 @@ def revenue_per_hash(
     Examples
     --------
     Noda et al.'s starting point (height 551,442, 25 Nov 2018): 3,604.59 USD,
-    difficulty 6,653,303,141,406, 12.5 BTC, about 1.578 USD per EH:
+    difficulty 6,653,303,141,406, 12.5 BTC, about 1.577 USD per EH:
 
     >>> round(float(revenue_per_hash(3604.59, 6_653_303_141_406, 12.5)) * 1e18, 3)
-    1.578
+    1.577
 
     """
     p = np.asarray(price, dtype=np.float64)
@@ -114,7 +115,7 @@ def sigmoid_supply(
     return out if out.ndim else np.asarray(out[()])
 
 
-def _sigmoid_bound(floor: float) -> float:
+def sigmoid_bound(floor: float) -> float:
     """Return ``x`` with ``sigma(x) = 1 - floor``: clipping ``k (R - r0)`` to +-x floors sigma."""
     # Without a floor, +-700 still keeps exp() finite (sigma(-700) ~ 1e-304 > 0).
     return 700.0 if floor == 0.0 else min(700.0, math.log((1.0 - floor) / floor))
@@ -124,7 +125,7 @@ def _sigmoid_into(
     revenue: FloatArray, h_max: float, k: float, r0: float, floor: float, out: FloatArray
 ) -> None:
     """Write ``h_max / (1 + exp(-clip(k (revenue - r0))))`` into ``out`` without temporaries."""
-    bound = _sigmoid_bound(floor)
+    bound = sigmoid_bound(floor)
     np.subtract(revenue, r0, out=out)
     out *= -k
     # minimum/maximum rather than clip: same result, less call overhead in the block loop.
