@@ -180,5 +180,6 @@ def shutdown_command(
             # Piped output: keep the whole table instead of squeezing it into 80 columns.
             console = Console(width=220)
         console.print(to_rich_table(table, state, pool_fee))
+        notes = Console(stderr=True, soft_wrap=True, highlight=False)
         for note in state.notes:
-            Console(stderr=True, soft_wrap=True).print(f"note: {note}", markup=False, highlight=False)
+            notes.print(f"note: {note}", markup=False)
