@@ -50,6 +50,10 @@ class Clock:
                 f"steps per day must be 1 or 24 (got {self.steps_per_day})", field="steps_per_day"
             )
         object.__setattr__(self, "dates", dates)
+        # Cached: the engine asks for a step's day at every step.
+        days = np.repeat(np.arange(dates.size, dtype=np.int64), self.steps_per_day)
+        days.setflags(write=False)
+        object.__setattr__(self, "_day_of_step", days)
 
     @classmethod
     def from_range(cls, start: object, end: object, resolution: Resolution = "day") -> Clock:
@@ -92,8 +96,9 @@ class Clock:
 
     @property
     def day_of_step(self) -> npt.NDArray[np.int64]:
-        """Index into ``dates`` of each step's day, length ``n_steps``."""
-        return np.repeat(np.arange(self.n_days, dtype=np.int64), self.steps_per_day)
+        """Index into ``dates`` of each step's day, length ``n_steps`` (read-only)."""
+        days: npt.NDArray[np.int64] = getattr(self, "_day_of_step")  # noqa: B009
+        return days
 
     @property
     def times(self) -> npt.NDArray[np.datetime64]:

@@ -199,7 +199,10 @@ class TotalsRecorder:
         if "energy_kwh" in c:
             c["energy_kwh"] += data.energy_kwh
         if "running_days" in c:
-            c["running_days"] += data.running * f
+            if f == 1.0:
+                c["running_days"] += data.running
+            else:
+                c["running_days"] += data.running * f
         if "unplugged_days" in c:
             c["unplugged_days"] += (data.installed - data.running) * f
         if "days_off" in c:

@@ -71,7 +71,9 @@ def _owner_sum(values: FloatArray, matrix: FloatArray | None) -> FloatArray:
     """Sum (V, P, C) cohort values into (V, P, O) owner values."""
     if matrix is None:  # a single owner: a plain sum is faster than a matmul
         return values.sum(axis=-1, keepdims=True)
-    return values @ matrix
+    # One 2-d matrix product (BLAS), not a batch of (1, C) @ (C, O) products.
+    flat = np.ascontiguousarray(values).reshape(-1, values.shape[-1]) @ matrix
+    return flat.reshape(*values.shape[:-1], matrix.shape[1])
 
 
 def run(
@@ -143,7 +145,13 @@ def run(
     owner_of_cohort = cohorts.owner
     scale_v = to_engine_axis(scale)
     scaled = not np.all(scale == 1.0)
-    price = spec.market.price  # (P|1, D)
+    # (D, P) rows, so that a day's prices are one contiguous row.
+    prices = np.ascontiguousarray(np.broadcast_to(spec.market.price,
+                                                  (n_paths, clock.n_days)).T)
+    new_installs = np.zeros(n_steps, dtype=bool)
+    new_installs[1:] = np.any(installed[1:] != installed[:-1], axis=1)
+    zeros_c = np.zeros((1, 1, n_coh))
+    zeros_o = np.zeros((1, 1, n_own))
 
     meta = RunMeta(
         clock=clock, cohorts=cohorts, owner_names=owners.names, n_variants=n_var,
@@ -164,41 +172,52 @@ def run(
 
     for t in range(n_steps):
         day = int(day_of_step[t])
-        price_now = np.broadcast_to(price[:, day], (n_paths,))
-        price_obs = np.broadcast_to(price[:, max(day - 1, 0)], (n_paths,))[None, :, None]
-        cost_pm = power_pm[t] * scale_v if scaled else power_pm[t][None, None, :]
-        cost_pm = cost_pm + mgmt_pm
+        price_now = prices[day]
+        price_obs = prices[max(day - 1, 0)][None, :, None]
+        power_t = power_pm[t] * scale_v if scaled else power_pm[t][None, None, :]  # (V|1,1,C)
+        cost_pm = power_t + mgmt_pm
         coins_obs = network.observe(net_state, t)[..., None] * hashing_net
         obs = Observation(
             step=t, day=day, step_seconds=dt, price=price_obs,
             coins_per_machine=coins_obs, revenue_per_machine=coins_obs * price_obs,
             cost_per_machine=cost_pm, installed=installed[t],
         )
-        on = np.broadcast_to(policy.decide(obs, on), shape)
+        on = policy.decide(obs, on)
+        if on.shape != shape:
+            on = np.broadcast_to(on, shape)
+        # Few owners ever go broke: skip the mask while all are alive.
+        all_alive = bool(alive.all())
         alive_c = alive if matrix is None else alive[..., owner_of_cohort]
-        running = (on & alive_c) * installed[t]
+        running = on * installed[t] if all_alive else (on & alive_c) * installed[t]
 
-        farm_hashrate = running @ hashing  # (V, P)
+        farm_hashrate = (running.reshape(-1, n_coh) @ hashing).reshape(n_var, n_paths)
         net_state, net = network.advance(net_state, t, farm_hashrate)
         coins_pm = net.reward_per_hash[..., None] * hashing_net  # (V|1, P|1, C)
-        mined_c = running * coins_pm
-        power_c = running * (power_pm[t] * scale_v if scaled else power_pm[t])
-        mgmt_c = running * mgmt_pm
-        opex_c = power_c + mgmt_c
+        flows = np.empty((2, *shape))  # mined coins and operating cost, summed in one go
+        mined_c = np.multiply(running, coins_pm, out=flows[0])
+        opex_c = np.multiply(running, cost_pm, out=flows[1])
         if restarts_cost:
-            back_on = np.minimum(running, installed[t - 1] if t else installed[0]) - running_prev
-            restart_c = np.maximum(back_on, 0.0) * restart_pm
-            opex_c = opex_c + restart_c
+            # Machines switched back on; new installs are switched on for free.
+            if new_installs[t]:
+                restart_c = np.minimum(running, installed[t - 1]) - running_prev
+            else:
+                restart_c = running - running_prev
+            np.maximum(restart_c, 0.0, out=restart_c)
+            restart_c *= restart_pm
+            opex_c += restart_c
         else:
-            restart_c = np.zeros((1, 1, n_coh))
+            restart_c = zeros_c
+        if matrix is None:
+            owner_flows = flows.sum(axis=-1, keepdims=True)
+        else:
+            owner_flows = (flows.reshape(-1, n_coh) @ matrix).reshape(2, *owner_shape)
+        mined_o = owner_flows[0]
+        opex_o = owner_flows[1] + hosting_owner[t]
         if capex_steps[t]:
             capex_c = machine_capex[t] * alive_c
             capex_o = _owner_sum(capex_c, matrix)
         else:
-            capex_c = np.zeros((1, 1, n_coh))
-            capex_o = np.zeros((1, 1, n_own))
-        mined_o = _owner_sum(mined_c, matrix)
-        opex_o = _owner_sum(opex_c, matrix) + hosting_owner[t]
+            capex_c, capex_o = zeros_c, zeros_o
         site_capex_o = owners.site_capex[t] * alive
         fixed_o = np.broadcast_to(owners.fixed_costs[t], owner_shape)
         step = treasury_step(
@@ -207,12 +226,13 @@ def run(
             price=price_now[None, :, None],
         )
         cash, coins = step.cash, step.coins
-        broke_step = np.where(step.broke_now, t, broke_step)
-        alive = alive & ~step.broke_now
+        if step.broke_now.any():
+            broke_step = np.where(step.broke_now, t, broke_step)
+            alive = alive & ~step.broke_now
         data = StepData(
             step=t, day=day, price=price_now, network=net, installed=installed[t],
             running=running, coins=mined_c, pool_share=pool_share, energy_per_machine=energy_pm,
-            power_cost=power_c, management_fee=mgmt_c, restart_cost=restart_c,
+            power_per_machine=power_t, management_per_machine=mgmt_pm, restart_cost=restart_c,
             hosting_fee=hosting[t], machine_capex=capex_c, cost_per_machine=cost_pm,
             coins_per_machine=coins_pm, mined=mined_o, operating_cost=opex_o,
             machine_capex_owner=capex_o, site_capex=site_capex_o, fixed_costs=fixed_o,

@@ -83,8 +83,12 @@ class StepData:
         Pool fee over the miner's share, ``f / (1 - f)``. [dimensionless]
     energy_per_machine : ndarray (C,)
         Energy one running machine draws in the step, PUE and uptime included. [kWh]
-    power_cost, management_fee, restart_cost : ndarray (V, P, C)
-        Costs of the step. [currency]
+    power_per_machine : ndarray (V|1, 1, C)
+        Power cost of one running machine in the step (tariff scale included). [currency]
+    management_per_machine : ndarray (C,)
+        Management fee of one running machine in the step. [currency]
+    restart_cost : ndarray (V, P, C)
+        Cost of machines switched back on in the step. [currency]
     hosting_fee : ndarray (C,)
         Slot rent of installed machines. [currency]
     machine_capex : ndarray (V, P, C)
@@ -111,8 +115,8 @@ class StepData:
     coins: FloatArray
     pool_share: FloatArray
     energy_per_machine: FloatArray
-    power_cost: FloatArray
-    management_fee: FloatArray
+    power_per_machine: FloatArray
+    management_per_machine: FloatArray
     restart_cost: FloatArray
     hosting_fee: FloatArray
     machine_capex: FloatArray
@@ -130,6 +134,16 @@ class StepData:
     def pool_fee_coins(self) -> FloatArray:
         """Coins kept by the pool, (V, P, C) [coin]."""
         return self.coins * self.pool_share
+
+    @property
+    def power_cost(self) -> FloatArray:
+        """Power cost of the running machines, (V, P, C) [currency]."""
+        return self.running * self.power_per_machine
+
+    @property
+    def management_fee(self) -> FloatArray:
+        """Management fee of the running machines, (V, P, C) [currency]."""
+        return self.running * self.management_per_machine
 
     @property
     def energy_kwh(self) -> FloatArray:
