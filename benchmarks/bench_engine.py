@@ -1,0 +1,219 @@
+"""Engine benchmark: 10 years daily x 100 cohorts x 10,000 policy variants in one vectorized run.
+
+Workload (issue 4): real daily BTC history 2015-01-01 .. 2024-12-31 (btc_daily.csv, 3,653
+days); 100 cohorts of real catalog machines (S7 .. S21) bought across the decade at four
+owners, with tariffs of 0.03-0.09 USD/kWh, PUE, uptime, pool, management, hosting fees,
+restart costs and purchase capex; 10,000 variants = 25 switch-off thresholds x 20
+hysteresis gaps x 20 tariff multipliers of the shutdown-price policy. The engine runs all
+variants through every day, chunked over variants (memory bounded by the chunk), keeping
+per-cohort totals and closing balances (``TotalsRecorder``).
+
+Baseline: a plain Python day-by-day loop over variants and cohorts (below), timed on a
+subset (2 variants x 100 cohorts x the first 365 days) and scaled up by variants x days;
+on that subset the engine's totals equal the loop's (asserted, rtol 1e-9).
+
+Run: ``python benchmarks/bench_engine.py`` (``--variants N --chunk N`` to vary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+from _shared import machine, shared_data_file
+from rich.progress import Progress
+
+from hashwinter.engine import (
+    Clock,
+    Cohorts,
+    EngineSpec,
+    Owners,
+    Treasury,
+    TotalsRecorder,
+    grid,
+    market_from_coinmetrics,
+    run,
+    run_in_chunks,
+)
+from hashwinter.farm.policies import ShutdownPricePolicy
+from hashwinter.hardware import default_catalog
+
+FIELDS = ("coins", "power_cost", "running_days")
+MODELS = ("Antminer S7", "Antminer S9", "AvalonMiner 741", "Antminer T9+", "WhatsMiner M3",
+          "Antminer S17 Pro", "Antminer S19 Pro", "WhatsMiner M30S++", "Antminer S19 XP",
+          "Antminer S21")
+
+
+def build_spec(start: str = "2015-01-01", end: str = "2024-12-31", n_cohorts: int = 100,
+               seed: int = 2018) -> EngineSpec:
+    btc = pd.read_csv(shared_data_file("btc_daily.csv"))
+    market = market_from_coinmetrics(btc, currency="USD", start=start, end=end)
+    clock = Clock(market.dates)
+    rng = np.random.default_rng(seed)
+    catalog = default_catalog()
+    machines = [catalog.get(m) for m in MODELS]
+    pick = rng.integers(0, len(machines), n_cohorts)
+    release = np.array([np.datetime64(machines[i].release or "2015-01-01", "D") for i in pick])
+    # Bought on or after release, somewhere in the decade.
+    offset = rng.integers(0, 900, n_cohorts).astype("timedelta64[D]")
+    bought = np.maximum(release, clock.dates[0]) + offset
+    start_step = np.clip((bought - clock.dates[0]).astype(np.int64), 0, clock.n_steps)
+    cohorts = Cohorts(
+        label=tuple(f"c{i}" for i in range(n_cohorts)),
+        model=tuple(machines[i].model for i in pick),
+        site=tuple(f"site{i % 7}" for i in range(n_cohorts)),
+        hashrate=np.array([machines[i].hashrate for i in pick]),
+        power=np.array([machines[i].power for i in pick]),
+        count=rng.integers(100, 5000, n_cohorts).astype(float),
+        owner=np.arange(n_cohorts) % 4,
+        start_step=start_step,
+        capex_step=np.where(start_step > 0, start_step, -1),
+        unit_price=rng.uniform(100, 3000, n_cohorts),
+        uptime=rng.uniform(0.95, 1.0, n_cohorts),
+        pue=rng.uniform(1.02, 1.2, n_cohorts),
+        pool_fee=rng.choice([0.0, 0.02, 0.025, 0.04], n_cohorts),
+        management_fee=rng.uniform(0, 0.1, n_cohorts),
+        hosting_fee=rng.choice([0.0, 0.2], n_cohorts),
+        restart_cost=rng.uniform(0, 1, n_cohorts),
+    )
+    tariff = np.broadcast_to(rng.uniform(0.03, 0.09, n_cohorts), (clock.n_steps, n_cohorts))
+    fixed = np.full((clock.n_steps, 4), 50.0)
+    owners = Owners(("a", "b", "c", "d"), np.full(4, 5e7), np.zeros(4), fixed,
+                    np.zeros((clock.n_steps, 4)))
+    return EngineSpec(clock, market, cohorts, owners, tariff.copy())
+
+
+def variants(n: int) -> tuple[ShutdownPricePolicy, np.ndarray]:
+    g = grid(off=np.linspace(-0.3, 0.1, 25), gap=np.linspace(0.0, 0.2, 20),
+             scale=np.linspace(0.6, 1.6, 20))
+    off, gap, scale = g["off"][:n], g["gap"][:n], g["scale"][:n]
+    return ShutdownPricePolicy(off, off + gap), scale
+
+
+def python_loop(spec: EngineSpec, off: list[float], on: list[float], scale: list[float]):
+    """Plain Python: for each variant, each day, each cohort (sell daily, one path)."""
+    m, coh, own = spec.market, spec.cohorts, spec.owners
+    n_c, n_o = coh.n, own.n
+    out = []
+    for v in range(len(off)):
+        on_c = [True] * n_c
+        prev = [float(coh.count[c]) if coh.start_step[c] <= 0 else 0.0 for c in range(n_c)]
+        cash = [float(x) for x in own.starting_cash]
+        alive = [True] * n_o
+        coins_tot = [0.0] * n_c
+        power_tot = [0.0] * n_c
+        days_tot = [0.0] * n_c
+        for t in range(spec.clock.n_steps):
+            d, dobs = t, max(t - 1, 0)
+            rho_obs = 86400.0 * (m.subsidy[0, dobs] + m.fees_per_block[0, dobs]) / (
+                m.difficulty[0, dobs] * 2.0**32)
+            rho = 86400.0 * (m.subsidy[0, d] + m.fees_per_block[0, d]) / (
+                m.difficulty[0, d] * 2.0**32)
+            price_obs, price = float(m.price[0, dobs]), float(m.price[0, d])
+            mined = [0.0] * n_o
+            cost = [0.0] * n_o
+            for c in range(n_c):
+                o = int(coh.owner[c])
+                installed = float(coh.count[c]) if t >= coh.start_step[c] else 0.0
+                installed_prev = float(coh.count[c]) if max(t - 1, 0) >= coh.start_step[c] else 0.0
+                hu = float(coh.hashrate[c]) * float(coh.uptime[c])
+                net = hu * (1.0 - float(coh.pool_fee[c]))
+                kwh = float(coh.power[c]) * float(coh.pue[c]) * float(coh.uptime[c]) * 24 / 1000
+                power_pm = kwh * float(spec.tariff[t, c]) * scale[v]
+                mgmt = float(coh.management_fee[c])
+                c_pm = power_pm + mgmt
+                rev = net * rho_obs * price_obs
+                on_c[c] = rev >= c_pm * (1 + off[v]) if on_c[c] else rev > c_pm * (1 + on[v])
+                running = installed if (on_c[c] and alive[o]) else 0.0
+                coins = running * net * rho
+                power = running * power_pm
+                restart = max(0.0, min(running, installed_prev) - prev[c]) * float(
+                    coh.restart_cost[c])
+                capex = (float(coh.count[c]) * float(coh.unit_price[c])
+                         if t == coh.capex_step[c] and alive[o] else 0.0)
+                prev[c] = running
+                mined[o] += coins
+                cost[o] += power + running * mgmt + restart + capex + installed * float(
+                    coh.hosting_fee[c])
+                coins_tot[c] += coins
+                power_tot[c] += power
+                days_tot[c] += running
+            for o in range(n_o):
+                cash[o] += mined[o] * price - cost[o] - float(own.fixed_costs[t, o])
+                if alive[o] and cash[o] < -0.005:
+                    alive[o] = False
+        out.append((coins_tot, power_tot, days_tot, cash))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", type=int, default=10_000)
+    parser.add_argument("--chunk", type=int, default=250)
+    parser.add_argument("--loop-variants", type=int, default=2)
+    parser.add_argument("--loop-days", type=int, default=365)
+    args = parser.parse_args()
+
+    spec = build_spec()
+    policy, scale = variants(args.variants)
+    n_days, n_coh = spec.clock.n_steps, spec.cohorts.n
+    print(f"machine: {machine()}")
+    print(f"workload: {n_days} days x {n_coh} cohorts x {args.variants:,} variants "
+          f"= {n_days * n_coh * args.variants:,.0f} cohort-days")
+
+    # Same numbers on the subset: engine vs plain loop.
+    sub = build_spec(end=str(spec.clock.dates[args.loop_days - 1]))
+    k = args.loop_variants
+    sub_policy, sub_scale = variants(k)
+    totals = run(sub, sub_policy, Treasury(), tariff_scale=sub_scale,
+                 recorders=[TotalsRecorder(FIELDS)]).records[0]
+    t0 = time.perf_counter()
+    loop = python_loop(sub, list(sub_policy.off_below), list(sub_policy.on_above),
+                       list(sub_scale))
+    loop_s = time.perf_counter() - t0
+    for v, (coins, power, days, cash) in enumerate(loop):
+        np.testing.assert_allclose(totals.cohort["coins"][v, 0], coins, rtol=1e-9)
+        np.testing.assert_allclose(totals.cohort["power_cost"][v, 0], power, rtol=1e-9)
+        np.testing.assert_allclose(totals.cohort["running_days"][v, 0], days, rtol=1e-9)
+        np.testing.assert_allclose(totals.owner["cash"][v, 0], cash, rtol=1e-9)
+    loop_scaled = loop_s * (args.variants / k) * (n_days / args.loop_days)
+    print(f"python loop: {loop_s:.2f} s for {k} variants x {n_coh} cohorts x "
+          f"{args.loop_days} days -> scaled {loop_scaled:,.0f} s ({loop_scaled / 3600:.1f} h); "
+          "engine totals equal the loop's")
+
+    # Memory of one chunk (tracemalloc sees numpy's allocations).
+    chunk_policy, chunk_scale = variants(args.chunk)
+    tracemalloc.start()
+    run_in_chunks(spec, chunk_policy, tariff_scale=chunk_scale, chunk_size=args.chunk,
+                  fields=FIELDS)
+    chunk_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with Progress() as bar:
+        task = bar.add_task("engine", total=args.variants)
+        t0 = time.perf_counter()
+        result = run_in_chunks(spec, policy, tariff_scale=scale, chunk_size=args.chunk,
+                               fields=FIELDS,
+                               progress=lambda done: bar.update(task, completed=done))
+        engine_s = time.perf_counter() - t0
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cells = n_days * n_coh * args.variants
+    print(f"engine: {engine_s:.1f} s ({engine_s / cells * 1e9:.1f} ns per cohort-day), "
+          f"chunks of {args.chunk} variants")
+    print(f"ratio vs loop: {loop_scaled / engine_s:,.0f}x (goal >= 100x)")
+    print(f"memory: peak RSS {rss_after:,.0f} MB (before the run {rss_before:,.0f} MB); "
+          f"tracemalloc peak of one chunk {chunk_peak:,.0f} MB; totals kept "
+          f"{sum(a.nbytes for a in result.cohort.values()) / 2**20:,.0f} MB")
+    broke = (result.owner["broke_day"] >= 0).mean()
+    print(f"check: {result.meta.n_variants:,} variants; share of (variant, owner) broke "
+          f"{broke:.3f}; mean running machine-days per variant "
+          f"{result.cohort['running_days'].sum(axis=(1, 2)).mean():,.0f}")
+
+
+if __name__ == "__main__":
+    main()
