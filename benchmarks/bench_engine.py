@@ -24,16 +24,16 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
-from _shared import machine, shared_data_file
 from rich.progress import Progress
 
+from _shared import machine, shared_data_file
 from hashwinter.engine import (
     Clock,
     Cohorts,
     EngineSpec,
     Owners,
-    Treasury,
     TotalsRecorder,
+    Treasury,
     grid,
     market_from_coinmetrics,
     run,

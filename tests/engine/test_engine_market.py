@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import shared_data_file
 from numpy.testing import assert_allclose
 
+from conftest import shared_data_file
 from hashwinter.data.importing import import_file
 from hashwinter.engine import Clock, DailyMarket, market_from_coinmetrics
 from hashwinter.engine.history import market_from_store
