@@ -120,3 +120,19 @@ def test_checks_can_be_switched_off():
     big = dataclasses.replace(spec.cohorts, count=spec.cohorts.count * 1e7)
     res = run(dataclasses.replace(spec, cohorts=big), sweep()[0], check=False)
     assert not res.checks.enabled
+
+
+def test_ledger_frames_are_tidy_over_variants_and_paths():
+    spec = random_spec(18, n_days=10, n_paths=3)
+    policy, scale = sweep()
+    ledger = run(spec, policy, tariff_scale=scale, recorders=[LedgerRecorder()]).records[0]
+    cohorts = ledger.cohort_frame()
+    owners = ledger.owner_frame()
+    assert len(cohorts) == 10 * 12 * 3 * 5 and len(owners) == 10 * 12 * 3 * 2
+    assert {"date", "variant", "path", "cohort", "power_cost_cny", "coins_mined_btc",
+            "shutdown_price_cny_per_btc"} <= set(cohorts.columns)
+    row = cohorts[(cohorts["variant"] == 7) & (cohorts["path"] == 2) & (cohorts["cohort"] == "c1")]
+    assert_allclose(row["power_cost_cny"], ledger.cohort["power_cost"][:, 7, 2, 1])
+    assert_allclose(row["running_machines"], ledger.cohort["running"][:, 7, 2, 1])
+    o = owners[(owners["variant"] == 3) & (owners["path"] == 1) & (owners["owner"] == "farm B")]
+    assert_allclose(o["cash_cny"], ledger.owner["cash"][:, 3, 1, 1])

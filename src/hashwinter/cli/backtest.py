@@ -84,8 +84,11 @@ def backtest_command(
 ) -> None:
     """Replay a farm through real history: what it mined, earned, paid, and when it unplugged.
 
-    Prints the totals and one line per cohort; with --out writes the daily ledgers,
-    a summary and a self-contained HTML report (nothing is written if anything fails).
+    Prints the totals and one line per cohort.
+
+    With --out, writes the daily ledgers, a summary and a self-contained HTML report.
+
+    Nothing is written if anything fails.
     """
     first, last = _date(start, "--from"), _date(end, "--to")
     machines = default_catalog()
