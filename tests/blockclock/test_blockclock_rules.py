@@ -167,3 +167,32 @@ def test_noda_setup_bitcoin_rule_is_unstable_cash_rule_is_not():
     assert btc > 12.5
     over_2h = (res.max_interval_s > 7200).mean(axis=1)
     assert over_2h[0] > 2 * over_2h[1]
+
+
+class _Wrapped:
+    """A sigmoid supply that is not a SigmoidSupply: takes the clock's generic path."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __call__(self, revenue):
+        return self.inner(revenue)
+
+    def elasticity(self, revenue):
+        return self.inner.elasticity(revenue)
+
+    def fill(self, revenue, out):
+        self.inner.fill(revenue, out)
+
+
+def test_fused_sigmoid_path_equals_generic_path():
+    supply = SigmoidSupply.from_eh_units(55, 3, 1.5)
+    price = GBM(s0=3604.59, mu=0.0, sigma=0.04)
+    kw = dict(n_paths=5, n_blocks=2500, d0=6.65e12, start_height=551_443, trace_every=500)
+    fused = simulate_blocks([BitcoinRule(), RollingWindowRule()], supply, price,
+                            rng=np.random.default_rng(4), **kw)  # fmt: skip
+    generic = simulate_blocks([BitcoinRule(), RollingWindowRule()], _Wrapped(supply), price,
+                              rng=np.random.default_rng(4), **kw)  # fmt: skip
+    for name in ("total_s", "max_interval_s", "end_difficulty", "end_price"):
+        np.testing.assert_allclose(getattr(fused, name), getattr(generic, name), rtol=1e-9)
+    np.testing.assert_allclose(fused.trace_hashrate, generic.trace_hashrate, rtol=1e-6)

@@ -25,7 +25,7 @@ from hashwinter.blockclock.rules import RetargetRule
 from hashwinter.chain import subsidy_at
 from hashwinter.errors import InputError
 from hashwinter.market.gbm import GBM
-from hashwinter.network.supply import HashSupply
+from hashwinter.network.supply import HashSupply, SigmoidSupply, sigmoid_bound
 from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = ["DRAW_CHUNK_BLOCKS", "simulate_blocks"]
@@ -199,6 +199,18 @@ def simulate_blocks(
     tmp2 = np.empty(shape)
     moves = price.mu != 0.0 or price.sigma != 0.0
     hashrate = np.empty(shape)
+    # The sigmoid supply (the usual case) is fused into the interval: with
+    # x = -k (R - r0), H = h_max / (1 + e^x), so dt = E (2^32 / h_max) D (1 + e^x),
+    # three array operations fewer per block than hashrate then interval.
+    fused = isinstance(supply, SigmoidSupply)
+    if fused:
+        assert isinstance(supply, SigmoidSupply)
+        bound = sigmoid_bound(supply.floor)
+        k_sig, kr0 = supply.k, supply.k * supply.r0
+        h_max = supply.h_max
+        exp_scale = HASHES_PER_DIFFICULTY / h_max
+    else:
+        h_max, exp_scale = 0.0, 1.0
     active = np.ones(shape, dtype=bool)
     use_horizon = horizon_s is not None
     horizon = float(horizon_s) if horizon_s is not None else np.inf
@@ -218,6 +230,8 @@ def simulate_blocks(
                 norm_chunk = rng.standard_normal(size)
             # Scaled once per chunk: b * z multiplies sqrt(dt) in the price step.
             norm_chunk = norm_chunk * b
+            if fused:
+                exp_chunk = exp_chunk * exp_scale
             if use_horizon:
                 np.less(t, horizon, out=active)
                 if not active.any():
@@ -226,12 +240,23 @@ def simulate_blocks(
         if use_horizon and j != 0:
             np.less(t, horizon, out=active)
 
-        np.multiply(px, reward_scaled[i], out=rev)
-        rev /= d
-        supply.fill(rev, hashrate)
-        np.multiply(d, HASHES_PER_DIFFICULTY, out=dt)
-        dt *= exp_chunk[j]
-        dt /= hashrate
+        if fused:
+            np.divide(px, d, out=rev)
+            rev *= -k_sig * reward_scaled[i]
+            rev += kr0  # x = -k (R - r0)
+            np.minimum(rev, bound, out=rev)
+            np.maximum(rev, -bound, out=rev)
+            np.exp(rev, out=rev)
+            rev += 1.0  # = h_max / H
+            np.multiply(rev, d, out=dt)
+            dt *= exp_chunk[j]
+        else:
+            np.multiply(px, reward_scaled[i], out=rev)
+            rev /= d
+            supply.fill(rev, hashrate)
+            np.multiply(d, HASHES_PER_DIFFICULTY, out=dt)
+            dt *= exp_chunk[j]
+            dt /= hashrate
         t += dt
 
         if use_horizon:
@@ -245,7 +270,7 @@ def simulate_blocks(
                 np.add(bucket_sum, dt, out=bucket_sum, where=active)
                 bucket_n += active
         else:
-            total += dt
+            # total equals t here (both start at 0): it is copied after the loop.
             np.square(dt, out=tmp)
             sumsq += tmp
             np.maximum(longest, dt, out=longest)
@@ -278,13 +303,14 @@ def simulate_blocks(
                 tr_interval[:, :, k] = bucket_sum / n_in
             tr_time[:, :, k] = t
             tr_d[:, :, k] = d
-            tr_h[:, :, k] = hashrate
+            tr_h[:, :, k] = h_max / rev if fused else hashrate
             tr_px[:, :, k] = px
             bucket_sum[...] = 0.0
             bucket_n[...] = 0.0
 
     if not use_horizon:
         count[...] = blocks_run
+        total[...] = t
         end_time[...] = t
         end_d[...] = d
         end_px[...] = px

@@ -218,7 +218,7 @@ class BlockClockNetwork(_Model):
     fees_per_block: NonNegativeFloat = 0.0
     prehistory_interval_s: PositiveFloat = 600.0
     rules: Annotated[list[str], Field(min_length=1)] = ["bitcoin", "cw-144"]
-    trace_every: Annotated[int, Field(ge=1)] | None = 144
+    trace_every: Annotated[int, Field(ge=0)] = 144  # 0: no trace
     supply: SupplySpec
 
     @field_validator("rules", mode="before")
@@ -285,7 +285,7 @@ class Scenario(_Model):
     description: str = ""
     paths: Annotated[int, Field(ge=1)] = 1000
     seed: Annotated[int, Field(ge=0)] = 0
-    chunk_paths: Annotated[int, Field(ge=1)] = 500
+    chunk_paths: Annotated[int, Field(ge=1)] = 1000
     horizon_days: PositiveFloat | None = None
     start: dt.date | None = None
     price: PriceSpec

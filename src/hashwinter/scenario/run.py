@@ -78,7 +78,7 @@ def blockclock_job(loaded: LoadedScenario) -> BlockClockJob:
         fees_per_block=net.fees_per_block,
         prehistory_interval_s=net.prehistory_interval_s,
         horizon_s=None if net.horizon_days is None else net.horizon_days * SECONDS_PER_DAY,
-        trace_every=net.trace_every,
+        trace_every=net.trace_every or None,
     )
 
 
