@@ -135,7 +135,8 @@ def backtest_html(result: BacktestResult) -> str:
         notes.append(f"Farm file: {result.farm_run.farm.source}")
     body = (
         f"<h1>{html.escape(s.name)}</h1>"
-        f'<p class="sub">Backtest {s.start} .. {s.end} ({s.days} days) · {len(rows)} cohorts · '
+        f'<p class="sub">Backtest {s.start} .. {s.end} ({s.days} days) · {len(rows)} '
+        f'cohort{"" if len(rows) == 1 else "s"} · '
         f"money in {html.escape(c)}</p>"
         f'<div class="cards">{cards}</div>'
         f"{charts}"
