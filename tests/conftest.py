@@ -15,9 +15,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 #: ../shared/data beside the repository (see ../shared/data/SOURCES.md); the
 #: HASHWINTER_SHARED_DATA variable overrides it.
-SHARED_DATA = Path(
-    os.environ.get("HASHWINTER_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
+_DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("HASHWINTER_SHARED_DATA", _DEFAULT_SHARED_DATA))
 
 
 def shared_data_file(name: str) -> Path:

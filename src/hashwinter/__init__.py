@@ -1,5 +1,4 @@
-"""hashwinter: proof-of-work mining economics, from one machine's shutdown price to a
-whole network's winter.
+"""hashwinter: proof-of-work mining economics, from a shutdown price to a network's winter.
 
 The most used functions are exposed here; the rest live in the subpackages
 (``chain``, ``hardware``, ``energy``, ``economics``, ``data``, ``engine``, ...).

@@ -28,6 +28,7 @@ class InputError(HashwinterError, ValueError):
         File (or other origin) the value came from.
     line, column : int, optional
         1-based position in ``source``.
+
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class InputErrors(HashwinterError, ValueError):
     ----------
     errors : list of InputError
         The individual problems, in the order they were found.
+
     """
 
     def __init__(self, errors: list[InputError]) -> None:

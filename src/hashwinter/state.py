@@ -39,6 +39,7 @@ class NetworkState:
         Ticker of the coin, e.g. ``"BTC"``.
     notes : tuple of str
         Caveats about how the state was obtained, e.g. a forward-filled FX rate.
+
     """
 
     date: dt.date | None
@@ -53,7 +54,7 @@ class NetworkState:
 
     @property
     def price_usd(self) -> float:
-        """Coin price in USD. [USD per coin]"""
+        """Return the coin price in USD [USD per coin]."""
         return self.price / self.fx_per_usd
 
     def replace(self, **changes: object) -> NetworkState:
@@ -65,9 +66,9 @@ class NetworkState:
 #: The built-in example state: 25 November 2018, the day the story says the BTC
 #: price neared the Antminer S9's shutdown price (~25,000 CNY).
 #: Difficulty 6,653,303,141,406 was in force from the 2018-11-17 retarget to
-#: the 2018-12-03 one (Coin Metrics DiffMean, ../shared/data/btc_daily.csv). Fees ~0.26 BTC/block is the
-#: 2018-11-25 figure (Coin Metrics FeeTotNtv / BlkCnt = 32.84 / 127). The price,
-#: ~3,950 USD (~27,400 CNY at the ECB cross rate of 6.94 CNY/USD), is the
+#: the 2018-12-03 one (Coin Metrics DiffMean, ../shared/data/btc_daily.csv).
+#: Fees ~0.26 BTC/block is the 2018-11-25 figure (Coin Metrics FeeTotNtv / BlkCnt
+#: = 32.84 / 127). The price, ~3,950 USD (~27,400 CNY at the ECB cross rate of 6.94 CNY/USD), is the
 #: Coin Metrics reference price of that day.
 WINTER_2018 = NetworkState(
     date=dt.date(2018, 11, 25),
