@@ -229,9 +229,11 @@ def simulate_blocks(
                 exp_chunk = rng.standard_exponential(size)
                 norm_chunk = rng.standard_normal(size)
             # Scaled once per chunk: b * z multiplies sqrt(dt) in the price step.
-            norm_chunk = norm_chunk * b
+            if draws is not None:
+                exp_chunk, norm_chunk = exp_chunk.copy(), norm_chunk.copy()  # keep the caller's
+            norm_chunk *= b
             if fused:
-                exp_chunk = exp_chunk * exp_scale
+                exp_chunk *= exp_scale
             if use_horizon:
                 np.less(t, horizon, out=active)
                 if not active.any():
@@ -244,8 +246,9 @@ def simulate_blocks(
             np.divide(px, d, out=rev)
             rev *= -k_sig * reward_scaled[i]
             rev += kr0  # x = -k (R - r0)
+            # Only the floor side of the clip matters: it keeps exp() finite and some
+            # hashrate alive; the ceiling (share 1 - floor) is 1 to within 1e-15.
             np.minimum(rev, bound, out=rev)
-            np.maximum(rev, -bound, out=rev)
             np.exp(rev, out=rev)
             rev += 1.0  # = h_max / H
             np.multiply(rev, d, out=dt)

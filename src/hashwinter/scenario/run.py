@@ -30,6 +30,7 @@ __all__ = [
     "BlockClockChunk",
     "BlockClockJob",
     "blockclock_job",
+    "chunk_generator",
     "run_blockclock",
     "simulate_chunk",
 ]
@@ -82,6 +83,17 @@ def blockclock_job(loaded: LoadedScenario) -> BlockClockJob:
     )
 
 
+def chunk_generator(seed: np.random.SeedSequence) -> np.random.Generator:
+    """Return the generator of a chunk: SFC64 seeded by the chunk's SeedSequence.
+
+    SFC64 rather than numpy's default PCG64: the block clock draws two numbers per
+    path and block, and numpy's SFC64 (Doty-Humphrey's small fast chaotic generator,
+    which numpy documents as passing standard test batteries) draws them ~10-15 %
+    faster here.
+    """
+    return np.random.Generator(np.random.SFC64(seed))
+
+
 def simulate_chunk(chunk: BlockClockChunk) -> BlockClockResult:
     """Run one chunk (a module-level function: it is sent to the workers)."""
     job = chunk.job
@@ -97,7 +109,7 @@ def simulate_chunk(chunk: BlockClockChunk) -> BlockClockResult:
         prehistory_interval_s=job.prehistory_interval_s,
         horizon_s=job.horizon_s,
         trace_every=job.trace_every,
-        rng=np.random.default_rng(chunk.seed),
+        rng=chunk_generator(chunk.seed),
     )
 
 
