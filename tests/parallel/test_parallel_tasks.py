@@ -52,7 +52,9 @@ def test_interrupt_cancels_chunks_not_started():
         with pytest.raises(KeyboardInterrupt):
             run_chunks(ex, work, list(range(20)), progress=False)
         gate.set()
-    assert started == [0]  # the other 19 were cancelled before they started
+    # The worker may pick up chunk 1 before the interrupt reaches the main thread; the
+    # other 18 are cancelled before they start.
+    assert started[0] == 0 and len(started) <= 2
 
 
 def test_failed_chunk_raises_its_error():

@@ -2,7 +2,9 @@
 
 ``simulate SCENARIO.toml`` runs one scenario; ``sweep SCENARIO.toml --grid
 key=v1,v2 ...`` runs the Cartesian product of the grid (every point with the same
-seeds). Work goes in chunks to a local process pool, or to a Dask cluster with
+seeds). Farm scenarios print risk per farm (P&L, VaR/CVaR, probability of being
+broke, payback); block-clock scenarios print block-time statistics per retarget
+rule. Work goes in chunks to a local process pool, or to a Dask cluster with
 ``--cluster tcp://HOST:8786``; the numbers do not depend on where they ran.
 Outputs are written to ``--out`` only when the run has finished (Ctrl-C leaves
 nothing behind).
@@ -12,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.parallel import atomic_output_dir, open_executor
@@ -33,6 +38,14 @@ from hashwinter.scenario import (
     run_blockclock,
     write_blockclock_outputs,
 )
+from hashwinter.scenario.farmreport import (
+    compact_money,
+    farm_paybacks,
+    farm_summary,
+    farm_tables,
+    write_farm_outputs,
+)
+from hashwinter.scenario.farmrun import run_farm_scenarios, run_farms
 
 __all__ = ["simulate_command", "sweep_command"]
 
@@ -59,7 +72,7 @@ SeedOpt = Annotated[
 ]
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="Folder for summary, per-path tables and the HTML report."),
+    typer.Option("--out", help="Folder for the summary, per-path tables and the HTML report."),
 ]
 ClusterOpt = Annotated[
     str | None,
@@ -76,29 +89,15 @@ ChunkOpt = Annotated[
 ]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar.")]
 FormatOpt = Annotated[SummaryFormat, typer.Option("--format", help="Form of the printed summary.")]
+GridOpt = Annotated[
+    list[str],
+    typer.Option("--grid", help="key=v1,v2,... (dotted key of the scenario file); repeatable."),
+]
 
 
 def _overrides(paths: int | None, seed: int | None, chunk: int | None) -> dict[str, Any]:
     given = {"paths": paths, "seed": seed, "chunk_paths": chunk}
     return {k: v for k, v in given.items() if v is not None}
-
-
-def _require_blockclock(loaded: LoadedScenario) -> None:
-    if loaded.config.kind != "blockclock":
-        raise InputError(
-            "farm scenarios run on the engine: see docs/scenarios.md",
-            field="network.mode",
-            source=loaded.source,
-        )
-
-
-def _print_frame(frame: pd.DataFrame, fmt: SummaryFormat, title: str) -> None:
-    if fmt is SummaryFormat.csv:
-        _stdout.print(frame.to_csv(index=False, float_format="%.10g"), end="", markup=False)
-    elif fmt is SummaryFormat.json:
-        _stdout.print(frame.to_json(orient="records", indent=2), markup=False)
-    else:
-        _stdout.print(blockclock_table(frame, title=title))
 
 
 def _meta(loaded: LoadedScenario, seconds: float, cluster: str | None) -> dict[str, Any]:
@@ -117,6 +116,45 @@ def _meta(loaded: LoadedScenario, seconds: float, cluster: str | None) -> dict[s
     }
 
 
+def _print_frame(frame: pd.DataFrame, fmt: SummaryFormat) -> None:
+    if fmt is SummaryFormat.csv:
+        _stdout.print(frame.to_csv(index=False, float_format="%.10g"), end="", markup=False)
+    else:
+        _stdout.print(frame.to_json(orient="records", indent=2), markup=False)
+
+
+def _interrupted() -> typer.Exit:
+    _stderr.print("hashwinter: interrupted; nothing written", markup=False)
+    return typer.Exit(130)
+
+
+def _blockclock_notes(loaded: LoadedScenario) -> list[str]:
+    c = loaded.config
+    notes = [
+        f"{c.paths:,} paths, seed {c.seed}, chunks of {c.chunk_paths} paths (chunk i uses "
+        "child i of numpy SeedSequence(seed)); all rules share the draws.",
+        "Mean and std: over paths, of each path's mean and sample standard deviation of "
+        "block intervals; share over X min: paths with at least one longer interval "
+        "(Noda, Okumura & Hashimoto's statistics).",
+    ]
+    return [c.description, *notes] if c.description else notes
+
+
+def _farm_notes(loaded: LoadedScenario) -> list[str]:
+    c = loaded.config
+    notes = [
+        f"{c.paths:,} paths, seed {c.seed}, chunks of {c.chunk_paths} paths; every farm sees "
+        "the same price paths.",
+        "P&L: change of equity (cash + coins at the day's price) since the start, capex paid "
+        "in the window included. VaR and CVaR are losses (positive = money lost).",
+        "Broke: cash below zero after forced coin sales (the engine's rule); the probability "
+        "counts paths broke by each day.",
+        "Payback of a fleet item: first day its cumulative operating margin (mined coins at "
+        "the day's price minus power, management, hosting and restart costs) covers its cost.",
+    ]
+    return [c.description, *notes] if c.description else notes
+
+
 def simulate_command(
     scenario: ScenarioArg,
     paths: PathsOpt = None,
@@ -128,52 +166,60 @@ def simulate_command(
     progress: ProgressOpt = True,
     fmt: FormatOpt = SummaryFormat.table,
 ) -> None:
-    """Run a Monte Carlo scenario and print its summary (block-clock studies: per rule)."""
+    """Run a Monte Carlo scenario and print its summary (per farm, or per retarget rule)."""
     loaded = load_scenario(scenario, overrides=_overrides(paths, seed, chunk_paths))
-    _require_blockclock(loaded)
+    c = loaded.config
     started = time.perf_counter()
     try:
         with open_executor(cluster, workers=workers) as executor:
-            (result,) = run_blockclock([loaded], executor, progress=progress, console=_stderr)
+            if c.kind == "farm":
+                farms = run_farms(loaded, executor, progress=progress, console=_stderr)
+            else:
+                (result,) = run_blockclock([loaded], executor, progress=progress, console=_stderr)
         seconds = time.perf_counter() - started
-        summary = blockclock_summary(result, loaded.config.report.thresholds_min)
-        if out is not None:
-            with atomic_output_dir(out) as staging:
-                write_blockclock_outputs(
-                    staging, result, summary, meta=_meta(loaded, seconds, cluster),
-                    title=f"{loaded.config.name}: block times by retarget rule",
-                    notes=_notes(loaded),
-                )  # fmt: skip
+        meta = _meta(loaded, seconds, cluster)
+        if c.kind == "farm":
+            levels = c.report.var_levels
+            summary = farm_summary(farms, levels)
+            if out is not None:
+                with atomic_output_dir(out) as staging:
+                    write_farm_outputs(
+                        staging, farms, levels, meta=meta, notes=_farm_notes(loaded),
+                        title=f"{c.name}: {c.paths:,} paths from {c.start}",
+                    )  # fmt: skip
+        else:
+            summary = blockclock_summary(result, c.report.thresholds_min)
+            if out is not None:
+                with atomic_output_dir(out) as staging:
+                    write_blockclock_outputs(
+                        staging, result, summary, meta=meta, notes=_blockclock_notes(loaded),
+                        title=f"{c.name}: block times by retarget rule",
+                    )  # fmt: skip
     except KeyboardInterrupt:
-        _stderr.print("hashwinter: interrupted; nothing written", markup=False)
-        raise typer.Exit(130) from None
-    c = loaded.config
-    title = f"{c.name}: {c.paths:,} paths, seed {c.seed}, {seconds:.1f} s"
-    _print_frame(summary, fmt, title)
-    if out is not None and fmt is SummaryFormat.table:
+        raise _interrupted() from None
+    if fmt is not SummaryFormat.table:
+        _print_frame(summary, fmt)
+        return
+    if c.kind == "farm":
+        title = (
+            f"{c.name}: {c.paths:,} paths x {round(c.horizon_days or 0)} days from {c.start}, "
+            f"seed {c.seed}, {seconds:.1f} s"
+        )
+        for table in farm_tables(summary, farm_paybacks(farms), c.report.var_levels, title):
+            _stdout.print(table)
+    else:
+        _stdout.print(
+            blockclock_table(
+                summary, f"{c.name}: {c.paths:,} paths, seed {c.seed}, {seconds:.1f} s"
+            )
+        )
+    if out is not None:
         _stderr.print(f"wrote {out}/", markup=False)
-
-
-def _notes(loaded: LoadedScenario) -> list[str]:
-    c = loaded.config
-    notes = [
-        f"{c.paths:,} paths, seed {c.seed}, chunks of {c.chunk_paths} paths "
-        "(chunk i uses child i of numpy SeedSequence(seed); all rules share the draws).",
-        "Mean and std: over paths, of each path's mean and sample standard deviation of "
-        "block intervals; share over X min: paths with at least one longer interval "
-        "(Noda, Okumura & Hashimoto's statistics).",
-    ]
-    if c.description:
-        notes.insert(0, c.description)
-    return notes
 
 
 def sweep_command(
     scenario: ScenarioArg,
-    grid: Annotated[
-        list[str],
-        typer.Option("--grid", help="key=v1,v2,... (dotted key of the scenario file); repeatable."),
-    ],
+    grid: GridOpt,
     paths: PathsOpt = None,
     seed: SeedOpt = None,
     out: OutOpt = None,
@@ -188,79 +234,113 @@ def sweep_command(
     base = _overrides(paths, seed, chunk_paths)
     points = grid_overrides(axes)
     loaded: list[LoadedScenario] = []
-    problems = []
+    problems: list[InputError] = []
     for point in points:
         try:
             loaded.append(load_scenario(scenario, overrides={**base, **point}))
         except InputErrors as exc:
             problems.extend(exc.errors)
     if problems:
-        unique = {str(e): e for e in problems}
-        raise InputErrors(list(unique.values()))
-    for item in loaded:
-        _require_blockclock(item)
+        raise InputErrors(list({str(e): e for e in problems}.values()))
+    kinds = {item.config.kind for item in loaded}
+    if len(kinds) > 1:
+        raise InputError(
+            "grid points mix farm and block-clock scenarios", field="network.mode", source="--grid"
+        )
     started = time.perf_counter()
+    frames = []
     try:
         with open_executor(cluster, workers=workers) as executor:
-            results = run_blockclock(loaded, executor, progress=progress, console=_stderr)
+            if kinds == {"farm"}:
+                batches = run_farm_scenarios(loaded, executor, progress=progress, console=_stderr)
+                frames = [
+                    farm_summary(farms, item.config.report.var_levels)
+                    for farms, item in zip(batches, loaded, strict=True)
+                ]
+            else:
+                results = run_blockclock(loaded, executor, progress=progress, console=_stderr)
+                frames = [
+                    blockclock_summary(r, item.config.report.thresholds_min)
+                    for r, item in zip(results, loaded, strict=True)
+                ]
         seconds = time.perf_counter() - started
-        thresholds = loaded[0].config.report.thresholds_min
-        frames = []
-        for point, result in zip(points, results, strict=True):
-            summary = blockclock_summary(result, thresholds)
+        for point, frame in zip(points, frames, strict=True):
             for key, value in reversed(point.items()):
-                summary.insert(0, key, value if not isinstance(value, list) else str(value))
-            frames.append(summary)
+                frame.insert(0, key, value)
         table = pd.concat(frames, ignore_index=True)
         if out is not None:
             with atomic_output_dir(out) as staging:
-                table.to_csv(staging / "sweep.csv", index=False, float_format="%.10g")
-                meta = _meta(loaded[0], seconds, cluster)
-                meta["grid"] = {k: v for k, v in axes}
-                meta["overrides"] = base
-                table.to_json(staging / "sweep.json", orient="records", indent=2)
-                (staging / "meta.json").write_text(
-                    pd.Series(meta).to_json(indent=2, default_handler=str), encoding="utf-8"
-                )
-                rows = [[f"{v:.4g}" if isinstance(v, float) else str(v) for v in r]
-                        for r in table.itertuples(index=False)]  # fmt: skip
-                (staging / "report.html").write_text(
-                    page(f"{loaded[0].config.name}: sweep",
-                         f"<h1>{loaded[0].config.name}: sweep of {len(points)} points</h1>"
-                         + table_html(list(table.columns), rows)),
-                    encoding="utf-8",
-                )  # fmt: skip
+                _write_sweep(staging, table, loaded[0], axes, base, seconds, cluster, len(points))
     except KeyboardInterrupt:
-        _stderr.print("hashwinter: interrupted; nothing written", markup=False)
-        raise typer.Exit(130) from None
+        raise _interrupted() from None
+    if fmt is not SummaryFormat.table:
+        _print_frame(table, fmt)
+        return
     c = loaded[0].config
     title = (
         f"{c.name}: {len(points)} grid points x {c.paths:,} paths, seed {c.seed}, {seconds:.1f} s"
     )
-    if fmt is SummaryFormat.table:
-        _stdout.print(_sweep_table(table, [k for k, _ in axes], title))
-        if out is not None:
-            _stderr.print(f"wrote {out}/", markup=False)
+    keys = [k for k, _ in axes]
+    if kinds == {"farm"}:
+        level = _level_key(c.report.var_levels[0])
+        shown = [*keys, "farm", "pnl_mean", "pnl_q5", "p_loss", f"var_{level}", f"cvar_{level}",
+                 "ruin_end"]  # fmt: skip
+        percent = {"p_loss", "ruin_end"}
     else:
-        _print_frame(table, fmt, title)
+        over = [col for col in table.columns if col.startswith("share_over_")]
+        shown = [*keys, "rule", "mean_block_time_min", "std_block_time_min", *over]
+        percent = set(over)
+    _stdout.print(_grid_table(table, shown, set(keys), percent, title))
+    if out is not None:
+        _stderr.print(f"wrote {out}/", markup=False)
 
 
-def _sweep_table(table: pd.DataFrame, keys: list[str], title: str) -> Any:
-    from rich.table import Table
+def _level_key(level: float) -> str:
+    return f"{level * 100:g}".replace(".", "_")
 
-    over = [c for c in table.columns if c.startswith("share_over_")]
+
+def _grid_table(
+    table: pd.DataFrame, shown: Sequence[str], keys: set[str], percent: set[str], title: str
+) -> Table:
     out = Table(title=title, title_justify="left")
-    for k in keys:
-        out.add_column(k)
-    out.add_column("rule")
-    for head in ("mean min", "std min", *[f">{c[11:-3]}m" for c in over]):
-        out.add_column(head, justify="right")
+    for col in shown:
+        out.add_column(col, justify="left" if col in keys or col in ("farm", "rule") else "right")
     for row in table.to_dict(orient="records"):
-        out.add_row(
-            *[str(row[k]) for k in keys],
-            str(row["rule"]),
-            f"{row['mean_block_time_min']:.2f}",
-            f"{row['std_block_time_min']:.2f}",
-            *[f"{100 * row[c]:.1f} %" for c in over],
-        )
+        cells = []
+        for col in shown:
+            value = row[col]
+            if col in keys or not isinstance(value, float):
+                cells.append(str(value))
+            elif col in percent:
+                cells.append(f"{value:.1%}")
+            elif abs(value) >= 1000:
+                cells.append(compact_money(value))
+            else:
+                cells.append(f"{value:.2f}")
+        out.add_row(*cells)
     return out
+
+
+def _write_sweep(
+    staging: Path,
+    table: pd.DataFrame,
+    first: LoadedScenario,
+    axes: list[tuple[str, list[Any]]],
+    base: dict[str, Any],
+    seconds: float,
+    cluster: str | None,
+    n_points: int,
+) -> None:
+    table.to_csv(staging / "sweep.csv", index=False, float_format="%.10g")
+    table.to_json(staging / "sweep.json", orient="records", indent=2)
+    meta = _meta(first, seconds, cluster)
+    meta["grid"] = dict(axes)
+    meta["overrides"] = base
+    (staging / "meta.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    rows = [
+        [f"{v:.4g}" if isinstance(v, float) else str(v) for v in r]
+        for r in table.itertuples(index=False)
+    ]
+    name = first.config.name
+    body = f"<h1>{name}: sweep of {n_points} points</h1>" + table_html(list(table.columns), rows)
+    (staging / "report.html").write_text(page(f"{name}: sweep", body), encoding="utf-8")

@@ -33,6 +33,7 @@ __all__ = [
     "GBMPrice",
     "HistoryWindow",
     "LinearSupplySpec",
+    "MarketSpec",
     "MertonPrice",
     "RegimesPrice",
     "ReportSpec",
@@ -243,6 +244,7 @@ class ExogenousNetwork(_Model):
 
     mode: Literal["exogenous"]
     projection: Literal["growth", "bootstrap"]
+    start_height: Annotated[int, Field(ge=0)] | None = None
     difficulty: Annotated[float, Field(ge=1, allow_inf_nan=False)] | None = None
     monthly_growth: Annotated[float, Field(gt=-1, allow_inf_nan=False)] = 0.0
     step_days: PositiveFloat | None = 30.436875
@@ -260,6 +262,13 @@ class ExogenousNetwork(_Model):
 
 
 NetworkSpec = Annotated[BlockClockNetwork | ExogenousNetwork, Field(discriminator="mode")]
+
+
+class MarketSpec(_Model):
+    """Currency of the simulated price, and FX rates to the farms' currencies."""
+
+    currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
+    fx_per_usd: dict[str, PositiveFloat] = {}
 
 
 class FarmRef(_Model):
@@ -290,6 +299,7 @@ class Scenario(_Model):
     start: dt.date | None = None
     price: PriceSpec
     network: NetworkSpec
+    market: MarketSpec = MarketSpec()
     farms: list[FarmRef] = []
     report: ReportSpec = ReportSpec()
 

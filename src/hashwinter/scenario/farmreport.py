@@ -1,0 +1,373 @@
+"""Risk outputs of farm scenarios: P&L and cash distributions, VaR/CVaR, ruin, payback.
+
+All amounts are in each farm's currency. P&L is the change of equity (cash plus
+coins at the day's price) since the start, capex paid in the window included; a
+farm is ruined when it is broke (cash below zero after forced coin sales, the
+engine's rule); payback of a fleet item is the first day its cumulative operating
+margin covers its cost (:func:`hashwinter.risk.payback_times`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from rich.table import Table
+
+from hashwinter.reports.html import figure_div, page, table_html
+from hashwinter.risk import (
+    expected_shortfall,
+    path_quantiles,
+    payback_summary,
+    payback_times,
+    value_at_risk,
+)
+from hashwinter.scenario.farmrun import FarmPaths
+
+__all__ = [
+    "RUIN_DAYS",
+    "compact_money",
+    "farm_fan",
+    "farm_html",
+    "farm_paths_frame",
+    "farm_paybacks",
+    "farm_summary",
+    "farm_tables",
+    "write_farm_outputs",
+]
+
+#: Horizons at which the summary reports the probability of ruin. [day]
+RUIN_DAYS: tuple[int, ...] = (30, 90, 180, 365)
+_FAN = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def _level_name(level: float) -> str:
+    return f"{level * 100:g}".replace(".", "_")
+
+
+def _ruin_curve(fp: FarmPaths) -> np.ndarray:
+    return np.asarray(np.logical_or.accumulate(fp.broke, axis=0).mean(axis=1))
+
+
+def farm_summary(farms: Sequence[FarmPaths], var_levels: Sequence[float]) -> pd.DataFrame:
+    """Return one row per farm: P&L distribution, VaR/CVaR, ruin by horizon, final cash.
+
+    Columns: ``farm``, ``currency``, ``paths``, ``days``, ``pnl_mean``, ``pnl_q5``,
+    ``pnl_q50``, ``pnl_q95``, ``p_loss`` (share of paths losing money),
+    ``var_<L>`` and ``cvar_<L>`` per level (positive = loss), ``ruin_<N>d`` for
+    each of :data:`RUIN_DAYS` within the window and ``ruin_end``, ``cash_q5``,
+    ``cash_q50``, ``cash_q95`` at the end.
+    """
+    rows = []
+    for fp in farms:
+        pnl = fp.pnl[-1]
+        q = np.quantile(pnl, [0.05, 0.5, 0.95])
+        row: dict[str, Any] = {
+            "farm": fp.farm,
+            "currency": fp.currency,
+            "paths": fp.n_paths,
+            "days": int(fp.dates.size),
+            "pnl_mean": float(pnl.mean()),
+            "pnl_q5": float(q[0]),
+            "pnl_q50": float(q[1]),
+            "pnl_q95": float(q[2]),
+            "p_loss": float((pnl < 0).mean()),
+        }
+        for level in var_levels:
+            row[f"var_{_level_name(level)}"] = float(value_at_risk(pnl, level))
+            row[f"cvar_{_level_name(level)}"] = float(expected_shortfall(pnl, level))
+        ruin = _ruin_curve(fp)
+        for days in RUIN_DAYS:
+            if days <= ruin.size:
+                row[f"ruin_{days}d"] = float(ruin[days - 1])
+        row["ruin_end"] = float(ruin[-1])
+        cash = np.quantile(fp.cash[-1], [0.05, 0.5, 0.95])
+        row.update(cash_q5=float(cash[0]), cash_q50=float(cash[1]), cash_q95=float(cash[2]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _paybacks(fp: FarmPaths) -> np.ndarray:
+    """Payback day of each fleet item on each path, ``(paths, cohorts)`` (inf if never)."""
+    days = np.arange(1, fp.dates.size + 1, dtype=np.float64)  # end of day d = d + 1 days
+    out = np.empty((fp.n_paths, len(fp.cohorts)))
+    for c in range(len(fp.cohorts)):
+        out[:, c] = payback_times(fp.cohort_margin[:, :, c] - fp.cohort_cost[c], days)
+    return out
+
+
+def farm_paybacks(farms: Sequence[FarmPaths]) -> pd.DataFrame:
+    """Return one row per (farm, fleet item): cost and the distribution of payback days."""
+    rows = []
+    for fp in farms:
+        pb = _paybacks(fp)
+        for c, label in enumerate(fp.cohorts):
+            s = payback_summary(pb[:, c], quantiles=(0.1, 0.5, 0.9))
+            rows.append({"farm": fp.farm, "item": label, "cost": float(fp.cohort_cost[c]), **s})
+    return pd.DataFrame(rows)
+
+
+def farm_paths_frame(farms: Sequence[FarmPaths]) -> pd.DataFrame:
+    """Return one row per (farm, path): final P&L, cash, coins, broke day, paybacks."""
+    frames = []
+    for fp in farms:
+        broke_any = fp.broke.any(axis=0)
+        frame = pd.DataFrame(
+            {
+                "farm": fp.farm,
+                "path": np.arange(fp.n_paths),
+                "pnl": fp.pnl[-1],
+                "cash": fp.cash[-1],
+                "coins": fp.coins[-1],
+                "broke_day": np.where(broke_any, np.argmax(fp.broke, axis=0), -1),
+            }
+        )
+        pb = _paybacks(fp)
+        for c, label in enumerate(fp.cohorts):
+            frame[f"payback_days[{label}]"] = pb[:, c]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def farm_fan(farms: Sequence[FarmPaths]) -> pd.DataFrame:
+    """Return one row per (farm, day): quantiles across paths and the ruin probability."""
+    frames = []
+    for fp in farms:
+        data: dict[str, Any] = {"farm": fp.farm, "date": fp.dates}
+        for name, values in (
+            ("equity", fp.equity),
+            ("pnl", fp.pnl),
+            ("cash", fp.cash),
+            ("coins", fp.coins),
+            ("price", fp.price),
+        ):
+            bands = path_quantiles(values, _FAN)
+            for q, band in zip(_FAN, bands, strict=True):
+                data[f"{name}_q{round(q * 100)}"] = band
+        data["ruin_probability"] = _ruin_curve(fp)
+        frames.append(pd.DataFrame(data))
+    return pd.concat(frames, ignore_index=True)
+
+
+def compact_money(x: float) -> str:
+    """Format an amount compactly: ``-4.09M``, ``14.1k``, ``530``."""
+    if not np.isfinite(x):
+        return str(x)
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def farm_tables(
+    summary: pd.DataFrame, paybacks: pd.DataFrame, var_levels: Sequence[float], title: str
+) -> list[Table]:
+    """Return the terminal tables: P&L, tail risk and ruin per farm; payback per fleet item."""
+    pnl = Table(title=title, title_justify="left")
+    for head in ("farm", "ccy", "P&L mean", "5 %", "median", "95 %", "P(loss)"):
+        pnl.add_column(head, justify="left" if head in ("farm", "ccy") else "right")
+    tail = Table(title="Tail risk (losses) and probability of being broke", title_justify="left")
+    tail.add_column("farm")
+    for level in var_levels:
+        tail.add_column(f"VaR {level:.0%}", justify="right")
+        tail.add_column(f"CVaR {level:.0%}", justify="right")
+    ruin_cols = [c for c in summary.columns if c.startswith("ruin_")]
+    for c in ruin_cols:
+        tail.add_column(f"broke {c[5:]}", justify="right")
+    for row in summary.to_dict(orient="records"):
+        pnl.add_row(
+            row["farm"],
+            row["currency"],
+            *[compact_money(row[k]) for k in ("pnl_mean", "pnl_q5", "pnl_q50", "pnl_q95")],
+            f"{row['p_loss']:.1%}",
+        )
+        cells = [row["farm"]]
+        for level in var_levels:
+            name = _level_name(level)
+            cells += [compact_money(row[f"var_{name}"]), compact_money(row[f"cvar_{name}"])]
+        cells += [f"{row[c]:.1%}" if row[c] == row[c] else "" for c in ruin_cols]
+        tail.add_row(*cells)
+    pay = Table(title="Payback of each fleet item (days from the start)", title_justify="left")
+    for head in ("farm", "item", "cost", "paid back", "10 %", "median", "90 %"):
+        pay.add_column(head, justify="left" if head in ("farm", "item") else "right")
+    for row in paybacks.to_dict(orient="records"):
+        pay.add_row(
+            row["farm"],
+            row["item"],
+            compact_money(row["cost"]),
+            f"{row['share_paid_back']:.1%}",
+            *[_days(row[k]) for k in ("q10", "q50", "q90")],
+        )
+    return [pnl, tail, pay]
+
+
+def _days(x: float) -> str:
+    return "never" if not np.isfinite(x) else f"{x:.0f}"
+
+
+_COLORS = ("#1f5fa8", "#c4501b", "#2a8a4a", "#7a3fa0")
+
+
+def _fan_chart(fan: pd.DataFrame, name: str, label: str) -> go.Figure:
+    fig = go.Figure()
+    for i, (farm, part) in enumerate(fan.groupby("farm", sort=False)):
+        color = _COLORS[i % len(_COLORS)]
+        x = part["date"]
+        for lo, hi, alpha in (("q5", "q95", 0.15), ("q25", "q75", 0.3)):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=part[f"{name}_{hi}"],
+                    line={"width": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=part[f"{name}_{lo}"],
+                    fill="tonexty",
+                    line={"width": 0},
+                    fillcolor=_rgba(color, alpha),
+                    name=f"{farm} {lo[1:]}-{hi[1:]} %",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=part[f"{name}_q50"], name=f"{farm} median", line={"color": color, "width": 2}
+            )
+        )
+    fig.update_layout(
+        title=label, height=380, template="plotly_white", margin={"l": 70, "r": 20, "t": 50}
+    )
+    return fig
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def farm_html(
+    summary: pd.DataFrame,
+    paybacks: pd.DataFrame,
+    fan: pd.DataFrame,
+    paths: pd.DataFrame,
+    *,
+    title: str,
+    notes: Sequence[str] = (),
+) -> str:
+    """Return the self-contained HTML report: tables, fan charts, ruin curve, P&L histogram."""
+    body = [f"<h1>{title}</h1>"]
+    ccy = ", ".join(sorted(set(summary["currency"])))
+    body.append(f'<p class="sub">Amounts in {ccy}.</p>')
+    levels = [c[4:] for c in summary.columns if c.startswith("var_")]
+    ruin_cols = [c for c in summary.columns if c.startswith("ruin_")]
+    header = ["farm", "paths", "days", "P&L mean", "P&L 5 %", "P&L median", "P&L 95 %",
+              "P(loss)", *[f"{k} {lv.replace('_', '.')} %" for lv in levels
+                            for k in ("VaR", "CVaR")],
+              *[f"P(broke) by {c[5:]}" for c in ruin_cols],
+              "cash 5 %", "cash median", "cash 95 %"]  # fmt: skip
+    rows = [
+        [r["farm"], f"{r['paths']:,}", r["days"],
+         *[f"{r[k]:,.0f}" for k in ("pnl_mean", "pnl_q5", "pnl_q50", "pnl_q95")],
+         f"{r['p_loss']:.1%}",
+         *[f"{r[f'{k}_{lv}']:,.0f}" for lv in levels for k in ("var", "cvar")],
+         *[f"{r[c]:.1%}" if r[c] == r[c] else "" for c in ruin_cols],
+         *[f"{r[k]:,.0f}" for k in ("cash_q5", "cash_q50", "cash_q95")]]
+        for r in summary.to_dict(orient="records")
+    ]  # fmt: skip
+    body.append("<h2>Risk by farm (VaR and CVaR are losses)</h2>" + table_html(header, rows))
+    pay_rows = [
+        [r["farm"], r["item"], f"{r['cost']:,.0f}", f"{r['share_paid_back']:.1%}",
+         _days(r["q10"]), _days(r["q50"]), _days(r["q90"])]
+        for r in paybacks.to_dict(orient="records")
+    ]  # fmt: skip
+    body.append("<h2>Payback of each fleet item</h2>")
+    body.append(
+        table_html(
+            [
+                "farm",
+                "item",
+                "cost",
+                "paid back within the window",
+                "10 % [days]",
+                "median [days]",
+                "90 % [days]",
+            ],
+            pay_rows,
+        )
+    )
+    for name, label in (
+        ("equity", "Equity: cash + coins at the day's price (5-95 % and 25-75 % of paths)"),
+        ("cash", "Cash"),
+        ("pnl", "P&L since the start"),
+        ("price", "Coin price"),
+    ):
+        body.append(figure_div(_fan_chart(fan, name, label)))
+    ruin = go.Figure()
+    for farm, part in fan.groupby("farm", sort=False):
+        ruin.add_trace(go.Scatter(x=part["date"], y=part["ruin_probability"], name=farm))
+    top = min(1.0, max(0.05, float(fan["ruin_probability"].max()) * 1.1))
+    ruin.update_layout(
+        title="Probability of being broke by each day",
+        height=320,
+        template="plotly_white",
+        yaxis={"tickformat": ".0%", "range": [0, top]},
+    )
+    body.append(figure_div(ruin))
+    hist = go.Figure()
+    for farm, part in paths.groupby("farm", sort=False):
+        hist.add_trace(go.Histogram(x=part["pnl"], name=farm, opacity=0.7, nbinsx=60))
+    hist.update_layout(
+        title="Distribution of P&L at the end of the window",
+        height=340,
+        template="plotly_white",
+        barmode="overlay",
+    )
+    body.append(figure_div(hist))
+    if notes:
+        body.append(
+            '<h2>Notes</h2><ul class="notes">' + "".join(f"<li>{n}</li>" for n in notes) + "</ul>"
+        )
+    return page(title, "".join(body))
+
+
+def write_farm_outputs(
+    out_dir: Path,
+    farms: Sequence[FarmPaths],
+    var_levels: Sequence[float],
+    *,
+    meta: Mapping[str, Any],
+    title: str,
+    notes: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Write summary (CSV, JSON), paybacks.csv, paths and fan tables (Parquet), report.html.
+
+    ``out_dir`` should be a staging folder (:func:`hashwinter.parallel.atomic_output_dir`).
+    Returns the summary.
+    """
+    summary = farm_summary(farms, var_levels)
+    paybacks = farm_paybacks(farms)
+    paths = farm_paths_frame(farms)
+    fan = farm_fan(farms)
+    summary.to_csv(out_dir / "summary.csv", index=False, float_format="%.10g")
+    paybacks.to_csv(out_dir / "paybacks.csv", index=False, float_format="%.10g")
+    doc = {
+        **meta,
+        "summary": summary.to_dict(orient="records"),
+        "paybacks": paybacks.replace([np.inf], None).to_dict(orient="records"),
+    }
+    (out_dir / "summary.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+    paths.to_parquet(out_dir / "paths.parquet", index=False)
+    fan.to_parquet(out_dir / "fan.parquet", index=False)
+    (out_dir / "report.html").write_text(
+        farm_html(summary, paybacks, fan, paths, title=title, notes=notes), encoding="utf-8"
+    )
+    return summary

@@ -1,0 +1,334 @@
+"""Farm scenarios: Monte Carlo of farms on the engine, in seeded chunks on any executor.
+
+For each chunk, the price process draws ``(paths, days)`` prices and the
+difficulty projection its paths (in that order, from the chunk's generator);
+together with the subsidy schedule and constant fees they make a
+:class:`~hashwinter.engine.DailyMarket` over the scenario's window; the farm is
+built on it (:func:`hashwinter.farm.build_farm_run`) and run by the engine with a
+:class:`PathRecorder` keeping, per day and path, what the risk outputs need.
+Every farm of a scenario sees the same price paths (same seeds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from rich.console import Console
+
+from hashwinter.chain import estimate_height, subsidy_at
+from hashwinter.engine import DailyMarket, RunMeta, StepData, run
+from hashwinter.errors import InputError
+from hashwinter.farm import LoadedFarm, build_farm_run, load_farm
+from hashwinter.market.base import PriceProcess
+from hashwinter.network import ConstantGrowthDifficulty, RetargetBootstrap
+from hashwinter.parallel import child_seeds, chunk_sizes, run_chunks
+from hashwinter.scenario.build import build_difficulty_projection, build_price
+from hashwinter.scenario.config import ExogenousNetwork
+from hashwinter.scenario.load import LoadedScenario
+from hashwinter.scenario.run import chunk_generator
+from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
+
+__all__ = [
+    "FarmChunk",
+    "FarmJob",
+    "FarmPaths",
+    "PathRecorder",
+    "farm_jobs",
+    "run_farm_scenarios",
+    "run_farms",
+    "simulate_farm_chunk",
+]
+
+FloatArray = npt.NDArray[np.float64]
+_BLOCKS_PER_DAY = SECONDS_PER_DAY / TARGET_BLOCK_INTERVAL_S
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FarmPaths:
+    """Per-day, per-path outcome of one farm (arrays ``(days, paths)`` unless noted).
+
+    Attributes
+    ----------
+    farm : str
+        Farm name.
+    currency : str
+        Currency of every amount (the farm's).
+    dates : ndarray of datetime64[D] (days,)
+        Days of the window.
+    cohorts : tuple of str
+        Labels of the fleet items.
+    cohort_cost : ndarray (cohorts,)
+        What each fleet item cost: count x unit price. [currency]
+    starting_equity : ndarray (paths,)
+        Cash plus coins at day 0's price, before day 0. [currency]
+    cash, coins, price : ndarray
+        End-of-day cash [currency], coins [coin], and the day's coin price [currency/coin].
+    capex : ndarray
+        Machine purchases and site capex paid since the start, cumulative. [currency]
+    broke : ndarray of bool
+        The farm is broke by the end of the day (cash below zero after forced sales).
+    cohort_margin : ndarray (days, paths, cohorts)
+        Cumulative operating margin of each fleet item: mined coins at the day's price
+        minus power, management, hosting and restart costs (fixed costs are the
+        farm's, not an item's). [currency]
+
+    """
+
+    farm: str
+    currency: str
+    dates: npt.NDArray[np.datetime64]
+    cohorts: tuple[str, ...]
+    cohort_cost: FloatArray
+    starting_equity: FloatArray
+    cash: FloatArray
+    coins: FloatArray
+    price: FloatArray
+    capex: FloatArray
+    broke: npt.NDArray[np.bool_]
+    cohort_margin: FloatArray
+
+    _PATH_AXIS = (
+        ("starting_equity", 0),
+        ("cash", 1),
+        ("coins", 1),
+        ("price", 1),
+        ("capex", 1),
+        ("broke", 1),
+        ("cohort_margin", 1),
+    )
+
+    @property
+    def n_paths(self) -> int:
+        """Number of paths."""
+        return int(self.cash.shape[1])
+
+    @property
+    def equity(self) -> FloatArray:
+        """Cash plus coins at the day's price [currency]."""
+        return np.asarray(self.cash + self.coins * self.price)
+
+    @property
+    def pnl(self) -> FloatArray:
+        """Change of equity since the start, capex paid included (cash view) [currency]."""
+        return np.asarray(self.equity - self.starting_equity[None, :])
+
+    @classmethod
+    def concat(cls, parts: Sequence[FarmPaths]) -> FarmPaths:
+        """Join chunks of paths of the same farm, in order."""
+        first = parts[0]
+        joined = {
+            name: np.concatenate([getattr(p, name) for p in parts], axis=axis)
+            for name, axis in cls._PATH_AXIS
+        }
+        return dataclasses.replace(first, **joined)  # type: ignore[arg-type]
+
+
+class PathRecorder:
+    """Engine recorder: per-day, per-path balances of a single farm (one owner, one variant)."""
+
+    def begin(self, meta: RunMeta) -> None:
+        """Allocate ``(days, paths)`` arrays."""
+        if meta.n_variants != 1 or len(meta.owner_names) != 1:
+            raise ValueError("PathRecorder records one variant of one owner")
+        d, p, c = meta.clock.n_days, meta.n_paths, meta.cohorts.n
+        self._meta = meta
+        self._spd = meta.clock.steps_per_day
+        self.cash = np.zeros((d, p))
+        self.coins = np.zeros((d, p))
+        self.price = np.zeros((d, p))
+        self.capex = np.zeros((d, p))
+        self.broke = np.zeros((d, p), dtype=bool)
+        self.margin = np.zeros((d, p, c))
+        self._capex_sum = np.zeros(p)
+        self._margin_sum = np.zeros((p, c))
+
+    def record(self, data: StepData) -> None:
+        """Accumulate every step; store at the last step of each day."""
+        paid = data.machine_capex_owner[0, :, 0] + data.site_capex[0, :, 0]
+        self._capex_sum += np.broadcast_to(paid, self._capex_sum.shape)
+        price = np.broadcast_to(data.price, self._capex_sum.shape)
+        costs = (
+            data.running[0] * data.cost_per_machine[0]
+            + data.restart_cost[0]
+            + np.broadcast_to(data.hosting_fee, data.running[0].shape)
+        )
+        self._margin_sum += data.coins[0] * price[:, None] - costs
+        if (data.step + 1) % self._spd:
+            return
+        day = data.day
+        tr = data.treasury
+        self.cash[day] = tr.cash[0, :, 0]
+        self.coins[day] = tr.coins[0, :, 0]
+        self.price[day] = price
+        self.capex[day] = self._capex_sum
+        self.broke[day] = ~data.alive[0, :, 0]
+        self.margin[day] = self._margin_sum
+
+    def finish(self) -> PathRecorder:
+        """Return itself (the arrays are its attributes)."""
+        return self
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FarmJob:
+    """One farm of a scenario, ready to simulate: built processes, window, market settings."""
+
+    farm: LoadedFarm
+    price: PriceProcess
+    projection: ConstantGrowthDifficulty | RetargetBootstrap
+    start: dt.date
+    days: int
+    currency: str
+    fx_per_usd: dict[str, float]
+    fees_per_block: float
+    start_height: int
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FarmChunk:
+    """One chunk of a farm job: how many paths, and the chunk's seed."""
+
+    job: FarmJob
+    n_paths: int
+    seed: np.random.SeedSequence
+
+
+def _market(job: FarmJob, n_paths: int, rng: np.random.Generator) -> DailyMarket:
+    d = job.days
+    dates = np.datetime64(job.start, "D") + np.arange(d)
+    prices = job.price.simulate(n_paths, d - 1, rng)
+    # A growth projection is the same on every path: keep one row.
+    rows = 1 if isinstance(job.projection, ConstantGrowthDifficulty) else n_paths
+    difficulty = job.projection.simulate(rows, d - 1, rng)
+    heights = job.start_height + np.floor(np.arange(d) * _BLOCKS_PER_DAY).astype(np.int64)
+    return DailyMarket(
+        dates=dates,
+        price=prices,
+        difficulty=difficulty,
+        subsidy=subsidy_at(heights)[None, :],
+        fees_per_block=np.full((1, d), job.fees_per_block),
+        blocks_per_day=np.full((1, d), _BLOCKS_PER_DAY),
+        currency=job.currency,
+        fx_per_usd={k: np.full(d, v) for k, v in job.fx_per_usd.items()},
+        notes=("simulated prices and difficulty (hashwinter scenario)",),
+    )
+
+
+def simulate_farm_chunk(chunk: FarmChunk) -> FarmPaths:
+    """Run one chunk of one farm (a module-level function: it is sent to the workers)."""
+    job = chunk.job
+    market = _market(job, chunk.n_paths, chunk_generator(chunk.seed))
+    last = job.start + dt.timedelta(days=job.days - 1)
+    fr = build_farm_run(job.farm, market, start=job.start, end=last)
+    result = run(fr.spec, fr.policy, fr.treasury, recorders=[PathRecorder()])
+    rec: PathRecorder = result.records[0]
+    meta = result.meta
+    cohorts = fr.spec.cohorts
+    day0_price = fr.spec.market.price[:, 0]
+    starting = meta.starting_cash[0] + meta.starting_coins[0] * day0_price
+    return FarmPaths(
+        farm=job.farm.config.name,
+        currency=meta.currency,
+        dates=fr.spec.clock.dates,
+        cohorts=tuple(cohorts.label),
+        cohort_cost=np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64),
+        starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
+        cash=rec.cash,
+        coins=rec.coins,
+        price=rec.price,
+        capex=rec.capex,
+        broke=rec.broke,
+        cohort_margin=rec.margin,
+    )
+
+
+def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
+    """Build one job per farm of a farm scenario (farm files resolved beside the scenario)."""
+    config = loaded.config
+    net = config.network
+    if not isinstance(net, ExogenousNetwork):
+        raise InputError("is not 'exogenous'", field="network.mode", source=loaded.source)
+    assert config.start is not None and config.horizon_days is not None  # cross-field checks
+    days = round(config.horizon_days)
+    if days < 2:
+        raise InputError("must be at least 2 days", field="horizon_days", source=loaded.source)
+    price = build_price(config.price, base_dir=loaded.base_dir)
+    projection = build_difficulty_projection(net, base_dir=loaded.base_dir)
+    height = net.start_height if net.start_height is not None else estimate_height(config.start)
+    jobs = []
+    for i, ref in enumerate(config.farms):
+        path = Path(ref.file)
+        if not path.is_absolute():
+            path = loaded.base_dir / path
+        if not path.is_file():
+            raise InputError(f"no such farm file: {path}", field=f"farms[{i}].file",
+                             source=loaded.source)  # fmt: skip
+        jobs.append(
+            FarmJob(
+                farm=load_farm(path),
+                price=price,
+                projection=projection,
+                start=config.start,
+                days=days,
+                currency=config.market.currency,
+                fx_per_usd=dict(config.market.fx_per_usd),
+                fees_per_block=net.fees_per_block,
+                start_height=height,
+            )
+        )
+    return jobs
+
+
+def run_farms(
+    loaded: LoadedScenario,
+    executor: Executor,
+    *,
+    progress: bool = True,
+    console: Console | None = None,
+) -> list[FarmPaths]:
+    """Run every farm of a scenario over its paths; one :class:`FarmPaths` per farm.
+
+    Chunks of ``chunk_paths`` paths, chunk ``i`` seeded by child ``i`` of
+    ``SeedSequence(seed)`` (the same for every farm: common random numbers).
+    """
+    return run_farm_scenarios([loaded], executor, progress=progress, console=console)[0]
+
+
+def run_farm_scenarios(
+    scenarios: Sequence[LoadedScenario],
+    executor: Executor,
+    *,
+    progress: bool = True,
+    console: Console | None = None,
+) -> list[list[FarmPaths]]:
+    """Run several farm scenarios (a sweep's grid points) as one batch of chunks.
+
+    Returns, per scenario, one :class:`FarmPaths` per farm.
+    """
+    payloads: list[FarmChunk] = []
+    owners: list[tuple[int, int]] = []
+    shape: list[int] = []
+    for s_index, loaded in enumerate(scenarios):
+        jobs = farm_jobs(loaded)
+        shape.append(len(jobs))
+        sizes = chunk_sizes(loaded.config.paths, loaded.config.chunk_paths)
+        seeds = child_seeds(loaded.config.seed, len(sizes))
+        for f_index, job in enumerate(jobs):
+            for size, seed in zip(sizes, seeds, strict=True):
+                payloads.append(FarmChunk(job=job, n_paths=size, seed=seed))
+                owners.append((s_index, f_index))
+    label = "farm paths" if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
+    results = run_chunks(
+        executor, simulate_farm_chunk, payloads, description=label, progress=progress,
+        console=console,
+    )  # fmt: skip
+    grouped: list[list[list[FarmPaths]]] = [[[] for _ in range(n)] for n in shape]
+    for (s_index, f_index), part in zip(owners, results, strict=True):
+        grouped[s_index][f_index].append(part)
+    return [[FarmPaths.concat(parts) for parts in farms] for farms in grouped]
