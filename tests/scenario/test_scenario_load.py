@@ -174,3 +174,24 @@ file = "farm.toml"
     with pytest.raises(InputError) as err:
         build_price(bad.config.price, base_dir=bad.base_dir)
     assert err.value.field == "price.fit.column"
+
+
+def test_fit_from_the_history_store(tmp_path):
+    from hashwinter.data import import_file
+
+    csv = shared_data_file("btc_daily.csv")
+    store = tmp_path / "h.duckdb"
+    import_file("coinmetrics", csv, store=store)
+    text = SMALL.replace(
+        "s0 = 3604.59\nmu_per_day = 0.0\nsigma_per_day = 0.04",
+        f'[price.fit]\nsource = "store"\npath = "{store}"\ncolumn = "price"\n'
+        "start = 2018-01-01\nend = 2018-11-25",
+    )
+    loaded = load_scenario(_write(tmp_path, text))
+    price = build_price(loaded.config.price, base_dir=loaded.base_dir)
+    window = pd.read_csv(csv, parse_dates=["date"], index_col="date")["price_usd"]
+    expected = GBM.fit(window["2018-01-01":"2018-11-25"])
+    # The store holds the same Coin Metrics closes: the same fit.
+    assert isinstance(price, GBM)
+    assert price.sigma == pytest.approx(expected.sigma, rel=1e-9)
+    assert price.mu == pytest.approx(expected.mu, rel=1e-9)
