@@ -15,6 +15,9 @@ expected-value block clock advances the height, and every 2016 blocks the
 difficulty retargets with the protocol's rule (:func:`hashwinter.chain.retarget_difficulty`).
 When a retarget (or a halving) falls inside a step the step is split at the
 exact crossing, so the new difficulty (or subsidy) applies from that block on.
+The rest of the world is a table per day, or a :class:`RestOfWorld` model
+that answers from the network's state at the start of each step (miners
+switching on and off with the expected revenue of a hash, on each path).
 
 Arrays are shaped ``(V, P)`` (variants, paths) or broadcastable to it.
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Protocol, cast
+from typing import Protocol, cast, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +43,7 @@ __all__ = [
     "ExogenousNetwork",
     "Network",
     "NetworkStep",
+    "RestOfWorld",
     "RetargetRule",
     "bitcoin_retarget",
 ]
@@ -104,7 +108,10 @@ class NetworkStep:
 class Network(Protocol):
     """What the engine needs from a network model."""
 
-    endogenous: bool
+    @property
+    def endogenous(self) -> bool:
+        """Whether the run's cohorts move the network (read-only)."""
+        ...
 
     def init_state(self, n_variants: int, n_paths: int) -> object:
         """Return the network's dynamic state at the start of the run."""
@@ -122,6 +129,34 @@ class Network(Protocol):
 
     def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> Network:
         """Return the same network restricted to some paths."""
+        ...
+
+
+@runtime_checkable
+class RestOfWorld(Protocol):
+    """Hashrate outside the run's cohorts that depends on the network's state.
+
+    Called once per step with the state at the step's start, so it can only use
+    what is known then (no look-ahead); within a step the answer is held.
+    """
+
+    def hashrate(self, day: int, difficulty: FloatArray, height: FloatArray) -> FloatArray:
+        """Return the rest of the world's hashrate [H/s], broadcastable to (V, P).
+
+        Parameters
+        ----------
+        day : int
+            Day of the step (index into the run's days).
+        difficulty : ndarray (V, P)
+            Difficulty in force at the start of the step. [dimensionless]
+        height : ndarray (V, P)
+            Expected block height at the start of the step. [blocks]
+
+        """
+        ...
+
+    def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> RestOfWorld:
+        """Return the same model restricted to some paths."""
         ...
 
 
@@ -243,8 +278,9 @@ class EndogenousNetwork:
         Difficulty in force at the start. [dimensionless]
     height : int
         Block height at the start. [blocks]
-    rest_of_world : float or array_like (P|1, D)
-        Hashrate not in the run's cohorts, per day. [H/s]
+    rest_of_world : float, array_like (P|1, D) or RestOfWorld
+        Hashrate not in the run's cohorts: per day, or a model of the state
+        (:class:`RestOfWorld`) asked at the start of every step. [H/s]
     fees_per_block : float or array_like (P|1, D), default 0
         Fees per block, per day. [coin/block]
     window_elapsed : float, optional
@@ -260,7 +296,7 @@ class EndogenousNetwork:
     clock: Clock
     difficulty: FloatArray | float
     height: int
-    rest_of_world: FloatArray | float
+    rest_of_world: FloatArray | float | RestOfWorld
     fees_per_block: FloatArray | float = 0.0
     window_elapsed: float | None = None
     rule: RetargetRule = bitcoin_retarget
@@ -269,7 +305,9 @@ class EndogenousNetwork:
 
     def __post_init__(self) -> None:
         n = self.clock.n_days
-        object.__setattr__(self, "rest_of_world", _per_day(self.rest_of_world, n, "rest_of_world"))
+        if not isinstance(self.rest_of_world, RestOfWorld):
+            object.__setattr__(self, "rest_of_world",
+                               _per_day(self.rest_of_world, n, "rest_of_world"))  # fmt: skip
         object.__setattr__(self, "fees_per_block", _per_day(self.fees_per_block, n,
                                                             "fees_per_block"))
         diff = np.atleast_1d(np.asarray(self.difficulty, dtype=np.float64))
@@ -325,7 +363,10 @@ class EndogenousNetwork:
         """
         st: EndogenousState = state  # type: ignore[assignment]
         day = int(self.clock.day_of_step[step])
-        rest = np.asarray(self.rest_of_world)[None, :, day]
+        if isinstance(self.rest_of_world, RestOfWorld):
+            rest = self.rest_of_world.hashrate(day, st.difficulty, st.height)
+        else:
+            rest = np.asarray(self.rest_of_world)[None, :, day]
         total = np.broadcast_to(np.asarray(farm_hashrate, dtype=np.float64) + rest,
                                 st.difficulty.shape)
         fees = np.broadcast_to(self._fees(step), total.shape)
@@ -377,9 +418,14 @@ class EndogenousNetwork:
         def pick(a: FloatArray) -> FloatArray:
             return a if a.shape[0] == 1 else a[paths]
 
+        rest = self.rest_of_world
+        if isinstance(rest, RestOfWorld):
+            rest = rest.take_paths(paths)
+        else:
+            rest = pick(np.asarray(rest))
         return dataclasses.replace(
             self,
             difficulty=pick(np.asarray(self.difficulty)),
-            rest_of_world=pick(np.asarray(self.rest_of_world)),
+            rest_of_world=rest,
             fees_per_block=pick(np.asarray(self.fees_per_block)),
         )

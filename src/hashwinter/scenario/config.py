@@ -12,6 +12,9 @@ Network modes:
   price must be a GBM (it is stepped over each block's interval).
 - ``exogenous`` — difficulty projected without feedback: constant monthly
   growth, or bootstrap of historical retargets (for farm studies).
+- ``endogenous`` — the rest of the world's hashrate follows a hash supply
+  function of the expected revenue per hash on each price path, and difficulty
+  retargets by Bitcoin's rule on each path (for farm studies).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ __all__ = [
     "RULE_NAME",
     "BlockClockNetwork",
     "BootstrapPrice",
+    "EndogenousLinearSupplySpec",
+    "EndogenousNetwork",
+    "EndogenousSigmoidSupplySpec",
     "ExogenousNetwork",
     "FarmRef",
     "GBMPrice",
@@ -261,7 +267,43 @@ class ExogenousNetwork(_Model):
         return self
 
 
-NetworkSpec = Annotated[BlockClockNetwork | ExogenousNetwork, Field(discriminator="mode")]
+class EndogenousSigmoidSupplySpec(SigmoidSupplySpec):
+    """Sigmoid supply of the rest of the world; ``calibrate`` names the parameter solved for.
+
+    ``calibrate = "r0"`` (default) or ``"h_max"``: that parameter is left out of the
+    file and set so that the start is an equilibrium; ``"none"``: all are given.
+    """
+
+    h_max_ehs: PositiveFloat | None = None  # type: ignore[assignment]
+    r0_usd_per_eh: FiniteFloat | None = None  # type: ignore[assignment]
+    calibrate: Literal["r0", "h_max", "none"] = "r0"
+
+
+class EndogenousLinearSupplySpec(LinearSupplySpec):
+    """Linear supply of the rest of the world; ``calibrate = "intercept"`` (default) or "none"."""
+
+    intercept_ehs: FiniteFloat | None = None  # type: ignore[assignment]
+    calibrate: Literal["intercept", "none"] = "intercept"
+
+
+EndogenousSupplySpec = Annotated[
+    EndogenousSigmoidSupplySpec | EndogenousLinearSupplySpec, Field(discriminator="form")
+]
+
+
+class EndogenousNetwork(_Model):
+    """Hashrate from a hash supply of the expected revenue per hash; Bitcoin's retargets."""
+
+    mode: Literal["endogenous"]
+    difficulty: Annotated[float, Field(ge=1, allow_inf_nan=False)]
+    start_height: Annotated[int, Field(ge=0)] | None = None
+    fees_per_block: NonNegativeFloat = 0.0
+    supply: EndogenousSupplySpec
+
+
+NetworkSpec = Annotated[
+    BlockClockNetwork | ExogenousNetwork | EndogenousNetwork, Field(discriminator="mode")
+]
 
 
 class MarketSpec(_Model):
@@ -323,17 +365,44 @@ def cross_field_problems(scenario: Scenario) -> list[InputError]:
             )
         if scenario.farms:
             problems.append(
-                InputError("farms need network.mode = 'exogenous'", field="network.mode")
+                InputError(
+                    "farms need network.mode = 'exogenous' or 'endogenous'", field="network.mode"
+                )
             )
     else:
         if not scenario.farms:
             problems.append(
                 InputError(
-                    "network.mode = 'exogenous' simulates farms: add [[farms]]", field="farms"
+                    f"network.mode = {scenario.network.mode!r} simulates farms: add [[farms]]",
+                    field="farms",
                 )
             )
+        if isinstance(scenario.network, EndogenousNetwork):
+            problems.extend(_calibration_problems(scenario.network.supply))
         if scenario.horizon_days is None:
             problems.append(InputError("is required for farm scenarios", field="horizon_days"))
         if scenario.start is None:
             problems.append(InputError("is required for farm scenarios", field="start"))
+    return problems
+
+
+def _calibration_problems(
+    supply: EndogenousSigmoidSupplySpec | EndogenousLinearSupplySpec,
+) -> list[InputError]:
+    """Return problems: the calibrated parameter is left out, every other one given."""
+    if isinstance(supply, EndogenousSigmoidSupplySpec):
+        names = {"h_max": "h_max_ehs", "r0": "r0_usd_per_eh"}
+    else:
+        names = {"intercept": "intercept_ehs"}
+    problems = []
+    for key, name in names.items():
+        given = getattr(supply, name) is not None
+        if key == supply.calibrate and given:
+            problems.append(InputError(
+                f"is set by calibrate = {key!r}: leave it out, or set calibrate = 'none'",
+                field=f"network.supply.{name}"))  # fmt: skip
+        elif key != supply.calibrate and not given:
+            problems.append(InputError(
+                f"is required (calibrate = {supply.calibrate!r})", field=f"network.supply.{name}"
+            ))  # fmt: skip
     return problems

@@ -7,6 +7,12 @@ together with the subsidy schedule and constant fees they make a
 built on it (:func:`hashwinter.farm.build_farm_run`) and run by the engine with a
 :class:`PathRecorder` keeping, per day and path, what the risk outputs need.
 Every farm of a scenario sees the same price paths (same seeds).
+
+With ``network.mode = "endogenous"`` the market's difficulty is only the start
+value (no random numbers are drawn for it, so the price paths are those of the
+exogenous run with the same seed); the engine runs on an
+:class:`~hashwinter.engine.EndogenousNetwork` whose rest of the world follows a
+hash supply of each path's prices (:mod:`hashwinter.scenario.endogenous`).
 """
 
 from __future__ import annotations
@@ -21,20 +27,33 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
-from hashwinter.chain import estimate_height, subsidy_at
+from hashwinter.chain import RETARGET_INTERVAL, estimate_height, subsidy_at
 from hashwinter.engine import DailyMarket, RunMeta, StepData, run
+from hashwinter.engine import EndogenousNetwork as EngineEndogenousNetwork
 from hashwinter.errors import InputError
 from hashwinter.farm import LoadedFarm, build_farm_run, load_farm
 from hashwinter.market.base import PriceProcess
-from hashwinter.network import ConstantGrowthDifficulty, RetargetBootstrap
+from hashwinter.network import (
+    ConstantGrowthDifficulty,
+    HashSupply,
+    RetargetBootstrap,
+    revenue_per_hash,
+)
 from hashwinter.parallel import child_seeds, chunk_sizes, run_chunks
 from hashwinter.scenario.build import build_difficulty_projection, build_price
-from hashwinter.scenario.config import ExogenousNetwork
+from hashwinter.scenario.config import EndogenousNetwork, ExogenousNetwork
+from hashwinter.scenario.endogenous import (
+    EQUILIBRIUM_INTERVAL_S,
+    SupplyRestOfWorld,
+    calibrate_supply,
+    equilibrium_hashrate,
+)
 from hashwinter.scenario.load import LoadedScenario
 from hashwinter.scenario.run import chunk_generator
 from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
+    "EndogenousSetup",
     "FarmChunk",
     "FarmJob",
     "FarmPaths",
@@ -77,6 +96,15 @@ class FarmPaths:
         Cumulative operating margin of each fleet item: mined coins at the day's price
         minus power, management, hosting and restart costs (fixed costs are the
         farm's, not an item's). [currency]
+    mined : ndarray
+        Coins mined since the start, cumulative (after the pool fee). [coin]
+    difficulty : ndarray
+        Difficulty in force at the end of the day. [dimensionless]
+    network_hashrate : ndarray
+        Whole network's hashrate, mean over the day's steps. [H/s]
+    height : ndarray
+        Expected block height at the end of the day (endogenous network; NaN
+        for an exogenous one, whose blocks are 144 a day). [blocks]
 
     """
 
@@ -92,6 +120,10 @@ class FarmPaths:
     capex: FloatArray
     broke: npt.NDArray[np.bool_]
     cohort_margin: FloatArray
+    mined: FloatArray
+    difficulty: FloatArray
+    network_hashrate: FloatArray
+    height: FloatArray
 
     _PATH_AXIS = (
         ("starting_equity", 0),
@@ -101,6 +133,10 @@ class FarmPaths:
         ("capex", 1),
         ("broke", 1),
         ("cohort_margin", 1),
+        ("mined", 1),
+        ("difficulty", 1),
+        ("network_hashrate", 1),
+        ("height", 1),
     )
 
     @property
@@ -145,8 +181,14 @@ class PathRecorder:
         self.capex = np.zeros((d, p))
         self.broke = np.zeros((d, p), dtype=bool)
         self.margin = np.zeros((d, p, c))
+        self.mined = np.zeros((d, p))
+        self.difficulty = np.zeros((d, p))
+        self.network_hashrate = np.zeros((d, p))
+        self.height = np.full((d, p), np.nan)
         self._capex_sum = np.zeros(p)
         self._margin_sum = np.zeros((p, c))
+        self._mined_sum = np.zeros(p)
+        self._hash_sum = np.zeros(p)
 
     def record(self, data: StepData) -> None:
         """Accumulate every step; store at the last step of each day."""
@@ -159,9 +201,18 @@ class PathRecorder:
             + np.broadcast_to(data.hosting_fee, data.running[0].shape)
         )
         self._margin_sum += data.coins[0] * price[:, None] - costs
+        self._mined_sum += data.mined[0, :, 0]
+        net = data.network
+        self._hash_sum += np.broadcast_to(net.network_hashrate[0], self._hash_sum.shape)
         if (data.step + 1) % self._spd:
             return
         day = data.day
+        self.mined[day] = self._mined_sum
+        self.difficulty[day] = np.broadcast_to(net.difficulty[0], self._hash_sum.shape)
+        self.network_hashrate[day] = self._hash_sum / self._spd
+        self._hash_sum[:] = 0.0
+        if net.height is not None:
+            self.height[day] = np.broadcast_to(net.height[0], self._hash_sum.shape)
         tr = data.treasury
         self.cash[day] = tr.cash[0, :, 0]
         self.coins[day] = tr.coins[0, :, 0]
@@ -173,6 +224,39 @@ class PathRecorder:
     def finish(self) -> PathRecorder:
         """Return itself (the arrays are its attributes)."""
         return self
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EndogenousSetup:
+    """The endogenous network of a farm job (see :mod:`hashwinter.scenario.endogenous`).
+
+    Attributes
+    ----------
+    supply : HashSupply
+        The rest of the world's supply, calibrated for this farm. [H/s of currency/hash]
+    difficulty : float
+        Difficulty at the start. [dimensionless]
+    start_height : int
+        Height at the start. [blocks]
+    window_elapsed : float
+        Time since the current retarget window's first block, its blocks taken to
+        have come at the equilibrium interval. [s]
+    fees_per_block : float
+        [coin per block]
+    farm_hashrate : float
+        The farm's hashrate installed at the start (uptime included). [H/s]
+    start_revenue : float
+        Expected revenue per hash at the start. [currency per hash]
+
+    """
+
+    supply: HashSupply
+    difficulty: float
+    start_height: int
+    window_elapsed: float
+    fees_per_block: float
+    farm_hashrate: float
+    start_revenue: float
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -188,6 +272,7 @@ class FarmJob:
     fx_per_usd: dict[str, float]
     fees_per_block: float
     start_height: int
+    endogenous: EndogenousSetup | None = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -226,7 +311,18 @@ def simulate_farm_chunk(chunk: FarmChunk) -> FarmPaths:
     market = _market(job, chunk.n_paths, chunk_generator(chunk.seed))
     last = job.start + dt.timedelta(days=job.days - 1)
     fr = build_farm_run(job.farm, market, start=job.start, end=last)
-    result = run(fr.spec, fr.policy, fr.treasury, recorders=[PathRecorder()])
+    spec = fr.spec
+    endo = job.endogenous
+    if endo is not None:
+        # The supply sees the scenario's own prices (its currency), not the farm's.
+        world = SupplyRestOfWorld(endo.supply, market.price, endo.fees_per_block)
+        network = EngineEndogenousNetwork(
+            spec.clock, difficulty=endo.difficulty, height=endo.start_height,
+            rest_of_world=world, fees_per_block=endo.fees_per_block,
+            window_elapsed=endo.window_elapsed,
+        )  # fmt: skip
+        spec = dataclasses.replace(spec, network=network)
+    result = run(spec, fr.policy, fr.treasury, recorders=[PathRecorder()])
     rec: PathRecorder = result.records[0]
     meta = result.meta
     cohorts = fr.spec.cohorts
@@ -245,6 +341,10 @@ def simulate_farm_chunk(chunk: FarmChunk) -> FarmPaths:
         capex=rec.capex,
         broke=rec.broke,
         cohort_margin=rec.margin,
+        mined=rec.mined,
+        difficulty=rec.difficulty,
+        network_hashrate=rec.network_hashrate,
+        height=rec.height,
     )
 
 
@@ -252,14 +352,20 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
     """Build one job per farm of a farm scenario (farm files resolved beside the scenario)."""
     config = loaded.config
     net = config.network
-    if not isinstance(net, ExogenousNetwork):
-        raise InputError("is not 'exogenous'", field="network.mode", source=loaded.source)
+    if not isinstance(net, ExogenousNetwork | EndogenousNetwork):
+        raise InputError("is not 'exogenous' or 'endogenous'", field="network.mode",
+                         source=loaded.source)  # fmt: skip
     assert config.start is not None and config.horizon_days is not None  # cross-field checks
     days = round(config.horizon_days)
     if days < 2:
         raise InputError("must be at least 2 days", field="horizon_days", source=loaded.source)
     price = build_price(config.price, base_dir=loaded.base_dir)
-    projection = build_difficulty_projection(net, base_dir=loaded.base_dir)
+    projection: ConstantGrowthDifficulty | RetargetBootstrap
+    if isinstance(net, EndogenousNetwork):
+        # The market holds the start difficulty only (the engine's network moves it).
+        projection = ConstantGrowthDifficulty(d0=net.difficulty, monthly_growth=0.0)
+    else:
+        projection = build_difficulty_projection(net, base_dir=loaded.base_dir)
     height = net.start_height if net.start_height is not None else estimate_height(config.start)
     jobs = []
     for i, ref in enumerate(config.farms):
@@ -269,9 +375,16 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
         if not path.is_file():
             raise InputError(f"no such farm file: {path}", field=f"farms[{i}].file",
                              source=loaded.source)  # fmt: skip
+        farm = load_farm(path)
+        endo = None
+        if isinstance(net, EndogenousNetwork):
+            try:
+                endo = _endogenous_setup(net, farm, config.start, price.s0, height)
+            except InputError as exc:
+                raise InputError(exc.message, field=exc.field, source=loaded.source) from None
         jobs.append(
             FarmJob(
-                farm=load_farm(path),
+                farm=farm,
                 price=price,
                 projection=projection,
                 start=config.start,
@@ -280,9 +393,42 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
                 fx_per_usd=dict(config.market.fx_per_usd),
                 fees_per_block=net.fees_per_block,
                 start_height=height,
+                endogenous=endo,
             )
         )
     return jobs
+
+
+def _start_hashrate(farm: LoadedFarm, start: dt.date) -> float:
+    """Return the farm's hashrate installed on ``start``, uptime included (as the engine) [H/s]."""
+    config = farm.config
+    total = 0.0
+    for item, machine in zip(config.fleet, farm.machines, strict=True):
+        if item.purchase_date <= start:
+            uptime = config.site(item.site)[1].uptime
+            total += machine.hashrate * uptime * item.count
+    return total
+
+
+def _endogenous_setup(
+    net: EndogenousNetwork, farm: LoadedFarm, start: dt.date, s0: float, height: int
+) -> EndogenousSetup:
+    """Calibrate the rest of the world so that the start is an equilibrium with this farm in it."""
+    farm_h = _start_hashrate(farm, start)
+    reward = float(subsidy_at(height)) + net.fees_per_block
+    revenue = float(revenue_per_hash(s0, net.difficulty, reward))
+    supply = calibrate_supply(
+        net.supply, revenue=revenue, hashrate=equilibrium_hashrate(net.difficulty) - farm_h
+    )
+    return EndogenousSetup(
+        supply=supply,
+        difficulty=net.difficulty,
+        start_height=height,
+        window_elapsed=(height % RETARGET_INTERVAL) * EQUILIBRIUM_INTERVAL_S,
+        fees_per_block=net.fees_per_block,
+        farm_hashrate=farm_h,
+        start_revenue=revenue,
+    )
 
 
 def run_farms(
