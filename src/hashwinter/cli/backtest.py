@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.energy.currency import normalize_currency
 from hashwinter.engine.history import market_from_store
 from hashwinter.errors import InputError
@@ -109,16 +109,14 @@ def backtest_command(
                                extra_currencies=needed, asset=config.coin,
                                start_field="--from", end_field="--to")
     farm_run = build_farm_run(loaded, market, start=first, end=last, resolution=resolution.value)
-    err = Console(stderr=True, highlight=False)
+    err = stderr_console()
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task(config.name, total=farm_run.spec.clock.n_steps)
         result = backtest(loaded, market, currency=report, farm_run=farm_run,
                           progress=lambda done: bar.update(task, completed=done))
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=200)
+    console = stdout_console()
     console.print(summary_table(result))
     console.print(cohort_table(result))
     if out is not None:

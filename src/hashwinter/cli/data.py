@@ -12,7 +12,6 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -25,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.data import (
     IMPORTERS,
     HistoryStore,
@@ -53,9 +53,8 @@ data_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Wide enough for the tables when output goes to a file or pipe (rich's default is 80).
-_out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
+_out = stdout_console()
+_err = stderr_console()
 
 StoreOption = Annotated[
     Path | None,

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 
+from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.economics.network import in_currency, with_overrides
 from hashwinter.economics.table import shutdown_table
 from hashwinter.errors import InputError
@@ -175,11 +175,7 @@ def shutdown_command(
     elif output_format is OutputFormat.csv:
         sys.stdout.write(to_csv(table))
     else:
-        console = Console()
-        if not console.is_terminal:
-            # Piped output: keep the whole table instead of squeezing it into 80 columns.
-            console = Console(width=220)
-        console.print(to_rich_table(table, state, pool_fee))
-        notes = Console(stderr=True, soft_wrap=True, highlight=False)
+        stdout_console().print(to_rich_table(table, state, pool_fee))
+        notes = stderr_console()
         for note in state.notes:
             notes.print(f"note: {note}", markup=False)

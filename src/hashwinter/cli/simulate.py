@@ -22,9 +22,9 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.parallel import atomic_output_dir, open_executor
 from hashwinter.reports.html import page, table_html
@@ -49,8 +49,8 @@ from hashwinter.scenario.farmrun import run_farm_scenarios, run_farms
 
 __all__ = ["simulate_command", "sweep_command"]
 
-_stdout = Console(highlight=False, soft_wrap=True)
-_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+_stdout = stdout_console()
+_stderr = stderr_console()
 
 
 class SummaryFormat(enum.StrEnum):
