@@ -190,12 +190,12 @@ def test_price_crash_hashrate_leaves_blocks_slow_difficulty_falls_by_the_rule(tm
     # Day 2 sees the crash: revenue per hash halves, the sigmoid gives the rest.
     r_crash = 2000.0 * REWARD / (D0 * 2**32)
     total = H_MAX * _sigmoid(K * (r_crash - r0)) + farm
-    assert total < 0.7 * h_eq  # about 40 % of the hashrate leaves at once
+    assert total < 0.6 * h_eq  # about 47 % of the hashrate leaves at once
     assert endo.network_hashrate[2, 0] == pytest.approx(total, rel=1e-12)
     # Blocks slow down: fewer than 144 blocks on day 2, each D 2^32 / H seconds.
     interval = D0 * 2**32 / total
     assert endo.height[2, 0] - endo.height[1, 0] == pytest.approx(86_400 / interval, rel=1e-12)
-    assert interval > 900
+    assert interval > 1100  # about 19 minutes
     # The retarget: blocks 1,000 .. 2,015 of the window; the first 1,000 at the equilibrium
     # interval before the run, 2 days of equilibrium blocks, then the slow ones.
     start = 1000 * EQUILIBRIUM_INTERVAL_S

@@ -61,7 +61,10 @@ def farm_summary(farms: Sequence[FarmPaths], var_levels: Sequence[float]) -> pd.
     ``pnl_q50``, ``pnl_q95``, ``p_loss`` (share of paths losing money),
     ``var_<L>`` and ``cvar_<L>`` per level (positive = loss), ``ruin_<N>d`` for
     each of :data:`RUIN_DAYS` within the window and ``ruin_end``, ``cash_q5``,
-    ``cash_q50``, ``cash_q95`` at the end.
+    ``cash_q50``, ``cash_q95`` at the end, ``mined_mean`` (coins mined in the window,
+    mean over paths) and ``difficulty_end_q5``/``q50``/``q95`` (difficulty in force at the
+    end: constant or projected with an exogenous network, retargeted on each path with an
+    endogenous one).
     """
     rows = []
     for fp in farms:
@@ -88,6 +91,10 @@ def farm_summary(farms: Sequence[FarmPaths], var_levels: Sequence[float]) -> pd.
         row["ruin_end"] = float(ruin[-1])
         cash = np.quantile(fp.cash[-1], [0.05, 0.5, 0.95])
         row.update(cash_q5=float(cash[0]), cash_q50=float(cash[1]), cash_q95=float(cash[2]))
+        row["mined_mean"] = float(fp.mined[-1].mean())
+        diff = np.quantile(fp.difficulty[-1], [0.05, 0.5, 0.95])
+        row.update(difficulty_end_q5=float(diff[0]), difficulty_end_q50=float(diff[1]),
+                   difficulty_end_q95=float(diff[2]))  # fmt: skip
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -145,6 +152,8 @@ def farm_fan(farms: Sequence[FarmPaths]) -> pd.DataFrame:
             ("cash", fp.cash),
             ("coins", fp.coins),
             ("price", fp.price),
+            ("difficulty", fp.difficulty),
+            ("hashrate_ehs", fp.network_hashrate / 1e18),
         ):
             bands = path_quantiles(values, _FAN)
             for q, band in zip(_FAN, bands, strict=True):
@@ -309,6 +318,8 @@ def farm_html(
         ("cash", "Cash"),
         ("pnl", "P&L since the start"),
         ("price", "Coin price"),
+        ("difficulty", "Difficulty in force"),
+        ("hashrate_ehs", "Network hashrate [EH/s]"),
     ):
         body.append(figure_div(_fan_chart(fan, name, label)))
     ruin = go.Figure()
