@@ -22,6 +22,7 @@ from hashwinter.engine.network import (
     ExogenousNetwork,
     Network,
     NetworkStep,
+    RestOfWorld,
     RetargetRule,
     bitcoin_retarget,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "Policy",
     "Recorder",
     "Resolution",
+    "RestOfWorld",
     "RetargetRule",
     "RunMeta",
     "RunResult",
