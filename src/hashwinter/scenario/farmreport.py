@@ -222,9 +222,26 @@ def _days(x: float) -> str:
 _COLORS = ("#1f5fa8", "#c4501b", "#2a8a4a", "#7a3fa0")
 
 
+def _fan_groups(fan: pd.DataFrame, name: str) -> list[tuple[str, pd.DataFrame]]:
+    """Return (label, rows) per farm, or one group when every farm has the same bands.
+
+    Farms of one scenario share the price paths (and, with an exogenous network, the
+    difficulty), so those fans would be drawn on top of each other.
+    """
+    groups = [(str(farm), part) for farm, part in fan.groupby("farm", sort=False)]
+    columns = [c for c in fan.columns if c.startswith(f"{name}_q")]
+    first = groups[0][1][columns].to_numpy()
+    if len(groups) > 1 and all(
+        part.shape == groups[0][1].shape and np.array_equal(part[columns].to_numpy(), first)
+        for _, part in groups[1:]
+    ):
+        return [("all farms", groups[0][1])]
+    return groups
+
+
 def _fan_chart(fan: pd.DataFrame, name: str, label: str) -> go.Figure:
     fig = go.Figure()
-    for i, (farm, part) in enumerate(fan.groupby("farm", sort=False)):
+    for i, (farm, part) in enumerate(_fan_groups(fan, name)):
         color = _COLORS[i % len(_COLORS)]
         x = part["date"]
         for lo, hi, alpha in (("q5", "q95", 0.15), ("q25", "q75", 0.3)):
@@ -313,10 +330,15 @@ def farm_html(
             pay_rows,
         )
     )
+    # Money is drawn per farm: farms of very different size would flatten each other.
+    for farm, part in fan.groupby("farm", sort=False):
+        for name, label in (
+            ("equity", "equity: cash + coins at the day's price (5-95 % and 25-75 % of paths)"),
+            ("cash", "cash"),
+            ("pnl", "P&L since the start"),
+        ):
+            body.append(figure_div(_fan_chart(part, name, f"{farm}: {label}")))
     for name, label in (
-        ("equity", "Equity: cash + coins at the day's price (5-95 % and 25-75 % of paths)"),
-        ("cash", "Cash"),
-        ("pnl", "P&L since the start"),
         ("price", "Coin price"),
         ("difficulty", "Difficulty in force"),
         ("hashrate_ehs", "Network hashrate [EH/s]"),
