@@ -48,6 +48,21 @@ def test_compact_round_trips_core_examples():
         bits_to_target(0xFF123456)
 
 
+def test_set_compact_shifts_before_the_sign_check():
+    # arith_uint256_tests.cpp (bignum_SetCompact): these decode to 0, not negative.
+    for bits in (0x00923456, 0x01803456, 0x02800056, 0x00000000, 0x00123456):
+        assert bits_to_target(bits) == 0, hex(bits)
+    assert bits_to_target(0x03800000) == 0  # mantissa 0 with the sign bit: zero, not negative
+
+
+@pytest.mark.parametrize("bits", [0x1D00FFFF, 0x1D00D86A, 0x1C0168FD, 0x1D00E1FD, 0x1C05A3F4,
+                                  0x1C387F6F, 0x172A4E2F, 0x17034219])
+def test_difficulty_to_bits_round_trips_real_bits(bits):
+    # The difficulty of real block bits maps back to the same bits (the float difficulty
+    # rounds, so a truncating conversion would land one mantissa step low).
+    assert difficulty_to_bits(bits_to_difficulty(bits)) == bits
+
+
 def test_difficulty_of_the_2018_winter_block():
     # 5,646,403,851,534.7 (Coin Metrics DiffMean, 2018-12-04): to compact bits and back keeps
     # the 23-bit mantissa, so within 2^-15.

@@ -174,3 +174,53 @@ def test_console_script_exit_codes():
     )
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and "--difficulty" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def winter_store(tmp_path_factory):
+    from conftest import shared_data_file
+    from hashwinter.data import import_file
+
+    path = tmp_path_factory.mktemp("shutdown") / "history.duckdb"
+    import_file("coinmetrics", shared_data_file("btc_daily.csv"), store=path)
+    import_file("ecb", shared_data_file("usd_cny_daily.csv"), store=path)
+    return path
+
+
+def test_date_with_fx_for_a_currency_the_store_lacks(capsys, winter_store):
+    # 2018-11-26: Coin Metrics close 3,700.285993 USD (btc_daily.csv); --fx 110 JPY/USD.
+    code, out, err = run(capsys, "--date", "2018-11-26", "--currency", "JPY", "--fx", "110",
+                         "-m", "S9", "-t", "3", "--store", str(winter_store), "--format", "json")
+    assert code == 0, err
+    row = json.loads(out)[0]
+    assert row["currency"] == "JPY"
+    assert row["price"] == pytest.approx(3700.285993 * 110)
+
+
+def test_notes_follow_the_overrides(capsys, winter_store):
+    code, _, err = run(capsys, "--date", "2018-11-26", "--currency", "CNY", "--fx", "7.5",
+                       "-m", "S9", "-t", "0.3", "--store", str(winter_store))
+    assert code == 0
+    assert "7.5 CNY/USD (--fx)" in err
+    assert "6.94086" not in err  # the stored rate of that day is no longer what is shown
+    code, _, err = run(capsys, "--date", "2018-11-26", "--currency", "CNY", "--price", "30000",
+                       "--difficulty", "6e12", "-m", "S9", "-t", "0.3",
+                       "--store", str(winter_store))
+    assert code == 0
+    assert "price from --price" in err and "difficulty from --difficulty" in err
+    assert "converted from USD" not in err
+
+
+def test_repeated_models_and_tariffs_are_one_row_and_one_column(capsys):
+    code, out, _ = run(capsys, "-m", "S9", "-m", "蚂蚁S9", "-t", "0.3", "-t", "0.3",
+                       "--format", "json")
+    assert code == 0
+    assert len(json.loads(out)) == 1
+    code, out, _ = run(capsys, "-m", "S9", "-m", "蚂蚁S9", "-t", "0.3", "-t", "0.3")
+    assert out.count("Antminer S9") == 1 and out.count("Shutdown @0.3") == 1
+
+
+def test_a_gpu_is_not_priced_on_bitcoin(capsys):
+    code, out, err = run(capsys, "-m", "RX 580")
+    assert code == 2 and out == ""
+    assert "--model: Radeon RX 580 mines ethash, not BTC's sha256" in err

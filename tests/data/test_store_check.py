@@ -79,3 +79,18 @@ def test_planted_problems_are_found(tmp_path):
     }
     first = check_store(store)[0]
     assert first.start <= first.end and isinstance(first.start, dt.date)
+
+
+def test_disjoint_retarget_imports_are_not_compared(tmp_path):
+    # Two stored retargets 517,000 blocks apart are no consecutive windows: the x4 rule
+    # binds only heights 2016 apart, so a 2010 and a 2018 adjustment side by side are fine.
+    store = tmp_path / "h.duckdb"
+    ret = tag(pd.DataFrame({"asset": "BTC", "height": [32256, 550368, 552384],
+                            "time": pd.to_datetime(["2009-12-30", "2018-11-16", "2018-12-03"]),
+                            "difficulty": [1.18, 7184404942701.8, 6653303141406.0],
+                            "change": [1.18, 1.000216, 0.926076]}),
+              RETARGETS, "test", "disjoint")
+    chain = _chain(["2018-12-03"], difficulty=[6653303141406.0], blocks=[114],
+                   issuance=[1425.0], fees=[31.9])
+    import_frames([chain, ret], store=store)
+    assert [str(f) for f in check_store(store) if f.table == "retargets"] == []

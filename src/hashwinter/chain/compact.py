@@ -38,8 +38,11 @@ def bits_to_target(bits: int) -> int:
         raise ValueError(f"compact bits must fit in 32 bits, got {bits:#x}")
     size = bits >> 24
     word = bits & _MANTISSA_MASK
+    # As SetCompact: for sizes <= 3 the mantissa is shifted first, and the sign bit
+    # only counts if something of the mantissa is left (0x01803456 decodes to 0).
     if size <= 3:
-        target = word >> (8 * (3 - size))
+        word >>= 8 * (3 - size)
+        target = word
     else:
         target = word << (8 * (size - 3))
     if word != 0 and bits & _SIGN_BIT:
@@ -77,14 +80,21 @@ def bits_to_difficulty(bits: int) -> float:
 
 
 def difficulty_to_bits(difficulty: float) -> int:
-    """Return the compact bits whose difficulty is closest below ``difficulty``.
+    """Return the compact bits whose difficulty is closest to ``difficulty``.
 
-    Compact encoding keeps 23 bits of mantissa, so the round trip is exact only
-    to about 1 part in 2^15 to 2^23.
+    Compact encoding keeps 23 bits of mantissa, so the difficulty of the result is
+    within about 1 part in 2^15 to 2^23 of the input; the difficulty of real block
+    bits (``bits_to_difficulty(b)``) maps back to ``b`` exactly.
     """
     if not difficulty > 0:
         raise ValueError(f"difficulty must be > 0, got {difficulty}")
-    # Exact rational arithmetic on integers: target = D1 / difficulty.
+    # Exact rational arithmetic on integers: target = D1 / difficulty, rounded.
     numerator, denominator = float(difficulty).as_integer_ratio()
-    target = min(DIFFICULTY_1_TARGET * denominator // numerator, POW_LIMIT)
-    return target_to_bits(target)
+    target = min((DIFFICULTY_1_TARGET * denominator + numerator // 2) // numerator, POW_LIMIT)
+    # GetCompact truncates the target; the next mantissa step up may be closer.
+    below = target_to_bits(target)
+    size = below >> 24
+    step = 1 << (8 * (size - 3)) if size > 3 else 1
+    above = target_to_bits(min(bits_to_target(below) + step, POW_LIMIT))
+    candidates = [b for b in (below, above) if bits_to_target(b) > 0]
+    return min(candidates, key=lambda b: abs(bits_to_difficulty(b) - difficulty))

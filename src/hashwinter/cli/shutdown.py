@@ -65,16 +65,33 @@ def default_tariffs(currency: str, fx_per_usd: float) -> tuple[float, ...]:
     return tuple(float(f"{t * fx_per_usd:.3g}") for t in _DEFAULT_TARIFFS["USD"])
 
 
+#: The proof-of-work algorithm each coin's miners run.
+_COIN_ALGORITHM: dict[str, str] = {
+    "BTC": "sha256", "BCH": "sha256", "BSV": "sha256", "ETH": "ethash", "ETC": "ethash",
+}  # fmt: skip
+
+
 def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) -> list[Machine]:
-    if names:
-        return [catalog.get(name) for name in names]
-    chosen = [catalog.get(name) for name in DEFAULT_MODELS]
-    if state.date is not None:
-        chosen = [m for m in chosen if m.release is None or m.release <= state.date]
+    if not names:
+        chosen = [catalog.get(name) for name in DEFAULT_MODELS]
+        if state.date is not None:
+            chosen = [m for m in chosen if m.release is None or m.release <= state.date]
+        return chosen
+    # A model named twice (or by two aliases) is one row.
+    chosen = list({m.model: m for m in (catalog.get(name) for name in names)}.values())
+    algorithm = _COIN_ALGORITHM.get(state.coin)
+    for machine in chosen:
+        if algorithm is not None and machine.algorithm != algorithm:
+            raise InputError(
+                f"{machine.model} mines {machine.algorithm}, not {state.coin}'s {algorithm}",
+                field="--model",
+            )
     return chosen
 
 
-def _base_state(date: str | None, currency: str | None, store: Path | None) -> NetworkState:
+def _base_state(
+    date: str | None, currency: str | None, fx: float | None, store: Path | None
+) -> NetworkState:
     if date is None:
         return WINTER_2018
     try:
@@ -88,7 +105,10 @@ def _base_state(date: str | None, currency: str | None, store: Path | None) -> N
             "no history store in this installation; give --difficulty and --price instead",
             field="--date",
         ) from None
-    return load_network_state(day, (currency or "USD").upper(), store_path=store)
+    # With --fx the rate is the user's: read the day in USD and convert with it, so a
+    # currency the store has no rates for works too.
+    stored_currency = "USD" if fx is not None else (currency or "USD").upper()
+    return load_network_state(day, stored_currency, store_path=store)
 
 
 def shutdown_command(
@@ -149,12 +169,15 @@ def shutdown_command(
     """
     if not (math.isfinite(pool_fee) and 0 <= pool_fee < 1):
         raise InputError(f"must be in [0, 1) (got {pool_fee:g})", field="--pool-fee")
-    state = _base_state(date, currency, store)
+    state = _base_state(date, currency, fx, store)
     state = in_currency(state, currency, fx)
     state = with_overrides(
         state, difficulty=difficulty, subsidy=subsidy, fees_per_block=fees_per_block, price=price
     )
-    tariffs = tuple(tariff) if tariff else default_tariffs(state.currency, state.fx_per_usd)
+    # A tariff given twice is one column.
+    tariffs = tuple(dict.fromkeys(tariff)) if tariff else default_tariffs(
+        state.currency, state.fx_per_usd
+    )
     for value in tariffs:
         if not (math.isfinite(value) and value >= 0):
             raise InputError(f"must be >= 0 (got {value:g})", field="--tariff")

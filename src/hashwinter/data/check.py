@@ -22,6 +22,7 @@ import os
 
 import numpy as np
 
+from hashwinter.chain import RETARGET_INTERVAL
 from hashwinter.data.daily import day_text, missing_days, retarget_flags, runs
 from hashwinter.data.importers.coinmetrics import SHA256_ASSETS
 from hashwinter.data.store import HistoryStore, opened
@@ -167,8 +168,12 @@ def check_store(
                         "WHERE asset = ? ORDER BY height", [asset])
             if asset in SHA256_ASSETS and r["height"].size > 1:
                 ratio = r["difficulty"][1:] / r["difficulty"][:-1]
-                for i in np.flatnonzero((ratio > RETARGET_LIMIT * (1 + 1e-6))
-                                        | (ratio < (1 - 1e-6) / RETARGET_LIMIT)):
+                # Only consecutive windows are bound by the rule: two stored retargets
+                # further apart (disjoint imports) may differ by any factor.
+                adjacent = np.diff(r["height"]) == RETARGET_INTERVAL
+                beyond = adjacent & ((ratio > RETARGET_LIMIT * (1 + 1e-6))
+                                     | (ratio < (1 - 1e-6) / RETARGET_LIMIT))
+                for i in np.flatnonzero(beyond):
                     day = int(r["time"][i + 1])
                     add("suspicious", "retargets", asset, day, day,
                         f"difficulty x{ratio[i]:.4g} from height {int(r['height'][i])} to "

@@ -24,6 +24,16 @@ def _positive(value: float | None, field: str, *, allow_zero: bool = False) -> N
         raise InputError(f"must be {bound} (got {value:g})", field=field)
 
 
+def _overridden(state: NetworkState, note: str, *topics: str) -> tuple[str, ...]:
+    """Return ``state.notes`` without those about ``topics``, plus ``note``.
+
+    A state's notes say where each value came from (e.g. a forward-filled FX rate);
+    once a flag replaces the value, those notes would contradict the numbers shown.
+    """
+    kept = tuple(n for n in state.notes if not any(t in n for t in topics))
+    return (*kept, note)
+
+
 def in_currency(
     state: NetworkState, currency: str | None, fx_per_usd: float | None
 ) -> NetworkState:
@@ -64,7 +74,14 @@ def in_currency(
     if target == "USD" and not math.isclose(rate, 1.0):
         raise InputError(f"USD per USD must be 1 (got {rate:g})", field="--fx")
     price = state.price_usd * rate
-    return state.replace(price=price, currency=target, fx_per_usd=rate)
+    notes = state.notes
+    if fx_per_usd is not None or target != state.currency:
+        how = "--fx" if fx_per_usd is not None else "--currency"
+        notes = _overridden(
+            state, f"price converted from USD at {rate:g} {target}/USD ({how})",
+            "/USD rate", "price converted", "price from the stored",
+        )
+    return state.replace(price=price, currency=target, fx_per_usd=rate, notes=notes)
 
 
 def with_overrides(
@@ -87,8 +104,21 @@ def with_overrides(
     _positive(subsidy, "--subsidy", allow_zero=True)
     _positive(fees_per_block, "--fees-per-block", allow_zero=True)
     _positive(price, "--price", allow_zero=True)
+    notes = state.notes
+    for value, flag, topics in (
+        (difficulty, "--difficulty", ("difficulty", "retarget")),
+        (subsidy, "--subsidy", ("subsidy",)),
+        (fees_per_block, "--fees-per-block", ("fee",)),
+        (price, "--price", ("price", "/USD rate")),
+    ):
+        if value is not None:
+            notes = _overridden(state.replace(notes=notes), f"{flag[2:]} from {flag}", *topics)
     new = state.replace(
-        difficulty=difficulty, subsidy=subsidy, fees_per_block=fees_per_block, price=price
+        difficulty=difficulty,
+        subsidy=subsidy,
+        fees_per_block=fees_per_block,
+        price=price,
+        notes=notes,
     )
     if new.subsidy + new.fees_per_block <= 0:
         raise InputError("subsidy plus fees per block must be > 0", field="--subsidy")
