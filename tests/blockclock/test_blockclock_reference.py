@@ -33,12 +33,20 @@ def _suitable(times: dict[int, float], top: int) -> int:
     return sorted((top, top - 1, top - 2), key=times.__getitem__)[1]
 
 
-def reference_path(rule, e, z, *, start, n_blocks, s0, mu, sigma, pre, horizon=None):
-    """One path, written from the protocol descriptions, not from the vectorized code."""
+def reference_path(rule, e, z, *, start, n_blocks, s0, mu, sigma, pre, horizon=None, every=None):
+    """One path, written from the protocol descriptions, not from the vectorized code.
+
+    With ``every``, ``out["trace"]`` has one row per snapshot of ``every`` blocks:
+    (mean counted interval, t, d, hashrate, price) after its last counted block,
+    all NaN if the horizon had passed before the snapshot began.
+    """
     times = {start - 1 - k: -k * pre for k in range(2100)}
     diffs = {start - 1 - k: D0 for k in range(2100)}
     t, d, price = 0.0, D0, s0
     out = {"count": 0, "total": 0.0, "sumsq": 0.0, "max": 0.0}
+    n_snap = -(-n_blocks // every) if every else 0
+    trace = [[math.nan] * 5 for _ in range(n_snap)]
+    bucket = []
     for i in range(n_blocks):
         if horizon is not None and t >= horizon:
             break
@@ -66,7 +74,12 @@ def reference_path(rule, e, z, *, start, n_blocks, s0, mu, sigma, pre, horizon=N
             work = sum(diffs[k] for k in range(first + 1, last + 1))
             span = min(max(times[last] - times[first], 72 * 600), 288 * 600)
             d = max(work * 600 / span, 1.0)
-    out.update(end_time=t, end_d=d, end_price=price)
+        if every:
+            bucket.append(dt)
+            trace[i // every] = [sum(bucket) / len(bucket), t, d, hashrate, price]
+            if (i + 1) % every == 0:
+                bucket = []
+    out.update(end_time=t, end_d=d, end_price=price, trace=np.array(trace).reshape(n_snap, 5))
     return out
 
 
@@ -113,3 +126,36 @@ def test_rng_draw_contract():
     b = simulate_blocks([RollingWindowRule()], SUPPLY, price, rng=np.random.default_rng(3), **kw)
     np.testing.assert_array_equal(a.total_s, b.total_s)
     np.testing.assert_array_equal(a.end_price, b.end_price)
+
+
+@pytest.mark.parametrize("horizon", [None, 25 * 86400.0, 1.3333333 * 86400.0])
+def test_trace_matches_reference_loop(horizon):
+    # Snapshots of 100 blocks; the horizons stop the loop mid-snapshot (25 days is
+    # ~3,600 blocks at 10 minutes; 1.33 days ~192), so the partial one must be kept.
+    n_paths, n_blocks, start, every = 3, 4500, 551_443, 100
+    rng = np.random.default_rng(7)
+    e = rng.standard_exponential((n_blocks, n_paths))
+    z = rng.standard_normal((n_blocks, n_paths))
+    price = GBM(s0=3604.59, mu=0.0, sigma=0.0424)
+    res = simulate_blocks(
+        [BitcoinRule(), RollingWindowRule()], SUPPLY, price,
+        n_paths=n_paths, n_blocks=n_blocks, d0=D0, start_height=start, fees_per_block=0.1,
+        horizon_s=horizon, trace_every=every, draws=(e, z),
+    )  # fmt: skip
+    np.testing.assert_array_equal(res.trace_height, start + np.arange(45) * every + every - 1)
+    for r, rule in enumerate(("bitcoin", "cw-144")):
+        for p in range(n_paths):
+            ref = reference_path(
+                rule, e[:, p], z[:, p], start=start, n_blocks=n_blocks,
+                s0=3604.59, mu=0.0, sigma=0.0424, pre=600.0, horizon=horizon, every=every,
+            )["trace"]  # fmt: skip
+            got = np.stack(
+                [res.trace_interval_s[r, p], res.trace_time_s[r, p], res.trace_difficulty[r, p],
+                 res.trace_hashrate[r, p], res.trace_price[r, p]], axis=1,
+            )  # fmt: skip
+            # float32 storage: 1e-6 relative.
+            np.testing.assert_allclose(got, ref, rtol=1e-6)
+            if horizon is not None:
+                # Some snapshots counted nothing (NaN), none is a made-up zero.
+                assert np.isnan(got[-1]).all()
+                assert not (got == 0).any()

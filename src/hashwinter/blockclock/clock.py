@@ -85,6 +85,38 @@ def _check_inputs(
         )
 
 
+def _snapshot_counted(
+    k: int,
+    bucket_sum: FloatArray,
+    bucket_n: FloatArray,
+    end_time: FloatArray,
+    end_d: FloatArray,
+    end_h: FloatArray,
+    end_px: FloatArray,
+    h_max: float,
+    fused: bool,
+    tr_interval: npt.NDArray[np.float32],
+    tr_time: npt.NDArray[np.float32],
+    tr_d: npt.NDArray[np.float32],
+    tr_h: npt.NDArray[np.float32],
+    tr_px: npt.NDArray[np.float32],
+) -> None:
+    """Record snapshot ``k`` from the counted blocks only (runs with a horizon).
+
+    A path that counted blocks in the snapshot shows its mean counted interval [s]
+    and its time [s], difficulty, hashrate [H/s] and price after its last counted
+    block; a path that counted none is NaN throughout.
+    """
+    counted = bucket_n > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tr_interval[:, :, k] = np.where(counted, bucket_sum / bucket_n, np.nan)
+        hashrate = h_max / end_h if fused else end_h
+    tr_time[:, :, k] = np.where(counted, end_time, np.nan)
+    tr_d[:, :, k] = np.where(counted, end_d, np.nan)
+    tr_h[:, :, k] = np.where(counted, hashrate, np.nan)
+    tr_px[:, :, k] = np.where(counted, end_px, np.nan)
+
+
 def simulate_blocks(
     rules: Sequence[RetargetRule],
     supply: HashSupply,
@@ -181,7 +213,11 @@ def simulate_blocks(
     every = trace_every or 0
     n_snap = -(-n_blocks // every) if every else 0
     snap_shape = (n_rules, n_paths, n_snap)
-    tr_height = np.zeros(n_snap, dtype=np.int64)
+    # Heights come from the layout alone, never from how far the loop got: runs
+    # over different paths (chunks) stop at different blocks but must agree here.
+    tr_height = (
+        start_height + np.minimum((np.arange(n_snap, dtype=np.int64) + 1) * every, n_blocks) - 1
+    )
     tr_interval = np.full(snap_shape, np.nan, dtype=np.float32)
     tr_time = np.zeros(snap_shape, dtype=np.float32)
     tr_d = np.zeros(snap_shape, dtype=np.float32)
@@ -189,6 +225,10 @@ def simulate_blocks(
     tr_px = np.zeros(snap_shape, dtype=np.float32)
     bucket_sum = np.zeros(shape)
     bucket_n = np.zeros(shape)
+    # With a horizon, a snapshot shows each path as of its last counted block in
+    # the snapshot (like end_*), NaN if it counted none: a path's trace then never
+    # depends on how long other paths (in the same chunk) kept the loop going.
+    end_h = np.zeros(shape)
 
     # Price step over dt seconds: exp(a * dt + b * sqrt(dt) * z).
     a = (price.mu - 0.5 * price.sigma**2) / SECONDS_PER_DAY
@@ -296,18 +336,25 @@ def simulate_blocks(
         if use_horizon:
             np.copyto(end_d, d, where=active)
             np.copyto(end_px, px, where=active)
+            if n_snap:
+                # Fused: rev holds h_max / H; H is taken at snapshot time.
+                np.copyto(end_h, rev if fused else hashrate, where=active)
 
         blocks_run = i + 1
         if n_snap and (blocks_run % every == 0 or blocks_run == n_blocks):
             k = (blocks_run - 1) // every
-            tr_height[k] = height
-            n_in = bucket_n if use_horizon else float((blocks_run - 1) % every + 1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                tr_interval[:, :, k] = bucket_sum / n_in
-            tr_time[:, :, k] = t
-            tr_d[:, :, k] = d
-            tr_h[:, :, k] = h_max / rev if fused else hashrate
-            tr_px[:, :, k] = px
+            if use_horizon:
+                _snapshot_counted(
+                    k, bucket_sum, bucket_n, end_time, end_d, end_h, end_px, h_max, fused,
+                    tr_interval, tr_time, tr_d, tr_h, tr_px,
+                )  # fmt: skip
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    tr_interval[:, :, k] = bucket_sum / float((blocks_run - 1) % every + 1)
+                tr_time[:, :, k] = t
+                tr_d[:, :, k] = d
+                tr_h[:, :, k] = h_max / rev if fused else hashrate
+                tr_px[:, :, k] = px
             bucket_sum[...] = 0.0
             bucket_n[...] = 0.0
 
@@ -318,13 +365,21 @@ def simulate_blocks(
         end_d[...] = d
         end_px[...] = px
     elif n_snap and blocks_run < n_blocks:
-        # Stopped early: every path is past the horizon; later snapshots stay NaN.
-        k_done = -(-blocks_run // every)
-        tr_height[k_done:] = start_height + (np.arange(k_done, n_snap) + 1) * every - 1
-        tr_time[:, :, k_done:] = np.nan
-        tr_d[:, :, k_done:] = np.nan
-        tr_h[:, :, k_done:] = np.nan
-        tr_px[:, :, k_done:] = np.nan
+        # Stopped early at a draw-chunk boundary: every path is past the horizon.
+        # The snapshot in progress (if any) gets the blocks it counted; later ones are
+        # NaN (no path counted a block there).
+        k_next = 0
+        if blocks_run > 0 and blocks_run % every != 0:
+            k = (blocks_run - 1) // every
+            _snapshot_counted(
+                k, bucket_sum, bucket_n, end_time, end_d, end_h, end_px, h_max, fused,
+                tr_interval, tr_time, tr_d, tr_h, tr_px,
+            )  # fmt: skip
+            k_next = k + 1
+        elif blocks_run > 0:
+            k_next = blocks_run // every
+        for arr in (tr_interval, tr_time, tr_d, tr_h, tr_px):
+            arr[:, :, k_next:] = np.nan
 
     return BlockClockResult(
         rules=tuple(rule.name for rule in rules),

@@ -46,12 +46,16 @@ class BlockClockResult:
     end_price : ndarray
         Price when the last counted block was found. [currency per coin]
     trace_height : ndarray of int64
-        Height of the last block of each trace snapshot (empty without a trace).
+        Height of the last block of each trace snapshot (empty without a trace):
+        ``start_height + min((k + 1) * every, n_blocks) - 1``, whether or not the
+        run got that far.
     trace_interval_s : ndarray of float32
         Mean counted interval per path within each snapshot's blocks (NaN if none). [s]
     trace_time_s, trace_difficulty, trace_hashrate, trace_price : ndarray of float32
         Time [s], difficulty, hashrate [H/s] and price [currency per coin] at the
-        end of each snapshot's blocks.
+        end of each snapshot's blocks; with a horizon, after the path's last
+        counted block in the snapshot (NaN if it counted none), so a path's trace
+        does not depend on which other paths ran with it.
 
     """
 
@@ -119,16 +123,21 @@ class BlockClockResult:
     def concat(cls, parts: Sequence[BlockClockResult]) -> BlockClockResult:
         """Join runs over disjoint sets of paths (same rules and blocks), in order."""
         if not parts:
-            raise ValueError("nothing to concatenate")
+            raise InputError("nothing to concatenate", field="parts")
         first = parts[0]
-        for p in parts[1:]:
-            same = (p.rules, p.start_height, p.n_blocks) == (
-                first.rules,
-                first.start_height,
-                first.n_blocks,
-            )
-            if not same or not np.array_equal(p.trace_height, first.trace_height):
-                raise ValueError("parts come from different set-ups")
+        for i, p in enumerate(parts[1:], start=1):
+            mine = (p.rules, p.start_height, p.n_blocks, p.trace_height.tolist())
+            theirs = (first.rules, first.start_height, first.n_blocks, first.trace_height.tolist())
+            if mine != theirs:
+                # Chunks of one scenario always agree (trace heights come from the
+                # layout, not from where a chunk stopped): this is a caller's mix-up.
+                names = ("rules", "start_height", "n_blocks", "trace_height")
+                differ = [n for n, a, b in zip(names, mine, theirs, strict=True) if a != b]
+                raise InputError(
+                    f"part {i} differs from part 0 in {', '.join(differ)}: "
+                    "only runs of one set-up over different paths can be joined",
+                    field="parts",
+                )
         joined = {
             name: np.concatenate([getattr(p, name) for p in parts], axis=1)
             for name in cls._PER_PATH
