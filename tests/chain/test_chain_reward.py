@@ -63,12 +63,38 @@ def test_halving_helpers():
 def test_height_date_estimates_round_trip_near_anchor():
     import datetime as dt
 
-    # 210,000 blocks * 600 s = 1458 days 8 h after block 840,000 (2024-04-20 00:09:27).
+    from hashwinter.chain import ANCHOR_BLOCK, KNOWN_BLOCKS
+
+    # Beyond the last known block: 210,000 blocks * 600 s = 1458 days 8 h after block
+    # 840,000 (2024-04-20 00:09:27).
     when = estimate_date(1_050_000)
     assert when == dt.datetime(2028, 4, 17, 8, 9, 27, tzinfo=dt.UTC)
     assert estimate_height(when) == 1_050_000
-    # The 2018-12-03 retarget was block 552,384 (274 x 2016); at ~120 blocks a day the tip on
-    # 25 Nov 2018 was ~551,400. Blocks came faster than 600 s on average from 2018 to 2024
-    # (hashrate grew between retargets), so counting back from 2024 at 600 s lands ~4,500
-    # blocks high: an estimate, as documented.
-    assert 551_400 < estimate_height(dt.date(2018, 11, 25)) < 551_400 + 6_000
+    # Exact at every known block, both ways.
+    for height, time in KNOWN_BLOCKS:
+        assert estimate_height(time) == height
+        assert estimate_date(height) == time
+    # An explicit anchor counts at the given interval from it.
+    assert estimate_height(dt.date(2018, 11, 25), anchor=ANCHOR_BLOCK) == 555_887
+    # 25 Nov 2018: Noda et al. start at height 551,442 that day.
+    assert abs(estimate_height(dt.date(2018, 11, 25)) - 551_442) < 1_000
+
+
+def test_height_estimates_follow_real_block_counts():
+    import datetime as dt
+
+    import pandas as pd
+
+    from conftest import shared_data_file
+
+    # Coin Metrics' daily block counts (btc_daily.csv) summed from the day after the
+    # 2016 halving (block 420,000, 2016-07-09 16:46 UTC) give the tip at each day's end.
+    daily = pd.read_csv(shared_data_file("btc_daily.csv"), parse_dates=["date"])
+    span = daily[(daily.date > "2016-07-09") & (daily.date < "2024-04-20")]
+    tip = 420_000 + span.blk_cnt.cumsum()
+    estimates = [estimate_height(d.date() + dt.timedelta(days=1)) for d in span.date]
+    errors = (pd.Series(estimates, index=tip.index) - tip).abs()
+    # Within ~8 days of blocks everywhere, ~2 days on average (a single 600-s anchor in
+    # 2024 was ~4,400 blocks off in 2018).
+    assert errors.max() < 1_200
+    assert errors.mean() < 350

@@ -30,6 +30,7 @@ from hashwinter.chain.reward import (
 )
 from hashwinter.chain.schedule import (
     ANCHOR_BLOCK,
+    KNOWN_BLOCKS,
     KNOWN_HALVINGS,
     estimate_date,
     estimate_height,
@@ -42,6 +43,7 @@ __all__ = [
     "DIFFICULTY_1_TARGET",
     "HALVING_INTERVAL",
     "INITIAL_SUBSIDY_SAT",
+    "KNOWN_BLOCKS",
     "KNOWN_HALVINGS",
     "POW_LIMIT",
     "RETARGET_INTERVAL",
