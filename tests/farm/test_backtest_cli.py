@@ -71,3 +71,14 @@ def test_bad_date_flag(store, capsys):
                  "--from", "Nov 2018"])
     assert code == 2
     assert "--from: not a date YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_unwritable_out_is_one_line_exit_2(store, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code = main(["backtest", str(EXAMPLES / "lao_luo_a741.toml"), "--store", str(store),
+                 "--from", "2018-11-01", "--to", "2018-11-05", "--out", str(blocker / "x")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--out: cannot write there" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [blocker]

@@ -153,8 +153,10 @@ def _straight_line(
     life_days = years * DAYS_PER_YEAR
     per_day = amount / life_days
     age = (dates - np.datetime64(paid, "D")).astype(np.float64)  # days since purchase
-    daily = np.where((age >= 0) & (age < life_days), per_day, 0.0)
-    # A partial last day of the life is depreciated whole: keeps the sum to the amount.
+    # Each day is charged for the part of it inside the life, so a life of 365.25 days
+    # charges 365 whole days and a quarter: the sum over the life is the amount.
+    covered = np.clip(np.minimum(age + 1.0, life_days) - np.maximum(age, 0.0), 0.0, 1.0)
+    daily = per_day * covered
     start_age = float(age[0])
     end_age = float(age[-1]) + 1.0
     before = amount - per_day * np.clip(start_age, 0.0, life_days) if start_age >= 0 else 0.0

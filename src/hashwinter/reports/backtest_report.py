@@ -197,8 +197,12 @@ def write_backtest_outputs(
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", field="--out", source=str(out))
     parent = out.parent if str(out.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".hashwinter-", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".hashwinter-", dir=parent))
+    except OSError as exc:
+        raise InputError(f"cannot write there: {exc.strerror}", field="--out",
+                         source=str(out)) from None
     try:
         names: list[str] = []
         for stem, frame in (("cohorts", result.cohorts), ("treasury", result.treasury)):
@@ -217,6 +221,9 @@ def write_backtest_outputs(
         for name in names:
             os.replace(staging / name, out / name)
         return [out / n for n in names]
+    except OSError as exc:
+        raise InputError(f"cannot write there: {exc.strerror}", field="--out",
+                         source=str(out)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
