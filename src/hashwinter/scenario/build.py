@@ -85,7 +85,9 @@ def load_history(window: HistoryWindow, *, base_dir: Path | None = None, field: 
         from hashwinter.data import network_states  # the store is optional until used
 
         days = pd.date_range(window.start, window.end, freq="D")
-        states = network_states(days, store=window.path, currency=window.currency)
+        # A scenario's price window has market.currency here (config fills it in);
+        # difficulty windows carry none and read USD (difficulty has no currency).
+        states = network_states(days, store=window.path, currency=window.currency or "USD")
         if window.column not in states.columns:
             raise InputError(
                 f"the store has no column {window.column!r}; use price, price_usd or difficulty",

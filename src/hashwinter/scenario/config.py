@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -67,7 +67,11 @@ class HistoryWindow(_Model):
 
     ``source = "store"`` reads the DuckDB history store (``path`` optional: the
     default store); ``source = "csv"`` reads a CSV file with a ``date`` column
-    (``path`` relative to the scenario file).
+    (``path`` relative to the scenario file). ``currency`` is the currency of the
+    prices read: the store converts its USD closes into it by its FX rates; for a
+    CSV it says what the column holds. Under ``[price]`` it defaults to
+    ``market.currency`` and must equal it (the fitted price is simulated in that
+    currency); elsewhere (difficulty windows) it defaults to USD and is unused.
     """
 
     source: Literal["store", "csv"] = "store"
@@ -75,7 +79,7 @@ class HistoryWindow(_Model):
     column: str = "price"
     start: dt.date
     end: dt.date
-    currency: str = "USD"
+    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     date_column: str = "date"
 
     @model_validator(mode="after")
@@ -345,6 +349,28 @@ class Scenario(_Model):
     farms: list[FarmRef] = []
     report: ReportSpec = ReportSpec()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _price_fit_in_market_currency(cls, data: Any) -> Any:
+        # A price window without a currency is read in the currency the price is
+        # simulated in (market.currency), so the store converts its USD closes:
+        # a USD s0 under a CNY market would silently start ~7x too low.
+        if not isinstance(data, dict):
+            return data
+        price = data.get("price")
+        if not isinstance(price, dict):
+            return data
+        fit = price.get("fit")
+        if not isinstance(fit, dict) or "currency" in fit:
+            return data
+        market = data.get("market", {})
+        currency = market.get("currency", "USD") if isinstance(market, dict) else None
+        if isinstance(market, MarketSpec):
+            currency = market.currency
+        if not isinstance(currency, str):
+            return data  # market.currency itself is wrong: reported there
+        return {**data, "price": {**price, "fit": {**fit, "currency": currency}}}
+
     @property
     def kind(self) -> Literal["blockclock", "farm"]:
         """``"blockclock"`` (a difficulty-algorithm study) or ``"farm"``."""
@@ -354,6 +380,7 @@ class Scenario(_Model):
 def cross_field_problems(scenario: Scenario) -> list[InputError]:
     """Return the problems that involve more than one section of a scenario."""
     problems: list[InputError] = []
+    problems.extend(_price_fit_currency_problems(scenario))
     if isinstance(scenario.network, BlockClockNetwork):
         if not isinstance(scenario.price, GBMPrice):
             problems.append(
@@ -384,6 +411,32 @@ def cross_field_problems(scenario: Scenario) -> list[InputError]:
         if scenario.start is None:
             problems.append(InputError("is required for farm scenarios", field="start"))
     return problems
+
+
+def _price_fit_currency_problems(scenario: Scenario) -> list[InputError]:
+    """Return problems: a price window read in another currency than the market's."""
+    fit = scenario.price.fit
+    if fit is None:
+        return []
+    market = scenario.market.currency.upper()
+    if fit.currency is not None and fit.currency.upper() != market:
+        # Converting here would hide a likely slip; the store converts when asked.
+        return [
+            InputError(
+                f"must equal market.currency ({market}): the fitted price is simulated "
+                "in it (leave currency out to read the window in it)",
+                field="price.fit.currency",
+            )
+        ]
+    if fit.source == "store" and fit.column == "price_usd" and market != "USD":
+        return [
+            InputError(
+                f"'price_usd' is in USD but the price is simulated in {market}: "
+                "use column = 'price' (converted by the store's FX rates)",
+                field="price.fit.column",
+            )
+        ]
+    return []
 
 
 def _calibration_problems(
