@@ -396,6 +396,15 @@ def cross_field_problems(scenario: Scenario) -> list[InputError]:
                     "farms need network.mode = 'exogenous' or 'endogenous'", field="network.mode"
                 )
             )
+        if scenario.horizon_days is not None:
+            # Block-clock runs stop at network.horizon_days; a top-level one would be
+            # silently ignored.
+            problems.append(
+                InputError(
+                    "block-clock scenarios stop at network.horizon_days; move it there",
+                    field="horizon_days",
+                )
+            )
     else:
         if not scenario.farms:
             problems.append(
