@@ -13,6 +13,7 @@ import numpy as np
 import typer
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
+from hashwinter.data import load_network_state
 from hashwinter.economics.network import in_currency, with_overrides
 from hashwinter.economics.table import shutdown_table
 from hashwinter.errors import InputError
@@ -98,13 +99,6 @@ def _base_state(
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise InputError(f"not a date YYYY-MM-DD: {date!r}", field="--date") from None
-    try:
-        from hashwinter.data import load_network_state
-    except ImportError:  # pragma: no cover - until the history store lands
-        raise InputError(
-            "no history store in this installation; give --difficulty and --price instead",
-            field="--date",
-        ) from None
     # With --fx the rate is the user's: read the day in USD and convert with it, so a
     # currency the store has no rates for works too.
     stored_currency = "USD" if fx is not None else (currency or "USD").upper()

@@ -13,16 +13,19 @@ import concurrent.futures
 import itertools
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from hashwinter.economics._arrays import as_float_array
 from hashwinter.economics.costs import energy_per_day
 from hashwinter.economics.revenue import coins_per_day
 from hashwinter.state import NetworkState
 from hashwinter.units import TERA
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TABLE_COLUMNS", "shutdown_cube", "shutdown_table"]
 
@@ -104,6 +107,10 @@ def shutdown_table(
 
     def per_cell(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
         return np.broadcast_to(as_float_array(values), shape).ravel()
+
+    # pandas is imported here, not at module level: `import hashwinter` (the pure
+    # functions) should not pay for it.
+    import pandas as pd
 
     frame = pd.DataFrame(
         {
