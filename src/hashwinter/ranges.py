@@ -1,0 +1,187 @@
+"""Plausible ranges for every physical and money input, in one registry.
+
+A value outside its range is not a model result waiting to happen: it is a typo
+(a tariff of 28 for 0.28), a unit slip (TH/s for H/s) or an attack on the
+machine (``paths = 1e12``). Every config model (pydantic) and every CLI flag
+checks its inputs against the entries here, so that the limits are written
+once and documented once (docs/glossary.md, "Plausible ranges").
+
+The money caps are chosen so that every cumulative money sum a run can form
+stays below about 1e12 currency units, where a float64 ledger still balances
+to the cent (the spacing of float64 at 1e12 is about 1.2e-4).
+
+Use :func:`bounded` inside a pydantic model::
+
+    price: bounded("tariff_per_kwh") = 0.28
+
+and :func:`check` / :func:`check_array` for flags and arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Annotated, Any
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import AfterValidator, Field
+
+from hashwinter.errors import InputError
+
+__all__ = ["RANGES", "Range", "bounded", "check", "check_array", "get_range"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """The plausible interval of one kind of quantity.
+
+    Attributes
+    ----------
+    kind : str
+        Registry key, e.g. ``"tariff_per_kwh"``.
+    unit : str
+        Base unit the bounds are in (see docs/glossary.md).
+    low, high : float
+        Bounds (finite).
+    low_open : bool
+        True when ``low`` itself is not allowed (``> low``), False for ``>= low``.
+    why : str
+        Where the bounds come from: a source, or ``"assumption: ..."``.
+
+    """
+
+    kind: str
+    unit: str
+    low: float
+    high: float
+    low_open: bool
+    why: str
+
+    def problem(self, value: float) -> str | None:
+        """Return why ``value`` is outside the range, or None when it is inside."""
+        if not math.isfinite(value):
+            return f"must be a finite number (got {value!r})"
+        if self.low_open and value <= self.low:
+            return f"must be > {self.low:g} {self.unit} (got {value:g})"
+        if not self.low_open and value < self.low:
+            return f"must be >= {self.low:g} {self.unit} (got {value:g})"
+        if value > self.high:
+            return f"must be <= {self.high:g} {self.unit} (got {value:g})"
+        return None
+
+
+def _r(kind: str, unit: str, low: float, high: float, why: str, *, low_open: bool = False
+       ) -> tuple[str, Range]:
+    return kind, Range(kind, unit, low, high, low_open, why)
+
+
+#: Every registered range, by kind. Later modules add their inputs here (one place).
+RANGES: dict[str, Range] = dict([
+    # Physics and protocol.
+    _r("hashrate", "H/s", 0.0, 1e22,
+       "assumption: 10x the whole Bitcoin network of 2025 (~1e21 H/s)"),
+    _r("machine_hashrate", "H/s", 0.0, 1e16,
+       "assumption: 10x the fastest 2025 ASIC (~1e15 H/s)", low_open=True),
+    _r("machine_power", "W", 0.0, 1e5,
+       "assumption: 10x the largest 2025 ASIC (~1e4 W)", low_open=True),
+    _r("difficulty", "", 0.0, 1e18,
+       "assumption: 10^4 x Bitcoin's 2025 difficulty (~1.5e14)", low_open=True),
+    _r("pue", "", 1.0, 3.0, "assumption: data centres run 1.0-2.0"),
+    _r("fraction", "", 0.0, 1.0, "definition"),
+    _r("blocks_per_day", "blocks", 0.0, 1e5,
+       "assumption: Ethereum's ~6,500 a day, with room", ),
+    _r("block_count", "blocks", 0.0, 1e8,
+       "assumption: ~190 years of Bitcoin blocks", ),
+    _r("coins", "coin", 0.0, 1e9,
+       "assumption: above any coin supply held by one farm"),
+    # Money (any currency: the caps hold for CNY, USD and EUR alike).
+    _r("tariff_per_kwh", "currency/kWh", 0.0, 100.0,
+       "assumption: 100x the dearest quoted mining tariff"),
+    _r("coin_price", "currency/coin", 0.0, 1e8,
+       "assumption: 1e8 currency per coin", low_open=True),
+    _r("machine_price", "currency/machine", 0.0, 1e7,
+       "assumption: 100x a new 2025 ASIC in CNY"),
+    _r("money_per_day", "currency/day", 0.0, 1e7,
+       "caps cumulative sums below ~1e12 over 100 years"),
+    _r("money_per_month", "currency/month", 0.0, 1e8,
+       "caps cumulative sums below ~1e12 over 100 years"),
+    _r("money_amount", "currency", 0.0, 1e11,
+       "caps cumulative sums below ~1e12"),
+    _r("fx_per_usd", "currency/USD", 0.0, 1e6,
+       "assumption: above any currency's rate against the USD", low_open=True),
+    _r("rate_per_year", "1/year", 0.0, 10.0, "assumption: a discount/growth rate of 1000%"),
+    # Shapes and horizons.
+    _r("machine_count", "machines", 0.0, 1e8,
+       "assumption: 10x the machines on the whole Bitcoin network"),
+    _r("horizon_days", "days", 0.0, 36_525.0, "assumption: 100 years", low_open=True),
+    _r("paths", "paths", 0.0, 1e7, "assumption: resource guard checks memory too",
+       low_open=True),
+    _r("life_years", "years", 0.0, 50.0, "assumption", low_open=True),
+])
+
+
+def get_range(kind: str) -> Range:
+    """Return the registered :class:`Range` of ``kind`` (KeyError names the known kinds)."""
+    try:
+        return RANGES[kind]
+    except KeyError:
+        raise KeyError(f"no range registered for {kind!r}; known: {sorted(RANGES)}") from None
+
+
+def check(kind: str, value: float, *, field: str) -> float:
+    """Return ``value`` if it lies in the range of ``kind``; else raise InputError.
+
+    Parameters
+    ----------
+    kind : str
+        Registry key (see :data:`RANGES`).
+    value : float
+        The value to check. [the range's unit]
+    field : str
+        Field or flag named in the error (``"--tariff"``, ``"sites[0].pue"``).
+
+    Examples
+    --------
+    >>> check("pue", 1.1, field="pue")
+    1.1
+    >>> check("tariff_per_kwh", 1e308, field="--tariff")
+    Traceback (most recent call last):
+    ...
+    hashwinter.errors.InputError: --tariff: must be <= 100 currency/kWh (got 1e+308)
+
+    """
+    problem = get_range(kind).problem(float(value))
+    if problem is not None:
+        raise InputError(problem, field=field)
+    return value
+
+
+def check_array(kind: str, values: npt.ArrayLike, *, field: str) -> npt.NDArray[np.float64]:
+    """Check every element of an array; the error names the first bad index."""
+    arr = np.asarray(values, dtype=np.float64)
+    rng = get_range(kind)
+    low_bad = arr <= rng.low if rng.low_open else arr < rng.low
+    bad = ~np.isfinite(arr) | low_bad | (arr > rng.high)
+    if np.any(bad):
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f"{field}[{', '.join(map(str, idx))}]" if arr.ndim else field
+        raise InputError(rng.problem(float(arr[idx])) or "out of range", field=where)
+    return arr
+
+
+def bounded(kind: str) -> Any:
+    """Return an ``Annotated[float, ...]`` pydantic type checked against ``kind``.
+
+    Pydantic reports a violation with the field's dotted path; the message is
+    the same as :func:`check`'s.
+    """
+    rng = get_range(kind)
+
+    def _validate(value: float) -> float:
+        problem = rng.problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return Annotated[float, Field(allow_inf_nan=False), AfterValidator(_validate)]
