@@ -5,7 +5,7 @@ from __future__ import annotations
 from fuzzing import OUTCOMES, fuzz_settings, record
 
 
-def test_ci_profile_runs_the_declared_count(monkeypatch: object) -> None:
+def test_ci_profile_runs_the_declared_count() -> None:
     import os
 
     old = os.environ.get("HYPOTHESIS_PROFILE")
