@@ -123,3 +123,30 @@ def test_bad_life_and_step_are_refused() -> None:
         option_adjusted_value(**S9, **NOV25, tariff=0.4, life_days=0)
     with pytest.raises(ValueError, match="step_days"):
         option_adjusted_value(**S9, **NOV25, tariff=0.4, step_days=float("nan"))
+
+
+def test_value_table_equals_the_broadcast_function() -> None:
+    from hashwinter.assets import value_table
+
+    rng = np.random.default_rng(11)
+    m, n = 7, 40
+    h, p = rng.uniform(1e12, 1e14, m), rng.uniform(500, 3500, m)
+    tariff = rng.uniform(0.02, 0.6, m)
+    per_date = dict(price=rng.uniform(1e4, 5e4, n), difficulty=rng.uniform(1e12, 1e13, n),
+                    fees_per_block=rng.uniform(0, 1, n), sigma_per_day=rng.uniform(0.001, 0.05, n),
+                    difficulty_growth_per_year=rng.uniform(-0.5, 2, n),
+                    days_to_halving=rng.uniform(0, 800, n))
+    ref = option_adjusted_value(h[:, None], p[:, None], subsidy=12.5, tariff=tariff[:, None],
+                                pool_fee=0.02, discount_rate_per_year=0.1, **per_date)
+    # A chunk smaller than one date's cells exercises the chunk loop.
+    table = value_table(h, p, subsidy=12.5, tariff=tariff, pool_fee=0.02,
+                        discount_rate_per_year=0.1, max_cells=3000, **per_date)
+    np.testing.assert_allclose(table, ref, rtol=1e-12)
+    # Dates without volatility take the general path (intrinsic value where sigma = 0).
+    per_date["sigma_per_day"][[0, 5]] = 0.0
+    ref0 = option_adjusted_value(h[:, None], p[:, None], subsidy=12.5, tariff=tariff[:, None],
+                                 pool_fee=0.02, discount_rate_per_year=0.1, **per_date)
+    table0 = value_table(h, p, subsidy=12.5, tariff=tariff, pool_fee=0.02,
+                         discount_rate_per_year=0.1, **per_date)
+    np.testing.assert_allclose(table0, ref0, rtol=1e-12, atol=1e-9)  # deep OTM cells ~1e-34
+    assert not np.allclose(table0[:, 0], table[:, 0])

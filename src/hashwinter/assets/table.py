@@ -1,0 +1,150 @@
+"""Machine values for many models on many dates at once: the (model, date) table.
+
+:func:`value_table` computes :func:`hashwinter.assets.valuation.option_adjusted_value`
+for every (model, date) pair, factorised so that the work per cell is a handful of
+multiplications and two normal CDFs: everything that depends only on the date
+and the time step (forward price, difficulty growth, subsidy, discounting,
+volatility) is computed once per (date, step), everything that depends only on the
+model (hashrate over power cost) once per model. Dates are processed in chunks so
+the (models, dates, steps) temporaries stay within ``max_cells`` elements.
+
+The engine's trading policies read values from such a precomputed table instead
+of revaluing machines every step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import ndtr
+
+from hashwinter.assets.valuation import DAYS_PER_YEAR
+from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, WATTS_PER_KILOWATT
+
+__all__ = ["value_table"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _per_date(value: npt.ArrayLike, n: int) -> FloatArray:
+    arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+    return np.ascontiguousarray(arr)
+
+
+def _daily_general(revenue: FloatArray, c: FloatArray, vol: FloatArray) -> FloatArray:
+    """Black's expected margin where some cells have no volatility, cost or revenue."""
+    intrinsic = np.maximum(revenue - c, 0.0)
+    live = (vol > 0)[None] & (c > 0) & (revenue > 0)
+    if not np.any(live):
+        return intrinsic
+    safe_vol = np.where(vol > 0, vol, 1.0)[None]
+    with np.errstate(divide="ignore"):
+        ratio = np.log(np.where(live, revenue, 1.0)) - np.log(np.where(c > 0, c, 1.0))
+    d1 = ratio / safe_vol + 0.5 * safe_vol
+    black = revenue * ndtr(d1) - c * ndtr(d1 - safe_vol)
+    return np.asarray(np.where(live, black, intrinsic), dtype=np.float64)
+
+
+def value_table(
+    hashrate: npt.ArrayLike,
+    power: npt.ArrayLike,
+    *,
+    price: npt.ArrayLike,
+    difficulty: npt.ArrayLike,
+    subsidy: npt.ArrayLike,
+    tariff: npt.ArrayLike,
+    fees_per_block: npt.ArrayLike = 0.0,
+    pool_fee: float = 0.0,
+    pue: float = 1.0,
+    sigma_per_day: npt.ArrayLike = 0.0,
+    drift_per_day: npt.ArrayLike = 0.0,
+    difficulty_growth_per_year: npt.ArrayLike = 0.0,
+    discount_rate_per_year: float = 0.0,
+    life_days: float = 730.0,
+    days_to_halving: npt.ArrayLike = np.inf,
+    scrap_value: npt.ArrayLike = 0.0,
+    step_days: float = 7.0,
+    max_cells: int = 1_000_000,
+) -> FloatArray:
+    """Return the option-adjusted value of ``M`` models on ``N`` dates, shaped (M, N).
+
+    Parameters
+    ----------
+    hashrate, power : array_like (M,)
+        Per model. [H/s], [W]
+    price, difficulty, subsidy, fees_per_block : array_like (N,) or scalar
+        Per date: coin price [currency/coin], difficulty [dimensionless], block subsidy and
+        fees [coin/block].
+    tariff : array_like (M,) or scalar
+        Energy price per model (a farm's tariff). [currency/kWh]
+    pool_fee, pue, discount_rate_per_year, life_days, step_days : float
+        As in :func:`~hashwinter.assets.valuation.option_adjusted_value`.
+    sigma_per_day, drift_per_day, difficulty_growth_per_year, days_to_halving : array_like (N,)
+        Per date (e.g. fitted on the days before each date).
+    scrap_value : array_like (M,) or scalar
+        Per model. [currency]
+    max_cells : int, default 1,000,000
+        Largest (models x dates x steps) block computed at once (memory bound:
+        about 10 float64 temporaries of that size).
+
+    Returns
+    -------
+    ndarray (M, N)
+        Value of one machine of each model on each date. [currency]
+
+    """
+    h = np.atleast_1d(np.asarray(hashrate, dtype=np.float64))
+    m = h.size
+    p = np.broadcast_to(np.asarray(power, dtype=np.float64), (m,))
+    tar = np.broadcast_to(np.asarray(tariff, dtype=np.float64), (m,))
+    scrap = np.broadcast_to(np.asarray(scrap_value, dtype=np.float64), (m,))
+    n = np.broadcast_shapes(*(np.shape(x) for x in (price, difficulty, subsidy)))
+    n_dates = int(np.prod(n)) if n else 1
+    s0 = _per_date(price, n_dates)
+    d0 = _per_date(difficulty, n_dates)
+    sub = _per_date(subsidy, n_dates)
+    fees = _per_date(fees_per_block, n_dates)
+    sig = _per_date(sigma_per_day, n_dates)
+    mu = _per_date(drift_per_day, n_dates)
+    g = _per_date(difficulty_growth_per_year, n_dates)
+    halving = _per_date(days_to_halving, n_dates)
+    if not (np.isfinite(life_days) and life_days > 0):
+        raise ValueError("life_days must be finite and > 0")
+    if not (np.isfinite(step_days) and step_days > 0):
+        raise ValueError("step_days must be finite and > 0")
+
+    n_steps = int(np.ceil(life_days / step_days - 1e-9))
+    starts = np.arange(n_steps, dtype=np.float64) * step_days
+    lengths = np.minimum(step_days, life_days - starts)
+    t = starts + 0.5 * lengths  # (K,)
+
+    # Per model: coins per day per unit of the date factor, and the day's cost.
+    per_hash = h * SECONDS_PER_DAY / HASHES_PER_DIFFICULTY * (1.0 - pool_fee)  # (M,)
+    cost = p / WATTS_PER_KILOWATT * 24.0 * pue * tar  # (M,) [currency/day]
+    out = np.empty((m, n_dates))
+    chunk = max(1, max_cells // max(1, m * n_steps))
+    for lo in range(0, n_dates, chunk):
+        hi = min(n_dates, lo + chunk)
+        sl = slice(lo, hi)
+        # Per (date, step): revenue of one H/s-unit (coins x forward price), the total
+        # volatility and the discounted step length. (N_chunk, K)
+        reward = np.where(t[None, :] >= halving[sl, None], 0.5 * sub[sl, None],
+                          sub[sl, None]) + fees[sl, None]
+        unit_revenue = (reward / (d0[sl, None] * np.exp(g[sl, None] * t / DAYS_PER_YEAR))
+                        * s0[sl, None] * np.exp(mu[sl, None] * t))
+        vol = sig[sl, None] * np.sqrt(t)
+        weight = np.exp(-discount_rate_per_year * t / DAYS_PER_YEAR) * lengths
+        revenue = per_hash[:, None, None] * unit_revenue[None]  # (M, N_chunk, K)
+        c = cost[:, None, None]
+        if np.all(vol > 0) and np.all(cost > 0) and np.all(unit_revenue > 0) \
+                and np.all(per_hash > 0):
+            # ln(revenue / c) factorises: per model + per (date, step).
+            inv_vol = 1.0 / vol
+            d1 = (np.log(per_hash / cost)[:, None, None] + np.log(unit_revenue)[None]) \
+                * inv_vol[None] + 0.5 * vol[None]
+            daily = revenue * ndtr(d1)
+            daily -= c * ndtr(d1 - vol[None])
+        else:
+            daily = _daily_general(revenue, c, vol)
+        out[:, sl] = daily @ weight
+    return np.maximum(out, scrap[:, None])
