@@ -1,0 +1,50 @@
+"""The assumptions behind a machine's market value, as one validated config."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ValuationParams"]
+
+
+class ValuationParams(BaseModel):
+    """What a buyer assumes when valuing a used machine.
+
+    Attributes
+    ----------
+    tariff : float
+        The buyer's energy price. [currency/kWh]
+    pue : float
+        Meter energy over machine energy. [dimensionless]
+    pool_fee : float
+        Share of the reward the pool keeps. [fraction]
+    discount_rate_per_year : float
+        Continuously compounded discount rate. [1/year]
+    life_days : float
+        Remaining life of a used machine. [day]
+    growth_scale : float
+        Multiplier on the trailing difficulty growth: the buyer's projection of
+        difficulty is ``growth_scale`` times the trailing year's growth (fitted by
+        :func:`hashwinter.assets.calibrate.fit_growth_scale`). [dimensionless]
+    liquidity : float
+        Market price over value: the bid/ask discount of a thin market (1 = none;
+        a parameter now, set by supply and demand in the network model). [fraction]
+    scrap_value_per_kw : float
+        What a machine fetches as scrap, per kW of rated power (copper, aluminium,
+        fans, PSU). [currency/kW]
+    step_days : float
+        The valuation's time step. [day]
+
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tariff: float = Field(ge=0.0, le=100.0, allow_inf_nan=False)
+    pue: float = Field(default=1.0, ge=1.0, le=3.0, allow_inf_nan=False)
+    pool_fee: float = Field(default=0.02, ge=0.0, le=1.0, allow_inf_nan=False)
+    discount_rate_per_year: float = Field(default=0.10, ge=0.0, le=10.0, allow_inf_nan=False)
+    life_days: float = Field(default=730.0, gt=0.0, le=36_525.0, allow_inf_nan=False)
+    growth_scale: float = Field(default=1.0, ge=0.0, le=5.0, allow_inf_nan=False)
+    liquidity: float = Field(default=1.0, gt=0.0, le=2.0, allow_inf_nan=False)
+    scrap_value_per_kw: float = Field(default=0.0, ge=0.0, le=1e7, allow_inf_nan=False)
+    step_days: float = Field(default=7.0, gt=0.0, le=31.0, allow_inf_nan=False)
