@@ -13,6 +13,7 @@ from rich.console import Console
 
 from hashwinter.cli.backtest import backtest_command
 from hashwinter.cli.data import data_app
+from hashwinter.cli.machines import machines_app
 from hashwinter.cli.shutdown import shutdown_command
 from hashwinter.cli.simulate import simulate_command, sweep_command
 from hashwinter.errors import HashwinterError
@@ -36,6 +37,7 @@ def _root() -> None:
 app.command("shutdown")(shutdown_command)
 app.command("backtest")(backtest_command)
 app.add_typer(data_app, name="data")
+app.add_typer(machines_app, name="machines")
 app.command("simulate")(simulate_command)
 app.command("sweep")(sweep_command)
 

@@ -1,0 +1,196 @@
+"""``hashwinter machines``: what used machines are worth (the efficiency-tier price index)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from pydantic import ValidationError
+
+from hashwinter.cli.consoles import stderr_console, stdout_console
+from hashwinter.errors import InputError, InputErrors
+from hashwinter.validation import input_errors_from_validation
+
+if TYPE_CHECKING:
+    from hashwinter.assets.index import Tier
+
+__all__ = ["machines_app"]
+
+machines_app = typer.Typer(help="What used machines are worth: valuation and price index.",
+                           no_args_is_help=True)
+
+
+#: Config field -> the flag that sets it.
+_FLAGS = {"tariff": "--tariff", "growth_scale": "--growth-scale",
+          "discount_rate_per_year": "--discount-rate", "life_days": "--life-days",
+          "liquidity": "--liquidity"}
+
+
+class IndexFormat(enum.StrEnum):
+    """Output forms of the index."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _day(text: str, flag: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"not a date YYYY-MM-DD: {text!r}", field=flag) from None
+
+
+def _tiers(text: str | None, start: dt.date) -> tuple[Tier, ...]:
+    from hashwinter.assets.index import default_tiers, tiers_from
+
+    if not text:
+        return default_tiers(pd.Timestamp(start))
+    try:
+        bounds = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"must be J/TH bounds separated by commas (got {text!r})",
+                         field="--tiers") from None
+    try:
+        return tiers_from(bounds)
+    except InputError as exc:
+        raise InputError(exc.message, field="--tiers") from None
+
+
+def _history(start: dt.date, end: dt.date, currency: str, store: Path | None,
+             lookback_days: int) -> pd.DataFrame:
+    """Daily state from the store, ``lookback_days`` before ``start`` through ``end``."""
+    from hashwinter.data import network_states
+    from hashwinter.data.store import opened
+
+    first = start - dt.timedelta(days=lookback_days)
+    with opened(store) as st:
+        chain = st.chain("BTC")
+    if len(chain) == 0:
+        raise InputError("the store holds no BTC history (hashwinter data import ...)",
+                         field="--store")
+    stored_from = pd.Timestamp(chain["date"].min()).date()
+    stored_to = pd.Timestamp(chain["date"].max()).date()
+    if first < stored_from:
+        raise InputError(f"needs {lookback_days} days of history before it; the store's BTC "
+                         f"history starts on {stored_from}, so --from must be on or after "
+                         f"{stored_from + dt.timedelta(days=lookback_days)}", field="--from")
+    if end > stored_to:
+        raise InputError(f"after the stored BTC history (ends {stored_to})", field="--to")
+    days = pd.date_range(first, end, freq="D")
+    states = network_states(days.date, store=store, currency=currency)
+    return states[["price", "difficulty", "subsidy", "fees_per_block"]]
+
+
+@machines_app.command("price-index")
+def price_index_command(
+    date_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+    tariff: Annotated[float, typer.Option(help="The buyer's power price per kWh in --currency.")],
+    currency: Annotated[str, typer.Option(help="Currency of prices and the tariff.")] = "USD",
+    tiers: Annotated[
+        str | None,
+        typer.Option(help="Tier bounds in J/TH, e.g. 25,38,68. Default: the 2018 tiers "
+                     "(70,110,200) for periods before 2020, the public ones (25,38,68) after."),
+    ] = None,
+    growth_scale: Annotated[
+        float, typer.Option(help="Projected difficulty growth as a multiple of the trailing year's.")
+    ] = 1.0,
+    discount_rate: Annotated[float, typer.Option(help="Discount rate per year.")] = 0.10,
+    life_days: Annotated[float, typer.Option(help="Remaining life of a used machine [days].")] = 730,
+    liquidity: Annotated[float, typer.Option(help="Market price over value (1 = none).")] = 1.0,
+    store: Annotated[
+        Path | None, typer.Option(envvar="HASHWINTER_STORE", help="History store file (DuckDB).")
+    ] = None,
+    output_format: Annotated[
+        IndexFormat, typer.Option("--format", help="table, csv or json.")
+    ] = IndexFormat.table,
+    chart: Annotated[
+        Path | None, typer.Option(help="Write an HTML chart of the index to this file.")
+    ] = None,
+) -> None:
+    """Print the used-machine price index by efficiency tier, per TH/s, for each day.
+
+    Each model's value is its expected margins over the remaining life with the option to
+    unplug (docs/assets.md), at the buyer's tariff, with difficulty projected from the
+    trailing year; a tier's index is the median per TH/s of the catalog's models in it that
+    were released by the day.
+    """
+    from hashwinter.assets.index import price_index
+    from hashwinter.assets.inputs import valuation_inputs
+    from hashwinter.assets.params import ValuationParams
+    from hashwinter.hardware import default_catalog
+
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+    if end < start:
+        raise InputError(f"must not be before --from ({date_from})", field="--to")
+    try:
+        params = ValuationParams(tariff=tariff, growth_scale=growth_scale,
+                                 discount_rate_per_year=discount_rate, life_days=life_days,
+                                 liquidity=liquidity)
+    except ValidationError as exc:
+        errors = input_errors_from_validation(exc)
+        for err in errors.errors:  # name the flag, not the config field
+            err.field = _FLAGS.get(err.field or "", err.field)
+        raise InputErrors(errors.errors) from None
+    tier_list = _tiers(tiers, start)
+    currency = currency.strip().upper()
+    daily = _history(start, end, currency, store, lookback_days=366)
+    inputs = valuation_inputs(daily).loc[pd.Timestamp(start):pd.Timestamp(end)]
+    machines = default_catalog().machines(algorithm="sha256")
+    index = price_index(machines, inputs, params, tier_list)
+    index["date"] = pd.to_datetime(index["date"]).dt.date.astype(str)
+    if chart is not None:
+        _write_chart(index, chart, currency)
+    if output_format is IndexFormat.json:
+        rows = index.replace({np.nan: None}).to_dict(orient="records")
+        sys.stdout.write(json.dumps(rows, allow_nan=False) + "\n")
+    elif output_format is IndexFormat.csv:
+        sys.stdout.write(index.to_csv(index=False))
+    else:
+        _print_table(index, currency)
+    stderr_console().print(
+        f"note: {len(inputs)} days, {len(machines)} models; value at {tariff:g} {currency}/kWh, "
+        f"difficulty growth {growth_scale:g} x trailing year, {discount_rate:g}/year discount",
+        markup=False)
+
+
+def _print_table(index: pd.DataFrame, currency: str) -> None:
+    from rich.table import Table
+
+    wide = index.pivot(index="date", columns="tier", values="price_per_th")
+    order = list(dict.fromkeys(index["tier"]))
+    table = Table(title=f"Used-machine price index [{currency} per TH/s]")
+    table.add_column("date")
+    for tier in order:
+        table.add_column(tier, justify="right")
+    for day, row in wide[order].iterrows():
+        table.add_row(str(day), *("-" if pd.isna(v) else f"{v:,.2f}" for v in row))
+    stdout_console().print(table)
+
+
+def _write_chart(index: pd.DataFrame, path: Path, currency: str) -> None:
+    import plotly.graph_objects as go
+
+    from hashwinter.reports.html import figure_div, page
+
+    fig = go.Figure()
+    for tier, part in index.groupby("tier", sort=False):
+        fig.add_scatter(x=part["date"], y=part["price_per_th"], name=str(tier), mode="lines")
+    fig.update_layout(yaxis_title=f"{currency} per TH/s", xaxis_title="date",
+                      title="Used-machine price index by efficiency tier")
+    html_text = page("Used-machine price index", figure_div(fig))
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text(html_text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror}", field="--chart") from None
