@@ -101,10 +101,13 @@ def price_index_command(
                      "(70,110,200) for periods before 2020, the public ones (25,38,68) after."),
     ] = None,
     growth_scale: Annotated[
-        float, typer.Option(help="Projected difficulty growth as a multiple of the trailing year's.")
+        float,
+        typer.Option(help="Projected difficulty growth as a multiple of the trailing year's."),
     ] = 1.0,
     discount_rate: Annotated[float, typer.Option(help="Discount rate per year.")] = 0.10,
-    life_days: Annotated[float, typer.Option(help="Remaining life of a used machine [days].")] = 730,
+    life_days: Annotated[
+        float, typer.Option(help="Remaining life of a used machine [days].")
+    ] = 730,
     liquidity: Annotated[float, typer.Option(help="Market price over value (1 = none).")] = 1.0,
     store: Annotated[
         Path | None, typer.Option(envvar="HASHWINTER_STORE", help="History store file (DuckDB).")
