@@ -4,6 +4,8 @@
   per hash (linear, sigmoid), and the difficulty at which supply is in balance.
 - :mod:`hashwinter.network.projection` — difficulty paths that do not react to
   prices: constant monthly growth, bootstrap of historical retarget changes.
+- :mod:`hashwinter.network.electricity` — the network's electricity use bounded the
+  Cambridge index's way (lower / best guess / upper, TWh per year).
 """
 
 from hashwinter.network.projection import (
