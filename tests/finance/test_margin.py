@@ -141,16 +141,16 @@ def test_mark_path_liquidates_once_and_matches_a_loop():
     lev = rng.choice([1.0, 3.0, 5.0, 25.0], 300)
     got = mark_path(size, entry, marks, lev, m, fee, inverse)
     index, var, fees = _loop_marks(size, entry, marks, lev, m, fee, inverse)
-    np.testing.assert_array_equal(got.index, index)
+    np.testing.assert_array_equal(got.liquidated_at, index)
     np.testing.assert_allclose(got.variation, var, rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(got.fees, fees, rtol=1e-12, atol=1e-12)
     assert np.all(np.count_nonzero(got.fees, axis=1) <= 1)  # charged once at most
-    assert np.all(got.open.sum(axis=1) == np.where(index < 0, 40, index))
+    assert np.all(got.is_open.sum(axis=1) == np.where(index < 0, 40, index))
     # The 5x short of the reference path: liquidated at mark 4, not at the later 7,500.
     liq = float(liquidation_price(-30.0, entry, 5.0, m, False))
     path = np.array([6000.0, 6800.0, 7100.0, liq - 0.01, liq + 0.5, 6500.0, 7500.0])
     one = mark_path(-30.0, entry, path, 5.0, m, fee, False)
-    assert int(one.index) == 4 and np.flatnonzero(one.fees).tolist() == [4]
+    assert int(one.liquidated_at) == 4 and np.flatnonzero(one.fees).tolist() == [4]
     assert one.variation.sum() == pytest.approx(-30.0 * (path[4] - entry))
 
 

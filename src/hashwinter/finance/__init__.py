@@ -32,12 +32,14 @@ from hashwinter.finance.futures import (
     trade_fee,
 )
 from hashwinter.finance.margin import (
+    MarkedPath,
     bankruptcy_price,
     first_liquidation,
     initial_margin,
     liquidation_loss,
     liquidation_price,
     maintenance_margin,
+    mark_path,
     mark_to_market,
     variation_margin,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "HedgeConfig",
     "InverseFuture",
     "LinearFuture",
+    "MarkedPath",
     "MomentumBasis",
     "Perpetual",
     "bankruptcy_price",
@@ -70,6 +73,7 @@ __all__ = [
     "liquidation_loss",
     "liquidation_price",
     "maintenance_margin",
+    "mark_path",
     "mark_to_market",
     "notional_coins",
     "notional_usd",

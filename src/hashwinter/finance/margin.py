@@ -38,18 +38,22 @@ the exchange's insurance fund's.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 
 from hashwinter.finance.futures import notional_coins, notional_usd, pnl, trade_fee
 
 __all__ = [
+    "MarkedPath",
     "bankruptcy_price",
     "first_liquidation",
     "initial_margin",
     "liquidation_loss",
     "liquidation_price",
     "maintenance_margin",
+    "mark_path",
     "mark_to_market",
     "variation_margin",
 ]
@@ -275,3 +279,77 @@ def liquidation_loss(
     realised = np.maximum(raw, -c)
     fee = np.minimum(trade_fee(size, mark, fee_rate, inverse), np.maximum(c + realised, 0.0))
     return np.asarray(realised, dtype=np.float64), np.asarray(fee, dtype=np.float64)
+
+
+class MarkedPath(NamedTuple):
+    """A position marked through a path of prices, liquidated at most once.
+
+    Attributes
+    ----------
+    liquidated_at : ndarray of int64
+        Shape ``B``: mark of the liquidation, -1 if none.
+    variation : ndarray
+        Shape ``B + (n_marks,)``: variation margin at each mark; at the
+        liquidation mark it is the capped realised loss less the P&L already
+        marked, after it 0. [margin currency]
+    fees : ndarray
+        Shape ``B + (n_marks,)``: the liquidation fee, at the liquidation mark only.
+    is_open : ndarray of bool
+        Shape ``B + (n_marks,)``: whether the position is still open after each mark.
+
+    """
+
+    liquidated_at: IntArray
+    variation: FloatArray
+    fees: FloatArray
+    is_open: npt.NDArray[np.bool_]
+
+
+def mark_path(
+    size: npt.ArrayLike,
+    entry: npt.ArrayLike,
+    marks: npt.ArrayLike,
+    leverage: npt.ArrayLike,
+    maintenance_rate: npt.ArrayLike,
+    liquidation_fee: npt.ArrayLike,
+    inverse: npt.ArrayLike,
+) -> MarkedPath:
+    """Mark positions through price paths, liquidating on the first mark beyond.
+
+    The collateral is the initial margin at ``leverage``. Once liquidated a
+    position is closed: later marks beyond the price change nothing and
+    the fee is charged once.
+
+    Parameters
+    ----------
+    size, entry, leverage, maintenance_rate, liquidation_fee, inverse : array_like
+        Position fields, shape ``B`` (see :func:`liquidation_price`).
+    marks : array_like
+        Mark prices, shape ``B + (n_marks,)``. [USD/coin]
+
+    Returns
+    -------
+    MarkedPath
+        Liquidation index, variation margin, fees and open mask per mark.
+
+    """
+    b = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in
+                              (size, entry, leverage, maintenance_rate, liquidation_fee)),
+                            np.asarray(inverse, dtype=bool))
+    s, e, lev, m, f, inv = b
+    prices = np.asarray(marks, dtype=np.float64)
+    liq = liquidation_price(s, e, lev, m, inv)
+    index = first_liquidation(prices, liq, s)
+    collateral = initial_margin(s, e, lev, inv)
+    unrealised = mark_to_market(s, e, prices, inv)
+    t = np.arange(prices.shape[-1])
+    at = index[..., None] == t
+    alive = (index[..., None] < 0) | (t < index[..., None])
+    last = np.take_along_axis(prices, np.maximum(index, 0)[..., None], axis=-1)[..., 0]
+    realised, fee = liquidation_loss(s, e, last, collateral, f, inv)
+    before = np.where(index > 0, np.take_along_axis(
+        unrealised, np.maximum(index - 1, 0)[..., None], axis=-1)[..., 0], 0.0)
+    variation = np.where(alive, np.diff(unrealised, axis=-1, prepend=0.0), 0.0)
+    variation = np.where(at, (realised - before)[..., None], variation)
+    fees = np.where(at, fee[..., None], 0.0)
+    return MarkedPath(index, variation, fees, alive)

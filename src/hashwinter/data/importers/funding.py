@@ -16,6 +16,7 @@ cell is reported as ``file:line:column: field: why`` and nothing is written.
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import numpy as np
@@ -167,7 +168,7 @@ def _reject_gaps(
     ok = ~np.isnat(times) & np.isfinite(interval)
     order = np.lexsort((times.astype(np.int64), symbols.astype(str)))
     order = order[ok[order]]
-    for prev, cur in zip(order[:-1], order[1:], strict=True):
+    for prev, cur in itertools.pairwise(order):
         if symbols[prev] != symbols[cur] or times[prev] == times[cur]:
             continue
         hours = (times[cur] - times[prev]).astype(np.int64) / 3600.0
