@@ -128,11 +128,15 @@ def parse_funding(
                       column=table.column_number(col["timestamp_utc"]),
                       field=col["timestamp_utc"], describe="funding time")
     time_column = table.column_number(col["timestamp_utc"])
-    # A missing interval is never skipped: with skip_bad it fails on its own.
-    gaps = BadRows(origin) if skip_bad else bad
-    _reject_gaps(symbols, times, interval, lines, gaps, time_column, col["timestamp_utc"])
-    if skip_bad and len(gaps):
-        gaps.finish(skip_bad=False)
+    # Gaps are checked once every cell is good (a bad cell would only echo as a gap), and
+    # a missing interval is never skipped: with skip_bad it fails on its own.
+    if skip_bad:
+        gaps = BadRows(origin)
+        _reject_gaps(symbols, times, interval, lines, gaps, time_column, col["timestamp_utc"])
+        if len(gaps):
+            gaps.finish(skip_bad=False)
+    elif not len(bad):
+        _reject_gaps(symbols, times, interval, lines, bad, time_column, col["timestamp_utc"])
     skipped = bad.finish(skip_bad)
     keep = bad.good_mask(lines)
     if skip_bad and len(bad):
@@ -165,11 +169,13 @@ def _reject_gaps(
     field: str,
 ) -> None:
     """Record every row that is not exactly its interval after the previous funding time."""
-    ok = ~np.isnat(times) & np.isfinite(interval)
+    # Rows with a time anchor the series; those without a usable interval are not judged.
+    ok = ~np.isnat(times)
     order = np.lexsort((times.astype(np.int64), symbols.astype(str)))
     order = order[ok[order]]
     for prev, cur in itertools.pairwise(order):
-        if symbols[prev] != symbols[cur] or times[prev] == times[cur]:
+        if (symbols[prev] != symbols[cur] or times[prev] == times[cur]
+                or not np.isfinite(interval[cur])):
             continue
         hours = (times[cur] - times[prev]).astype(np.int64) / 3600.0
         if abs(hours - interval[cur]) > 1e-6:

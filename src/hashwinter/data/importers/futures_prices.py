@@ -78,7 +78,7 @@ def parse_futures_prices(
                   "empty price")
     reject_duplicates([symbols, dates], lines, ~np.isnat(dates) & ~bad_symbol, bad,
                       column=table.column_number(col["date"]), field=col["date"],
-                      describe="(symbol, date)", whole_key=True)
+                      describe="(symbol, date):", whole_key=True)
     skipped = bad.finish(skip_bad)
     keep = bad.good_mask(lines)
     out = pd.DataFrame({"symbol": pd.Series(symbols[keep], dtype="str"),
