@@ -12,7 +12,7 @@ from store_helpers import write
 from conftest import shared_data_file
 from hashwinter.cli.app import main
 from hashwinter.data import HistoryStore, import_file
-from hashwinter.data.importers import read_funding, read_futures_prices
+from hashwinter.data.importers import read_futures_prices
 from hashwinter.data.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.finance import FundingHistory
