@@ -264,7 +264,7 @@ def liquidation_loss(
     collateral : array_like
         Collateral posted (margin currency, >= 0).
     fee_rate : array_like
-        Exchange liquidation fee on notional (BitMEX 2018: 0.5 %). [fraction]
+        Exchange liquidation fee on notional (e.g. 0.005, an assumption). [fraction]
 
     Returns
     -------
