@@ -62,12 +62,13 @@ class Range:
         """Return why ``value`` is outside the range, or None when it is inside."""
         if not math.isfinite(value):
             return f"must be a finite number (got {value!r})"
+        unit = f" {self.unit}" if self.unit else ""  # no double space for unitless kinds
         if self.low_open and value <= self.low:
-            return f"must be > {self.low:g} {self.unit} (got {value:g})"
+            return f"must be > {self.low:g}{unit} (got {value:g})"
         if not self.low_open and value < self.low:
-            return f"must be >= {self.low:g} {self.unit} (got {value:g})"
+            return f"must be >= {self.low:g}{unit} (got {value:g})"
         if value > self.high:
-            return f"must be <= {self.high:g} {self.unit} (got {value:g})"
+            return f"must be <= {self.high:g}{unit} (got {value:g})"
         return None
 
 
@@ -118,6 +119,17 @@ RANGES: dict[str, Range] = dict([
     _r("paths", "paths", 0.0, 1e7, "assumption: resource guard checks memory too",
        low_open=True),
     _r("life_years", "years", 0.0, 50.0, "assumption", low_open=True),
+    # Hedging (finance/).
+    _r("hedge_ratio", "", 0.0, 10.0,
+       "assumption: 10x expected production; above 1 needs allow_over_hedge"),
+    _r("leverage", "", 0.0, 125.0,
+       "the highest leverage offered on BTC contracts (Binance 2020: 125x)", low_open=True),
+    _r("fee_rate", "", -0.01, 0.1,
+       "assumption: maker rebates to -1 %, fees to 10 % (BitMEX 2018: -0.025 % .. 0.075 %)"),
+    _r("funding_rate", "1/interval", -0.1, 0.1,
+       "assumption: 10 % per interval (BitMEX XBTUSD 2016-2020: -0.68 % .. 1.125 %)"),
+    _r("basis_per_year", "1/year", -5.0, 5.0,
+       "assumption: +-500 %/yr (quarterly premia peaked near 50-100 %/yr in 2017)"),
 ])
 
 

@@ -135,7 +135,8 @@ def test_export(capsys, store, tmp_path, fmt):
     assert day["difficulty"] == 5646403851534.7
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
         f"{t}.{fmt}" for t in ("chain_daily", "coin_price_daily", "fx_daily", "retargets",
-                               "machine_prices", "import_log"))
+                               "machine_prices", "futures_price_daily", "funding_rates",
+                               "import_log"))
     code, _, err = run(capsys, "data", "export", "--format", "xlsx", "--store", str(store))
     assert code == 2 and "must be one of parquet, csv" in err
     assert export_store(tmp_path / "again", store=store, tables=("fx_daily",))[0].name == (

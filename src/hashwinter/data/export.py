@@ -27,6 +27,8 @@ _ORDER = {
     "fx_daily": "currency, date",
     "retargets": "asset, height",
     "machine_prices": "date, model",
+    "futures_price_daily": "symbol, date",
+    "funding_rates": "symbol, time",
     "import_log": "id",
 }
 

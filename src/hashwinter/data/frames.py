@@ -20,6 +20,11 @@ Kinds and columns
 ``machine_prices``
     model, date, date_precision, price, currency, condition, condition_detail,
     price_kind, market, source, note, date_detail, quote.
+``futures``
+    symbol, date, price (a futures contract's daily price, USD per coin).
+``funding``
+    symbol, time (UTC, to the second), interval_hours, rate (fraction of
+    notional per interval, > 0: longs pay shorts), mark (USD per coin or NaN).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ __all__ = [
     "CHAIN",
     "CHAIN_VALUES",
     "COLUMNS",
+    "FUNDING",
+    "FUTURES",
     "FX",
     "KINDS",
     "MACHINE_PRICES",
@@ -46,7 +53,9 @@ PRICE: Final = "price"
 FX: Final = "fx"
 RETARGETS: Final = "retargets"
 MACHINE_PRICES: Final = "machine_prices"
-KINDS: Final = (CHAIN, PRICE, FX, RETARGETS, MACHINE_PRICES)
+FUTURES: Final = "futures"
+FUNDING: Final = "funding"
+KINDS: Final = (CHAIN, PRICE, FX, RETARGETS, MACHINE_PRICES, FUTURES, FUNDING)
 
 #: Value columns a ``chain`` frame may carry (besides asset and date).
 CHAIN_VALUES: Final = ("difficulty", "hashrate_hs", "blocks", "issuance", "fees", "price_usd")
@@ -72,6 +81,8 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "date_detail",
         "quote",
     ),
+    FUTURES: ("symbol", "date", "price"),
+    FUNDING: ("symbol", "time", "interval_hours", "rate", "mark"),
 }
 
 #: Units of the numeric columns.
@@ -85,6 +96,9 @@ UNITS: Final[dict[str, str]] = {
     "price": "quote currency per coin (machine prices: currency per unit)",
     "per_usd": "currency per USD",
     "change": "ratio new/previous difficulty",
+    "interval_hours": "h",
+    "rate": "fraction of notional per interval (> 0: longs pay shorts)",
+    "mark": "USD/coin",
 }
 
 

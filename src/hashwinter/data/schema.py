@@ -25,6 +25,12 @@ Tables (units in column names or below; dates are UTC calendar days):
     and the source's own wording (``condition_detail``, ``date_detail``, ``quote``).
 ``import_log``
     One row per import: source, origin, rows written per table, time.
+``futures_price_daily``
+    (symbol, date) → ``price`` [USD per coin] of a futures contract (schema v2).
+``funding_rates``
+    (symbol, time) → ``interval_hours`` [h], ``rate`` (fraction of notional
+    per interval; > 0: longs pay shorts) and ``mark`` [USD per coin, NULL if
+    unknown] of a perpetual swap (schema v2).
 """
 
 from __future__ import annotations
@@ -138,8 +144,35 @@ _V1 = Migration(
     ),
 )
 
+_V2 = Migration(
+    version=2,
+    description="futures prices and perpetual funding rates",
+    statements=(
+        """
+        CREATE TABLE futures_price_daily (
+            symbol VARCHAR NOT NULL,
+            date DATE NOT NULL,
+            price DOUBLE NOT NULL,
+            source VARCHAR NOT NULL DEFAULT '',
+            PRIMARY KEY (symbol, date)
+        )
+        """,
+        """
+        CREATE TABLE funding_rates (
+            symbol VARCHAR NOT NULL,
+            time TIMESTAMP NOT NULL,
+            interval_hours DOUBLE NOT NULL,
+            rate DOUBLE NOT NULL,
+            mark DOUBLE,
+            source VARCHAR NOT NULL DEFAULT '',
+            PRIMARY KEY (symbol, time)
+        )
+        """,
+    ),
+)
+
 #: Every schema step, in order. Append, never edit a released step.
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 #: The version this hashwinter writes and reads.
 SCHEMA_VERSION: int = MIGRATIONS[-1].version
 #: Data tables, in the order status and export list them.
@@ -149,6 +182,8 @@ TABLES: tuple[str, ...] = (
     "fx_daily",
     "retargets",
     "machine_prices",
+    "futures_price_daily",
+    "funding_rates",
     "import_log",
 )
 

@@ -80,6 +80,19 @@ _UPSERT = {
             market = excluded.market, note = excluded.note,
             date_detail = excluded.date_detail, quote = excluded.quote
     """,
+    "futures_price_daily": """
+        INSERT INTO futures_price_daily (symbol, date, price, source)
+        SELECT symbol, CAST(date AS DATE), price, $source FROM incoming
+        ON CONFLICT (symbol, date) DO UPDATE SET
+            price = excluded.price, source = excluded.source
+    """,
+    "funding_rates": """
+        INSERT INTO funding_rates (symbol, time, interval_hours, rate, mark, source)
+        SELECT symbol, CAST(time AS TIMESTAMP), interval_hours, rate, mark, $source FROM incoming
+        ON CONFLICT (symbol, time) DO UPDATE SET
+            interval_hours = excluded.interval_hours, rate = excluded.rate,
+            mark = COALESCE(excluded.mark, funding_rates.mark), source = excluded.source
+    """,
 }
 
 
@@ -99,7 +112,8 @@ def _table_rows(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
                 "price": priced["price_usd"]})))
         return out
     tables = {fr.PRICE: "coin_price_daily", fr.FX: "fx_daily", fr.RETARGETS: "retargets",
-              fr.MACHINE_PRICES: "machine_prices"}
+              fr.MACHINE_PRICES: "machine_prices", fr.FUTURES: "futures_price_daily",
+              fr.FUNDING: "funding_rates"}
     if kind not in tables:
         raise ValueError(f"frame has no known kind in attrs: {kind!r}")
     return [(tables[kind], frame.reindex(columns=list(fr.COLUMNS[kind])))]
@@ -354,6 +368,16 @@ class HistoryStore:
             return self.query("SELECT * FROM machine_prices WHERE model ILIKE ? "
                               "ORDER BY date, model", [f"%{model}%"])
         return self.query("SELECT * FROM machine_prices ORDER BY date, model")
+
+    def futures_prices(self, symbol: str) -> pd.DataFrame:
+        """Return the daily prices of futures contract ``symbol`` [USD/coin], by date."""
+        return self.query("SELECT date, price, source FROM futures_price_daily "
+                          "WHERE symbol = ? ORDER BY date", [symbol.upper()])
+
+    def funding(self, symbol: str = "XBTUSD") -> pd.DataFrame:
+        """Return the funding rates of perpetual ``symbol``, by time (see the schema)."""
+        return self.query("SELECT symbol, time, interval_hours, rate, mark, source "
+                          "FROM funding_rates WHERE symbol = ? ORDER BY time", [symbol.upper()])
 
     def assets(self) -> list[str]:
         """Assets with chain history or prices."""

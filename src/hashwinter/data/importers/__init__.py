@@ -21,6 +21,8 @@ from hashwinter.data.importers.blockchain_com import (
 )
 from hashwinter.data.importers.coinmetrics import parse_coinmetrics, read_coinmetrics
 from hashwinter.data.importers.ecb import parse_ecb, read_ecb
+from hashwinter.data.importers.funding import parse_funding, read_funding
+from hashwinter.data.importers.futures_prices import parse_futures_prices, read_futures_prices
 from hashwinter.data.importers.generic import SERIES, parse_csv, read_csv
 from hashwinter.data.importers.machine_prices import (
     CONDITIONS,
@@ -46,6 +48,8 @@ __all__ = [
     "read_coinmetrics",
     "read_csv",
     "read_ecb",
+    "read_funding",
+    "read_futures_prices",
     "read_machine_prices",
     "read_mempool",
     "read_text",
@@ -108,6 +112,11 @@ IMPORTERS: dict[str, Importer] = {
                  "mempool.space mining JSON (difficulty adjustments, hashrate)"),
         Importer("machine-prices", _one(parse_machine_prices), (),
                  "observed new/used/scrap machine prices CSV"),
+        Importer("futures", _one(parse_futures_prices), (),
+                 "generic date,symbol,price CSV of daily futures prices"),
+        Importer("funding", _one(parse_funding), (),
+                 "perpetual funding rates CSV (BitMEX layout: timestamp_utc, symbol, "
+                 "funding_interval_hours, funding_rate)"),
     )
 }
 

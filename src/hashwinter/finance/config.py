@@ -1,0 +1,242 @@
+"""The ``[hedge]`` section of a farm file, validated field by field.
+
+This module only validates; the engine's hedging policies (short the next N
+days' expected production, a fixed ratio, the power-bill hedge) read it once
+the engine has a position book (see docs/hedging.md). Example::
+
+    [hedge]
+    instrument = "perpetual"      # linear_future | inverse_future | perpetual | forward
+    ratio = 1.0                   # share of expected production; > 1 needs allow_over_hedge
+    horizon_days = 30
+    roll_day = 1
+    leverage = 1.0
+    funding = { source = "data", symbol = "XBTUSD" }
+
+Every problem is reported with its dotted field (``hedge.ratio: must be <= 1
+unless allow_over_hedge = true (got 1.5)``); :func:`hedge_from_dict` raises
+:class:`~hashwinter.errors.InputErrors`, one line per problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from hashwinter.ranges import bounded
+from hashwinter.validation import input_errors_from_validation
+
+__all__ = ["INSTRUMENTS", "BasisConfig", "FundingConfig", "HedgeConfig", "hedge_from_dict"]
+
+if TYPE_CHECKING:  # bounded() builds an Annotated[float, ...] at run time; mypy sees a float.
+    BasisRate: TypeAlias = float
+    Fee: TypeAlias = float
+    FundingRate: TypeAlias = float
+    HedgeRatio: TypeAlias = float
+    Leverage: TypeAlias = float
+    Fraction: TypeAlias = float
+else:
+    BasisRate = bounded("basis_per_year")
+    Fee = bounded("fee_rate")
+    FundingRate = bounded("funding_rate")
+    HedgeRatio = bounded("hedge_ratio")
+    Leverage = bounded("leverage")
+    Fraction = bounded("fraction")
+
+#: Instruments a hedge may use.
+INSTRUMENTS = ("linear_future", "inverse_future", "perpetual", "forward")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BasisConfig(_Model):
+    """How dated futures are priced where the store has no prices.
+
+    Attributes
+    ----------
+    kind : {"constant", "momentum", "data"}
+        Constant annual basis; basis from the trailing return (see
+        :class:`hashwinter.finance.basis.MomentumBasis`); or observed prices
+        of ``symbol`` from the store.
+    annual : float
+        Basis (constant) or base basis (momentum). [1/year]
+    beta : float
+        Basis per unit of trailing log return (momentum). [1/year]
+    window_days : int
+        Trailing window (momentum). [day]
+    floor, cap : float
+        Limits of the momentum basis. [1/year]
+    symbol : str or None
+        Contract in the store (data; required there).
+
+    """
+
+    kind: Literal["constant", "momentum", "data"] = "constant"
+    annual: BasisRate = 0.0
+    beta: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] = 0.5
+    window_days: Annotated[int, Field(ge=1, le=365, strict=True)] = 30
+    floor: BasisRate = -0.5
+    cap: BasisRate = 1.0
+    symbol: str | None = Field(default=None, min_length=1, validate_default=True)
+
+    @field_validator("cap")
+    @classmethod
+    def _ordered(cls, value: float, info: ValidationInfo) -> float:
+        floor, annual = info.data.get("floor"), info.data.get("annual")
+        if floor is not None and value < floor:
+            raise ValueError(f"must be >= floor ({floor:g})")
+        if info.data.get("kind") == "momentum" and annual is not None and not (
+                (floor is None or floor <= annual) and annual <= value):
+            raise ValueError(f"must be >= annual ({annual:g}) for the momentum basis")
+        return value
+
+    @field_validator("symbol")
+    @classmethod
+    def _symbol_for_data(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("kind") == "data":
+            raise ValueError("is required when kind = 'data' (the contract in the store)")
+        return value
+
+
+class FundingConfig(_Model):
+    """Where a perpetual's funding rates come from.
+
+    Attributes
+    ----------
+    source : {"data", "constant", "ar1"}
+        Real rates of ``symbol`` from the store; one constant ``rate``; or an
+        AR(1) fitted to the store's rates of ``symbol``.
+    rate : float
+        Constant rate per interval (default: the 2018 BitMEX mean). [fraction]
+    interval_hours : float
+        Hours between funding times. [h]
+    symbol : str
+        Perpetual in the store.
+
+    """
+
+    source: Literal["data", "constant", "ar1"] = "data"
+    rate: FundingRate = -0.000072
+    interval_hours: Annotated[float, Field(gt=0, le=168, allow_inf_nan=False)] = 8.0
+    symbol: str = Field(default="XBTUSD", min_length=1)
+
+
+class HedgeConfig(_Model):
+    """A hedging programme: which instrument, how much, how long, with what leverage.
+
+    Attributes
+    ----------
+    instrument : {"linear_future", "inverse_future", "perpetual", "forward"}
+        The contract shorted.
+    allow_over_hedge : bool
+        Permit ``ratio > 1`` (shorting more than the expected production).
+    ratio : float
+        Share of the expected production of the horizon that is shorted. [fraction]
+    horizon_days : int
+        Days of production hedged at each roll (the story: 30). [day]
+    roll_day : int
+        Day of the month the hedge is closed and reopened (1..28).
+    leverage : float
+        Effective leverage, entry notional / collateral (> 0).
+    maintenance_margin : float
+        Maintenance margin rate on mark value (< 1 / leverage). [fraction]
+    taker_fee, maker_fee, settlement_fee, liquidation_fee : float
+        Fee rates on notional. [fraction]
+    entry, expiry : datetime.date or None
+        A single dated contract (expiry after entry); None: roll every month.
+    inverse_perpetual : bool
+        A coin-margined perpetual (BitMEX XBTUSD) rather than a linear one.
+    basis : BasisConfig
+        Futures prices where the store has none.
+    funding : FundingConfig
+        Funding rates of the perpetual.
+    default_probability, recovery : float
+        Counterparty default of a forward over its life, and the share
+        recovered. [fraction]
+
+    """
+
+    instrument: Literal["linear_future", "inverse_future", "perpetual", "forward"]
+    allow_over_hedge: bool = False
+    ratio: HedgeRatio = 1.0
+    horizon_days: Annotated[int, Field(ge=1, le=3660, strict=True)] = 30
+    roll_day: Annotated[int, Field(ge=1, le=28, strict=True)] = 1
+    leverage: Leverage = 1.0
+    maintenance_margin: Fraction = 0.005
+    taker_fee: Fee = 0.00075
+    maker_fee: Fee = -0.00025
+    settlement_fee: Fee = 0.0005
+    liquidation_fee: Fee = 0.005
+    entry: dt.date | None = None
+    expiry: dt.date | None = None
+    inverse_perpetual: bool = True
+    basis: BasisConfig = BasisConfig()
+    funding: FundingConfig = FundingConfig()
+    default_probability: Fraction = 0.0
+    recovery: Fraction = 0.0
+
+    @field_validator("ratio")
+    @classmethod
+    def _over_hedge(cls, value: float, info: ValidationInfo) -> float:
+        if value > 1 and not info.data.get("allow_over_hedge", False):
+            raise ValueError(f"must be <= 1 unless allow_over_hedge = true (got {value:g})")
+        return value
+
+    @field_validator("maintenance_margin")
+    @classmethod
+    def _below_initial(cls, value: float, info: ValidationInfo) -> float:
+        leverage = info.data.get("leverage")
+        if leverage is not None and value >= 1.0 / leverage:
+            raise ValueError(f"must be < 1/leverage = {1.0 / leverage:g}, or the position is "
+                             f"liquidated at entry (got {value:g})")
+        return value
+
+    @field_validator("expiry")
+    @classmethod
+    def _after_entry(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        entry = info.data.get("entry")
+        if value is not None and entry is not None and value <= entry:
+            raise ValueError(f"must be after entry ({entry.isoformat()}; got "
+                             f"{value.isoformat()})")
+        return value
+
+
+def hedge_from_dict(
+    data: Mapping[str, Any], *, source: str | None = None, prefix: str = "hedge"
+) -> HedgeConfig:
+    """Validate a ``[hedge]`` table; raise InputErrors naming every bad field.
+
+    Parameters
+    ----------
+    data : mapping
+        The table as parsed from TOML.
+    source : str, optional
+        File it came from, for messages.
+    prefix : str
+        Dotted path of the table in its document.
+
+    Returns
+    -------
+    HedgeConfig
+        The validated section.
+
+    Examples
+    --------
+    >>> hedge_from_dict({"instrument": "perpetual", "ratio": 0.5}).ratio
+    0.5
+    >>> hedge_from_dict({"instrument": "swap"})
+    Traceback (most recent call last):
+    ...
+    hashwinter.errors.InputErrors: hedge.instrument: must be one of 'linear_future', \
+'inverse_future', 'perpetual' or 'forward' (got 'swap')
+
+    """
+    try:
+        return HedgeConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        raise input_errors_from_validation(exc, source=source, prefix=prefix,
+                                           data=dict(data)) from None
