@@ -178,7 +178,7 @@ def test_console_script_exit_codes():
 
 @pytest.fixture(scope="module")
 def winter_store(tmp_path_factory):
-    from conftest import shared_data_file
+    from datafiles import shared_data_file
     from hashwinter.data import import_file
 
     path = tmp_path_factory.mktemp("shutdown") / "history.duckdb"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data import import_file
 
 FIXTURES = Path(__file__).parent / "fixtures"

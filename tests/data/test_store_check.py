@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from store_helpers import build_winter_store
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data import check_store, import_file, import_frames, store_status
 from hashwinter.data.frames import CHAIN, FX, PRICE, RETARGETS, tag
 

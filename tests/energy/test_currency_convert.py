@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.energy import Money, convert, normalize_currency
 from hashwinter.errors import InputError
 

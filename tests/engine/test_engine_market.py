@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data.importing import import_file
 from hashwinter.engine import Clock, DailyMarket, market_from_coinmetrics
 from hashwinter.engine.history import market_from_store

@@ -8,7 +8,7 @@ import pytest
 from engine_reference import reference_block_clock
 from numpy.testing import assert_allclose
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.chain import retarget_difficulty
 from hashwinter.economics import coins_per_day
 from hashwinter.engine import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.engine import DailyMarket, market_from_coinmetrics
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

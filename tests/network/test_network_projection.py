@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.errors import InputError
 from hashwinter.network import ConstantGrowthDifficulty, RetargetBootstrap, retarget_ratios
 from hashwinter.network.projection import DAYS_PER_MONTH
