@@ -15,10 +15,35 @@ settings.register_profile("ci", max_examples=60, deadline=None,
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-__all__ = ["SHARED_DATA", "shared_data", "shared_data_file"]
+__all__ = ["SHARED_DATA", "SMOKE", "shared_data", "shared_data_file"]
+
+#: The smoke set (``pytest -m smoke``): a quick cross-section of every package, which .ci/run
+#: runs on the dependency floors. Paths relative to the repository, by prefix.
+SMOKE = (
+    "src/hashwinter/chain/", "src/hashwinter/economics/",  # doctests
+    "tests/chain/", "tests/economics/",
+    "tests/hardware/test_hardware_catalog.py", "tests/energy/test_tariff_",
+    "tests/energy/test_fx_series.py",
+    "tests/data/test_store_network.py", "tests/data/test_store_check.py",
+    "tests/engine/test_engine_vs_loop.py",
+    "tests/farm/test_farm_backtest.py", "tests/farm/test_backtest_cli.py",
+    "tests/reports/", "tests/cli/test_cli_shutdown.py",
+    "tests/scenario/test_scenario_load.py", "tests/parallel/test_parallel_dask.py",
+)
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The folder of full real public data files (skips, or fails where required, if absent)."""
     return shared_data_dir()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the smoke set (see SMOKE)."""
+    for item in items:
+        try:
+            where = item.path.relative_to(config.rootpath).as_posix()
+        except ValueError:  # a file outside the repository
+            continue
+        if where.startswith(SMOKE):
+            item.add_marker(pytest.mark.smoke)
