@@ -35,7 +35,7 @@ def run(n_workers: int, scenarios: list) -> tuple[float, list]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # not None: that still serves HTTP on port 8787
         silence_logs=40,
     ) as cluster:
         with open_executor(cluster.scheduler_address) as ex:

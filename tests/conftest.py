@@ -1,4 +1,4 @@
-"""Shared fixtures: where the real public data lives, hypothesis profiles."""
+"""Shared fixtures: where the real public data lives (see datafiles.py), hypothesis profiles."""
 
 from __future__ import annotations
 
@@ -8,28 +8,42 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from datafiles import SHARED_DATA, shared_data_dir, shared_data_file
+
 settings.register_profile("ci", max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-#: ../shared/data beside the repository (see ../shared/data/SOURCES.md); the
-#: HASHWINTER_SHARED_DATA variable overrides it.
-_DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SHARED_DATA = Path(os.environ.get("HASHWINTER_SHARED_DATA", _DEFAULT_SHARED_DATA))
+__all__ = ["SHARED_DATA", "SMOKE", "shared_data", "shared_data_file"]
 
-
-def shared_data_file(name: str) -> Path:
-    """Return the path of a real data file; fail loudly (never skip) if it is missing."""
-    path = SHARED_DATA / name
-    if not path.is_file():
-        pytest.fail(f"real data file missing: {path} (set HASHWINTER_SHARED_DATA)", pytrace=False)
-    return path
+#: The smoke set (``pytest -m smoke``): a quick cross-section of every package, which .ci/run
+#: runs on the dependency floors. Paths relative to the repository, by prefix.
+SMOKE = (
+    "src/hashwinter/chain/", "src/hashwinter/economics/",  # doctests
+    "tests/chain/", "tests/economics/",
+    "tests/hardware/test_hardware_catalog.py", "tests/energy/test_tariff_",
+    "tests/energy/test_fx_series.py",
+    "tests/data/test_store_network.py", "tests/data/test_store_check.py",
+    "tests/engine/test_engine_vs_loop.py",
+    "tests/farm/test_farm_backtest.py", "tests/farm/test_backtest_cli.py",
+    "tests/reports/", "tests/cli/test_cli_shutdown.py",
+    "tests/scenario/test_scenario_load.py", "tests/parallel/test_parallel_dask.py",
+)
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The folder of real public data files used by tests."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"real data folder missing: {SHARED_DATA}", pytrace=False)
-    return SHARED_DATA
+    """The folder of full real public data files (skips, or fails where required, if absent)."""
+    return shared_data_dir()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the smoke set (see SMOKE)."""
+    for item in items:
+        try:
+            where = item.path.relative_to(config.rootpath).as_posix()
+        except ValueError:  # a file outside the repository
+            continue
+        if where.startswith(SMOKE):
+            item.add_marker(pytest.mark.smoke)

@@ -1,3 +1,5 @@
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -53,6 +55,46 @@ def test_set_compact_shifts_before_the_sign_check():
     for bits in (0x00923456, 0x01803456, 0x02800056, 0x00000000, 0x00123456):
         assert bits_to_target(bits) == 0, hex(bits)
     assert bits_to_target(0x03800000) == 0  # mantissa 0 with the sign bit: zero, not negative
+
+
+# Bitcoin Core src/test/blockchain_tests.cpp (get_difficulty_for_*): GetDifficulty of these bits,
+# compared as Core's DoubleEquals does: |difficulty - expected| < 0.00001 (absolute).
+CORE_DIFFICULTY_VECTORS = [
+    (0x1F111111, 0.000001),
+    (0x1EF88F6F, 0.000016),
+    (0x1DF88F6F, 0.004023),
+    (0x1CF88F6F, 1.029916),
+    (0x12345678, 5913134931067755359633408.0),
+]
+
+
+@pytest.mark.parametrize(("bits", "expected"), CORE_DIFFICULTY_VECTORS)
+def test_bits_to_difficulty_core_vectors(bits, expected):
+    assert abs(bits_to_difficulty(bits) - expected) < 0.00001
+
+
+def test_getdifficulty_reads_the_mantissa_unsigned_but_the_decoder_stays_strict():
+    # 0x1cf88f6f has the sign bit set: SetCompact calls it negative (consensus rejects it),
+    # GetDifficulty divides 0xffff by the unsigned 0xf88f6f.
+    with pytest.raises(ValueError, match="negative"):
+        bits_to_target(0x1CF88F6F)
+    assert bits_to_difficulty(0x1CF88F6F) == 0xFFFF / 0xF88F6F * 256  # size 28: one byte up
+    with pytest.raises(ValueError, match="zero mantissa"):
+        bits_to_difficulty(0x1D000000)
+    with pytest.raises(ValueError, match="32 bits"):
+        bits_to_difficulty(1 << 32)
+
+
+@pytest.mark.parametrize("bits", [0x1D00FFFF, 0x1C0168FD, 0x172A4E2F, 0x04123456, 0x03123456,
+                                  0x1F7FFFFF, 0x20000001, 0x12345678])
+def test_bits_to_difficulty_is_the_rounded_exact_ratio(bits):
+    # Exact rational value 0xffff / mantissa * 256^(29 - size), rounded once to a float;
+    # for valid non-negative bits of size >= 3 that is also difficulty-1 target / target.
+    size, mantissa = bits >> 24, bits & 0xFFFFFF
+    exact = Fraction(0xFFFF, mantissa) * Fraction(256) ** (29 - size)
+    assert bits_to_difficulty(bits) == float(exact)
+    if not mantissa & 0x800000:
+        assert bits_to_difficulty(bits) == DIFFICULTY_1_TARGET / bits_to_target(bits)
 
 
 @pytest.mark.parametrize("bits", [0x1D00FFFF, 0x1D00D86A, 0x1C0168FD, 0x1D00E1FD, 0x1C05A3F4,

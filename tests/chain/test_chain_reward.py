@@ -85,7 +85,7 @@ def test_height_estimates_follow_real_block_counts():
 
     import pandas as pd
 
-    from conftest import shared_data_file
+    from datafiles import shared_data_file
 
     # Coin Metrics' daily block counts (btc_daily.csv) summed from the day after the
     # 2016 halving (block 420,000, 2016-07-09 16:46 UTC) give the tip at each day's end.

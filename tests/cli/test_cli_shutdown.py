@@ -178,12 +178,13 @@ def test_console_script_exit_codes():
 
 @pytest.fixture(scope="module")
 def winter_store(tmp_path_factory):
-    from conftest import shared_data_file
+    from datafiles import winter_data_file
     from hashwinter.data import import_file
 
+    # The committed winter fixture (2018-10-01 .. 2019-03-31).
     path = tmp_path_factory.mktemp("shutdown") / "history.duckdb"
-    import_file("coinmetrics", shared_data_file("btc_daily.csv"), store=path)
-    import_file("ecb", shared_data_file("usd_cny_daily.csv"), store=path)
+    import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=path)
+    import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=path)
     return path
 
 

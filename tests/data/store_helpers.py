@@ -7,31 +7,45 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_data_file
+from datafiles import WINTER_DATA, shared_data_file, winter_data_file
 from hashwinter.data import import_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def real_rows(name: str) -> dict[str, dict[str, str]]:
-    """Rows of a real data file keyed by date, read with the csv module (not our importer)."""
+    """Rows of a real data file keyed by date, read with the csv module (not our importer).
+
+    btc_daily.csv and usd_cny_daily.csv come from the committed winter fixture
+    (2018-10-01 .. 2019-03-31, verbatim rows of ../shared/data); other files from ../shared/data.
+    """
+    path = winter_data_file(name) if (WINTER_DATA / name).is_file() else shared_data_file(name)
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {row["date"]: row for row in csv.DictReader(fh)}
+
+
+def full_rows(name: str) -> dict[str, dict[str, str]]:
+    """Rows of a whole file of ../shared/data keyed by date (skips or fails if it is absent)."""
     with open(shared_data_file(name), newline="", encoding="utf-8") as fh:
         return {row["date"]: row for row in csv.DictReader(fh)}
 
 
-_BUILT: dict[int, Path] = {}
+_BUILT: dict[tuple[int, bool], Path] = {}
 
 
-def build_winter_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with the real BTC history and ECB USD/CNY rates, built once per session.
+def build_winter_store(tmp_path_factory: pytest.TempPathFactory, full: bool = False) -> Path:
+    """A store with real BTC history and ECB USD/CNY rates, built once per session.
 
-    Test modules wrap it in their own ``winter_store`` fixture; use it read-only.
+    The winter fixture (2018-10-01 .. 2019-03-31) by default; ``full=True`` imports the whole
+    files of ../shared/data. Test modules wrap it in their own ``winter_store`` fixture; use
+    it read-only.
     """
-    key = id(tmp_path_factory)
+    key = (id(tmp_path_factory), full)
     if key not in _BUILT:
+        where = shared_data_file if full else winter_data_file
         path = tmp_path_factory.mktemp("winter") / "history.duckdb"
-        import_file("coinmetrics", shared_data_file("btc_daily.csv"), store=path)
-        import_file("ecb", shared_data_file("usd_cny_daily.csv"), store=path)
+        import_file("coinmetrics", where("btc_daily.csv"), store=path)
+        import_file("ecb", where("usd_cny_daily.csv"), store=path)
         _BUILT[key] = path
     return _BUILT[key]
 

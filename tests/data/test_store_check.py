@@ -5,23 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 from store_helpers import build_winter_store
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data import check_store, import_file, import_frames, store_status
 from hashwinter.data.frames import CHAIN, FX, PRICE, RETARGETS, tag
 
 
-@pytest.fixture(scope="module")
-def winter_store(tmp_path_factory):
-    return build_winter_store(tmp_path_factory)
-
-
-def test_real_btc_history_and_ecb_rates_are_clean(winter_store):
+def test_real_btc_history_and_ecb_rates_are_clean(tmp_path_factory):
     # Every BTC retarget in 2010-2026 is within x4, no negative fees, no one-day price
     # spike beyond x1.5 and no jump beyond x2; ECB gaps never exceed Easter's four days.
-    assert check_store(winter_store) == []
+    assert check_store(build_winter_store(tmp_path_factory, full=True)) == []
+
+
+def test_the_winter_fixture_is_clean(tmp_path_factory):
+    # The same checks on the committed winter (2018-10-01 .. 2019-03-31): it holds the
+    # -15 % retarget of 2018-12-03 and Christmas (ECB closed 25-26 Dec), both within bounds.
+    assert check_store(build_winter_store(tmp_path_factory)) == []
 
 
 def test_eth_subset_has_its_documented_gaps(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from store_helpers import real_rows, write
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data import read_ecb
 from hashwinter.errors import InputErrors
 

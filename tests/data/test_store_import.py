@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from store_helpers import FIXTURES, real_rows, write
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data import (
     HistoryStore,
     import_file,

@@ -11,7 +11,7 @@ import threading
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data import HistoryStore, import_file
 from hashwinter.data.schema import TABLES
 from hashwinter.errors import InputError

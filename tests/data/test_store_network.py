@@ -1,15 +1,16 @@
-"""network_state / network_states read real history back (../shared/data)."""
+"""network_state / network_states read real history back (winter fixture, ../shared/data)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from store_helpers import build_winter_store, real_rows
+from store_helpers import build_winter_store, full_rows, real_rows
 
 from hashwinter.data import load_network_state, network_state, network_states
 from hashwinter.errors import InputError
@@ -21,7 +22,19 @@ FX = real_rows("usd_cny_daily.csv")
 
 @pytest.fixture(scope="module")
 def winter_store(tmp_path_factory):
+    """The committed winter fixture: 2018-10-01 .. 2019-03-31."""
     return build_winter_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def full_store(tmp_path_factory):
+    """The whole of ../shared/data's BTC history (2010-07-18 .. 2026-03-22) and ECB rates."""
+    return build_winter_store(tmp_path_factory, full=True)
+
+
+@functools.cache
+def _full_btc() -> dict[str, dict[str, str]]:
+    return full_rows("btc_daily.csv")
 
 
 def test_difficulty_in_force_2018_11_05(winter_store):
@@ -81,12 +94,12 @@ def test_eur_price_uses_the_inverse_usd_rate(winter_store):
     assert state.price == pytest.approx(float(BTC["2018-11-23"]["price_usd"]) / 1.1352, rel=1e-12)
 
 
-def _window_fee(day: str, window: int) -> float:
+def _window_fee(day: str, window: int, rows: dict[str, dict[str, str]] = BTC) -> float:
     """Hand computation: total fees / total blocks of the `window` days ending on `day`."""
     end = dt.date.fromisoformat(day)
     days = [(end - dt.timedelta(days=k)).isoformat() for k in range(window)]
-    fees = sum(float(BTC[d]["fees_btc"]) for d in days)
-    blocks = sum(int(BTC[d]["blk_cnt"]) for d in days)
+    fees = sum(float(rows[d]["fees_btc"]) for d in days)
+    blocks = sum(int(rows[d]["blk_cnt"]) for d in days)
     return fees / blocks
 
 
@@ -99,12 +112,12 @@ def test_fees_per_block_is_ratio_of_window_sums(winter_store, window):
         assert state.fees_per_block == pytest.approx(32.84 / 127, rel=1e-3)
 
 
-def test_halving_day_subsidy_is_the_blend(winter_store):
+def test_halving_day_subsidy_is_the_blend(full_store):
     # SOURCES.md: 2024-04-19 had 147 blocks at 6.25 BTC and 4 at 3.125 BTC.
-    state = network_state("2024-04-19", store=winter_store)
+    state = network_state("2024-04-19", store=full_store)
     assert state.subsidy == pytest.approx((147 * 6.25 + 4 * 3.125) / 151, rel=1e-12)
     assert any("halving" in n for n in state.notes)
-    assert network_state("2024-04-20", store=winter_store).subsidy == 3.125
+    assert network_state("2024-04-20", store=full_store).subsidy == 3.125
 
 
 def test_vectorized_equals_a_loop_of_single_days(winter_store):
@@ -119,21 +132,33 @@ def test_vectorized_equals_a_loop_of_single_days(winter_store):
         assert one.price == row["price"]
 
 
-def test_vectorized_fees_match_a_plain_loop_over_the_file(winter_store):
-    days = [d for d in BTC if "2016-01-07" <= d <= "2016-12-31"]
+def test_vectorized_fees_match_a_plain_loop_over_the_file(full_store):
+    btc = _full_btc()
+    days = [d for d in btc if "2016-01-07" <= d <= "2016-12-31"]
+    assert len(days) == 360
+    frame = network_states(days, store=full_store, fee_window_days=7)
+    expected = [_window_fee(d, 7, btc) for d in days]
+    np.testing.assert_allclose(frame["fees_per_block"].to_numpy(), expected, rtol=1e-12)
+    np.testing.assert_array_equal(frame["difficulty"].to_numpy(),
+                                  [float(btc[d]["difficulty"]) for d in days])
+
+
+def test_vectorized_fees_match_a_plain_loop_over_the_winter(winter_store):
+    # The same on the committed fixture: every day whose 7-day window lies inside it.
+    days = [d for d in BTC if d >= "2018-10-07"]
+    assert len(days) == 176
     frame = network_states(days, store=winter_store, fee_window_days=7)
     expected = [_window_fee(d, 7) for d in days]
     np.testing.assert_allclose(frame["fees_per_block"].to_numpy(), expected, rtol=1e-12)
-    np.testing.assert_array_equal(frame["difficulty"].to_numpy(),
-                                  [float(BTC[d]["difficulty"]) for d in days])
 
 
-def test_all_stored_days_in_one_call(winter_store):
-    days = sorted(BTC)
-    frame = network_states(days, store=winter_store)
-    assert len(frame) == len(BTC) == 5727
+def test_all_stored_days_in_one_call(full_store):
+    btc = _full_btc()
+    days = sorted(btc)
+    frame = network_states(days, store=full_store)
+    assert len(frame) == len(btc) == 5727
     assert frame.index[0] == pd.Timestamp("2010-07-18")
-    assert frame["price"].iloc[-1] == float(BTC["2026-03-22"]["price_usd"])
+    assert frame["price"].iloc[-1] == float(btc["2026-03-22"]["price_usd"])
     # Every Bitcoin retarget stays within the protocol's x4 clamp.
     change = frame.loc[frame["retarget"], "retarget_change"]
     assert ((change > -0.75) & (change < 3.0)).all()
@@ -141,14 +166,14 @@ def test_all_stored_days_in_one_call(winter_store):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.integers(0, 364), min_size=1, max_size=20))
-def test_any_subset_matches_the_full_year(winter_store, offsets):
+@given(st.lists(st.integers(0, 181), min_size=1, max_size=20))
+def test_any_subset_matches_the_whole_winter(winter_store, offsets):
     full = _FULL_2018.setdefault("frame", None)
     if full is None:
-        full = network_states(pd.date_range("2018-01-01", "2018-12-31"), store=winter_store,
+        full = network_states(pd.date_range("2018-10-01", "2019-03-31"), store=winter_store,
                               currency="CNY")
         _FULL_2018["frame"] = full
-    days = [pd.Timestamp("2018-01-01") + pd.Timedelta(days=o) for o in offsets]
+    days = [pd.Timestamp("2018-10-01") + pd.Timedelta(days=o) for o in offsets]
     part = network_states(days, store=winter_store, currency="CNY")
     pd.testing.assert_frame_equal(part, full.loc[days], check_freq=False, check_names=False)
 
@@ -156,20 +181,20 @@ def test_any_subset_matches_the_full_year(winter_store, offsets):
 _FULL_2018: dict[str, pd.DataFrame | None] = {}
 
 
-def test_outside_stored_range_is_a_clear_error(winter_store):
+def test_outside_stored_range_is_a_clear_error(full_store):
     with pytest.raises(InputError, match=r"2010-07-17 is outside the stored BTC history; "
                                          r"stored: 2010-07-18\.\.2026-03-22"):
-        network_state("2010-07-17", store=winter_store)
+        network_state("2010-07-17", store=full_store)
     with pytest.raises(InputError, match="2026-03-23 is outside"):
-        network_states(["2018-01-01", "2026-03-23"], store=winter_store)
+        network_states(["2018-01-01", "2026-03-23"], store=full_store)
 
 
-def test_fx_beyond_stored_range_is_an_error(winter_store):
+def test_fx_beyond_stored_range_is_an_error(full_store):
     # ECB rates end 2025-12-31; 2026-01-20 is 20 days later, beyond the 7-day fill.
     with pytest.raises(InputError, match=r"no CNY FX rate for 2026-01-20 or the 7 days before"):
-        network_state("2026-01-20", store=winter_store, currency="CNY")
+        network_state("2026-01-20", store=full_store, currency="CNY")
     with pytest.raises(InputError, match="no CNY FX rate for 2013-12-31"):
-        network_state("2013-12-31", store=winter_store, currency="CNY")
+        network_state("2013-12-31", store=full_store, currency="CNY")
 
 
 def test_currency_without_fx_is_an_error(winter_store):

@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import winter_data_file
 from hashwinter.energy import Money, convert, normalize_currency
 from hashwinter.errors import InputError
 
 
 @pytest.fixture(scope="module")
 def ecb_2018_11_23() -> pd.Series:
-    """The ECB row of Friday 2018-11-23 (shared data, usd_cny_daily.csv)."""
-    frame = pd.read_csv(shared_data_file("usd_cny_daily.csv"), index_col="date")
+    """The ECB row of Friday 2018-11-23 (usd_cny_daily.csv, the winter fixture's copy)."""
+    frame = pd.read_csv(winter_data_file("usd_cny_daily.csv"), index_col="date")
     return frame.loc["2018-11-23"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.energy import (
     EXAMPLE_TARIFFS,
     F2POOL_BENCHMARK,

@@ -6,17 +6,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file, winter_data_file
 from hashwinter.energy import FxSeries
 from hashwinter.errors import InputError
 
 
+def _series(path) -> FxSeries:
+    return FxSeries.from_frame(pd.read_csv(path), date_column="date",
+                               columns={"CNY": "cny_per_usd"}, source="usd_cny_daily.csv")
+
+
 @pytest.fixture(scope="module")
 def ecb() -> FxSeries:
-    frame = pd.read_csv(shared_data_file("usd_cny_daily.csv"))
-    return FxSeries.from_frame(
-        frame, date_column="date", columns={"CNY": "cny_per_usd"}, source="usd_cny_daily.csv"
-    )
+    """The winter fixture's ECB rates (2018-10-01 .. 2019-03-29)."""
+    return _series(winter_data_file("usd_cny_daily.csv"))
+
+
+@pytest.fixture(scope="module")
+def ecb_full() -> FxSeries:
+    """All of ../shared/data's ECB rates (2014-01-02 .. 2025-12-31)."""
+    return _series(shared_data_file("usd_cny_daily.csv"))
 
 
 def test_weekend_of_the_story_is_forward_filled(ecb: FxSeries) -> None:
@@ -47,14 +56,14 @@ def test_convert_on_a_day(ecb: FxSeries) -> None:
     assert ecb.convert(5.0, "CNY", "CNY", "1999-01-01") == 5.0
 
 
-def test_outside_the_range_fails_clearly(ecb: FxSeries) -> None:
+def test_outside_the_range_fails_clearly(ecb_full: FxSeries) -> None:
     with pytest.raises(InputError) as info:
-        ecb.rate_on(["2013-12-31", "2014-01-02"])
+        ecb_full.rate_on(["2013-12-31", "2014-01-02"])
     assert info.value.field == "date"
     assert "2013-12-31 is before the CNY FX series starts (2014-01-02)" in str(info.value)
     assert info.value.source == "usd_cny_daily.csv"
     with pytest.raises(InputError) as info:
-        ecb.rate_on(["2026-01-01", "2026-01-02"])
+        ecb_full.rate_on(["2026-01-01", "2026-01-02"])
     assert "2026-01-02 is after the CNY FX series ends (2025-12-31) (and 1 more)" in str(info.value)
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from conftest import shared_data_file
+from datafiles import shared_data_file, winter_data_file
 from hashwinter.data.importing import import_file
 from hashwinter.engine import Clock, DailyMarket, market_from_coinmetrics
 from hashwinter.engine.history import market_from_store
@@ -16,6 +16,13 @@ from hashwinter.errors import InputError, InputErrors
 
 @pytest.fixture(scope="module")
 def frames():
+    """The winter fixture (2018-10-01 .. 2019-03-31): verbatim rows of ../shared/data."""
+    return (pd.read_csv(winter_data_file("btc_daily.csv")),
+            pd.read_csv(winter_data_file("usd_cny_daily.csv")))
+
+
+@pytest.fixture(scope="module")
+def full_frames():
     return (pd.read_csv(shared_data_file("btc_daily.csv")),
             pd.read_csv(shared_data_file("usd_cny_daily.csv")))
 
@@ -48,8 +55,8 @@ def test_cny_prices_use_the_ecb_rate_forward_filled_over_weekends(frames):
     assert_allclose(m.fx_to_run("USD"), m.fx_per_usd["CNY"])
 
 
-def test_no_rate_before_the_fx_history(frames):
-    btc, fx = frames
+def test_no_rate_before_the_fx_history(full_frames):
+    btc, fx = full_frames
     with pytest.raises(InputError, match="no CNY rate on or before 2013-06-01"):
         market_from_coinmetrics(btc, fx, currency="CNY", start="2013-06-01", end="2014-06-01")
 
@@ -89,7 +96,7 @@ def test_store_adapter_equals_the_csv_adapter(frames, tmp_path):
                                                                                index=False)
     store = tmp_path / "h.duckdb"
     import_file("coinmetrics", subset, store=store)
-    import_file("ecb", shared_data_file("usd_cny_daily.csv"), store=store)
+    import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=store)
     a = market_from_store(store, start="2018-11-01", end="2018-12-31", currency="CNY",
                           extra_currencies=["EUR"])
     b = market_from_coinmetrics(btc, fx, currency="CNY", start="2018-11-01", end="2018-12-31")

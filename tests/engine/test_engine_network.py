@@ -8,7 +8,7 @@ import pytest
 from engine_reference import reference_block_clock
 from numpy.testing import assert_allclose
 
-from conftest import shared_data_file
+from datafiles import winter_data_file
 from hashwinter.chain import retarget_difficulty
 from hashwinter.economics import coins_per_day
 from hashwinter.engine import (
@@ -36,7 +36,7 @@ def one_cohort(hashrate=13.5e12, count=1.0, power=0.0):
 
 
 def test_exogenous_reward_is_design_formula_on_real_history():
-    btc = pd.read_csv(shared_data_file("btc_daily.csv"))
+    btc = pd.read_csv(winter_data_file("btc_daily.csv"))  # the winter fixture: Oct 2018 - Mar 2019
     market = market_from_coinmetrics(btc).window("2018-11-01", "2018-12-31")
     clock = Clock(market.dates)
     spec = EngineSpec(clock, market, one_cohort(), Owners.single(clock.n_steps),

@@ -8,21 +8,17 @@ import pandas as pd
 import pytest
 from farm_fixtures import EXAMPLES
 
-from conftest import shared_data_file
+from datafiles import winter_data_file
 from hashwinter.cli.app import main
 from hashwinter.data.importing import import_file
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("store")
-    btc = pd.read_csv(shared_data_file("btc_daily.csv"))
-    subset = folder / "btc_2017_2019.csv"
-    btc[(btc["date"] >= "2017-01-01") & (btc["date"] <= "2019-12-31")].to_csv(subset,
-                                                                               index=False)
-    path = folder / "history.duckdb"
-    import_file("coinmetrics", subset, store=path)
-    import_file("ecb", shared_data_file("usd_cny_daily.csv"), store=path)
+    # The committed winter fixture (2018-10-01 .. 2019-03-31), imported as a user would.
+    path = tmp_path_factory.mktemp("store") / "history.duckdb"
+    import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=path)
+    import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=path)
     return path
 
 
@@ -61,7 +57,7 @@ def test_dates_outside_the_store_exit_2(store, tmp_path, capsys):
                  "--from", "2016-01-01", "--to", "2020-06-01", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
-    assert "--from: 2016-01-01 is outside the stored history (2017-01-01 .. 2019-12-31)" in err
+    assert "--from: 2016-01-01 is outside the stored history (2018-10-01 .. 2019-03-31)" in err
     assert "--to: 2020-06-01" in err
     assert not out.exists()
 

@@ -142,7 +142,8 @@ def test_window_outside_history_names_start_and_end():
     with pytest.raises(InputErrors) as info:
         resolve_window(farm, history(), "2016-06-01", "2020-01-01")
     assert [e.field for e in info.value.errors] == ["start", "end"]
-    assert "outside the stored history (2017-01-01 .. 2019-12-31)" in str(info.value)
+    # history() is the winter fixture: 2018-10-01 .. 2019-03-31.
+    assert "outside the stored history (2018-10-01 .. 2019-03-31)" in str(info.value)
     with pytest.raises(InputError, match="before the start"):
         resolve_window(farm, history(), "2018-12-01", "2018-11-01")
     no_dates = farm.model_copy(update={"start": None})

@@ -14,7 +14,7 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.hardware import default_catalog
 
 #: Relative tolerance on hashrate, power and efficiency. Spec sheets quote ±3–5% on

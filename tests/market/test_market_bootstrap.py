@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.errors import InputError
 from hashwinter.market import BlockBootstrap, circular_block_indices
 

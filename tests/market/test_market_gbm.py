@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.errors import InputError
 from hashwinter.market import GBM, gbm_step
 

@@ -6,14 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file, winter_data_file
 from hashwinter.errors import InputError
 from hashwinter.network import ConstantGrowthDifficulty, RetargetBootstrap, retarget_ratios
 from hashwinter.network.projection import DAYS_PER_MONTH
 
 
-def _difficulty() -> pd.Series:
-    df = pd.read_csv(shared_data_file("btc_daily.csv"), parse_dates=["date"], index_col="date")
+def _difficulty(full: bool = False) -> pd.Series:
+    """Coin Metrics' daily mean difficulty: the winter fixture, or all of ../shared/data."""
+    path = shared_data_file("btc_daily.csv") if full else winter_data_file("btc_daily.csv")
+    df = pd.read_csv(path, parse_dates=["date"], index_col="date")
     return df["difficulty"]
 
 
@@ -39,7 +41,7 @@ def test_retarget_ratios_of_the_2018_winter():
 
 
 def test_bootstrap_only_applies_historical_ratios_at_their_pace():
-    history = _difficulty()["2016-01-01":"2019-12-31"]
+    history = _difficulty(full=True)["2016-01-01":"2019-12-31"]
     boot = RetargetBootstrap.fit(history)
     assert boot.d0 == history.iloc[-1]
     paths = boot.simulate(50, 365, np.random.default_rng(4))

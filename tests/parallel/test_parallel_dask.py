@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -74,7 +76,8 @@ def test_dask_cluster_equals_local_pool(loaded, reference, n_workers):
 
     with LocalCluster(
         n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=40,
+        # ":0", not None: with None the scheduler still serves HTTP on 8787 (warns when taken).
+        dashboard_address=":0", silence_logs=40,
     ) as cluster:  # fmt: skip
         with open_executor(cluster.scheduler_address) as ex:
             (on_dask,) = run_blockclock([loaded], ex, progress=False)
@@ -94,3 +97,29 @@ def test_unreachable_scheduler_is_an_input_error():
     with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
         with open_executor("tcp://127.0.0.1:1", timeout_s=0.5):
             pass
+
+
+def test_cluster_without_dask_is_a_one_line_hint(monkeypatch):
+    # Dask is the optional "cluster" extra; a None entry in sys.modules makes the import
+    # fail as it does where distributed is not installed.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(InputError, match=r'pip install "hashwinter\[cluster\]"') as info:
+        with open_executor("tcp://127.0.0.1:8786"):
+            pass
+    assert info.value.field == "--cluster"
+
+
+def test_simulate_cluster_without_dask_exits_2_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    from hashwinter.cli.app import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    scenario = tmp_path / "exec.toml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "out"
+    code = main(["simulate", str(scenario), "--cluster", "tcp://127.0.0.1:8786",
+                 "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines() == ["hashwinter: error: --cluster: needs Dask, which is not "
+                                        'installed: pip install "hashwinter[cluster]"']
+    assert not out.exists()

@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "farm"))
-from farm_fixtures import EXAMPLES, history
+from farm_fixtures import EXAMPLES, full_history
 
 from hashwinter.errors import InputError
 from hashwinter.farm import backtest, load_farm
@@ -33,7 +33,7 @@ report_module = importlib.import_module("hashwinter.reports.backtest_report")
 
 @pytest.fixture(scope="module")
 def sichuan():
-    return backtest(load_farm(EXAMPLES / "sichuan_hydro.toml"), history())
+    return backtest(load_farm(EXAMPLES / "sichuan_hydro.toml"), full_history())
 
 
 def test_shutdown_chart_plots_the_ledger(sichuan):

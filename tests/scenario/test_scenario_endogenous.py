@@ -271,7 +271,8 @@ def test_same_seed_same_numbers_on_every_executor(tmp_path):
 
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=40,
+        # ":0", not None: with None the scheduler still serves HTTP on 8787 (warns when taken).
+        dashboard_address=":0", silence_logs=40,
     ) as cluster:  # fmt: skip
         with open_executor(cluster.scheduler_address) as ex:
             (dask,) = run_farms(loaded, ex, progress=False)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.errors import InputErrors
 from hashwinter.market import GBM, BlockBootstrap
 from hashwinter.scenario import load_scenario

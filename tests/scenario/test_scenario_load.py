@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.blockclock import BitcoinRule, RollingWindowRule
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.market import GBM, BlockBootstrap

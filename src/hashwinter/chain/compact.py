@@ -72,11 +72,56 @@ def target_to_bits(target: int) -> int:
 
 
 def bits_to_difficulty(bits: int) -> float:
-    """Return the difficulty of compact ``bits``: difficulty-1 target / target."""
-    target = bits_to_target(bits)
-    if target == 0:
-        raise ValueError("a zero target has no difficulty")
-    return DIFFICULTY_1_TARGET / target
+    """Return the difficulty of compact ``bits`` as Bitcoin Core's ``GetDifficulty`` does.
+
+    Core (``src/rpc/blockchain.cpp``) reads the 24-bit mantissa *unsigned*, as a
+    double, and scales ``0xffff / mantissa`` by 256 once per byte of size below or
+    above 29 (the size of the difficulty-1 target 0x1d00ffff). It is a reporting
+    function, not consensus: bits whose sign bit is set (which ``bits_to_target``
+    rejects) still have a difficulty here, and for sizes below 3 the mantissa's
+    low bytes count although ``SetCompact`` drops them. For every valid,
+    non-negative encoding of size >= 3 it equals ``DIFFICULTY_1_TARGET / target``.
+
+    Parameters
+    ----------
+    bits : int
+        Compact target, 0 .. 0xffffffff. [dimensionless]
+
+    Returns
+    -------
+    float
+        Difficulty. [dimensionless]
+
+    Raises
+    ------
+    ValueError
+        If ``bits`` does not fit in 32 bits or its mantissa is zero (Core divides
+        by zero there).
+
+    Examples
+    --------
+    >>> bits_to_difficulty(0x1D00FFFF)
+    1.0
+    >>> round(bits_to_difficulty(0x1CF88F6F), 6)  # negative as a target; Core: 1.029916
+    1.029916
+
+    """
+    if not 0 <= bits <= 0xFFFFFFFF:
+        raise ValueError(f"compact bits must fit in 32 bits, got {bits:#x}")
+    shift = bits >> 24
+    mantissa = bits & 0x00FFFFFF
+    if mantissa == 0:
+        raise ValueError(f"compact bits {bits:#010x} have a zero mantissa: no difficulty")
+    # Core's loop, step by step: multiplying by 256 is exact in binary floating
+    # point, so the only rounding is the one division, as in Core.
+    difficulty = float(0xFFFF) / float(mantissa)
+    while shift < 29:
+        difficulty *= 256.0
+        shift += 1
+    while shift > 29:
+        difficulty /= 256.0
+        shift -= 1
+    return difficulty
 
 
 def difficulty_to_bits(difficulty: float) -> int:

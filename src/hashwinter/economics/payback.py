@@ -163,8 +163,14 @@ def npv(
 
     Examples
     --------
-    >>> round(npv([110.0], 0.10, period_days=365.25, initial_outlay=100.0), 10)
-    0.0
+    110 a year from now and 121 two years from now are each worth 100 today at
+    10 %/year; paying 100 for the first alone breaks even (to rounding: the float
+    result is about -1.4e-14, so compare, never print, a value that should be 0):
+
+    >>> round(npv([110.0, 121.0], 0.10, period_days=365.25), 6)
+    200.0
+    >>> abs(npv([110.0], 0.10, period_days=365.25, initial_outlay=100.0)) < 1e-9
+    True
 
     """
     flows = np.atleast_1d(as_float_array(cash_flows))

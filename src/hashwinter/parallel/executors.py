@@ -6,7 +6,9 @@ scheduler address (``tcp://host:8786``), the executor of a
 ``distributed.Client`` connected to it. Nothing else differs, so a run gives
 the same numbers on either (seeds travel with the chunks, see
 :mod:`hashwinter.parallel.tasks`). Workers of a remote cluster must have
-hashwinter installed (the same version).
+hashwinter installed (the same version). Dask is optional: ``pip install
+"hashwinter[cluster]"`` (without it, asking for a cluster is an :class:`InputError`
+saying so).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def open_executor(
     Raises
     ------
     InputError
-        The scheduler cannot be reached, or ``workers < 1``.
+        The scheduler cannot be reached, Dask is not installed (the ``cluster``
+        extra), or ``workers < 1``.
 
     """
     if cluster is None:
@@ -69,7 +72,14 @@ def open_executor(
             pool.shutdown(wait=True, cancel_futures=True)
         return
 
-    from distributed import Client  # imported only when a cluster is used
+    try:
+        # Imported only when a cluster is used: Dask is the optional "cluster" extra.
+        from distributed import Client
+    except ImportError:
+        raise InputError(
+            'needs Dask, which is not installed: pip install "hashwinter[cluster]"',
+            field="--cluster",
+        ) from None
 
     try:
         client = Client(cluster, timeout=timeout_s, set_as_default=False)

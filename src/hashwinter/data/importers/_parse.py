@@ -12,6 +12,7 @@ Columns in messages are 1-based CSV field numbers (the header names the field).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -427,6 +428,11 @@ def parse_numbers(
     cells = np.array(texts, dtype=object)
     cells[missing] = None
     numbers = np.array(pd.to_numeric(cells, errors="coerce"), dtype=np.float64)
+    # pandas before 3.1 is not correctly rounded on some decimals (900719926.0078125 came
+    # back one ulp low); Python's float() is, so re-read each cell pandas accepted.
+    for i in np.flatnonzero(np.isfinite(numbers)):
+        with contextlib.suppress(ValueError):
+            numbers[i] = float(cells[i])
     column = table.column_number(name)
     label = field or name
     unparsed = ~missing & np.isnan(numbers)

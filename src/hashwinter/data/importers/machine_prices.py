@@ -244,8 +244,8 @@ def machine_price_frame(
 
     Examples
     --------
-    >>> machine_price_frame("Antminer S9", "2018-11-21", 1200, "CNY", "used").loc[0, "price"]
-    np.float64(1200.0)
+    >>> float(machine_price_frame("Antminer S9", "2018-11-21", 1200, "CNY", "used").loc[0, "price"])
+    1200.0
 
     """
     text = date.isoformat() if isinstance(date, dt.date) else str(date)
