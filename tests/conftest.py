@@ -47,3 +47,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if where.startswith(SMOKE):
             item.add_marker(pytest.mark.smoke)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what every fuzz target hit (tests/fuzz/fuzzing.py counts the outcomes).
+
+    The hook lives here, not in tests/fuzz/conftest.py: every conftest.py is imported as
+    the module ``conftest``, and a second one would shadow this file's names.
+    """
+    import sys
+
+    fuzzing = sys.modules.get("fuzzing")
+    outcomes = getattr(fuzzing, "OUTCOMES", None)
+    if not outcomes:
+        return
+    terminalreporter.section("fuzz outcomes")
+    total = 0
+    for target in sorted(outcomes):
+        counts = outcomes[target]
+        n = sum(counts.values())
+        total += n
+        kinds = ", ".join(f"{k}: {v}" for k, v in counts.most_common(8))
+        terminalreporter.write_line(f"{target}: {n} cases ({kinds})")
+    terminalreporter.write_line(f"total fuzz cases: {total}")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from store_helpers import write
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.cli.app import main
 from hashwinter.data import HistoryStore, import_file
 from hashwinter.data.importers import read_futures_prices

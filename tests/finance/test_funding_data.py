@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data.importers import read_funding
 from hashwinter.finance import AR1Funding, ConstantFunding, FundingHistory, daily_sums
 

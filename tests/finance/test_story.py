@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.data.importers import read_funding
 from hashwinter.finance import (
     ConstantBasis,
