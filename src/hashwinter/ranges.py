@@ -118,6 +118,22 @@ RANGES: dict[str, Range] = dict([
     _r("paths", "paths", 0.0, 1e7, "assumption: resource guard checks memory too",
        low_open=True),
     _r("life_years", "years", 0.0, 50.0, "assumption", low_open=True),
+    # Stored history (``hashwinter data import``; ``data check`` applies them to a store).
+    _r("coins_per_day", "coin/day", 0.0, 1e10,
+       "assumption: above any proof-of-work coin's daily issuance (early Dogecoin paid up to "
+       "1e6 DOGE a minute, ~1.4e9 a day)"),
+    _r("fees_per_day", "coin/day", -1e10, 1e10,
+       "assumption: as coins_per_day; negative totals are kept as published and flagged "
+       "by `data check`"),
+    _r("fx_history_per_usd", "currency/USD", 0.0, 1e9,
+       "assumption: above any rate the ECB has published (the old Turkish lira, TRL, reached "
+       "~1.8e6 per EUR in 2004)", low_open=True),
+    _r("difficulty_ratio", "", 0.0, 1e4,
+       "assumption: retargets move difficulty by a ratio far below 1e4 (Bitcoin's rule "
+       "clamps it to 1/4..4; `data check` flags beyond)", low_open=True),
+    _r("history_day", "days since 1970-01-01", 0.0, 47_846.0,
+       "assumption: no stored daily series starts before the Unix epoch; 47,846 is "
+       "2100-12-31"),
 ])
 
 

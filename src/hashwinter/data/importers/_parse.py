@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from hashwinter.errors import InputError, InputErrors
+from hashwinter.ranges import get_range
 
 __all__ = [
     "MAX_REPORTED",
@@ -32,9 +33,13 @@ __all__ = [
     "BadRows",
     "CsvTable",
     "Skipped",
+    "day_out_of_range",
+    "day_range_text",
     "decode_bytes",
+    "missing_mask",
     "parse_dates",
     "parse_numbers",
+    "range_problem",
     "read_csv_table",
     "read_text",
     "reject_duplicates",
@@ -46,6 +51,8 @@ MAX_REPORTED = 25
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-"})
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
+#: Registry kind every stored day must lie in (see :mod:`hashwinter.ranges`).
+DAY_KIND = "history_day"
 
 
 class Skipped(list[str]):
@@ -340,21 +347,40 @@ def read_csv_table(
         If the file is empty or has no header.
 
     """
+    # A byte-order mark survives in text handed over without read_text (downloads).
+    text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     names: list[str] | None = [h.strip() for h in header] if header is not None else None
     records: list[list[str]] = []
     lines: list[int] = []
     previous_end = 0
-    for row in reader:
+    while True:
         start = previous_end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The csv module gives up on a quoted field that never closes (it reads on
+            # until the field limit or the end of the file).
+            line_text = _line(text, start)
+            raise InputError(
+                f"a quoted field starting on this line never ends (stray '\"'?): {exc}",
+                source=origin, line=start, column=_open_quote_column(line_text),
+            ) from None
         previous_end = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
         if names is None:
             names = [c.strip() for c in row]
+            _reject_repeated_names(names, origin, start)
             continue
         if len(row) != len(names):
-            bad.add(start, None, None, f"expected {len(names)} fields, found {len(row)}")
+            why = f"expected {len(names)} fields, found {len(row)}"
+            if previous_end > start:
+                why += (f" (lines {start}-{previous_end} read as one record: "
+                        "a stray '\"' opens a quoted field)")
+            bad.add(start, None, None, why)
             continue
         records.append(row)
         lines.append(start)
@@ -363,6 +389,41 @@ def read_csv_table(
     columns = list(zip(*records, strict=True)) if records else [() for _ in names]
     cells = _Columns({name: col for name, col in zip(names, columns, strict=True) if name})
     return CsvTable(origin, names, np.array(lines, dtype=np.int64), cells)
+
+
+def _line(text: str, number: int) -> str:
+    """Return line ``number`` (1-based) of ``text``, or "" past the end."""
+    for i, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if i == number:
+            return line
+    return ""
+
+
+def _open_quote_column(line: str) -> int | None:
+    """1-based CSV field number of the quoted field left open at the end of ``line``."""
+    field, quoted, at_start, opened = 1, False, True, None
+    for ch in line.rstrip("\r\n"):
+        if quoted:
+            if ch == '"':
+                quoted = False  # a doubled quote re-opens on the next character
+            continue
+        if ch == '"' and at_start:
+            quoted, opened = True, field
+        elif ch == ",":
+            field, at_start = field + 1, True
+            continue
+        at_start = False
+    return opened if quoted else None
+
+
+def _reject_repeated_names(names: list[str], origin: str, line: int) -> None:
+    """Refuse a column named twice (it would be read from one place, reported at another)."""
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise InputError("column given twice in the header", field=name, source=origin,
+                             line=line, column=i + 1)
+        seen.add(name)
 
 
 class _Columns(dict[str, np.ndarray]):
@@ -381,10 +442,55 @@ class _Columns(dict[str, np.ndarray]):
         return col
 
 
-def _missing(texts: np.ndarray) -> np.ndarray:
-    """Mask of cells that mean "no value"."""
+def missing_mask(texts: np.ndarray) -> np.ndarray:
+    """Mask of cells that mean "no value" (empty, ``NA``, ``nan``, ``null``, ...)."""
     lowered = pd.Series(texts, dtype=object).str.lower()
     return lowered.isin(MISSING).to_numpy(dtype=bool)
+
+
+def range_problem(kind: str, value: float, scale: float = 1.0, unit: str = "") -> str | None:
+    """Why ``value`` (in the file's unit, ``scale`` base units each) is implausible, or None.
+
+    Parameters
+    ----------
+    kind : str
+        Registry kind (:mod:`hashwinter.ranges`), in base units.
+    value : float
+        The value as written in the file.
+    scale : float
+        Base units per file unit (e.g. 1e12 for TH/s to H/s).
+    unit : str
+        The file's unit, for the message.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"implausible: must be <= 1e+22 H/s (got 1e+308 TH/s)"``.
+
+    """
+    rng = get_range(kind)
+    if scale == 1.0:
+        problem = rng.problem(value)
+        return None if problem is None else f"implausible: {problem}"
+    with np.errstate(over="ignore", invalid="ignore"):
+        base = float(np.float64(value) * scale)
+    if not np.isfinite(base) or rng.problem(base) is not None:
+        low, high = rng.low / scale, rng.high / scale
+        op = ">" if rng.low_open else ">="
+        return (f"implausible: must be {op} {low:g} and <= {high:g} {unit} ({rng.low:g} to "
+                f"{rng.high:g} {rng.unit}; got {value:g} {unit})")
+    return None
+
+
+def _out_of_range(kind: str, numbers: np.ndarray, scale: float) -> np.ndarray:
+    """Mask of finite values whose ``value * scale`` lies outside the range of ``kind``."""
+    rng = get_range(kind)
+    finite = np.isfinite(numbers)
+    with np.errstate(over="ignore", invalid="ignore"):
+        base = numbers * scale
+        low = base <= rng.low if rng.low_open else base < rng.low
+        out = finite & (~np.isfinite(base) | low | (base > rng.high))
+    return np.asarray(out, dtype=bool)
 
 
 def parse_numbers(
@@ -396,6 +502,9 @@ def parse_numbers(
     strictly_above: bool = False,
     integer: bool = False,
     field: str | None = None,
+    kind: str | None = None,
+    scale: float = 1.0,
+    unit: str = "",
 ) -> np.ndarray:
     """Convert a column to float64 (NaN where empty), recording bad cells.
 
@@ -415,6 +524,13 @@ def parse_numbers(
         If true the value must be a whole number.
     field : str, optional
         Name used in messages (default: ``name``).
+    kind : str, optional
+        Registry kind (:mod:`hashwinter.ranges`) the values must lie in once
+        multiplied by ``scale``; values outside are bad ("implausible").
+    scale : float
+        Base units of ``kind`` per unit of the file (1e12 for TH/s).
+    unit : str
+        The file's unit, for messages.
 
     Returns
     -------
@@ -423,7 +539,7 @@ def parse_numbers(
 
     """
     texts = table.cells[name]
-    missing = _missing(texts)
+    missing = missing_mask(texts)
     cells = np.array(texts, dtype=object)
     cells[missing] = None
     numbers = np.array(pd.to_numeric(cells, errors="coerce"), dtype=np.float64)
@@ -448,6 +564,12 @@ def parse_numbers(
         bad.add_where(fractional, table.lines, column, label, texts,
                       "must be a whole number (got {value})")
         numbers[fractional] = np.nan
+    if kind is not None:
+        implausible = _out_of_range(kind, numbers, scale)
+        for i in np.flatnonzero(implausible):
+            bad.add(int(table.lines[i]), column, label,
+                    range_problem(kind, float(numbers[i]), scale, unit) or "implausible")
+        numbers[implausible] = np.nan
     return numbers
 
 
@@ -480,9 +602,29 @@ def parse_dates(table: CsvTable, name: str, bad: BadRows, *, field: str = "date"
                           errors="coerce")
     out = days.to_numpy(dtype="datetime64[D]")
     invalid = np.isnat(out)
-    bad.add_where(invalid, table.lines, table.column_number(name), field, texts,
+    column = table.column_number(name)
+    bad.add_where(invalid, table.lines, column, field, texts,
                   "not a date YYYY-MM-DD: {value!r}")
+    implausible = day_out_of_range(out)
+    bad.add_where(implausible, table.lines, column, field, texts,
+                  f"implausible date {{value!r}}: {day_range_text()}")
+    out[implausible] = np.datetime64("NaT")
     return out
+
+
+def day_out_of_range(days: np.ndarray) -> np.ndarray:
+    """Mask of days (datetime64) outside the registry's ``history_day`` range (NaT: False)."""
+    numbers = days.astype("datetime64[D]").astype(np.int64).astype(np.float64)
+    numbers[np.isnat(days)] = np.nan
+    return _out_of_range(DAY_KIND, numbers, 1.0)
+
+
+def day_range_text() -> str:
+    """``"must be 1970-01-01 to 2100-12-31"`` from the registry's ``history_day`` range."""
+    rng = get_range(DAY_KIND)
+    first = np.datetime64(int(rng.low), "D")
+    last = np.datetime64(int(rng.high), "D")
+    return f"must be {first} to {last}"
 
 
 def reject_duplicates(

@@ -28,7 +28,12 @@ import numpy as np
 import pandas as pd
 
 from hashwinter.data import frames
-from hashwinter.data.importers._json import element_positions, load_json
+from hashwinter.data.importers._json import (
+    element_positions,
+    load_json,
+    number_problem,
+    unix_time_problem,
+)
 from hashwinter.data.importers._parse import BadRows, read_text
 from hashwinter.errors import InputError
 
@@ -42,6 +47,9 @@ CHARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "transaction-fees": (frames.CHAIN, "fees", ("transaction fees", "fees")),
 }
 _HASH_UNITS = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+#: Tidy column -> plausible range kind of its values (:mod:`hashwinter.ranges`).
+_KINDS = {"price": "coin_price", "hashrate_hs": "hashrate", "difficulty": "difficulty",
+          "fees": "fees_per_day"}
 
 
 def _chart_of(doc: dict[str, Any], chart: str | None, origin: str) -> str:
@@ -110,6 +118,9 @@ def parse_blockchain_com(
     slug = _chart_of(doc, chart, origin)
     kind, column, _ = CHARTS[slug]
     scale = _scale(doc, slug, origin)
+    unit = {"price": "USD", "fees": "BTC"}.get(column, "")
+    if column == "hashrate_hs":
+        unit = {v: k for k, v in _HASH_UNITS.items()}.get(scale, "") + "H/s"
     values: list[Any] = doc["values"]
     positions = element_positions(text, "values")
     bad = BadRows(origin)
@@ -121,17 +132,17 @@ def parse_blockchain_com(
         if not isinstance(item, dict):
             bad.add(line, col, field, "expected an object with x and y", row=i)
             continue
-        x, y = item.get("x"), item.get("y")
-        if isinstance(x, bool) or not isinstance(x, int | float) or x != x or x < 0:
-            bad.add(line, col, f"{field}.x", f"not a Unix time in seconds: {x!r}", row=i)
+        x: Any = item.get("x")
+        y: Any = item.get("y")
+        x_problem = unix_time_problem(x)
+        if x_problem is not None:
+            bad.add(line, col, f"{field}.x", x_problem, row=i)
         else:
             xs[i] = int(x)
-        if isinstance(y, bool) or not isinstance(y, int | float) or not np.isfinite(y):
-            bad.add(line, col, f"{field}.y", f"not a finite number: {y!r}", row=i)
-        elif (y < 0 and column != "fees") or (y == 0 and column in ("price", "difficulty")):
-            # Fees are kept as published, even negative: `data check` flags them.
-            bad.add(line, col, f"{field}.y", f"must be {'>' if y == 0 else '>='} 0 (got {y})",
-                    row=i)
+        # Fees are kept as published, even negative: `data check` flags them.
+        y_problem = number_problem(y, _KINDS[column], scale=scale, unit=unit)
+        if y_problem is not None:
+            bad.add(line, col, f"{field}.y", y_problem, row=i)
         else:
             ys[i] = float(y) * scale
     skipped = bad.finish(skip_bad)
