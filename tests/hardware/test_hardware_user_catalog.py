@@ -122,7 +122,7 @@ GOOD_ROW = "Good,Bitmain,asic,sha256,2017-08,13.5,1323,,\n"
          "4: hashrate_ths: must be a number (got 'abc')"),
         ("Bad,Bitmain,asic,sha256,2017-08,nan,1323,,\n",
          "4: hashrate_ths: must be a number (got nan)"),
-        ("Bad,Bitmain,asic,sha256,2017-08,13.5,inf,,\n", "4: power_w: must be > 0 (got inf)"),
+        ("Bad,Bitmain,asic,sha256,2017-08,13.5,inf,,\n", "4: power_w: must be a finite number (got inf)"),
         ("Bad,,asic,sha256,2017-08,13.5,1323,,\n", "4: maker: is required"),
         (",Bitmain,asic,sha256,2017-08,13.5,1323,,\n", "4: model: is required"),
         ("Bad,Bitmain,asic,sha256,2017-08,13.5,,,\n", "4: power_w: is required"),

@@ -148,8 +148,18 @@ def read_catalog_csv_text(text: str, *, source: str, builtin: bool = False) -> C
     machines: list[Machine] = []
     places: list[tuple[str, int | None]] = []
     last_line = 0
-    for row in reader:
+    while True:
         line = last_line + 1  # first line of this record (a quoted field may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # A quoted field that never closes: the csv module reads on to its field limit.
+            errors.append(InputError(
+                f"a quoted field starting on this line never ends (stray '\"'?): {exc}",
+                source=source, line=line))
+            break
         last_line = reader.line_num
         if not row or not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
@@ -160,13 +170,11 @@ def read_catalog_csv_text(text: str, *, source: str, builtin: bool = False) -> C
                 break
             continue
         if len(row) != len(header):
-            errors.append(
-                InputError(
-                    f"expected {len(header)} fields as in the header, got {len(row)}",
-                    source=source,
-                    line=line,
-                )
-            )
+            why = f"expected {len(header)} fields as in the header, got {len(row)}"
+            if last_line > line:
+                why += (f" (lines {line}-{last_line} read as one record: "
+                        "a stray '\"' opens a quoted field)")
+            errors.append(InputError(why, source=source, line=line))
             continue
         record = dict(zip(header, row, strict=True))
         machine, problems = machine_from_record(record, require_source=builtin)
@@ -238,7 +246,11 @@ def read_catalog_toml_text(text: str, *, source: str) -> Catalog:
     """
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):
+            # An integer of more than 4,300 digits, or arrays nested too deeply.
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise InputError(f"invalid TOML: {why}", source=source) from None
         message = str(exc)
         position = _TOML_POSITION.search(message)
         line = column = None

@@ -54,7 +54,7 @@ def load_json(text: str, origin: str) -> Any:
 def shown(value: Any, limit: int = 40) -> str:
     """``repr`` of a JSON value for a message, cut to ``limit`` characters."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
-        return f"an integer of {len(str(abs(value)))} digits"
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
