@@ -67,13 +67,18 @@ def load_catalog(path: str | Path) -> Catalog:
             f"a machine catalog must be a .toml or .csv file (got {path.name!r})", source=source
         )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", source=source) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", source=source) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=source) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"not UTF-8 text ({exc.reason})", source=source, line=line,
+                         column=column) from None
     if suffix == ".csv":
         return read_catalog_csv_text(text, source=source)
     return read_catalog_toml_text(text, source=source)
@@ -110,7 +115,7 @@ def _finish(
             )
         )
     if not machines and not errors:
-        errors.append(InputError("no machines in the file", source=source))
+        errors.append(InputError("no machines in the file", source=source, field="machine"))
     errors.sort(key=lambda e: (e.line or 0))
     _raise_all(errors)
     return Catalog(machines)
@@ -183,7 +188,7 @@ def read_catalog_csv_text(text: str, *, source: str, builtin: bool = False) -> C
             machines.append(machine)
             places.append(("", line))
     if header is None and not errors:
-        errors.append(InputError("empty file: expected a header line", source=source))
+        errors.append(InputError("empty file: expected a header line", source=source, line=1))
     describe = [f"line {line}" for _, line in places]
     return _finish(machines, places, errors, source, describe)
 
@@ -250,7 +255,7 @@ def read_catalog_toml_text(text: str, *, source: str) -> Catalog:
         if not isinstance(exc, tomllib.TOMLDecodeError):
             # An integer of more than 4,300 digits, or arrays nested too deeply.
             why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            raise InputError(f"invalid TOML: {why}", source=source) from None
+            raise InputError(f"invalid TOML: {why}", source=source, field="(document)") from None
         message = str(exc)
         position = _TOML_POSITION.search(message)
         line = column = None

@@ -46,9 +46,10 @@ def load_json(text: str, origin: str) -> Any:
                          column=exc.colno) from None
     except ValueError as exc:
         # An integer of more than 4,300 digits (Python's int conversion limit).
-        raise InputError(f"not valid JSON: {exc}", source=origin) from None
+        raise InputError(f"not valid JSON: {exc}", source=origin, field="(number)") from None
     except RecursionError:
-        raise InputError("not valid JSON: nested too deeply", source=origin) from None
+        raise InputError("not valid JSON: nested too deeply", source=origin,
+                         field="(nesting)") from None
 
 
 def shown(value: Any, limit: int = 40) -> str:

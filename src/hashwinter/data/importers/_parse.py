@@ -164,10 +164,12 @@ class BadRows:
         rest = len(items) - self.limit
         if rest > 0:
             rows = len({t[0] for t in items[self.limit :]})
+            first = items[self.limit]
             out.append(
                 InputError(
                     f"... and {rest} more problems on {rows} more rows not listed",
-                    source=self.origin,
+                    source=self.origin, line=first[1], field=first[3] if first[1] is None
+                    else None,
                 )
             )
         return out
@@ -270,16 +272,20 @@ def decode_bytes(raw: bytes, origin: str) -> tuple[str, str]:
                 members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
                 if len(members) != 1:
                     raise InputError(
-                        f"expected one .csv inside the zip, found {len(members)}", source=origin
+                        f"expected one .csv inside the zip, found {len(members)}",
+                        source=origin, field="zip members",
                     )
                 raw = zf.read(members[0])
                 origin = f"{origin}!{members[0]}"
         except zipfile.BadZipFile as exc:
-            raise InputError(f"damaged zip: {exc}", source=origin) from None
+            raise InputError(f"damaged zip: {exc}", source=origin, field="zip") from None
     try:
         return raw.decode("utf-8-sig"), origin
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", source=origin) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})",
+                         source=origin, line=line, column=column) from None
 
 
 def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
@@ -385,7 +391,7 @@ def read_csv_table(
         records.append(row)
         lines.append(start)
     if names is None:
-        raise InputError("empty file: no header line", source=origin)
+        raise InputError("empty file: no header line", source=origin, line=1)
     columns = list(zip(*records, strict=True)) if records else [() for _ in names]
     cells = _Columns({name: col for name, col in zip(names, columns, strict=True) if name})
     return CsvTable(origin, names, np.array(lines, dtype=np.int64), cells)

@@ -32,6 +32,7 @@ from hashwinter.data.importers._json import (
     element_positions,
     load_json,
     number_problem,
+    shown,
     unix_time_problem,
 )
 from hashwinter.data.importers._parse import BadRows, read_text
@@ -67,8 +68,9 @@ def _chart_of(doc: dict[str, Any], chart: str | None, origin: str) -> str:
     for slug in CHARTS:
         if slug in stem:
             return slug
-    raise InputError(f"cannot tell which chart this is (name {doc.get('name')!r}); pass "
-                     f"chart= (--chart), one of {', '.join(CHARTS)}", source=origin)
+    raise InputError(f"cannot tell which chart this is (name {shown(doc.get('name'))}); pass "
+                     f"chart= (--chart), one of {', '.join(CHARTS)}", source=origin,
+                     field="name")
 
 
 def _scale(doc: dict[str, Any], slug: str, origin: str) -> float:
@@ -112,9 +114,10 @@ def parse_blockchain_com(
     doc = load_json(text, origin)
     if not isinstance(doc, dict) or not isinstance(doc.get("values"), list):
         raise InputError("not a blockchain.com chart: expected an object with a 'values' list",
-                         source=origin)
+                         source=origin, field="values")
     if str(doc.get("status", "ok")).lower() != "ok":
-        raise InputError(f"chart status is {doc.get('status')!r}, not 'ok'", source=origin)
+        raise InputError(f"chart status is {shown(doc.get('status'))}, not 'ok'", source=origin,
+                         field="status")
     slug = _chart_of(doc, chart, origin)
     kind, column, _ = CHARTS[slug]
     scale = _scale(doc, slug, origin)

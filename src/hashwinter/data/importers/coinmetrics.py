@@ -65,7 +65,7 @@ def _asset_from(table: CsvTable, origin: str, asset: str | None) -> str:
     if _ASSET.match(stem) and stem.lower() not in {"data", "export", "coinmetrics"}:
         return stem.upper()
     raise InputError("cannot tell which asset this file holds; pass asset='BTC' (--asset)",
-                     source=origin)
+                     source=origin, field="asset")
 
 
 def parse_coinmetrics(

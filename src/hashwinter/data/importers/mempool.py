@@ -111,7 +111,8 @@ def parse_mempool(
         return [_finish_retargets(table, origin)], skipped
     if not isinstance(doc, dict) or not isinstance(doc.get("hashrates"), list):
         raise InputError("not a mempool.space mining response: expected a list of "
-                         "adjustments or an object with 'hashrates'", source=origin)
+                         "adjustments or an object with 'hashrates'", source=origin,
+                         field="hashrates")
     hashrates: list[Any] = doc["hashrates"]
     positions = element_positions(text, "hashrates")
     stamps: list[int] = []
