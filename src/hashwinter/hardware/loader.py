@@ -262,6 +262,10 @@ def read_catalog_toml_text(text: str, *, source: str) -> Catalog:
         if position is not None:
             line, column = int(position[1]), int(position[2])
             message = message[: position.start()]
+        elif message.endswith("(at end of document)"):
+            line = text.count("\n") + 1
+            column = len(text) - (text.rfind("\n") + 1) + 1
+            message = message[: -len("(at end of document)")].rstrip()
         raise InputError(
             f"invalid TOML: {message}", source=source, line=line, column=column
         ) from None

@@ -130,6 +130,10 @@ def parse_csv(
         raise InputError(f"expected two columns (date,value), found {len(table.header)}",
                          source=origin, line=1)
     date_name, value_name = table.header
+    for i, name in enumerate(table.header):
+        if not name:
+            raise InputError("column without a name in the header line", source=origin,
+                             line=1, column=i + 1)
     dates = parse_dates(table, date_name, bad, field=date_name or "date")
     values = parse_numbers(table, value_name, bad, minimum=minimum, strictly_above=strict,
                            integer=integer, field=value_name or "value",
