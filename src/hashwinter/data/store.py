@@ -295,15 +295,8 @@ class HistoryStore:
                 for start in range(0, len(rows), max(1, chunk_rows)):
                     chunk = rows.iloc[start : start + chunk_rows]
                     self.con.register("incoming", chunk)
-                    try:
-                        self.con.execute(_UPSERT[table], {"source": label}
-                                         if "$source" in _UPSERT[table] else None)
-                    except (duckdb.ConstraintException, duckdb.ConversionException,
-                            duckdb.InvalidInputException) as exc:
-                        # Frames from code may break what the importers check (a key
-                        # twice in one frame, a value the column cannot hold).
-                        raise InputError(f"cannot write these rows: {str(exc).splitlines()[0]}",
-                                         field=table, source=origin) from None
+                    self.con.execute(_UPSERT[table], {"source": label}
+                                     if "$source" in _UPSERT[table] else None)
                     self.con.unregister("incoming")
                     done += len(chunk)
                     written[table] = written.get(table, 0) + len(chunk)

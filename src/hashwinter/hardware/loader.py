@@ -147,7 +147,8 @@ def read_catalog_csv_text(text: str, *, source: str, builtin: bool = False) -> C
         As :func:`load_catalog`; lines are the file's own line numbers.
 
     """
-    reader = csv.reader(io.StringIO(text))
+    # Strict: a quote that opens a field must close it, and only a comma may follow.
+    reader = csv.reader(io.StringIO(text), strict=True)
     errors: list[InputError] = []
     header: list[str] | None = None
     machines: list[Machine] = []
@@ -160,10 +161,10 @@ def read_catalog_csv_text(text: str, *, source: str, builtin: bool = False) -> C
         except StopIteration:
             break
         except csv.Error as exc:
-            # A quoted field that never closes: the csv module reads on to its field limit.
-            errors.append(InputError(
-                f"a quoted field starting on this line never ends (stray '\"'?): {exc}",
-                source=source, line=line))
+            # A quoted field that never closes (the csv module reads on to the end of the
+            # file or its field limit), or text after a closing quote.
+            errors.append(InputError(f"bad quoting from this line on (a stray '\"'?): {exc}",
+                                     source=source, line=line))
             break
         last_line = reader.line_num
         if not row or not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):

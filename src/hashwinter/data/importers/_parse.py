@@ -355,7 +355,8 @@ def read_csv_table(
     """
     # A byte-order mark survives in text handed over without read_text (downloads).
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Strict: a quote that opens a field must close it, and only a comma may follow.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     names: list[str] | None = [h.strip() for h in header] if header is not None else None
     records: list[list[str]] = []
     lines: list[int] = []
@@ -367,13 +368,7 @@ def read_csv_table(
         except StopIteration:
             break
         except csv.Error as exc:
-            # The csv module gives up on a quoted field that never closes (it reads on
-            # until the field limit or the end of the file).
-            line_text = _line(text, start)
-            raise InputError(
-                f"a quoted field starting on this line never ends (stray '\"'?): {exc}",
-                source=origin, line=start, column=_open_quote_column(line_text),
-            ) from None
+            raise _quoting_error(exc, text, origin, start) from None
         previous_end = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
@@ -395,6 +390,19 @@ def read_csv_table(
     columns = list(zip(*records, strict=True)) if records else [() for _ in names]
     cells = _Columns({name: col for name, col in zip(names, columns, strict=True) if name})
     return CsvTable(origin, names, np.array(lines, dtype=np.int64), cells)
+
+
+def _quoting_error(exc: csv.Error, text: str, origin: str, start: int) -> InputError:
+    """Explain a csv module error about the record starting on line ``start``."""
+    why = str(exc)
+    if "end of data" in why or "field limit" in why:
+        # A quoted field that never closes: the module reads on to the end of the file
+        # or its field limit.
+        return InputError(f"a quoted field starting on this line never ends (stray '\"'?): "
+                          f"{why}", source=origin, line=start,
+                          column=_open_quote_column(_line(text, start)))
+    return InputError(f"bad quoting in the record starting on this line (a stray '\"'?): {why}",
+                      source=origin, line=start)
 
 
 def _line(text: str, number: int) -> str:
