@@ -99,14 +99,14 @@ def assert_only_plausible(store: Path) -> None:
 
 
 @fuzz_settings(CASES)
-@given(case=st.data(), skip_bad=st.booleans(), fresh=st.integers(0, 4))
+@given(case=st.data(), skip_bad=st.booleans(), fresh=st.integers(0, 9))
 def test_fuzz_import_into_store(stores: Stores, shared_data: Path, case: st.DataObject,
                                 skip_bad: bool, fresh: int) -> None:
     source, raw, applied = case.draw(import_case(shared_data))
     _, name, options = SOURCES[source]
     path = stores.work.parent / name
     path.write_bytes(raw)
-    new_store = fresh == 0  # one case in five imports into a store that does not exist yet
+    new_store = fresh == 0  # one case in ten imports into a store that does not exist yet
     store = stores.fresh if new_store else stores.working_copy()
     if new_store:
         store.unlink(missing_ok=True)
