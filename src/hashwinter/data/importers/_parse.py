@@ -164,12 +164,12 @@ class BadRows:
         rest = len(items) - self.limit
         if rest > 0:
             rows = len({t[0] for t in items[self.limit :]})
-            first = items[self.limit]
+            # Located at the first problem not listed (its line, else its field).
+            _, line, _, field, _ = items[self.limit]
             out.append(
                 InputError(
                     f"... and {rest} more problems on {rows} more rows not listed",
-                    source=self.origin, line=first[1], field=first[3] if first[1] is None
-                    else None,
+                    source=self.origin, line=line, field=None if line is not None else field,
                 )
             )
         return out
@@ -350,7 +350,9 @@ def read_csv_table(
     Raises
     ------
     InputError
-        If the file is empty or has no header.
+        If the file is empty or has no header, names a column twice, or has a
+        quoted field that never closes or text after a closing quote (quoting is
+        read strictly; the error names the line the record starts on).
 
     """
     # A byte-order mark survives in text handed over without read_text (downloads).
@@ -414,19 +416,32 @@ def _line(text: str, number: int) -> str:
 
 
 def _open_quote_column(line: str) -> int | None:
-    """1-based CSV field number of the quoted field left open at the end of ``line``."""
-    field, quoted, at_start, opened = 1, False, True, None
+    """1-based CSV field number of the quoted field left open at the end of ``line``.
+
+    Examples
+    --------
+    >>> _open_quote_column('2018-11-05,"6380.78,0.1')
+    2
+    >>> _open_quote_column('a,"b ""c"" d",e,"f')
+    4
+    >>> _open_quote_column('a,"b",c') is None
+    True
+
+    """
+    field, quoted, at_start, closed, opened = 1, False, True, False, None
     for ch in line.rstrip("\r\n"):
         if quoted:
             if ch == '"':
-                quoted = False  # a doubled quote re-opens on the next character
+                quoted, closed = False, True
             continue
-        if ch == '"' and at_start:
-            quoted, opened = True, field
+        if ch == '"' and (at_start or closed):
+            # At a field's start a quote opens it; right after a closing quote it is
+            # the doubled quote of an escaped '"', and the field goes on.
+            quoted, opened = True, opened if closed else field
         elif ch == ",":
-            field, at_start = field + 1, True
+            field, at_start, closed = field + 1, True, False
             continue
-        at_start = False
+        at_start = closed = False
     return opened if quoted else None
 
 
