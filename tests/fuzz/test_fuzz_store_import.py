@@ -6,7 +6,8 @@ into a copy of it (the copy is refreshed only after a case that wrote), or into
 a store path that does not exist yet. A failure must be a located
 :class:`~hashwinter.errors.HashwinterError` and leave the file exactly as it
 was (same SHA-256, no write-ahead log; a new path stays absent); a success
-must leave only finite, plausible values in the store.
+must leave only finite, plausible values in the store (looked for in one
+success in three).
 """
 
 from __future__ import annotations
@@ -99,9 +100,9 @@ def assert_only_plausible(store: Path) -> None:
 
 
 @fuzz_settings(CASES)
-@given(case=st.data(), skip_bad=st.booleans(), fresh=st.integers(0, 9))
+@given(case=st.data(), skip_bad=st.booleans(), fresh=st.integers(0, 9), verify=st.integers(0, 2))
 def test_fuzz_import_into_store(stores: Stores, shared_data: Path, case: st.DataObject,
-                                skip_bad: bool, fresh: int) -> None:
+                                skip_bad: bool, fresh: int, verify: int) -> None:
     source, raw, applied = case.draw(import_case(shared_data))
     _, name, options = SOURCES[source]
     path = stores.work.parent / name
@@ -125,6 +126,9 @@ def test_fuzz_import_into_store(stores: Stores, shared_data: Path, case: st.Data
         tried(applied, "error")
         return
     stores.dirty = stores.dirty or not new_store
-    assert_only_plausible(store)
+    if verify == 0:
+        # One success in three reopens the store to look for implausible values (an open
+        # costs as much as the import; the frames were already checked before the write).
+        assert_only_plausible(store)
     record(f"store import {source}", "ok")
     tried(applied, "ok")
