@@ -130,6 +130,22 @@ RANGES: dict[str, Range] = dict([
        "assumption: 10 % per interval (BitMEX XBTUSD 2016-2020: -0.68 % .. 1.125 %)"),
     _r("basis_per_year", "1/year", -5.0, 5.0,
        "assumption: +-500 %/yr (quarterly premia peaked near 50-100 %/yr in 2017)"),
+    # Stored history (``hashwinter data import``; ``data check`` applies them to a store).
+    _r("coins_per_day", "coin/day", 0.0, 1e10,
+       "assumption: above any proof-of-work coin's daily issuance (early Dogecoin paid up to "
+       "1e6 DOGE a minute, ~1.4e9 a day)"),
+    _r("fees_per_day", "coin/day", -1e10, 1e10,
+       "assumption: as coins_per_day; negative totals are kept as published and flagged "
+       "by `data check`"),
+    _r("fx_history_per_usd", "currency/USD", 0.0, 1e9,
+       "assumption: above any rate the ECB has published (the old Turkish lira, TRL, reached "
+       "~1.8e6 per EUR in 2004)", low_open=True),
+    _r("difficulty_ratio", "", 0.0, 1e4,
+       "assumption: retargets move difficulty by a ratio far below 1e4 (Bitcoin's rule "
+       "clamps it to 1/4..4; `data check` flags beyond)", low_open=True),
+    _r("history_day", "days since 1970-01-01", 0.0, 47_846.0,
+       "assumption: no stored daily series starts before the Unix epoch; 47,846 is "
+       "2100-12-31"),
 ])
 
 

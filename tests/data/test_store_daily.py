@@ -71,7 +71,8 @@ def test_retargets_found_in_daily_means(epochs, blend):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3000), st.floats(1e-6, 1e9, allow_subnormal=False)),
+# Prices up to the plausible 1e8 per coin (hashwinter.ranges "coin_price").
+@given(st.lists(st.tuples(st.integers(0, 3000), st.floats(1e-6, 1e8, allow_subnormal=False)),
                 min_size=1, max_size=30, unique_by=lambda t: t[0]))
 def test_generic_csv_round_trip(tmp_path_factory, points):
     lines = ["date,value"] + [f"{np.datetime64('2015-01-01') + d},{v!r}" for d, v in points]

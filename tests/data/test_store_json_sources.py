@@ -48,7 +48,7 @@ def test_blockchain_com_bad_values_have_positions(tmp_path):
         read_blockchain_com(path)
     assert [str(e) for e in info.value.errors] == [
         f"{path}:3:13: values[1].x: not a Unix time in seconds: 'yesterday'",
-        f"{path}:4:13: values[2].y: must be >= 0 (got -5)",
+        f"{path}:4:13: values[2].y: implausible: must be > 0 currency/coin (got -5)",
     ]
     assert read_blockchain_com(path, skip_bad=True)["price"].tolist() == [3892.95]
     with pytest.raises(InputError, match=r":2:1: not valid JSON"):
@@ -86,8 +86,8 @@ def test_mempool_bad_entries(tmp_path):
     with pytest.raises(InputErrors) as info:
         read_mempool(path)
     assert [str(e) for e in info.value.errors] == [
-        f"{path}:1:47: [1].height: not a block height: -1",
-        f"{path}:1:47: [1].difficulty: must be a number > 0 (got 0)",
+        f"{path}:1:47: [1].height: implausible: must be >= 0 blocks (got -1)",
+        f"{path}:1:47: [1].difficulty: implausible: must be > 0  (got 0)",
     ]
     assert read_mempool(path, skip_bad=True)["height"].tolist() == [554400]
     with pytest.raises(InputError, match=r"not a mempool\.space mining response"):

@@ -122,7 +122,8 @@ GOOD_ROW = "Good,Bitmain,asic,sha256,2017-08,13.5,1323,,\n"
          "4: hashrate_ths: must be a number (got 'abc')"),
         ("Bad,Bitmain,asic,sha256,2017-08,nan,1323,,\n",
          "4: hashrate_ths: must be a number (got nan)"),
-        ("Bad,Bitmain,asic,sha256,2017-08,13.5,inf,,\n", "4: power_w: must be > 0 (got inf)"),
+        ("Bad,Bitmain,asic,sha256,2017-08,13.5,inf,,\n",
+         "4: power_w: must be a finite number (got inf)"),
         ("Bad,,asic,sha256,2017-08,13.5,1323,,\n", "4: maker: is required"),
         (",Bitmain,asic,sha256,2017-08,13.5,1323,,\n", "4: model: is required"),
         ("Bad,Bitmain,asic,sha256,2017-08,13.5,,,\n", "4: power_w: is required"),
@@ -207,11 +208,11 @@ def test_both_and_no_hashrate(tmp_path: Path) -> None:
 
 def test_empty_files(tmp_path: Path) -> None:
     empty = write(tmp_path, "e.csv", "\n\n")
-    assert str(one_error(empty)) == f"{empty}: empty file: expected a header line"
+    assert str(one_error(empty)) == f"{empty}:1: empty file: expected a header line"
     header_only = write(tmp_path, "h.csv", HEADER)
-    assert str(one_error(header_only)) == f"{header_only}: no machines in the file"
+    assert str(one_error(header_only)) == f"{header_only}: machine: no machines in the file"
     no_tables = write(tmp_path, "t.toml", "# nothing yet\n")
-    assert str(one_error(no_tables)) == f"{no_tables}: no machines in the file"
+    assert str(one_error(no_tables)) == f"{no_tables}: machine: no machines in the file"
 
 
 def test_all_problems_of_a_file_are_reported_in_line_order(tmp_path: Path) -> None:
@@ -332,4 +333,7 @@ def test_file_level_errors(tmp_path: Path) -> None:
     )
     binary = tmp_path / "bin.csv"
     binary.write_bytes(b"\xff\xfe\x00model")
-    assert str(one_error(binary)).startswith(f"{binary}: not UTF-8 text")
+    assert str(one_error(binary)).startswith(f"{binary}:1:1: not UTF-8 text")
+    later = tmp_path / "later.csv"
+    later.write_bytes(b"model,maker\nAntminer S9,Bitm\xfcain\n")  # latin-1 u-umlaut
+    assert str(one_error(later)) == f"{later}:2:17: not UTF-8 text (invalid start byte)"

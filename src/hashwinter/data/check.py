@@ -11,7 +11,11 @@ Suspicious values
     one retarget to the next (impossible on mainnet, so a data error); negative
     fees; a coin price that jumps by more than ``jump_factor`` in a day, or a
     one-day spike that moves more than ``spike_factor`` from both neighbours
-    and comes back (typical of a bad print).
+    and comes back (typical of a bad print); any stored value that is not
+    finite (NaN, inf) or lies outside its plausible range, and any day outside
+    1970-2100 (:mod:`hashwinter.data.plausible`, :mod:`hashwinter.ranges`):
+    ``data import`` refuses those, but a store written by an older hashwinter
+    or by hand may hold them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 from hashwinter.chain import RETARGET_INTERVAL
 from hashwinter.data.daily import day_text, missing_days, retarget_flags, runs
 from hashwinter.data.importers.coinmetrics import SHA256_ASSETS
+from hashwinter.data.plausible import StoredProblem, store_problems
 from hashwinter.data.store import HistoryStore, opened
 
 __all__ = ["Finding", "check_store"]
@@ -197,5 +202,24 @@ def check_store(
                 if last - first + 1 > fx_max_gap_days:
                     add("gap", "fx_daily", currency, first, last,
                         f"no rate for {_gap_text(first, last)} (more than a holiday weekend)")
+        for group in _implausible_runs(store_problems(st.con)):
+            head, tail = group[0], group[-1]
+            what = head.message
+            if len(group) > 1:
+                what += f" ({len(group)} days like this)"
+            add("suspicious", head.table, head.series, head.day, tail.day, what)
     findings.sort(key=lambda x: (x.table, x.series, x.start, x.kind))
     return findings
+
+
+def _implausible_runs(problems: list[StoredProblem]) -> list[list[StoredProblem]]:
+    """Group stored problems into runs of consecutive days of one table, column and series."""
+    groups: list[list[StoredProblem]] = []
+    for p in problems:
+        last = groups[-1][-1] if groups else None
+        if (last is not None and (last.table, last.column, last.series)
+                == (p.table, p.column, p.series) and p.day - last.day <= 1):
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups

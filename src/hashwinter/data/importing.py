@@ -8,6 +8,7 @@ an import either lands completely or not at all, even if the process dies.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
@@ -17,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from hashwinter.data.importers import parse_source, read_text
-from hashwinter.data.store import HistoryStore
+from hashwinter.data.paths import resolve_store_path
+from hashwinter.data.store import HistoryStore, check_frames
 
 __all__ = ["ImportReport", "import_file", "import_frames", "import_text"]
 
@@ -103,8 +105,20 @@ def import_frames(
 
     if isinstance(store, HistoryStore):
         return write(store)
-    with HistoryStore.open(store, write=True) as st:
-        return write(st)
+    # Check before opening: a refused import must not even create the store file.
+    check_frames(frames)
+    path = resolve_store_path(store)
+    existed = path.exists()
+    try:
+        with HistoryStore.open(path, write=True) as st:
+            return write(st)
+    except BaseException:
+        if not existed:
+            # Nothing is written on failure, not even an empty new store.
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+        raise
 
 
 def import_text(

@@ -11,6 +11,7 @@ re-importing the same file updates rows instead of duplicating them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -26,10 +27,11 @@ import pandas as pd
 
 from hashwinter.data import frames as fr
 from hashwinter.data.paths import resolve_store_path
+from hashwinter.data.plausible import frame_problems
 from hashwinter.data.schema import SCHEMA_VERSION, migrate, schema_version
-from hashwinter.errors import InputError
+from hashwinter.errors import InputError, InputErrors
 
-__all__ = ["HistoryStore", "Progress", "opened"]
+__all__ = ["HistoryStore", "Progress", "check_frames", "opened"]
 
 #: Progress callback: ``progress(done_rows, total_rows)``.
 Progress = Callable[[int, int], None]
@@ -94,6 +96,18 @@ _UPSERT = {
             mark = COALESCE(excluded.mark, funding_rates.mark), source = excluded.source
     """,
 }
+
+
+def check_frames(frames: Sequence[pd.DataFrame]) -> None:
+    """Raise InputErrors listing every implausible, non-finite or missing value of ``frames``.
+
+    Importers refuse such values with their file and line; this guards writes of
+    frames built by code (and anything an importer missed), so that nothing
+    non-finite or implausible reaches the store.
+    """
+    problems = [e for frame in frames for e in frame_problems(frame)]
+    if problems:
+        raise InputErrors(problems)
 
 
 def _table_rows(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -281,6 +295,7 @@ class HistoryStore:
         """
         if self.read_only:
             raise RuntimeError("store opened read-only; use HistoryStore.open(..., write=True)")
+        check_frames(frames)
         work = [pair for frame in frames for pair in _table_rows(frame)]
         total = sum(len(rows) for _, rows in work)
         label = f"{source}:{Path(origin).name}" if "://" not in origin else origin
@@ -294,11 +309,9 @@ class HistoryStore:
                 for start in range(0, len(rows), max(1, chunk_rows)):
                     chunk = rows.iloc[start : start + chunk_rows]
                     self.con.register("incoming", chunk)
-                    try:
-                        self.con.execute(_UPSERT[table], {"source": label}
-                                         if "$source" in _UPSERT[table] else None)
-                    finally:
-                        self.con.unregister("incoming")
+                    self.con.execute(_UPSERT[table], {"source": label}
+                                     if "$source" in _UPSERT[table] else None)
+                    self.con.unregister("incoming")
                     done += len(chunk)
                     written[table] = written.get(table, 0) + len(chunk)
                     if progress is not None:
@@ -312,6 +325,9 @@ class HistoryStore:
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
+            # After the rollback: an aborted transaction refuses even this.
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister("incoming")
             raise
         return written
 

@@ -67,13 +67,18 @@ def load_catalog(path: str | Path) -> Catalog:
             f"a machine catalog must be a .toml or .csv file (got {path.name!r})", source=source
         )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", source=source) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", source=source) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=source) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"not UTF-8 text ({exc.reason})", source=source, line=line,
+                         column=column) from None
     if suffix == ".csv":
         return read_catalog_csv_text(text, source=source)
     return read_catalog_toml_text(text, source=source)
@@ -110,7 +115,7 @@ def _finish(
             )
         )
     if not machines and not errors:
-        errors.append(InputError("no machines in the file", source=source))
+        errors.append(InputError("no machines in the file", source=source, field="machine"))
     errors.sort(key=lambda e: (e.line or 0))
     _raise_all(errors)
     return Catalog(machines)
@@ -142,14 +147,25 @@ def read_catalog_csv_text(text: str, *, source: str, builtin: bool = False) -> C
         As :func:`load_catalog`; lines are the file's own line numbers.
 
     """
-    reader = csv.reader(io.StringIO(text))
+    # Strict: a quote that opens a field must close it, and only a comma may follow.
+    reader = csv.reader(io.StringIO(text), strict=True)
     errors: list[InputError] = []
     header: list[str] | None = None
     machines: list[Machine] = []
     places: list[tuple[str, int | None]] = []
     last_line = 0
-    for row in reader:
+    while True:
         line = last_line + 1  # first line of this record (a quoted field may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # A quoted field that never closes (the csv module reads on to the end of the
+            # file or its field limit), or text after a closing quote.
+            errors.append(InputError(f"bad quoting from this line on (a stray '\"'?): {exc}",
+                                     source=source, line=line))
+            break
         last_line = reader.line_num
         if not row or not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
@@ -160,13 +176,11 @@ def read_catalog_csv_text(text: str, *, source: str, builtin: bool = False) -> C
                 break
             continue
         if len(row) != len(header):
-            errors.append(
-                InputError(
-                    f"expected {len(header)} fields as in the header, got {len(row)}",
-                    source=source,
-                    line=line,
-                )
-            )
+            why = f"expected {len(header)} fields as in the header, got {len(row)}"
+            if last_line > line:
+                why += (f" (lines {line}-{last_line} read as one record: "
+                        "a stray '\"' opens a quoted field)")
+            errors.append(InputError(why, source=source, line=line))
             continue
         record = dict(zip(header, row, strict=True))
         machine, problems = machine_from_record(record, require_source=builtin)
@@ -175,7 +189,7 @@ def read_catalog_csv_text(text: str, *, source: str, builtin: bool = False) -> C
             machines.append(machine)
             places.append(("", line))
     if header is None and not errors:
-        errors.append(InputError("empty file: expected a header line", source=source))
+        errors.append(InputError("empty file: expected a header line", source=source, line=1))
     describe = [f"line {line}" for _, line in places]
     return _finish(machines, places, errors, source, describe)
 
@@ -238,13 +252,21 @@ def read_catalog_toml_text(text: str, *, source: str) -> Catalog:
     """
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):
+            # An integer of more than 4,300 digits, or arrays nested too deeply.
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise InputError(f"invalid TOML: {why}", source=source, field="(document)") from None
         message = str(exc)
         position = _TOML_POSITION.search(message)
         line = column = None
         if position is not None:
             line, column = int(position[1]), int(position[2])
             message = message[: position.start()]
+        elif message.endswith("(at end of document)"):
+            line = text.count("\n") + 1
+            column = len(text) - (text.rfind("\n") + 1) + 1
+            message = message[: -len("(at end of document)")].rstrip()
         raise InputError(
             f"invalid TOML: {message}", source=source, line=line, column=column
         ) from None

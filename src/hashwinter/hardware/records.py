@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from hashwinter.errors import InputError
 from hashwinter.hardware.machine import ALGORITHMS, KINDS, MEGA, TERA, Machine
+from hashwinter.ranges import get_range
 
 __all__ = [
     "FIELDS",
@@ -60,31 +61,54 @@ def _shown(value: object) -> str:
         try:
             float(text)
         except ValueError:
-            return repr(text)
-        return text
-    return repr(value)
+            text = repr(text)
+        return text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
             return float(value.strip())
-        except ValueError:
-            return None
+    except OverflowError:  # an integer beyond float range
+        return math.inf
+    except ValueError:
+        return None
     return None
 
 
-def _positive(field: str, value: object, problems: list[Problem]) -> float | None:
+def _positive(
+    field: str,
+    value: object,
+    problems: list[Problem],
+    kind: str,
+    scale: float = 1.0,
+) -> float | None:
+    """Check a number > 0 within the plausible range of ``kind`` (after ``scale``)."""
     number = _number(value)
     if number is None or math.isnan(number):
         problems.append((field, f"must be a number (got {_shown(value)})"))
         return None
-    if not (math.isfinite(number) and number > 0):
+    if not math.isfinite(number):
+        problems.append((field, f"must be a finite number (got {_shown(value)})"))
+        return None
+    if number <= 0:
         problems.append((field, f"must be > 0 (got {_shown(value)})"))
+        return None
+    rng = get_range(kind)
+    base = number * scale
+    problem = rng.problem(base)
+    if problem is not None:
+        # In the file's unit, so the bound reads as the user wrote the value.
+        bound = f"{rng.high / scale:g}" + ("" if scale == 1.0 else f" ({rng.high:g} {rng.unit})")
+        problems.append((field, f"implausible: must be <= {bound} (got {_shown(value)})"))
         return None
     return number
 
@@ -208,12 +232,15 @@ def machine_from_record(
     release = _release(record.get("release"), problems)
     hashrate = None
     if len(given) == 1:
-        value = _positive(given[0], record[given[0]], problems)
-        hashrate = None if value is None else value * HASHRATE_FIELDS[given[0]]
-    power = None if "power_w" in missing else _positive("power_w", record["power_w"], problems)
+        scale = HASHRATE_FIELDS[given[0]]
+        value = _positive(given[0], record[given[0]], problems, "machine_hashrate", scale)
+        hashrate = None if value is None else value * scale
+    power = (None if "power_w" in missing
+             else _positive("power_w", record["power_w"], problems, "machine_power"))
     price = None
     if not _blank(record.get("launch_price_usd")):
-        price = _positive("launch_price_usd", record["launch_price_usd"], problems)
+        price = _positive("launch_price_usd", record["launch_price_usd"], problems,
+                          "machine_price")
     aliases = _aliases(record.get("aliases"), problems)
     source = _source(record.get("source"), problems, required=require_source)
     notes = ""

@@ -8,12 +8,16 @@ by decoding it element by element (:func:`element_positions`).
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
+from hashwinter.data.importers._parse import DAY_KIND, day_range_text, range_problem
 from hashwinter.errors import InputError
+from hashwinter.units import SECONDS_PER_DAY
 
-__all__ = ["element_positions", "load_json", "position"]
+__all__ = ["element_positions", "load_json", "number_problem", "position", "shown",
+           "unix_time_problem"]
 
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -40,6 +44,61 @@ def load_json(text: str, origin: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", source=origin, line=exc.lineno,
                          column=exc.colno) from None
+    except ValueError as exc:
+        # An integer of more than 4,300 digits (Python's int conversion limit).
+        raise InputError(f"not valid JSON: {exc}", source=origin, field="(number)") from None
+    except RecursionError:
+        raise InputError("not valid JSON: nested too deeply", source=origin,
+                         field="(nesting)") from None
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr`` of a JSON value for a message, cut to ``limit`` characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def number_problem(value: Any, kind: str, *, scale: float = 1.0, unit: str = "") -> str | None:
+    """Why a JSON value is not a plausible number of ``kind``, or None when it is.
+
+    Parameters
+    ----------
+    value : object
+        The decoded JSON value.
+    kind : str
+        Registry kind (:mod:`hashwinter.ranges`), in base units.
+    scale : float
+        Base units per unit of the value (e.g. 1e12 for TH/s).
+    unit : str
+        The value's unit, for the message.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"not a number: 'abc'"`` or ``"implausible: must be > 0 (got -1)"``.
+
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"not a number: {shown(value)}"
+    try:
+        number = float(value)
+    except OverflowError:
+        return f"not a finite number: {shown(value)}"
+    if not math.isfinite(number):
+        return f"not a finite number: {shown(value)}"
+    return range_problem(kind, number, scale, unit)
+
+
+def unix_time_problem(value: Any) -> str | None:
+    """Why a JSON value is not a plausible Unix time in seconds, or None when it is."""
+    problem = number_problem(value, DAY_KIND, scale=1.0 / SECONDS_PER_DAY, unit="s")
+    if problem is None:
+        return None
+    if problem.startswith("implausible"):
+        return f"implausible Unix time {shown(value)} s: {day_range_text()}"
+    return f"not a Unix time in seconds: {shown(value)}"
 
 
 def position(text: str, offset: int) -> tuple[int, int]:

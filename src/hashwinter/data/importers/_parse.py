@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hashwinter.errors import InputError, InputErrors
+from hashwinter.ranges import get_range
 
 __all__ = [
     "MAX_REPORTED",
@@ -33,9 +34,13 @@ __all__ = [
     "BadRows",
     "CsvTable",
     "Skipped",
+    "day_out_of_range",
+    "day_range_text",
     "decode_bytes",
+    "missing_mask",
     "parse_dates",
     "parse_numbers",
+    "range_problem",
     "read_csv_table",
     "read_text",
     "reject_duplicates",
@@ -47,6 +52,8 @@ MAX_REPORTED = 25
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-"})
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
+#: Registry kind every stored day must lie in (see :mod:`hashwinter.ranges`).
+DAY_KIND = "history_day"
 
 
 class Skipped(list[str]):
@@ -158,10 +165,12 @@ class BadRows:
         rest = len(items) - self.limit
         if rest > 0:
             rows = len({t[0] for t in items[self.limit :]})
+            # Located at the first problem not listed (its line, else its field).
+            _, line, _, field, _ = items[self.limit]
             out.append(
                 InputError(
                     f"... and {rest} more problems on {rows} more rows not listed",
-                    source=self.origin,
+                    source=self.origin, line=line, field=None if line is not None else field,
                 )
             )
         return out
@@ -264,16 +273,20 @@ def decode_bytes(raw: bytes, origin: str) -> tuple[str, str]:
                 members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
                 if len(members) != 1:
                     raise InputError(
-                        f"expected one .csv inside the zip, found {len(members)}", source=origin
+                        f"expected one .csv inside the zip, found {len(members)}",
+                        source=origin, field="zip members",
                     )
                 raw = zf.read(members[0])
                 origin = f"{origin}!{members[0]}"
         except zipfile.BadZipFile as exc:
-            raise InputError(f"damaged zip: {exc}", source=origin) from None
+            raise InputError(f"damaged zip: {exc}", source=origin, field="zip") from None
     try:
         return raw.decode("utf-8-sig"), origin
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", source=origin) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})",
+                         source=origin, line=line, column=column) from None
 
 
 def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
@@ -338,32 +351,109 @@ def read_csv_table(
     Raises
     ------
     InputError
-        If the file is empty or has no header.
+        If the file is empty or has no header, names a column twice, or has a
+        quoted field that never closes or text after a closing quote (quoting is
+        read strictly; the error names the line the record starts on).
 
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # A byte-order mark survives in text handed over without read_text (downloads).
+    text = text.removeprefix("\ufeff")
+    # Strict: a quote that opens a field must close it, and only a comma may follow.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     names: list[str] | None = [h.strip() for h in header] if header is not None else None
     records: list[list[str]] = []
     lines: list[int] = []
     previous_end = 0
-    for row in reader:
+    while True:
         start = previous_end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _quoting_error(exc, text, origin, start) from None
         previous_end = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
         if names is None:
             names = [c.strip() for c in row]
+            _reject_repeated_names(names, origin, start)
             continue
         if len(row) != len(names):
-            bad.add(start, None, None, f"expected {len(names)} fields, found {len(row)}")
+            why = f"expected {len(names)} fields, found {len(row)}"
+            if previous_end > start:
+                why += (f" (lines {start}-{previous_end} read as one record: "
+                        "a stray '\"' opens a quoted field)")
+            bad.add(start, None, None, why)
             continue
         records.append(row)
         lines.append(start)
     if names is None:
-        raise InputError("empty file: no header line", source=origin)
+        raise InputError("empty file: no header line", source=origin, line=1)
     columns = list(zip(*records, strict=True)) if records else [() for _ in names]
     cells = _Columns({name: col for name, col in zip(names, columns, strict=True) if name})
     return CsvTable(origin, names, np.array(lines, dtype=np.int64), cells)
+
+
+def _quoting_error(exc: csv.Error, text: str, origin: str, start: int) -> InputError:
+    """Explain a csv module error about the record starting on line ``start``."""
+    why = str(exc)
+    if "end of data" in why or "field limit" in why:
+        # A quoted field that never closes: the module reads on to the end of the file
+        # or its field limit.
+        return InputError(f"a quoted field starting on this line never ends (stray '\"'?): "
+                          f"{why}", source=origin, line=start,
+                          column=_open_quote_column(_line(text, start)))
+    return InputError(f"bad quoting in the record starting on this line (a stray '\"'?): {why}",
+                      source=origin, line=start)
+
+
+def _line(text: str, number: int) -> str:
+    """Return line ``number`` (1-based) of ``text``, or "" past the end."""
+    for i, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if i == number:
+            return line
+    return ""
+
+
+def _open_quote_column(line: str) -> int | None:
+    """1-based CSV field number of the quoted field left open at the end of ``line``.
+
+    Examples
+    --------
+    >>> _open_quote_column('2018-11-05,"6380.78,0.1')
+    2
+    >>> _open_quote_column('a,"b ""c"" d",e,"f')
+    4
+    >>> _open_quote_column('a,"b",c') is None
+    True
+
+    """
+    field, quoted, at_start, closed, opened = 1, False, True, False, None
+    for ch in line.rstrip("\r\n"):
+        if quoted:
+            if ch == '"':
+                quoted, closed = False, True
+            continue
+        if ch == '"' and (at_start or closed):
+            # At a field's start a quote opens it; right after a closing quote it is
+            # the doubled quote of an escaped '"', and the field goes on.
+            quoted, opened = True, opened if closed else field
+        elif ch == ",":
+            field, at_start, closed = field + 1, True, False
+            continue
+        at_start = closed = False
+    return opened if quoted else None
+
+
+def _reject_repeated_names(names: list[str], origin: str, line: int) -> None:
+    """Refuse a column named twice (it would be read from one place, reported at another)."""
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise InputError("column given twice in the header", field=name, source=origin,
+                             line=line, column=i + 1)
+        seen.add(name)
 
 
 class _Columns(dict[str, np.ndarray]):
@@ -382,10 +472,55 @@ class _Columns(dict[str, np.ndarray]):
         return col
 
 
-def _missing(texts: np.ndarray) -> np.ndarray:
-    """Mask of cells that mean "no value"."""
+def missing_mask(texts: np.ndarray) -> np.ndarray:
+    """Mask of cells that mean "no value" (empty, ``NA``, ``nan``, ``null``, ...)."""
     lowered = pd.Series(texts, dtype=object).str.lower()
     return lowered.isin(MISSING).to_numpy(dtype=bool)
+
+
+def range_problem(kind: str, value: float, scale: float = 1.0, unit: str = "") -> str | None:
+    """Why ``value`` (in the file's unit, ``scale`` base units each) is implausible, or None.
+
+    Parameters
+    ----------
+    kind : str
+        Registry kind (:mod:`hashwinter.ranges`), in base units.
+    value : float
+        The value as written in the file.
+    scale : float
+        Base units per file unit (e.g. 1e12 for TH/s to H/s).
+    unit : str
+        The file's unit, for the message.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"implausible: must be <= 1e+22 H/s (got 1e+308 TH/s)"``.
+
+    """
+    rng = get_range(kind)
+    if scale == 1.0:
+        problem = rng.problem(value)
+        return None if problem is None else f"implausible: {problem}"
+    with np.errstate(over="ignore", invalid="ignore"):
+        base = float(np.float64(value) * scale)
+    if not np.isfinite(base) or rng.problem(base) is not None:
+        low, high = rng.low / scale, rng.high / scale
+        op = ">" if rng.low_open else ">="
+        return (f"implausible: must be {op} {low:g} and <= {high:g} {unit} ({rng.low:g} to "
+                f"{rng.high:g} {rng.unit}; got {value:g} {unit})")
+    return None
+
+
+def _out_of_range(kind: str, numbers: np.ndarray, scale: float) -> np.ndarray:
+    """Mask of finite values whose ``value * scale`` lies outside the range of ``kind``."""
+    rng = get_range(kind)
+    finite = np.isfinite(numbers)
+    with np.errstate(over="ignore", invalid="ignore"):
+        base = numbers * scale
+        low = base <= rng.low if rng.low_open else base < rng.low
+        out = finite & (~np.isfinite(base) | low | (base > rng.high))
+    return np.asarray(out, dtype=bool)
 
 
 def parse_numbers(
@@ -397,6 +532,9 @@ def parse_numbers(
     strictly_above: bool = False,
     integer: bool = False,
     field: str | None = None,
+    kind: str | None = None,
+    scale: float = 1.0,
+    unit: str = "",
 ) -> np.ndarray:
     """Convert a column to float64 (NaN where empty), recording bad cells.
 
@@ -416,6 +554,13 @@ def parse_numbers(
         If true the value must be a whole number.
     field : str, optional
         Name used in messages (default: ``name``).
+    kind : str, optional
+        Registry kind (:mod:`hashwinter.ranges`) the values must lie in once
+        multiplied by ``scale``; values outside are bad ("implausible").
+    scale : float
+        Base units of ``kind`` per unit of the file (1e12 for TH/s).
+    unit : str
+        The file's unit, for messages.
 
     Returns
     -------
@@ -424,7 +569,7 @@ def parse_numbers(
 
     """
     texts = table.cells[name]
-    missing = _missing(texts)
+    missing = missing_mask(texts)
     cells = np.array(texts, dtype=object)
     cells[missing] = None
     numbers = np.array(pd.to_numeric(cells, errors="coerce"), dtype=np.float64)
@@ -454,6 +599,12 @@ def parse_numbers(
         bad.add_where(fractional, table.lines, column, label, texts,
                       "must be a whole number (got {value})")
         numbers[fractional] = np.nan
+    if kind is not None:
+        implausible = _out_of_range(kind, numbers, scale)
+        for i in np.flatnonzero(implausible):
+            bad.add(int(table.lines[i]), column, label,
+                    range_problem(kind, float(numbers[i]), scale, unit) or "implausible")
+        numbers[implausible] = np.nan
     return numbers
 
 
@@ -486,9 +637,29 @@ def parse_dates(table: CsvTable, name: str, bad: BadRows, *, field: str = "date"
                           errors="coerce")
     out = days.to_numpy(dtype="datetime64[D]")
     invalid = np.isnat(out)
-    bad.add_where(invalid, table.lines, table.column_number(name), field, texts,
+    column = table.column_number(name)
+    bad.add_where(invalid, table.lines, column, field, texts,
                   "not a date YYYY-MM-DD: {value!r}")
+    implausible = day_out_of_range(out)
+    bad.add_where(implausible, table.lines, column, field, texts,
+                  f"implausible date {{value!r}}: {day_range_text()}")
+    out[implausible] = np.datetime64("NaT")
     return out
+
+
+def day_out_of_range(days: np.ndarray) -> np.ndarray:
+    """Mask of days (datetime64) outside the registry's ``history_day`` range (NaT: False)."""
+    numbers = days.astype("datetime64[D]").astype(np.int64).astype(np.float64)
+    numbers[np.isnat(days)] = np.nan
+    return _out_of_range(DAY_KIND, numbers, 1.0)
+
+
+def day_range_text() -> str:
+    """``"must be 1970-01-01 to 2100-12-31"`` from the registry's ``history_day`` range."""
+    rng = get_range(DAY_KIND)
+    first = np.datetime64(int(rng.low), "D")
+    last = np.datetime64(int(rng.high), "D")
+    return f"must be {first} to {last}"
 
 
 def reject_duplicates(

@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 
 from hashwinter.data import frames
-from hashwinter.data.importers._json import element_positions, load_json
+from hashwinter.data.importers._json import (
+    element_positions,
+    load_json,
+    number_problem,
+    shown,
+    unix_time_problem,
+)
 from hashwinter.data.importers._parse import BadRows, read_text
 from hashwinter.errors import InputError
 
@@ -42,6 +48,9 @@ CHARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "transaction-fees": (frames.CHAIN, "fees", ("transaction fees", "fees")),
 }
 _HASH_UNITS = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+#: Tidy column -> plausible range kind of its values (:mod:`hashwinter.ranges`).
+_KINDS = {"price": "coin_price", "hashrate_hs": "hashrate", "difficulty": "difficulty",
+          "fees": "fees_per_day"}
 
 
 def _chart_of(doc: dict[str, Any], chart: str | None, origin: str) -> str:
@@ -59,8 +68,9 @@ def _chart_of(doc: dict[str, Any], chart: str | None, origin: str) -> str:
     for slug in CHARTS:
         if slug in stem:
             return slug
-    raise InputError(f"cannot tell which chart this is (name {doc.get('name')!r}); pass "
-                     f"chart= (--chart), one of {', '.join(CHARTS)}", source=origin)
+    raise InputError(f"cannot tell which chart this is (name {shown(doc.get('name'))}); pass "
+                     f"chart= (--chart), one of {', '.join(CHARTS)}", source=origin,
+                     field="name")
 
 
 def _scale(doc: dict[str, Any], slug: str, origin: str) -> float:
@@ -104,12 +114,16 @@ def parse_blockchain_com(
     doc = load_json(text, origin)
     if not isinstance(doc, dict) or not isinstance(doc.get("values"), list):
         raise InputError("not a blockchain.com chart: expected an object with a 'values' list",
-                         source=origin)
+                         source=origin, field="values")
     if str(doc.get("status", "ok")).lower() != "ok":
-        raise InputError(f"chart status is {doc.get('status')!r}, not 'ok'", source=origin)
+        raise InputError(f"chart status is {shown(doc.get('status'))}, not 'ok'", source=origin,
+                         field="status")
     slug = _chart_of(doc, chart, origin)
     kind, column, _ = CHARTS[slug]
     scale = _scale(doc, slug, origin)
+    unit = {"price": "USD", "fees": "BTC"}.get(column, "")
+    if column == "hashrate_hs":
+        unit = {v: k for k, v in _HASH_UNITS.items()}.get(scale, "") + "H/s"
     values: list[Any] = doc["values"]
     positions = element_positions(text, "values")
     bad = BadRows(origin)
@@ -121,17 +135,17 @@ def parse_blockchain_com(
         if not isinstance(item, dict):
             bad.add(line, col, field, "expected an object with x and y", row=i)
             continue
-        x, y = item.get("x"), item.get("y")
-        if isinstance(x, bool) or not isinstance(x, int | float) or x != x or x < 0:
-            bad.add(line, col, f"{field}.x", f"not a Unix time in seconds: {x!r}", row=i)
+        x: Any = item.get("x")
+        y: Any = item.get("y")
+        x_problem = unix_time_problem(x)
+        if x_problem is not None:
+            bad.add(line, col, f"{field}.x", x_problem, row=i)
         else:
             xs[i] = int(x)
-        if isinstance(y, bool) or not isinstance(y, int | float) or not np.isfinite(y):
-            bad.add(line, col, f"{field}.y", f"not a finite number: {y!r}", row=i)
-        elif (y < 0 and column != "fees") or (y == 0 and column in ("price", "difficulty")):
-            # Fees are kept as published, even negative: `data check` flags them.
-            bad.add(line, col, f"{field}.y", f"must be {'>' if y == 0 else '>='} 0 (got {y})",
-                    row=i)
+        # Fees are kept as published, even negative: `data check` flags them.
+        y_problem = number_problem(y, _KINDS[column], scale=scale, unit=unit)
+        if y_problem is not None:
+            bad.add(line, col, f"{field}.y", y_problem, row=i)
         else:
             ys[i] = float(y) * scale
     skipped = bad.finish(skip_bad)

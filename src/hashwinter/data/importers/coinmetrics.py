@@ -54,6 +54,8 @@ _ASSET = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}$")
 def _asset_from(table: CsvTable, origin: str, asset: str | None) -> str:
     """Decide the asset: argument, ``asset`` column, ``issuance_<x>`` column, or file name."""
     if asset:
+        if not _ASSET.match(asset.strip()):
+            raise InputError(f"not a ticker (2-10 letters and digits): {asset!r}", field="asset")
         return asset.strip().upper()
     for h in table.header:
         m = re.fullmatch(r"(?:issuance|fees)_([a-z0-9]+)", h)
@@ -63,7 +65,7 @@ def _asset_from(table: CsvTable, origin: str, asset: str | None) -> str:
     if _ASSET.match(stem) and stem.lower() not in {"data", "export", "coinmetrics"}:
         return stem.upper()
     raise InputError("cannot tell which asset this file holds; pass asset='BTC' (--asset)",
-                     source=origin)
+                     source=origin, field="asset")
 
 
 def parse_coinmetrics(
@@ -120,22 +122,25 @@ def parse_coinmetrics(
 
     dates = parse_dates(table, date_col, bad)
     values: dict[str, np.ndarray] = {}
+    # Every value must also lie in its plausible range (hashwinter.ranges), so that a
+    # typo or a unit slip is refused here rather than stored (and overflowing later).
     rules: dict[str, dict[str, object]] = {
-        "price_usd": {"minimum": 0.0, "strictly_above": True},
-        "difficulty": {"minimum": 0.0, "strictly_above": True},
-        "hashrate_ths": {"minimum": 0.0},
-        "blocks": {"minimum": 0.0, "integer": True},
-        "issuance": {"minimum": 0.0},
+        "price_usd": {"minimum": 0.0, "strictly_above": True, "kind": "coin_price"},
+        "difficulty": {"minimum": 0.0, "strictly_above": True, "kind": "difficulty"},
+        "hashrate_ths": {"minimum": 0.0, "kind": "hashrate", "scale": TERA, "unit": "TH/s"},
+        "blocks": {"minimum": 0.0, "integer": True, "kind": "blocks_per_day"},
+        "issuance": {"minimum": 0.0, "kind": "coins_per_day"},
         # Fees are kept as published, even negative: `data check` flags them.
-        "fees": {},
+        "fees": {"kind": "fees_per_day"},
     }
     for tidy, col in present.items():
         values[tidy] = parse_numbers(table, col, bad, field=col, **rules[tidy])  # type: ignore[arg-type]
 
     if asset_col is not None and asset is None:
         assets = np.array([a.upper() for a in table.cells[asset_col]], dtype=object)
-        bad.add_where(assets == "", table.lines, table.column_number(asset_col), asset_col,
-                      None, "empty asset")
+        not_ticker = np.array([not _ASSET.match(a) for a in assets], dtype=bool)
+        bad.add_where(not_ticker, table.lines, table.column_number(asset_col), asset_col,
+                      table.cells[asset_col], "not a ticker (2-10 letters and digits): {value!r}")
     else:
         assets = np.full(len(table), _asset_from(table, origin, asset), dtype=object)
     reject_duplicates([assets, dates], table.lines, ~np.isnat(dates), bad,

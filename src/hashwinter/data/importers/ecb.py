@@ -33,10 +33,28 @@ from hashwinter.data.importers._parse import (
     reject_duplicates,
 )
 from hashwinter.errors import InputError
+from hashwinter.ranges import get_range
 
 __all__ = ["parse_ecb", "read_ecb"]
 
 _CODE = re.compile(r"^[A-Z]{3}$")
+
+
+#: Plausible range kind of every stored rate and of the file's own rates.
+FX_KIND = "fx_history_per_usd"
+
+
+def _check_cross(
+    rates: np.ndarray, lines: np.ndarray, column: int, what: str, bad: BadRows
+) -> None:
+    """Record rows whose derived per-USD rate lies outside the plausible range."""
+    rng = get_range(FX_KIND)
+    with np.errstate(invalid="ignore"):
+        implausible = np.isinf(rates) | (np.isfinite(rates) & (
+            (rates <= rng.low) | (rates > rng.high)))
+    for i in np.flatnonzero(implausible):
+        bad.add(int(lines[i]), column, what,
+                f"implausible cross rate: {rng.problem(float(rates[i]))}")
 
 
 def parse_ecb(text: str, origin: str, *, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -70,7 +88,8 @@ def parse_ecb(text: str, origin: str, *, skip_bad: bool = False) -> tuple[pd.Dat
     dates = parse_dates(table, date_col, bad)
     reject_duplicates([dates], table.lines, ~np.isnat(dates), bad,
                       column=table.column_number(date_col), field=date_col)
-    usd_per_eur = parse_numbers(table, usd_col, bad, minimum=0.0, strictly_above=True)
+    usd_per_eur = parse_numbers(table, usd_col, bad, minimum=0.0, strictly_above=True,
+                                kind=FX_KIND)
 
     # currency -> (column, already per USD?)
     columns: dict[str, tuple[str, bool]] = {}
@@ -85,21 +104,26 @@ def parse_ecb(text: str, origin: str, *, skip_bad: bool = False) -> tuple[pd.Dat
             code = m.group(1).upper()
             if m.group(2) == "usd" or code not in columns:
                 columns[code] = (h, m.group(2) == "usd")
-    rates = {code: (parse_numbers(table, col, bad, minimum=0.0, strictly_above=True), per_usd)
-             for code, (col, per_usd) in columns.items()}
+    rates: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        eur = 1.0 / usd_per_eur
+        _check_cross(eur, table.lines, table.column_number(usd_col), "EUR per USD "
+                     f"(1 / {usd_col})", bad)
+        for code, (col, per_usd) in columns.items():
+            values = parse_numbers(table, col, bad, minimum=0.0, strictly_above=True,
+                                   kind=FX_KIND)
+            cross = values if per_usd else values / usd_per_eur
+            if not per_usd:
+                _check_cross(cross, table.lines, table.column_number(col),
+                             f"{code} per USD ({col} / {usd_col})", bad)
+            rates[code] = cross
     skipped = bad.finish(skip_bad)
     keep = bad.good_mask(table.lines)
 
     day = dates[keep].astype("datetime64[s]")
-    usd = usd_per_eur[keep]
-    parts: list[pd.DataFrame] = []
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eur = 1.0 / usd
-        parts.append(pd.DataFrame({"currency": "EUR", "date": day, "per_usd": eur}))
-        for code, (values, per_usd) in rates.items():
-            v = values[keep]
-            parts.append(pd.DataFrame({"currency": code, "date": day,
-                                       "per_usd": v if per_usd else v / usd}))
+    parts = [pd.DataFrame({"currency": "EUR", "date": day, "per_usd": eur[keep]})]
+    parts.extend(pd.DataFrame({"currency": code, "date": day, "per_usd": v[keep]})
+                 for code, v in rates.items())
     out = pd.concat(parts, ignore_index=True)
     # A day without a USD rate (or a currency without a quote) has no cross rate.
     out = out[np.isfinite(out["per_usd"].to_numpy())]

@@ -36,7 +36,7 @@ from hashwinter.data.importers._parse import (
 )
 from hashwinter.errors import InputError
 
-__all__ = ["SERIES", "parse_csv", "read_csv"]
+__all__ = ["SERIES", "SERIES_RANGES", "parse_csv", "read_csv"]
 
 #: series name -> (frame kind, tidy column, minimum, strictly above minimum, whole numbers)
 SERIES: dict[str, tuple[str, str, float | None, bool, bool]] = {
@@ -47,6 +47,16 @@ SERIES: dict[str, tuple[str, str, float | None, bool, bool]] = {
     "blocks": (frames.CHAIN, "blocks", 0.0, False, True),
     "issuance": (frames.CHAIN, "issuance", 0.0, False, False),
     "fees": (frames.CHAIN, "fees", None, False, False),
+}
+#: series name -> plausible range kind of its values (:mod:`hashwinter.ranges`).
+SERIES_RANGES: dict[str, str] = {
+    "price": "coin_price",
+    "fx": "fx_history_per_usd",
+    "difficulty": "difficulty",
+    "hashrate": "hashrate",
+    "blocks": "blocks_per_day",
+    "issuance": "coins_per_day",
+    "fees": "fees_per_day",
 }
 _CODE = re.compile(r"^[A-Z]{3}$")
 _DATE_START = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
@@ -120,9 +130,14 @@ def parse_csv(
         raise InputError(f"expected two columns (date,value), found {len(table.header)}",
                          source=origin, line=1)
     date_name, value_name = table.header
+    for i, name in enumerate(table.header):
+        if not name:
+            raise InputError("column without a name in the header line", source=origin,
+                             line=1, column=i + 1)
     dates = parse_dates(table, date_name, bad, field=date_name or "date")
     values = parse_numbers(table, value_name, bad, minimum=minimum, strictly_above=strict,
-                           integer=integer, field=value_name or "value")
+                           integer=integer, field=value_name or "value",
+                           kind=SERIES_RANGES[series])
     missing = np.isnan(values) & bad.good_mask(table.lines)
     bad.add_where(missing, table.lines, 2, value_name or "value", None, "empty value")
     reject_duplicates([dates], table.lines, ~np.isnat(dates), bad, column=1,

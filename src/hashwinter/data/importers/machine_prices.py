@@ -21,9 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hashwinter import ranges
 from hashwinter.data import frames
 from hashwinter.data.importers._parse import (
     BadRows,
+    day_out_of_range,
+    day_range_text,
+    missing_mask,
     parse_numbers,
     read_csv_table,
     read_text,
@@ -38,6 +42,8 @@ __all__ = ["CONDITIONS", "machine_price_frame", "normalize_condition", "parse_ma
 CONDITIONS = ("new", "used", "scrap")
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _CODE = re.compile(r"^[A-Z]{3}$")
+#: Plausible range kind of a machine's price (:mod:`hashwinter.ranges`).
+PRICE_KIND = "machine_price"
 
 
 def normalize_condition(text: str) -> str | None:
@@ -123,9 +129,10 @@ def parse_machine_prices(
     date_texts = table.cells[col["date"]]
     for i, t in enumerate(date_texts):
         parsed = parse_partial_date(t)
-        if parsed is None:
-            bad.add(int(lines[i]), table.column_number(col["date"]), col["date"],
-                    f"not a date YYYY-MM-DD, YYYY-MM or YYYY: {t!r}")
+        if parsed is None or day_out_of_range(np.array([parsed[0]], dtype="datetime64[D]"))[0]:
+            why = (f"not a date YYYY-MM-DD, YYYY-MM or YYYY: {t!r}" if parsed is None
+                   else f"implausible date {t!r}: {day_range_text()}")
+            bad.add(int(lines[i]), table.column_number(col["date"]), col["date"], why)
             dates[i] = np.datetime64("NaT")
             precision[i] = ""
         else:
@@ -135,9 +142,11 @@ def parse_machine_prices(
     models = table.cells[col["model"]]
     bad.add_where(models == "", lines, table.column_number(col["model"]), col["model"],
                   None, "empty model")
-    prices = parse_numbers(table, col["price"], bad, minimum=0.0)
-    bad.add_where(np.isnan(prices) & (table.cells[col["price"]] == ""), lines,
-                  table.column_number(col["price"]), col["price"], None, "empty price")
+    prices = parse_numbers(table, col["price"], bad, minimum=0.0, kind=PRICE_KIND)
+    # "NA", "null", "nan"... parse as no value, but a quote without a price is no quote.
+    no_price = missing_mask(table.cells[col["price"]])
+    bad.add_where(no_price, lines, table.column_number(col["price"]), col["price"],
+                  table.cells[col["price"]], "no price (got {value!r})")
     currencies = np.array([c.upper() for c in table.cells[col["currency"]]], dtype=object)
     bad_ccy = np.array([not _CODE.match(c) for c in currencies], dtype=bool)
     bad.add_where(bad_ccy, lines, table.column_number(col["currency"]), col["currency"],
@@ -252,10 +261,11 @@ def machine_price_frame(
     parsed = parse_partial_date(text)
     if parsed is None:
         raise InputError(f"not a date YYYY-MM-DD, YYYY-MM or YYYY: {text!r}", field="date")
+    if day_out_of_range(np.array([parsed[0]], dtype="datetime64[D]"))[0]:
+        raise InputError(f"implausible date {text!r}: {day_range_text()}", field="date")
     if not model.strip():
         raise InputError("must not be empty", field="model")
-    if not np.isfinite(price) or price < 0:
-        raise InputError(f"must be a finite number >= 0 (got {price})", field="price")
+    ranges.check(PRICE_KIND, price, field="price")
     code = currency.strip().upper()
     if not _CODE.match(code):
         raise InputError(f"must be a 3-letter currency code (got {currency!r})", field="currency")

@@ -17,23 +17,23 @@ the daily hashrate to the chain history (``hashrate_hs``, H/s).
 from __future__ import annotations
 
 import os
-from typing import Any, TypeGuard
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hashwinter.data import frames
-from hashwinter.data.importers._json import element_positions, load_json
+from hashwinter.data.importers._json import (
+    element_positions,
+    load_json,
+    number_problem,
+    shown,
+    unix_time_problem,
+)
 from hashwinter.data.importers._parse import BadRows, read_text
 from hashwinter.errors import InputError
 
 __all__ = ["parse_mempool", "read_mempool"]
-
-
-def _number(value: Any) -> TypeGuard[float]:
-    """Tell whether a JSON value is a finite number (not a bool)."""
-    return (not isinstance(value, bool) and isinstance(value, int | float)
-            and bool(np.isfinite(value)))
 
 
 def _retargets(
@@ -53,15 +53,13 @@ def _retargets(
             bad.add(line, col, field, "expected [time, height, difficulty, adjustment]",
                     row=offset + i)
             continue
-        problems = []
-        if not _number(t) or t < 0:
-            problems.append(("time", f"not a Unix time in seconds: {t!r}"))
-        if not _number(h) or h < 0 or float(h) != int(h):
-            problems.append(("height", f"not a block height: {h!r}"))
-        if not _number(d) or d <= 0:
-            problems.append(("difficulty", f"must be a number > 0 (got {d!r})"))
-        if a is not None and (not _number(a) or a <= 0):
-            problems.append(("adjustment", f"must be a ratio > 0 (got {a!r})"))
+        checks = (("time", unix_time_problem(t)),
+                  ("height", number_problem(h, "block_count")),
+                  ("difficulty", number_problem(d, "difficulty")),
+                  ("adjustment", None if a is None else number_problem(a, "difficulty_ratio")))
+        problems = [(name, why) for name, why in checks if why is not None]
+        if not any(name == "height" for name, _ in problems) and float(h) != int(h):
+            problems.append(("height", f"not a whole block height: {shown(h)}"))
         for name, why in problems:
             bad.add(line, col, f"{field}.{name}", why, row=offset + i)
         if not problems:
@@ -113,7 +111,8 @@ def parse_mempool(
         return [_finish_retargets(table, origin)], skipped
     if not isinstance(doc, dict) or not isinstance(doc.get("hashrates"), list):
         raise InputError("not a mempool.space mining response: expected a list of "
-                         "adjustments or an object with 'hashrates'", source=origin)
+                         "adjustments or an object with 'hashrates'", source=origin,
+                         field="hashrates")
     hashrates: list[Any] = doc["hashrates"]
     positions = element_positions(text, "hashrates")
     stamps: list[int] = []
@@ -124,15 +123,16 @@ def parse_mempool(
         t = item.get("timestamp") if isinstance(item, dict) else None
         h = item.get("avgHashrate") if isinstance(item, dict) else None
         ok = True
-        if not _number(t) or t < 0:
-            bad.add(line, col, f"{field}.timestamp", f"not a Unix time in seconds: {t!r}", row=i)
+        t_problem = unix_time_problem(t)
+        if t_problem is not None:
+            bad.add(line, col, f"{field}.timestamp", t_problem, row=i)
             ok = False
-        if not _number(h) or h < 0:
-            bad.add(line, col, f"{field}.avgHashrate", f"must be a number >= 0 (got {h!r})",
-                    row=i)
+        h_problem = number_problem(h, "hashrate", unit="H/s")
+        if h_problem is not None:
+            bad.add(line, col, f"{field}.avgHashrate", h_problem, row=i)
             ok = False
         if ok:
-            stamps.append(int(t))  # type: ignore[arg-type]  # checked by _number above
+            stamps.append(int(t))  # type: ignore[arg-type]  # checked above
             rates.append(float(h))  # type: ignore[arg-type]
     adjustments = doc.get("difficulty", [])
     if not isinstance(adjustments, list):
