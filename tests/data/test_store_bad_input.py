@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from store_helpers import FIXTURES, write
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.cli.app import main
 from hashwinter.data import (
     HistoryStore,
