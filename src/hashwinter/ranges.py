@@ -118,6 +118,14 @@ RANGES: dict[str, Range] = dict([
     _r("paths", "paths", 0.0, 1e7, "assumption: resource guard checks memory too",
        low_open=True),
     _r("life_years", "years", 0.0, 50.0, "assumption", low_open=True),
+    # Sites, risks and moves (hashwinter.sites).
+    _r("event_rate_per_year", "1/year", 0.0, 365.0,
+       "assumption: at most one event starting a day"),
+    _r("event_duration_days", "days", 0.0, 3_650.0,
+       "assumption: a cut of ten years is a closure", low_open=True),
+    _r("move_days", "days", 0.0, 365.0, "assumption: a move of a year is not a move"),
+    _r("site_mw", "MW", 0.0, 1e5,
+       "assumption: 10x the whole Bitcoin network's draw of 2025 (~1.5e4 MW)"),
 ])
 
 
