@@ -12,6 +12,8 @@ bounded by construction (every variable has finite bounds except the CVaR
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 import time
 
 import highspy
@@ -54,9 +56,34 @@ def check_feasible(problem: PlanProblem) -> None:
                              field="move.max_machines_per_month")
 
 
+_banner_shown = False
+
+
+def _new_highs() -> highspy.Highs:
+    """Return a Highs instance; the banner HiGHS prints on its first one goes to /dev/null.
+
+    The banner is written by the C++ library to file descriptor 1 once per
+    process, before any option can silence it, and would corrupt the CLI's output.
+    """
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _banner_shown = True
+    return h
+
+
 def _highs(model: MipModel, *, mip_rel_gap: float, time_limit: float | None,
            threads: int | None) -> highspy.Highs:
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if time_limit is not None:
