@@ -101,7 +101,8 @@ def view_from_market(market: DailyMarket, *, label: str = "history") -> MarketVi
         label=label)
 
 
-def flat_view(state: NetworkState, start: object, end: object) -> MarketView:
+def flat_view(state: NetworkState, start: object, end: object, *,
+              fx_per_usd: Mapping[str, float] | None = None) -> MarketView:
     """Return a flat projection: ``state``'s price and network held on every day.
 
     Parameters
@@ -110,6 +111,8 @@ def flat_view(state: NetworkState, start: object, end: object) -> MarketView:
         The day to hold (e.g. the last day of history).
     start, end : date or str
         First and last day of the horizon.
+    fx_per_usd : mapping of str to float, optional
+        Other currencies' rates (units per USD), held too.
 
     """
     a, b = np.datetime64(str(start), "D"), np.datetime64(str(end), "D")
@@ -117,7 +120,8 @@ def flat_view(state: NetworkState, start: object, end: object) -> MarketView:
         raise InputError(f"{b} is before {a}", field="--to")
     dates = np.arange(a, b + np.timedelta64(1, "D"), dtype="datetime64[D]")
     n = dates.size
-    fx = {state.currency: np.full(n, state.fx_per_usd)} if state.currency != "USD" else {}
+    rates = {**(fx_per_usd or {}), state.currency: state.fx_per_usd}
+    fx = {k: np.full(n, float(v)) for k, v in rates.items() if k != "USD"}
     return MarketView(dates=dates, price=np.full((1, n), state.price),
                       difficulty=np.full((1, n), state.difficulty),
                       subsidy=np.full((1, n), state.subsidy),
