@@ -13,6 +13,7 @@ import numpy as np
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm.config import LoadedFarm, SiteConfig
+from hashwinter.farm.toml_lines import TomlLines
 from hashwinter.planner.problem import PlanProblem
 from hashwinter.planner.values import CohortEconomics, SiteEconomics, monthly_values
 from hashwinter.planner.view import MarketView
@@ -74,9 +75,9 @@ def build_problem(
     horizon = int(view.dates.size)
     errors: list[InputError] = []
     if move.downtime_days > horizon:
-        errors.append(InputError(f"a move takes {move.downtime_days:g} days, longer than the "
-                                 f"{horizon}-day horizon", field="move.downtime_days",
-                                 source=source))
+        errors.append(_located(InputError(
+            f"a move takes {move.downtime_days:g} days, longer than the {horizon}-day horizon",
+            field="move.downtime_days", source=source), sites))
     items = [(i, item, m) for i, (item, m) in
              enumerate(zip(farm.config.fleet, farm.machines, strict=True))
              if np.datetime64(item.purchase_date, "D") <= view.dates[-1]]
@@ -87,7 +88,8 @@ def build_problem(
     mw = np.array([monthly(s.capacity_mw, months) for s in chosen])
     home = []
     arrival = []
-    for i, item, machine in items:
+    crowded: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for i, item, _machine in items:
         if item.site not in names:
             errors.append(InputError(f"site {item.site!r} is not offered to the planner "
                                      "(planner.use_farm_sites = false)",
@@ -97,15 +99,18 @@ def build_problem(
         first_day = max(np.datetime64(item.purchase_date, "D"), view.dates[0])
         m = int(np.searchsorted(months, first_day.astype("datetime64[M]")))
         if slots[j, m] < 1 or mw[j, m] <= 0:
-            what = "slots" if slots[j, m] < 1 else "MW"
-            errors.append(InputError(
-                f"site {item.site!r} has no {what} in {months[m]} but fleet[{i}] puts "
-                f"{item.count:,} machines there", field=f"{where[j]}.capacity_"
-                f"{'slots' if what == 'slots' else 'mw'}",
-                source=source if where[j] and item.site in {s.name for s in config.sites}
-                else farm.source))
+            crowded.setdefault((j, m), []).append((i, item.count))
         home.append(j)
         arrival.append(m)
+    for (j, m), who in crowded.items():
+        what = "slots" if slots[j, m] < 1 else "mw"
+        from_file = chosen[j].source != "farm file"
+        errors.append(_located(InputError(
+            f"site {names[j]!r} has no {'slots' if what == 'slots' else 'MW'} in {months[m]} "
+            f"but {', '.join(f'fleet[{i}]' for i, _ in who)} "
+            f"{'puts' if len(who) == 1 else 'put'} {sum(k for _, k in who):,} machines there",
+            field=f"{where[j]}.capacity_{what}",
+            source=source if from_file else farm.source), sites if from_file else None))
     if errors:
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     cohort_econ = [CohortEconomics(
@@ -139,6 +144,14 @@ def build_problem(
                    else np.full(months.size, float(move.max_machines_per_month))),
         scenario_value=scenario if scenario.shape[0] > 1 else None,
         currency=farm.config.currency, notes=notes)
+
+
+def _located(error: InputError, sites: LoadedSites | None) -> InputError:
+    """Give an error of the sites file its line."""
+    if sites is None or sites.text is None or error.field is None:
+        return error
+    return InputError(error.message, field=error.field, source=error.source,
+                      line=TomlLines(sites.text).line(error.field))
 
 
 def _days_in(month: np.datetime64) -> float:

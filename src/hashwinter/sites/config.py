@@ -241,11 +241,14 @@ class LoadedSites:
     ----------
     config : SitesFile
     source : str or None
+    text : str or None
+        The file's text (to locate later errors by line).
 
     """
 
     config: SitesFile
     source: str | None = None
+    text: str | None = None
 
 
 def _cross_checks(data: Mapping[str, Any]) -> list[InputError]:
@@ -285,7 +288,7 @@ def sites_from_dict(data: Mapping[str, Any], *, source: str | None = None,
             InputError(e.message, field=e.field, source=source,
                        line=lines.line(e.field) if lines is not None and e.field else None)
             for e in errors])
-    return LoadedSites(config, source)
+    return LoadedSites(config, source, text)
 
 
 def load_sites(path: str | Path) -> LoadedSites:
