@@ -2,17 +2,19 @@
 
 Variables for cohort ``c``, site ``s``, month ``m`` (docs/sites.md):
 
-* ``x[c,s,m]`` integer machines installed; ``in[c,s,m]``, ``out[c,s,m]`` ≥ 0
-  machines moved into / out of the site at the start of the month (flows, not
-  origin–destination pairs);
+* ``x[c,s,m]`` integer machines installed; ``in[c,s,m]`` ≥ 0 machines moved
+  into the site at the start of the month (a flow, not origin–destination
+  pairs); the flow out, ``out = x[m-1] + arrivals + in - x`` ≥ 0, is the slack
+  of the balance row, so it needs no column of its own;
 * ``open[s,m]`` binary, only for sites with fixed costs;
 * with a risk weight ``β > 0``: ``η`` and ``u[p]`` ≥ 0 of the Rockafellar–Uryasev
   form of the lower-tail CVaR of the plan's margin over the view's paths.
 
 Constraints:
 
-* balance ``x[c,s,m] - x[c,s,m-1] - in + out = arrivals[c,s,m]``;
-* flows ``Σ_s in[c,s,m] = Σ_s out[c,s,m]`` (a move leaves one site for another);
+* balance ``x[c,s,m] - x[c,s,m-1] - in[c,s,m] ≤ arrivals[c,s,m]`` (``out ≥ 0``);
+* conservation ``Σ_s x[c,s,m] = present[c,m]``, which with the balance rows is
+  ``Σ_s in = Σ_s out`` per (cohort, month): a move leaves one site for another;
 * slots ``Σ_c x[c,s,m] ≤ slots[s,m] · open[s,m]``; power
   ``Σ_c watts[c,s] · x[c,s,m] ≤ 1e6 · mw[s,m]``;
 * moves ``Σ_{c,s} in[c,s,m] ≤ max_moves[m]`` when limited;
@@ -49,7 +51,7 @@ class MipModel:
     matrix : scipy.sparse.csc_matrix, shape (R, N)
     row_lower, row_upper : ndarray, shape (R,)
     blocks : dict of str to (int, int)
-        Column range of each variable block (``"x"``, ``"in"``, ``"out"``, ``"open"``,
+        Column range of each variable block (``"x"``, ``"in"``, ``"open"``,
         ``"eta"``, ``"u"``).
     row_blocks : dict of str to (int, int)
         Row range of each constraint family.
@@ -105,11 +107,11 @@ def build_model(problem: PlanProblem, *, risk_weight: float = 0.0, alpha: float 
     c_n, s_n, m_n = problem.shape
     n = c_n * s_n * m_n
     grid = np.arange(n).reshape(c_n, s_n, m_n)
-    x0, in0, out0 = 0, n, 2 * n
+    x0, in0 = 0, n
     has_fixed = np.asarray(problem.fixed_cost > 0)
     open_idx = np.full((s_n, m_n), -1, dtype=np.int64)
     n_open = int(has_fixed.sum())
-    open0 = 3 * n
+    open0 = 2 * n
     open_idx[has_fixed] = open0 + np.arange(n_open)
     use_cvar = risk_weight > 0 and problem.scenario_value is not None
     p_n = problem.scenario_value.shape[0] if use_cvar and problem.scenario_value is not None else 0
@@ -119,7 +121,7 @@ def build_model(problem: PlanProblem, *, risk_weight: float = 0.0, alpha: float 
 
     counts = np.broadcast_to(problem.counts[:, None, None], (c_n, s_n, m_n)).ravel()
     lower = np.zeros(n_cols)
-    upper = np.concatenate([counts, counts, counts, np.ones(n_open),
+    upper = np.concatenate([counts, counts, np.ones(n_open),
                             np.full(1 if use_cvar else 0, np.inf), np.full(p_n, np.inf)])
     if use_cvar:
         lower[eta] = -np.inf
@@ -157,20 +159,20 @@ def build_model(problem: PlanProblem, *, risk_weight: float = 0.0, alpha: float 
         row_blocks[name] = (r, r + n_new)
         r += n_new
 
-    # Balance, one row per (c, s, m): x - x[m-1] - in + out = arrivals.
+    # Balance, one row per (c, s, m): x - x[m-1] - in <= arrivals (the slack is the flow out).
     bal = grid.ravel()
     prev = grid[:, :, 1:].ravel()
     arrive = problem.arrivals().ravel()
     add("balance", n,
-        [bal, prev, bal, bal],
-        [x0 + bal, x0 + prev - 1, in0 + bal, out0 + bal],
-        [np.ones(n), -np.ones(prev.size), -np.ones(n), np.ones(n)],
-        arrive, arrive)
-    # Flows, one row per (c, m): sum_s in - sum_s out = 0.
+        [bal, prev, bal],
+        [x0 + bal, x0 + prev - 1, in0 + bal],
+        [np.ones(n), -np.ones(prev.size), -np.ones(n)],
+        np.full(n, -np.inf), arrive)
+    # Conservation, one row per (c, m): sum_s x = machines present.
     flow_row = (np.arange(c_n)[:, None, None] * m_n + np.arange(m_n)[None, None, :]
                 + np.zeros((1, s_n, 1), dtype=np.int64)).ravel()
-    add("flow", c_n * m_n, [flow_row, flow_row], [in0 + bal, out0 + bal],
-        [np.ones(n), -np.ones(n)], np.zeros(c_n * m_n), np.zeros(c_n * m_n))
+    present = problem.present().ravel()
+    add("conservation", c_n * m_n, [flow_row], [x0 + bal], [np.ones(n)], present, present)
     # Slots, one row per (s, m): sum_c x - slots * open <= 0 (or <= slots).
     sm_row = (np.arange(s_n)[None, :, None] * m_n + np.arange(m_n)[None, None, :]
               + np.zeros((c_n, 1, 1), dtype=np.int64)).ravel()
@@ -205,8 +207,7 @@ def build_model(problem: PlanProblem, *, risk_weight: float = 0.0, alpha: float 
 
     matrix = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                            shape=(r, n_cols))
-    blocks = {"x": (x0, x0 + n), "in": (in0, in0 + n), "out": (out0, out0 + n),
-              "open": (open0, open0 + n_open)}
+    blocks = {"x": (x0, x0 + n), "in": (in0, in0 + n), "open": (open0, open0 + n_open)}
     if use_cvar:
         blocks["eta"] = (eta, eta + 1)
         blocks["u"] = (u0, u0 + p_n)

@@ -15,6 +15,7 @@ import dataclasses
 import os
 import sys
 import time
+from typing import Literal
 
 import highspy
 import numpy as np
@@ -112,6 +113,10 @@ def _highs(model: MipModel, *, mip_rel_gap: float, time_limit: float | None,
     return h
 
 
+#: Above this many integer columns, ``method="auto"`` rounds the LP relaxation first.
+ROUND_FIRST_ABOVE = 10_000
+
+
 def solve_plan(
     problem: PlanProblem,
     *,
@@ -120,6 +125,7 @@ def solve_plan(
     risk_weight: float = 0.0,
     alpha: float = 0.05,
     threads: int | None = None,
+    method: Literal["auto", "mip", "round"] = "auto",
 ) -> Plan:
     """Find the holdings and moves that maximise the expected margin.
 
@@ -135,6 +141,14 @@ def solve_plan(
         (needs ``problem.scenario_value``). [fraction]
     threads : int, optional
         HiGHS threads.
+    method : {"auto", "mip", "round"}
+        ``"mip"``: HiGHS's branch and bound. ``"round"``: solve the LP
+        relaxation (HiGHS), round its holdings down and place the leftover
+        machines where the LP had their fractions, within slots and MW; if the
+        rounded plan is within ``mip_rel_gap`` of the LP bound it is returned,
+        else it starts the branch and bound. ``"auto"``: ``"round"`` for
+        models with more than :data:`ROUND_FIRST_ABOVE` integer columns and no
+        risk weight, else ``"mip"``.
 
     Returns
     -------
@@ -152,6 +166,24 @@ def solve_plan(
     model = build_model(problem, risk_weight=risk_weight, alpha=alpha)
     h = _highs(model, mip_rel_gap=mip_rel_gap, time_limit=time_limit, threads=threads)
     t1 = time.perf_counter()
+    use_round = method == "round" or (method == "auto" and risk_weight == 0
+                                      and model.n_integer > ROUND_FIRST_ABOVE)
+    if use_round and risk_weight == 0:
+        rounded = _round_relaxation(problem, model, h)
+        if rounded is not None:
+            holdings, bound = rounded
+            value = problem.plan_value(holdings.astype(np.float64),
+                                       _moves(problem, holdings)[0].astype(np.float64))
+            gap = (bound - value) / max(abs(value), 1e-9)
+            if gap <= mip_rel_gap:
+                return _plan(problem, model, holdings, "Optimal (rounded LP relaxation)",
+                             max(gap, 0.0), t1 - t0, time.perf_counter() - t1)
+            h = _highs(model, mip_rel_gap=mip_rel_gap, time_limit=time_limit, threads=threads)
+            start = highspy.HighsSolution()
+            start.col_value = _columns(problem, model, holdings).tolist()
+            h.setSolution(start)
+        else:
+            h = _highs(model, mip_rel_gap=mip_rel_gap, time_limit=time_limit, threads=threads)
     h.run()
     t2 = time.perf_counter()
     status = h.getModelStatus()
@@ -164,16 +196,101 @@ def solve_plan(
         raise InputError(f"HiGHS found no plan ({label}) within {time_limit} s; raise the "
                          "time limit or the gap", field="--time-limit")
     values = np.asarray(h.getSolution().col_value)
-    shape = problem.shape
+    a, b = model.blocks["x"]
+    holdings = np.rint(values[a:b]).astype(np.int64).reshape(problem.shape)
+    gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else 0.0
+    return _plan(problem, model, holdings, label, gap, t1 - t0, t2 - t1)
 
-    def block(name: str) -> np.ndarray:
-        a, b = model.blocks[name]
-        return np.rint(values[a:b]).astype(np.int64).reshape(shape)
 
-    holdings, moves_in, moves_out = block("x"), block("in"), block("out")
-    # The integer x fixes in - out; drop any in and out at one site that cancel.
-    both = np.minimum(moves_in, moves_out)
-    moves_in, moves_out = moves_in - both, moves_out - both
+def _moves(problem: PlanProblem, holdings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the flows in and out that the integer holdings imply (the cheapest ones)."""
+    arrivals = np.rint(problem.arrivals()).astype(np.int64)
+    before = np.concatenate([np.zeros_like(holdings[:, :, :1]), holdings[:, :, :-1]], axis=2)
+    net = holdings - before - arrivals
+    return np.maximum(net, 0), np.maximum(-net, 0)
+
+
+def _columns(problem: PlanProblem, model: MipModel, holdings: np.ndarray) -> np.ndarray:
+    """Return a full column vector (x, in, open) for the holdings, as a MIP start."""
+    col = np.zeros(model.n_vars)
+    a, b = model.blocks["x"]
+    col[a:b] = holdings.ravel()
+    a, b = model.blocks["in"]
+    col[a:b] = _moves(problem, holdings)[0].ravel()
+    a, b = model.blocks["open"]
+    col[a:b] = (holdings.sum(axis=0) > 0)[problem.fixed_cost > 0]
+    return col
+
+
+def _round_relaxation(problem: PlanProblem, model: MipModel, h: highspy.Highs
+                      ) -> tuple[np.ndarray, float] | None:
+    """Solve the LP relaxation; return rounded integer holdings and the LP bound, or None.
+
+    Holdings are rounded down (slots and MW stay satisfied: their coefficients
+    are positive); each cohort's leftover machines of a month (fewer than the
+    sites) go first to the sites where the LP put their fractions, then to the
+    best-valued sites with room. None when the LP fails or no room is left, or
+    the rounded plan breaks the move limit.
+    """
+    h.changeColsIntegrality(model.n_vars, np.arange(model.n_vars, dtype=np.int32),
+                            np.full(model.n_vars, highspy.HighsVarType.kContinuous))
+    # Interior point without crossover: rounding needs no vertex, and crossover on this
+    # degenerate LP (many cohorts with near-equal values) costs more than the IPM itself.
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "off")
+    # A relative accuracy of 1e-7 on the bound is ample for gaps of 1e-4 and more.
+    h.setOptionValue("ipm_optimality_tolerance", 1e-7)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    bound = -float(h.getInfo().objective_function_value)
+    a, b = model.blocks["x"]
+    lp = np.asarray(h.getSolution().col_value)[a:b].reshape(problem.shape)
+    x = np.floor(lp + 1e-6).astype(np.int64)
+    left = np.rint(problem.present()).astype(np.int64) - x.sum(axis=1)  # (C, M)
+    slots_left = problem.slots - x.sum(axis=0)
+    watts_left = problem.mw * 1e6 - np.einsum("cs,csm->sm", problem.watts, x)
+    arrivals = problem.arrivals()
+    for m in range(x.shape[2]):  # months in order: last month's holdings are final
+        for c in np.flatnonzero(left[:, m]):  # a few machines per (cohort, month)
+            need = int(left[c, m])
+            # Where a machine stood last month and is missing now, keeping it there costs no
+            # move; then where the LP had the fractions; then the best value.
+            before = x[c, :, m - 1] + arrivals[c, :, m] if m else arrivals[c, :, m]
+            stays = before > x[c, :, m]
+            order = np.lexsort((-problem.value[c, :, m], -(lp[c, :, m] - x[c, :, m]), ~stays))
+            for s in order:
+                fit = int(min(need, slots_left[s, m],
+                              np.floor(watts_left[s, m] / problem.watts[c, s] + 1e-9)))
+                if stays[s]:
+                    fit = min(fit, int(before[s] - x[c, s, m]))
+                if fit > 0:
+                    x[c, s, m] += fit
+                    slots_left[s, m] -= fit
+                    watts_left[s, m] -= fit * problem.watts[c, s]
+                    need -= fit
+                if need == 0:
+                    break
+            if need:
+                for s in order:  # second pass: anywhere with room
+                    fit = int(min(need, slots_left[s, m],
+                                  np.floor(watts_left[s, m] / problem.watts[c, s] + 1e-9)))
+                    if fit > 0:
+                        x[c, s, m] += fit
+                        slots_left[s, m] -= fit
+                        watts_left[s, m] -= fit * problem.watts[c, s]
+                        need -= fit
+                if need:
+                    return None
+    if problem.max_moves is not None and np.any(
+            _moves(problem, x)[0].sum(axis=(0, 1)) > problem.max_moves + 1e-9):
+        return None
+    return x, bound
+
+
+def _plan(problem: PlanProblem, model: MipModel, holdings: np.ndarray, label: str, gap: float,
+          build_s: float, solve_s: float) -> Plan:
+    moves_in, moves_out = _moves(problem, holdings)
     stay = problem.stay_put()
     fits = bool(np.all(stay.sum(axis=0) <= problem.slots + 1e-9)
                 and np.all((problem.watts[:, :, None] * stay).sum(axis=0)
@@ -182,9 +299,8 @@ def solve_plan(
     return Plan(problem=problem, holdings=holdings, moves_in=moves_in, moves_out=moves_out,
                 expected_margin=problem.plan_value(holdings.astype(np.float64),
                                                    moves_in.astype(np.float64)),
-                stay_put_margin=stay_value, status=label,
-                mip_gap=float(info.mip_gap) if np.isfinite(info.mip_gap) else 0.0,
-                build_seconds=t1 - t0, solve_seconds=t2 - t1, n_vars=model.n_vars,
+                stay_put_margin=stay_value, status=label, mip_gap=gap,
+                build_seconds=build_s, solve_seconds=solve_s, n_vars=model.n_vars,
                 n_rows=model.n_rows, n_integer=model.n_integer)
 
 
