@@ -82,7 +82,8 @@ def test_negative_rate(store, tmp_path, capsys):
 
 def test_move_longer_than_the_horizon(store, tmp_path, capsys):
     err = _bad(store, tmp_path, capsys, "[move]\ndowntime_days = 120\n" + SITE)
-    assert "sites.toml:2: move.downtime_days: a move takes 120 days, longer than the 90-day horizon" in err
+    assert ("sites.toml:2: move.downtime_days: a move takes 120 days, longer than the 90-day "
+            "horizon") in err
 
 
 def test_zero_capacity_site_receiving_machines(store, tmp_path, capsys):

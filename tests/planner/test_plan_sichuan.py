@@ -118,7 +118,7 @@ def test_plan_beats_staying_put_by_the_margin_a_loop_computes(setup):
 
 
 def test_the_seasonal_swing_follows_the_mining_map(setup):
-    _, _, problem, plan = setup
+    _, _, _problem, plan = setup
     share = pd.read_csv(shared_data_file("hashrate_share_by_region.csv"))
     sichuan = share[(share["province"] == "Sichuan")].set_index("month")
     # The example's dry-season fraction is the map's: mean EH/s Dec 2019-Apr 2020 over Jun-Oct 2020.

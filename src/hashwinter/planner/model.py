@@ -94,6 +94,7 @@ def build_model(problem: PlanProblem, *, risk_weight: float = 0.0, alpha: float 
     Parameters
     ----------
     problem : PlanProblem
+        Cohorts, sites, months, values and capacities.
     risk_weight : float
         ``β`` in [0, 1]: weight of the CVaR term (0: expected margin only). [fraction]
     alpha : float

@@ -102,7 +102,7 @@ class PlanProblem:
         return np.cumsum(self.arrivals(), axis=2)
 
     def plan_value(self, holdings: FloatArray, moves_in: FloatArray) -> float:
-        """Return the expected margin of a plan: values less moves less fixed costs. [currency]"""
+        """Return the expected margin of a plan: values less moves less fixed costs. [currency]."""
         open_ = holdings.sum(axis=0) > 0
         return float((self.value * holdings).sum() - (self.move_in_cost * moves_in).sum()
                      - (self.fixed_cost * open_).sum())

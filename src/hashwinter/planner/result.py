@@ -30,7 +30,10 @@ def match_moves(moves_in: FloatArray, moves_out: FloatArray) -> list[tuple[int, 
 
     Parameters
     ----------
-    moves_in, moves_out : ndarray of int, shape (C, S, M)
+    moves_in : ndarray of int, shape (C, S, M)
+        Machines moved into each site at the start of each month.
+    moves_out : ndarray of int, shape (C, S, M)
+        Machines moved out.
 
     Returns
     -------

@@ -48,7 +48,7 @@ def check_feasible(problem: PlanProblem) -> None:
                          f"draws at the lowest PUE in {problem.months[m]}", field="sites")
     if problem.max_moves is not None:
         # Machines that must leave the home site on arrival (more than it holds).
-        c_n, s_n, _ = problem.shape
+        _c_n, _s_n, _ = problem.shape
         arrive = problem.arrivals().sum(axis=0)  # (S, M)
         forced = np.maximum(arrive - problem.slots, 0).sum(axis=0)
         for m in np.flatnonzero(forced > problem.max_moves + 1e-9)[:1]:
@@ -132,6 +132,7 @@ def solve_plan(
     Parameters
     ----------
     problem : PlanProblem
+        Cohorts, sites, months, values and capacities.
     mip_rel_gap : float
         Stop when the plan is within this share of HiGHS's bound. [fraction]
     time_limit : float or None

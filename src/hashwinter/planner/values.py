@@ -97,7 +97,7 @@ def daily_tariff(tariff: AnyTariff, view: MarketView) -> FloatArray:
 
 def availability(risks: SiteRisks, region: str, days: npt.NDArray[np.datetime64],
                  events: tuple[HistoricalEvent, ...] = ()) -> FloatArray:
-    """Return the expected share of each day the site has power (D,). [fraction]
+    """Return the expected share of each day the site has power (D,). [fraction].
 
     Independent processes multiply: ``Π_k (1 - share_k)`` over the power-cut
     processes active that day, times 0 on the days of a dated event.
@@ -125,7 +125,9 @@ def monthly_values(
     Parameters
     ----------
     cohorts : list of CohortEconomics, length C
+        Machines of each cohort.
     sites : list of SiteEconomics, length S
+        Tariff, PUE, fees and risks of each site.
     view : MarketView
         Daily prices and network over the horizon, P paths.
     pool_fee : float

@@ -24,10 +24,12 @@ def plan_chart(plan: Plan, *, reference: dict[str, float] | None = None,
     Parameters
     ----------
     plan : Plan
+        The solved plan.
     reference : dict of str to float, optional
         A share per month ``"YYYY-MM"`` to draw on the right axis (e.g. the
         mining map's Sichuan share). [fraction]
     reference_label : str
+        Legend of the reference line.
 
     """
     table = plan.site_table()
@@ -68,7 +70,8 @@ def plan_tables(plan: Plan) -> tuple[Table, Table, Table]:
     for col in ("month", "cohort", "from", "to", "machines"):
         moves.add_column(col, justify="right" if col == "machines" else "left")
     for r in plan.moves_table().itertuples(index=False):
-        moves.add_row(r.month, r.cohort, r.from_site, r.to_site, f"{r.count:,}")
+        moves.add_row(str(r.month), str(r.cohort), str(r.from_site), str(r.to_site),
+                      f"{r.count:,}")
     totals = Table(title="Plan against staying put")
     totals.add_column("")
     totals.add_column(ccy, justify="right")

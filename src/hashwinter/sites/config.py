@@ -78,7 +78,7 @@ def _capacity(kind: str, *, whole: bool) -> Any:
             problem = rng.problem(float(v))
             if problem is not None:
                 raise ValueError(f"{problem}{when}")
-        return [float(v) for v in values]
+        return [float(v) for v in values if isinstance(v, int | float)]
 
     return BeforeValidator(_check)
 
@@ -220,6 +220,7 @@ def monthly(value: float | list[float] | list[int], months: npt.NDArray[np.datet
     value : float or list of 12 float
         Capacity, one value for every month or one per calendar month.
     months : ndarray of datetime64[M], shape (M,)
+        The months of the horizon.
 
     Returns
     -------

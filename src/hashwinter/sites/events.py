@@ -67,9 +67,11 @@ def event_downtime(
     Parameters
     ----------
     events : tuple of HistoricalEvent
+        The events to apply.
     region : str
         Canonical region name (case-insensitive).
     days : ndarray of datetime64[D], shape (D,)
+        Consecutive days.
 
     Returns
     -------

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hashwinter.ranges import bounded
 
-__all__ = ["PowerCuts", "Fines", "Seizure", "SiteRisks", "sample_cut_days"]
+__all__ = ["Fines", "PowerCuts", "Seizure", "SiteRisks", "sample_cut_days"]
 
 
 class _Risk(BaseModel):
