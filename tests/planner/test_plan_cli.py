@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from plan_fixtures import EXAMPLES
+from plan_fixtures import EXAMPLES, shared_data_file
 
-from conftest import shared_data_file
 from hashwinter.cli.app import main
 from hashwinter.data.importing import import_file
 

@@ -15,9 +15,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from plan_fixtures import EXAMPLES, history_view
+from plan_fixtures import EXAMPLES, history_view, shared_data_file
 
-from conftest import shared_data_file
 from hashwinter.economics import coins_per_day
 from hashwinter.farm import load_farm
 from hashwinter.planner import solve_plan

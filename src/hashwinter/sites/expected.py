@@ -56,8 +56,8 @@ def expected_downtime_share(
     --------
     Two cuts a year of a week each: 14 days in 365.25, less the overlaps.
 
-    >>> float(expected_downtime_share(2.0, 7.0).round(5))
-    0.03761
+    >>> round(float(expected_downtime_share(2.0, 7.0)), 5)
+    0.0376
 
     """
     lam = np.asarray(rate_per_year, dtype=np.float64)
