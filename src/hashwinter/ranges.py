@@ -146,6 +146,14 @@ RANGES: dict[str, Range] = dict([
     _r("history_day", "days since 1970-01-01", 0.0, 47_846.0,
        "assumption: no stored daily series starts before the Unix epoch; 47,846 is "
        "2100-12-31"),
+    # Sites, risks and moves (hashwinter.sites).
+    _r("event_rate_per_year", "1/year", 0.0, 365.0,
+       "assumption: at most one event starting a day"),
+    _r("event_duration_days", "days", 0.0, 3_650.0,
+       "assumption: a cut of ten years is a closure", low_open=True),
+    _r("move_days", "days", 0.0, 365.0, "assumption: a move of a year is not a move"),
+    _r("site_mw", "MW", 0.0, 1e5,
+       "assumption: 10x the whole Bitcoin network's draw of 2025 (~1.5e4 MW)"),
 ])
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from hashwinter.cli.backtest import backtest_command
 from hashwinter.cli.data import data_app
 from hashwinter.cli.machines import machines_app
+from hashwinter.cli.plan import plan_command
 from hashwinter.cli.shutdown import shutdown_command
 from hashwinter.cli.simulate import simulate_command, sweep_command
 from hashwinter.errors import HashwinterError
@@ -40,6 +41,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(machines_app, name="machines")
 app.command("simulate")(simulate_command)
 app.command("sweep")(sweep_command)
+app.command("plan")(plan_command)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
