@@ -13,6 +13,7 @@ from rich.console import Console
 
 from hashwinter.cli.backtest import backtest_command
 from hashwinter.cli.data import data_app
+from hashwinter.cli.serve import serve_command
 from hashwinter.cli.shutdown import shutdown_command
 from hashwinter.cli.simulate import simulate_command, sweep_command
 from hashwinter.errors import HashwinterError
@@ -38,6 +39,7 @@ app.command("backtest")(backtest_command)
 app.add_typer(data_app, name="data")
 app.command("simulate")(simulate_command)
 app.command("sweep")(sweep_command)
+app.command("serve")(serve_command)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
