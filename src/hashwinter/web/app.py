@@ -40,6 +40,7 @@ def create_app(settings: WebSettings, *, run_jobs: bool = True) -> FastAPI:
     """
     db = JobDB(settings.jobs_dir)
     manager = JobManager(db, workers=settings.job_workers)
+    reader = StoreReader(settings.store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,6 +51,7 @@ def create_app(settings: WebSettings, *, run_jobs: bool = True) -> FastAPI:
         finally:
             if run_jobs:
                 manager.stop()
+            reader.close_all()
 
     app = FastAPI(
         title="hashwinter",
@@ -62,7 +64,7 @@ def create_app(settings: WebSettings, *, run_jobs: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.store = StoreReader(settings.store)
+    app.state.store = reader
     app.state.jobs = db
     app.state.manager = manager
     install_problem_handlers(app)

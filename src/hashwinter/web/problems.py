@@ -174,9 +174,11 @@ def _validation_items(exc: RequestValidationError) -> list[ErrorItem]:
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
         message = str(err.get("msg", "invalid"))
-        if loc and loc[0] == "body":
+        if err.get("type") == "json_invalid":
+            # The body is not JSON at all: the pointer is the whole document.
+            items.append(ErrorItem(detail=f"not valid JSON: {message}", pointer=""))
+        elif loc and loc[0] == "body":
             rest = loc[1:]
-            # A union (the body's variants) adds the variant's name: drop it.
             pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in rest)
             items.append(ErrorItem(detail=message, pointer=pointer))
         elif loc and loc[0] in ("query", "path", "header"):

@@ -25,6 +25,8 @@ class StoreReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self._opened: list[HistoryStore] = []
+        self._lock = threading.Lock()
 
     def get(self, parameter: str | None = None) -> HistoryStore:
         """Return this thread's open store.
@@ -48,7 +50,17 @@ class StoreReader:
         except InputError as exc:
             raise ProblemError(503, str(exc)) from None
         self._local.store = store
+        with self._lock:
+            self._opened.append(store)
         return store
+
+    def close_all(self) -> None:
+        """Close every thread's connection (at shutdown: DuckDB must not outlive the app)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for store in opened:
+            store.close()
+        self._local = threading.local()
 
     def exists(self) -> bool:
         """Return whether the store file exists."""
