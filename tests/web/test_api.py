@@ -312,7 +312,9 @@ def test_scenario_job_matches_the_python_api(client):
     for col in ("pnl_mean", "pnl_q5", "ruin_end", "var_95", "cash_q50"):
         assert got[col].to_numpy() == pytest.approx(expected[col].to_numpy(), rel=1e-12)
     charts = client.get(f"/api/v1/jobs/{job['id']}/charts").json()["charts"]
-    assert len(charts) == 4 and charts[0]["layout"]["title"]["text"].startswith("Cash")
+    titles = [c["layout"]["title"]["text"] for c in charts]
+    assert len(charts) == 2 * 2 + 2  # cash and P&L fans per farm, ruin, P&L histogram
+    assert titles[0] == "Hu Haifeng — Shihezi: cash, median and 25-75 %, 5-95 % of paths"
     fan = pd.read_parquet(io.BytesIO(client.get(f"/api/v1/jobs/{job['id']}/tables/fan",
                                                 params={"format": "parquet"}).content))
     assert len(fan) == 2 * 30 and fan["ruin_probability"].between(0, 1).all()

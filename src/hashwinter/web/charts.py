@@ -2,7 +2,7 @@
 
 A backtest gets the charts of its HTML report (:mod:`hashwinter.reports.backtest_charts`,
 from the ledgers the job wrote); a farm scenario gets fan charts of cash and P&L
-(5-95 % and 25-75 % bands and the median, across paths) per farm, the probability of
+(5-95 % and 25-75 % bands and the median, across paths), one per farm, the probability of
 having gone broke by each day, and the distribution of the final P&L.
 """
 
@@ -91,7 +91,11 @@ def scenario_figures(folder: Path) -> list[dict[str, Any]]:
                                     marker_color=COHORT_COLORS[i % len(COHORT_COLORS)]))
     hist.update_layout(title="P&L at the end, across paths", barmode="overlay", **_LAYOUT)
     hist.update_xaxes(title=currency, tickformat=",.0f")
-    return [_plain(f) for f in (
-        _fan(fan, "cash", "Cash: median and 25-75 %, 5-95 % of paths", currency),
-        _fan(fan, "pnl", "P&L since the start: median and 25-75 %, 5-95 % of paths", currency),
-        ruin, hist)]
+    # One fan per farm and quantity: farms differ in scale by orders of magnitude.
+    fans = []
+    for farm, part in fan.groupby("farm", sort=False):
+        fans.append(_fan(part, "cash", f"{farm}: cash, median and 25-75 %, 5-95 % of paths",
+                         currency))
+        fans.append(_fan(part, "pnl", f"{farm}: P&L since the start, median and 25-75 %, "
+                         "5-95 % of paths", currency))
+    return [_plain(f) for f in (*fans, ruin, hist)]

@@ -88,9 +88,9 @@ async function drawSeries(table) {
   traces.push({x: s.dates, y: s.price, name: `${s.coin} price`, mode: "lines",
                line: {color: "#111", width: 3}});
   Plotly.react(el("series"), traces, {
-    title: `${s.coin} price against each machine's shutdown price at ${s.tariff} ${s.currency}/kWh`,
+    title: {text: `${s.coin} price against each machine's shutdown price at ${s.tariff} ${s.currency}/kWh`},
     template: "plotly_white", height: 460, hovermode: "x unified",
-    yaxis: {title: `${s.currency} per ${s.coin}`, type: "log"},
+    yaxis: {title: {text: `${s.currency} per ${s.coin} (log scale)`}, type: "log"},
     legend: {orientation: "h", y: -0.15}}, {displaylogo: false, responsive: true});
 }
 

@@ -48,6 +48,7 @@ async function init() {
     const o = document.createElement("option"); o.value = ex.name; o.textContent = ex.title;
     o.dataset.description = ex.description; el("example").appendChild(o);
   }
+  if (list.some(ex => ex.name === "winter_farms")) el("example").value = "winter_farms";
   const describe = () => { const o = el("example").selectedOptions[0]; el("description").textContent = o ? o.dataset.description : ""; };
   el("example").addEventListener("change", describe); describe();
   el("run").addEventListener("click", run);
