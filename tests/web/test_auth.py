@@ -10,8 +10,7 @@ from hashwinter.cli.app import main
 from hashwinter.errors import InputError
 from hashwinter.web import WebSettings
 from hashwinter.web.auth import client_key, token_matches
-
-from web_helpers import TOKEN, make_client, winter_store  # noqa: F401
+from web.helpers import TOKEN, make_client
 
 
 @pytest.fixture(scope="module")

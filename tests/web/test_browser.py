@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from web_helpers import EXAMPLES, LiveServer, winter_store  # noqa: F401
+from web.helpers import EXAMPLES, LiveServer
 
 pytestmark = pytest.mark.slow
 

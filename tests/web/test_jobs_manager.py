@@ -65,7 +65,7 @@ def test_limit_counts_unfinished_jobs_per_client(tmp_path):
         raise AssertionError("a third job was accepted")
     db.set_state(a.id, "done", result={})
     db.submit("scenario", "a", {}, max_queued=2)  # a finished job frees a place
-    assert [j.client for j in db.list("a")].count("a") == 3
+    assert [j.client for j in db.list_jobs("a")].count("a") == 3
     assert db.integrity() == "ok"
 
 

@@ -9,8 +9,7 @@ import pytest
 
 from hashwinter.data import check_store, store_status
 from hashwinter.web.jobs import JobDB
-
-from web_helpers import TOKEN, LiveServer, wait_job, winter_store  # noqa: F401
+from web.helpers import TOKEN, LiveServer, wait_job
 
 pytestmark = pytest.mark.slow
 

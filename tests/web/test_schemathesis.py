@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from web_helpers import LiveServer, winter_store  # noqa: F401
+from web.helpers import LiveServer
 
 pytestmark = pytest.mark.slow
 

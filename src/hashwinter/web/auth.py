@@ -71,6 +71,7 @@ class AuthMiddleware:
         self.key = client_key(token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 401 without the right token; otherwise name the client and pass on."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -43,7 +43,7 @@ def is_loopback(host: str) -> bool:
 
 
 def _examples_dir() -> Path | None:
-    """The repository's examples/ folder (present in a source checkout or editable install)."""
+    """Return the repository's examples/ folder (in a source checkout or editable install)."""
     here = Path(__file__).resolve().parents[3] / "examples"
     return here if here.is_dir() else None
 

@@ -156,7 +156,7 @@ class JobDB:
             row = con.execute("SELECT * FROM jobs WHERE id = ?", [job_id]).fetchone()
         return JobRecord.from_row(row) if row else None
 
-    def list(self, client: str | None = None, limit: int = 100) -> list[JobRecord]:
+    def list_jobs(self, client: str | None = None, limit: int = 100) -> list[JobRecord]:
         """Return the newest jobs (of one client, or all)."""
         sql = "SELECT * FROM jobs"
         params: list[Any] = []

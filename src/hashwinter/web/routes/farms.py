@@ -115,7 +115,7 @@ def farm_info(farm: LoadedFarm) -> dict[str, Any]:
 
 @router.get("/farms/examples", response_model=list[ExampleFarm], summary="Example farms")
 def list_examples(request: Request) -> Any:
-    """The example farm files (the story's farms), with their text."""
+    """List the example farm files (the story's farms), with their text."""
     out = []
     for name, path in example_farms(settings_of(request).examples_dir).items():
         text = path.read_text(encoding="utf-8")

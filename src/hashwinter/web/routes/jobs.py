@@ -269,7 +269,7 @@ def scenario_examples(examples: Path | None) -> dict[str, Path]:
 @router.get("/scenarios/examples", response_model=list[ScenarioExample],
             summary="Example farm scenarios")
 def list_scenarios(request: Request) -> Any:
-    """The example farm scenarios a scenario job can start from."""
+    """List the example farm scenarios a scenario job can start from."""
     out = []
     for name, path in scenario_examples(settings_of(request).examples_dir).items():
         c = load_scenario(path).config
@@ -328,8 +328,8 @@ def _done(request: Request, job_id: str) -> tuple[JobRecord, Path]:
 def list_jobs(request: Request,
               limit: Annotated[int, Query(ge=1, le=500, description="Newest first.")] = 50
               ) -> Any:
-    """The client's newest jobs."""
-    return [job_out(request, j) for j in jobs_of(request).list(client_of(request), limit)]
+    """List the client's newest jobs."""
+    return [job_out(request, j) for j in jobs_of(request).list_jobs(client_of(request), limit)]
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, summary="A job's state and progress",
@@ -351,7 +351,7 @@ def cancel_job(request: Request, job_id: JobId) -> Any:
 @router.get("/jobs/{job_id}/result", response_model=JobResult, summary="A finished job's result",
             responses={404: _NOT_FOUND, 409: _NOT_READY})
 def get_result(request: Request, job_id: JobId) -> Any:
-    """The summary (a backtest's totals and cohorts, a scenario's risk per farm) and files."""
+    """Return the summary (a backtest's totals and cohorts, a scenario's risks) and files."""
     job, _ = _done(request, job_id)
     assert job.result is not None
     inputs = {k: v for k, v in job.inputs.items() if k not in ("store", "path")}
@@ -403,7 +403,7 @@ _PARQUET = "application/vnd.apache.parquet"
 @router.get("/jobs/{job_id}/charts", response_model=Charts, summary="A finished job's charts",
             responses={404: _NOT_FOUND, 409: _NOT_READY})
 def get_charts(request: Request, job_id: JobId) -> Any:
-    """Plotly figures: the backtest report's charts, or a scenario's fans and ruin curve."""
+    """Return plotly figures: the backtest report's charts, or a scenario's fans and ruin."""
     job, folder = _done(request, job_id)
     figures = backtest_figures(folder) if job.kind == "backtest" else scenario_figures(folder)
     return {"charts": json.loads(json.dumps(figures))}

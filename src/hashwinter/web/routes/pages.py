@@ -35,37 +35,37 @@ def _page(name: str) -> HTMLResponse:
 
 @router.get("/")
 def board() -> HTMLResponse:
-    """The shutdown board."""
+    """Serve the shutdown board."""
     return _page("")
 
 
 @router.get("/farm")
 def farm() -> HTMLResponse:
-    """The farm page: upload or pick a farm, run its backtest."""
+    """Serve the farm page: upload or pick a farm, run its backtest."""
     return _page("farm")
 
 
 @router.get("/scenario")
 def scenario() -> HTMLResponse:
-    """The scenario page: fan charts and ruin probabilities."""
+    """Serve the scenario page: fan charts and ruin probabilities."""
     return _page("scenario")
 
 
 @router.get("/network")
 def network() -> HTMLResponse:
-    """The network page (waits for the network issue)."""
+    """Serve the network page (it waits for the network issue)."""
     return _page("network")
 
 
 @router.get("/static/plotly.min.js")
 def plotly_js() -> FileResponse:
-    """plotly.js from the installed plotly package."""
+    """Serve plotly.js from the installed plotly package."""
     return FileResponse(_PLOTLY_JS, media_type="text/javascript", headers=_CACHE)
 
 
 @router.get("/static/{name}")
 def static(name: Annotated[str, PathParam(pattern=r"^[a-z_]+\.(js|css)$")]) -> FileResponse:
-    """The pages' scripts and style."""
+    """Serve the pages' scripts and style."""
     path = STATIC / name
     if not path.is_file():
         raise ProblemError(404, f"no static file {name!r}",

@@ -12,7 +12,6 @@ period, the coin price and each machine's shutdown price day by day
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from typing import Annotated, Any
 
@@ -26,7 +25,7 @@ from hashwinter.economics.network import in_currency, with_overrides
 from hashwinter.economics.table import shutdown_cube, shutdown_table
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.hardware import Machine, default_catalog
-from hashwinter.reports.shutdown_view import to_json
+from hashwinter.reports.shutdown_view import JSON_KEYS
 from hashwinter.state import WINTER_2018, NetworkState
 from hashwinter.web.problems import (
     PROBLEM_RESPONSES,
@@ -111,6 +110,32 @@ class ShutdownSeries(BaseModel):
     dates: list[dt.date]
     price: list[float | None] = Field(description="[currency/coin]")
     machines: list[MachineSeries]
+
+
+#: Keys of a row: those of ``hashwinter shutdown --format json``, in its order.
+ROW_KEYS = (*JSON_KEYS, "electricity_share", "price", "above_shutdown")
+
+
+def _rows(table: Any) -> list[dict[str, Any]]:
+    """Return the records of ``hashwinter shutdown --format json`` (non-finite as null).
+
+    Built column by column: pandas' ``to_dict(orient="records")`` (what ``to_json``
+    uses) costs more than the whole table on the board's hot path.
+    """
+    columns = {k: table[k].to_numpy() for k in ROW_KEYS}
+    out = []
+    for i in range(len(table)):
+        row: dict[str, Any] = {}
+        for key, values in columns.items():
+            value = values[i]
+            if key == "above_shutdown":
+                row[key] = bool(value)
+            elif isinstance(value, float | np.floating):
+                row[key] = float(value) if math.isfinite(value) else None
+            else:
+                row[key] = value
+        out.append(row)
+    return out
 
 
 def _problem(exc: InputError | InputErrors) -> ProblemError:
@@ -221,7 +246,7 @@ def get_shutdown(
         "pool_fee": pool_fee,
         "tariffs": list(tariffs),
         "models": [m.model for m in machines],
-        "rows": json.loads(to_json(table)),
+        "rows": _rows(table),
     }
 
 

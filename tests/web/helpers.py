@@ -1,8 +1,4 @@
-"""Helpers and fixtures of the web tests: a real store, apps on TestClient, live servers.
-
-Not a conftest.py: a second module named ``conftest`` would shadow the root one that
-tests/data/store_helpers.py imports. Test modules import the fixtures they use.
-"""
+"""Helpers of the web tests: apps on TestClient, live servers on loopback, waiting for jobs."""
 
 from __future__ import annotations
 
@@ -13,17 +9,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from hashwinter.web import WebSettings, create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
-from store_helpers import build_winter_store  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -31,24 +24,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TOKEN = "test-token-0123456789abcdef"
 
 
-@pytest.fixture(scope="session")
-def winter_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real BTC history and ECB USD/CNY rates (read-only)."""
-    return build_winter_store(tmp_path_factory)
-
-
 def make_client(store: Path, jobs_dir: Path, *, run_jobs: bool = False, **kw: object
                 ) -> TestClient:
     """A TestClient of an app on ``store`` (entered by the caller with ``with``)."""
     settings = WebSettings.build(store=store, jobs_dir=jobs_dir, **kw)  # type: ignore[arg-type]
     return TestClient(create_app(settings, run_jobs=run_jobs), raise_server_exceptions=False)
-
-
-@pytest.fixture(scope="module")
-def client(winter_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """An app with a running job manager (one pool process), shared by a test module."""
-    with make_client(winter_store, tmp_path_factory.mktemp("jobs"), run_jobs=True) as c:
-        yield c
 
 
 def free_port() -> int:
@@ -70,7 +50,7 @@ class LiveServer:
         if token is not None:
             env["HASHWINTER_TOKEN"] = token
         self.log = jobs_dir.parent / f"server-{self.port}.log"
-        self._log = open(self.log, "wb")  # noqa: SIM115 - closed in stop()
+        self._log = open(self.log, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hashwinter.cli.app", "serve", "--port", str(self.port),
              "--store", str(store), "--jobs-dir", str(jobs_dir), "--workers", str(workers),
