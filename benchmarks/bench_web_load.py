@@ -256,6 +256,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short phases (a smoke run)")
     args = parser.parse_args()
+    # A SIGTERM unwinds through the finally below, so the server is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     seconds, ladder_s = (10.0, 5.0) if args.quick else (60.0, 15.0)
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}; "
           f"{dt.datetime.now():%Y-%m-%d %H:%M}")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from web.helpers import make_client
+from web.helpers import LiveServer, make_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from store_helpers import build_winter_store
@@ -30,3 +30,12 @@ def client(winter_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """An app with a running job manager (one pool process), shared by a test module."""
     with make_client(winter_store, tmp_path_factory.mktemp("jobs"), run_jobs=True) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def live(winter_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``hashwinter serve`` on 127.0.0.1 for the browser and schemathesis tests."""
+    server = LiveServer(winter_store, tmp_path_factory.mktemp("live") / "jobs",
+                        "--job-workers", "2")
+    yield server
+    server.stop()

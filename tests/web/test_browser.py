@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from web.helpers import EXAMPLES, LiveServer
+from web.helpers import EXAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -49,11 +49,9 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="module")
-def server(winter_store, tmp_path_factory):
-    s = LiveServer(winter_store, tmp_path_factory.mktemp("browser") / "jobs")
-    yield s
-    s.stop()
+@pytest.fixture
+def server(live):
+    return live
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ period, the coin price and each machine's shutdown price day by day
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from typing import Annotated, Any
 
@@ -122,18 +123,12 @@ def _rows(table: Any) -> list[dict[str, Any]]:
     Built column by column: pandas' ``to_dict(orient="records")`` (what ``to_json``
     uses) costs more than the whole table on the board's hot path.
     """
-    columns = {k: table[k].to_numpy() for k in ROW_KEYS}
+    columns = [table[k].to_numpy().tolist() for k in ROW_KEYS]
     out = []
-    for i in range(len(table)):
-        row: dict[str, Any] = {}
-        for key, values in columns.items():
-            value = values[i]
-            if key == "above_shutdown":
-                row[key] = bool(value)
-            elif isinstance(value, float | np.floating):
-                row[key] = float(value) if math.isfinite(value) else None
-            else:
-                row[key] = value
+    for values in zip(*columns, strict=True):
+        row = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+               for k, v in zip(ROW_KEYS, values, strict=True)}
+        row["above_shutdown"] = bool(row["above_shutdown"])
         out.append(row)
     return out
 
@@ -142,10 +137,16 @@ def _problem(exc: InputError | InputErrors) -> ProblemError:
     return input_problem(exc, parameter_locator(_PARAMS))
 
 
+@functools.cache
+def _default_machines() -> tuple[Machine, ...]:
+    catalog = default_catalog()
+    return tuple(catalog.get(n) for n in DEFAULT_MODELS)
+
+
 def _machines(names: list[str] | None, state: NetworkState) -> list[Machine]:
     catalog = default_catalog()
     if not names:
-        chosen = [catalog.get(n) for n in DEFAULT_MODELS]
+        chosen = list(_default_machines())
         if state.date is not None:
             chosen = [m for m in chosen if m.release is None or m.release <= state.date]
         return chosen
