@@ -9,7 +9,8 @@ tariffs (0.02-0.60 per kWh) and currencies (USD, CNY, EUR) drawn from a fixed se
    earlier ones have returned, and its latency counts from when it was due (so a slow
    server cannot hide behind a slow client: no coordinated omission);
 2. the highest rate (of a fixed ladder, 15 s each, run before the 400/s phase so
-   that no backlog carries over) whose p99 stays <= 50 ms;
+   that no backlog carries over; the ladder goes on past a rate over the goal until
+   the server cannot keep up) whose p99 stays <= 50 ms;
 3. 20 backtest jobs submitted at once: all must finish with the numbers of the same
    backtest run in-process through the Python API (asserted).
 
@@ -126,7 +127,9 @@ async def _open_loop(url: str, rate: float, params: list[list[tuple[str, str]]]
     """
     latencies: list[float] = []
     errors = late = 0
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    # Few connections: requests past them wait in the client (still timed from when they
+    # were due), not in an overloaded server that would go on with abandoned ones.
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=TIMEOUT_S) as client:
         t0 = time.perf_counter() + 0.2
 
@@ -141,10 +144,12 @@ async def _open_loop(url: str, rate: float, params: list[list[tuple[str, str]]]
                 latencies.append(time.perf_counter() - due)
                 return
             try:
-                r = await client.get("/api/v1/shutdown", params=query)
+                # Waiting for a free connection counts too: at most TIMEOUT_S in all.
+                r = await asyncio.wait_for(client.get("/api/v1/shutdown", params=query),
+                                           timeout=TIMEOUT_S)
                 if r.status_code != 200:
                     errors += 1
-            except httpx.HTTPError:
+            except (httpx.HTTPError, TimeoutError):
                 errors += 1
             latencies.append(time.perf_counter() - due)
 
@@ -278,12 +283,13 @@ def main() -> None:
                 step = load(url, rate, ladder_s, seed=int(rate))
                 ok = step["p99"] <= GOAL_P99_S and step["errors"] + step["late"] == 0
                 print(f"  {rate} req/s x {ladder_s:.0f} s: p50 {step['p50'] * 1e3:.1f} ms, "
-                      f"p99 {step['p99'] * 1e3:.1f} ms, errors {step['errors']:.0f}, "
-                      f"not sent (>{TIMEOUT_S:.0f} s late) {step['late']:.0f}"
-                      f"{'' if ok else '  (over)'}")
-                if not ok:
-                    break
-                best = float(rate)
+                      f"p90 {step['p90'] * 1e3:.1f} ms, p99 {step['p99'] * 1e3:.1f} ms, "
+                      f"errors {step['errors']:.0f}, not sent (>{TIMEOUT_S:.0f} s late) "
+                      f"{step['late']:.0f}{'' if ok else '  (over the goal)'}")
+                if ok:
+                    best = max(best, float(rate))
+                if step["errors"] + step["late"] > 0 or step["p50"] > 1.0:
+                    break  # the server cannot keep up: higher rates only queue more
             print(f"highest rate with p99 <= 50 ms and no errors: {best:.0f} req/s "
                   f"(ladder {', '.join(map(str, LADDER))})")
             drain(url)

@@ -105,3 +105,12 @@ def test_token_matches():
     assert token_matches(f"bearer  {TOKEN} ", TOKEN)
     assert not token_matches(f"Bearer {TOKEN[:-1]}", TOKEN)
     assert not token_matches("", TOKEN)
+
+
+def test_serve_refuses_an_unwritable_jobs_folder(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code = main(["serve", "--store", str(tmp_path / "h.duckdb"), "--jobs-dir",
+                 str(blocker / "jobs")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--jobs-dir" in err and err.count("\n") == 1

@@ -9,12 +9,15 @@ their environment, never on a command line, and is never logged.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hashwinter.cli.consoles import stderr_console
+from hashwinter.errors import InputError
+from hashwinter.web.jobs import JobDB
 from hashwinter.web.settings import DEFAULT_BODY_LIMIT, DEFAULT_MAX_QUEUED, TOKEN_ENV, WebSettings
 
 __all__ = ["serve_command"]
@@ -38,7 +41,7 @@ def serve_command(
                                   "store (history.duckdb -> history.jobs/).")
     ] = None,
     job_workers: Annotated[int, typer.Option(help="Processes running jobs.", min=1)] = 1,
-    max_body: Annotated[int, typer.Option(help="Largest request body [bytes].", min=1)
+    max_body: Annotated[int, typer.Option(help="Largest request body, in bytes.", min=1)
                         ] = DEFAULT_BODY_LIMIT,
     max_queued: Annotated[int, typer.Option(help="Jobs a client may have queued or running.",
                                             min=1)] = DEFAULT_MAX_QUEUED,
@@ -51,6 +54,11 @@ def serve_command(
     settings = WebSettings.build(store=store, jobs_dir=jobs_dir, token=token, host=host,
                                  body_limit=max_body, max_queued=max_queued,
                                  job_workers=job_workers)
+    try:
+        JobDB(settings.jobs_dir)  # create it here: a folder we cannot write is a usage error
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(f"cannot use the jobs folder: {exc}", field="--jobs-dir",
+                         source=str(settings.jobs_dir)) from None
     os.environ.update(settings.to_env())
     err = stderr_console()
     shown = f"[{host}]" if ":" in host else host
