@@ -15,6 +15,7 @@ from hashwinter.cli.backtest import backtest_command
 from hashwinter.cli.data import data_app
 from hashwinter.cli.machines import machines_app
 from hashwinter.cli.plan import plan_command
+from hashwinter.cli.serve import serve_command
 from hashwinter.cli.shutdown import shutdown_command
 from hashwinter.cli.simulate import simulate_command, sweep_command
 from hashwinter.errors import HashwinterError
@@ -42,6 +43,7 @@ app.add_typer(machines_app, name="machines")
 app.command("simulate")(simulate_command)
 app.command("sweep")(sweep_command)
 app.command("plan")(plan_command)
+app.command("serve")(serve_command)
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -1,0 +1,1 @@
+"""One module per API resource (shutdown, data, catalog, farms, jobs) and the pages."""
