@@ -88,8 +88,12 @@ class EngineSpec:
     tariff : ndarray (T, C)
         Energy price of each cohort in each step, in the run currency, averaged
         over the step's hours. [currency/kWh]
-    network : Network
-        Exogenous (history) or endogenous network; defaults to the market's history.
+    network : Network or None
+        Exogenous (history) or endogenous network. ``None`` (the default) means
+        the market's own history, read from ``market`` whenever the run starts:
+        ``dataclasses.replace(spec, market=other)`` then mines on ``other``'s
+        difficulty (a network built once at construction would silently keep
+        the old one).
 
     """
 
@@ -114,17 +118,15 @@ class EngineSpec:
             raise InputError("owner cost tables must have one row per step", field="owners")
         if self.cohorts.n_owners > self.owners.n:
             raise InputError("a cohort names an owner that does not exist", field="cohorts.owner")
-        if self.network is None:
-            object.__setattr__(self, "network", ExogenousNetwork(self.market, self.clock))
 
     @property
     def net(self) -> Network:
-        """The network model (never None after construction)."""
-        assert self.network is not None
+        """The network model: ``network``, or the history of ``market`` when it is None."""
+        if self.network is None:
+            return ExogenousNetwork(self.market, self.clock)
         return self.network
 
     def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> EngineSpec:
         """Return the spec restricted to some paths (for chunked Monte Carlo)."""
-        return dataclasses.replace(
-            self, market=self.market.take_paths(paths), network=self.net.take_paths(paths)
-        )
+        network = None if self.network is None else self.network.take_paths(paths)
+        return dataclasses.replace(self, market=self.market.take_paths(paths), network=network)
