@@ -118,6 +118,8 @@ class EngineSpec:
             raise InputError("owner cost tables must have one row per step", field="owners")
         if self.cohorts.n_owners > self.owners.n:
             raise InputError("a cohort names an owner that does not exist", field="cohorts.owner")
+        if int(np.max(np.asarray(self.cohorts.host))) >= self.owners.n:
+            raise InputError("a cohort names a host that does not exist", field="cohorts.host")
 
     @property
     def net(self) -> Network:

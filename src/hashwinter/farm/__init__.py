@@ -18,6 +18,7 @@ from hashwinter.farm.config import (
     FarmConfig,
     FleetItem,
     LoadedFarm,
+    OwnerConfig,
     PolicyConfig,
     SiteConfig,
     TreasuryConfig,
@@ -25,6 +26,7 @@ from hashwinter.farm.config import (
     load_farm,
 )
 from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
 
 __all__ = [
@@ -36,7 +38,9 @@ __all__ = [
     "FarmSummary",
     "FleetItem",
     "LoadedFarm",
+    "OwnerConfig",
     "PolicyConfig",
+    "PolicyContext",
     "ShutdownPricePolicy",
     "SiteConfig",
     "TreasuryConfig",
@@ -46,6 +50,9 @@ __all__ = [
     "convert_ledger",
     "farm_from_dict",
     "load_farm",
+    "load_plugin",
+    "policy_kinds",
+    "register_policy",
     "resolve_window",
     "site_tariff_table",
     "summarize",

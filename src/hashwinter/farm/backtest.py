@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -66,9 +66,12 @@ class BacktestResult:
     summary: FarmSummary
 
 
-def check_ledger_balances(treasury: pd.DataFrame, cash_start: float, coins_start: float,
-                          currency: str, coin: str) -> None:
+def check_ledger_balances(treasury: pd.DataFrame, cash_start: float | Mapping[str, float],
+                          coins_start: float | Mapping[str, float], currency: str,
+                          coin: str) -> None:
     """Check that each day's cash and coins equal the opening balance plus the flows so far.
+
+    ``cash_start`` and ``coins_start`` are one value, or one per owner name.
 
     Raises
     ------
@@ -78,12 +81,16 @@ def check_ledger_balances(treasury: pd.DataFrame, cash_start: float, coins_start
     """
     ccy, k = currency.lower(), coin.lower()
     for _, g in treasury.groupby([c for c in ("variant", "path", "owner") if c in treasury]):
-        cash = cash_start + g[f"net_cash_flow_{ccy}"].cumsum()
+        who = str(g["owner"].iloc[0]) if "owner" in g else ""
+        cash0 = cash_start[who] if isinstance(cash_start, Mapping) else cash_start
+        coins0 = coins_start[who] if isinstance(coins_start, Mapping) else coins_start
+        cash = cash0 + g[f"net_cash_flow_{ccy}"].cumsum()
         err = float(np.max(np.abs(g[f"cash_{ccy}"] - cash)))
         if err > CASH_TOLERANCE:
             raise ConservationError(f"ledger cash differs from the sum of its flows by {err:.4f}")
-        coins = coins_start + (g[f"coins_mined_{k}"] - g[f"coins_sold_{k}"]
-                               - g[f"forced_coins_sold_{k}"]).cumsum()
+        coins = coins0 + (g[f"coins_mined_{k}"] - g[f"coins_sold_{k}"]
+                               - g[f"forced_coins_sold_{k}"] + g[f"instrument_coins_{k}"]
+                               + g[f"coins_bought_{k}"]).cumsum()
         err = float(np.max(np.abs(g[f"coins_{k}"] - coins)))
         if err > COIN_TOLERANCE:
             raise ConservationError(f"ledger coins differ from mined minus sold by {err:.3g}")
@@ -157,9 +164,13 @@ def backtest(
     cohorts = ledger.cohort_frame()
     treasury = ledger.owner_frame()
     ccy = config.currency.lower()
-    treasury[f"depreciation_{ccy}"] = fr.depreciation
-    check_ledger_balances(treasury, config.treasury.starting_cash,
-                          config.treasury.starting_coins, config.currency, config.coin)
+    by_owner = (fr.depreciation_by_owner if fr.depreciation_by_owner is not None
+                else fr.depreciation[:, None])
+    treasury[f"depreciation_{ccy}"] = by_owner.reshape(-1)  # rows: day-major, then owner
+    owners = fr.spec.owners
+    check_ledger_balances(treasury, dict(zip(owners.names, owners.starting_cash, strict=True)),
+                          dict(zip(owners.names, owners.starting_coins, strict=True)),
+                          config.currency, config.coin)
     report = normalize_currency(currency) if currency else config.currency
     window = fr.spec.market
     cohorts = convert_ledger(cohorts, window, report)
@@ -167,7 +178,7 @@ def backtest(
     fx0 = 1.0 / float(window.fx_to_run(report)[0])
     summary = summarize(
         config.name, cohorts, treasury, currency=report, coin=config.coin,
-        resolution=fr.spec.clock.resolution, cash_start=config.treasury.starting_cash * fx0,
-        coins_start=config.treasury.starting_coins,
+        resolution=fr.spec.clock.resolution, cash_start=float(owners.starting_cash.sum()) * fx0,
+        coins_start=float(owners.starting_coins.sum()),
     )
     return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
