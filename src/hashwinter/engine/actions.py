@@ -159,9 +159,21 @@ class Actions:
         return (not self.trades and self.transfers is None and self.orders is None
                 and self.coin is None)
 
+    @classmethod
+    def start(cls, on: BoolArray) -> Actions:
+        """Return the bundle a step starts from: ``on`` and nothing else (cheap: every step)."""
+        new = object.__new__(cls)
+        new.__dict__.update(_EMPTY)
+        new.__dict__["on"] = on
+        return new
+
     def with_on(self, on: BoolArray) -> Actions:
         """Return the bundle with a new on/off state."""
-        return dataclasses.replace(self, on=on)
+        # Called by every curtailment policy every step: a dict copy, not dataclasses.replace.
+        new = object.__new__(Actions)
+        new.__dict__.update(self.__dict__)
+        new.__dict__["on"] = on
+        return new
 
     def add_trades(
         self,
@@ -232,3 +244,6 @@ class Actions:
     def with_coin(self, coin: npt.ArrayLike) -> Actions:
         """Return the bundle with the coin each cohort mines ``(V|1, P|1, C)``."""
         return dataclasses.replace(self, coin=np.asarray(coin, dtype=np.int64))
+
+
+_EMPTY = {f.name: None for f in dataclasses.fields(Actions)}

@@ -243,7 +243,7 @@ def run(
     running_prev = np.broadcast_to(installed[0], shape)
     # Machines held: the planned fleet (installed[t]) until a policy trades; then a state array.
     held: FloatArray | None = None
-    held_prev: FloatArray = np.broadcast_to(installed[0], shape)
+    held_prev: FloatArray = installed[0]
     cash = np.broadcast_to(owners.starting_cash, owner_shape).astype(np.float64)
     coins = np.broadcast_to(owners.starting_coins, owner_shape).astype(np.float64)
     alive = np.ones(owner_shape, dtype=bool)
@@ -269,7 +269,7 @@ def run(
             owner=owner_of_cohort,
             positions=np.stack([b.quantity for b in book], axis=-1) if n_ins else None,
         )
-        actions, pol_state = policy.decide(obs, Actions(on=on), pol_state)
+        actions, pol_state = policy.decide(obs, Actions.start(on), pol_state)
         on = actions.on
         if on.shape != shape:
             on = np.broadcast_to(on, shape)
@@ -403,10 +403,11 @@ def run(
         for rec in recorders:
             rec.record(data)
         running_prev = running
-        held_prev = np.broadcast_to(held_t, shape)
+        held_prev = held_t
         if progress is not None:
             progress(t + 1)
 
+    held_prev = np.broadcast_to(held_prev, shape)
     report = checker.finish(cash, coins, held_prev)
     return RunResult(
         meta=meta,

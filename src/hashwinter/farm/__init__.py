@@ -9,10 +9,18 @@ See docs/farms.md.
 from hashwinter.farm.backtest import (
     BacktestResult,
     backtest,
+    backtest_from_store,
     check_ledger_balances,
     convert_ledger,
 )
-from hashwinter.farm.build import FarmRun, build_farm_run, resolve_window, site_tariff_table
+from hashwinter.farm.build import (
+    FarmRun,
+    build_farm_run,
+    farm_window,
+    needed_currencies,
+    resolve_window,
+    site_tariff_table,
+)
 from hashwinter.farm.config import (
     CapexItem,
     FarmConfig,
@@ -45,12 +53,15 @@ __all__ = [
     "SiteConfig",
     "TreasuryConfig",
     "backtest",
+    "backtest_from_store",
     "build_farm_run",
     "check_ledger_balances",
     "convert_ledger",
     "farm_from_dict",
+    "farm_window",
     "load_farm",
     "load_plugin",
+    "needed_currencies",
     "policy_kinds",
     "register_policy",
     "resolve_window",

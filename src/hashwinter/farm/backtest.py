@@ -9,8 +9,10 @@ currency at each day's FX rate, and summarises.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,11 +29,20 @@ from hashwinter.engine import (
     RunResult,
     run,
 )
-from hashwinter.farm.build import FarmRun, build_farm_run
+from hashwinter.farm.build import FarmRun, build_farm_run, farm_window, needed_currencies
 from hashwinter.farm.config import LoadedFarm
 from hashwinter.farm.summary import FarmSummary, summarize
 
-__all__ = ["BacktestResult", "backtest", "check_ledger_balances", "convert_ledger"]
+if TYPE_CHECKING:
+    from hashwinter.data.store import HistoryStore
+
+__all__ = [
+    "BacktestResult",
+    "backtest",
+    "backtest_from_store",
+    "check_ledger_balances",
+    "convert_ledger",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,3 +193,53 @@ def backtest(
         coins_start=float(owners.starting_coins.sum()),
     )
     return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
+
+
+def backtest_from_store(
+    farm: LoadedFarm,
+    store: HistoryStore | str | os.PathLike[str] | None = None,
+    *,
+    start: object = None,
+    end: object = None,
+    currency: str | None = None,
+    resolution: Resolution | str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+    fields: tuple[str, str] = ("start", "end"),
+) -> BacktestResult:
+    """Backtest a farm on the history store: the window, currencies and build in one place.
+
+    Parameters
+    ----------
+    farm : LoadedFarm
+        A validated farm.
+    store : HistoryStore or path, optional
+        History store (default: ``$HASHWINTER_STORE`` or the user data dir).
+    start, end : date or str, optional
+        Window (default: the farm file's).
+    currency : str, optional
+        Report currency (default: the farm's).
+    resolution : {"auto", "day", "hour"}
+        Step length.
+    progress : callable, optional
+        Called as ``progress(steps_done, steps_total)`` after every step.
+    fields : (str, str)
+        How errors name the start and end (the CLI passes ``("--from", "--to")``).
+
+    Returns
+    -------
+    BacktestResult
+
+    """
+    from hashwinter.engine.history import market_from_store
+
+    config = farm.config
+    report = normalize_currency(currency) if currency else config.currency
+    first, last = farm_window(config, start, end, fields=fields)
+    market = market_from_store(
+        store, start=first, end=last, currency=config.currency,
+        extra_currencies=needed_currencies(config, report), asset=config.coin,
+        start_field=fields[0], end_field=fields[1])
+    fr = build_farm_run(farm, market, start=first, end=last, resolution=resolution)
+    total = fr.spec.clock.n_steps
+    step_done = None if progress is None else (lambda done: progress(done, total))
+    return backtest(farm, market, currency=report, progress=step_done, farm_run=fr)

@@ -41,7 +41,14 @@ from hashwinter.farm.config import FarmConfig, LoadedFarm
 from hashwinter.farm.registry import PolicyContext
 from hashwinter.units import HOURS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
 
-__all__ = ["FarmRun", "build_farm_run", "resolve_window", "site_tariff_table"]
+__all__ = [
+    "FarmRun",
+    "build_farm_run",
+    "farm_window",
+    "needed_currencies",
+    "resolve_window",
+    "site_tariff_table",
+]
 
 FloatArray = npt.NDArray[np.float64]
 DAYS_PER_YEAR = 365.25
@@ -79,6 +86,38 @@ class FarmRun:
     book_value_start: float
     book_value_end: float
     depreciation_by_owner: FloatArray | None = None
+
+
+def farm_window(
+    config: FarmConfig, start: object = None, end: object = None, *,
+    fields: tuple[str, str] = ("start", "end"),
+) -> tuple[dt.date, dt.date]:
+    """Return the window: explicit dates, else the farm file's (before any history is read).
+
+    Raises
+    ------
+    InputError
+        Naming ``fields[0]``/``fields[1]`` when a date is missing or the end is before the start.
+
+    """
+    first = start if start is not None else config.start
+    last = end if end is not None else config.end
+    if first is None:
+        raise InputError("no start date: give --from or set start in the farm file",
+                         field=fields[0])
+    if last is None:
+        raise InputError("no end date: give --to or set end in the farm file", field=fields[1])
+    a = np.datetime64(str(first), "D").astype(dt.date)
+    b = np.datetime64(str(last), "D").astype(dt.date)
+    if b < a:
+        raise InputError(f"{b} is before the start {a}", field=fields[1])
+    return a, b
+
+
+def needed_currencies(config: FarmConfig, report: str | None = None) -> set[str]:
+    """Return the currencies a run of this farm needs FX for (farm, tariffs, report, USD)."""
+    return {config.currency, "USD", *(s.tariff.currency for s in config.sites),
+            *((report,) if report else ())}
 
 
 def resolve_window(

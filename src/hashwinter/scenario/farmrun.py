@@ -105,6 +105,12 @@ class FarmPaths:
     height : ndarray
         Expected block height at the end of the day (endogenous network; NaN
         for an exogenous one, whose blocks are 144 a day). [blocks]
+    owners : tuple of str
+        Owners of the farm file (the farm first; a host and its client are two).
+        ``cash``, ``coins``, ``capex`` and ``mined`` are their sums (the farm
+        file as one business) and ``broke`` says that any of them is broke.
+    owner_cash : ndarray (days, paths, owners)
+        End-of-day cash of each owner. [currency]
 
     """
 
@@ -124,6 +130,8 @@ class FarmPaths:
     difficulty: FloatArray
     network_hashrate: FloatArray
     height: FloatArray
+    owners: tuple[str, ...] = ()
+    owner_cash: FloatArray | None = None
 
     _PATH_AXIS = (
         ("starting_equity", 0),
@@ -137,6 +145,7 @@ class FarmPaths:
         ("difficulty", 1),
         ("network_hashrate", 1),
         ("height", 1),
+        ("owner_cash", 1),
     )
 
     @property
@@ -166,13 +175,18 @@ class FarmPaths:
 
 
 class PathRecorder:
-    """Engine recorder: per-day, per-path balances of a single farm (one owner, one variant)."""
+    """Engine recorder: per-day, per-path balances of one farm file (one variant, any owners).
+
+    Owner balances are summed over the farm file's owners (flows between them
+    cancel); each owner's cash is kept too.
+    """
 
     def begin(self, meta: RunMeta) -> None:
         """Allocate ``(days, paths)`` arrays."""
-        if meta.n_variants != 1 or len(meta.owner_names) != 1:
-            raise ValueError("PathRecorder records one variant of one owner")
+        if meta.n_variants != 1:
+            raise ValueError("PathRecorder records one variant")
         d, p, c = meta.clock.n_days, meta.n_paths, meta.cohorts.n
+        self.owner_cash = np.zeros((d, p, len(meta.owner_names)))
         self._meta = meta
         self._spd = meta.clock.steps_per_day
         self.cash = np.zeros((d, p))
@@ -192,16 +206,18 @@ class PathRecorder:
 
     def record(self, data: StepData) -> None:
         """Accumulate every step; store at the last step of each day."""
-        paid = data.machine_capex_owner[0, :, 0] + data.site_capex[0, :, 0]
+        paid = (data.machine_capex_owner[0] + data.site_capex[0]).sum(axis=-1)
         self._capex_sum += np.broadcast_to(paid, self._capex_sum.shape)
         price = np.broadcast_to(data.price, self._capex_sum.shape)
         costs = (
             data.running[0] * data.cost_per_machine[0]
             + data.restart_cost[0]
-            + np.broadcast_to(data.hosting_fee, data.running[0].shape)
+            + np.broadcast_to(data.hosting_fee, data.running.shape)[0]
         )
+        if data.trades is not None:
+            costs = costs + data.trades.move_cost[0]
         self._margin_sum += data.coins[0] * price[:, None] - costs
-        self._mined_sum += data.mined[0, :, 0]
+        self._mined_sum += data.mined[0].sum(axis=-1)
         net = data.network
         self._hash_sum += np.broadcast_to(net.network_hashrate[0], self._hash_sum.shape)
         if (data.step + 1) % self._spd:
@@ -214,11 +230,12 @@ class PathRecorder:
         if net.height is not None:
             self.height[day] = np.broadcast_to(net.height[0], self._hash_sum.shape)
         tr = data.treasury
-        self.cash[day] = tr.cash[0, :, 0]
-        self.coins[day] = tr.coins[0, :, 0]
+        self.cash[day] = tr.cash[0].sum(axis=-1)
+        self.owner_cash[day] = tr.cash[0]
+        self.coins[day] = tr.coins[0].sum(axis=-1)
         self.price[day] = price
         self.capex[day] = self._capex_sum
-        self.broke[day] = ~data.alive[0, :, 0]
+        self.broke[day] = ~data.alive[0].all(axis=-1)
         self.margin[day] = self._margin_sum
 
     def finish(self) -> PathRecorder:
@@ -327,7 +344,7 @@ def simulate_farm_chunk(chunk: FarmChunk) -> FarmPaths:
     meta = result.meta
     cohorts = fr.spec.cohorts
     day0_price = fr.spec.market.price[:, 0]
-    starting = meta.starting_cash[0] + meta.starting_coins[0] * day0_price
+    starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
     return FarmPaths(
         farm=job.farm.config.name,
         currency=meta.currency,
@@ -345,6 +362,8 @@ def simulate_farm_chunk(chunk: FarmChunk) -> FarmPaths:
         difficulty=rec.difficulty,
         network_hashrate=rec.network_hashrate,
         height=rec.height,
+        owners=meta.owner_names,
+        owner_cash=rec.owner_cash,
     )
 
 
