@@ -11,6 +11,9 @@ come every ``prehistory_interval_s`` seconds at the starting difficulty.
 - :class:`BitcoinRule` — Bitcoin's rule: every 2016 blocks, difficulty times
   two weeks over the window's span, clamped to x4 either way
   (:func:`hashwinter.chain.retarget_difficulty`).
+  Its :meth:`BitcoinRule.window_retarget` is the same rule in the form the
+  engine's expected-value network uses (difficulty and window time in, new
+  difficulty out): one rule type for the whole package.
 - :class:`RollingWindowRule` — Bitcoin Cash's November 2017 DAA ("cw-144"):
   every block, the work of the last 144 blocks over the time they took, the
   span clamped to [72, 288] target spacings, endpoints picked by a median of
@@ -78,6 +81,16 @@ class BitcoinRule:
     def name(self) -> str:
         """Label used in reports."""
         return "bitcoin"
+
+    def window_retarget(self, difficulty: FloatArray, window_seconds: FloatArray) -> FloatArray:
+        """Return the difficulty after a window whose 2016 blocks took ``window_seconds``.
+
+        For a continuous (expected-value) clock that time covers all 2016 intervals;
+        Bitcoin Core measures the span over 2015 of them, ``window_seconds * 2015 / 2016``,
+        then :func:`hashwinter.chain.retarget_difficulty`.
+        """
+        span = np.asarray(window_seconds, dtype=np.float64) * (self.interval - 1) / self.interval
+        return retarget_difficulty(difficulty, span)
 
     def start(
         self, d0: FloatArray, start_height: int, prehistory_interval_s: float

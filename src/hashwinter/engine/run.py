@@ -299,7 +299,8 @@ def run(
         running = on * held_t if all_alive else (on & alive_c) * held_t
 
         farm_hashrate = (running.reshape(-1, n_coh) @ hashing).reshape(n_var, n_paths)
-        net_state, net = network.advance(net_state, t, farm_hashrate)
+        net_state, net = network.advance(net_state, t, farm_hashrate, prices[max(day - 1, 0)],
+                                         running)
         coins_pm = net.reward_per_hash[..., None] * hashing_net  # (V|1, P|1, C)
         flows = np.empty((2, *shape))  # mined coins and operating cost, summed in one go
         mined_c = np.multiply(running, coins_pm, out=flows[0])
