@@ -321,7 +321,7 @@ class EndogenousNetwork:
     rest_of_world: FloatArray | float | RestOfWorld
     fees_per_block: FloatArray | float = 0.0
     window_elapsed: float | None = None
-    rule: RetargetRule = BitcoinRule()
+    rule: RetargetRule = dataclasses.field(default_factory=BitcoinRule)
     interval: int | None = None
     endogenous: bool = dataclasses.field(default=True, init=False)
 
