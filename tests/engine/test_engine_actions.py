@@ -216,3 +216,40 @@ def test_forward_protocol_by_hand():
     assert s.cash[0, 0, 0] == pytest.approx(3 * 20.0) and s.position.quantity[0, 0, 0] == 0
     s = fwd.settle(2, 2, True, s.position, np.full((1, 1, 1), 5.0), mark)
     assert s.position.quantity[0, 0, 0] == 0
+
+
+def test_a_cohort_mines_the_coin_a_policy_picks_each_day():
+    """Two coins; the second's difficulty drops to 1e11 on days 2-3 (price 5,000).
+
+    One machine of 1e12 H/s on either coin; a day's reward of hashrate/difficulty = 1 is
+    c = 86400·12.5/2^32 coins. The policy sees yesterday's difficulty, so it mines the
+    second coin on days 3 and 4: 10c of it at 5,000 on day 3 (difficulty 1e11), c on day 4
+    (back to 1e12); the main coin (c at 10,000 a day) on days 0, 1, 2 and 5.
+    """
+    from hashwinter.farm.policies import MostProfitableCoin
+
+    spec = spec_of([1.0])
+    dates = spec.clock.dates
+    other = DailyMarket(dates, price=5_000.0, difficulty=[1e12, 1e12, 1e11, 1e11, 1e12, 1e12],
+                        subsidy=12.5, fees_per_block=0.0, blocks_per_day=144.0, coin="BCH")
+    cohorts = dataclasses.replace(spec.cohorts, other_hashrate=np.array([[1e12]]))
+    spec = dataclasses.replace(spec, cohorts=cohorts, other_coins=(other,))
+    assert spec.coin_names == ("BTC", "BCH")
+    res, led = ledger_of(spec, Policies([AlwaysOn(), MostProfitableCoin()]))
+    c = COINS_PER_DAY
+    assert_allclose(led.cohort["coins"][:, 0, 0, 0], [c, c, c, 0, 0, c], rtol=1e-12)
+    assert_allclose(led.cohort["other_coin_revenue"][:, 0, 0, 0],
+                    [0, 0, 0, 10 * c * 5_000, c * 5_000, 0], rtol=1e-12)
+    assert res.cash[0, 0, 0] == pytest.approx(4 * c * 10_000 + 11 * c * 5_000, rel=1e-12)
+    # The power is paid on every day, whichever coin is mined.
+    assert (led.cohort["running"][:, 0, 0, 0] == 1).all()
+
+
+def test_a_coin_axis_needs_each_cohorts_hashrate_on_it():
+    from hashwinter.errors import InputError
+
+    spec = spec_of([1.0])
+    other = DailyMarket.constant(spec.clock.dates, price=1.0, difficulty=1e12, subsidy=1.0)
+    with pytest.raises(InputError) as info:
+        dataclasses.replace(spec, other_coins=(other,))
+    assert info.value.field == "cohorts.other_hashrate"

@@ -133,7 +133,8 @@ class ConservationChecker:
         )
         self.coin_flows += data.mined - tr.sold - tr.forced_sold
         if data.machine_sales is not None or data.transfers is not None or (
-                data.instrument_cash is not None or tr.coins_bought is not None):
+                data.instrument_cash is not None or tr.coins_bought is not None
+                or data.other_coin_sales is not None):
             self.cash_flows += data.other_income
         if data.instrument_coins is not None:
             self.coin_flows += data.instrument_coins

@@ -70,6 +70,10 @@ class Cohorts:
         Owner of the run that receives the cohort's hosting fee (a host renting
         its slots to a client), or -1 when the fee is paid outside the run.
 
+    other_hashrate : ndarray (K - 1, C), optional
+        Hashrate per machine on each other coin of the run's coin axis (0: the
+        machine cannot mine it); the power drawn is the same. [H/s]
+
     A cohort may hold no machines (``count = 0``): a slot that a purchase or a
     move fills during the run.
 
@@ -92,6 +96,7 @@ class Cohorts:
     hosting_fee: FloatArray
     restart_cost: FloatArray
     host: IntArray | int = -1
+    other_hashrate: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.label)
@@ -108,6 +113,13 @@ class Cohorts:
         for name in ("owner", "start_step", "capex_step", "host"):
             ints = np.broadcast_to(np.asarray(getattr(self, name), dtype=np.int64), (n,)).copy()
             object.__setattr__(self, name, ints)
+        if self.other_hashrate is not None:
+            other = np.asarray(self.other_hashrate, dtype=np.float64)
+            if other.ndim != 2 or other.shape[1] != n:
+                raise InputError(f"must be shaped (coins - 1, {n})", field="cohorts.other_hashrate")
+            if not np.all(np.isfinite(other)) or np.any(other < 0):
+                raise InputError("must be finite and >= 0", field="cohorts.other_hashrate")
+            object.__setattr__(self, "other_hashrate", other)
         checks = {
             "hashrate": self.hashrate > 0,
             "power": self.power >= 0,

@@ -27,7 +27,7 @@ _COHORT_SUMS = ("coins", "pool_fee_coins", "energy_kwh", "power_cost", "manageme
                 "coins_per_machine")
 _OWNER_SUMS = ("mined", "sold", "forced_sold", "proceeds", "forced_proceeds", "operating_cost",
                "machine_capex_owner", "site_capex", "fixed_costs", "machine_sales", "transfers",
-               "instrument_cash", "instrument_coins", "coins_bought")
+               "instrument_cash", "instrument_coins", "coins_bought", "other_coin_sales")
 _TRADES = ("bought", "sold", "scrapped", "moved_in", "moved_out", "buy_cost", "sale_proceeds",
            "scrap_proceeds", "move_cost")
 
@@ -104,6 +104,9 @@ class Ledger:
                           "sum") for k in _COHORT_SUMS}
         for k in _TRADES:
             out[k] = _by_day(self.trade(k), spd, "sum")
+        out["other_coin_revenue"] = _by_day(
+            self.cohort.get("other_coin_revenue", np.zeros(self.cohort["running"].shape)), spd,
+            "sum")
         out["installed"] = _by_day(np.broadcast_to(self.cohort["installed"],
                                                    self.cohort["running"].shape), spd, "mean")
         out["running"] = _by_day(self.cohort["running"], spd, "mean")
@@ -113,8 +116,9 @@ class Ledger:
             out["shutdown_price"] = np.where(
                 out["coins_per_machine"] > 0, out["cost_per_machine"] / out["coins_per_machine"],
                 np.nan)
-        out["margin"] = (out["revenue"] - out["power_cost"] - out["management_fee"]
-                         - out["hosting_fee"] - out["restart_cost"] - out["move_cost"])
+        out["margin"] = (out["revenue"] + out["other_coin_revenue"] - out["power_cost"]
+                         - out["management_fee"] - out["hosting_fee"] - out["restart_cost"]
+                         - out["move_cost"])
         out["price"] = np.broadcast_to(price, out["coins"].shape)
         return out
 
@@ -166,6 +170,7 @@ class Ledger:
             f"margin_{ccy}": "margin",
             f"machine_capex_{ccy}": "machine_capex",
             f"shutdown_price_{ccy}_per_{coin}": "shutdown_price",
+            f"other_coin_revenue_{ccy}": "other_coin_revenue",
             "machines_bought": "bought",
             "machines_sold": "sold",
             "machines_scrapped": "scrapped",
@@ -206,6 +211,7 @@ class Ledger:
             f"instrument_cash_{ccy}": "instrument_cash",
             f"instrument_coins_{coin}": "instrument_coins",
             f"coins_bought_{coin}": "coins_bought",
+            f"other_coin_sales_{ccy}": "other_coin_sales",
             f"cash_{ccy}": "cash",
             f"coins_{coin}": "coins",
         }
@@ -216,7 +222,7 @@ class Ledger:
             - frame[f"operating_cost_{ccy}"] - frame[f"machine_capex_{ccy}"]
             - frame[f"site_capex_{ccy}"] - frame[f"fixed_costs_{ccy}"]
             + frame[f"machine_sales_{ccy}"] + frame[f"transfers_in_{ccy}"]
-            + frame[f"instrument_cash_{ccy}"]
+            + frame[f"instrument_cash_{ccy}"] + frame[f"other_coin_sales_{ccy}"]
             - frame[f"coins_bought_{coin}"] * frame[f"price_{ccy}_per_{coin}"]
         )
         frame["broke"] = np.ascontiguousarray(daily["alive"]).reshape(-1) < 0.5

@@ -67,6 +67,10 @@ class Observation:
         Owner of each cohort.
     positions : ndarray (V, P, O, I) or None
         Quantity held in each instrument (None without instruments). [coin]
+    revenue_by_coin : ndarray (K, V|1, P, C) or None
+        Expected revenue of one running machine in the step on each coin of the
+        coin axis (row 0 is ``revenue_per_machine``); None with one coin.
+        [currency/machine]
 
     """
 
@@ -83,6 +87,7 @@ class Observation:
     alive: BoolArray | None = None
     owner: npt.NDArray[np.int64] | None = None
     positions: FloatArray | None = None
+    revenue_by_coin: FloatArray | None = None
 
     @property
     def shutdown_price(self) -> FloatArray:

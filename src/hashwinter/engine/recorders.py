@@ -121,6 +121,10 @@ class LedgerRecorder:
         n["difficulty"][t] = data.network.difficulty
         n["network_hashrate"][t] = data.network.network_hashrate
         n["reward_per_hash"][t] = data.network.reward_per_hash
+        if data.other_coin_revenue is not None:
+            if "other_coin_revenue" not in self._c:
+                self._c["other_coin_revenue"] = np.zeros_like(c["running"])
+            self._c["other_coin_revenue"][t] = data.other_coin_revenue
         if data.trades is not None:
             if not self._trade:
                 self._trade = {k: np.zeros_like(c["running"]) for k in _TRADE_FIELDS}
@@ -129,7 +133,8 @@ class LedgerRecorder:
         extra = {"machine_sales": data.machine_sales, "transfers": data.transfers,
                  "instrument_cash": data.instrument_cash,
                  "instrument_coins": data.instrument_coins,
-                 "coins_bought": data.treasury.coins_bought}
+                 "coins_bought": data.treasury.coins_bought,
+                 "other_coin_sales": data.other_coin_sales}
         for k, value in extra.items():
             if value is not None:
                 if k not in o:
@@ -246,7 +251,8 @@ class TotalsRecorder:
         o["capex"] += data.machine_capex_owner + data.site_capex
         o["fixed_costs"] += data.fixed_costs
         if (data.machine_sales is not None or data.transfers is not None
-                or data.instrument_cash is not None or tr.coins_bought is not None):
+                or data.instrument_cash is not None or tr.coins_bought is not None
+                or data.other_coin_sales is not None):
             o["other_income"] += data.other_income
         if data.trades is not None:
             meta = self._meta

@@ -38,7 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.actions import Actions
-from hashwinter.engine.checks import ConservationChecker, ConservationReport
+from hashwinter.engine.checks import ConservationChecker, ConservationError, ConservationReport
+from hashwinter.engine.network import ExogenousNetwork
 from hashwinter.engine.policy import Observation, Policy
 from hashwinter.engine.positions import Instrument, Position
 from hashwinter.engine.spec import EngineSpec
@@ -229,6 +230,17 @@ def run(
     new_installs[1:] = np.any(installed[1:] != installed[:-1], axis=1)
     zeros_c = np.zeros((1, 1, n_coh))
     zeros_o = np.zeros((1, 1, n_own))
+    # The coin axis: coins other than the market's, read as history; their coins are
+    # sold the step they are mined (the treasury's rules apply to the main coin).
+    n_other = len(spec.other_coins)
+    if n_other:
+        other_nets = [ExogenousNetwork(m, clock) for m in spec.other_coins]
+        other_states = [n.init_state(n_var, n_paths) for n in other_nets]
+        assert cohorts.other_hashrate is not None  # checked by EngineSpec
+        other_hash = cohorts.other_hashrate * cohorts.uptime  # (K-1, C) effective
+        other_hash_net = other_hash * (1.0 - cohorts.pool_fee)
+        other_prices = [np.ascontiguousarray(np.broadcast_to(m.price, (n_paths, clock.n_days)).T)
+                        for m in spec.other_coins]
 
     meta = RunMeta(
         clock=clock, cohorts=cohorts, owner_names=owners.names, n_variants=n_var,
@@ -262,19 +274,31 @@ def run(
         coins_obs = network.observe(net_state, t)[..., None] * hashing_net
         # Planned installs arrive on their step, on top of whatever was traded before.
         held_now = installed[t] if held is None else held + (installed[t] - installed[t - 1])
+        revenue_by_coin = None
+        if n_other:
+            rows = [coins_obs * price_obs]
+            for k in range(n_other):
+                rho_k = other_nets[k].observe(other_states[k], t)[..., None]
+                rows.append(np.broadcast_to(
+                    rho_k * other_hash_net[k] * other_prices[k][max(day - 1, 0)][None, :, None],
+                    rows[0].shape))
+            revenue_by_coin = np.stack(np.broadcast_arrays(*rows))
         obs = Observation(
             step=t, day=day, step_seconds=dt, price=price_obs,
             coins_per_machine=coins_obs, revenue_per_machine=coins_obs * price_obs,
             cost_per_machine=cost_pm, installed=held_now, cash=cash, coins=coins, alive=alive,
             owner=owner_of_cohort,
             positions=np.stack([b.quantity for b in book], axis=-1) if n_ins else None,
+            revenue_by_coin=revenue_by_coin,
         )
         actions, pol_state = policy.decide(obs, Actions.start(on), pol_state)
         on = actions.on
         if on.shape != shape:
             on = np.broadcast_to(on, shape)
-        if actions.coin is not None and np.any(actions.coin != 0):
-            raise InputError("this market has one coin (index 0)", field="actions.coin")
+        coin_choice = actions.coin
+        if coin_choice is not None and (np.any(coin_choice < 0)
+                                        or np.any(coin_choice > n_other)):
+            raise InputError(f"must be a coin index 0 .. {n_other}", field="actions.coin")
         # Few owners ever go broke: skip the mask while all are alive.
         all_alive = bool(alive.all())
         alive_c = alive if matrix is None else alive[..., owner_of_cohort]
@@ -297,13 +321,31 @@ def run(
             hosting_o = _owner_sum(np.broadcast_to(hosting_c * (1.0 - hosted), shape),
                                    full_matrix)
         running = on * held_t if all_alive else (on & alive_c) * held_t
+        running_main = running
+        other_rev_c = other_sales_o = None
+        if coin_choice is not None:
+            # Machines mining another coin draw the same power but earn that coin.
+            running_main = running * (coin_choice == 0)
+            other_rev_c = np.zeros(shape)
+            for k in range(n_other):
+                run_k = running * (coin_choice == k + 1)
+                hash_k = (run_k.reshape(-1, n_coh) @ other_hash[k]).reshape(n_var, n_paths)
+                other_states[k], net_k = other_nets[k].advance(other_states[k], t, hash_k)
+                coins_k = run_k * (net_k.reward_per_hash[..., None] * other_hash_net[k])
+                if check:
+                    share = hash_k / np.broadcast_to(net_k.network_hashrate, hash_k.shape)
+                    if float(np.max(share)) > 1 + 1e-9:
+                        raise ConservationError(f"on step {t} the cohorts hold more than the "
+                                                f"whole {spec.other_coins[k].coin} network")
+                other_rev_c = other_rev_c + coins_k * other_prices[k][day][None, :, None]
+            other_sales_o = _owner_sum(other_rev_c, full_matrix)
 
-        farm_hashrate = (running.reshape(-1, n_coh) @ hashing).reshape(n_var, n_paths)
+        farm_hashrate = (running_main.reshape(-1, n_coh) @ hashing).reshape(n_var, n_paths)
         net_state, net = network.advance(net_state, t, farm_hashrate, prices[max(day - 1, 0)],
                                          running)
         coins_pm = net.reward_per_hash[..., None] * hashing_net  # (V|1, P|1, C)
         flows = np.empty((2, *shape))  # mined coins and operating cost, summed in one go
-        mined_c = np.multiply(running, coins_pm, out=flows[0])
+        mined_c = np.multiply(running_main, coins_pm, out=flows[0])
         opex_c = np.multiply(running, cost_pm, out=flows[1])
         if restarts_cost:
             # Machines switched back on; new machines are switched on for free.
@@ -344,6 +386,8 @@ def run(
         if trades is not None:
             sales_o = _owner_sum(trades.sale_proceeds + trades.scrap_proceeds, full_matrix)
             other_o = other_o - sales_o
+        if other_sales_o is not None:
+            other_o = other_o - other_sales_o
         if host_transfer is not None or actions.transfers is not None:
             transfers_o = np.zeros(owner_shape)
             if host_transfer is not None:
@@ -398,7 +442,8 @@ def run(
             machine_capex_owner=capex_o, site_capex=site_capex_o, fixed_costs=fixed_o,
             treasury=step, alive=alive, trades=trades, machine_sales=sales_o,
             transfers=transfers_o, instrument_cash=ins_cash, instrument_coins=ins_coins,
-            positions=positions, margin=margin,
+            positions=positions, margin=margin, other_coin_revenue=other_rev_c,
+            other_coin_sales=other_sales_o,
         )
         checker.record(data, farm_hashrate)
         for rec in recorders:

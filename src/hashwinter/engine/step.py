@@ -139,6 +139,11 @@ class StepData:
     positions, margin : ndarray (V, P, O, I) or None
         Quantity held per instrument after the step [coin] and the margin held
         against it [currency].
+    other_coin_revenue : ndarray (V, P, C) or None
+        Coins of the other coins of the axis mined by each cohort, sold in the
+        step at their price. [currency]
+    other_coin_sales : ndarray (V, P, O) or None
+        The same per owner. [currency]
     coins_bought : ndarray (V, P, O) or None
         Coins bought at the step's price to deliver what the book owed. [coin]
 
@@ -174,12 +179,15 @@ class StepData:
     instrument_coins: FloatArray | None = None
     positions: FloatArray | None = None
     margin: FloatArray | None = None
+    other_coin_revenue: FloatArray | None = None
+    other_coin_sales: FloatArray | None = None
 
     @property
     def other_income(self) -> FloatArray | float:
         """Cash from machine sales, transfers and the position book, (V, P, O) [currency]."""
         total: FloatArray | float = 0.0
-        for part in (self.machine_sales, self.transfers, self.instrument_cash):
+        for part in (self.machine_sales, self.transfers, self.instrument_cash,
+                     self.other_coin_sales):
             if part is not None:
                 total = total + part
         if self.treasury.coins_bought is not None:

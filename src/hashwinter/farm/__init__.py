@@ -33,7 +33,7 @@ from hashwinter.farm.config import (
     farm_from_dict,
     load_farm,
 )
-from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
 
@@ -46,6 +46,7 @@ __all__ = [
     "FarmSummary",
     "FleetItem",
     "LoadedFarm",
+    "MostProfitableCoin",
     "OwnerConfig",
     "PolicyConfig",
     "PolicyContext",

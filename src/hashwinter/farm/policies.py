@@ -29,7 +29,7 @@ from hashwinter.engine.variants import (
 from hashwinter.errors import InputError
 from hashwinter.units import SECONDS_PER_DAY
 
-__all__ = ["AlwaysOn", "ShutdownPricePolicy"]
+__all__ = ["AlwaysOn", "MostProfitableCoin", "ShutdownPricePolicy"]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -139,3 +139,35 @@ class ShutdownPricePolicy:
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ShutdownPricePolicy:
         """Return the policy restricted to some variants."""
         return take_variants(self, sel)
+
+
+@dataclasses.dataclass(frozen=True)
+class MostProfitableCoin:
+    """Mine, each step, the coin of the run's coin axis with the highest expected revenue.
+
+    Uses ``obs.revenue_by_coin`` (known at the step's start: the previous day's
+    prices and difficulties); the power drawn is the same on every coin, so the
+    best revenue is the best margin. Ties go to the lower coin index (the main
+    coin first). With one coin it changes nothing. Compose it after a
+    curtailment policy: ``Policies([ShutdownPricePolicy(...), MostProfitableCoin()])``
+    (the curtailment then judges the main coin's margin).
+    """
+
+    @property
+    def n_variants(self) -> int:
+        """One variant."""
+        return 1
+
+    def init_state(self, shape: tuple[int, int, int]) -> None:
+        """No state."""
+        return None
+
+    def decide(self, obs: Observation, actions: Actions, state: Any) -> tuple[Actions, None]:
+        """Set ``actions.coin`` to the best coin of each cohort."""
+        if obs.revenue_by_coin is None:
+            return actions, None
+        return actions.with_coin(np.argmax(obs.revenue_by_coin, axis=0)), None
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MostProfitableCoin:
+        """Return itself (no parameters)."""
+        return self
