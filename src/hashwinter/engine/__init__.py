@@ -6,6 +6,7 @@ Python loop touches a variant, a path or a cohort. See docs/engine.md.
 """
 
 from hashwinter.engine.actions import Actions, Moves, Transfers
+from hashwinter.engine.blocks import BlockNetwork, BlockPrice, BlockState
 from hashwinter.engine.checks import (
     CASH_TOLERANCE,
     COIN_TOLERANCE,
@@ -48,6 +49,9 @@ __all__ = [
     "COIN_TOLERANCE",
     "TOTAL_FIELDS",
     "Actions",
+    "BlockNetwork",
+    "BlockPrice",
+    "BlockState",
     "Clock",
     "Cohorts",
     "ConservationError",

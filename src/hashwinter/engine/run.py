@@ -73,6 +73,9 @@ class RunResult:
         [machines]
     positions : ndarray (V, P, O, I)
         Closing positions in each instrument. [coin]
+    network_state : object
+        The network's state after the last step (e.g. a block network's per-path
+        block statistics).
     checks : ConservationReport
         Results of the conservation checks (they raise when they fail).
 
@@ -86,6 +89,7 @@ class RunResult:
     checks: ConservationReport
     held: FloatArray | None = None
     positions: FloatArray | None = None
+    network_state: object = None
 
 
 def _owner_sum(values: FloatArray, matrix: FloatArray | None) -> FloatArray:
@@ -465,4 +469,5 @@ def run(
         held=held_prev,
         positions=(np.stack([b.quantity for b in book], axis=-1) if n_ins
                    else np.zeros((*owner_shape, 0))),
+        network_state=net_state,
     )
