@@ -15,7 +15,12 @@ from hashwinter.energy.currency import normalize_currency
 from hashwinter.errors import InputError
 from hashwinter.farm import backtest_from_store, load_farm
 from hashwinter.hardware import default_catalog, load_catalog
-from hashwinter.reports.backtest_report import cohort_table, summary_table, write_backtest_outputs
+from hashwinter.reports.backtest_report import (
+    cohort_table,
+    owner_table,
+    summary_table,
+    write_backtest_outputs,
+)
 
 __all__ = ["backtest_command"]
 
@@ -107,6 +112,9 @@ def backtest_command(
     console = stdout_console()
     console.print(summary_table(result))
     console.print(cohort_table(result))
+    owners = owner_table(result)
+    if owners is not None:
+        console.print(owners)
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)
