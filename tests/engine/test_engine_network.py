@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,3 +150,57 @@ def test_endogenous_farm_is_the_network_and_unplugging_stops_blocks():
     assert_allclose(led.cohort["coins"][:, 0, 0, 0], 144 * 6.25, rtol=1e-12)
     assert res.checks.max_share == pytest.approx(1.0)
     assert abs(res.checks.max_excess_coins) < 1e-9
+
+
+def test_replacing_the_market_moves_the_default_network():
+    """``replace(spec, market=other)`` mines on ``other``'s difficulty (issue 9: it kept the old).
+
+    One S9-class machine, no costs, every coin sold at 1 currency/coin: cash is the coins
+    mined, ``h·86400·12.5/(D·2^32)`` a day, so doubling D halves the cash exactly.
+    """
+    dates = np.arange(np.datetime64("2018-11-01"), np.datetime64("2018-11-11"))
+    market = DailyMarket.constant(dates, price=1.0, difficulty=6e12, subsidy=12.5)
+    clock = Clock(dates)
+    spec = EngineSpec(clock, market, one_cohort(), Owners.single(clock.n_steps),
+                      np.zeros((clock.n_steps, 1)))
+    doubled = DailyMarket.constant(dates, price=1.0, difficulty=12e12, subsidy=12.5)
+    base = run(spec, AlwaysOn()).cash[0, 0, 0]
+    moved = run(dataclasses.replace(spec, market=doubled), AlwaysOn()).cash[0, 0, 0]
+    expected = 10 * 13.5e12 * 86400 * 12.5 / (6e12 * TWO32)
+    assert base == pytest.approx(expected, rel=1e-12)
+    assert moved == pytest.approx(expected / 2, rel=1e-12)
+
+
+def test_one_retarget_rule_type_and_the_rest_of_world_sees_the_price():
+    """The engine's endogenous network takes the blockclock rule objects; a rest of the
+    world model is given the previous day's close (no look-ahead)."""
+    from hashwinter.blockclock import BitcoinRule, RollingWindowRule
+    from hashwinter.errors import InputError
+
+    dates = np.arange(np.datetime64("2018-11-01"), np.datetime64("2018-11-05"))
+    clock = Clock(dates)
+    assert EndogenousNetwork(clock, 6e12, 550_000, 4e19, rule=BitcoinRule()).window == 2016
+    with pytest.raises(InputError) as info:
+        EndogenousNetwork(clock, 6e12, 550_000, 4e19, rule=RollingWindowRule())
+    assert info.value.field == "rule" and "block-resolution" in info.value.message
+    d = np.array([5e12, 7e12])
+    assert_allclose(BitcoinRule().window_retarget(d, np.full(2, 2016 * 600.0)),
+                    bitcoin_retarget(d, np.full(2, 2016 * 600.0)))
+
+    seen = []
+
+    class World:
+        def hashrate(self, day, difficulty, height, price=None):
+            seen.append((day, np.asarray(price).copy()))
+            return np.full(np.shape(difficulty), 4e19)
+
+        def take_paths(self, paths):
+            return self
+
+    market = DailyMarket(dates, price=[[1.0, 2.0, 3.0, 4.0]], difficulty=6e12, subsidy=12.5,
+                         fees_per_block=0.0, blocks_per_day=144.0)
+    net = EndogenousNetwork(clock, 6e12, 550_000, World())
+    spec = EngineSpec(clock, market, one_cohort(), Owners.single(4), np.zeros((4, 1)), net)
+    run(spec, AlwaysOn())
+    assert [(day, float(p.ravel()[0])) for day, p in seen] == [(0, 1.0), (1, 1.0), (2, 2.0),
+                                                                (3, 3.0)]

@@ -77,3 +77,23 @@ def test_mined_coins_within_issuance_share(seed):
     mined = led.cohort["coins"].sum(-1)
     assert np.all(mined <= share * issuance[:, None, None] * (1 + 1e-9))
     assert 0 < res.checks.max_share < 1
+
+
+def test_stack_variants_is_the_inverse_of_take_variants():
+    """Policies and treasuries built one per grid point stack into one variant axis."""
+    import numpy as np
+
+    from hashwinter.engine import Policies, Treasury
+    from hashwinter.engine.variants import stack_variants
+    from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+
+    parts = [ShutdownPricePolicy(off, 0.1) for off in (-0.2, 0.0, 0.05)]
+    stacked = stack_variants(parts)
+    assert stacked.n_variants == 3
+    assert stacked.off_below.tolist() == [-0.2, 0.0, 0.05]
+    assert stacked.on_above.tolist() == [0.1]  # shared: stays one value
+    assert stack_variants([Treasury(0.5), Treasury(1.0, True)]).hodl_ratio.tolist() == [0.5, 1.0]
+    chain = stack_variants([Policies([p, AlwaysOn()]) for p in parts])
+    assert chain.n_variants == 3 and chain.parts[0].off_below.tolist() == [-0.2, 0.0, 0.05]
+    back = stacked.take_variants(np.array([2]))
+    assert back.off_below.tolist() == [0.05]

@@ -78,3 +78,20 @@ def test_unwritable_out_is_one_line_exit_2(store, tmp_path, capsys):
     assert code == 2
     assert "--out: cannot write there" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_backtest_of_a_host_and_its_client_and_of_a_plugin_rule(store, tmp_path, capsys):
+    """Two owners (a per-owner table, outputs written) and a [[policies]] plugin via the CLI."""
+    out = tmp_path / "host"
+    code = main(["backtest", str(EXAMPLES / "hosting_shihezi.toml"), "--store", str(store),
+                 "--out", str(out), "--format", "csv"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "client" in captured.out
+    treasury = pd.read_csv(out / "treasury.csv")
+    assert set(treasury["owner"]) == {"Shihezi host", "client"}
+    code = main(["backtest", str(EXAMPLES / "plugins" / "sell_after_losses_farm.toml"),
+                 "--store", str(store), "--no-html"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Machine sales" in captured.out

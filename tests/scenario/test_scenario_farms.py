@@ -209,3 +209,28 @@ def test_cli_farm_sweep(tmp_path, capsys):
     # Difficulty growing 10 % a month can only lower the P&L of the same price paths.
     assert table.loc[1, "pnl_mean"] < table.loc[0, "pnl_mean"]
     assert "winter" not in capsys.readouterr().err
+
+
+def test_a_farm_file_with_a_host_and_a_client(tmp_path):
+    """Two owners in one farm file: the recorder sums them and keeps each one's cash.
+
+    The client's 40 of the 100 machines pay the host 2 CNY per machine-day: after 30
+    days the host holds 2,400 CNY more than its share of the margin, the client 2,400 less.
+    """
+    path = _scenario(tmp_path)
+    farm = (tmp_path / "farm.toml").read_text()
+    farm = farm.replace("count = 100", "count = 60")
+    farm = farm.replace('tariff = {', 'host = "test farm"\nhosting_fee_per_machine_day = 2.0\n'
+                        'tariff = {')
+    farm += ('\n[[fleet]]\nmodel = "Antminer S9"\ncount = 40\nsite = "hall"\n'
+             'purchase_date = 2018-01-01\nowner = "client"\n\n[[owners]]\nname = "client"\n'
+             'starting_cash = 1000\n')
+    (tmp_path / "farm.toml").write_text(farm)
+    (fp,) = _run(path)
+    assert fp.owners == ("test farm", "client")
+    np.testing.assert_allclose(fp.owner_cash.sum(axis=-1), fp.cash, rtol=1e-12)
+    margin = _daily_margin(0.40)  # 100 machines a day, both owners together
+    np.testing.assert_allclose(fp.pnl[-1], 30 * margin, rtol=1e-9)
+    np.testing.assert_allclose(fp.owner_cash[-1, :, 0], 1e6 + 30 * 0.6 * margin + 2400, rtol=1e-9)
+    np.testing.assert_allclose(fp.owner_cash[-1, :, 1], 1000 + 30 * 0.4 * margin - 2400,
+                               rtol=1e-9)

@@ -11,6 +11,9 @@ come every ``prehistory_interval_s`` seconds at the starting difficulty.
 - :class:`BitcoinRule` — Bitcoin's rule: every 2016 blocks, difficulty times
   two weeks over the window's span, clamped to x4 either way
   (:func:`hashwinter.chain.retarget_difficulty`).
+  Its :meth:`BitcoinRule.window_retarget` is the same rule in the form the
+  engine's expected-value network uses (difficulty and window time in, new
+  difficulty out): one rule type for the whole package.
 - :class:`RollingWindowRule` — Bitcoin Cash's November 2017 DAA ("cw-144"):
   every block, the work of the last 144 blocks over the time they took, the
   span clamped to [72, 288] target spacings, endpoints picked by a median of
@@ -29,7 +32,7 @@ from hashwinter.chain import RETARGET_INTERVAL, retarget_difficulty
 from hashwinter.errors import InputError
 from hashwinter.units import TARGET_BLOCK_INTERVAL_S
 
-__all__ = ["BitcoinRule", "RetargetRule", "RollingWindowRule", "RuleTracker"]
+__all__ = ["BitcoinRule", "PathTracker", "RetargetRule", "RollingWindowRule", "RuleTracker"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -44,8 +47,29 @@ class RuleTracker(Protocol):
         ...
 
 
+class PathTracker(Protocol):
+    """Per-path state of one rule when paths are at different heights (the engine's clock)."""
+
+    def after_blocks(
+        self, found: npt.NDArray[np.bool_], height: npt.NDArray[np.int64],
+        timestamp: FloatArray, difficulty: FloatArray,
+    ) -> FloatArray:
+        """Record block ``height[i]`` of each path ``i`` where ``found``; return next difficulties.
+
+        Paths where nothing was found keep their difficulty.
+        """
+        ...
+
+
 class RetargetRule(Protocol):
-    """A difficulty adjustment algorithm."""
+    """A difficulty adjustment algorithm (the one rule type of the package).
+
+    ``start`` tracks paths that move in lockstep, block by block (the block
+    clock); ``start_paths`` tracks paths at different heights (the engine's
+    block-resolution network, :class:`hashwinter.engine.BlockNetwork`). Window
+    rules also offer ``window_retarget(difficulty, window_seconds)`` for the
+    engine's expected-value network.
+    """
 
     @property
     def name(self) -> str:
@@ -54,6 +78,12 @@ class RetargetRule(Protocol):
 
     def start(self, d0: FloatArray, start_height: int, prehistory_interval_s: float) -> RuleTracker:
         """Return a tracker for paths starting at ``start_height`` with difficulties ``d0``."""
+        ...
+
+    def start_paths(
+        self, d0: FloatArray, start_height: int, prehistory_interval_s: float
+    ) -> PathTracker:
+        """Return a tracker for paths (1-d) that may drift to different heights."""
         ...
 
 
@@ -79,6 +109,16 @@ class BitcoinRule:
         """Label used in reports."""
         return "bitcoin"
 
+    def window_retarget(self, difficulty: FloatArray, window_seconds: FloatArray) -> FloatArray:
+        """Return the difficulty after a window whose 2016 blocks took ``window_seconds``.
+
+        For a continuous (expected-value) clock that time covers all 2016 intervals;
+        Bitcoin Core measures the span over 2015 of them, ``window_seconds * 2015 / 2016``,
+        then :func:`hashwinter.chain.retarget_difficulty`.
+        """
+        span = np.asarray(window_seconds, dtype=np.float64) * (self.interval - 1) / self.interval
+        return retarget_difficulty(difficulty, span)
+
     def start(
         self, d0: FloatArray, start_height: int, prehistory_interval_s: float
     ) -> _BitcoinTracker:
@@ -88,6 +128,32 @@ class BitcoinRule:
         # Time of the window's first block, counting back from block start_height - 1 at t = 0.
         first = -(start_height - 1 - window_start) * prehistory_interval_s
         return _BitcoinTracker(self.interval, np.full(n, float(first)))
+
+    def start_paths(
+        self, d0: FloatArray, start_height: int, prehistory_interval_s: float
+    ) -> _BitcoinPaths:
+        """Return a per-path tracker (same state as :meth:`start`, heights per path)."""
+        return _BitcoinPaths(self.start(d0, start_height, prehistory_interval_s))
+
+
+class _BitcoinPaths:
+    """:class:`BitcoinRule` with a height per path."""
+
+    def __init__(self, lockstep: _BitcoinTracker) -> None:
+        self.interval = lockstep.interval
+        self.first_time = lockstep.first_time
+
+    def after_blocks(
+        self, found: npt.NDArray[np.bool_], height: npt.NDArray[np.int64],
+        timestamp: FloatArray, difficulty: FloatArray,
+    ) -> FloatArray:
+        opens = found & (height % self.interval == 0)
+        self.first_time = np.where(opens, timestamp, self.first_time)
+        closes = found & ((height + 1) % self.interval == 0)
+        if not closes.any():
+            return difficulty
+        new = retarget_difficulty(difficulty, timestamp - self.first_time)
+        return np.where(closes, new, difficulty)
 
 
 class _BitcoinTracker:
@@ -158,6 +224,41 @@ class RollingWindowRule:
     ) -> _RollingTracker:
         """Return a tracker whose history holds ``window + 2`` earlier blocks at ``d0``."""
         return _RollingTracker(self, d0, start_height, prehistory_interval_s)
+
+    def start_paths(
+        self, d0: FloatArray, start_height: int, prehistory_interval_s: float
+    ) -> _RollingPaths:
+        """Return a per-path tracker (the same ring buffers, indexed per path)."""
+        return _RollingPaths(_RollingTracker(self, d0, start_height, prehistory_interval_s))
+
+
+class _RollingPaths:
+    """:class:`RollingWindowRule` with a height per path: ring-buffer slots per path."""
+
+    def __init__(self, lockstep: _RollingTracker) -> None:
+        self.t = lockstep
+        self.cols = np.arange(lockstep.work.shape[1])
+
+    def after_blocks(
+        self, found: npt.NDArray[np.bool_], height: npt.NDArray[np.int64],
+        timestamp: FloatArray, difficulty: FloatArray,
+    ) -> FloatArray:
+        t = self.t
+        idx = np.flatnonzero(found)
+        if idx.size == 0:
+            return difficulty
+        h = height[idx]
+        slot = h % t.size
+        prev = (h - 1) % t.size
+        t.work[slot, idx] = t.work[prev, idx] + difficulty[idx]
+        t.time[slot, idx] = timestamp[idx]
+        last = (h - t.lag) % t.size
+        first = (h - t.lag - t.window) % t.size
+        span = np.clip(t.time[last, idx] - t.time[first, idx], t.lo, t.hi)
+        new = np.maximum((t.work[last, idx] - t.work[first, idx]) * t.spacing / span, 1.0)
+        out = difficulty.copy()
+        out[idx] = new
+        return out
 
 
 class _RollingTracker:

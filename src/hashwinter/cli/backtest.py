@@ -12,11 +12,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.energy.currency import normalize_currency
-from hashwinter.engine.history import market_from_store
 from hashwinter.errors import InputError
-from hashwinter.farm import backtest, build_farm_run, load_farm
+from hashwinter.farm import backtest_from_store, load_farm
 from hashwinter.hardware import default_catalog, load_catalog
-from hashwinter.reports.backtest_report import cohort_table, summary_table, write_backtest_outputs
+from hashwinter.reports.backtest_report import (
+    cohort_table,
+    owner_table,
+    summary_table,
+    write_backtest_outputs,
+)
 
 __all__ = ["backtest_command"]
 
@@ -95,30 +99,22 @@ def backtest_command(
     for path in catalog or []:
         machines = machines.merged_with(load_catalog(path))
     loaded = load_farm(farm, catalog=machines)
-    config = loaded.config
-    first = first or config.start
-    last = last or config.end
-    if first is None:
-        raise InputError("no start date: give --from or set start in the farm file",
-                         field="--from")
-    if last is None:
-        raise InputError("no end date: give --to or set end in the farm file", field="--to")
-    report = normalize_currency(currency, field="--currency") if currency else config.currency
-    needed = {report, "USD", *(s.tariff.currency for s in config.sites)}
-    market = market_from_store(store, start=first, end=last, currency=config.currency,
-                               extra_currencies=needed, asset=config.coin,
-                               start_field="--from", end_field="--to")
-    farm_run = build_farm_run(loaded, market, start=first, end=last, resolution=resolution.value)
+    report = normalize_currency(currency, field="--currency") if currency else None
     err = stderr_console()
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
-        task = bar.add_task(config.name, total=farm_run.spec.clock.n_steps)
-        result = backtest(loaded, market, currency=report, farm_run=farm_run,
-                          progress=lambda done: bar.update(task, completed=done))
+        task = bar.add_task(loaded.config.name, total=None)
+        result = backtest_from_store(
+            loaded, store, start=first, end=last, currency=report,
+            resolution=resolution.value, fields=("--from", "--to"),
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     console = stdout_console()
     console.print(summary_table(result))
     console.print(cohort_table(result))
+    owners = owner_table(result)
+    if owners is not None:
+        console.print(owners)
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)

@@ -45,7 +45,8 @@ from hashwinter.scenario.farmreport import (
     farm_tables,
     write_farm_outputs,
 )
-from hashwinter.scenario.farmrun import run_farm_scenarios, run_farms
+from hashwinter.scenario.farmrun import run_farm_sweep, run_farms
+from hashwinter.scenario.variants import split_axes
 
 __all__ = ["simulate_command", "sweep_command"]
 
@@ -229,10 +230,16 @@ def sweep_command(
     progress: ProgressOpt = True,
     fmt: FormatOpt = SummaryFormat.table,
 ) -> None:
-    """Run a scenario over a grid of parameter values (same seeds at every point)."""
+    """Run a scenario over a grid of parameter values (same seeds at every point).
+
+    Keys farm.policy.<field>, farm.treasury.<field> and farm.tariff_scale change a farm's
+    decisions only: they run on the engine's variant axis, in one pass per input point.
+    """
     axes = parse_grid(grid)
     base = _overrides(paths, seed, chunk_paths)
-    points = grid_overrides(axes)
+    input_axes, variant_axes = split_axes(axes)
+    points = grid_overrides(input_axes)
+    variant_points = grid_overrides(variant_axes)
     loaded: list[LoadedScenario] = []
     problems: list[InputError] = []
     for point in points:
@@ -247,16 +254,22 @@ def sweep_command(
         raise InputError(
             "grid points mix farm and block-clock scenarios", field="network.mode", source="--grid"
         )
+    if variant_axes and kinds != {"farm"}:
+        raise InputError("farm.* keys need a farm scenario", field=variant_axes[0][0],
+                         source="--grid")
     started = time.perf_counter()
     frames = []
     try:
         with open_executor(cluster, workers=workers) as executor:
             if kinds == {"farm"}:
-                batches = run_farm_scenarios(loaded, executor, progress=progress, console=_stderr)
+                sweep = run_farm_sweep(loaded, variant_axes, executor, progress=progress,
+                                       console=_stderr)
                 frames = [
                     farm_summary(farms, item.config.report.var_levels)
-                    for farms, item in zip(batches, loaded, strict=True)
+                    for variants, item in zip(sweep, loaded, strict=True)
+                    for farms in variants
                 ]
+                points = [{**point, **vpoint} for point in points for vpoint in variant_points]
             else:
                 results = run_blockclock(loaded, executor, progress=progress, console=_stderr)
                 frames = [
@@ -277,8 +290,10 @@ def sweep_command(
         _print_frame(table, fmt)
         return
     c = loaded[0].config
+    runs = f" ({len(loaded)} runs)" if len(loaded) != len(points) else ""
     title = (
-        f"{c.name}: {len(points)} grid points x {c.paths:,} paths, seed {c.seed}, {seconds:.1f} s"
+        f"{c.name}: {len(points)} grid points{runs} x {c.paths:,} paths, seed {c.seed}, "
+        f"{seconds:.1f} s"
     )
     keys = [k for k, _ in axes]
     if kinds == {"farm"}:

@@ -5,6 +5,8 @@ cohorts of identical machines. A run steps through days (or hours) once; no
 Python loop touches a variant, a path or a cohort. See docs/engine.md.
 """
 
+from hashwinter.engine.actions import Actions, Moves, Transfers
+from hashwinter.engine.blocks import BlockNetwork, BlockPrice, BlockState
 from hashwinter.engine.checks import (
     CASH_TOLERANCE,
     COIN_TOLERANCE,
@@ -26,7 +28,8 @@ from hashwinter.engine.network import (
     RetargetRule,
     bitcoin_retarget,
 )
-from hashwinter.engine.policy import Observation, Policy
+from hashwinter.engine.policy import Observation, Policies, Policy
+from hashwinter.engine.positions import FixedPriceForward, Instrument, Position, Settlement
 from hashwinter.engine.recorders import (
     TOTAL_FIELDS,
     LedgerRecorder,
@@ -37,7 +40,7 @@ from hashwinter.engine.recorders import (
 )
 from hashwinter.engine.run import RunResult, run
 from hashwinter.engine.spec import EngineSpec, Owners
-from hashwinter.engine.step import Recorder, RunMeta, StepData
+from hashwinter.engine.step import Recorder, RunMeta, StepData, TradeStep
 from hashwinter.engine.treasury import Treasury, TreasuryStep, treasury_step
 from hashwinter.engine.variants import grid
 
@@ -45,6 +48,10 @@ __all__ = [
     "CASH_TOLERANCE",
     "COIN_TOLERANCE",
     "TOTAL_FIELDS",
+    "Actions",
+    "BlockNetwork",
+    "BlockPrice",
+    "BlockState",
     "Clock",
     "Cohorts",
     "ConservationError",
@@ -54,24 +61,32 @@ __all__ = [
     "EndogenousState",
     "EngineSpec",
     "ExogenousNetwork",
+    "FixedPriceForward",
+    "Instrument",
     "Ledger",
     "LedgerRecorder",
+    "Moves",
     "Network",
     "NetworkStep",
     "Observation",
     "OwnerStats",
     "OwnerStatsRecorder",
     "Owners",
+    "Policies",
     "Policy",
+    "Position",
     "Recorder",
     "Resolution",
     "RestOfWorld",
     "RetargetRule",
     "RunMeta",
     "RunResult",
+    "Settlement",
     "StepData",
     "Totals",
     "TotalsRecorder",
+    "TradeStep",
+    "Transfers",
     "Treasury",
     "TreasuryStep",
     "bitcoin_retarget",

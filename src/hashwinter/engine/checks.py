@@ -5,8 +5,14 @@
   the network hashrate, and that share never exceeds 1.
 * Cash: each owner's closing cash equals opening cash plus the sum of its flows
   (sales in, costs and purchases out) to the cent.
-* Coin balance: closing coins equal opening coins plus mined minus sold, to the
-  satoshi.
+* Coin balance: closing coins equal opening coins plus mined minus sold plus
+  what the position book paid in coins, to the satoshi.
+* Machines: in every (variant, path, cohort) the machines held at the end equal
+  those at the start plus planned installs plus bought minus sold minus
+  scrapped plus moved in minus moved out; moves neither create nor lose
+  machines (moved out = moved in over all cohorts, every step); no count is
+  negative.
+* Transfers between owners sum to zero in every step.
 
 A failed check is a bug (or, for the share, an impossible input such as a
 farm larger than the historical network): it raises :class:`ConservationError`.
@@ -22,7 +28,13 @@ import numpy.typing as npt
 from hashwinter.engine.step import RunMeta, StepData
 from hashwinter.units import SATOSHI_PER_COIN
 
-__all__ = ["CASH_TOLERANCE", "COIN_TOLERANCE", "ConservationError", "ConservationReport"]
+__all__ = [
+    "CASH_TOLERANCE",
+    "COIN_TOLERANCE",
+    "COUNT_TOLERANCE",
+    "ConservationError",
+    "ConservationReport",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -32,6 +44,8 @@ CASH_TOLERANCE = 0.005
 COIN_TOLERANCE = 0.5 / SATOSHI_PER_COIN
 #: Relative slack for the issuance bound (float rounding only).
 _REL = 1e-9
+#: Machine counts are floats (fractional moves are allowed): rounding only. [machines]
+COUNT_TOLERANCE = 1e-6
 
 
 class ConservationError(RuntimeError):
@@ -51,7 +65,10 @@ class ConservationReport:
     max_cash_error : float
         Largest |cash - (opening + flows)|. [currency]
     max_coin_error : float
-        Largest |coins - (opening + mined - sold)|. [coin]
+        Largest |coins - (opening + mined - sold + book coins)|. [coin]
+    max_count_error : float
+        Largest |machines held - (start + installs + bought - sold - scrapped
+        ± moved)|. [machines]
     enabled : bool
         Whether the checks ran.
 
@@ -62,6 +79,7 @@ class ConservationReport:
     max_cash_error: float
     max_coin_error: float
     enabled: bool = True
+    max_count_error: float = 0.0
 
 
 class ConservationChecker:
@@ -75,6 +93,11 @@ class ConservationChecker:
         self.coin_flows = np.zeros(shape)
         self.max_share = 0.0
         self.max_excess = -np.inf
+        installed = meta.cohorts.installed(meta.clock.n_steps)
+        self.count_start = installed[0]
+        # Planned installs (and the end of the plan) come from the static fleet.
+        self.count_planned = installed[-1] - installed[0]
+        self.count_flows: FloatArray | None = None
 
     def record(self, data: StepData, farm_hashrate: FloatArray) -> None:
         """Check one step's coins against issuance, and accumulate the flows."""
@@ -109,11 +132,46 @@ class ConservationChecker:
             - data.site_capex - data.fixed_costs
         )
         self.coin_flows += data.mined - tr.sold - tr.forced_sold
+        if data.machine_sales is not None or data.transfers is not None or (
+                data.instrument_cash is not None or tr.coins_bought is not None
+                or data.other_coin_sales is not None):
+            self.cash_flows += data.other_income
+        if data.instrument_coins is not None:
+            self.coin_flows += data.instrument_coins
+        if tr.coins_bought is not None:
+            self.coin_flows += tr.coins_bought
+        if data.transfers is not None:
+            imbalance = float(np.max(np.abs(data.transfers.sum(axis=-1))))
+            if imbalance > CASH_TOLERANCE:
+                raise ConservationError(f"step {data.step}: transfers between owners do not "
+                                        f"sum to zero (off by {imbalance:.4f})")
+        trades = data.trades
+        if trades is not None:
+            moved = trades.moved_out.sum(axis=-1) - trades.moved_in.sum(axis=-1)
+            if float(np.max(np.abs(moved))) > COUNT_TOLERANCE:
+                raise ConservationError(f"step {data.step}: moves created or lost machines")
+            change = (trades.bought - trades.sold - trades.scrapped + trades.moved_in
+                      - trades.moved_out)
+            self.count_flows = (change if self.count_flows is None
+                                else self.count_flows + change)
+            if float(np.min(data.installed)) < -COUNT_TOLERANCE:
+                raise ConservationError(f"step {data.step}: a cohort holds a negative count")
 
-    def finish(self, cash: FloatArray, coins: FloatArray) -> ConservationReport:
-        """Compare closing balances with opening balances plus flows."""
+    def finish(self, cash: FloatArray, coins: FloatArray,
+               held: FloatArray | None = None) -> ConservationReport:
+        """Compare closing balances (and machines held) with opening values plus flows."""
         if not self.enabled:
             return ConservationReport(0.0, 0.0, 0.0, 0.0, enabled=False)
+        count_error = 0.0
+        if held is not None:
+            expected = self.count_start + self.count_planned
+            if self.count_flows is not None:
+                expected = expected + self.count_flows
+            count_error = float(np.max(np.abs(held - expected)))
+            if count_error > COUNT_TOLERANCE:
+                raise ConservationError(
+                    f"machines held differ from bought - sold - scrapped ± moved by "
+                    f"{count_error:.3g}")
         cash_error = float(np.max(np.abs(cash - (self.meta.starting_cash + self.cash_flows))))
         coin_error = float(np.max(np.abs(coins - (self.meta.starting_coins + self.coin_flows))))
         if cash_error > CASH_TOLERANCE:
@@ -125,4 +183,5 @@ class ConservationChecker:
             max_excess_coins=self.max_excess,
             max_cash_error=cash_error,
             max_coin_error=coin_error,
+            max_count_error=count_error,
         )

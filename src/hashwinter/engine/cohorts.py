@@ -66,6 +66,16 @@ class Cohorts:
         [currency/(machine·day)]
     restart_cost : ndarray (C,)
         Cost of switching one stopped machine back on. [currency/machine]
+    host : ndarray of int (C,), default -1
+        Owner of the run that receives the cohort's hosting fee (a host renting
+        its slots to a client), or -1 when the fee is paid outside the run.
+
+    other_hashrate : ndarray (K - 1, C), optional
+        Hashrate per machine on each other coin of the run's coin axis (0: the
+        machine cannot mine it); the power drawn is the same. [H/s]
+
+    A cohort may hold no machines (``count = 0``): a slot that a purchase or a
+    move fills during the run.
 
     """
 
@@ -85,6 +95,8 @@ class Cohorts:
     management_fee: FloatArray
     hosting_fee: FloatArray
     restart_cost: FloatArray
+    host: IntArray | int = -1
+    other_hashrate: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.label)
@@ -98,9 +110,16 @@ class Cohorts:
             if not np.all(np.isfinite(arr)):
                 raise InputError("must be finite", field=f"cohorts.{name}")
             object.__setattr__(self, name, arr)
-        for name in ("owner", "start_step", "capex_step"):
+        for name in ("owner", "start_step", "capex_step", "host"):
             ints = np.broadcast_to(np.asarray(getattr(self, name), dtype=np.int64), (n,)).copy()
             object.__setattr__(self, name, ints)
+        if self.other_hashrate is not None:
+            other = np.asarray(self.other_hashrate, dtype=np.float64)
+            if other.ndim != 2 or other.shape[1] != n:
+                raise InputError(f"must be shaped (coins - 1, {n})", field="cohorts.other_hashrate")
+            if not np.all(np.isfinite(other)) or np.any(other < 0):
+                raise InputError("must be finite and >= 0", field="cohorts.other_hashrate")
+            object.__setattr__(self, "other_hashrate", other)
         checks = {
             "hashrate": self.hashrate > 0,
             "power": self.power >= 0,
@@ -114,6 +133,7 @@ class Cohorts:
             "unit_price": self.unit_price >= 0,
             "owner": self.owner >= 0,
             "start_step": self.start_step >= 0,
+            "host": np.asarray(self.host) >= -1,
         }
         for name, ok in checks.items():
             if not np.all(ok):
@@ -149,8 +169,21 @@ class Cohorts:
         out[self.capex_step[idx], idx] = self.count[idx] * self.unit_price[idx]
         return out
 
-    def owner_matrix(self) -> FloatArray:
+    @property
+    def hosted(self) -> bool:
+        """Whether any cohort's hosting fee is paid to an owner of the run."""
+        return bool(np.any(np.asarray(self.host) >= 0))
+
+    def owner_matrix(self, n_owners: int | None = None) -> FloatArray:
         """Return the (C, O) 0/1 matrix that sums cohort quantities into owners."""
-        mat = np.zeros((self.n, self.n_owners))
+        mat = np.zeros((self.n, n_owners or self.n_owners))
         mat[np.arange(self.n), self.owner] = 1.0
+        return mat
+
+    def host_matrix(self, n_owners: int) -> FloatArray:
+        """Return the (C, O) 0/1 matrix of each cohort's host (a zero row if none)."""
+        mat = np.zeros((self.n, n_owners))
+        host = np.asarray(self.host)
+        rows = np.flatnonzero(host >= 0)
+        mat[rows, host[rows]] = 1.0
         return mat

@@ -26,7 +26,10 @@ _COHORT_SUMS = ("coins", "pool_fee_coins", "energy_kwh", "power_cost", "manageme
                 "hosting_fee", "restart_cost", "machine_capex", "cost_per_machine",
                 "coins_per_machine")
 _OWNER_SUMS = ("mined", "sold", "forced_sold", "proceeds", "forced_proceeds", "operating_cost",
-               "machine_capex_owner", "site_capex", "fixed_costs")
+               "machine_capex_owner", "site_capex", "fixed_costs", "machine_sales", "transfers",
+               "instrument_cash", "instrument_coins", "coins_bought", "other_coin_sales")
+_TRADES = ("bought", "sold", "scrapped", "moved_in", "moved_out", "buy_cost", "sale_proceeds",
+           "scrap_proceeds", "move_cost")
 
 
 def _by_day(arr: FloatArray, spd: int, how: str) -> FloatArray:
@@ -59,9 +62,19 @@ class Ledger:
         ``forced_proceeds``, ``operating_cost``, ``machine_capex_owner``,
         ``site_capex``, ``fixed_costs``, ``cash`` [currency]; ``coins`` [coin];
         ``alive`` [bool as float].
+        With trades, transfers or instruments also ``machine_sales``,
+        ``transfers``, ``instrument_cash`` [currency], ``instrument_coins``,
+        ``coins_bought`` [coin] (absent when the run had none: read as zeros).
     network : dict of str to ndarray (steps, V, P)
         ``price`` [currency/coin], ``difficulty``, ``network_hashrate`` [H/s],
         ``reward_per_hash`` [coin/(H/s) per step].
+    trades : dict of str to ndarray (steps, V, P, C)
+        Machine trades: ``bought``, ``sold``, ``scrapped``, ``moved_in``,
+        ``moved_out`` [machines]; ``buy_cost``, ``sale_proceeds``,
+        ``scrap_proceeds``, ``move_cost`` [currency]. Empty if nothing traded.
+    book : dict of str to ndarray (steps, V, P, O, I)
+        ``positions`` [coin] and ``margin`` [currency] per instrument (empty
+        without instruments).
 
     """
 
@@ -69,13 +82,33 @@ class Ledger:
     cohort: dict[str, FloatArray]
     owner: dict[str, FloatArray]
     network: dict[str, FloatArray]
+    trades: dict[str, FloatArray] = dataclasses.field(default_factory=dict)
+    book: dict[str, FloatArray] = dataclasses.field(default_factory=dict)
+
+    def trade(self, key: str) -> FloatArray:
+        """Return a trade array (steps, V, P, C), zeros if nothing traded."""
+        if key in self.trades:
+            return self.trades[key]
+        return np.zeros(self.cohort["running"].shape)
+
+    def owner_flow(self, key: str) -> FloatArray:
+        """Return an owner array (steps, V, P, O), zeros when the run had none."""
+        if key in self.owner:
+            return self.owner[key]
+        return np.zeros(self.owner["cash"].shape)
 
     def daily_cohort(self) -> dict[str, FloatArray]:
         """Return cohort arrays aggregated to days, shaped (days, V, P, C)."""
         spd = self.meta.clock.steps_per_day
         out = {k: _by_day(np.broadcast_to(self.cohort[k], self.cohort["running"].shape), spd,
                           "sum") for k in _COHORT_SUMS}
-        out["installed"] = _by_day(self.cohort["installed"], spd, "mean")
+        for k in _TRADES:
+            out[k] = _by_day(self.trade(k), spd, "sum")
+        out["other_coin_revenue"] = _by_day(
+            self.cohort.get("other_coin_revenue", np.zeros(self.cohort["running"].shape)), spd,
+            "sum")
+        out["installed"] = _by_day(np.broadcast_to(self.cohort["installed"],
+                                                   self.cohort["running"].shape), spd, "mean")
         out["running"] = _by_day(self.cohort["running"], spd, "mean")
         price = _by_day(self.network["price"], spd, "last")[..., None]
         out["revenue"] = out["coins"] * price
@@ -83,15 +116,16 @@ class Ledger:
             out["shutdown_price"] = np.where(
                 out["coins_per_machine"] > 0, out["cost_per_machine"] / out["coins_per_machine"],
                 np.nan)
-        out["margin"] = (out["revenue"] - out["power_cost"] - out["management_fee"]
-                         - out["hosting_fee"] - out["restart_cost"])
+        out["margin"] = (out["revenue"] + out["other_coin_revenue"] - out["power_cost"]
+                         - out["management_fee"] - out["hosting_fee"] - out["restart_cost"]
+                         - out["move_cost"])
         out["price"] = np.broadcast_to(price, out["coins"].shape)
         return out
 
     def daily_owner(self) -> dict[str, FloatArray]:
         """Return owner arrays aggregated to days, shaped (days, V, P, O)."""
         spd = self.meta.clock.steps_per_day
-        out = {k: _by_day(self.owner[k], spd, "sum") for k in _OWNER_SUMS}
+        out = {k: _by_day(self.owner_flow(k), spd, "sum") for k in _OWNER_SUMS}
         for k in ("cash", "coins", "alive"):
             out[k] = _by_day(self.owner[k], spd, "last")
         shape = out["cash"].shape
@@ -136,6 +170,15 @@ class Ledger:
             f"margin_{ccy}": "margin",
             f"machine_capex_{ccy}": "machine_capex",
             f"shutdown_price_{ccy}_per_{coin}": "shutdown_price",
+            f"other_coin_revenue_{ccy}": "other_coin_revenue",
+            "machines_bought": "bought",
+            "machines_sold": "sold",
+            "machines_scrapped": "scrapped",
+            "machines_moved_in": "moved_in",
+            "machines_moved_out": "moved_out",
+            f"machine_sales_{ccy}": "sale_proceeds",
+            f"scrap_proceeds_{ccy}": "scrap_proceeds",
+            f"move_cost_{ccy}": "move_cost",
         }
         for name, key in columns.items():
             frame[name] = np.ascontiguousarray(daily[key]).reshape(-1)
@@ -163,6 +206,12 @@ class Ledger:
             f"machine_capex_{ccy}": "machine_capex_owner",
             f"site_capex_{ccy}": "site_capex",
             f"fixed_costs_{ccy}": "fixed_costs",
+            f"machine_sales_{ccy}": "machine_sales",
+            f"transfers_in_{ccy}": "transfers",
+            f"instrument_cash_{ccy}": "instrument_cash",
+            f"instrument_coins_{coin}": "instrument_coins",
+            f"coins_bought_{coin}": "coins_bought",
+            f"other_coin_sales_{ccy}": "other_coin_sales",
             f"cash_{ccy}": "cash",
             f"coins_{coin}": "coins",
         }
@@ -172,6 +221,9 @@ class Ledger:
             frame[f"sale_proceeds_{ccy}"] + frame[f"forced_sale_proceeds_{ccy}"]
             - frame[f"operating_cost_{ccy}"] - frame[f"machine_capex_{ccy}"]
             - frame[f"site_capex_{ccy}"] - frame[f"fixed_costs_{ccy}"]
+            + frame[f"machine_sales_{ccy}"] + frame[f"transfers_in_{ccy}"]
+            + frame[f"instrument_cash_{ccy}"] + frame[f"other_coin_sales_{ccy}"]
+            - frame[f"coins_bought_{coin}"] * frame[f"price_{ccy}_per_{coin}"]
         )
         frame["broke"] = np.ascontiguousarray(daily["alive"]).reshape(-1) < 0.5
         frame.attrs["currency"] = m.currency

@@ -25,13 +25,13 @@ Arrays are shaped ``(V, P)`` (variants, paths) or broadcastable to it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Protocol, cast, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from hashwinter.chain import HALVING_INTERVAL, RETARGET_INTERVAL, retarget_difficulty, subsidy_at
+from hashwinter.blockclock.rules import BitcoinRule, RetargetRule
+from hashwinter.chain import HALVING_INTERVAL, subsidy_at
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.market import DailyMarket
 from hashwinter.errors import InputError
@@ -49,16 +49,15 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-#: ``rule(difficulty, window_seconds) -> new difficulty``, vectorized over arrays.
-RetargetRule = Callable[[FloatArray, FloatArray], FloatArray]
 
 
 def bitcoin_retarget(difficulty: FloatArray, window_seconds: FloatArray) -> FloatArray:
     """Bitcoin's retarget for a window that took ``window_seconds`` for 2016 blocks.
 
-    Bitcoin Core measures the span from the window's first to its last block, i.e.
-    2015 of the 2016 intervals; with a continuous clock that is
-    ``window_seconds * 2015 / 2016``. Then :func:`hashwinter.chain.retarget_difficulty`.
+    The same as ``BitcoinRule().window_retarget``: Bitcoin Core measures the span from
+    the window's first to its last block, i.e. 2015 of the 2016 intervals; with a
+    continuous clock that is ``window_seconds * 2015 / 2016``. Then
+    :func:`hashwinter.chain.retarget_difficulty`.
 
     Parameters
     ----------
@@ -73,9 +72,7 @@ def bitcoin_retarget(difficulty: FloatArray, window_seconds: FloatArray) -> Floa
         New difficulty. [dimensionless]
 
     """
-    span = np.asarray(window_seconds, dtype=np.float64)
-    span = span * (RETARGET_INTERVAL - 1) / RETARGET_INTERVAL
-    return retarget_difficulty(difficulty, span)
+    return BitcoinRule().window_retarget(difficulty, window_seconds)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,9 +119,26 @@ class Network(Protocol):
         ...
 
     def advance(
-        self, state: object, step: int, farm_hashrate: FloatArray
+        self, state: object, step: int, farm_hashrate: FloatArray,
+        price: FloatArray | None = None, running: FloatArray | None = None,
     ) -> tuple[object, NetworkStep]:
-        """Advance one step; return the new state and what happened."""
+        """Advance one step; return the new state and what happened.
+
+        Parameters
+        ----------
+        state : object
+            What :meth:`init_state` or the previous step returned.
+        step : int
+            Step index.
+        farm_hashrate : ndarray (V, P)
+            Effective hashrate of the run's running cohorts. [H/s]
+        price : ndarray (P,), optional
+            Coin price known at the step's start (the previous day's close) in the
+            run currency. [currency/coin]
+        running : ndarray (V, P, C), optional
+            Machines running in each cohort in the step (the fleet). [machines]
+
+        """
         ...
 
     def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> Network:
@@ -140,7 +154,8 @@ class RestOfWorld(Protocol):
     what is known then (no look-ahead); within a step the answer is held.
     """
 
-    def hashrate(self, day: int, difficulty: FloatArray, height: FloatArray) -> FloatArray:
+    def hashrate(self, day: int, difficulty: FloatArray, height: FloatArray,
+                 price: FloatArray | None = None) -> FloatArray:
         """Return the rest of the world's hashrate [H/s], broadcastable to (V, P).
 
         Parameters
@@ -151,6 +166,9 @@ class RestOfWorld(Protocol):
             Difficulty in force at the start of the step. [dimensionless]
         height : ndarray (V, P)
             Expected block height at the start of the step. [blocks]
+        price : ndarray (1, P), optional
+            Coin price known at the step's start (the previous day's close), in
+            the run currency. [currency/coin]
 
         """
         ...
@@ -208,7 +226,8 @@ class ExogenousNetwork:
         return np.asarray(rho[:, day][None, :])
 
     def advance(
-        self, state: object, step: int, farm_hashrate: FloatArray
+        self, state: object, step: int, farm_hashrate: FloatArray,
+        price: FloatArray | None = None, running: FloatArray | None = None,
     ) -> tuple[object, NetworkStep]:
         """Return the step's reward per hash, issuance and network hashrate from history."""
         rho, issuance, hashrate, difficulty = cast(tuple[FloatArray, ...], state)
@@ -286,10 +305,13 @@ class EndogenousNetwork:
     window_elapsed : float, optional
         Time since the current window's first block; by default the blocks of the
         window so far are assumed to have come every 600 s. [s]
-    rule : callable, default :func:`bitcoin_retarget`
-        Retarget rule ``(difficulty, window_seconds) -> difficulty``.
-    interval : int, default 2016
-        Blocks per retarget window.
+    rule : RetargetRule, default BitcoinRule()
+        The package's retarget-rule type (:mod:`hashwinter.blockclock.rules`); this
+        expected-value clock uses the window rules (``window_retarget`` and
+        ``interval``): Bitcoin's. A per-block rule (cw-144) needs a block-resolution
+        network (not built yet) and is refused.
+    interval : int, optional
+        Blocks per retarget window (default: the rule's).
 
     """
 
@@ -299,12 +321,18 @@ class EndogenousNetwork:
     rest_of_world: FloatArray | float | RestOfWorld
     fees_per_block: FloatArray | float = 0.0
     window_elapsed: float | None = None
-    rule: RetargetRule = bitcoin_retarget
-    interval: int = RETARGET_INTERVAL
+    rule: RetargetRule = dataclasses.field(default_factory=BitcoinRule)
+    interval: int | None = None
     endogenous: bool = dataclasses.field(default=True, init=False)
 
     def __post_init__(self) -> None:
         n = self.clock.n_days
+        if not callable(getattr(self.rule, "window_retarget", None)):
+            raise InputError(f"rule {self.rule.name!r} retargets every block: it needs a "
+                             "block-resolution network (this one is an expected-value "
+                             "clock of whole windows)", field="rule")
+        if self.interval is None:
+            object.__setattr__(self, "interval", int(getattr(self.rule, "interval")))  # noqa: B009
         if not isinstance(self.rest_of_world, RestOfWorld):
             object.__setattr__(self, "rest_of_world",
                                _per_day(self.rest_of_world, n, "rest_of_world"))  # fmt: skip
@@ -314,8 +342,14 @@ class EndogenousNetwork:
         if diff.ndim != 1 or not np.all(np.isfinite(diff)) or np.any(diff <= 0):
             raise InputError("must be > 0 (one value or one per path)", field="difficulty")
         object.__setattr__(self, "difficulty", diff)
-        if self.height < 0 or self.interval < 1:
+        if self.height < 0 or self.window < 1:
             raise InputError("height must be >= 0 and interval >= 1", field="height")
+
+    @property
+    def window(self) -> int:
+        """Blocks per retarget window."""
+        assert self.interval is not None  # set in __post_init__
+        return self.interval
 
     def init_state(self, n_variants: int, n_paths: int) -> EndogenousState:
         """Return the state at the start of the run, shaped (V, P)."""
@@ -323,7 +357,7 @@ class EndogenousNetwork:
         diff = np.asarray(self.difficulty)
         elapsed = self.window_elapsed
         if elapsed is None:
-            elapsed = float(self.height % self.interval) * TARGET_BLOCK_INTERVAL_S
+            elapsed = float(self.height % self.window) * TARGET_BLOCK_INTERVAL_S
         return EndogenousState(
             difficulty=np.broadcast_to(diff[None, :], shape).copy(),
             height=np.full(shape, float(self.height)),
@@ -347,7 +381,8 @@ class EndogenousNetwork:
         return self.clock.step_seconds * reward / (st.difficulty * HASHES_PER_DIFFICULTY)
 
     def advance(
-        self, state: object, step: int, farm_hashrate: FloatArray
+        self, state: object, step: int, farm_hashrate: FloatArray,
+        price: FloatArray | None = None, running: FloatArray | None = None,
     ) -> tuple[EndogenousState, NetworkStep]:
         """Advance the block clock by one step, splitting it at retargets and halvings.
 
@@ -359,12 +394,17 @@ class EndogenousNetwork:
             Step index.
         farm_hashrate : ndarray (V, P)
             Effective hashrate of all running cohorts. [H/s]
+        price : ndarray (P,), optional
+            Price known at the step's start, passed on to a :class:`RestOfWorld`.
+        running : ndarray (V, P, C), optional
+            The fleet (not needed here: the farm's hashrate says it all).
 
         """
         st: EndogenousState = state  # type: ignore[assignment]
         day = int(self.clock.day_of_step[step])
         if isinstance(self.rest_of_world, RestOfWorld):
-            rest = self.rest_of_world.hashrate(day, st.difficulty, st.height)
+            seen = None if price is None else np.asarray(price)[None, :]
+            rest = self.rest_of_world.hashrate(day, st.difficulty, st.height, seen)
         else:
             rest = np.asarray(self.rest_of_world)[None, :, day]
         total = np.broadcast_to(np.asarray(farm_hashrate, dtype=np.float64) + rest,
@@ -382,7 +422,7 @@ class EndogenousNetwork:
             if not active.any():
                 break
             rate = total / (diff * HASHES_PER_DIFFICULTY)  # blocks per second
-            next_retarget = (np.floor(height / self.interval) + 1) * self.interval
+            next_retarget = (np.floor(height / self.window) + 1) * self.window
             next_halving = (np.floor(height / HALVING_INTERVAL) + 1) * HALVING_INTERVAL
             boundary = np.minimum(next_retarget, next_halving)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -397,7 +437,8 @@ class EndogenousNetwork:
             remaining = np.where(crosses, remaining - seg, 0.0)
             at_retarget = crosses & (boundary == next_retarget)
             if at_retarget.any():
-                diff = np.where(at_retarget, self.rule(diff, elapsed), diff)
+                new_diff = self.rule.window_retarget(diff, elapsed)  # type: ignore[attr-defined]
+                diff = np.where(at_retarget, new_diff, diff)
                 elapsed = np.where(at_retarget, 0.0, elapsed)
                 retargets += at_retarget
         else:  # pragma: no cover - only with absurd hashrates

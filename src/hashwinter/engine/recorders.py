@@ -44,6 +44,12 @@ _OWNER_FIELDS = (
     "mined", "sold", "forced_sold", "proceeds", "forced_proceeds", "operating_cost",
     "machine_capex_owner", "site_capex", "fixed_costs", "cash", "coins", "alive",
 )
+#: Kept from the first step with machine trades (zeros before it); absent if none.
+_TRADE_FIELDS = ("bought", "sold", "scrapped", "moved_in", "moved_out", "buy_cost",
+                 "sale_proceeds", "scrap_proceeds", "move_cost")
+#: Owner flows kept from the first step that has them.
+_OWNER_EXTRA = ("machine_sales", "transfers", "instrument_cash", "instrument_coins",
+                "coins_bought")
 
 
 class LedgerRecorder:
@@ -73,6 +79,9 @@ class LedgerRecorder:
                 f"a full ledger of {cells:,} cohort-steps is too large; record totals or "
                 "quantiles instead (TotalsRecorder, OwnerStatsRecorder)", field="recorder")
         self._meta = meta
+        self._t = t
+        self._trade: dict[str, FloatArray] = {}
+        self._book: dict[str, FloatArray] = {}
         self._c = {k: np.zeros((t, *meta.shape)) for k in _COHORT_FIELDS}
         self._o = {k: np.zeros((t, *meta.owner_shape)) for k in _OWNER_FIELDS}
         vp = (t, meta.n_variants, meta.n_paths)
@@ -112,11 +121,38 @@ class LedgerRecorder:
         n["difficulty"][t] = data.network.difficulty
         n["network_hashrate"][t] = data.network.network_hashrate
         n["reward_per_hash"][t] = data.network.reward_per_hash
+        if data.other_coin_revenue is not None:
+            if "other_coin_revenue" not in self._c:
+                self._c["other_coin_revenue"] = np.zeros_like(c["running"])
+            self._c["other_coin_revenue"][t] = data.other_coin_revenue
+        if data.trades is not None:
+            if not self._trade:
+                self._trade = {k: np.zeros_like(c["running"]) for k in _TRADE_FIELDS}
+            for k in _TRADE_FIELDS:
+                self._trade[k][t] = getattr(data.trades, k)
+        extra = {"machine_sales": data.machine_sales, "transfers": data.transfers,
+                 "instrument_cash": data.instrument_cash,
+                 "instrument_coins": data.instrument_coins,
+                 "coins_bought": data.treasury.coins_bought,
+                 "other_coin_sales": data.other_coin_sales}
+        for k, value in extra.items():
+            if value is not None:
+                if k not in o:
+                    o[k] = np.zeros_like(o["cash"])
+                o[k][t] = value
+        if data.positions is not None:
+            if not self._book:
+                shape = (self._t, *data.positions.shape)
+                self._book = {"positions": np.zeros(shape), "margin": np.zeros(shape)}
+            self._book["positions"][t] = data.positions
+            margin = data.margin if data.margin is not None else 0.0
+            self._book["margin"][t] = np.broadcast_to(margin, data.positions.shape)
 
     def finish(self) -> Ledger:
         """Return the :class:`~hashwinter.engine.ledger.Ledger` (per step)."""
         assert self._meta is not None, "begin() was not called"
-        return Ledger(self._meta, dict(self._c), dict(self._o), dict(self._n))
+        return Ledger(self._meta, dict(self._c), dict(self._o), dict(self._n),
+                      dict(self._trade), dict(self._book))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,7 +169,9 @@ class Totals:
     owner : dict of str to ndarray (V, P, O)
         ``cash``, ``coins`` (closing), ``min_cash``, ``proceeds`` (all sales),
         ``operating_cost``, ``capex`` (machines and sites), ``fixed_costs``,
-        ``broke_day`` (day index, -1 if never).
+        ``other_income`` (machine sales, transfers, the position book),
+        ``broke_day`` (day index, -1 if never); with trades also
+        ``bought``, ``sold_machines``, ``scrapped`` [machines] per owner.
 
     """
 
@@ -179,7 +217,7 @@ class TotalsRecorder:
         self._day_fraction = 1.0 / meta.clock.steps_per_day
         self._c = {k: np.zeros(meta.shape) for k in self.fields}
         self._o = {k: np.zeros(meta.owner_shape) for k in (
-            "proceeds", "operating_cost", "capex", "fixed_costs")}
+            "proceeds", "operating_cost", "capex", "fixed_costs", "other_income")}
         self._o["min_cash"] = np.broadcast_to(meta.starting_cash, meta.owner_shape).copy()
         self._o["broke_day"] = np.full(meta.owner_shape, -1.0)
 
@@ -212,6 +250,19 @@ class TotalsRecorder:
         o["operating_cost"] += data.operating_cost
         o["capex"] += data.machine_capex_owner + data.site_capex
         o["fixed_costs"] += data.fixed_costs
+        if (data.machine_sales is not None or data.transfers is not None
+                or data.instrument_cash is not None or tr.coins_bought is not None
+                or data.other_coin_sales is not None):
+            o["other_income"] += data.other_income
+        if data.trades is not None:
+            meta = self._meta
+            assert meta is not None
+            mat = meta.cohorts.owner_matrix(len(meta.owner_names))
+            for key, arr in (("bought", data.trades.bought), ("sold_machines", data.trades.sold),
+                             ("scrapped", data.trades.scrapped)):
+                if key not in o:
+                    o[key] = np.zeros(meta.owner_shape)
+                o[key] += arr @ mat
         np.minimum(o["min_cash"], tr.cash, out=o["min_cash"])
         o["broke_day"] = np.where(tr.broke_now, float(data.day), o["broke_day"])
         self._cash, self._coins = tr.cash, tr.coins

@@ -1,20 +1,31 @@
 """The step loop: one vectorized pass over time for all variants, paths and cohorts.
 
-Per step ``t`` (see docs/engine.md):
+Per step ``t`` (see docs/engine.md, "One step"; a compiled kernel must keep this order):
 
-1. observe: expected coins per machine at the last known price and reward, and
-   the avoidable cost at this step's tariff;
-2. the policy decides which cohorts run; owners that went broke run nothing;
-3. the network advances (exogenous history or endogenous block clock) given the
+1. observe: expected coins per machine at the last known price and reward, the
+   avoidable cost at this step's tariff, machines held, owners' balances;
+2. the policies build the action bundle (on/off, machine trades, moves,
+   transfers, instrument orders);
+3. trades: sales, scrapping and moves out (clipped to the machines held,
+   stopped machines first), purchases (alive owners only) and moves in change
+   the machines held; owners that went broke run nothing;
+4. the network advances (exogenous history or endogenous block clock) given the
    running hashrate; cohorts earn ``running * hashrate * uptime * (1 - pool fee)
    * reward_per_hash``;
-4. costs: energy at the tariff (PUE, uptime), management fee per running machine,
-   hosting fee per installed machine, restart cost per machine switched back on,
-   purchases on their day;
-5. the treasury sells coins, pays, and detects insolvency;
-6. recorders keep what the caller asked for; conservation checks accumulate.
+5. costs: energy at the tariff (PUE, uptime), management fee per running machine,
+   hosting fee per held machine, restart cost per machine switched back on,
+   move costs, purchases (planned and traded);
+6. the position book fills orders and settles (cash and coins per owner);
+   transfers move cash between owners;
+7. the treasury sells coins, pays, and detects insolvency;
+8. recorders keep what the caller asked for; conservation checks accumulate.
 
-No Python loop runs over variants, paths or cohorts: only over steps.
+State between steps is plain contiguous arrays: ``on``, ``running``, ``held``
+(V, P, C); ``cash``, ``coins``, ``alive`` (V, P, O); the book (V, P, O, I); the
+network's (V, P) arrays; each policy's own arrays. The common case (on/off
+only, no trades, no instruments) runs a fast path that never allocates the
+trade arrays. No Python loop runs over variants, paths or cohorts: only over
+steps (and over the few instruments of the book).
 """
 
 from __future__ import annotations
@@ -26,10 +37,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hashwinter.engine.checks import ConservationChecker, ConservationReport
+from hashwinter.engine.actions import Actions
+from hashwinter.engine.checks import ConservationChecker, ConservationError, ConservationReport
+from hashwinter.engine.network import ExogenousNetwork
 from hashwinter.engine.policy import Observation, Policy
+from hashwinter.engine.positions import Instrument, Position
 from hashwinter.engine.spec import EngineSpec
-from hashwinter.engine.step import Recorder, RunMeta, StepData
+from hashwinter.engine.step import Recorder, RunMeta, StepData, TradeStep
 from hashwinter.engine.treasury import Treasury, treasury_step
 from hashwinter.engine.variants import as_variant_array, count_variants, to_engine_axis
 from hashwinter.errors import InputError
@@ -54,6 +68,14 @@ class RunResult:
         Closing balances. [currency], [coin]
     broke_step : ndarray of int (V, P, O)
         Step at which each owner could not pay, or -1.
+    held : ndarray (V, P, C) or (C,)
+        Machines held at the end (the planned fleet unless the policies traded).
+        [machines]
+    positions : ndarray (V, P, O, I)
+        Closing positions in each instrument. [coin]
+    network_state : object
+        The network's state after the last step (e.g. a block network's per-path
+        block statistics).
     checks : ConservationReport
         Results of the conservation checks (they raise when they fail).
 
@@ -65,6 +87,9 @@ class RunResult:
     coins: FloatArray
     broke_step: npt.NDArray[np.int64]
     checks: ConservationReport
+    held: FloatArray | None = None
+    positions: FloatArray | None = None
+    network_state: object = None
 
 
 def _owner_sum(values: FloatArray, matrix: FloatArray | None) -> FloatArray:
@@ -76,6 +101,50 @@ def _owner_sum(values: FloatArray, matrix: FloatArray | None) -> FloatArray:
     return flat.reshape(*values.shape[:-1], matrix.shape[1])
 
 
+def _trade(
+    actions: Actions, held_before: FloatArray, alive_c: npt.NDArray[np.bool_] | bool,
+    unit_price: FloatArray, shape: tuple[int, int, int],
+) -> tuple[FloatArray, TradeStep]:
+    """Apply the bundle's machine trades to the machines held; return the new counts.
+
+    Sales, then scrapping, then moves out are clipped to what is held (moves out
+    of one cohort are scaled down together); purchases need a live owner.
+    """
+    zero = np.zeros(shape)
+    held_before = np.broadcast_to(held_before, shape)
+    sold = (zero if actions.sell is None
+            else np.minimum(np.broadcast_to(actions.sell, shape), held_before))
+    left = held_before - sold
+    scrapped = (zero if actions.scrap is None
+                else np.minimum(np.broadcast_to(actions.scrap, shape), left))
+    left = left - scrapped
+    bought = zero if actions.buy is None else np.broadcast_to(actions.buy, shape) * alive_c
+    moved_in = moved_out = move_cost = zero
+    if actions.moves is not None:
+        mv = actions.moves
+        n_c, k = shape[-1], mv.source.size
+        src = np.zeros((k, n_c))
+        src[np.arange(k), mv.source] = 1.0
+        dst = np.zeros((k, n_c))
+        dst[np.arange(k), mv.target] = 1.0
+        count = np.broadcast_to(mv.count, (*shape[:2], k))
+        wanted = count @ src  # (V, P, C): machines asked to leave each cohort
+        ratio = np.minimum(1.0, np.divide(left, wanted, out=np.ones(shape), where=wanted > 0))
+        count = count * ratio[..., mv.source]
+        moved_out = count @ src
+        moved_in = count @ dst
+        move_cost = (count * mv.cost_per_machine) @ src
+    held = left - moved_out + moved_in + bought
+    price = unit_price if actions.buy_price is None else actions.buy_price
+    sale_price = 0.0 if actions.sell_price is None else actions.sell_price
+    scrap_price = 0.0 if actions.scrap_price is None else actions.scrap_price
+    return held, TradeStep(
+        bought=bought, sold=sold, scrapped=scrapped, moved_in=moved_in, moved_out=moved_out,
+        buy_cost=bought * price, sale_proceeds=sold * sale_price,
+        scrap_proceeds=scrapped * scrap_price, move_cost=move_cost,
+    )
+
+
 def run(
     spec: EngineSpec,
     policy: Policy,
@@ -85,6 +154,7 @@ def run(
     recorders: Sequence[Recorder] = (),
     progress: Callable[[int], None] | None = None,
     check: bool = True,
+    instruments: Sequence[Instrument] = (),
 ) -> RunResult:
     """Run the engine over every step of ``spec.clock``.
 
@@ -93,7 +163,8 @@ def run(
     spec : EngineSpec
         Clock, market (P paths), cohorts (C), owners (O), tariffs, network.
     policy : Policy
-        Curtailment policy with parameters over the variant axis.
+        Policy (or :class:`~hashwinter.engine.policy.Policies`) with parameters
+        over the variant axis; it returns the action bundle of each step.
     treasury : Treasury, optional
         Coin-sale rules (default: sell every mined coin the day it is mined).
     tariff_scale : float or array_like (V,), default 1
@@ -104,6 +175,8 @@ def run(
         Called with the number of steps done, after every step.
     check : bool, default True
         Run the conservation checks (raise :class:`ConservationError` on failure).
+    instruments : sequence of Instrument, optional
+        The instruments of the position book (axis ``I`` of the orders).
 
     Returns
     -------
@@ -121,7 +194,9 @@ def run(
     })
     clock, cohorts, owners, network = spec.clock, spec.cohorts, spec.owners, spec.net
     n_paths, n_coh, n_own, n_steps = spec.market.n_paths, cohorts.n, owners.n, clock.n_steps
+    n_ins = len(instruments)
     dt = clock.step_seconds
+    spd = clock.steps_per_day
     day_of_step = clock.day_of_step
     shape = (n_var, n_paths, n_coh)
     owner_shape = (n_var, n_paths, n_own)
@@ -134,14 +209,21 @@ def run(
     energy_pm = energy_pm / WATTS_PER_KILOWATT
     power_pm = energy_pm[None, :] * spec.tariff  # (T, C) before the variant scale
     mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
+    host_pm = cohorts.hosting_fee * dt / SECONDS_PER_DAY
     installed = cohorts.installed(n_steps)
-    hosting = installed * cohorts.hosting_fee[None, :] * dt / SECONDS_PER_DAY
+    hosting = installed * host_pm[None, :]
     machine_capex = cohorts.capex(n_steps)
     capex_steps = np.asarray(machine_capex.any(axis=1), dtype=bool)
     restart_pm = cohorts.restart_cost
     restarts_cost = bool(np.any(restart_pm > 0))
-    matrix = None if n_own == 1 else cohorts.owner_matrix()
-    hosting_owner = hosting @ cohorts.owner_matrix()  # (T, O)
+    full_matrix = cohorts.owner_matrix(n_own)
+    matrix = None if n_own == 1 else full_matrix
+    # Hosting of a cohort whose host is an owner of the run is a transfer from the
+    # machines' owner to the host, not a cost paid outside the run.
+    hosted = (np.asarray(cohorts.host) >= 0).astype(np.float64)
+    hosting_owner = (hosting * (1.0 - hosted)) @ full_matrix  # (T, O) paid outside
+    host_minus_owner = cohorts.host_matrix(n_own) - full_matrix
+    host_transfer = (hosting * hosted) @ host_minus_owner if hosted.any() else None
     owner_of_cohort = cohorts.owner
     scale_v = to_engine_axis(scale)
     scaled = not np.all(scale == 1.0)
@@ -152,22 +234,39 @@ def run(
     new_installs[1:] = np.any(installed[1:] != installed[:-1], axis=1)
     zeros_c = np.zeros((1, 1, n_coh))
     zeros_o = np.zeros((1, 1, n_own))
+    # The coin axis: coins other than the market's, read as history; their coins are
+    # sold the step they are mined (the treasury's rules apply to the main coin).
+    n_other = len(spec.other_coins)
+    if n_other:
+        other_nets = [ExogenousNetwork(m, clock) for m in spec.other_coins]
+        other_states = [n.init_state(n_var, n_paths) for n in other_nets]
+        assert cohorts.other_hashrate is not None  # checked by EngineSpec
+        other_hash = cohorts.other_hashrate * cohorts.uptime  # (K-1, C) effective
+        other_hash_net = other_hash * (1.0 - cohorts.pool_fee)
+        other_prices = [np.ascontiguousarray(np.broadcast_to(m.price, (n_paths, clock.n_days)).T)
+                        for m in spec.other_coins]
 
     meta = RunMeta(
         clock=clock, cohorts=cohorts, owner_names=owners.names, n_variants=n_var,
         n_paths=n_paths, currency=spec.market.currency, coin=spec.market.coin,
         starting_cash=owners.starting_cash, starting_coins=owners.starting_coins,
+        instruments=tuple(i.name for i in instruments),
     )
     for rec in recorders:
         rec.begin(meta)
 
     on = np.ones(shape, dtype=bool)
     running_prev = np.broadcast_to(installed[0], shape)
+    # Machines held: the planned fleet (installed[t]) until a policy trades; then a state array.
+    held: FloatArray | None = None
+    held_prev: FloatArray = installed[0]
     cash = np.broadcast_to(owners.starting_cash, owner_shape).astype(np.float64)
     coins = np.broadcast_to(owners.starting_coins, owner_shape).astype(np.float64)
     alive = np.ones(owner_shape, dtype=bool)
     broke_step = np.full(owner_shape, -1, dtype=np.int64)
+    book = [Position.flat(owner_shape) for _ in instruments]
     net_state = network.init_state(n_var, n_paths)
+    pol_state = policy.init_state(shape)
     checker = ConservationChecker(meta, enabled=check)
 
     for t in range(n_steps):
@@ -177,28 +276,89 @@ def run(
         power_t = power_pm[t] * scale_v if scaled else power_pm[t][None, None, :]  # (V|1,1,C)
         cost_pm = power_t + mgmt_pm
         coins_obs = network.observe(net_state, t)[..., None] * hashing_net
+        # Planned installs arrive on their step, on top of whatever was traded before.
+        held_now = installed[t] if held is None else held + (installed[t] - installed[t - 1])
+        revenue_by_coin = None
+        if n_other:
+            rows = [coins_obs * price_obs]
+            for k in range(n_other):
+                rho_k = other_nets[k].observe(other_states[k], t)[..., None]
+                rows.append(np.broadcast_to(
+                    rho_k * other_hash_net[k] * other_prices[k][max(day - 1, 0)][None, :, None],
+                    rows[0].shape))
+            revenue_by_coin = np.stack(np.broadcast_arrays(*rows))
         obs = Observation(
             step=t, day=day, step_seconds=dt, price=price_obs,
             coins_per_machine=coins_obs, revenue_per_machine=coins_obs * price_obs,
-            cost_per_machine=cost_pm, installed=installed[t],
+            cost_per_machine=cost_pm, installed=held_now, cash=cash, coins=coins, alive=alive,
+            owner=owner_of_cohort,
+            positions=np.stack([b.quantity for b in book], axis=-1) if n_ins else None,
+            revenue_by_coin=revenue_by_coin,
         )
-        on = policy.decide(obs, on)
+        actions, pol_state = policy.decide(obs, Actions.start(on), pol_state)
+        on = actions.on
         if on.shape != shape:
             on = np.broadcast_to(on, shape)
+        coin_choice = actions.coin
+        if coin_choice is not None and (np.any(coin_choice < 0)
+                                        or np.any(coin_choice > n_other)):
+            raise InputError(f"must be a coin index 0 .. {n_other}", field="actions.coin")
         # Few owners ever go broke: skip the mask while all are alive.
         all_alive = bool(alive.all())
         alive_c = alive if matrix is None else alive[..., owner_of_cohort]
-        running = on * installed[t] if all_alive else (on & alive_c) * installed[t]
+        fast = actions.only_on_off and held is None and n_ins == 0
 
-        farm_hashrate = (running.reshape(-1, n_coh) @ hashing).reshape(n_var, n_paths)
-        net_state, net = network.advance(net_state, t, farm_hashrate)
+        trades: TradeStep | None = None
+        if fast:
+            held_t: FloatArray = installed[t]
+            hosting_c: FloatArray = hosting[t]
+            hosting_o = hosting_owner[t]
+        else:
+            if actions.trades:
+                held_t, trades = _trade(actions, held_now, alive_c if not all_alive else True,
+                                        cohorts.unit_price, shape)
+            else:
+                held_t = held_now
+            if held is not None or trades is not None:
+                held = np.broadcast_to(held_t, shape)
+            hosting_c = held_t * host_pm
+            hosting_o = _owner_sum(np.broadcast_to(hosting_c * (1.0 - hosted), shape),
+                                   full_matrix)
+        running = on * held_t if all_alive else (on & alive_c) * held_t
+        running_main = running
+        other_rev_c = other_sales_o = None
+        if coin_choice is not None:
+            # Machines mining another coin draw the same power but earn that coin.
+            running_main = running * (coin_choice == 0)
+            other_rev_c = np.zeros(shape)
+            for k in range(n_other):
+                run_k = running * (coin_choice == k + 1)
+                hash_k = (run_k.reshape(-1, n_coh) @ other_hash[k]).reshape(n_var, n_paths)
+                other_states[k], net_k = other_nets[k].advance(other_states[k], t, hash_k)
+                coins_k = run_k * (net_k.reward_per_hash[..., None] * other_hash_net[k])
+                if check:
+                    share = hash_k / np.broadcast_to(net_k.network_hashrate, hash_k.shape)
+                    if float(np.max(share)) > 1 + 1e-9:
+                        raise ConservationError(f"on step {t} the cohorts hold more than the "
+                                                f"whole {spec.other_coins[k].coin} network")
+                other_rev_c = other_rev_c + coins_k * other_prices[k][day][None, :, None]
+            other_sales_o = _owner_sum(other_rev_c, full_matrix)
+
+        farm_hashrate = (running_main.reshape(-1, n_coh) @ hashing).reshape(n_var, n_paths)
+        net_state, net = network.advance(net_state, t, farm_hashrate, prices[max(day - 1, 0)],
+                                         running)
         coins_pm = net.reward_per_hash[..., None] * hashing_net  # (V|1, P|1, C)
         flows = np.empty((2, *shape))  # mined coins and operating cost, summed in one go
-        mined_c = np.multiply(running, coins_pm, out=flows[0])
+        mined_c = np.multiply(running_main, coins_pm, out=flows[0])
         opex_c = np.multiply(running, cost_pm, out=flows[1])
         if restarts_cost:
-            # Machines switched back on; new installs are switched on for free.
-            if new_installs[t]:
+            # Machines switched back on; new machines are switched on for free.
+            if trades is not None or held is not None:
+                # Held in the last step and still here (sales take stopped machines first).
+                kept = held_prev if trades is None else np.maximum(
+                    held_prev - trades.sold - trades.scrapped - trades.moved_out, 0.0)
+                restart_c = np.minimum(running, kept) - np.minimum(running_prev, kept)
+            elif new_installs[t]:
                 restart_c = np.minimum(running, installed[t - 1]) - running_prev
             else:
                 restart_c = running - running_prev
@@ -207,45 +367,98 @@ def run(
             opex_c += restart_c
         else:
             restart_c = zeros_c
+        if trades is not None:
+            opex_c += trades.move_cost
         if matrix is None:
             owner_flows = flows.sum(axis=-1, keepdims=True)
         else:
             owner_flows = (flows.reshape(-1, n_coh) @ matrix).reshape(2, *owner_shape)
         mined_o = owner_flows[0]
-        opex_o = owner_flows[1] + hosting_owner[t]
-        if capex_steps[t]:
+        opex_o = owner_flows[1] + hosting_o
+        if capex_steps[t] or trades is not None:
             capex_c = machine_capex[t] * alive_c
+            if trades is not None:
+                capex_c = capex_c + trades.buy_cost
             capex_o = _owner_sum(capex_c, matrix)
         else:
             capex_c, capex_o = zeros_c, zeros_o
         site_capex_o = owners.site_capex[t] * alive
         fixed_o = np.broadcast_to(owners.fixed_costs[t], owner_shape)
+        other_o = capex_o + site_capex_o + fixed_o
+
+        sales_o = transfers_o = ins_cash = ins_coins = positions = margin = None
+        if trades is not None:
+            sales_o = _owner_sum(trades.sale_proceeds + trades.scrap_proceeds, full_matrix)
+            other_o = other_o - sales_o
+        if other_sales_o is not None:
+            other_o = other_o - other_sales_o
+        if host_transfer is not None or actions.transfers is not None:
+            transfers_o = np.zeros(owner_shape)
+            if host_transfer is not None:
+                if fast:
+                    transfers_o = transfers_o + host_transfer[t]
+                else:
+                    transfers_o = transfers_o + _owner_sum(
+                        np.broadcast_to(hosting_c * hosted, shape), host_minus_owner)
+            if actions.transfers is not None:
+                tr = actions.transfers
+                amount = np.broadcast_to(tr.amount, (n_var, n_paths, tr.payer.size))
+                paid = np.zeros((tr.payer.size, n_own))
+                paid[np.arange(tr.payer.size), tr.payer] = 1.0
+                got = np.zeros_like(paid)
+                got[np.arange(tr.payer.size), tr.payee] = 1.0
+                transfers_o = transfers_o + amount @ (got - paid)
+            other_o = other_o - transfers_o
+        if n_ins:
+            orders = (np.zeros((*owner_shape, n_ins)) if actions.orders is None
+                      else np.broadcast_to(actions.orders, (*owner_shape, n_ins)))
+            last_of_day = (t + 1) % spd == 0
+            ins_cash = np.zeros(owner_shape)
+            ins_coins = np.zeros(owner_shape)
+            margins = []
+            for i, ins in enumerate(instruments):
+                mark = np.asarray(ins.mark(day, price_now))[None, :, None]
+                settled = ins.settle(t, day, last_of_day, book[i], orders[..., i], mark)
+                book[i] = settled.position
+                ins_cash = ins_cash + settled.cash
+                ins_coins = ins_coins + settled.coins
+                margins.append(ins.margin(settled.position, mark))
+            positions = np.stack([b.quantity for b in book], axis=-1)
+            margin = np.stack(margins, axis=-1)
+            other_o = other_o - ins_cash
+        elif actions.orders is not None:
+            raise InputError("orders need instruments in the run", field="actions.orders")
         step = treasury_step(
             treasury, cash=cash, coins=coins, alive=alive, mined=mined_o,
-            operating_cost=opex_o, other_cost=capex_o + site_capex_o + fixed_o,
-            price=price_now[None, :, None],
+            operating_cost=opex_o, other_cost=other_o,
+            price=price_now[None, :, None], coins_in=ins_coins,
         )
         cash, coins = step.cash, step.coins
         if step.broke_now.any():
             broke_step = np.where(step.broke_now, t, broke_step)
             alive = alive & ~step.broke_now
         data = StepData(
-            step=t, day=day, price=price_now, network=net, installed=installed[t],
+            step=t, day=day, price=price_now, network=net, installed=held_t,
             running=running, coins=mined_c, pool_share=pool_share, energy_per_machine=energy_pm,
             power_per_machine=power_t, management_per_machine=mgmt_pm, restart_cost=restart_c,
-            hosting_fee=hosting[t], machine_capex=capex_c, cost_per_machine=cost_pm,
+            hosting_fee=hosting_c, machine_capex=capex_c, cost_per_machine=cost_pm,
             coins_per_machine=coins_pm, mined=mined_o, operating_cost=opex_o,
             machine_capex_owner=capex_o, site_capex=site_capex_o, fixed_costs=fixed_o,
-            treasury=step, alive=alive,
+            treasury=step, alive=alive, trades=trades, machine_sales=sales_o,
+            transfers=transfers_o, instrument_cash=ins_cash, instrument_coins=ins_coins,
+            positions=positions, margin=margin, other_coin_revenue=other_rev_c,
+            other_coin_sales=other_sales_o,
         )
         checker.record(data, farm_hashrate)
         for rec in recorders:
             rec.record(data)
         running_prev = running
+        held_prev = held_t
         if progress is not None:
             progress(t + 1)
 
-    report = checker.finish(cash, coins)
+    held_prev = np.broadcast_to(held_prev, shape)
+    report = checker.finish(cash, coins, held_prev)
     return RunResult(
         meta=meta,
         records=[rec.finish() for rec in recorders],
@@ -253,4 +466,8 @@ def run(
         coins=coins,
         broke_step=broke_step,
         checks=report,
+        held=held_prev,
+        positions=(np.stack([b.quantity for b in book], axis=-1) if n_ins
+                   else np.zeros((*owner_shape, 0))),
+        network_state=net_state,
     )

@@ -88,8 +88,18 @@ class EngineSpec:
     tariff : ndarray (T, C)
         Energy price of each cohort in each step, in the run currency, averaged
         over the step's hours. [currency/kWh]
-    network : Network
-        Exogenous (history) or endogenous network; defaults to the market's history.
+    other_coins : tuple of DailyMarket
+        The market's coin axis: more coins the cohorts may mine (same days and
+        currency; each with its own price, difficulty, subsidy, fees and blocks,
+        read as history). Coin 0 is ``market``; a policy picks each cohort's coin
+        per step (``Actions.coin``), and a cohort's hashrate on coin ``k >= 1`` is
+        ``cohorts.other_hashrate[k - 1]``.
+    network : Network or None
+        Exogenous (history) or endogenous network. ``None`` (the default) means
+        the market's own history, read from ``market`` whenever the run starts:
+        ``dataclasses.replace(spec, market=other)`` then mines on ``other``'s
+        difficulty (a network built once at construction would silently keep
+        the old one).
 
     """
 
@@ -99,6 +109,7 @@ class EngineSpec:
     owners: Owners
     tariff: FloatArray
     network: Network | None = None
+    other_coins: tuple[DailyMarket, ...] = ()
 
     def __post_init__(self) -> None:
         if self.market.n_days != self.clock.n_days or self.market.dates[0] != self.clock.dates[0]:
@@ -110,21 +121,43 @@ class EngineSpec:
         if not np.all(np.isfinite(tariff)) or np.any(tariff < 0):
             raise InputError("must be finite and >= 0", field="tariff")
         object.__setattr__(self, "tariff", tariff)
+        for k, other in enumerate(self.other_coins, start=1):
+            if other.n_days != self.market.n_days or other.dates[0] != self.market.dates[0]:
+                raise InputError("must cover the market's days", field=f"other_coins[{k - 1}]")
+            if other.currency != self.market.currency:
+                raise InputError(f"must be priced in {self.market.currency}",
+                                 field=f"other_coins[{k - 1}].currency")
+            if other.n_paths not in (1, self.market.n_paths):
+                raise InputError("path count differs from the market's",
+                                 field=f"other_coins[{k - 1}]")
+        if self.other_coins:
+            rates = self.cohorts.other_hashrate
+            if rates is None or np.shape(rates) != (len(self.other_coins), self.cohorts.n):
+                raise InputError(f"must be shaped ({len(self.other_coins)}, {self.cohorts.n}): "
+                                 "each cohort's hashrate on each other coin",
+                                 field="cohorts.other_hashrate")
         if self.owners.fixed_costs.shape[0] != self.clock.n_steps:
             raise InputError("owner cost tables must have one row per step", field="owners")
         if self.cohorts.n_owners > self.owners.n:
             raise InputError("a cohort names an owner that does not exist", field="cohorts.owner")
-        if self.network is None:
-            object.__setattr__(self, "network", ExogenousNetwork(self.market, self.clock))
+        if int(np.max(np.asarray(self.cohorts.host))) >= self.owners.n:
+            raise InputError("a cohort names a host that does not exist", field="cohorts.host")
 
     @property
     def net(self) -> Network:
-        """The network model (never None after construction)."""
-        assert self.network is not None
+        """The network model: ``network``, or the history of ``market`` when it is None."""
+        if self.network is None:
+            return ExogenousNetwork(self.market, self.clock)
         return self.network
 
     def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> EngineSpec:
         """Return the spec restricted to some paths (for chunked Monte Carlo)."""
-        return dataclasses.replace(
-            self, market=self.market.take_paths(paths), network=self.net.take_paths(paths)
-        )
+        network = None if self.network is None else self.network.take_paths(paths)
+        return dataclasses.replace(self, market=self.market.take_paths(paths), network=network,
+                                   other_coins=tuple(m.take_paths(paths)
+                                                     for m in self.other_coins))
+
+    @property
+    def coin_names(self) -> tuple[str, ...]:
+        """Tickers of the coin axis (the market's first)."""
+        return (self.market.coin, *(m.coin for m in self.other_coins))

@@ -13,7 +13,7 @@ from hashwinter.engine.cohorts import Cohorts
 from hashwinter.engine.network import NetworkStep
 from hashwinter.engine.treasury import TreasuryStep
 
-__all__ = ["Recorder", "RunMeta", "StepData"]
+__all__ = ["Recorder", "RunMeta", "StepData", "TradeStep"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -49,6 +49,7 @@ class RunMeta:
     coin: str
     starting_cash: FloatArray
     starting_coins: FloatArray
+    instruments: tuple[str, ...] = ()
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -59,6 +60,30 @@ class RunMeta:
     def owner_shape(self) -> tuple[int, int, int]:
         """``(V, P, O)``."""
         return (self.n_variants, self.n_paths, len(self.owner_names))
+
+
+@dataclasses.dataclass(frozen=True)
+class TradeStep:
+    """Machine trades done in one step (after clipping), arrays (V, P, C).
+
+    Attributes
+    ----------
+    bought, sold, scrapped, moved_in, moved_out : ndarray
+        Machines. [machines]
+    buy_cost, sale_proceeds, scrap_proceeds, move_cost : ndarray
+        What they cost or fetched (move cost at the source cohort). [currency]
+
+    """
+
+    bought: FloatArray
+    sold: FloatArray
+    scrapped: FloatArray
+    moved_in: FloatArray
+    moved_out: FloatArray
+    buy_cost: FloatArray
+    sale_proceeds: FloatArray
+    scrap_proceeds: FloatArray
+    move_cost: FloatArray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,8 +98,8 @@ class StepData:
         Coin price of the step (sales happen at it). [currency/coin]
     network : NetworkStep
         Reward per hash, issuance, network hashrate, difficulty.
-    installed : ndarray (C,)
-        Machines installed. [machines]
+    installed : ndarray (C,) or (V, P, C)
+        Machines held after the step's trades. [machines]
     running : ndarray (V, P, C)
         Machines running. [machines]
     coins : ndarray (V, P, C)
@@ -89,10 +114,10 @@ class StepData:
         Management fee of one running machine in the step. [currency]
     restart_cost : ndarray (V, P, C)
         Cost of machines switched back on in the step. [currency]
-    hosting_fee : ndarray (C,)
+    hosting_fee : ndarray (C,) or (V, P, C)
         Slot rent of installed machines. [currency]
     machine_capex : ndarray (V, P, C)
-        Machine purchases paid in the step. [currency]
+        Machine purchases paid in the step (planned purchases and the policies'). [currency]
     cost_per_machine : ndarray (V|1, 1, C)
         Avoidable cost of one running machine in the step. [currency/machine]
     coins_per_machine : ndarray (V|1, P, C)
@@ -103,6 +128,24 @@ class StepData:
         Sales and balances at the end of the step.
     alive : ndarray of bool (V, P, O)
         Owners still solvent after the step.
+    trades : TradeStep or None
+        Machine trades of the policies (None on the on/off-only fast path).
+    machine_sales : ndarray (V, P, O) or None
+        Cash from machines sold and scrapped. [currency]
+    transfers : ndarray (V, P, O) or None
+        Cash received from other owners minus cash paid to them. [currency]
+    instrument_cash, instrument_coins : ndarray (V, P, O) or None
+        What the position book paid the owner. [currency], [coin]
+    positions, margin : ndarray (V, P, O, I) or None
+        Quantity held per instrument after the step [coin] and the margin held
+        against it [currency].
+    other_coin_revenue : ndarray (V, P, C) or None
+        Coins of the other coins of the axis mined by each cohort, sold in the
+        step at their price. [currency]
+    other_coin_sales : ndarray (V, P, O) or None
+        The same per owner. [currency]
+    coins_bought : ndarray (V, P, O) or None
+        Coins bought at the step's price to deliver what the book owed. [coin]
 
     """
 
@@ -129,6 +172,27 @@ class StepData:
     fixed_costs: FloatArray
     treasury: TreasuryStep
     alive: BoolArray
+    trades: TradeStep | None = None
+    machine_sales: FloatArray | None = None
+    transfers: FloatArray | None = None
+    instrument_cash: FloatArray | None = None
+    instrument_coins: FloatArray | None = None
+    positions: FloatArray | None = None
+    margin: FloatArray | None = None
+    other_coin_revenue: FloatArray | None = None
+    other_coin_sales: FloatArray | None = None
+
+    @property
+    def other_income(self) -> FloatArray | float:
+        """Cash from machine sales, transfers and the position book, (V, P, O) [currency]."""
+        total: FloatArray | float = 0.0
+        for part in (self.machine_sales, self.transfers, self.instrument_cash,
+                     self.other_coin_sales):
+            if part is not None:
+                total = total + part
+        if self.treasury.coins_bought is not None:
+            total = total - self.treasury.coins_bought * self.price[None, :, None]
+        return total
 
     @property
     def pool_fee_coins(self) -> FloatArray:

@@ -109,6 +109,9 @@ class TreasuryStep:
         Cash received for them. [currency]
     broke_now : ndarray of bool
         Owners that could not pay in this step (and were alive before it).
+    coins_bought : ndarray or None
+        Coins bought at the step's price because coins owed (by the position
+        book) exceeded the coins held; None when nothing can be owed. [coin]
 
     """
 
@@ -119,6 +122,7 @@ class TreasuryStep:
     proceeds: FloatArray
     forced_proceeds: FloatArray
     broke_now: BoolArray
+    coins_bought: FloatArray | None = None
 
 
 def treasury_step(
@@ -131,6 +135,7 @@ def treasury_step(
     operating_cost: FloatArray,
     other_cost: FloatArray,
     price: FloatArray,
+    coins_in: FloatArray | None = None,
 ) -> TreasuryStep:
     """Apply one step of the treasury rules (see the module docstring).
 
@@ -150,6 +155,9 @@ def treasury_step(
         Purchases and fixed costs of the step. [currency]
     price : ndarray (1, P, 1)
         Coin price at which the step's sales happen (> 0). [currency/coin]
+    coins_in : ndarray (V, P, O), optional
+        Coins received (> 0) or owed (< 0) other than mined ones (the position
+        book). Owed coins beyond those held are bought at ``price``. [coin]
 
     Returns
     -------
@@ -159,6 +167,12 @@ def treasury_step(
     hodl = to_engine_axis(treasury.hodl_ratio)
     cover = to_engine_axis(treasury.sell_to_cover)
     held = coins + mined
+    bought = None
+    if coins_in is not None:
+        held = held + coins_in
+        bought = np.maximum(-held, 0.0)
+        held = held + bought
+        other_cost = other_cost + bought * price
     planned = (1.0 - hodl) * mined
     if cover.any():
         planned = np.where(cover, np.maximum(planned, operating_cost / price), planned)
@@ -180,4 +194,5 @@ def treasury_step(
         proceeds=proceeds,
         forced_proceeds=forced_proceeds,
         broke_now=broke_now,
+        coins_bought=bought,
     )

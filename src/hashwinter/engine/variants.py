@@ -8,6 +8,7 @@ cohorts). :func:`grid` builds the Cartesian product of several parameter lists.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,14 @@ import numpy.typing as npt
 
 from hashwinter.errors import InputError
 
-__all__ = ["as_variant_array", "count_variants", "grid", "take_variants", "to_engine_axis"]
+__all__ = [
+    "as_variant_array",
+    "count_variants",
+    "grid",
+    "stack_variants",
+    "take_variants",
+    "to_engine_axis",
+]
 
 FloatArray = npt.NDArray[np.float64]
 T = TypeVar("T")
@@ -59,6 +67,60 @@ def take_variants(obj: T, sel: slice | npt.NDArray[np.int64]) -> T:
         if isinstance(value, np.ndarray) and value.ndim == 1 and value.shape[0] > 1:
             changes[f.name] = value[sel]
     return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+
+
+def stack_variants(objs: Sequence[T]) -> T:
+    """Return one object whose variant axis holds ``objs`` in order (the inverse of a take).
+
+    ``objs`` are frozen dataclasses of the same type whose parameters are 1-d
+    variant arrays (policies, treasuries); each parameter is broadcast to the
+    object's own variant count and concatenated, unless every object has the same
+    value (it then stays one value, broadcast to all variants). Other fields (a cohort mask,
+    nested policies) must be equal in all of them, or be tuples of such
+    objects (a :class:`~hashwinter.engine.policy.Policies` chain), stacked part by
+    part. Objects without parameters (``AlwaysOn``) come back as the first.
+    """
+    first = objs[0]
+    if len(objs) == 1:
+        return first
+    if any(type(o) is not type(first) for o in objs):
+        raise InputError("variants of different kinds cannot share a run", field="variants")
+    if not dataclasses.is_dataclass(first):
+        return first
+    sizes = [int(getattr(o, "n_variants", 1)) for o in objs]
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(first):
+        values = [getattr(o, f.name) for o in objs]
+        head = values[0]
+        if all(_same(head, v) for v in values[1:]) and all(n == 1 for n in sizes):
+            continue  # shared by every variant: stays one value (it broadcasts)
+        if all(isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] in (1, n)
+               for v, n in zip(values, sizes, strict=True)):
+            changes[f.name] = np.concatenate(
+                [np.broadcast_to(v, (n,)) for v, n in zip(values, sizes, strict=True)])
+            continue
+        if isinstance(head, tuple) and head and dataclasses.is_dataclass(head[0]):
+            changes[f.name] = tuple(stack_variants([v[i] for v in values])
+                                    for i in range(len(head)))
+            continue
+        if not all(_same(head, v) for v in values[1:]):
+            raise InputError(f"{f.name} differs between variants and is not a variant "
+                             "parameter", field="variants")
+    out = copy.copy(first)
+    for name, value in changes.items():
+        object.__setattr__(out, name, value)
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.array_equal(a, b))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            _same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    return bool(a == b)
 
 
 def grid(**axes: Sequence[Any]) -> dict[str, np.ndarray]:

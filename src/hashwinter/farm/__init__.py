@@ -9,22 +9,32 @@ See docs/farms.md.
 from hashwinter.farm.backtest import (
     BacktestResult,
     backtest,
+    backtest_from_store,
     check_ledger_balances,
     convert_ledger,
 )
-from hashwinter.farm.build import FarmRun, build_farm_run, resolve_window, site_tariff_table
+from hashwinter.farm.build import (
+    FarmRun,
+    build_farm_run,
+    farm_window,
+    needed_currencies,
+    resolve_window,
+    site_tariff_table,
+)
 from hashwinter.farm.config import (
     CapexItem,
     FarmConfig,
     FleetItem,
     LoadedFarm,
+    OwnerConfig,
     PolicyConfig,
     SiteConfig,
     TreasuryConfig,
     farm_from_dict,
     load_farm,
 )
-from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
+from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
 
 __all__ = [
@@ -36,16 +46,25 @@ __all__ = [
     "FarmSummary",
     "FleetItem",
     "LoadedFarm",
+    "MostProfitableCoin",
+    "OwnerConfig",
     "PolicyConfig",
+    "PolicyContext",
     "ShutdownPricePolicy",
     "SiteConfig",
     "TreasuryConfig",
     "backtest",
+    "backtest_from_store",
     "build_farm_run",
     "check_ledger_balances",
     "convert_ledger",
     "farm_from_dict",
+    "farm_window",
     "load_farm",
+    "load_plugin",
+    "needed_currencies",
+    "policy_kinds",
+    "register_policy",
     "resolve_window",
     "site_tariff_table",
     "summarize",

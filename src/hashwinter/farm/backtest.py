@@ -9,8 +9,10 @@ currency at each day's FX rate, and summarises.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,11 +29,20 @@ from hashwinter.engine import (
     RunResult,
     run,
 )
-from hashwinter.farm.build import FarmRun, build_farm_run
+from hashwinter.farm.build import FarmRun, build_farm_run, farm_window, needed_currencies
 from hashwinter.farm.config import LoadedFarm
 from hashwinter.farm.summary import FarmSummary, summarize
 
-__all__ = ["BacktestResult", "backtest", "check_ledger_balances", "convert_ledger"]
+if TYPE_CHECKING:
+    from hashwinter.data.store import HistoryStore
+
+__all__ = [
+    "BacktestResult",
+    "backtest",
+    "backtest_from_store",
+    "check_ledger_balances",
+    "convert_ledger",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,9 +77,12 @@ class BacktestResult:
     summary: FarmSummary
 
 
-def check_ledger_balances(treasury: pd.DataFrame, cash_start: float, coins_start: float,
-                          currency: str, coin: str) -> None:
+def check_ledger_balances(treasury: pd.DataFrame, cash_start: float | Mapping[str, float],
+                          coins_start: float | Mapping[str, float], currency: str,
+                          coin: str) -> None:
     """Check that each day's cash and coins equal the opening balance plus the flows so far.
+
+    ``cash_start`` and ``coins_start`` are one value, or one per owner name.
 
     Raises
     ------
@@ -78,12 +92,16 @@ def check_ledger_balances(treasury: pd.DataFrame, cash_start: float, coins_start
     """
     ccy, k = currency.lower(), coin.lower()
     for _, g in treasury.groupby([c for c in ("variant", "path", "owner") if c in treasury]):
-        cash = cash_start + g[f"net_cash_flow_{ccy}"].cumsum()
+        who = str(g["owner"].iloc[0]) if "owner" in g else ""
+        cash0 = cash_start[who] if isinstance(cash_start, Mapping) else cash_start
+        coins0 = coins_start[who] if isinstance(coins_start, Mapping) else coins_start
+        cash = cash0 + g[f"net_cash_flow_{ccy}"].cumsum()
         err = float(np.max(np.abs(g[f"cash_{ccy}"] - cash)))
         if err > CASH_TOLERANCE:
             raise ConservationError(f"ledger cash differs from the sum of its flows by {err:.4f}")
-        coins = coins_start + (g[f"coins_mined_{k}"] - g[f"coins_sold_{k}"]
-                               - g[f"forced_coins_sold_{k}"]).cumsum()
+        coins = coins0 + (g[f"coins_mined_{k}"] - g[f"coins_sold_{k}"]
+                               - g[f"forced_coins_sold_{k}"] + g[f"instrument_coins_{k}"]
+                               + g[f"coins_bought_{k}"]).cumsum()
         err = float(np.max(np.abs(g[f"coins_{k}"] - coins)))
         if err > COIN_TOLERANCE:
             raise ConservationError(f"ledger coins differ from mined minus sold by {err:.3g}")
@@ -157,9 +175,13 @@ def backtest(
     cohorts = ledger.cohort_frame()
     treasury = ledger.owner_frame()
     ccy = config.currency.lower()
-    treasury[f"depreciation_{ccy}"] = fr.depreciation
-    check_ledger_balances(treasury, config.treasury.starting_cash,
-                          config.treasury.starting_coins, config.currency, config.coin)
+    by_owner = (fr.depreciation_by_owner if fr.depreciation_by_owner is not None
+                else fr.depreciation[:, None])
+    treasury[f"depreciation_{ccy}"] = by_owner.reshape(-1)  # rows: day-major, then owner
+    owners = fr.spec.owners
+    check_ledger_balances(treasury, dict(zip(owners.names, owners.starting_cash, strict=True)),
+                          dict(zip(owners.names, owners.starting_coins, strict=True)),
+                          config.currency, config.coin)
     report = normalize_currency(currency) if currency else config.currency
     window = fr.spec.market
     cohorts = convert_ledger(cohorts, window, report)
@@ -167,7 +189,57 @@ def backtest(
     fx0 = 1.0 / float(window.fx_to_run(report)[0])
     summary = summarize(
         config.name, cohorts, treasury, currency=report, coin=config.coin,
-        resolution=fr.spec.clock.resolution, cash_start=config.treasury.starting_cash * fx0,
-        coins_start=config.treasury.starting_coins,
+        resolution=fr.spec.clock.resolution, cash_start=float(owners.starting_cash.sum()) * fx0,
+        coins_start=float(owners.starting_coins.sum()),
     )
     return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
+
+
+def backtest_from_store(
+    farm: LoadedFarm,
+    store: HistoryStore | str | os.PathLike[str] | None = None,
+    *,
+    start: object = None,
+    end: object = None,
+    currency: str | None = None,
+    resolution: Resolution | str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+    fields: tuple[str, str] = ("start", "end"),
+) -> BacktestResult:
+    """Backtest a farm on the history store: the window, currencies and build in one place.
+
+    Parameters
+    ----------
+    farm : LoadedFarm
+        A validated farm.
+    store : HistoryStore or path, optional
+        History store (default: ``$HASHWINTER_STORE`` or the user data dir).
+    start, end : date or str, optional
+        Window (default: the farm file's).
+    currency : str, optional
+        Report currency (default: the farm's).
+    resolution : {"auto", "day", "hour"}
+        Step length.
+    progress : callable, optional
+        Called as ``progress(steps_done, steps_total)`` after every step.
+    fields : (str, str)
+        How errors name the start and end (the CLI passes ``("--from", "--to")``).
+
+    Returns
+    -------
+    BacktestResult
+
+    """
+    from hashwinter.engine.history import market_from_store
+
+    config = farm.config
+    report = normalize_currency(currency) if currency else config.currency
+    first, last = farm_window(config, start, end, fields=fields)
+    market = market_from_store(
+        store, start=first, end=last, currency=config.currency,
+        extra_currencies=needed_currencies(config, report), asset=config.coin,
+        start_field=fields[0], end_field=fields[1])
+    fr = build_farm_run(farm, market, start=first, end=last, resolution=resolution)
+    total = fr.spec.clock.n_steps
+    step_done = None if progress is None else (lambda done: progress(done, total))
+    return backtest(farm, market, currency=report, progress=step_done, farm_run=fr)

@@ -6,6 +6,13 @@ currency at each day's FX rate), PUE, uptime and fees; the farm is the run's
 single owner, with its fixed monthly costs spread over the days of each month
 and its site capex paid on their dates. The engine runs in the farm's currency;
 reports convert at the edge.
+
+Owners: the farm (``[treasury]``'s balances) and every ``[[owners]]`` entry; a
+fleet item's machines belong to its ``owner`` (default the farm); a site's
+``host`` receives the hosting fees of the machines at it and pays its fixed
+costs and capex (default: the farm pays them, and the hosting fees go outside).
+Policies: ``[policy]`` then each ``[[policies]]`` entry, built through the
+policy registry (:mod:`hashwinter.farm.registry`).
 """
 
 from __future__ import annotations
@@ -24,16 +31,24 @@ from hashwinter.engine import (
     DailyMarket,
     EngineSpec,
     Owners,
+    Policies,
     Policy,
     Resolution,
     Treasury,
 )
 from hashwinter.errors import InputError
 from hashwinter.farm.config import FarmConfig, LoadedFarm
-from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+from hashwinter.farm.registry import PolicyContext
 from hashwinter.units import HOURS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
 
-__all__ = ["FarmRun", "build_farm_run", "resolve_window", "site_tariff_table"]
+__all__ = [
+    "FarmRun",
+    "build_farm_run",
+    "farm_window",
+    "needed_currencies",
+    "resolve_window",
+    "site_tariff_table",
+]
 
 FloatArray = npt.NDArray[np.float64]
 DAYS_PER_YEAR = 365.25
@@ -48,13 +63,16 @@ class FarmRun:
     farm : LoadedFarm
         The validated farm.
     spec : EngineSpec
-        Engine inputs (one owner: the farm).
+        Engine inputs (owners: the farm, then ``[[owners]]``).
     policy : Policy
-        Curtailment policy from ``[policy]``.
+        ``[policy]`` and the ``[[policies]]`` after it (a :class:`Policies` chain).
     treasury : Treasury
         Coin-sale rules from ``[treasury]``.
     depreciation : ndarray (days,)
         Straight-line depreciation of machines and site capex per day. [farm currency]
+    depreciation_by_owner : ndarray (days, owners)
+        The same per owner (machines to their owner, site capex to the site's host).
+        [farm currency]
     book_value_start, book_value_end : float
         Undepreciated value of what was bought, at the start and end. [farm currency]
 
@@ -67,6 +85,39 @@ class FarmRun:
     depreciation: FloatArray
     book_value_start: float
     book_value_end: float
+    depreciation_by_owner: FloatArray | None = None
+
+
+def farm_window(
+    config: FarmConfig, start: object = None, end: object = None, *,
+    fields: tuple[str, str] = ("start", "end"),
+) -> tuple[dt.date, dt.date]:
+    """Return the window: explicit dates, else the farm file's (before any history is read).
+
+    Raises
+    ------
+    InputError
+        Naming ``fields[0]``/``fields[1]`` when a date is missing or the end is before the start.
+
+    """
+    first = start if start is not None else config.start
+    last = end if end is not None else config.end
+    if first is None:
+        raise InputError("no start date: give --from or set start in the farm file",
+                         field=fields[0])
+    if last is None:
+        raise InputError("no end date: give --to or set end in the farm file", field=fields[1])
+    a = np.datetime64(str(first), "D").astype(dt.date)
+    b = np.datetime64(str(last), "D").astype(dt.date)
+    if b < a:
+        raise InputError(f"{b} is before the start {a}", field=fields[1])
+    return a, b
+
+
+def needed_currencies(config: FarmConfig, report: str | None = None) -> set[str]:
+    """Return the currencies a run of this farm needs FX for (farm, tariffs, report, USD)."""
+    return {config.currency, "USD", *(s.tariff.currency for s in config.sites),
+            *((report,) if report else ())}
 
 
 def resolve_window(
@@ -198,7 +249,8 @@ def build_farm_run(
     tables = [site_tariff_table(config, farm, window, j) for j in range(len(config.sites))]
     if resolution == "auto":
         varies = any(bool(np.any(np.ptp(t, axis=1) > 0)) for t in tables)
-        resolution = "hour" if varies and config.policy.kind != "always_on" else "day"
+        can_unplug = config.policy.kind != "always_on" or bool(config.policies)
+        resolution = "hour" if varies and can_unplug else "day"
     if resolution not in ("day", "hour"):
         raise InputError(f"must be auto, day or hour (got {resolution!r})", field="resolution")
     clock = Clock(window.dates, 1 if resolution == "day" else HOURS_PER_DAY)
@@ -231,7 +283,8 @@ def build_farm_run(
         hashrate=np.array([m.hashrate for m in farm.machines]),
         power=np.array([m.power for m in farm.machines]),
         count=np.array([item.count for item in config.fleet], dtype=np.float64),
-        owner=np.zeros(len(config.fleet), dtype=np.int64),
+        owner=np.array([config.owner_index(item.owner) for item in config.fleet],
+                       dtype=np.int64),
         start_step=np.array(start_step),
         capex_step=np.array(capex_step),
         unit_price=np.array([item.unit_price for item in config.fleet]),
@@ -241,46 +294,54 @@ def build_farm_run(
         management_fee=np.array([s.management_fee_per_machine_day for s in sites]),
         hosting_fee=np.array([s.hosting_fee_per_machine_day for s in sites]),
         restart_cost=np.full(len(config.fleet), pol.restart_cost_per_machine),
+        host=np.array([-1 if s.host is None else config.owner_index(s.host) for s in sites],
+                      dtype=np.int64),
     )
     _check_share(cohorts, window, clock)
 
-    monthly = sum(s.fixed_costs_per_month for s in config.sites)
-    fixed_day = monthly / _days_in_month(clock.dates)
-    fixed = np.repeat(fixed_day / spd, spd)[:, None]
-    site_capex = np.zeros((clock.n_steps, 1))
-    depreciation = np.zeros(clock.n_days)
+    n_own = len(config.owner_names)
+    monthly = np.zeros(n_own)
+    for site_config in config.sites:
+        monthly[config.owner_index(site_config.host)] += site_config.fixed_costs_per_month
+    fixed_day = monthly[None, :] / _days_in_month(clock.dates)[:, None]
+    fixed = np.repeat(fixed_day / spd, spd, axis=0)
+    site_capex = np.zeros((clock.n_steps, n_own))
+    by_owner = np.zeros((clock.n_days, n_own))
     book_start = book_end = 0.0
     for site_config in config.sites:
         for capex in site_config.capex:
             if first <= capex.date <= last:
-                site_capex[clock.first_step_on_or_after(capex.date), 0] += capex.amount
+                payer = config.owner_index(site_config.host)
+                site_capex[clock.first_step_on_or_after(capex.date), payer] += capex.amount
             daily, before, after = _straight_line(clock.dates, capex.date, capex.amount,
                                                   capex.depreciation_years)
-            depreciation += daily
+            by_owner[:, config.owner_index(site_config.host)] += daily
             book_start += before
             book_end += after
     for fleet_item in config.fleet:
         daily, before, after = _straight_line(clock.dates, fleet_item.purchase_date,
                                               fleet_item.count * fleet_item.unit_price,
                                               fleet_item.depreciation_years)
-        depreciation += daily
+        by_owner[:, config.owner_index(fleet_item.owner)] += daily
         book_start += before
         book_end += after
     owners = Owners(
-        names=(config.name,),
-        starting_cash=np.array([config.treasury.starting_cash]),
-        starting_coins=np.array([config.treasury.starting_coins]),
+        names=config.owner_names,
+        starting_cash=np.array([config.treasury.starting_cash,
+                                *(o.starting_cash for o in config.owners)]),
+        starting_coins=np.array([config.treasury.starting_coins,
+                                 *(o.starting_coins for o in config.owners)]),
         fixed_costs=fixed,
         site_capex=site_capex,
     )
     spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff)
-    policy: Policy
-    if pol.kind == "always_on":
-        policy = AlwaysOn()
-    else:
-        policy = ShutdownPricePolicy(pol.off_below, pol.on_above, pol.min_margin_per_machine_day)
+    context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
+                            currency=config.currency)
+    parts = [pol.build(context), *(p.build(context) for p in config.policies)]
+    policy: Policy = parts[0] if len(parts) == 1 else Policies(parts)
     treasury = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
-    return FarmRun(farm, spec, policy, treasury, depreciation, book_start, book_end)
+    return FarmRun(farm, spec, policy, treasury, by_owner.sum(axis=1), book_start, book_end,
+                   by_owner)
 
 
 def _check_share(cohorts: Cohorts, market: DailyMarket, clock: Clock) -> None:

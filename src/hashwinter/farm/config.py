@@ -30,7 +30,10 @@ from pydantic import (
 
 from hashwinter.energy import Tariff, example_tariff, tariff_to_dict
 from hashwinter.energy.currency import CurrencyCode
+from hashwinter.engine import Policy
 from hashwinter.errors import InputError, InputErrors
+from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+from hashwinter.farm.registry import PolicyContext, register_policy, validate_policy_entry
 from hashwinter.farm.toml_lines import TomlLines
 from hashwinter.hardware import Catalog, Machine, default_catalog
 from hashwinter.validation import input_errors_from_validation
@@ -40,6 +43,7 @@ __all__ = [
     "FarmConfig",
     "FleetItem",
     "LoadedFarm",
+    "OwnerConfig",
     "PolicyConfig",
     "SiteConfig",
     "TreasuryConfig",
@@ -116,6 +120,11 @@ class SiteConfig(_Model):
         Rent, staff, security: paid every month whatever runs. [farm currency]
     capex : list of CapexItem
         Investments of the site.
+    host : str or None
+        Owner of the farm file (``[[owners]]``, or the farm itself by its name)
+        that owns the site: it receives the hosting fees of machines of other
+        owners and pays the site's fixed costs and capex. None: the farm owns
+        the site and its hosting fees are paid to someone outside the file.
 
     """
 
@@ -130,6 +139,7 @@ class SiteConfig(_Model):
     hosting_fee_per_machine_day: NonNegative = 0.0
     fixed_costs_per_month: NonNegative = 0.0
     capex: list[CapexItem] = Field(default_factory=list)
+    host: str | None = Field(default=None, min_length=1)
 
 
 
@@ -154,6 +164,8 @@ class FleetItem(_Model):
         Straight-line depreciation period (accounting only). [years]
     label : str or None
         Display name of the cohort (default: model, site and date).
+    owner : str or None
+        Owner of the machines (an ``[[owners]]`` name); default the farm.
 
     """
 
@@ -165,6 +177,28 @@ class FleetItem(_Model):
     condition: Literal["new", "used"] = "new"
     depreciation_years: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 3.0
     label: str | None = None
+    owner: str | None = Field(default=None, min_length=1)
+
+
+class OwnerConfig(_Model):
+    """An owner other than the farm itself (a hosting client, a second treasury).
+
+    Attributes
+    ----------
+    name : str
+        Unique name, referenced by ``fleet[].owner`` and ``sites[].host``.
+    starting_cash : float
+        Cash at the start. [farm currency]
+    starting_coins : float
+        Coins held at the start. [coin]
+
+    Every owner follows the farm's ``[treasury]`` rules with its own balances.
+
+    """
+
+    name: str = Field(min_length=1)
+    starting_cash: Annotated[float, Field(allow_inf_nan=False)] = 0.0
+    starting_coins: NonNegative = 0.0
 
 
 class TreasuryConfig(_Model):
@@ -190,8 +224,9 @@ class TreasuryConfig(_Model):
     starting_coins: NonNegative = 0.0
 
 
+@register_policy
 class PolicyConfig(_Model):
-    """When machines are unplugged.
+    """When machines are unplugged (the built-in kinds ``always_on`` and ``shutdown_price``).
 
     Attributes
     ----------
@@ -223,6 +258,12 @@ class PolicyConfig(_Model):
                              "level that switches off")
         return value
 
+    def build(self, context: PolicyContext) -> Policy:
+        """Return the engine policy of this table."""
+        if self.kind == "always_on":
+            return AlwaysOn()
+        return ShutdownPricePolicy(self.off_below, self.on_above, self.min_margin_per_machine_day)
+
 
 class FarmConfig(_Model):
     """A whole farm file.
@@ -243,6 +284,13 @@ class FarmConfig(_Model):
     fleet : list of FleetItem
     treasury : TreasuryConfig
     policy : PolicyConfig
+    policies : list of registered policy configs
+        More policies applied after ``policy``, in order, each adding to the
+        action bundle (trades, hedges, moves); any kind registered with
+        :func:`hashwinter.farm.register_policy`, or a plugin named by
+        ``plugin = "module:ConfigClass"``.
+    owners : list of OwnerConfig
+        Owners besides the farm (whose balances are in ``[treasury]``).
     description : str or None
         Free text (where the figures come from).
 
@@ -259,6 +307,18 @@ class FarmConfig(_Model):
     fleet: list[FleetItem] = Field(min_length=1)
     treasury: TreasuryConfig = TreasuryConfig()
     policy: PolicyConfig = PolicyConfig()
+    policies: list[Annotated[Any, BeforeValidator(validate_policy_entry)]] = Field(
+        default_factory=list)
+    owners: list[OwnerConfig] = Field(default_factory=list)
+
+    @property
+    def owner_names(self) -> tuple[str, ...]:
+        """Every owner: the farm first, then ``[[owners]]``."""
+        return (self.name, *(o.name for o in self.owners))
+
+    def owner_index(self, name: str | None) -> int:
+        """Return the index of an owner (None: the farm)."""
+        return 0 if name is None else self.owner_names.index(name)
 
     def site(self, name: str) -> tuple[int, SiteConfig]:
         """Return the index and config of the site called ``name``."""
@@ -345,6 +405,22 @@ def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[Input
                 errors.append(InputError(
                     f"the fleet draws {need:,.2f} MW at the meter (PUE {pue:g}; {who}); "
                     f"the site has {mw:g} MW", field=f"sites[{j}].capacity_mw"))
+    owner_names = [data.get("name")]
+    raw_owners = data.get("owners")
+    for i, owner in enumerate(raw_owners if isinstance(raw_owners, list) else []):
+        name = owner.get("name") if isinstance(owner, Mapping) else None
+        if isinstance(name, str):
+            if name in owner_names:
+                errors.append(InputError(f"owner name {name!r} is used twice (the farm's "
+                                         "own name counts)", field=f"owners[{i}].name"))
+            owner_names.append(name)
+    known_owners = ", ".join(repr(n) for n in owner_names if isinstance(n, str))
+    for kind, rows, key in (("fleet", fleet, "owner"), ("sites", sites, "host")):
+        for i, row in enumerate(rows):
+            named = row.get(key) if isinstance(row, Mapping) else None
+            if isinstance(named, str) and named not in owner_names:
+                errors.append(InputError(f"no owner named {named!r} (owners: {known_owners})",
+                                         field=f"{kind}[{i}].{key}"))
     start, end = data.get("start"), data.get("end")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
         errors.append(InputError(f"{end} is before start {start}", field="end"))
@@ -384,8 +460,9 @@ def farm_from_dict(
     catalog = catalog if catalog is not None else default_catalog()
     errors: list[InputError] = []
     config: FarmConfig | None = None
+    base_dir = str(Path(source).parent) if source is not None else None
     try:
-        config = FarmConfig.model_validate(dict(data))
+        config = FarmConfig.model_validate(dict(data), context={"base_dir": base_dir})
     except ValidationError as exc:
         errors.extend(input_errors_from_validation(exc, data=data).errors)
     errors.extend(_check_cross_fields(data, catalog))

@@ -13,10 +13,12 @@ management fee): ``margin = price / s - 1 = revenue / cost - 1``.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from hashwinter.engine.actions import Actions
 from hashwinter.engine.policy import Observation
 from hashwinter.engine.variants import (
     as_variant_array,
@@ -27,7 +29,7 @@ from hashwinter.engine.variants import (
 from hashwinter.errors import InputError
 from hashwinter.units import SECONDS_PER_DAY
 
-__all__ = ["AlwaysOn", "ShutdownPricePolicy"]
+__all__ = ["AlwaysOn", "MostProfitableCoin", "ShutdownPricePolicy"]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -41,9 +43,13 @@ class AlwaysOn:
         """One variant."""
         return 1
 
-    def decide(self, obs: Observation, on: BoolArray) -> BoolArray:
+    def init_state(self, shape: tuple[int, int, int]) -> None:
+        """No state."""
+        return None
+
+    def decide(self, obs: Observation, actions: Actions, state: Any) -> tuple[Actions, None]:
         """Return all-on."""
-        return np.ones_like(on)
+        return actions.with_on(np.ones_like(actions.on)), None
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> AlwaysOn:
         """Return itself (no parameters)."""
@@ -108,8 +114,16 @@ class ShutdownPricePolicy:
         return count_variants({"off_below": self.off_below, "on_above": self.on_above,
                                "min": self.min_margin_per_machine_day})
 
-    def decide(self, obs: Observation, on: BoolArray) -> BoolArray:
+    def init_state(self, shape: tuple[int, int, int]) -> None:
+        """No state (the on/off state is in the action bundle)."""
+        return None
+
+    def decide(self, obs: Observation, actions: Actions, state: Any) -> tuple[Actions, None]:
         """Return the next on/off state (see the class docstring)."""
+        return actions.with_on(self.next_on(obs, actions.on)), None
+
+    def next_on(self, obs: Observation, on: BoolArray) -> BoolArray:
+        """Return the next on/off state ``(V, P, C)`` from the current one."""
         rev = obs.revenue_per_machine
         cost = obs.cost_per_machine
         # Compare revenue with cost * (1 + threshold): no division, so a zero cost is fine.
@@ -125,3 +139,35 @@ class ShutdownPricePolicy:
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ShutdownPricePolicy:
         """Return the policy restricted to some variants."""
         return take_variants(self, sel)
+
+
+@dataclasses.dataclass(frozen=True)
+class MostProfitableCoin:
+    """Mine, each step, the coin of the run's coin axis with the highest expected revenue.
+
+    Uses ``obs.revenue_by_coin`` (known at the step's start: the previous day's
+    prices and difficulties); the power drawn is the same on every coin, so the
+    best revenue is the best margin. Ties go to the lower coin index (the main
+    coin first). With one coin it changes nothing. Compose it after a
+    curtailment policy: ``Policies([ShutdownPricePolicy(...), MostProfitableCoin()])``
+    (the curtailment then judges the main coin's margin).
+    """
+
+    @property
+    def n_variants(self) -> int:
+        """One variant."""
+        return 1
+
+    def init_state(self, shape: tuple[int, int, int]) -> None:
+        """No state."""
+        return None
+
+    def decide(self, obs: Observation, actions: Actions, state: Any) -> tuple[Actions, None]:
+        """Set ``actions.coin`` to the best coin of each cohort."""
+        if obs.revenue_by_coin is None:
+            return actions, None
+        return actions.with_coin(np.argmax(obs.revenue_by_coin, axis=0)), None
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MostProfitableCoin:
+        """Return itself (no parameters)."""
+        return self

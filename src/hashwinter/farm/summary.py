@@ -56,6 +56,16 @@ class FarmSummary:
     cohorts : pandas.DataFrame
         One row per cohort: machines, coins, revenue, power cost, margin, days
         unplugged, days below the shutdown price, first/last/min shutdown price.
+    machine_sales : float
+        Cash from machines sold or scrapped by the policies. [currency]
+    owners : pandas.DataFrame or None
+        With several owners, one row per owner: opening and closing cash,
+        closing coins and equity, transfers received from the other owners
+        (hosting fees, machine sales), the day it went broke. The totals above
+        are then the farm file's, all owners together (transfers cancel).
+
+    A farm file with several owners (a host and its client) is summarised as one
+    business: flows between its owners cancel; the owners table shows each side.
 
     """
 
@@ -91,6 +101,8 @@ class FarmSummary:
     equity_end: float
     broke_date: dt.date | None
     cohorts: pd.DataFrame
+    machine_sales: float = 0.0
+    owners: pd.DataFrame | None = None
 
     def rows(self) -> list[tuple[str, str]]:
         """Return (label, formatted value) pairs for a terminal table."""
@@ -108,6 +120,7 @@ class FarmSummary:
             ("Machine purchases in window", self.machine_capex),
             ("Site capex in window", self.site_capex),
             ("Coin sales", self.sale_proceeds),
+            *([("Machine sales", self.machine_sales)] if self.machine_sales else []),
             ("Cash at start", self.cash_start),
             ("Cash at end", self.cash_end),
             ("Equity at end (cash + coins)", self.equity_end),
@@ -191,11 +204,20 @@ def summarize(
     def total(frame: pd.DataFrame, col: str) -> float:
         return float(frame[col].sum())
 
+    owners = _owner_lines(treasury, ccy, k) if "owner" in treasury and (
+        treasury["owner"].nunique() > 1) else None
+    if owners is not None:
+        treasury = _consolidated(treasury, ccy, k)
     broke = treasury.loc[treasury["broke"], "date"]
     last = treasury.iloc[-1]
     revenue = total(cohorts, f"revenue_{ccy}")
-    opex = (total(cohorts, f"power_cost_{ccy}") + total(cohorts, f"management_fee_{ccy}")
-            + total(cohorts, f"hosting_fee_{ccy}") + total(cohorts, f"restart_cost_{ccy}"))
+    power = total(cohorts, f"power_cost_{ccy}")
+    management = total(cohorts, f"management_fee_{ccy}")
+    restarts = total(cohorts, f"restart_cost_{ccy}")
+    moves = total(cohorts, f"move_cost_{ccy}") if f"move_cost_{ccy}" in cohorts else 0.0
+    # Hosting paid outside the farm file (hosting between its owners is a transfer).
+    hosting = total(treasury, f"operating_cost_{ccy}") - power - management - restarts - moves
+    opex = power + management + hosting + restarts + moves
     margin = revenue - opex
     fixed = total(treasury, f"fixed_costs_{ccy}")
     depreciation = total(treasury, f"depreciation_{ccy}")
@@ -212,10 +234,10 @@ def summarize(
         pool_fee_coins=total(cohorts, f"pool_fee_{k}"),
         revenue=revenue,
         energy_kwh=total(cohorts, "energy_kwh"),
-        power_cost=total(cohorts, f"power_cost_{ccy}"),
-        management_fees=total(cohorts, f"management_fee_{ccy}"),
-        hosting_fees=total(cohorts, f"hosting_fee_{ccy}"),
-        restart_costs=total(cohorts, f"restart_cost_{ccy}"),
+        power_cost=power,
+        management_fees=management,
+        hosting_fees=hosting,
+        restart_costs=restarts,
         operating_margin=margin,
         fixed_costs=fixed,
         machine_capex=total(treasury, f"machine_capex_{ccy}"),
@@ -234,4 +256,40 @@ def summarize(
         equity_end=float(last[f"cash_{ccy}"] + last[f"coins_{k}"] * last[f"price_{ccy}_per_{k}"]),
         broke_date=pd.Timestamp(broke.iloc[0]).date() if len(broke) else None,
         cohorts=_cohort_lines(cohorts, ccy, k),
+        machine_sales=(total(treasury, f"machine_sales_{ccy}")
+                       if f"machine_sales_{ccy}" in treasury else 0.0),
+        owners=owners,
     )
+
+
+def _consolidated(treasury: pd.DataFrame, ccy: str, coin: str) -> pd.DataFrame:
+    """Sum the owners' daily ledgers into the farm file's (prices and network kept)."""
+    shared = [c for c in treasury.columns if c.startswith(("price_", "difficulty",
+                                                           "network_hashrate"))]
+    summed = [c for c in treasury.columns if c not in shared and c not in (
+        "date", "owner", "broke", "variant", "path") and pd.api.types.is_numeric_dtype(
+        treasury[c])]
+    grouped = treasury.groupby("date", sort=True)
+    out = grouped[summed].sum()
+    out[shared] = grouped[shared].first()
+    out["broke"] = grouped["broke"].any()
+    return out.reset_index()
+
+
+def _owner_lines(treasury: pd.DataFrame, ccy: str, coin: str) -> pd.DataFrame:
+    rows = []
+    for name, g in treasury.groupby("owner", sort=False):
+        first, last = g.iloc[0], g.iloc[-1]
+        broke = g.loc[g["broke"], "date"]
+        opening = float(first[f"cash_{ccy}"] - first[f"net_cash_flow_{ccy}"])
+        rows.append({
+            "owner": name,
+            f"cash_start_{ccy}": opening,
+            f"cash_end_{ccy}": float(last[f"cash_{ccy}"]),
+            f"coins_end_{coin}": float(last[f"coins_{coin}"]),
+            f"equity_end_{ccy}": float(last[f"cash_{ccy}"]
+                                      + last[f"coins_{coin}"] * last[f"price_{ccy}_per_{coin}"]),
+            f"transfers_in_{ccy}": float(g[f"transfers_in_{ccy}"].sum()),
+            "broke_date": pd.Timestamp(broke.iloc[0]).date() if len(broke) else None,
+        })
+    return pd.DataFrame(rows)

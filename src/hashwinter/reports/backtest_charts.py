@@ -71,8 +71,15 @@ def margin_chart(cohorts: pd.DataFrame, currency: str) -> go.Figure:
 
 
 def balances_chart(treasury: pd.DataFrame, currency: str, coin: str) -> go.Figure:
-    """Cash (left axis), coins held (right axis) and equity, with the day the farm went broke."""
+    """Cash (left axis), coins held (right axis) and equity, with the day the farm went broke.
+
+    With several owners the farm file's balances are drawn (the owners' sums; broke: any).
+    """
     ccy, k = currency.lower(), coin.lower()
+    if "owner" in treasury and treasury["owner"].nunique() > 1:
+        treasury = treasury.groupby("date", as_index=False).agg({
+            f"cash_{ccy}": "sum", f"coins_{k}": "sum", f"price_{ccy}_per_{k}": "first",
+            "broke": "any"})
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     equity = treasury[f"cash_{ccy}"] + treasury[f"coins_{k}"] * treasury[f"price_{ccy}_per_{k}"]
     fig.add_trace(go.Scatter(x=treasury["date"], y=treasury[f"cash_{ccy}"], name="cash",

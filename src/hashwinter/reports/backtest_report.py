@@ -54,6 +54,26 @@ def summary_table(result: BacktestResult) -> Table:
     return table
 
 
+def owner_table(result: BacktestResult) -> Table | None:
+    """Return one row per owner of a farm file with several owners (None with one)."""
+    s = result.summary
+    if s.owners is None:
+        return None
+    ccy, k = s.currency.lower(), s.coin.lower()
+    table = Table(title="Owners", title_justify="left")
+    for col in ("owner", f"cash start [{s.currency}]", f"cash end [{s.currency}]",
+                f"coins end [{s.coin}]", f"equity end [{s.currency}]",
+                f"transfers in [{s.currency}]", "broke"):
+        table.add_column(col, justify="left" if col == "owner" else "right")
+    for row in s.owners.to_dict(orient="records"):
+        table.add_row(
+            escape(str(row["owner"])), f"{row[f'cash_start_{ccy}']:,.2f}",
+            f"{row[f'cash_end_{ccy}']:,.2f}", f"{row[f'coins_end_{k}']:,.4f}",
+            f"{row[f'equity_end_{ccy}']:,.2f}", f"{row[f'transfers_in_{ccy}']:,.2f}",
+            str(row["broke_date"]) if row["broke_date"] else "never")
+    return table
+
+
 def _cohort_rows(result: BacktestResult) -> tuple[list[str], list[list[str]]]:
     s = result.summary
     ccy, k = s.currency.lower(), s.coin.lower()
@@ -162,9 +182,12 @@ def summary_json(result: BacktestResult) -> str:
     """Return the summary (totals and cohort lines) as JSON."""
     s = result.summary
     data = {name: _jsonable(getattr(s, name)) for name in s.__dataclass_fields__
-            if name != "cohorts"}
+            if name not in ("cohorts", "owners")}
     data["cohorts"] = [{k: _jsonable(v) for k, v in row.items()}
                        for row in s.cohorts.to_dict(orient="records")]
+    if s.owners is not None:
+        data["owners"] = [{k: _jsonable(v) for k, v in row.items()}
+                          for row in s.owners.to_dict(orient="records")]
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 

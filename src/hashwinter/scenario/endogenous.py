@@ -196,8 +196,13 @@ class SupplyRestOfWorld:
         reward = subsidy_at(np.floor(height).astype(np.int64)) + self.fees_per_block
         return revenue_per_hash(seen, difficulty, reward)
 
-    def hashrate(self, day: int, difficulty: FloatArray, height: FloatArray) -> FloatArray:
-        """Return ``supply(revenue(...))`` [H/s], shaped (V, P)."""
+    def hashrate(self, day: int, difficulty: FloatArray, height: FloatArray,
+                 price: FloatArray | None = None) -> FloatArray:
+        """Return ``supply(revenue(...))`` [H/s], shaped (V, P).
+
+        The engine's ``price`` (the farm's currency) is not used: the supply is
+        calibrated in the scenario's currency, whose prices this model holds.
+        """
         return self.supply(self.revenue(day, difficulty, height))
 
     def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> SupplyRestOfWorld:

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +51,7 @@ from hashwinter.scenario.endogenous import (
 )
 from hashwinter.scenario.load import LoadedScenario
 from hashwinter.scenario.run import chunk_generator
+from hashwinter.scenario.variants import FarmVariants, farm_variants
 from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
@@ -60,8 +62,10 @@ __all__ = [
     "PathRecorder",
     "farm_jobs",
     "run_farm_scenarios",
+    "run_farm_sweep",
     "run_farms",
     "simulate_farm_chunk",
+    "simulate_farm_chunk_variants",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -105,6 +109,12 @@ class FarmPaths:
     height : ndarray
         Expected block height at the end of the day (endogenous network; NaN
         for an exogenous one, whose blocks are 144 a day). [blocks]
+    owners : tuple of str
+        Owners of the farm file (the farm first; a host and its client are two).
+        ``cash``, ``coins``, ``capex`` and ``mined`` are their sums (the farm
+        file as one business) and ``broke`` says that any of them is broke.
+    owner_cash : ndarray (days, paths, owners)
+        End-of-day cash of each owner. [currency]
 
     """
 
@@ -124,6 +134,8 @@ class FarmPaths:
     difficulty: FloatArray
     network_hashrate: FloatArray
     height: FloatArray
+    owners: tuple[str, ...] = ()
+    owner_cash: FloatArray | None = None
 
     _PATH_AXIS = (
         ("starting_equity", 0),
@@ -137,6 +149,7 @@ class FarmPaths:
         ("difficulty", 1),
         ("network_hashrate", 1),
         ("height", 1),
+        ("owner_cash", 1),
     )
 
     @property
@@ -166,59 +179,70 @@ class FarmPaths:
 
 
 class PathRecorder:
-    """Engine recorder: per-day, per-path balances of a single farm (one owner, one variant)."""
+    """Engine recorder: per-day, per-path balances of one farm file (one variant, any owners).
+
+    Owner balances are summed over the farm file's owners (flows between them
+    cancel); each owner's cash is kept too.
+    """
 
     def begin(self, meta: RunMeta) -> None:
-        """Allocate ``(days, paths)`` arrays."""
-        if meta.n_variants != 1 or len(meta.owner_names) != 1:
-            raise ValueError("PathRecorder records one variant of one owner")
-        d, p, c = meta.clock.n_days, meta.n_paths, meta.cohorts.n
+        """Allocate ``(days, variants, paths)`` arrays (variants: a sweep's decision grid)."""
+        d, v, p, c = meta.clock.n_days, meta.n_variants, meta.n_paths, meta.cohorts.n
+        self.owner_cash = np.zeros((d, v, p, len(meta.owner_names)))
         self._meta = meta
         self._spd = meta.clock.steps_per_day
-        self.cash = np.zeros((d, p))
-        self.coins = np.zeros((d, p))
-        self.price = np.zeros((d, p))
-        self.capex = np.zeros((d, p))
-        self.broke = np.zeros((d, p), dtype=bool)
-        self.margin = np.zeros((d, p, c))
-        self.mined = np.zeros((d, p))
-        self.difficulty = np.zeros((d, p))
-        self.network_hashrate = np.zeros((d, p))
-        self.height = np.full((d, p), np.nan)
-        self._capex_sum = np.zeros(p)
-        self._margin_sum = np.zeros((p, c))
-        self._mined_sum = np.zeros(p)
-        self._hash_sum = np.zeros(p)
+        vp = (v, p)
+        self.cash = np.zeros((d, *vp))
+        self.coins = np.zeros((d, *vp))
+        self.price = np.zeros((d, *vp))
+        self.capex = np.zeros((d, *vp))
+        self.broke = np.zeros((d, *vp), dtype=bool)
+        self.margin = np.zeros((d, *vp, c))
+        self.mined = np.zeros((d, *vp))
+        self.difficulty = np.zeros((d, *vp))
+        self.network_hashrate = np.zeros((d, *vp))
+        self.height = np.full((d, *vp), np.nan)
+        self._capex_sum = np.zeros(vp)
+        self._margin_sum = np.zeros((*vp, c))
+        self._mined_sum = np.zeros(vp)
+        self._hash_sum = np.zeros(vp)
 
     def record(self, data: StepData) -> None:
         """Accumulate every step; store at the last step of each day."""
-        paid = data.machine_capex_owner[0, :, 0] + data.site_capex[0, :, 0]
-        self._capex_sum += np.broadcast_to(paid, self._capex_sum.shape)
-        price = np.broadcast_to(data.price, self._capex_sum.shape)
+        shape = self._capex_sum.shape
+        paid = (data.machine_capex_owner + data.site_capex).sum(axis=-1)
+        self._capex_sum += np.broadcast_to(paid, shape)
+        price = np.broadcast_to(data.price, shape)
         costs = (
-            data.running[0] * data.cost_per_machine[0]
-            + data.restart_cost[0]
-            + np.broadcast_to(data.hosting_fee, data.running[0].shape)
+            data.running * data.cost_per_machine
+            + data.restart_cost
+            + np.broadcast_to(data.hosting_fee, data.running.shape)
         )
-        self._margin_sum += data.coins[0] * price[:, None] - costs
-        self._mined_sum += data.mined[0, :, 0]
+        if data.trades is not None:
+            costs = costs + data.trades.move_cost
+        revenue = data.coins * price[..., None]
+        if data.other_coin_revenue is not None:
+            revenue = revenue + data.other_coin_revenue
+        self._margin_sum += revenue - costs
+        self._mined_sum += data.mined.sum(axis=-1)
         net = data.network
-        self._hash_sum += np.broadcast_to(net.network_hashrate[0], self._hash_sum.shape)
+        self._hash_sum += np.broadcast_to(net.network_hashrate, shape)
         if (data.step + 1) % self._spd:
             return
         day = data.day
         self.mined[day] = self._mined_sum
-        self.difficulty[day] = np.broadcast_to(net.difficulty[0], self._hash_sum.shape)
+        self.difficulty[day] = np.broadcast_to(net.difficulty, shape)
         self.network_hashrate[day] = self._hash_sum / self._spd
         self._hash_sum[:] = 0.0
         if net.height is not None:
-            self.height[day] = np.broadcast_to(net.height[0], self._hash_sum.shape)
+            self.height[day] = np.broadcast_to(net.height, shape)
         tr = data.treasury
-        self.cash[day] = tr.cash[0, :, 0]
-        self.coins[day] = tr.coins[0, :, 0]
+        self.cash[day] = tr.cash.sum(axis=-1)
+        self.owner_cash[day] = tr.cash
+        self.coins[day] = tr.coins.sum(axis=-1)
         self.price[day] = price
         self.capex[day] = self._capex_sum
-        self.broke[day] = ~data.alive[0, :, 0]
+        self.broke[day] = ~data.alive.all(axis=-1)
         self.margin[day] = self._margin_sum
 
     def finish(self) -> PathRecorder:
@@ -273,6 +297,7 @@ class FarmJob:
     fees_per_block: float
     start_height: int
     endogenous: EndogenousSetup | None = None
+    variants: FarmVariants | None = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -307,6 +332,11 @@ def _market(job: FarmJob, n_paths: int, rng: np.random.Generator) -> DailyMarket
 
 def simulate_farm_chunk(chunk: FarmChunk) -> FarmPaths:
     """Run one chunk of one farm (a module-level function: it is sent to the workers)."""
+    return simulate_farm_chunk_variants(chunk)[0]
+
+
+def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
+    """Run one chunk of one farm for every variant of its job; one :class:`FarmPaths` each."""
     job = chunk.job
     market = _market(job, chunk.n_paths, chunk_generator(chunk.seed))
     last = job.start + dt.timedelta(days=job.days - 1)
@@ -322,30 +352,40 @@ def simulate_farm_chunk(chunk: FarmChunk) -> FarmPaths:
             window_elapsed=endo.window_elapsed,
         )  # fmt: skip
         spec = dataclasses.replace(spec, network=network)
-    result = run(spec, fr.policy, fr.treasury, recorders=[PathRecorder()])
+    policy, treasury, scale = fr.policy, fr.treasury, np.ones(1)
+    if job.variants is not None:
+        policy, treasury, scale = job.variants.build(fr)
+    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[PathRecorder()])
     rec: PathRecorder = result.records[0]
     meta = result.meta
     cohorts = fr.spec.cohorts
     day0_price = fr.spec.market.price[:, 0]
-    starting = meta.starting_cash[0] + meta.starting_coins[0] * day0_price
-    return FarmPaths(
-        farm=job.farm.config.name,
-        currency=meta.currency,
-        dates=fr.spec.clock.dates,
-        cohorts=tuple(cohorts.label),
-        cohort_cost=np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64),
-        starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
-        cash=rec.cash,
-        coins=rec.coins,
-        price=rec.price,
-        capex=rec.capex,
-        broke=rec.broke,
-        cohort_margin=rec.margin,
-        mined=rec.mined,
-        difficulty=rec.difficulty,
-        network_hashrate=rec.network_hashrate,
-        height=rec.height,
-    )
+    starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
+    n_var = job.variants.n if job.variants is not None else 1
+    out = []
+    for v in range(n_var):
+        w = min(v, meta.n_variants - 1)  # a grid whose points all share one value: V = 1
+        out.append(FarmPaths(
+            farm=job.farm.config.name,
+            currency=meta.currency,
+            dates=fr.spec.clock.dates,
+            cohorts=tuple(cohorts.label),
+            cohort_cost=np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64),
+            starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
+            cash=rec.cash[:, w],
+            coins=rec.coins[:, w],
+            price=rec.price[:, w],
+            capex=rec.capex[:, w],
+            broke=rec.broke[:, w],
+            cohort_margin=rec.margin[:, w],
+            mined=rec.mined[:, w],
+            difficulty=rec.difficulty[:, w],
+            network_hashrate=rec.network_hashrate[:, w],
+            height=rec.height[:, w],
+            owners=meta.owner_names,
+            owner_cash=rec.owner_cash[:, w],
+        ))
+    return out
 
 
 def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
@@ -457,11 +497,35 @@ def run_farm_scenarios(
 
     Returns, per scenario, one :class:`FarmPaths` per farm.
     """
+    batches = run_farm_sweep(scenarios, (), executor, progress=progress, console=console)
+    return [variants[0] for variants in batches]
+
+
+def run_farm_sweep(
+    scenarios: Sequence[LoadedScenario],
+    variant_axes: Sequence[tuple[str, list[Any]]],
+    executor: Executor,
+    *,
+    progress: bool = True,
+    console: Console | None = None,
+) -> list[list[list[FarmPaths]]]:
+    """Run farm scenarios with a grid of decisions on the engine's variant axis.
+
+    ``variant_axes`` are ``farm.*`` grid keys (:mod:`hashwinter.scenario.variants`):
+    every chunk runs all their points at once, on the same price paths. Returns
+    ``[scenario][variant][farm]`` (variants in the order of
+    :func:`~hashwinter.scenario.load.grid_overrides`; one variant without axes).
+    """
     payloads: list[FarmChunk] = []
     owners: list[tuple[int, int]] = []
     shape: list[int] = []
+    n_var = 1
     for s_index, loaded in enumerate(scenarios):
         jobs = farm_jobs(loaded)
+        if variant_axes:
+            jobs = [dataclasses.replace(job, variants=farm_variants(job.farm, variant_axes))
+                    for job in jobs]
+            n_var = jobs[0].variants.n if jobs and jobs[0].variants is not None else 1
         shape.append(len(jobs))
         sizes = chunk_sizes(loaded.config.paths, loaded.config.chunk_paths)
         seeds = child_seeds(loaded.config.seed, len(sizes))
@@ -471,10 +535,13 @@ def run_farm_scenarios(
                 owners.append((s_index, f_index))
     label = "farm paths" if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
     results = run_chunks(
-        executor, simulate_farm_chunk, payloads, description=label, progress=progress,
-        console=console,
+        executor, simulate_farm_chunk_variants, payloads, description=label,
+        progress=progress, console=console,
     )  # fmt: skip
-    grouped: list[list[list[FarmPaths]]] = [[[] for _ in range(n)] for n in shape]
-    for (s_index, f_index), part in zip(owners, results, strict=True):
-        grouped[s_index][f_index].append(part)
-    return [[FarmPaths.concat(parts) for parts in farms] for farms in grouped]
+    grouped: list[list[list[list[FarmPaths]]]] = [
+        [[[] for _ in range(n)] for _ in range(n_var)] for n in shape]
+    for (s_index, f_index), parts in zip(owners, results, strict=True):
+        for v, part in enumerate(parts):
+            grouped[s_index][v][f_index].append(part)
+    return [[[FarmPaths.concat(chunks) for chunks in farms] for farms in variants]
+            for variants in grouped]
