@@ -87,7 +87,7 @@ def test_mempool_bad_entries(tmp_path):
         read_mempool(path)
     assert [str(e) for e in info.value.errors] == [
         f"{path}:1:47: [1].height: implausible: must be >= 0 blocks (got -1)",
-        f"{path}:1:47: [1].difficulty: implausible: must be > 0  (got 0)",
+        f"{path}:1:47: [1].difficulty: implausible: must be > 0 (got 0)",
     ]
     assert read_mempool(path, skip_bad=True)["height"].tolist() == [554400]
     with pytest.raises(InputError, match=r"not a mempool\.space mining response"):

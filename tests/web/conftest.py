@@ -22,7 +22,7 @@ from store_helpers import build_winter_store
 @pytest.fixture(scope="session")
 def winter_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real BTC history and ECB USD/CNY rates (read-only)."""
-    return build_winter_store(tmp_path_factory)
+    return build_winter_store(tmp_path_factory, full=True)
 
 
 @pytest.fixture(scope="module")
