@@ -285,7 +285,7 @@ def test_bad_supply_is_a_field_error(tmp_path):
     with pytest.raises(InputErrors) as info:
         load_scenario(_write(tmp_path, "endogenous", h_max=0.0))
     assert "s.toml:" in str(info.value)
-    assert "network.supply.h_max_ehs: must be > 0 (got 0" in str(info.value)
+    assert "network.supply.h_max_ehs: must be > 0 EH/s (got 0" in str(info.value)
 
 
 def test_calibrated_parameter_given_twice_is_a_field_error(tmp_path):

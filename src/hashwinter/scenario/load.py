@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hashwinter.errors import InputError, InputErrors
+from hashwinter.errors import InputError, InputErrors, not_utf8_error
 from hashwinter.farm.toml_lines import TomlLines, parse_field_path
 from hashwinter.scenario.config import Scenario, cross_field_problems
 from hashwinter.validation import input_errors_from_validation
@@ -195,6 +195,8 @@ def load_scenario(
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read scenario: {exc.strerror or exc}", source=source) from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8_error(exc, source) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
