@@ -20,13 +20,14 @@ Network modes:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hashwinter.errors import InputError
-from hashwinter.ranges import InRange
+from hashwinter.ranges import InRange, get_range
 
 __all__ = [
     "RULE_NAME",
@@ -393,6 +394,7 @@ def cross_field_problems(scenario: Scenario) -> list[InputError]:
     """Return the problems that involve more than one section of a scenario."""
     problems: list[InputError] = []
     problems.extend(_price_fit_currency_problems(scenario))
+    problems.extend(_price_growth_problems(scenario))
     if isinstance(scenario.network, BlockClockNetwork):
         if not isinstance(scenario.price, GBMPrice):
             problems.append(
@@ -480,3 +482,78 @@ def _calibration_problems(
                 f"is required (calibrate = {supply.calibrate!r})", field=f"network.supply.{name}"
             ))  # fmt: skip
     return problems
+
+
+#: Largest |log price| a float64 price path can take (exp(709) is the largest finite float).
+_LOG_FLOAT_MAX = 700.0
+#: Standard deviations of the log price covered by the overflow check (1 path in ~1e23 beyond).
+_SIGMAS = 10.0
+
+
+def _horizon(scenario: Scenario) -> float | None:
+    """Return the simulated span in days (a block-clock run: its blocks at 600 s each)."""
+    net = scenario.network
+    if isinstance(net, BlockClockNetwork):
+        return net.horizon_days or net.blocks * 600.0 / 86_400.0
+    return scenario.horizon_days
+
+
+def _drift_and_volatility(price: object) -> tuple[str, float, float, str, float] | None:
+    """Return (drift field, its largest value and |value| per day, volatility field and value).
+
+    The volatility is per sqrt(day). None for a process fitted to history (its
+    figures are not known before the fit) or a bootstrap (it replays returns that
+    happened).
+    """
+    if isinstance(price, GBMPrice) and price.fit is None:
+        if price.mu_per_day is not None:
+            field, mu = "price.mu_per_day", price.mu_per_day
+        else:
+            field, mu = "price.mu_annual", (price.mu_annual or 0.0) / 365.0
+        if price.sigma_per_day is not None:
+            return field, mu, abs(mu), "price.sigma_per_day", price.sigma_per_day
+        return field, mu, abs(mu), "price.sigma_annual", (price.sigma_annual or 0.0) / math.sqrt(365)
+    if isinstance(price, MertonPrice) and price.fit is None:
+        rate = price.jump_rate_per_day or 0.0
+        mean, std = price.jump_mean or 0.0, price.jump_std or 0.0
+        mu = (price.mu_per_day or 0.0) + rate * mean
+        sigma = math.sqrt((price.sigma_per_day or 0.0) ** 2 + rate * (mean**2 + std**2))
+        return "price.mu_per_day", mu, abs(mu), "price.sigma_per_day", sigma
+    if isinstance(price, RegimesPrice) and price.fit is None:
+        bull, bear = price.mu_bull_per_day or 0.0, price.mu_bear_per_day or 0.0
+        field = "price.mu_bull_per_day" if abs(bull) >= abs(bear) else "price.mu_bear_per_day"
+        up, down = price.sigma_bull_per_day or 0.0, price.sigma_bear_per_day or 0.0
+        vol = "price.sigma_bull_per_day" if up >= down else "price.sigma_bear_per_day"
+        return field, max(bull, bear), max(abs(bull), abs(bear)), vol, max(up, down)
+    return None
+
+
+def _price_growth_problems(scenario: Scenario) -> list[InputError]:
+    """Return problems: a price process that leaves the plausible range over the horizon.
+
+    Each figure can be plausible alone (a drift of 5 % a day for a week) and absurd
+    over the horizon (5 % a day for a year is e^18); past e^709 the price overflows
+    to inf and the run would fail deep inside with "price: must be finite". The
+    median price at the horizon must stay within ``coin_price``, and ten standard
+    deviations around it must stay finite.
+    """
+    found = _drift_and_volatility(scenario.price)
+    days = _horizon(scenario)
+    s0 = getattr(scenario.price, "s0", None)
+    if found is None or days is None or s0 is None:
+        return []
+    field, mu, mu_abs, vol_field, sigma = found
+    log_median = math.log(s0) + mu * days
+    spread = _SIGMAS * sigma * math.sqrt(days)
+    high = get_range("coin_price").high
+    if log_median > math.log(high):
+        return [InputError(
+            f"a drift of {mu:g} per day over {days:g} days takes the median price from "
+            f"{s0:g} to e^{log_median:.0f} (plausible at most {high:g} per coin): "
+            "lower the drift or the horizon", field=field)]
+    if abs(math.log(s0)) + mu_abs * days + spread > _LOG_FLOAT_MAX:
+        return [InputError(
+            f"volatility {sigma:g} per sqrt(day) over {days:g} days spreads the log price "
+            f"by +-{spread:.0f} (10 sigma): price paths would overflow a float "
+            "(e^709); lower the volatility or the horizon", field=vol_field)]
+    return []
