@@ -16,6 +16,7 @@ from hashwinter.engine.history import market_from_store
 from hashwinter.errors import InputError
 from hashwinter.farm import backtest, build_farm_run, load_farm
 from hashwinter.hardware import default_catalog, load_catalog
+from hashwinter.resources import guard_backtest, memory_limit
 from hashwinter.reports.backtest_report import cohort_table, summary_table, write_backtest_outputs
 
 __all__ = ["backtest_command"]
@@ -81,6 +82,12 @@ def backtest_command(
         typer.Option(help="User machine catalog (TOML or CSV) merged over the built-in one."),
     ] = None,
     html: Annotated[bool, typer.Option("--html/--no-html", help="Write report.html.")] = True,
+    memory: Annotated[
+        str | None,
+        typer.Option("--memory-limit", show_default=False,
+                     help="Memory the run may plan to use, e.g. 8G (default: env "
+                     "HASHWINTER_MEMORY_LIMIT, else half of what this process may use)."),
+    ] = None,
 ) -> None:
     """Replay a farm through real history: what it mined, earned, paid, and when it unplugged.
 
@@ -109,7 +116,16 @@ def backtest_command(
                                extra_currencies=needed, asset=config.coin,
                                start_field="--from", end_field="--to")
     farm_run = build_farm_run(loaded, market, start=first, end=last, resolution=resolution.value)
+    guard_backtest(cohorts=farm_run.spec.cohorts.n, steps=farm_run.spec.clock.n_steps,
+                   limit=memory_limit(memory))
     err = stderr_console()
+    late = [f"fleet[{i}] ({item.purchase_date})" for i, item in enumerate(config.fleet)
+            if item.purchase_date > last]
+    if late:
+        # Documented (docs/farms.md): a purchase after the window is not an error (a
+        # shorter --to over a farm that buys later is a normal question), but it is said.
+        err.print(f"note: bought after the window's last day {last}, not in this backtest: "
+                  + ", ".join(late), markup=False)
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
