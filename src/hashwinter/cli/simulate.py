@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm import load_farm
 from hashwinter.parallel import atomic_output_dir, default_workers, open_executor
+from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import page, table_html
 from hashwinter.scenario import (
     LoadedScenario,
@@ -170,9 +170,10 @@ def _meta(loaded: LoadedScenario, seconds: float, cluster: str | None) -> dict[s
 
 def _print_frame(frame: pd.DataFrame, fmt: SummaryFormat) -> None:
     if fmt is SummaryFormat.csv:
-        _stdout.print(frame.to_csv(index=False, float_format="%.10g"), end="", markup=False)
+        text = finite_frame(frame).to_csv(index=False, float_format="%.10g")
+        _stdout.print(text, end="", markup=False)
     else:
-        _stdout.print(frame.to_json(orient="records", indent=2), markup=False)
+        _stdout.print(dumps(frame.to_dict(orient="records"), indent=2, default=str), markup=False)
 
 
 def _interrupted() -> typer.Exit:
@@ -400,12 +401,13 @@ def _write_sweep(
     cluster: str | None,
     n_points: int,
 ) -> None:
-    table.to_csv(staging / "sweep.csv", index=False, float_format="%.10g")
-    table.to_json(staging / "sweep.json", orient="records", indent=2)
+    finite_frame(table).to_csv(staging / "sweep.csv", index=False, float_format="%.10g")
+    (staging / "sweep.json").write_text(
+        dumps(table.to_dict(orient="records"), indent=2, default=str), encoding="utf-8")
     meta = _meta(first, seconds, cluster)
     meta["grid"] = dict(axes)
     meta["overrides"] = base
-    (staging / "meta.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    (staging / "meta.json").write_text(dumps(meta, indent=2, default=str), encoding="utf-8")
     rows = [
         [f"{v:.4g}" if isinstance(v, float) else str(v) for v in r]
         for r in table.itertuples(index=False)
