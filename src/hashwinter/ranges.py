@@ -30,7 +30,9 @@ from pydantic_core import core_schema
 
 from hashwinter.errors import InputError
 
-__all__ = ["RANGES", "Range", "InRange", "bounded", "check", "check_array", "get_range"]
+__all__ = [
+    "RANGES", "InRange", "Range", "bounded", "check", "check_array", "get_range", "markdown_table",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,9 +166,11 @@ RANGES: dict[str, Range] = dict([
     _r("machine_count", "machines", 0.0, 1e8,
        "assumption: 10x the machines on the whole Bitcoin network"),
     _r("horizon_days", "days", 0.0, 36_525.0, "assumption: 100 years", low_open=True),
-    _r("paths", "paths", 0.0, 1e7, "assumption: resource guard checks memory too",
+    _r("paths", "paths", 0.0, 1e7,
+       "assumption: 1,000x the examples' 2,000-5,000; memory is checked by hashwinter.resources",
        low_open=True),
-    _r("life_years", "years", 0.0, 50.0, "assumption", low_open=True),
+    _r("life_years", "years", 0.0, 50.0,
+       "assumption: depreciation over 50 years, longer than a building's", low_open=True),
 ])
 
 
@@ -264,3 +268,20 @@ def bounded(kind: str, *, strict: bool = False) -> Any:
     ``Annotated[float, InRange(kind)]``, which mypy understands.
     """
     return Annotated[float, Field(strict=strict), InRange(kind)]
+
+
+def markdown_table() -> str:
+    """Return the registry as the Markdown table of docs/glossary.md ("Plausible ranges").
+
+    tests/test_ranges_docs.py checks that the glossary holds exactly this table,
+    so the documentation and the code cannot drift apart.
+    """
+    def bound(value: float) -> str:
+        return f"{value:g}"
+
+    rows = ["| kind | unit | low | high | why |", "|---|---|---|---|---|"]
+    for rng in RANGES.values():
+        low = ("> " if rng.low_open else "≥ ") + bound(rng.low)
+        rows.append(f"| `{rng.kind}` | {rng.unit or '—'} | {low} | ≤ {bound(rng.high)} "
+                    f"| {rng.why} |")
+    return "\n".join(rows) + "\n"
