@@ -31,7 +31,7 @@ from pydantic import (
 from hashwinter.energy import Tariff, example_tariff, tariff_to_dict
 from hashwinter.energy.currency import CurrencyCode
 from hashwinter.errors import InputError, InputErrors, not_utf8_error
-from hashwinter.farm.toml_lines import TomlLines
+from hashwinter.farm.toml_lines import TomlLines, toml_syntax_error
 from hashwinter.hardware import Catalog, Machine, default_catalog
 from hashwinter.ranges import InRange, get_range
 from hashwinter.validation import input_errors_from_validation
@@ -48,7 +48,6 @@ __all__ = [
     "load_farm",
 ]
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 # Every number of a farm is checked against the one registry of plausible ranges
 # (hashwinter.ranges, docs/glossary.md): a unit slip or a 1e18 is refused at load,
 # with its field and line, before a float ledger is asked to balance it to the cent.
@@ -507,13 +506,6 @@ def load_farm(path: str | Path, *, catalog: Catalog | None = None) -> LoadedFarm
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        line = column = None
-        position = _TOML_POSITION.search(message)
-        if position is not None:  # tomllib (3.11) puts the position in the message only
-            line, column = int(position[1]), int(position[2])
-            message = message[: position.start()]
-        raise InputError(f"invalid TOML: {message}", source=source, line=line,
-                         column=column) from None
+        raise toml_syntax_error(exc, text, source) from None
     return farm_from_dict(data, source=source, text=text, catalog=catalog)
 

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hashwinter.errors import InputError, InputErrors, not_utf8_error
-from hashwinter.farm.toml_lines import TomlLines, parse_field_path
+from hashwinter.farm.toml_lines import TomlLines, parse_field_path, toml_syntax_error
 from hashwinter.scenario.config import Scenario, cross_field_problems
 from hashwinter.validation import input_errors_from_validation
 
@@ -34,7 +34,6 @@ __all__ = [
     "scenario_from_dict",
 ]
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
@@ -200,14 +199,7 @@ def load_scenario(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message, line, column = str(exc), None, None
-        position = _TOML_POSITION.search(message)
-        if position is not None:
-            line, column = int(position[1]), int(position[2])
-            message = message[: position.start()]
-        raise InputError(
-            f"invalid TOML: {message}", source=source, line=line, column=column
-        ) from None
+        raise toml_syntax_error(exc, text, source) from None
     return scenario_from_dict(
         data,
         source=source,
