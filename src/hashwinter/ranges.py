@@ -247,9 +247,9 @@ class InRange:
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         """Wrap the field's own schema (float or int) in the range check."""
-        schema = handler(source)
+        schema: Any = handler(source)
         if schema.get("type") == "float":
-            schema["allow_inf_nan"] = False  # type: ignore[typeddict-unknown-key]
+            schema["allow_inf_nan"] = False
         rng = self.range
 
         def _validate(value: Any) -> Any:

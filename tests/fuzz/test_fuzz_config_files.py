@@ -52,6 +52,7 @@ SCENARIOS = sorted((ROOT / "examples" / "scenarios").glob("*.toml"))
 CI_CASES = 2500
 #: One case in this many that loads also prepares its run.
 BUILD_EVERY = 12
+BUILD = st.integers(0, BUILD_EVERY - 1)
 
 NUMBERS = st.one_of(
     st.sampled_from([math.nan, math.inf, -math.inf, 0, 0.0, -1, -1.0, 1e308, -1e308, 1e18,
@@ -98,7 +99,7 @@ def _mutated_document(draw: st.DrawFn, original: dict[str, Any]) -> dict[str, An
         try:
             parent = _parent(doc, path)
             key = path[-1]
-            parent[key]  # noqa: B018 - the path may have been removed by an earlier mutation
+            parent[key]  # the path may have been removed by an earlier mutation
         except (KeyError, IndexError, TypeError):
             continue
         kind = draw(st.sampled_from(["drop", "number", "number", "type", "unknown"]))
@@ -217,7 +218,7 @@ def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @fuzz_settings(CI_CASES // 2)
-@given(name=st.sampled_from(sorted(FARM_DOCS)), data=st.data(), n=st.integers(0, BUILD_EVERY - 1))
+@given(name=st.sampled_from(sorted(FARM_DOCS)), data=st.data(), n=BUILD)
 def test_fuzz_farm_documents(name: str, data: st.DataObject, n: int) -> None:
     doc = data.draw(_mutated_document(FARM_DOCS[name]))
     text = FARM_TEXTS[name].decode("utf-8")
@@ -225,7 +226,7 @@ def test_fuzz_farm_documents(name: str, data: st.DataObject, n: int) -> None:
 
 
 @fuzz_settings(CI_CASES // 2)
-@given(name=st.sampled_from(sorted(FARM_TEXTS)), data=st.data(), n=st.integers(0, BUILD_EVERY - 1))
+@given(name=st.sampled_from(sorted(FARM_TEXTS)), data=st.data(), n=BUILD)
 def test_fuzz_farm_files(fuzz_dir: Path, name: str, data: st.DataObject, n: int) -> None:
     path = fuzz_dir / f"mutated-{name}"
     path.write_bytes(data.draw(_mutated_text(FARM_TEXTS[name])))
@@ -255,7 +256,7 @@ def _build_scenario(loaded: Any) -> None:
 
 
 @fuzz_settings(CI_CASES // 2)
-@given(name=st.sampled_from(sorted(SCENARIO_DOCS)), data=st.data(), n=st.integers(0, BUILD_EVERY - 1))
+@given(name=st.sampled_from(sorted(SCENARIO_DOCS)), data=st.data(), n=BUILD)
 def test_fuzz_scenario_documents(fuzz_dir: Path, name: str, data: st.DataObject, n: int) -> None:
     doc = data.draw(_mutated_document(SCENARIO_DOCS[name]))
     text = SCENARIO_TEXTS[name].decode("utf-8")
@@ -266,7 +267,7 @@ def test_fuzz_scenario_documents(fuzz_dir: Path, name: str, data: st.DataObject,
 
 
 @fuzz_settings(CI_CASES // 2)
-@given(name=st.sampled_from(sorted(SCENARIO_TEXTS)), data=st.data(), n=st.integers(0, BUILD_EVERY - 1))
+@given(name=st.sampled_from(sorted(SCENARIO_TEXTS)), data=st.data(), n=BUILD)
 def test_fuzz_scenario_files(fuzz_dir: Path, name: str, data: st.DataObject, n: int) -> None:
     path = fuzz_dir / "scenarios" / f"mutated-{name}"
     path.write_bytes(data.draw(_mutated_text(SCENARIO_TEXTS[name])))

@@ -16,8 +16,8 @@ from hashwinter.engine.history import market_from_store
 from hashwinter.errors import InputError
 from hashwinter.farm import backtest, build_farm_run, load_farm
 from hashwinter.hardware import default_catalog, load_catalog
-from hashwinter.resources import guard_backtest, memory_limit
 from hashwinter.reports.backtest_report import cohort_table, summary_table, write_backtest_outputs
+from hashwinter.resources import guard_backtest, memory_limit
 
 __all__ = ["backtest_command"]
 

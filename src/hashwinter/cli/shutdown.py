@@ -17,8 +17,8 @@ from hashwinter.economics.network import in_currency, with_overrides
 from hashwinter.economics.table import shutdown_table
 from hashwinter.errors import InputError
 from hashwinter.hardware import Catalog, Machine, default_catalog, load_catalog
-from hashwinter.reports.shutdown_view import to_csv, to_json, to_rich_table
 from hashwinter.ranges import check
+from hashwinter.reports.shutdown_view import to_csv, to_json, to_rich_table
 from hashwinter.state import WINTER_2018, NetworkState
 
 __all__ = ["DEFAULT_MODELS", "default_tariffs", "shutdown_command"]

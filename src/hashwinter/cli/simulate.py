@@ -29,6 +29,7 @@ from hashwinter.farm import load_farm
 from hashwinter.parallel import atomic_output_dir, default_workers, open_executor
 from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import page, table_html
+from hashwinter.resources import Plan, guard_blockclock_run, guard_farm_run, memory_limit
 from hashwinter.scenario import (
     LoadedScenario,
     blockclock_summary,
@@ -39,6 +40,7 @@ from hashwinter.scenario import (
     run_blockclock,
     write_blockclock_outputs,
 )
+from hashwinter.scenario.config import BlockClockNetwork
 from hashwinter.scenario.farmreport import (
     compact_money,
     farm_paybacks,
@@ -46,8 +48,6 @@ from hashwinter.scenario.farmreport import (
     farm_tables,
     write_farm_outputs,
 )
-from hashwinter.resources import Plan, guard_blockclock_run, guard_farm_run, memory_limit
-from hashwinter.scenario.config import BlockClockNetwork
 from hashwinter.scenario.farmrun import run_farm_scenarios, run_farms
 
 __all__ = ["simulate_command", "sweep_command"]
@@ -113,7 +113,7 @@ def _overrides(paths: int | None, seed: int | None, chunk: int | None) -> dict[s
 
 
 def _farm_cohorts(loaded: LoadedScenario) -> list[int]:
-    """Return the fleet items of each farm of a scenario (a missing file counts 1: it fails later)."""
+    """Return the fleet items per farm of a scenario (a missing file counts 1; it fails later)."""
     counts = []
     for ref in loaded.config.farms:
         path = Path(ref.file)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -441,8 +440,8 @@ def _money_scale_problems(config: FarmConfig, machines: Sequence[Machine]) -> li
     site_index = {s.name: i for i, s in enumerate(config.sites)}
     for j, site in enumerate(config.sites):
         daily[f"sites[{j}].fixed_costs_per_month"] = site.fixed_costs_per_month * 12 / 365.25
-        for k, item in enumerate(site.capex):
-            once[f"sites[{j}].capex[{k}].amount"] = item.amount
+        for k, capex in enumerate(site.capex):
+            once[f"sites[{j}].capex[{k}].amount"] = capex.amount
     for i, (item, machine) in enumerate(zip(config.fleet, machines, strict=True)):
         once[f"fleet[{i}].unit_price"] = item.count * item.unit_price
         site = config.sites[site_index[item.site]]

@@ -7,8 +7,6 @@ the destination first and is moved into place only when all of it is written.
 from __future__ import annotations
 
 import html
-from hashwinter.reports.finite import dumps, finite_frame
-import json
 import math
 import os
 import shutil
@@ -28,6 +26,7 @@ from hashwinter.reports.backtest_charts import (
     shutdown_chart,
     unplugged_chart,
 )
+from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import figure_div, page, table_html
 
 __all__ = [

@@ -140,8 +140,10 @@ def finite_frame(frame: pd.DataFrame, *, flag_nan: bool = False) -> pd.DataFrame
         bad = np.isinf(values) | (np.isnan(values) if flag_nan else False)
         if not bad.any():
             continue
-        flags = pd.Series([flag_of(v, column) if b else None for v, b in zip(values, bad, strict=True)],
-                          index=frame.index, dtype=object)
+        flags = pd.Series(
+            [flag_of(v, column) if b else None for v, b in zip(values, bad, strict=True)],
+            index=frame.index, dtype=object,
+        )
         out[column] = np.where(np.isfinite(values), values, np.nan)
         position = list(out.columns).index(column) + 1
         out.insert(position, f"{column}{FLAG_SUFFIX}", flags)

@@ -512,7 +512,8 @@ def _drift_and_volatility(price: object) -> tuple[str, float, float, str, float]
             field, mu = "price.mu_annual", (price.mu_annual or 0.0) / 365.0
         if price.sigma_per_day is not None:
             return field, mu, abs(mu), "price.sigma_per_day", price.sigma_per_day
-        return field, mu, abs(mu), "price.sigma_annual", (price.sigma_annual or 0.0) / math.sqrt(365)
+        annual = (price.sigma_annual or 0.0) / math.sqrt(365)
+        return field, mu, abs(mu), "price.sigma_annual", annual
     if isinstance(price, MertonPrice) and price.fit is None:
         rate = price.jump_rate_per_day or 0.0
         mean, std = price.jump_mean or 0.0, price.jump_std or 0.0

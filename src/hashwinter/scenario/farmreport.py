@@ -18,8 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from rich.table import Table
 
-from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.reports.finite import dumps, finite_frame
+from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.risk import (
     expected_shortfall,
     path_quantiles,
