@@ -35,6 +35,11 @@ __all__ = [
 ]
 
 
+#: Smallest non-zero magnitude any input may have: below it, a value is a slip, and
+#: dividing by it overflows to inf (1 / 1e-320 is inf in float64).
+_TINY = 1e-100
+
+
 @dataclasses.dataclass(frozen=True)
 class Range:
     """The plausible interval of one kind of quantity.
@@ -70,6 +75,10 @@ class Range:
             return f"must be <= {self.high:g}{unit} (got an integer of {len(str(value))} digits)"
         if not math.isfinite(value):
             return f"must be a finite number (got {value!r})"
+        if 0 < abs(value) < _TINY:
+            # A subnormal or near-zero slip (1e-320) overflows the first division by it.
+            least = "at least" if self.low_open and self.low == 0 else "0 or at least"
+            return f"must be {least} {_TINY:g} in magnitude (got {value:g})"
         if self.low_open and value <= self.low:
             return f"must be > {self.low:g}{unit} (got {value:g})"
         if not self.low_open and value < self.low:

@@ -40,6 +40,11 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
          "--fx: must be <= 1e+06 currency/USD (got 1e+300)"),
         (["--pool-fee", "nan"], "--pool-fee: must be a finite number (got nan)"),
         (["--pool-fee", "1"], "--pool-fee: must be < 1 (got 1)"),
+        # A subnormal price overflowed price / shutdown price to inf (numpy warnings).
+        (["--price", "1e-320"],
+         "--price: must be at least 1e-100 in magnitude (got 9.99989e-321)"),
+        (["--tariff", "1e-320"],
+         "--tariff: must be 0 or at least 1e-100 in magnitude (got 9.99989e-321)"),
     ],
 )
 def test_implausible_flags_are_one_line_exit_2(capsys, args, needle):
