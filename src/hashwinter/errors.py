@@ -8,7 +8,7 @@ with status 2 instead of a traceback.
 
 from __future__ import annotations
 
-__all__ = ["HashwinterError", "InputError", "InputErrors"]
+__all__ = ["HashwinterError", "InputError", "InputErrors", "not_utf8_error"]
 
 
 class HashwinterError(Exception):
@@ -81,3 +81,30 @@ class InputErrors(HashwinterError, ValueError):
         lines = [f"{len(self.errors)} problems:"]
         lines.extend(f"  {e}" for e in self.errors)
         return "\n".join(lines)
+
+
+def not_utf8_error(exc: UnicodeDecodeError, source: str) -> InputError:
+    r"""Return the error for a file that is not UTF-8 text, at the line and column of the bad byte.
+
+    Parameters
+    ----------
+    exc : UnicodeDecodeError
+        The error of decoding the file's bytes.
+    source : str
+        The file.
+
+    Examples
+    --------
+    >>> try:
+    ...     b'name = "x"\nsite = "M\xfcnchen"'.decode("utf-8")
+    ... except UnicodeDecodeError as exc:
+    ...     print(not_utf8_error(exc, "farm.toml"))
+    farm.toml:2:10: not UTF-8 text (byte 0xfc: invalid start byte); save the file as UTF-8
+
+    """
+    data = bytes(exc.object)
+    head = data[: exc.start]
+    line = head.count(b"\n") + 1
+    column = exc.start - (head.rfind(b"\n") + 1) + 1
+    return InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x}: {exc.reason}); "
+                      "save the file as UTF-8", source=source, line=line, column=column)

@@ -107,7 +107,7 @@ def test_currency_conversion_of_the_builtin_state(capsys):
         (["--difficulty", "-5"], "--difficulty: must be > 0"),
         (["--difficulty", "0"], "--difficulty: must be > 0"),
         (["--tariff", "-0.1"], "--tariff: must be >= 0"),
-        (["--pool-fee", "1.5"], "--pool-fee: must be in [0, 1)"),
+        (["--pool-fee", "1.5"], "--pool-fee: must be <= 1 (got 1.5)"),
         (["--currency", "EUR"], "--currency: no exchange rate for EUR"),
         (["--fx", "-1", "--currency", "EUR"], "--fx: must be > 0"),
         (["--model", "Antminer S99"], "did you mean"),
@@ -218,7 +218,7 @@ def test_repeated_models_and_tariffs_are_one_row_and_one_column(capsys):
     assert code == 0
     assert len(json.loads(out)) == 1
     code, out, _ = run(capsys, "-m", "S9", "-m", "蚂蚁S9", "-t", "0.3", "-t", "0.3")
-    assert out.count("Antminer S9") == 1 and out.count("Shutdown @0.3") == 1
+    assert out.count("Antminer S9") == 1 and out.count("Shutdown price CNY/BTC @0.3 CNY/kWh") == 1
 
 
 def test_a_gpu_is_not_priced_on_bitcoin(capsys):

@@ -90,7 +90,7 @@ def test_bad_grid_value_names_the_grid(scenario, capsys):
     code = main(["sweep", str(scenario), "--grid", "price.sigma_per_day=0.02,-1", "--no-progress"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "--grid: price.sigma_per_day: must be >= 0 (got -1)" in err
+    assert "--grid: price.sigma_per_day: must be >= 0 1/sqrt(day) (got -1)" in err
 
 
 def test_interrupt_writes_nothing(scenario, tmp_path, monkeypatch, capsys):

@@ -75,8 +75,8 @@ def test_errors_name_field_file_and_line(tmp_path):
     with pytest.raises(InputErrors) as err:
         load_scenario(path)
     messages = [str(e) for e in err.value.errors]
-    assert f"{path}:10: price.sigma_per_day: must be >= 0 (got -0.04)" in messages
-    assert f"{path}:21: network.supply.h_max_ehs: must be > 0 (got 0)" in messages
+    assert f"{path}:10: price.sigma_per_day: must be >= 0 1/sqrt(day) (got -0.04)" in messages
+    assert f"{path}:21: network.supply.h_max_ehs: must be > 0 EH/s (got 0)" in messages
     assert f"{path}:22: network.supply.colour: unknown field" in messages
 
 

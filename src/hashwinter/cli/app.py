@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import sys
 
-import typer
-from rich.console import Console
+try:
+    # Importing numpy, pandas and the subcommands takes a second or more, and local
+    # worker processes import this module too (spawn): a Ctrl-C meanwhile ends the
+    # process quietly (status 130) instead of with a traceback per process.
+    import typer
+    from rich.console import Console
 
-from hashwinter.cli.backtest import backtest_command
-from hashwinter.cli.data import data_app
-from hashwinter.cli.machines import machines_app
-from hashwinter.cli.plan import plan_command
-from hashwinter.cli.serve import serve_command
-from hashwinter.cli.shutdown import shutdown_command
-from hashwinter.cli.simulate import simulate_command, sweep_command
-from hashwinter.errors import HashwinterError
+    from hashwinter.cli.backtest import backtest_command
+    from hashwinter.cli.data import data_app
+    from hashwinter.cli.machines import machines_app
+    from hashwinter.cli.plan import plan_command
+    from hashwinter.cli.serve import serve_command
+    from hashwinter.cli.shutdown import shutdown_command
+    from hashwinter.cli.simulate import simulate_command, sweep_command
+    from hashwinter.errors import HashwinterError
+except KeyboardInterrupt:  # pragma: no cover - timing-dependent
+    if "--multiprocessing-fork" not in sys.argv:  # the command itself, not a spawned worker
+        sys.stderr.write("hashwinter: interrupted; nothing written\n")
+    raise SystemExit(130) from None
 
 __all__ = ["app", "main"]
 

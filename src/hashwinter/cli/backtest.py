@@ -14,6 +14,7 @@ from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.energy.currency import normalize_currency
 from hashwinter.errors import InputError
 from hashwinter.farm import backtest_from_store, load_farm
+from hashwinter.farm.build import FarmRun, farm_window
 from hashwinter.hardware import default_catalog, load_catalog
 from hashwinter.reports.backtest_report import (
     cohort_table,
@@ -21,6 +22,7 @@ from hashwinter.reports.backtest_report import (
     summary_table,
     write_backtest_outputs,
 )
+from hashwinter.resources import guard_backtest, memory_limit
 
 __all__ = ["backtest_command"]
 
@@ -85,6 +87,12 @@ def backtest_command(
         typer.Option(help="User machine catalog (TOML or CSV) merged over the built-in one."),
     ] = None,
     html: Annotated[bool, typer.Option("--html/--no-html", help="Write report.html.")] = True,
+    memory: Annotated[
+        str | None,
+        typer.Option("--memory-limit", show_default=False,
+                     help="Memory the run may plan to use, e.g. 8G (default: env "
+                     "HASHWINTER_MEMORY_LIMIT, else half of what this process may use)."),
+    ] = None,
 ) -> None:
     """Replay a farm through real history: what it mined, earned, paid, and when it unplugged.
 
@@ -99,15 +107,29 @@ def backtest_command(
     for path in catalog or []:
         machines = machines.merged_with(load_catalog(path))
     loaded = load_farm(farm, catalog=machines)
+    config = loaded.config
     report = normalize_currency(currency, field="--currency") if currency else None
+    first, last = farm_window(config, first, last, fields=("--from", "--to"))
+    limit = memory_limit(memory)
+
+    def guard(run: FarmRun) -> None:
+        guard_backtest(cohorts=run.spec.cohorts.n, steps=run.spec.clock.n_steps, limit=limit)
+
     err = stderr_console()
+    late = [f"fleet[{i}] ({item.purchase_date})" for i, item in enumerate(config.fleet)
+            if item.purchase_date > last]
+    if late:
+        # Documented (docs/farms.md): a purchase after the window is not an error (a
+        # shorter --to over a farm that buys later is a normal question), but it is said.
+        err.print(f"note: bought after the window's last day {last}, not in this backtest: "
+                  + ", ".join(late), markup=False)
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task(loaded.config.name, total=None)
         result = backtest_from_store(
             loaded, store, start=first, end=last, currency=report,
-            resolution=resolution.value, fields=("--from", "--to"),
+            resolution=resolution.value, fields=("--from", "--to"), check_run=guard,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     console = stdout_console()
     console.print(summary_table(result))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +17,7 @@ from hashwinter.economics.network import in_currency, with_overrides
 from hashwinter.economics.table import shutdown_table
 from hashwinter.errors import InputError
 from hashwinter.hardware import Catalog, Machine, default_catalog, load_catalog
+from hashwinter.ranges import check
 from hashwinter.reports.shutdown_view import to_csv, to_json, to_rich_table
 from hashwinter.state import WINTER_2018, NetworkState
 
@@ -74,9 +74,18 @@ _COIN_ALGORITHM: dict[str, str] = {
 
 def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) -> list[Machine]:
     if not names:
-        chosen = [catalog.get(name) for name in DEFAULT_MODELS]
-        if state.date is not None:
-            chosen = [m for m in chosen if m.release is None or m.release <= state.date]
+        defaults = [catalog.get(name) for name in DEFAULT_MODELS]
+        if state.date is None:
+            return defaults
+        chosen = [m for m in defaults if m.release is None or m.release <= state.date]
+        if not chosen:
+            first = min(defaults, key=lambda m: m.release or dt.date.max)
+            # An empty table with exit 0 reads as "no machine is profitable".
+            raise InputError(
+                f"none of the default models was released by {state.date} (the first, "
+                f"{first.model}, came out {first.release}): name a machine with --model",
+                field="--date",
+            )
         return chosen
     # A model named twice (or by two aliases) is one row.
     chosen = list({m.model: m for m in (catalog.get(name) for name in names)}.values())
@@ -161,8 +170,19 @@ def shutdown_command(
     difficulty 6,653,303,141,406, subsidy 12.5 BTC, fees 0.26 BTC/block,
     BTC 27,400 CNY at 6.94 CNY/USD. Explicit flags override any part of a state.
     """
-    if not (math.isfinite(pool_fee) and 0 <= pool_fee < 1):
-        raise InputError(f"must be in [0, 1) (got {pool_fee:g})", field="--pool-fee")
+    # Every flag against the registry of plausible ranges (hashwinter.ranges): a
+    # tariff of 1e308 would overflow to a margin of -inf.
+    if check("fraction", pool_fee, field="--pool-fee") >= 1:
+        raise InputError(f"must be < 1 (got {pool_fee:g})", field="--pool-fee")
+    for kind, flag, value in (
+        ("fx_per_usd", "--fx", fx), ("difficulty", "--difficulty", difficulty),
+        ("coins_per_block", "--subsidy", subsidy), ("coin_price", "--price", price),
+        ("coins_per_block", "--fees-per-block", fees_per_block),
+    ):
+        if value is not None:
+            check(kind, value, field=flag)
+    for value in tariff or ():
+        check("tariff_per_kwh", value, field="--tariff")
     state = _base_state(date, currency, fx, store)
     state = in_currency(state, currency, fx)
     state = with_overrides(
@@ -172,9 +192,6 @@ def shutdown_command(
     tariffs = tuple(dict.fromkeys(tariff)) if tariff else default_tariffs(
         state.currency, state.fx_per_usd
     )
-    for value in tariffs:
-        if not (math.isfinite(value) and value >= 0):
-            raise InputError(f"must be >= 0 (got {value:g})", field="--tariff")
     machines_catalog = default_catalog()
     for path in catalog or []:
         machines_catalog = machines_catalog.merged_with(load_catalog(path))

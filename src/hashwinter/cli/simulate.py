@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,8 +25,11 @@ from rich.table import Table
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.errors import InputError, InputErrors
-from hashwinter.parallel import atomic_output_dir, open_executor
+from hashwinter.farm import load_farm
+from hashwinter.parallel import atomic_output_dir, default_workers, open_executor
+from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import page, table_html
+from hashwinter.resources import Plan, guard_blockclock_run, guard_farm_run, memory_limit
 from hashwinter.scenario import (
     LoadedScenario,
     blockclock_summary,
@@ -38,6 +40,7 @@ from hashwinter.scenario import (
     run_blockclock,
     write_blockclock_outputs,
 )
+from hashwinter.scenario.config import BlockClockNetwork
 from hashwinter.scenario.farmreport import (
     compact_money,
     farm_paybacks,
@@ -90,6 +93,15 @@ ChunkOpt = Annotated[
 ]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar.")]
 FormatOpt = Annotated[SummaryFormat, typer.Option("--format", help="Form of the printed summary.")]
+MemoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        help="Memory the run may plan to use, e.g. 8G (default: env HASHWINTER_MEMORY_LIMIT, "
+        "else half of what this process may use: the cgroup limit or MemAvailable).",
+        show_default=False,
+    ),
+]
 GridOpt = Annotated[
     list[str],
     typer.Option("--grid", help="key=v1,v2,... (dotted key of the scenario file); repeatable."),
@@ -99,6 +111,46 @@ GridOpt = Annotated[
 def _overrides(paths: int | None, seed: int | None, chunk: int | None) -> dict[str, Any]:
     given = {"paths": paths, "seed": seed, "chunk_paths": chunk}
     return {k: v for k, v in given.items() if v is not None}
+
+
+def _farm_cohorts(loaded: LoadedScenario) -> list[int]:
+    """Return the fleet items per farm of a scenario (a missing file counts 1; it fails later)."""
+    counts = []
+    for ref in loaded.config.farms:
+        path = Path(ref.file)
+        path = path if path.is_absolute() else loaded.base_dir / path
+        counts.append(len(load_farm(path).config.fleet) if path.is_file() else 1)
+    return counts
+
+
+def _resource_plan(
+    scenarios: Sequence[LoadedScenario], workers: int | None, cluster: str | None,
+    memory: str | None,
+) -> Plan:
+    """Estimate the memory of the run from its shapes; refuse it, or run fewer chunks at once.
+
+    With a Dask cluster the chunks run elsewhere: only the results, gathered here,
+    are counted.
+    """
+    limit = memory_limit(memory)
+    asked = 1 if cluster is not None else (workers or default_workers())
+    c = scenarios[0].config
+    net = c.network
+    if isinstance(net, BlockClockNetwork):
+        rules = [len(item.config.network.rules)  # type: ignore[union-attr]
+                 for item in scenarios]
+        plan = guard_blockclock_run(
+            paths=c.paths, blocks=net.blocks, rules=rules, trace_every=net.trace_every,
+            chunk_paths=c.chunk_paths, workers=asked, limit=limit)  # fmt: skip
+    else:
+        days = max(2, round(c.horizon_days or 2))
+        plan = guard_farm_run(
+            paths=c.paths, days=days, cohorts=_farm_cohorts(scenarios[0]),
+            chunk_paths=c.chunk_paths, workers=asked, limit=limit, points=len(scenarios),
+        )  # fmt: skip
+    if plan.note is not None:
+        _stderr.print(f"note: {plan.note}", markup=False)
+    return plan
 
 
 def _meta(loaded: LoadedScenario, seconds: float, cluster: str | None) -> dict[str, Any]:
@@ -119,9 +171,10 @@ def _meta(loaded: LoadedScenario, seconds: float, cluster: str | None) -> dict[s
 
 def _print_frame(frame: pd.DataFrame, fmt: SummaryFormat) -> None:
     if fmt is SummaryFormat.csv:
-        _stdout.print(frame.to_csv(index=False, float_format="%.10g"), end="", markup=False)
+        text = finite_frame(frame).to_csv(index=False, float_format="%.10g")
+        _stdout.print(text, end="", markup=False)
     else:
-        _stdout.print(frame.to_json(orient="records", indent=2), markup=False)
+        _stdout.print(dumps(frame.to_dict(orient="records"), indent=2, default=str), markup=False)
 
 
 def _interrupted() -> typer.Exit:
@@ -166,10 +219,13 @@ def simulate_command(
     chunk_paths: ChunkOpt = None,
     progress: ProgressOpt = True,
     fmt: FormatOpt = SummaryFormat.table,
+    memory: MemoryOpt = None,
 ) -> None:
     """Run a Monte Carlo scenario and print its summary (per farm, or per retarget rule)."""
     loaded = load_scenario(scenario, overrides=_overrides(paths, seed, chunk_paths))
     c = loaded.config
+    plan = _resource_plan([loaded], workers, cluster, memory)
+    workers = plan.workers if cluster is None else workers
     started = time.perf_counter()
     try:
         with open_executor(cluster, workers=workers) as executor:
@@ -229,6 +285,7 @@ def sweep_command(
     chunk_paths: ChunkOpt = None,
     progress: ProgressOpt = True,
     fmt: FormatOpt = SummaryFormat.table,
+    memory: MemoryOpt = None,
 ) -> None:
     """Run a scenario over a grid of parameter values (same seeds at every point).
 
@@ -257,6 +314,8 @@ def sweep_command(
     if variant_axes and kinds != {"farm"}:
         raise InputError("farm.* keys need a farm scenario", field=variant_axes[0][0],
                          source="--grid")
+    plan = _resource_plan(_largest(loaded), workers, cluster, memory)
+    workers = plan.workers if cluster is None else workers
     started = time.perf_counter()
     frames = []
     try:
@@ -310,6 +369,17 @@ def sweep_command(
         _stderr.print(f"wrote {out}/", markup=False)
 
 
+def _largest(loaded: list[LoadedScenario]) -> list[LoadedScenario]:
+    """Return the grid points, the one with the largest shape first (the guard reads it)."""
+    def size(item: LoadedScenario) -> float:
+        c = item.config
+        net = c.network
+        length = net.blocks if isinstance(net, BlockClockNetwork) else (c.horizon_days or 0)
+        return float(c.paths) * length
+
+    return sorted(loaded, key=size, reverse=True)
+
+
 def _level_key(level: float) -> str:
     return f"{level * 100:g}".replace(".", "_")
 
@@ -346,12 +416,13 @@ def _write_sweep(
     cluster: str | None,
     n_points: int,
 ) -> None:
-    table.to_csv(staging / "sweep.csv", index=False, float_format="%.10g")
-    table.to_json(staging / "sweep.json", orient="records", indent=2)
+    finite_frame(table).to_csv(staging / "sweep.csv", index=False, float_format="%.10g")
+    (staging / "sweep.json").write_text(
+        dumps(table.to_dict(orient="records"), indent=2, default=str), encoding="utf-8")
     meta = _meta(first, seconds, cluster)
     meta["grid"] = dict(axes)
     meta["overrides"] = base
-    (staging / "meta.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    (staging / "meta.json").write_text(dumps(meta, indent=2, default=str), encoding="utf-8")
     rows = [
         [f"{v:.4g}" if isinstance(v, float) else str(v) for v in r]
         for r in table.itertuples(index=False)

@@ -15,12 +15,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hashwinter.energy.currency import CurrencyCode
 from hashwinter.energy.times import as_local_datetime64, check_timezone
+from hashwinter.ranges import InRange
 
 __all__ = ["Price", "TariffBase", "TimeZoneName"]
 
-#: A price per kWh in the tariff's currency: a finite number > 0 (ints accepted,
-#: strings and booleans refused so that a typo in a config file is caught).
-Price = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+#: A price per kWh in the tariff's currency: a number > 0 in the plausible range
+#: (hashwinter.ranges "tariff_per_kwh"); ints accepted, strings and booleans
+#: refused so that a typo in a config file is caught.
+Price = Annotated[float, Field(gt=0, strict=True), InRange("tariff_per_kwh")]
 
 #: An IANA time-zone name, checked against the system's zone database.
 TimeZoneName = Annotated[str, AfterValidator(check_timezone)]

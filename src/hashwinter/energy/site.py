@@ -19,13 +19,14 @@ from hashwinter.energy.tariffs import AnyTariff, Tariff
 from hashwinter.energy.tiered import TieredTariff
 from hashwinter.energy.times import month_index
 from hashwinter.errors import InputError
+from hashwinter.ranges import InRange
 from hashwinter.units import WATTS_PER_KILOWATT
 from hashwinter.validation import input_errors_from_validation
 
 __all__ = ["Pue", "SiteEnergy", "energy_cost", "energy_kwh", "interval_costs"]
 
-#: Power usage effectiveness: meter energy / machine energy, finite and >= 1.
-Pue = Annotated[float, Field(ge=1.0, allow_inf_nan=False, strict=True)]
+#: Power usage effectiveness: meter energy / machine energy, in [1, 3] (hashwinter.ranges).
+Pue = Annotated[float, Field(strict=True), InRange("pue")]
 
 
 def _check_pue(pue: Any) -> np.ndarray:

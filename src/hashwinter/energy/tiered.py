@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hashwinter.energy.base import Price, TariffBase
 from hashwinter.errors import InputError
+from hashwinter.ranges import InRange
 
 __all__ = ["Tier", "TieredTariff", "block_average_price", "block_bill", "block_marginal_price"]
 
@@ -40,7 +41,7 @@ class Tier(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    up_to_kwh: Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)] | None = None
+    up_to_kwh: Annotated[float, Field(gt=0, strict=True), InRange("energy_per_month")] | None = None
     price: Price
 
 

@@ -205,6 +205,7 @@ def backtest_from_store(
     resolution: Resolution | str = "auto",
     progress: Callable[[int, int], None] | None = None,
     fields: tuple[str, str] = ("start", "end"),
+    check_run: Callable[[FarmRun], None] | None = None,
 ) -> BacktestResult:
     """Backtest a farm on the history store: the window, currencies and build in one place.
 
@@ -224,6 +225,8 @@ def backtest_from_store(
         Called as ``progress(steps_done, steps_total)`` after every step.
     fields : (str, str)
         How errors name the start and end (the CLI passes ``("--from", "--to")``).
+    check_run : callable, optional
+        Called with the built run before it runs (the CLI's memory guard raises there).
 
     Returns
     -------
@@ -240,6 +243,8 @@ def backtest_from_store(
         extra_currencies=needed_currencies(config, report), asset=config.coin,
         start_field=fields[0], end_field=fields[1])
     fr = build_farm_run(farm, market, start=first, end=last, resolution=resolution)
+    if check_run is not None:
+        check_run(fr)
     total = fr.spec.clock.n_steps
     step_done = None if progress is None else (lambda done: progress(done, total))
     return backtest(farm, market, currency=report, progress=step_done, farm_run=fr)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,11 +30,12 @@ from pydantic import (
 from hashwinter.energy import Tariff, example_tariff, tariff_to_dict
 from hashwinter.energy.currency import CurrencyCode
 from hashwinter.engine import Policy
-from hashwinter.errors import InputError, InputErrors
+from hashwinter.errors import InputError, InputErrors, not_utf8_error
 from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, register_policy, validate_policy_entry
-from hashwinter.farm.toml_lines import TomlLines
+from hashwinter.farm.toml_lines import TomlLines, toml_syntax_error
 from hashwinter.hardware import Catalog, Machine, default_catalog
+from hashwinter.ranges import InRange, get_range
 from hashwinter.validation import input_errors_from_validation
 
 __all__ = [
@@ -51,9 +51,13 @@ __all__ = [
     "load_farm",
 ]
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+# Every number of a farm is checked against the one registry of plausible ranges
+# (hashwinter.ranges, docs/glossary.md): a unit slip or a 1e18 is refused at load,
+# with its field and line, before a float ledger is asked to balance it to the cent.
+Fraction = Annotated[float, InRange("fraction")]
+Money = Annotated[float, InRange("money_amount")]
+Years = Annotated[float, InRange("life_years")]
+PerMachineDay = Annotated[float, InRange("money_per_machine_day")]
 
 
 def _named_tariff(value: object) -> object:
@@ -88,8 +92,8 @@ class CapexItem(_Model):
 
     name: str = Field(min_length=1)
     date: dt.date
-    amount: NonNegative
-    depreciation_years: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 10.0
+    amount: Money
+    depreciation_years: Years = 10.0
 
 
 class SiteConfig(_Model):
@@ -130,14 +134,14 @@ class SiteConfig(_Model):
 
     name: str = Field(min_length=1)
     region: str | None = None
-    capacity_slots: Annotated[int, Field(ge=1, strict=True)]
-    capacity_mw: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    capacity_slots: Annotated[int, Field(ge=1, strict=True), InRange("machine_count")]
+    capacity_mw: Annotated[float, InRange("site_capacity_mw")]
     tariff: Annotated[Tariff, BeforeValidator(_named_tariff)]
-    pue: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
-    uptime: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
-    management_fee_per_machine_day: NonNegative = 0.0
-    hosting_fee_per_machine_day: NonNegative = 0.0
-    fixed_costs_per_month: NonNegative = 0.0
+    pue: Annotated[float, InRange("pue")] = 1.0
+    uptime: Annotated[float, Field(gt=0), InRange("fraction")] = 1.0
+    management_fee_per_machine_day: PerMachineDay = 0.0
+    hosting_fee_per_machine_day: PerMachineDay = 0.0
+    fixed_costs_per_month: Annotated[float, InRange("money_per_month")] = 0.0
     capex: list[CapexItem] = Field(default_factory=list)
     host: str | None = Field(default=None, min_length=1)
 
@@ -170,12 +174,12 @@ class FleetItem(_Model):
     """
 
     model: str = Field(min_length=1)
-    count: Annotated[int, Field(ge=1, strict=True)]
+    count: Annotated[int, Field(ge=1, strict=True), InRange("machine_count")]
     site: str = Field(min_length=1)
     purchase_date: dt.date
-    unit_price: NonNegative = 0.0
+    unit_price: Annotated[float, InRange("machine_price")] = 0.0
     condition: Literal["new", "used"] = "new"
-    depreciation_years: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 3.0
+    depreciation_years: Years = 3.0
     label: str | None = None
     owner: str | None = Field(default=None, min_length=1)
 
@@ -197,8 +201,8 @@ class OwnerConfig(_Model):
     """
 
     name: str = Field(min_length=1)
-    starting_cash: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-    starting_coins: NonNegative = 0.0
+    starting_cash: Annotated[float, InRange("money_balance")] = 0.0
+    starting_coins: Annotated[float, InRange("coins")] = 0.0
 
 
 class TreasuryConfig(_Model):
@@ -220,8 +224,8 @@ class TreasuryConfig(_Model):
 
     strategy: Literal["sell_daily", "hodl", "sell_to_cover"] = "sell_daily"
     hodl_ratio: Fraction = 1.0
-    starting_cash: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-    starting_coins: NonNegative = 0.0
+    starting_cash: Annotated[float, InRange("money_balance")] = 0.0
+    starting_coins: Annotated[float, InRange("coins")] = 0.0
 
 
 @register_policy
@@ -244,10 +248,10 @@ class PolicyConfig(_Model):
     """
 
     kind: Literal["always_on", "shutdown_price"] = "always_on"
-    off_below: Annotated[float, Field(gt=-1, allow_inf_nan=False)] = 0.0
-    on_above: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-    min_margin_per_machine_day: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-    restart_cost_per_machine: NonNegative = 0.0
+    off_below: Annotated[float, InRange("margin_ratio")] = 0.0
+    on_above: Annotated[float, InRange("margin_ratio")] = 0.0
+    min_margin_per_machine_day: Annotated[float, InRange("margin_per_machine_day")] = 0.0
+    restart_cost_per_machine: Annotated[float, InRange("machine_price")] = 0.0
 
     @field_validator("on_above")
     @classmethod
@@ -300,7 +304,7 @@ class FarmConfig(_Model):
     description: str | None = None
     currency: CurrencyCode
     coin: Literal["BTC"] = "BTC"
-    pool_fee: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    pool_fee: Annotated[float, Field(lt=1), InRange("fraction")] = 0.0
     start: dt.date | None = None
     end: dt.date | None = None
     sites: list[SiteConfig] = Field(min_length=1)
@@ -476,7 +480,63 @@ def farm_from_dict(
         located.sort(key=lambda e: (e.line is None, e.line or 0))
         raise InputErrors(located)
     machines = tuple(catalog.get(item.model) for item in config.fleet)
+    scale = _money_scale_problems(config, machines)
+    if scale:
+        lines = TomlLines(text) if text is not None else None
+        raise InputErrors([InputError(e.message, field=e.field, source=source,
+                                      line=lines.line(e.field) if lines is not None else None)
+                           for e in scale])
     return LoadedFarm(config, machines, source)
+
+
+def _max_price(node: object) -> float:
+    """Return the largest ``price`` anywhere in a dumped tariff (every kind names it so)."""
+    if isinstance(node, Mapping):
+        own = node.get("price")
+        here = float(own) if isinstance(own, int | float) else 0.0
+        return max([here, *(_max_price(v) for v in node.values())])
+    if isinstance(node, list | tuple):
+        return max([0.0, *(_max_price(v) for v in node)])
+    return 0.0
+
+
+def _money_scale_problems(config: FarmConfig, machines: Sequence[Machine]) -> list[InputError]:
+    """Return problems: the farm's money flows are too large for a float ledger.
+
+    Each field is inside its plausible range, but products of them (machines x
+    price, machines x fees x days) are not: a cash ledger in float64 balances to
+    the cent only while its sums stay below about 1e12 (docs/glossary.md,
+    "Plausible ranges"). Two totals are bounded: what the farm pays once
+    (machines, other capex, its opening cash) by ``money_amount``, and what it
+    pays a day at full power and dearest tariff (power, fees, fixed costs) by
+    ``money_per_day``, which over a 100-year horizon stays below ~1e12. The
+    error names the largest term so the user knows which figure to fix.
+    """
+    once: dict[str, float] = {"treasury.starting_cash": abs(config.treasury.starting_cash)}
+    daily: dict[str, float] = {}
+    site_index = {s.name: i for i, s in enumerate(config.sites)}
+    for j, site in enumerate(config.sites):
+        daily[f"sites[{j}].fixed_costs_per_month"] = site.fixed_costs_per_month * 12 / 365.25
+        for k, capex in enumerate(site.capex):
+            once[f"sites[{j}].capex[{k}].amount"] = capex.amount
+    for i, (item, machine) in enumerate(zip(config.fleet, machines, strict=True)):
+        once[f"fleet[{i}].unit_price"] = item.count * item.unit_price
+        site = config.sites[site_index[item.site]]
+        fees = site.management_fee_per_machine_day + site.hosting_fee_per_machine_day
+        daily[f"fleet[{i}].count"] = item.count * (
+            fees + machine.power / 1000 * 24 * site.pue * _max_price(site.tariff.model_dump())
+        )
+    problems = []
+    for totals, kind, what in ((once, "money_amount", "pays once (machines, capex, cash)"),
+                               (daily, "money_per_day", "pays a day at full power")):
+        total, high = sum(totals.values()), get_range(kind).high
+        if total > high:
+            field = max(totals, key=lambda key: totals[key])
+            problems.append(InputError(
+                f"the farm {what} {total:.3g} {config.currency}, above the plausible "
+                f"{high:g} (a float ledger balances to the cent only below ~1e12; "
+                "see 'Plausible ranges' in docs/glossary.md)", field=field))
+    return problems
 
 
 def _unique(errors: Sequence[InputError]) -> list[InputError]:
@@ -517,17 +577,11 @@ def load_farm(path: str | Path, *, catalog: Catalog | None = None) -> LoadedFarm
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read farm file: {exc.strerror or exc}", source=source) from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8_error(exc, source) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        line = column = None
-        position = _TOML_POSITION.search(message)
-        if position is not None:  # tomllib (3.11) puts the position in the message only
-            line, column = int(position[1]), int(position[2])
-            message = message[: position.start()]
-        raise InputError(f"invalid TOML: {message}", source=source, line=line,
-                         column=column) from None
+        raise toml_syntax_error(exc, text, source) from None
     return farm_from_dict(data, source=source, text=text, catalog=catalog)
-
 

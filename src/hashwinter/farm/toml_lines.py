@@ -11,8 +11,11 @@ maps to its closest written ancestor (the table's header).
 from __future__ import annotations
 
 import re
+import tomllib
 
-__all__ = ["TomlLines", "parse_field_path"]
+from hashwinter.errors import InputError
+
+__all__ = ["TomlLines", "parse_field_path", "toml_syntax_error"]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _BARE = r"""(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')"""
@@ -101,3 +104,25 @@ class TomlLines:
                 return self._lines[path]
             path = path[:-1]
         return None
+
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+
+
+def toml_syntax_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> InputError:
+    """Return the error for a TOML syntax error, at its line and column.
+
+    tomllib (Python 3.11) puts the position in the message only: ``(at line 3,
+    column 7)``, or ``(at end of document)`` for a file cut short, which is
+    given the last line of the file.
+    """
+    message = str(exc)
+    line = column = None
+    position = _TOML_POSITION.search(message)
+    if position is not None:
+        if position[1] is not None:
+            line, column = int(position[1]), int(position[2])
+        else:
+            line = max(1, len(text.splitlines()))
+        message = message[: position.start()]
+    return InputError(f"invalid TOML: {message}", source=source, line=line, column=column)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -30,6 +31,38 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: leave SIGINT to the parent (no traceback per worker on Ctrl-C)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_workers(pool: ProcessPoolExecutor, n: int) -> None:
+    """Start the ``n`` workers now, with SIGINT blocked: they inherit the mask.
+
+    A worker takes a second or more to import numpy and hashwinter before its
+    initializer can ignore SIGINT; a Ctrl-C in that window would print a
+    traceback per worker. Blocked in the parent while they are spawned, SIGINT
+    stays blocked in them; a Ctrl-C meanwhile reaches the parent when the mask is
+    restored. (A pool spawns a worker per submitted task while none is idle.)
+    """
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for _ in range(n):
+            pool.submit(int)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers of an interrupted pool now rather than after their running chunks."""
+    # The standard library has no public way before Python 3.14 (terminate_workers).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            process.terminate()
 
 
 @contextlib.contextmanager
@@ -65,9 +98,16 @@ def open_executor(
         if n < 1:
             raise InputError(f"must be >= 1 (got {n})", field="workers")
         # spawn, not fork: workers start clean (no copied threads or locks of the parent).
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+        # Workers ignore Ctrl-C (the terminal sends SIGINT to the whole process group):
+        # the parent alone handles it, prints one line, and stops them.
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_sigint)
         try:
+            _start_workers(pool, n)
             yield pool
+        except KeyboardInterrupt:
+            _terminate(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return

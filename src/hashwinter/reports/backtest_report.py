@@ -7,7 +7,6 @@ the destination first and is moved into place only when all of it is written.
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 import shutil
@@ -27,6 +26,7 @@ from hashwinter.reports.backtest_charts import (
     shutdown_chart,
     unplugged_chart,
 )
+from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import figure_div, page, table_html
 
 __all__ = [
@@ -188,7 +188,7 @@ def summary_json(result: BacktestResult) -> str:
     if s.owners is not None:
         data["owners"] = [{k: _jsonable(v) for k, v in row.items()}
                           for row in s.owners.to_dict(orient="records")]
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return dumps(data, indent=2, ensure_ascii=False)
 
 
 def write_backtest_outputs(
@@ -230,7 +230,8 @@ def write_backtest_outputs(
         names: list[str] = []
         for stem, frame in (("cohorts", result.cohorts), ("treasury", result.treasury)):
             if ledger_format in ("csv", "both"):
-                frame.to_csv(staging / f"{stem}.csv", index=False, float_format="%.10g")
+                finite_frame(frame).to_csv(staging / f"{stem}.csv", index=False,
+                                           float_format="%.10g")
                 names.append(f"{stem}.csv")
             if ledger_format in ("parquet", "both"):
                 frame.to_parquet(staging / f"{stem}.parquet", index=False)

@@ -7,13 +7,13 @@ record per machine and tariff, the documented contract other tools read).
 
 from __future__ import annotations
 
-import json
 import math
 
 import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
+from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.state import NetworkState
 
 __all__ = ["JSON_KEYS", "state_caption", "to_csv", "to_json", "to_rich_table"]
@@ -36,25 +36,24 @@ JSON_KEYS: tuple[str, ...] = (
 _EXTRA_KEYS: tuple[str, ...] = ("electricity_share", "price", "above_shutdown")
 
 
-def _finite_or_none(value: object) -> object:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def to_json(table: pd.DataFrame) -> str:
-    """Return the table as a JSON list of objects (non-finite numbers as null)."""
+    """Return the table as a strict JSON list of objects.
+
+    A value that is not finite is null with a flag beside it: the shutdown price
+    of a machine that mines nothing (no reward) is ``null`` with
+    ``"shutdown_price_flag": "never"`` (no price makes it pay).
+    """
     records = []
     for row in table[list(JSON_KEYS + _EXTRA_KEYS)].to_dict(orient="records"):
-        record = {str(k): _finite_or_none(v) for k, v in row.items()}
+        record = {str(k): v for k, v in row.items()}
         record["above_shutdown"] = bool(record["above_shutdown"])
         records.append(record)
-    return json.dumps(records, indent=2, ensure_ascii=False)
+    return dumps(records, indent=2, ensure_ascii=False)
 
 
 def to_csv(table: pd.DataFrame) -> str:
-    """Return the table as CSV with a header row."""
-    return str(table.to_csv(index=False, float_format="%.10g"))
+    """Return the table as CSV with a header row (non-finite cells empty, with a flag column)."""
+    return str(finite_frame(table).to_csv(index=False, float_format="%.10g"))
 
 
 def state_caption(state: NetworkState, pool_fee: float) -> str:
@@ -85,9 +84,11 @@ def to_rich_table(table: pd.DataFrame, state: NetworkState, pool_fee: float) -> 
     out.add_column("Model", style="bold")
     for name in ("TH/s", "W", "J/TH", f"{state.coin}/day", f"Revenue {ccy}/day"):
         out.add_column(name, justify="right")
+    coin = state.coin
     for tariff in tariffs:
-        out.add_column(f"Margin/day @{tariff:g}", justify="right")
-        out.add_column(f"Shutdown @{tariff:g} {ccy}/kWh", justify="right")
+        # Say what the values are and in which unit; the tariff is the condition.
+        out.add_column(f"Margin {ccy}/day @{tariff:g} {ccy}/kWh", justify="right")
+        out.add_column(f"Shutdown price {ccy}/{coin} @{tariff:g} {ccy}/kWh", justify="right")
     for model, rows in table.groupby("model", sort=False):
         first = rows.iloc[0]
         cells: list[str | Text] = [

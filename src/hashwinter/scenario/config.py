@@ -20,12 +20,14 @@ Network modes:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hashwinter.errors import InputError
+from hashwinter.ranges import InRange, get_range
 
 __all__ = [
     "RULE_NAME",
@@ -56,10 +58,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+# Every number is checked against the one registry of plausible ranges
+# (hashwinter.ranges, docs/glossary.md, "Plausible ranges").
+Probability = Annotated[float, InRange("fraction")]
+Price0 = Annotated[float, InRange("coin_price")]
+DriftPerDay = Annotated[float, InRange("drift_per_day")]
+VolPerDay = Annotated[float, InRange("volatility_per_sqrt_day")]
+EHs = Annotated[float, InRange("hashrate_ehs")]
+Days = Annotated[float, InRange("horizon_days")]
+Fees = Annotated[float, InRange("coins_per_block")]
+Height = Annotated[int, Field(ge=0), InRange("block_count")]
+Difficulty = Annotated[float, Field(ge=1), InRange("difficulty")]
 
 
 class HistoryWindow(_Model):
@@ -103,11 +112,11 @@ class GBMPrice(_Model):
     """Geometric Brownian motion; drift per day or annual, volatility per sqrt(day) or annual."""
 
     process: Literal["gbm"]
-    s0: PositiveFloat | None = None
-    mu_per_day: FiniteFloat | None = None
-    mu_annual: FiniteFloat | None = None
-    sigma_per_day: NonNegativeFloat | None = None
-    sigma_annual: NonNegativeFloat | None = None
+    s0: Price0 | None = None
+    mu_per_day: DriftPerDay | None = None
+    mu_annual: Annotated[float, InRange("drift_per_year")] | None = None
+    sigma_per_day: VolPerDay | None = None
+    sigma_annual: Annotated[float, InRange("volatility_per_sqrt_year")] | None = None
     fit: HistoryWindow | None = None
 
     @model_validator(mode="after")
@@ -124,12 +133,12 @@ class MertonPrice(_Model):
     """Merton jump diffusion (rates per day, jump sizes in log price)."""
 
     process: Literal["merton"]
-    s0: PositiveFloat | None = None
-    mu_per_day: FiniteFloat | None = None
-    sigma_per_day: NonNegativeFloat | None = None
-    jump_rate_per_day: NonNegativeFloat | None = None
-    jump_mean: FiniteFloat | None = None
-    jump_std: NonNegativeFloat | None = None
+    s0: Price0 | None = None
+    mu_per_day: DriftPerDay | None = None
+    sigma_per_day: VolPerDay | None = None
+    jump_rate_per_day: Annotated[float, InRange("jump_rate_per_day")] | None = None
+    jump_mean: Annotated[float, InRange("jump_log_size")] | None = None
+    jump_std: Annotated[float, Field(ge=0), InRange("jump_log_size")] | None = None
     fit: HistoryWindow | None = None
 
     @model_validator(mode="after")
@@ -154,19 +163,19 @@ class BootstrapPrice(_Model):
 
     process: Literal["bootstrap"]
     fit: HistoryWindow
-    block_days: Annotated[int, Field(ge=1)] = 10
-    s0: PositiveFloat | None = None
+    block_days: Annotated[int, Field(ge=1), InRange("horizon_days")] = 10
+    s0: Price0 | None = None
 
 
 class RegimesPrice(_Model):
     """Two-regime (bull/bear) Markov-switching GBM."""
 
     process: Literal["regimes"]
-    s0: PositiveFloat | None = None
-    mu_bull_per_day: FiniteFloat | None = None
-    mu_bear_per_day: FiniteFloat | None = None
-    sigma_bull_per_day: NonNegativeFloat | None = None
-    sigma_bear_per_day: NonNegativeFloat | None = None
+    s0: Price0 | None = None
+    mu_bull_per_day: DriftPerDay | None = None
+    mu_bear_per_day: DriftPerDay | None = None
+    sigma_bull_per_day: VolPerDay | None = None
+    sigma_bear_per_day: VolPerDay | None = None
     p_bull_to_bear: Probability | None = None
     p_bear_to_bull: Probability | None = None
     start: Literal["stationary", "bull", "bear"] = "stationary"
@@ -199,20 +208,20 @@ class SigmoidSupplySpec(_Model):
     """Hash supply ``H = h_max * sigma(k (R - r0))``, R in USD (price currency) per EH."""
 
     form: Literal["sigmoid"]
-    h_max_ehs: PositiveFloat
-    k_per_usd_per_eh: PositiveFloat
-    r0_usd_per_eh: FiniteFloat
-    floor: Annotated[float, Field(ge=0, lt=0.5)] = 1e-15
+    h_max_ehs: EHs
+    k_per_usd_per_eh: Annotated[float, InRange("supply_steepness")]
+    r0_usd_per_eh: Annotated[float, InRange("revenue_per_eh")]
+    floor: Annotated[float, Field(ge=0, lt=0.5), InRange("fraction")] = 1e-15
 
 
 class LinearSupplySpec(_Model):
     """Hash supply ``H = clip(intercept + slope R, h_min, h_max)``, EH/s and USD per EH."""
 
     form: Literal["linear"]
-    intercept_ehs: FiniteFloat
-    slope_ehs_per_usd_per_eh: FiniteFloat
-    h_min_ehs: PositiveFloat
-    h_max_ehs: PositiveFloat | None = None
+    intercept_ehs: Annotated[float, InRange("supply_ehs")]
+    slope_ehs_per_usd_per_eh: Annotated[float, InRange("supply_slope")]
+    h_min_ehs: EHs
+    h_max_ehs: EHs | None = None
 
 
 SupplySpec = Annotated[SigmoidSupplySpec | LinearSupplySpec, Field(discriminator="form")]
@@ -222,14 +231,14 @@ class BlockClockNetwork(_Model):
     """Block-level clock: hash supply, retarget rules, blocks to simulate."""
 
     mode: Literal["blockclock"]
-    difficulty: Annotated[float, Field(ge=1, allow_inf_nan=False)]
-    start_height: Annotated[int, Field(ge=0)] = 0
-    blocks: Annotated[int, Field(ge=1)]
-    horizon_days: PositiveFloat | None = None
-    fees_per_block: NonNegativeFloat = 0.0
-    prehistory_interval_s: PositiveFloat = 600.0
+    difficulty: Difficulty
+    start_height: Height = 0
+    blocks: Annotated[int, Field(ge=1), InRange("block_count")]
+    horizon_days: Days | None = None
+    fees_per_block: Fees = 0.0
+    prehistory_interval_s: Annotated[float, InRange("block_interval_s")] = 600.0
     rules: Annotated[list[str], Field(min_length=1)] = ["bitcoin", "cw-144"]
-    trace_every: Annotated[int, Field(ge=0)] = 144  # 0: no trace
+    trace_every: Height = 144  # 0: no trace
     supply: SupplySpec
 
     @field_validator("rules", mode="before")
@@ -254,13 +263,13 @@ class ExogenousNetwork(_Model):
 
     mode: Literal["exogenous"]
     projection: Literal["growth", "bootstrap"]
-    start_height: Annotated[int, Field(ge=0)] | None = None
-    difficulty: Annotated[float, Field(ge=1, allow_inf_nan=False)] | None = None
-    monthly_growth: Annotated[float, Field(gt=-1, allow_inf_nan=False)] = 0.0
-    step_days: PositiveFloat | None = 30.436875
+    start_height: Height | None = None
+    difficulty: Difficulty | None = None
+    monthly_growth: Annotated[float, InRange("growth_per_month")] = 0.0
+    step_days: Days | None = 30.436875
     fit: HistoryWindow | None = None
-    block_length: Annotated[int, Field(ge=1)] = 1
-    fees_per_block: NonNegativeFloat = 0.0
+    block_length: Annotated[int, Field(ge=1), InRange("block_count")] = 1
+    fees_per_block: Fees = 0.0
 
     @model_validator(mode="after")
     def _check(self) -> ExogenousNetwork:
@@ -278,15 +287,15 @@ class EndogenousSigmoidSupplySpec(SigmoidSupplySpec):
     file and set so that the start is an equilibrium; ``"none"``: all are given.
     """
 
-    h_max_ehs: PositiveFloat | None = None  # type: ignore[assignment]
-    r0_usd_per_eh: FiniteFloat | None = None  # type: ignore[assignment]
+    h_max_ehs: EHs | None = None  # type: ignore[assignment]
+    r0_usd_per_eh: Annotated[float, InRange("revenue_per_eh")] | None = None  # type: ignore[assignment]
     calibrate: Literal["r0", "h_max", "none"] = "r0"
 
 
 class EndogenousLinearSupplySpec(LinearSupplySpec):
     """Linear supply of the rest of the world; ``calibrate = "intercept"`` (default) or "none"."""
 
-    intercept_ehs: FiniteFloat | None = None  # type: ignore[assignment]
+    intercept_ehs: Annotated[float, InRange("supply_ehs")] | None = None  # type: ignore[assignment]
     calibrate: Literal["intercept", "none"] = "intercept"
 
 
@@ -299,9 +308,9 @@ class EndogenousNetwork(_Model):
     """Hashrate from a hash supply of the expected revenue per hash; Bitcoin's retargets."""
 
     mode: Literal["endogenous"]
-    difficulty: Annotated[float, Field(ge=1, allow_inf_nan=False)]
-    start_height: Annotated[int, Field(ge=0)] | None = None
-    fees_per_block: NonNegativeFloat = 0.0
+    difficulty: Difficulty
+    start_height: Height | None = None
+    fees_per_block: Fees = 0.0
     supply: EndogenousSupplySpec
 
 
@@ -314,7 +323,7 @@ class MarketSpec(_Model):
     """Currency of the simulated price, and FX rates to the farms' currencies."""
 
     currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
-    fx_per_usd: dict[str, PositiveFloat] = {}
+    fx_per_usd: dict[str, Annotated[float, InRange("fx_per_usd")]] = {}
 
 
 class FarmRef(_Model):
@@ -326,8 +335,12 @@ class FarmRef(_Model):
 class ReportSpec(_Model):
     """What the summary reports."""
 
-    thresholds_min: Annotated[list[PositiveFloat], Field(min_length=1)] = [60.0, 120.0, 180.0]
-    var_levels: Annotated[list[Annotated[float, Field(gt=0, lt=1)]], Field(min_length=1)] = [
+    thresholds_min: Annotated[
+        list[Annotated[float, InRange("block_time_min")]], Field(min_length=1)
+    ] = [60.0, 120.0, 180.0]
+    var_levels: Annotated[
+        list[Annotated[float, Field(gt=0, lt=1), InRange("fraction")]], Field(min_length=1)
+    ] = [
         0.95,
         0.99,
     ]
@@ -338,10 +351,10 @@ class Scenario(_Model):
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
-    paths: Annotated[int, Field(ge=1)] = 1000
-    seed: Annotated[int, Field(ge=0)] = 0
-    chunk_paths: Annotated[int, Field(ge=1)] = 1000
-    horizon_days: PositiveFloat | None = None
+    paths: Annotated[int, Field(ge=1), InRange("paths")] = 1000
+    seed: Annotated[int, Field(ge=0, lt=2**128)] = 0
+    chunk_paths: Annotated[int, Field(ge=1), InRange("paths")] = 1000
+    horizon_days: Days | None = None
     start: dt.date | None = None
     price: PriceSpec
     network: NetworkSpec
@@ -381,6 +394,7 @@ def cross_field_problems(scenario: Scenario) -> list[InputError]:
     """Return the problems that involve more than one section of a scenario."""
     problems: list[InputError] = []
     problems.extend(_price_fit_currency_problems(scenario))
+    problems.extend(_price_growth_problems(scenario))
     if isinstance(scenario.network, BlockClockNetwork):
         if not isinstance(scenario.price, GBMPrice):
             problems.append(
@@ -468,3 +482,79 @@ def _calibration_problems(
                 f"is required (calibrate = {supply.calibrate!r})", field=f"network.supply.{name}"
             ))  # fmt: skip
     return problems
+
+
+#: Largest |log price| a float64 price path can take (exp(709) is the largest finite float).
+_LOG_FLOAT_MAX = 700.0
+#: Standard deviations of the log price covered by the overflow check (1 path in ~1e23 beyond).
+_SIGMAS = 10.0
+
+
+def _horizon(scenario: Scenario) -> float | None:
+    """Return the simulated span in days (a block-clock run: its blocks at 600 s each)."""
+    net = scenario.network
+    if isinstance(net, BlockClockNetwork):
+        return net.horizon_days or net.blocks * 600.0 / 86_400.0
+    return scenario.horizon_days
+
+
+def _drift_and_volatility(price: object) -> tuple[str, float, float, str, float] | None:
+    """Return (drift field, its largest value and |value| per day, volatility field and value).
+
+    The volatility is per sqrt(day). None for a process fitted to history (its
+    figures are not known before the fit) or a bootstrap (it replays returns that
+    happened).
+    """
+    if isinstance(price, GBMPrice) and price.fit is None:
+        if price.mu_per_day is not None:
+            field, mu = "price.mu_per_day", price.mu_per_day
+        else:
+            field, mu = "price.mu_annual", (price.mu_annual or 0.0) / 365.0
+        if price.sigma_per_day is not None:
+            return field, mu, abs(mu), "price.sigma_per_day", price.sigma_per_day
+        annual = (price.sigma_annual or 0.0) / math.sqrt(365)
+        return field, mu, abs(mu), "price.sigma_annual", annual
+    if isinstance(price, MertonPrice) and price.fit is None:
+        rate = price.jump_rate_per_day or 0.0
+        mean, std = price.jump_mean or 0.0, price.jump_std or 0.0
+        mu = (price.mu_per_day or 0.0) + rate * mean
+        sigma = math.sqrt((price.sigma_per_day or 0.0) ** 2 + rate * (mean**2 + std**2))
+        return "price.mu_per_day", mu, abs(mu), "price.sigma_per_day", sigma
+    if isinstance(price, RegimesPrice) and price.fit is None:
+        bull, bear = price.mu_bull_per_day or 0.0, price.mu_bear_per_day or 0.0
+        field = "price.mu_bull_per_day" if abs(bull) >= abs(bear) else "price.mu_bear_per_day"
+        up, down = price.sigma_bull_per_day or 0.0, price.sigma_bear_per_day or 0.0
+        vol = "price.sigma_bull_per_day" if up >= down else "price.sigma_bear_per_day"
+        return field, max(bull, bear), max(abs(bull), abs(bear)), vol, max(up, down)
+    return None
+
+
+def _price_growth_problems(scenario: Scenario) -> list[InputError]:
+    """Return problems: a price process that leaves the plausible range over the horizon.
+
+    Each figure can be plausible alone (a drift of 5 % a day for a week) and absurd
+    over the horizon (5 % a day for a year is e^18); past e^709 the price overflows
+    to inf and the run would fail deep inside with "price: must be finite". The
+    median price at the horizon must stay within ``coin_price``, and ten standard
+    deviations around it must stay finite.
+    """
+    found = _drift_and_volatility(scenario.price)
+    days = _horizon(scenario)
+    s0 = getattr(scenario.price, "s0", None)
+    if found is None or days is None or s0 is None:
+        return []
+    field, mu, mu_abs, vol_field, sigma = found
+    log_median = math.log(s0) + mu * days
+    spread = _SIGMAS * sigma * math.sqrt(days)
+    high = get_range("coin_price").high
+    if log_median > math.log(high):
+        return [InputError(
+            f"a drift of {mu:g} per day over {days:g} days takes the median price from "
+            f"{s0:g} to e^{log_median:.0f} (plausible at most {high:g} per coin): "
+            "lower the drift or the horizon", field=field)]
+    if abs(math.log(s0)) + mu_abs * days + spread > _LOG_FLOAT_MAX:
+        return [InputError(
+            f"volatility {sigma:g} per sqrt(day) over {days:g} days spreads the log price "
+            f"by +-{spread:.0f} (10 sigma): price paths would overflow a float "
+            "(e^709); lower the volatility or the horizon", field=vol_field)]
+    return []

@@ -9,7 +9,6 @@ margin covers its cost (:func:`hashwinter.risk.payback_times`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from rich.table import Table
 
+from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.risk import (
     expected_shortfall,
@@ -390,14 +390,15 @@ def write_farm_outputs(
     paybacks = farm_paybacks(farms)
     paths = farm_paths_frame(farms)
     fan = farm_fan(farms)
-    summary.to_csv(out_dir / "summary.csv", index=False, float_format="%.10g")
-    paybacks.to_csv(out_dir / "paybacks.csv", index=False, float_format="%.10g")
+    # A payback that never happens is inf: empty with a "never" flag (reports/finite.py).
+    finite_frame(summary).to_csv(out_dir / "summary.csv", index=False, float_format="%.10g")
+    finite_frame(paybacks).to_csv(out_dir / "paybacks.csv", index=False, float_format="%.10g")
     doc = {
         **meta,
         "summary": summary.to_dict(orient="records"),
-        "paybacks": paybacks.replace([np.inf], None).to_dict(orient="records"),
+        "paybacks": paybacks.to_dict(orient="records"),
     }
-    (out_dir / "summary.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+    (out_dir / "summary.json").write_text(dumps(doc, indent=2, default=str), encoding="utf-8")
     paths.to_parquet(out_dir / "paths.parquet", index=False)
     fan.to_parquet(out_dir / "fan.parquet", index=False)
     (out_dir / "report.html").write_text(

@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hashwinter.errors import InputError, InputErrors
-from hashwinter.farm.toml_lines import TomlLines, parse_field_path
+from hashwinter.errors import InputError, InputErrors, not_utf8_error
+from hashwinter.farm.toml_lines import TomlLines, parse_field_path, toml_syntax_error
 from hashwinter.scenario.config import Scenario, cross_field_problems
 from hashwinter.validation import input_errors_from_validation
 
@@ -34,7 +34,6 @@ __all__ = [
     "scenario_from_dict",
 ]
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
@@ -195,17 +194,12 @@ def load_scenario(
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read scenario: {exc.strerror or exc}", source=source) from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8_error(exc, source) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message, line, column = str(exc), None, None
-        position = _TOML_POSITION.search(message)
-        if position is not None:
-            line, column = int(position[1]), int(position[2])
-            message = message[: position.start()]
-        raise InputError(
-            f"invalid TOML: {message}", source=source, line=line, column=column
-        ) from None
+        raise toml_syntax_error(exc, text, source) from None
     return scenario_from_dict(
         data,
         source=source,

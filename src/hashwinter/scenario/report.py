@@ -10,7 +10,6 @@ than X minutes.
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ import plotly.graph_objects as go
 from rich.table import Table
 
 from hashwinter.blockclock import BlockClockResult
+from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.units import SECONDS_PER_DAY
 
@@ -246,9 +246,9 @@ def write_blockclock_outputs(
     Returns the file names written.
     """
     trace = blockclock_trace(result)
-    summary.to_csv(out_dir / "summary.csv", index=False, float_format="%.10g")
+    finite_frame(summary).to_csv(out_dir / "summary.csv", index=False, float_format="%.10g")
     doc = {**meta, "summary": summary.to_dict(orient="records")}
-    (out_dir / "summary.json").write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+    (out_dir / "summary.json").write_text(dumps(doc, indent=2, default=str), encoding="utf-8")
     blockclock_paths(result).to_parquet(out_dir / "paths.parquet", index=False)
     names = ["summary.csv", "summary.json", "paths.parquet"]
     if not trace.empty:

@@ -1,0 +1,40 @@
+"""Ctrl-C during a run: one line from the parent, status 130, nothing written, no worker tracebacks.
+
+The terminal sends SIGINT to the whole process group: the command and its
+worker processes. Workers start with SIGINT blocked and then ignore it
+(hashwinter.parallel.executors); the parent prints one line. Interrupted at
+several moments: while importing, while the workers start, while they run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after_s", [1.0, 4.0])
+def test_ctrl_c_is_one_line_exit_130_and_writes_nothing(tmp_path, after_s):
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hashwinter.cli.app", "simulate", str(EXAMPLES / "noda2019.toml"),
+         "--paths", "50000", "--workers", "2", "--out", str(out), "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    time.sleep(after_s)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err == "hashwinter: interrupted; nothing written\n"
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hashwinter")]
