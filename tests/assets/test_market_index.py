@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from datafiles import shared_data_file
 
+from datafiles import shared_data_file
 from hashwinter.assets import option_adjusted_value
 from hashwinter.assets.calibrate import fit_growth_scale
 from hashwinter.assets.index import TIERS_2018, TIERS_PUBLIC, price_index, tiers_from

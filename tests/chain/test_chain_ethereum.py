@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from datafiles import shared_data_file
 
+from datafiles import shared_data_file
 from hashwinter.chain.ethereum import (
     BYZANTIUM_BLOCK,
     CONSTANTINOPLE_BLOCK,

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from datafiles import shared_data_file
 from typer.testing import CliRunner
 
+from datafiles import shared_data_file
 from hashwinter.cli.app import app
 from hashwinter.data import import_file
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from farm_fixtures import EXAMPLES
 
-from conftest import shared_data_file
+from datafiles import shared_data_file
 from hashwinter.cli.app import main
 from hashwinter.data.importing import import_file
 from hashwinter.errors import InputError, InputErrors

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from datafiles import winter_data_file
 
+from datafiles import winter_data_file
 from hashwinter.errors import InputError
 from hashwinter.hardware import default_catalog
 from hashwinter.network.electricity import electricity_bounds, profitability_threshold

@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from datafiles import shared_data_file
 
+from datafiles import shared_data_file
 from hashwinter.errors import InputError
 from hashwinter.hardware import Machine, default_catalog
 from hashwinter.network.fleet_mix import monthly_network, reconstruct_mix
