@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +10,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
+from hashwinter.cli.flags import date_flag
 from hashwinter.energy.currency import normalize_currency
-from hashwinter.errors import InputError
 from hashwinter.farm import backtest_from_store, load_farm
 from hashwinter.farm.build import FarmRun, farm_window
 from hashwinter.hardware import default_catalog, load_catalog
@@ -41,15 +40,6 @@ class StepResolution(enum.StrEnum):
     auto = "auto"
     day = "day"
     hour = "hour"
-
-
-def _date(value: str | None, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"not a date YYYY-MM-DD: {value!r}", field=field) from None
 
 
 def backtest_command(
@@ -102,7 +92,7 @@ def backtest_command(
 
     Nothing is written if anything fails.
     """
-    first, last = _date(start, "--from"), _date(end, "--to")
+    first, last = date_flag(start, "--from"), date_flag(end, "--to")
     machines = default_catalog()
     for path in catalog or []:
         machines = machines.merged_with(load_catalog(path))

@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
+from hashwinter.cli.flags import date_flag
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.validation import input_errors_from_validation
 
@@ -42,10 +43,9 @@ class IndexFormat(enum.StrEnum):
 
 
 def _day(text: str, flag: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"not a date YYYY-MM-DD: {text!r}", field=flag) from None
+    day = date_flag(text, flag)
+    assert day is not None  # the flag is required
+    return day
 
 
 def _tiers(text: str | None, start: dt.date) -> tuple[Tier, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import numpy as np
 import typer
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
+from hashwinter.cli.flags import date_flag
 from hashwinter.engine.history import market_from_store
 from hashwinter.errors import InputError
 from hashwinter.farm import load_farm
@@ -30,15 +30,6 @@ class ViewKind(enum.StrEnum):
 
     history = "history"
     flat = "flat"
-
-
-def _date(value: str | None, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"not a date YYYY-MM-DD: {value!r}", field=field) from None
 
 
 def plan_command(
@@ -69,7 +60,7 @@ def plan_command(
     and MW in every month. Prints the plan; with --out writes it as CSV and HTML.
     Nothing is written if anything fails.
     """
-    first, last = _date(start, "--from"), _date(end, "--to")
+    first, last = date_flag(start, "--from"), date_flag(end, "--to")
     check("fraction", gap, field="--gap")
     if not time_limit > 0:
         raise InputError(f"must be > 0 s (got {time_limit:g})", field="--time-limit")
