@@ -40,7 +40,7 @@ from hashwinter.data.plausible import frame_problems
 from hashwinter.errors import HashwinterError
 
 #: Parse-level cases per importer under the CI profile.
-CASES = 300
+CASES = 400
 
 
 def assert_plausible(frame: pd.DataFrame) -> None:
