@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
+from datafiles import shared_data_file
 from hashwinter.engine import market_from_coinmetrics
 from hashwinter.planner import MarketView, view_from_market
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-# The rule of tests/conftest.py, not imported from it: in a whole-suite run
-# tests/fuzz/conftest.py can hold the module name "conftest" first.
-SHARED_DATA = Path(os.environ.get("HASHWINTER_SHARED_DATA",
-                                  Path(__file__).resolve().parents[3] / "shared" / "data"))
-
-
-def shared_data_file(name: str) -> Path:
-    """Return the path of a real data file; fail loudly (never skip) if it is missing."""
-    path = SHARED_DATA / name
-    if not path.is_file():
-        pytest.fail(f"real data file missing: {path} (set HASHWINTER_SHARED_DATA)", pytrace=False)
-    return path
-
 
 @functools.cache
 def history_view(start: str = "2018-11-01", end: str = "2019-12-31") -> MarketView:
