@@ -18,6 +18,7 @@ policy registry (:mod:`hashwinter.farm.registry`).
 from __future__ import annotations
 
 import calendar
+import collections
 import dataclasses
 import datetime as dt
 
@@ -215,6 +216,23 @@ def _straight_line(
     return daily, float(before), float(after)
 
 
+def _unique_labels(labels: list[str]) -> list[str]:
+    """Make cohort labels unique in the ledger: ``"<label> #<index>"`` for repeats.
+
+    In order, a label still held by a later cohort gets its index appended, so every
+    repeat but the last is renamed (``a, a, a`` -> ``a #0, a #1, a``); a renamed label
+    counts as held from then on. O(N): a running count of the labels as they stand.
+    """
+    out = list(labels)
+    held = collections.Counter(out)
+    for i, label in enumerate(out):
+        if held[label] > 1:
+            held[label] -= 1
+            out[i] = f"{label} #{i}"
+            held[out[i]] += 1
+    return out
+
+
 def build_farm_run(
     farm: LoadedFarm,
     market: DailyMarket,
@@ -255,20 +273,25 @@ def build_farm_run(
         raise InputError(f"must be auto, day or hour (got {resolution!r})", field="resolution")
     clock = Clock(window.dates, 1 if resolution == "day" else HOURS_PER_DAY)
     spd = clock.steps_per_day
-    site_index = [config.site(item.site)[0] for item in config.fleet]
+    # Names to indices once (first of a name wins, as config.site and owner_index do):
+    # looking each cohort up in a list made setup quadratic in the number of cohorts.
+    site_of: dict[str, int] = {}
+    for j, site in enumerate(config.sites):
+        site_of.setdefault(site.name, j)
+    owner_of: dict[str, int] = {}
+    for j, name in enumerate(config.owner_names):
+        owner_of.setdefault(name, j)
+    site_index = [site_of[item.site] if item.site in site_of else config.site(item.site)[0]
+                  for item in config.fleet]  # fmt: skip
     # Per-site tariff per step: the mean over each step's hours.
     per_step = [t.reshape(clock.n_days, spd, HOURS_PER_DAY // spd).mean(axis=2).reshape(-1)
                 for t in tables]
     tariff = np.stack([per_step[j] for j in site_index], axis=1)
 
-    labels = []
-    for item, machine in zip(config.fleet, farm.machines, strict=True):
-        where = f"{machine.model} @ {item.site} ({item.purchase_date})"
-        base = item.label or f"{item.count:,} × {where}"
-        labels.append(base)
-    for i, label in enumerate(labels):  # labels must be unique in the ledger
-        if labels.count(label) > 1:
-            labels[i] = f"{label} #{i}"
+    labels = _unique_labels([
+        item.label or f"{item.count:,} × {machine.model} @ {item.site} ({item.purchase_date})"
+        for item, machine in zip(config.fleet, farm.machines, strict=True)
+    ])
     start_step, capex_step = [], []
     for item in config.fleet:
         step = clock.first_step_on_or_after(item.purchase_date)
@@ -283,7 +306,8 @@ def build_farm_run(
         hashrate=np.array([m.hashrate for m in farm.machines]),
         power=np.array([m.power for m in farm.machines]),
         count=np.array([item.count for item in config.fleet], dtype=np.float64),
-        owner=np.array([config.owner_index(item.owner) for item in config.fleet],
+        owner=np.array([owner_of[item.owner] if item.owner in owner_of
+                        else config.owner_index(item.owner) for item in config.fleet],
                        dtype=np.int64),
         start_step=np.array(start_step),
         capex_step=np.array(capex_step),
