@@ -314,7 +314,10 @@ class StoredSeries:
             As :meth:`columns`.
 
         """
-        days = to_days([date])
+        if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
+            days = np.array([(date - _EPOCH).days], dtype=np.int64)  # to_days costs 0.3 ms
+        else:
+            days = to_days([date])
         row = {name: values[0].item() for name, values in self.columns(days).items()}
         row["date"] = int(days[0])
         return NetworkState(

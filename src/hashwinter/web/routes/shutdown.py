@@ -199,7 +199,7 @@ PoolFeeQ = Annotated[float, Query(ge=0, lt=1, description="Pool fee [fraction]."
 
 
 @router.get("/shutdown", response_model=ShutdownTable, summary="Shutdown-price table")
-def get_shutdown(
+async def get_shutdown(
     request: Request,
     date: DayQ = None,
     currency: CurrencyQ = None,
@@ -218,6 +218,9 @@ def get_shutdown(
     Explicit ``price``, ``difficulty``, ``subsidy``, ``fees_per_block`` and ``fx`` override
     the day's values (an explicit state when no ``date`` is given).
     """
+    # async: ~0.5 ms of numpy per request, cheaper on the event loop than the hop to a
+    # worker thread; only a process's first request per currency blocks (reading the
+    # stored series once, tens of ms).
     for name, value, strict in (("fx", fx, True), ("price", price, True),
                                 ("difficulty", difficulty, True), ("subsidy", subsidy, False),
                                 ("fees_per_block", fees_per_block, False)):
