@@ -50,7 +50,7 @@ from hashwinter.data.store import HistoryStore, opened
 from hashwinter.errors import InputError
 from hashwinter.state import NetworkState
 
-__all__ = ["load_network_state", "network_state", "network_states"]
+__all__ = ["StoredSeries", "load_network_state", "network_state", "network_states"]
 
 #: Schedule subsidies of SHA-256d coins: 50 / 2^k [coin per block].
 _SCHEDULE = 50.0 / 2.0 ** np.arange(34)
@@ -64,6 +64,273 @@ def _fail(days: np.ndarray, bad: np.ndarray, what: str, stored: str) -> None:
     first = day_text(days[bad][0])
     more = f" (and {int(bad.sum()) - 1} more of the {days.size} dates)" if bad.sum() > 1 else ""
     raise InputError(f"{what.format(day=first)}{more}; stored: {stored}", field="date")
+
+
+#: Columns of :meth:`StoredSeries.columns` that hold day numbers (:data:`NAT` = none).
+_DATE_COLUMNS = frozenset({"difficulty_date", "subsidy_date", "price_date", "fx_date",
+                           "fees_from"})
+
+
+def _check_windows(fee_window_days: int, max_fill_days: int) -> None:
+    if fee_window_days < 1:
+        raise InputError(f"must be >= 1 (got {fee_window_days})", field="fee_window_days")
+    if max_fill_days < 0:
+        raise InputError(f"must be >= 0 (got {max_fill_days})", field="max_fill_days")
+
+
+class StoredSeries:
+    """The stored daily series of one asset in one currency, read once, for any day's state.
+
+    Reads the chain, price, FX and retarget rows from the store when built and
+    precomputes what does not depend on the day asked for (the fee calendar's
+    running sums, the retarget flags); :meth:`columns` and :meth:`state` then work
+    on numpy arrays only. :func:`network_states` and :func:`network_state` build one
+    per call; a long-lived reader (the web server) keeps one per currency, which is
+    right only while the store cannot change under it (a read-only DuckDB file
+    cannot be written while any process holds it open).
+
+    Parameters
+    ----------
+    store : HistoryStore or path, optional
+        Open store, or its file (default: ``$HASHWINTER_STORE`` or the user data dir).
+    asset : str
+        Coin ticker, e.g. ``"BTC"``.
+    currency : str
+        Currency of ``price`` (ISO code); needs stored FX unless ``"USD"``.
+    fee_window_days : int
+        Days (ending on each date) over which fees per block are averaged. [d]
+    max_fill_days : int
+        Oldest a difficulty, price or FX value may be when a day has none. [d]
+
+    Raises
+    ------
+    InputError
+        Bad windows, or no chain history of ``asset`` in the store. (A currency
+        without FX is reported by :meth:`columns`, after the range of the days.)
+
+    """
+
+    def __init__(
+        self,
+        store: HistoryStore | str | os.PathLike[str] | None = None,
+        *,
+        asset: str = "BTC",
+        currency: str = "USD",
+        fee_window_days: int = 7,
+        max_fill_days: int = 7,
+    ) -> None:
+        _check_windows(fee_window_days, max_fill_days)
+        asset = asset.strip().upper()
+        currency = currency.strip().upper()
+        self.asset, self.currency = asset, currency
+        self.fee_window_days, self.max_fill_days = fee_window_days, max_fill_days
+        with opened(store) as st:
+            chain = st.arrays("SELECT date, difficulty, hashrate_hs, CAST(blocks AS DOUBLE) AS "
+                              "blocks, issuance, fees FROM chain_daily WHERE asset = ? "
+                              "ORDER BY date", [asset])
+            usd = st.arrays("SELECT date, price FROM coin_price_daily WHERE asset = ? AND "
+                            "quote = 'USD' ORDER BY date", [asset])
+            direct = fx = None
+            fx_known: list[str] = []
+            if currency != "USD":
+                direct = st.arrays("SELECT date, price FROM coin_price_daily WHERE asset = ? "
+                                   "AND quote = ? ORDER BY date", [asset, currency])
+                fx = st.arrays("SELECT date, per_usd FROM fx_daily WHERE currency = ? "
+                               "ORDER BY date", [currency])
+                fx_known = st.currencies() if fx["date"].size == 0 else []
+            ret = st.arrays("SELECT time, difficulty, change FROM retargets WHERE asset = ? "
+                            "ORDER BY time", [asset])
+            self.path = str(st.path)
+        self.chain, self.usd, self.direct, self.fx, self.ret = chain, usd, direct, fx, ret
+        self.fx_known = fx_known
+        cd = chain["date"]
+        if cd.size == 0 or np.isnan(chain["difficulty"]).all():
+            raise InputError(f"no {asset} chain history in the store {self.path}; import it "
+                             f"first (hashwinter data import coinmetrics ...)", field="asset")
+        have = ~np.isnan(chain["difficulty"])
+        self.sd, self.sv = cd[have], chain["difficulty"][have]
+        blocks = chain["blocks"]
+        self.per_block = np.full(cd.size, np.nan)
+        np.divide(chain["issuance"], blocks, out=self.per_block,
+                  where=np.isfinite(chain["issuance"]) & (blocks > 0))
+        # Fees: running sums over a calendar of the stored days (window sums by difference).
+        fee_ok = np.isfinite(chain["fees"]) & (blocks > 0)
+        span = int(cd[-1] - cd[0]) + 1
+        f_cal = np.zeros(span)
+        b_cal = np.zeros(span)
+        n_cal = np.zeros(span)
+        pos = cd[fee_ok] - cd[0]
+        f_cal[pos] = chain["fees"][fee_ok]
+        b_cal[pos] = blocks[fee_ok]
+        n_cal[pos] = 1.0
+        self.cf, self.cb, self.cn = (np.concatenate(([0.0], np.cumsum(a)))
+                                     for a in (f_cal, b_cal, n_cal))
+        self.fee_pb_daily = np.full(cd.size, np.nan)
+        np.divide(chain["fees"], blocks, out=self.fee_pb_daily, where=fee_ok)
+        self.flags = retarget_flags(self.sd, self.sv)
+
+    def columns(self, days: np.ndarray) -> dict[str, np.ndarray]:
+        """Return the columns of :func:`network_states` for ``days`` (day numbers).
+
+        Dates come as day numbers (int64 days since 1970-01-01, :data:`NAT` = none).
+
+        Raises
+        ------
+        InputError
+            A day outside the stored history, a currency without FX, or a gap
+            longer than ``max_fill_days``.
+
+        """
+        asset, currency = self.asset, self.currency
+        fee_window_days, max_fill_days = self.fee_window_days, self.max_fill_days
+        chain, usd, direct, fx, ret = self.chain, self.usd, self.direct, self.fx, self.ret
+        cd, sd = chain["date"], self.sd
+        # -- range and difficulty -----------------------------------------------------
+        outside = (days < sd[0]) | (days > sd[-1])
+        if outside.any():
+            _fail(days, outside, f"{{day}} is outside the stored {asset} history",
+                  f"{day_text(sd[0])}..{day_text(sd[-1])}")
+        difficulty, difficulty_when = asof(cd, chain["difficulty"], days)
+        too_old = stale(days, difficulty_when, max_fill_days)
+        if too_old.any():
+            _fail(days, too_old,
+                  f"no {asset} difficulty for {{day}} or the {max_fill_days} days before",
+                  range_text(cd, chain["difficulty"]))
+
+        # -- subsidy --------------------------------------------------------------------
+        subsidy, subsidy_when = asof(cd, self.per_block, days)
+        if np.isnan(subsidy).any():
+            _fail(days, np.isnan(subsidy),
+                  f"no {asset} issuance and block count on or before {{day}}",
+                  range_text(cd, self.per_block))
+        if asset in SHA256_ASSETS:
+            on_schedule = np.isclose(subsidy[:, None], _SCHEDULE[None, :], rtol=1e-9,
+                                     atol=0).any(1)
+            subsidy_blended = ~on_schedule
+        else:
+            subsidy_blended = np.zeros(days.size, dtype=bool)
+
+        # -- fees: ratio of window sums -------------------------------------------------
+        cf, cb, cn = self.cf, self.cb, self.cn
+        k = days - cd[0]
+        lo = np.maximum(k - fee_window_days + 1, 0)
+        sum_f, sum_b, fee_days = cf[k + 1] - cf[lo], cb[k + 1] - cb[lo], cn[k + 1] - cn[lo]
+        fees = np.full(days.size, np.nan)
+        np.divide(sum_f, sum_b, out=fees, where=sum_b > 0)
+        carried, fees_from = asof(cd, self.fee_pb_daily, days)
+        no_window = sum_b <= 0
+        fees = np.where(no_window, np.where(np.isnan(carried), 0.0, carried), fees)
+        fees_from = np.where(no_window, fees_from, NAT)
+
+        # -- price and FX -------------------------------------------------------------------
+        price_usd, price_when = asof(usd["date"], usd["price"], days)
+        usd_stale = stale(days, price_when, max_fill_days)
+        if fx is None:
+            fx_per_usd = np.ones(days.size)
+            fx_when = days.copy()
+            price = price_usd
+            price_direct = np.zeros(days.size, dtype=bool)
+            if usd_stale.any():
+                _fail(days, usd_stale,
+                      f"no {asset}/USD price for {{day}} or the {max_fill_days} days before",
+                      range_text(usd["date"], usd["price"]))
+        else:
+            assert direct is not None
+            if fx["date"].size == 0:
+                known = ", ".join(["USD", *self.fx_known])
+                raise InputError(f"no FX rates for {currency} in the store (have: {known}); import "
+                                 f"them, e.g. hashwinter data import ecb eurofxref-hist.zip",
+                                 field="currency")
+            fx_per_usd, fx_when = asof(fx["date"], fx["per_usd"], days)
+            fx_stale = stale(days, fx_when, max_fill_days)
+            if fx_stale.any():
+                _fail(days, fx_stale,
+                      f"no {currency} FX rate for {{day}} or the {max_fill_days} days before",
+                      range_text(fx["date"], fx["per_usd"]))
+            d_price, d_when = asof(direct["date"], direct["price"], days)
+            price_direct = ~stale(days, d_when, max_fill_days)
+            missing = ~price_direct & usd_stale
+            if missing.any():
+                _fail(days, missing,
+                      f"no {asset} price for {{day}} or the {max_fill_days} days before",
+                      f"{asset}/USD {range_text(usd['date'], usd['price'])}")
+            price = np.where(price_direct, d_price, price_usd * fx_per_usd)
+            price_when = np.where(price_direct, d_when, price_when)
+            price_usd = price / fx_per_usd
+
+        hashrate, hashrate_when = asof(cd, chain["hashrate_hs"], days)
+        hashrate = np.where(stale(days, hashrate_when, max_fill_days), np.nan, hashrate)
+
+        # -- retargets: from the daily series, overridden by stored adjustments --------------
+        r_flag, r_change, r_blend, r_around = self.flags
+        i = np.searchsorted(sd, days)
+        i = np.clip(i, 0, sd.size - 1)
+        exact = sd[i] == days
+        retarget = exact & r_flag[i]
+        change = np.where(retarget, r_change[i], np.nan)
+        blended = exact & r_blend[i]
+        before = np.where(retarget, r_around[0][i], np.nan)
+        after = np.where(retarget, r_around[1][i], np.nan)
+        if ret["time"].size:
+            r_days = ret["time"]
+            j = np.clip(np.searchsorted(r_days, days), 0, r_days.size - 1)
+            hit = r_days[j] == days
+            prev_d = np.where(j > 0, ret["difficulty"][np.maximum(j - 1, 0)], np.nan)
+            r_ratio = np.where(np.isnan(ret["change"][j]), ret["difficulty"][j] / prev_d,
+                               ret["change"][j])
+            retarget = retarget | hit
+            change = np.where(hit, r_ratio - 1.0, change)
+            after = np.where(hit, ret["difficulty"][j], after)
+            before = np.where(hit, ret["difficulty"][j] / r_ratio, before)
+        return {
+            "difficulty": difficulty,
+            "subsidy": subsidy,
+            "fees_per_block": fees,
+            "price": price,
+            "price_usd": price_usd,
+            "fx_per_usd": fx_per_usd,
+            "hashrate_hs": hashrate,
+            "difficulty_date": difficulty_when,
+            "subsidy_date": subsidy_when,
+            "price_date": price_when,
+            "fx_date": fx_when,
+            "fees_from": fees_from,
+            "fee_days": fee_days.astype(np.int64),
+            "retarget": retarget,
+            "retarget_change": change,
+            "difficulty_before": before,
+            "difficulty_after": after,
+            "difficulty_blended": blended,
+            "subsidy_blended": subsidy_blended,
+            "price_direct": price_direct,
+        }
+
+    def state(self, date: Any) -> NetworkState:
+        """Return the network on one day, with caveats in ``notes`` (see :func:`network_state`).
+
+        Raises
+        ------
+        InputError
+            As :meth:`columns`.
+
+        """
+        if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
+            days = np.array([(date - _EPOCH).days], dtype=np.int64)  # to_days costs 0.3 ms
+        else:
+            days = to_days([date])
+        row = {name: values[0].item() for name, values in self.columns(days).items()}
+        row["date"] = int(days[0])
+        return NetworkState(
+            date=_day(row["date"]),
+            difficulty=row["difficulty"],
+            subsidy=row["subsidy"],
+            fees_per_block=row["fees_per_block"],
+            price=row["price"],
+            currency=self.currency,
+            fx_per_usd=row["fx_per_usd"],
+            coin=self.asset,
+            notes=_notes(row, self.asset, self.currency, self.path, self.fee_window_days),
+        )
 
 
 def network_states(
@@ -113,145 +380,11 @@ def network_states(
         or a gap longer than ``max_fill_days``.
 
     """
-    if fee_window_days < 1:
-        raise InputError(f"must be >= 1 (got {fee_window_days})", field="fee_window_days")
-    if max_fill_days < 0:
-        raise InputError(f"must be >= 0 (got {max_fill_days})", field="max_fill_days")
-    asset = asset.strip().upper()
-    currency = currency.strip().upper()
+    _check_windows(fee_window_days, max_fill_days)
     days = to_days(dates)
-    with opened(store) as st:
-        chain = st.arrays("SELECT date, difficulty, hashrate_hs, CAST(blocks AS DOUBLE) AS "
-                        "blocks, issuance, fees FROM chain_daily WHERE asset = ? ORDER BY date",
-                        [asset])
-        usd = st.arrays("SELECT date, price FROM coin_price_daily WHERE asset = ? AND "
-                      "quote = 'USD' ORDER BY date", [asset])
-        direct = fx = None
-        if currency != "USD":
-            direct = st.arrays("SELECT date, price FROM coin_price_daily WHERE asset = ? AND "
-                             "quote = ? ORDER BY date", [asset, currency])
-            fx = st.arrays("SELECT date, per_usd FROM fx_daily WHERE currency = ? "
-                         "ORDER BY date", [currency])
-            fx_known = st.currencies() if fx["date"].size == 0 else []
-        ret = st.arrays("SELECT time, difficulty, change FROM retargets WHERE asset = ? "
-                      "ORDER BY time", [asset])
-        path = str(st.path)
-
-    cd = chain["date"]
-    if cd.size == 0 or np.isnan(chain["difficulty"]).all():
-        raise InputError(f"no {asset} chain history in the store {path}; import it first "
-                         f"(hashwinter data import coinmetrics ...)", field="asset")
-    # -- range and difficulty ---------------------------------------------------------
-    have = ~np.isnan(chain["difficulty"])
-    sd, sv = cd[have], chain["difficulty"][have]
-    outside = (days < sd[0]) | (days > sd[-1])
-    if outside.any():
-        _fail(days, outside, f"{{day}} is outside the stored {asset} history",
-              f"{day_text(sd[0])}..{day_text(sd[-1])}")
-    difficulty, difficulty_when = asof(cd, chain["difficulty"], days)
-    too_old = stale(days, difficulty_when, max_fill_days)
-    if too_old.any():
-        _fail(days, too_old,
-              f"no {asset} difficulty for {{day}} or the {max_fill_days} days before",
-              range_text(cd, chain["difficulty"]))
-
-    # -- subsidy ------------------------------------------------------------------------
-    per_block = np.full(cd.size, np.nan)
-    blocks = chain["blocks"]
-    np.divide(chain["issuance"], blocks, out=per_block,
-              where=np.isfinite(chain["issuance"]) & (blocks > 0))
-    subsidy, subsidy_when = asof(cd, per_block, days)
-    if np.isnan(subsidy).any():
-        _fail(days, np.isnan(subsidy), f"no {asset} issuance and block count on or before {{day}}",
-              range_text(cd, per_block))
-    if asset in SHA256_ASSETS:
-        on_schedule = np.isclose(subsidy[:, None], _SCHEDULE[None, :], rtol=1e-9, atol=0).any(1)
-        subsidy_blended = ~on_schedule
-    else:
-        subsidy_blended = np.zeros(days.size, dtype=bool)
-
-    # -- fees: ratio of window sums over a calendar of the stored days -------------------
-    fee_ok = np.isfinite(chain["fees"]) & (blocks > 0)
-    span = int(cd[-1] - cd[0]) + 1
-    f_cal = np.zeros(span)
-    b_cal = np.zeros(span)
-    n_cal = np.zeros(span)
-    pos = cd[fee_ok] - cd[0]
-    f_cal[pos] = chain["fees"][fee_ok]
-    b_cal[pos] = blocks[fee_ok]
-    n_cal[pos] = 1.0
-    cf, cb, cn = (np.concatenate(([0.0], np.cumsum(a))) for a in (f_cal, b_cal, n_cal))
-    k = days - cd[0]
-    lo = np.maximum(k - fee_window_days + 1, 0)
-    sum_f, sum_b, fee_days = cf[k + 1] - cf[lo], cb[k + 1] - cb[lo], cn[k + 1] - cn[lo]
-    fees = np.full(days.size, np.nan)
-    np.divide(sum_f, sum_b, out=fees, where=sum_b > 0)
-    fee_pb_daily = np.full(cd.size, np.nan)
-    np.divide(chain["fees"], blocks, out=fee_pb_daily, where=fee_ok)
-    carried, fees_from = asof(cd, fee_pb_daily, days)
-    no_window = sum_b <= 0
-    fees = np.where(no_window, np.where(np.isnan(carried), 0.0, carried), fees)
-    fees_from = np.where(no_window, fees_from, NAT)
-
-    # -- price and FX -------------------------------------------------------------------
-    price_usd, price_when = asof(usd["date"], usd["price"], days)
-    usd_stale = stale(days, price_when, max_fill_days)
-    if fx is None:
-        fx_per_usd = np.ones(days.size)
-        fx_when = days.copy()
-        price = price_usd
-        price_direct = np.zeros(days.size, dtype=bool)
-        if usd_stale.any():
-            _fail(days, usd_stale, f"no {asset}/USD price for {{day}} or the {max_fill_days} days "
-                  "before",
-                  range_text(usd["date"], usd["price"]))
-    else:
-        assert direct is not None
-        if fx["date"].size == 0:
-            known = ", ".join(["USD", *fx_known])
-            raise InputError(f"no FX rates for {currency} in the store (have: {known}); import "
-                             f"them, e.g. hashwinter data import ecb eurofxref-hist.zip",
-                             field="currency")
-        fx_per_usd, fx_when = asof(fx["date"], fx["per_usd"], days)
-        fx_stale = stale(days, fx_when, max_fill_days)
-        if fx_stale.any():
-            _fail(days, fx_stale, f"no {currency} FX rate for {{day}} or the {max_fill_days} days "
-                  "before",
-                  range_text(fx["date"], fx["per_usd"]))
-        d_price, d_when = asof(direct["date"], direct["price"], days)
-        price_direct = ~stale(days, d_when, max_fill_days)
-        missing = ~price_direct & usd_stale
-        if missing.any():
-            _fail(days, missing, f"no {asset} price for {{day}} or the {max_fill_days} days before",
-                  f"{asset}/USD {range_text(usd['date'], usd['price'])}")
-        price = np.where(price_direct, d_price, price_usd * fx_per_usd)
-        price_when = np.where(price_direct, d_when, price_when)
-        price_usd = price / fx_per_usd
-
-    hashrate, hashrate_when = asof(cd, chain["hashrate_hs"], days)
-    hashrate = np.where(stale(days, hashrate_when, max_fill_days), np.nan, hashrate)
-
-    # -- retargets: from the daily series, overridden by stored adjustments --------------
-    r_flag, r_change, r_blend, r_around = retarget_flags(sd, sv)
-    i = np.searchsorted(sd, days)
-    i = np.clip(i, 0, sd.size - 1)
-    exact = sd[i] == days
-    retarget = exact & r_flag[i]
-    change = np.where(retarget, r_change[i], np.nan)
-    blended = exact & r_blend[i]
-    before = np.where(retarget, r_around[0][i], np.nan)
-    after = np.where(retarget, r_around[1][i], np.nan)
-    if ret["time"].size:
-        r_days = ret["time"]
-        j = np.clip(np.searchsorted(r_days, days), 0, r_days.size - 1)
-        hit = r_days[j] == days
-        prev_d = np.where(j > 0, ret["difficulty"][np.maximum(j - 1, 0)], np.nan)
-        r_ratio = np.where(np.isnan(ret["change"][j]), ret["difficulty"][j] / prev_d,
-                           ret["change"][j])
-        retarget = retarget | hit
-        change = np.where(hit, r_ratio - 1.0, change)
-        after = np.where(hit, ret["difficulty"][j], after)
-        before = np.where(hit, ret["difficulty"][j] / r_ratio, before)
+    series = StoredSeries(store, asset=asset, currency=currency,
+                          fee_window_days=fee_window_days, max_fill_days=max_fill_days)
+    c = series.columns(days)
 
     def as_dates(values: np.ndarray) -> np.ndarray:
         out = values.astype("datetime64[D]").astype("datetime64[s]")
@@ -260,41 +393,37 @@ def network_states(
 
     frame = pd.DataFrame(
         {
-            "difficulty": difficulty,
-            "subsidy": subsidy,
-            "fees_per_block": fees,
-            "price": price,
-            "price_usd": price_usd,
-            "fx_per_usd": fx_per_usd,
-            "hashrate_hs": hashrate,
-            "difficulty_date": as_dates(difficulty_when),
-            "subsidy_date": as_dates(subsidy_when),
-            "price_date": as_dates(price_when),
-            "fx_date": as_dates(fx_when),
-            "fees_from": as_dates(fees_from),
-            "fee_days": fee_days.astype(np.int64),
-            "retarget": retarget,
-            "retarget_change": change,
-            "difficulty_before": before,
-            "difficulty_after": after,
-            "difficulty_blended": blended,
-            "subsidy_blended": subsidy_blended,
-            "price_direct": price_direct,
+            name: as_dates(values) if name in _DATE_COLUMNS else values
+            for name, values in c.items()
         },
         index=pd.DatetimeIndex(as_dates(days), name="date"),
     )
-    frame.attrs.update({"asset": asset, "currency": currency, "store": path,
+    frame.attrs.update({"asset": series.asset, "currency": series.currency,
+                        "store": series.path,
                         "fee_window_days": fee_window_days, "max_fill_days": max_fill_days})
     return frame
 
 
-def _notes(row: pd.Series, attrs: dict[str, Any]) -> tuple[str, ...]:
-    """Explain, for one day, where each value came from and what was filled."""
-    day = pd.Timestamp(row.name).date()  # type: ignore[arg-type]
-    asset, currency = attrs["asset"], attrs["currency"]
-    notes = [f"history store {attrs['store']}: {asset} on {day}"]
-    if row["difficulty_date"].date() != day:
-        notes.append(f"difficulty carried forward from {row['difficulty_date'].date()} "
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _day(number: int) -> dt.date:
+    """Return the date of a day number (days since 1970-01-01)."""
+    return _EPOCH + dt.timedelta(days=number)
+
+
+def _notes(row: dict[str, Any], asset: str, currency: str, store: str,
+           window: int) -> tuple[str, ...]:
+    """Explain, for one day, where each value came from and what was filled.
+
+    ``row`` holds one day of :meth:`StoredSeries.columns` as plain Python values
+    (day numbers for dates, :data:`NAT` for none) and its ``date``.
+    """
+    number = row["date"]
+    day = _day(number)
+    notes = [f"history store {store}: {asset} on {day}"]
+    if row["difficulty_date"] != number:
+        notes.append(f"difficulty carried forward from {_day(row['difficulty_date'])} "
                      f"(none stored for {day})")
     if row["retarget"]:
         text = (f"retarget on {day}: difficulty {row['retarget_change']:+.2%} "
@@ -305,26 +434,27 @@ def _notes(row: pd.Series, attrs: dict[str, Any]) -> tuple[str, ...]:
     if row["subsidy_blended"]:
         notes.append(f"subsidy {row['subsidy']:.6g} is the mean over the day's blocks "
                      "(a halving day)")
-    if row["subsidy_date"].date() != day:
-        notes.append(f"subsidy carried forward from {row['subsidy_date'].date()}")
-    window = attrs["fee_window_days"]
-    if row["fee_days"] == 0 and pd.isna(row["fees_from"]):
+    if row["subsidy_date"] != number:
+        notes.append(f"subsidy carried forward from {_day(row['subsidy_date'])}")
+    no_carry = row["fees_from"] == NAT
+    if row["fee_days"] == 0 and no_carry:
         notes.append(f"no {asset} fee data stored on or before {day}; fees per block taken as 0")
-    elif pd.isna(row["fees_from"]):
+    elif no_carry:
         notes.append(f"fees per block: total fees / blocks over the {window} days to {day} "
                      f"({row['fee_days']} with data)")
     elif row["fee_days"] == 0:
         notes.append(f"no fee data in the {window} days to {day}; fees per block carried "
-                     f"from {row['fees_from'].date()}")
+                     f"from {_day(row['fees_from'])}")
     if row["price_direct"]:
         notes.append(f"price from the stored {asset}/{currency} series")
-    elif row["price_date"].date() != day:
-        notes.append(f"{asset}/USD price carried forward from {row['price_date'].date()}")
+    elif row["price_date"] != number:
+        notes.append(f"{asset}/USD price carried forward from {_day(row['price_date'])}")
     if currency != "USD":
-        fx_day = row["fx_date"].date()
-        if fx_day != day:
-            notes.append(f"{currency}/USD rate {row['fx_per_usd']:.6g} is the rate of {fx_day}, "
-                         f"forward-filled: no rate on {day} (weekend or holiday)")
+        fx_day = row["fx_date"]
+        if fx_day != number:
+            notes.append(f"{currency}/USD rate {row['fx_per_usd']:.6g} is the rate of "
+                         f"{_day(fx_day)}, forward-filled: no rate on {day} (weekend or "
+                         "holiday)")
         elif not row["price_direct"]:
             notes.append(f"price converted from USD at {row['fx_per_usd']:.6g} {currency}/USD")
     return tuple(notes)
@@ -373,20 +503,10 @@ def network_state(
     5646403851534.7
 
     """
-    frame = network_states([date], store=store, asset=asset, currency=currency,
-                           fee_window_days=fee_window_days, max_fill_days=max_fill_days)
-    row = frame.iloc[0]
-    return NetworkState(
-        date=pd.Timestamp(row.name).date(),  # type: ignore[arg-type]
-        difficulty=float(row["difficulty"]),
-        subsidy=float(row["subsidy"]),
-        fees_per_block=float(row["fees_per_block"]),
-        price=float(row["price"]),
-        currency=frame.attrs["currency"],
-        fx_per_usd=float(row["fx_per_usd"]),
-        coin=frame.attrs["asset"],
-        notes=_notes(row, {str(k): v for k, v in frame.attrs.items()}),
-    )
+    _check_windows(fee_window_days, max_fill_days)
+    to_days([date])  # a bad date is reported before the store is opened
+    return StoredSeries(store, asset=asset, currency=currency, fee_window_days=fee_window_days,
+                        max_fill_days=max_fill_days).state(date)
 
 
 def load_network_state(

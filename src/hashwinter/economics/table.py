@@ -13,7 +13,7 @@ import concurrent.futures
 import itertools
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +27,7 @@ from hashwinter.units import TERA
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TABLE_COLUMNS", "shutdown_cube", "shutdown_table"]
+__all__ = ["TABLE_COLUMNS", "shutdown_columns", "shutdown_cube", "shutdown_table"]
 
 #: Columns of :func:`shutdown_table`, in order, with their units in docs/glossary.md.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -47,6 +47,83 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "tariff",
     "currency",
 )
+
+
+def shutdown_columns(
+    models: Sequence[str],
+    hashrate: npt.ArrayLike,
+    power: npt.ArrayLike,
+    tariffs: Sequence[float],
+    state: NetworkState,
+    pool_fee: float = 0.0,
+    daily_fees: npt.ArrayLike = 0.0,
+    pue: float = 1.0,
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the columns of :func:`shutdown_table` as numpy arrays (no pandas, no currency).
+
+    The web's hot path serializes these directly; :func:`shutdown_table` frames them.
+
+    Parameters
+    ----------
+    models : sequence of str
+        Machine names, one per entry of ``hashrate`` and ``power``.
+    hashrate : array_like, shape (M,)
+        Hashrate of each machine. [H/s]
+    power : array_like, shape (M,)
+        Wall power of each machine. [W]
+    tariffs : sequence of float, length T
+        Electricity prices, in ``state.currency``. [currency/kWh]
+    state : NetworkState
+        Difficulty, subsidy, fees per block and coin price (in ``state.currency``).
+    pool_fee : float, default 0
+        Pool fee. [fraction]
+    daily_fees : float or array_like, shape (M,)
+        Per-machine fees (management, hosting). [currency/day]
+    pue : float, default 1.0
+        Site overhead factor. [dimensionless]
+
+    Returns
+    -------
+    dict of str to ndarray, each shape (M * T,)
+        The columns of :data:`TABLE_COLUMNS` but ``currency``, ordered by machine then
+        tariff (``model`` as an object array, ``above_shutdown`` as bool).
+
+    """
+    hashrate_m = as_float_array(hashrate)[:, None]
+    power_m = as_float_array(power)[:, None]
+    fees_m = np.broadcast_to(as_float_array(daily_fees), hashrate_m.shape[:1])[:, None]
+    tariff_t = as_float_array(list(tariffs))[None, :]
+    coins = as_float_array(
+        coins_per_day(hashrate_m, state.difficulty, state.subsidy, state.fees_per_block, pool_fee)
+    )
+    revenue = coins * state.price
+    power_cost = as_float_array(energy_per_day(power_m, pue)) * tariff_t
+    cost = power_cost + fees_m
+    shutdown = cost / coins
+    shape = (hashrate_m.shape[0], tariff_t.shape[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(revenue > 0, power_cost / revenue, np.inf)
+        to_shutdown = np.where(shutdown > 0, state.price / shutdown - 1.0, np.inf)
+
+    def per_cell(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        return np.broadcast_to(as_float_array(values), shape).ravel()
+
+    return {
+        "model": np.repeat(np.asarray(models, dtype=object), shape[1]),
+        "hashrate_ths": per_cell(hashrate_m / TERA),
+        "power_w": per_cell(power_m),
+        "efficiency_j_th": per_cell(power_m / (hashrate_m / TERA)),
+        "coins_per_day": per_cell(coins),
+        "revenue_per_day": per_cell(revenue),
+        "power_cost_per_day": per_cell(power_cost),
+        "electricity_share": per_cell(share),
+        "margin_per_day": per_cell(revenue - cost),
+        "shutdown_price": per_cell(shutdown),
+        "price": per_cell(state.price),
+        "price_to_shutdown": per_cell(to_shutdown),
+        "above_shutdown": per_cell(state.price >= shutdown).astype(bool),
+        "tariff": per_cell(tariff_t),
+    }
 
 
 def shutdown_table(
@@ -89,48 +166,13 @@ def shutdown_table(
         when the machine is above water.
 
     """
-    hashrate_m = as_float_array(hashrate)[:, None]
-    power_m = as_float_array(power)[:, None]
-    fees_m = np.broadcast_to(as_float_array(daily_fees), hashrate_m.shape[:1])[:, None]
-    tariff_t = as_float_array(list(tariffs))[None, :]
-    coins = as_float_array(
-        coins_per_day(hashrate_m, state.difficulty, state.subsidy, state.fees_per_block, pool_fee)
-    )
-    revenue = coins * state.price
-    power_cost = as_float_array(energy_per_day(power_m, pue)) * tariff_t
-    cost = power_cost + fees_m
-    shutdown = cost / coins
-    shape = (hashrate_m.shape[0], tariff_t.shape[1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(revenue > 0, power_cost / revenue, np.inf)
-        to_shutdown = np.where(shutdown > 0, state.price / shutdown - 1.0, np.inf)
-
-    def per_cell(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        return np.broadcast_to(as_float_array(values), shape).ravel()
-
+    columns = shutdown_columns(models, hashrate, power, tariffs, state, pool_fee=pool_fee,
+                               daily_fees=daily_fees, pue=pue)
     # pandas is imported here, not at module level: `import hashwinter` (the pure
     # functions) should not pay for it.
     import pandas as pd
 
-    frame = pd.DataFrame(
-        {
-            "model": np.repeat(np.asarray(models, dtype=object), shape[1]),
-            "hashrate_ths": per_cell(hashrate_m / TERA),
-            "power_w": per_cell(power_m),
-            "efficiency_j_th": per_cell(power_m / (hashrate_m / TERA)),
-            "coins_per_day": per_cell(coins),
-            "revenue_per_day": per_cell(revenue),
-            "power_cost_per_day": per_cell(power_cost),
-            "electricity_share": per_cell(share),
-            "margin_per_day": per_cell(revenue - cost),
-            "shutdown_price": per_cell(shutdown),
-            "price": per_cell(state.price),
-            "price_to_shutdown": per_cell(to_shutdown),
-            "above_shutdown": per_cell(state.price >= shutdown).astype(bool),
-            "tariff": per_cell(tariff_t),
-            "currency": state.currency,
-        }
-    )
+    frame = pd.DataFrame({**columns, "currency": state.currency})
     frame.attrs["units"] = {
         "hashrate_ths": "TH/s",
         "power_w": "W",

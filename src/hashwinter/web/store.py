@@ -12,6 +12,14 @@ no process write it, so a result read once stays the stored truth for as long as
 server runs. This is not a response cache: every request still computes its network
 state and table; it only skips re-reading the same few thousand stored rows
 (4 queries, ~6 ms of a shutdown-table request).
+
+The shutdown table's hot path goes one step further: :meth:`StoreReader.series` keeps,
+per process, one :class:`~hashwinter.data.network.StoredSeries` per currency — the
+stored difficulty, subsidy, fees, prices and FX as numpy arrays, with what does not
+depend on the day precomputed — so a request computes its day's network state with
+numpy on those arrays (the same code as ``network_state``). For the same reason as the
+memo, this is right only because the store cannot change while the server holds it
+open; restart the server after ``hashwinter data import``.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import duckdb
 import numpy as np
 
 from hashwinter.data import HistoryStore
+from hashwinter.data.network import StoredSeries
 from hashwinter.errors import InputError
 from hashwinter.web.problems import ErrorItem, ProblemError
 
@@ -72,6 +81,32 @@ class StoreReader:
         self._lock = threading.Lock()
         self._memo: dict[tuple[Any, ...], Any] = {}
         self._memo_lock = threading.Lock()
+        self._series: dict[tuple[str, str], StoredSeries] = {}
+
+    def series(self, asset: str, currency: str, parameter: str | None = None) -> StoredSeries:
+        """Return this process's :class:`StoredSeries` of ``asset`` in ``currency``.
+
+        Built once per (asset, currency) that has data; a currency without stored FX is
+        not kept (its error is raised by :meth:`StoredSeries.columns` on every request,
+        and arbitrary codes must not grow the process).
+
+        Raises
+        ------
+        ProblemError
+            404 when there is no store (see :meth:`get`).
+        InputError
+            No chain history of ``asset`` in the store.
+
+        """
+        key = (asset.strip().upper(), currency.strip().upper())
+        found = self._series.get(key)
+        if found is not None:
+            return found
+        made = StoredSeries(self.get(parameter), asset=key[0], currency=key[1])
+        if made.fx is None or made.fx["date"].size:
+            with self._memo_lock:
+                self._series.setdefault(key, made)
+        return made
 
     def get(self, parameter: str | None = None) -> HistoryStore:
         """Return this thread's open store.
