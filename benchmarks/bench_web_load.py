@@ -17,6 +17,10 @@ tariffs (0.02-0.60 per kWh) and currencies (USD, CNY, EUR) drawn from a fixed se
 Bounded: a fixed number of requests per phase, a deadline on each, and the server
 is stopped at the end whatever happens. The load comes from two client processes
 (one Python event loop cannot send 400 requests/s alongside a server on 2 cores).
+The open-loop phases send their requests with a minimal HTTP/1.1 client over
+persistent asyncio connections (:class:`RawClient`): httpx's AsyncClient costs ~4 ms of
+CPU per request, which on 2 shared cores made the load generator, not the server, the
+bottleneck past ~150 requests/s.
 
 Run: python benchmarks/bench_web_load.py [--quick]
 """
@@ -34,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 import httpx
@@ -118,6 +123,66 @@ def request_params(n: int, seed: int) -> list[list[tuple[str, str]]]:
     return out
 
 
+class RawClient:
+    """GET requests over ``size`` persistent HTTP/1.1 connections (keep-alive), on asyncio.
+
+    Just enough HTTP for this server's answers (a status line, headers with a
+    Content-Length, a body); a request waits for a free connection, as in a pool.
+    """
+
+    def __init__(self, host: str, port: int, size: int) -> None:
+        self.host, self.port, self.size = host, port, size
+        self._free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
+            asyncio.Queue())
+
+    async def open(self) -> None:
+        for _ in range(self.size):
+            self._free.put_nowait(await asyncio.open_connection(self.host, self.port))
+
+    async def close(self) -> None:
+        while not self._free.empty():
+            _, writer = self._free.get_nowait()
+            writer.close()
+
+    async def get(self, target: str) -> tuple[int, bytes]:
+        """Return the status and body of ``GET target``.
+
+        A kept-alive connection the server closed while idle (uvicorn closes them after
+        5 s) fails before any answer: that request is sent again on a new connection,
+        once, as any HTTP client does.
+        """
+        reader, writer = await self._free.get()
+        ok = False
+        try:
+            for attempt in (0, 1):
+                try:
+                    writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n\r\n"
+                                 .encode())
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (OSError, asyncio.IncompleteReadError) as exc:
+                    if attempt or (isinstance(exc, asyncio.IncompleteReadError)
+                                   and exc.partial):
+                        raise
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(self.host, self.port)
+                    continue
+                break
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            body = await reader.readexactly(length)
+            ok = True
+            return status, body
+        finally:
+            if ok:
+                self._free.put_nowait((reader, writer))
+            else:  # a broken or abandoned exchange: replace the connection
+                writer.close()
+                self._free.put_nowait(await asyncio.open_connection(self.host, self.port))
+
+
 async def _open_loop(url: str, rate: float, params: list[list[tuple[str, str]]]
                      ) -> tuple[list[float], int, int, float]:
     """Send ``params`` at ``rate``/s; return latencies from due times [s], errors, late, span.
@@ -129,38 +194,47 @@ async def _open_loop(url: str, rate: float, params: list[list[tuple[str, str]]]
     errors = late = 0
     # Few connections: requests past them wait in the client (still timed from when they
     # were due), not in an overloaded server that would go on with abandoned ones.
-    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=TIMEOUT_S) as client:
-        t0 = time.perf_counter() + 0.2
+    where = urllib.parse.urlsplit(url)
+    client = RawClient(str(where.hostname), int(where.port or 80), 32)
+    await client.open()
+    targets = [f"/api/v1/shutdown?{urllib.parse.urlencode(q)}" for q in params]
+    t0 = time.perf_counter() + 0.2
 
-        async def one(i: int, query: list[tuple[str, str]]) -> None:
-            nonlocal errors, late
-            due = t0 + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if time.perf_counter() - due > TIMEOUT_S:  # hopelessly behind: bound the phase
-                late += 1
-                latencies.append(time.perf_counter() - due)
-                return
-            try:
-                # Waiting for a free connection counts too: at most TIMEOUT_S in all.
-                r = await asyncio.wait_for(client.get("/api/v1/shutdown", params=query),
-                                           timeout=TIMEOUT_S)
-                if r.status_code != 200:
-                    errors += 1
-            except (httpx.HTTPError, TimeoutError):
-                errors += 1
+    async def one(i: int, target: str) -> None:
+        nonlocal errors, late
+        due = t0 + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if time.perf_counter() - due > TIMEOUT_S:  # hopelessly behind: bound the phase
+            late += 1
             latencies.append(time.perf_counter() - due)
+            return
+        try:
+            # Waiting for a free connection counts too: at most TIMEOUT_S in all.
+            status, body = await asyncio.wait_for(client.get(target), timeout=TIMEOUT_S)
+            if status != 200 or not body.startswith(b'{"state":'):
+                errors += 1
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ValueError, TimeoutError):
+            errors += 1
+        latencies.append(time.perf_counter() - due)
 
-        await asyncio.gather(*(one(i, q) for i, q in enumerate(params)))
-        span = time.perf_counter() - t0
+    try:
+        await asyncio.gather(*(one(i, t) for i, t in enumerate(targets)))
+    finally:
+        await client.close()
+    span = time.perf_counter() - t0
     return latencies, errors, late, span
 
 
 def _client_process(args: tuple[str, float, int, int]) -> tuple[list[float], int, int, float]:
     url, rate, n, seed = args
-    return asyncio.run(_open_loop(url, rate, request_params(n, seed)))
+    try:
+        import uvloop  # the client's own event loop costs less too
+    except ImportError:
+        return asyncio.run(_open_loop(url, rate, request_params(n, seed)))
+    return uvloop.run(_open_loop(url, rate, request_params(n, seed)))
 
 
 def load(url: str, rate: float, seconds: float, seed: int, clients: int = 2) -> dict[str, float]:
