@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
-from hashwinter.assets.valuation import DAYS_PER_YEAR
+from hashwinter.assets.valuation import DAYS_PER_YEAR, expected_call_margin, valuation_steps
 from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, WATTS_PER_KILOWATT
 
 __all__ = ["value_table"]
@@ -29,20 +29,6 @@ FloatArray = npt.NDArray[np.float64]
 def _per_date(value: npt.ArrayLike, n: int) -> FloatArray:
     arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
     return np.ascontiguousarray(arr)
-
-
-def _daily_general(revenue: FloatArray, c: FloatArray, vol: FloatArray) -> FloatArray:
-    """Black's expected margin where some cells have no volatility, cost or revenue."""
-    intrinsic = np.maximum(revenue - c, 0.0)
-    live = (vol > 0)[None] & (c > 0) & (revenue > 0)
-    if not np.any(live):
-        return intrinsic
-    safe_vol = np.where(vol > 0, vol, 1.0)[None]
-    with np.errstate(divide="ignore"):
-        ratio = np.log(np.where(live, revenue, 1.0)) - np.log(np.where(c > 0, c, 1.0))
-    d1 = ratio / safe_vol + 0.5 * safe_vol
-    black = revenue * ndtr(d1) - c * ndtr(d1 - safe_vol)
-    return np.asarray(np.where(live, black, intrinsic), dtype=np.float64)
 
 
 def value_table(
@@ -108,15 +94,9 @@ def value_table(
     mu = _per_date(drift_per_day, n_dates)
     g = _per_date(difficulty_growth_per_year, n_dates)
     halving = _per_date(days_to_halving, n_dates)
-    if not (np.isfinite(life_days) and life_days > 0):
-        raise ValueError("life_days must be finite and > 0")
-    if not (np.isfinite(step_days) and step_days > 0):
-        raise ValueError("step_days must be finite and > 0")
-
-    n_steps = int(np.ceil(life_days / step_days - 1e-9))
-    starts = np.arange(n_steps, dtype=np.float64) * step_days
-    lengths = np.minimum(step_days, life_days - starts)
-    t = starts + 0.5 * lengths  # (K,)
+    t, lengths = valuation_steps(life_days, step_days)  # (K,) midpoints and lengths
+    n_steps = t.size
+    weight = np.exp(-discount_rate_per_year * t / DAYS_PER_YEAR) * lengths  # discounted (K,)
 
     # Per model: coins per day per unit of the date factor, and the day's cost.
     per_hash = h * SECONDS_PER_DAY / HASHES_PER_DIFFICULTY * (1.0 - pool_fee)  # (M,)
@@ -126,14 +106,13 @@ def value_table(
     for lo in range(0, n_dates, chunk):
         hi = min(n_dates, lo + chunk)
         sl = slice(lo, hi)
-        # Per (date, step): revenue of one H/s-unit (coins x forward price), the total
-        # volatility and the discounted step length. (N_chunk, K)
+        # Per (date, step): revenue of one H/s-unit (coins x forward price) and the total
+        # volatility. (N_chunk, K)
         reward = np.where(t[None, :] >= halving[sl, None], 0.5 * sub[sl, None],
                           sub[sl, None]) + fees[sl, None]
         unit_revenue = (reward / (d0[sl, None] * np.exp(g[sl, None] * t / DAYS_PER_YEAR))
                         * s0[sl, None] * np.exp(mu[sl, None] * t))
         vol = sig[sl, None] * np.sqrt(t)
-        weight = np.exp(-discount_rate_per_year * t / DAYS_PER_YEAR) * lengths
         revenue = per_hash[:, None, None] * unit_revenue[None]  # (M, N_chunk, K)
         c = cost[:, None, None]
         if np.all(vol > 0) and np.all(cost > 0) and np.all(unit_revenue > 0) \
@@ -145,6 +124,6 @@ def value_table(
             daily = revenue * ndtr(d1)
             daily -= c * ndtr(d1 - vol[None])
         else:
-            daily = _daily_general(revenue, c, vol)
+            daily = expected_call_margin(revenue, 1.0, c, vol[None])
         out[:, sl] = daily @ weight
     return np.maximum(out, scrap[:, None])

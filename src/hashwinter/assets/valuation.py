@@ -37,7 +37,7 @@ from scipy.special import ndtr
 
 from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, WATTS_PER_KILOWATT
 
-__all__ = ["DAYS_PER_YEAR", "expected_call_margin", "option_adjusted_value"]
+__all__ = ["DAYS_PER_YEAR", "expected_call_margin", "option_adjusted_value", "valuation_steps"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -101,6 +101,24 @@ def expected_call_margin(
     d2 = d1 - s_safe
     black = revenue * ndtr(d1) - c * ndtr(d2)
     return np.asarray(np.where(live, black, intrinsic), dtype=np.float64)
+
+
+def valuation_steps(life_days: float, step_days: float) -> tuple[FloatArray, FloatArray]:
+    """Return the midpoints and lengths of the valuation's steps over the life [day].
+
+    Each step is ``step_days`` long but the last, which ends at ``life_days``.
+
+    >>> [a.tolist() for a in valuation_steps(10.0, 4.0)]
+    [[2.0, 6.0, 9.0], [4.0, 4.0, 2.0]]
+    """
+    if not (np.isfinite(life_days) and life_days > 0):
+        raise ValueError("life_days must be finite and > 0")
+    if not (np.isfinite(step_days) and step_days > 0):
+        raise ValueError("step_days must be finite and > 0")
+    n_steps = int(np.ceil(life_days / step_days - 1e-9))
+    starts = np.arange(n_steps, dtype=np.float64) * step_days
+    lengths = np.minimum(step_days, life_days - starts)
+    return starts + 0.5 * lengths, lengths
 
 
 def option_adjusted_value(
@@ -184,14 +202,7 @@ def option_adjusted_value(
     600.0
 
     """
-    if not (np.isfinite(life_days) and life_days > 0):
-        raise ValueError("life_days must be finite and > 0")
-    if not (np.isfinite(step_days) and step_days > 0):
-        raise ValueError("step_days must be finite and > 0")
-    n_steps = int(np.ceil(life_days / step_days - 1e-9))
-    starts = np.arange(n_steps, dtype=np.float64) * step_days
-    lengths = np.minimum(step_days, life_days - starts)
-    mids = starts + 0.5 * lengths  # days from the valuation date, (K,)
+    mids, lengths = valuation_steps(life_days, step_days)  # days from the valuation date
 
     args = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (
         hashrate, power, price, difficulty, subsidy, tariff, fees_per_block, pool_fee, pue,

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hashwinter.economics.revenue import revenue_per_day
 from hashwinter.errors import InputError
 from hashwinter.hardware import Machine
 from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY
@@ -98,10 +99,10 @@ def monthly_network(daily: pd.DataFrame) -> pd.DataFrame:
     index = pd.DatetimeIndex(pd.to_datetime(daily.index))
     d = daily["difficulty"].to_numpy(np.float64)
     hashrate = d * HASHES_PER_DIFFICULTY / 600.0
-    revenue = (SECONDS_PER_DAY / (d * HASHES_PER_DIFFICULTY)
-               * (daily["subsidy"].to_numpy(np.float64)
-                  + daily["fees_per_block"].to_numpy(np.float64))
-               * daily["price"].to_numpy(np.float64))
+    # What one H/s earns in a day: the project's one revenue formula.
+    revenue = np.asarray(revenue_per_day(
+        1.0, d, daily["subsidy"].to_numpy(np.float64), daily["price"].to_numpy(np.float64),
+        daily["fees_per_block"].to_numpy(np.float64)), dtype=np.float64)
     frame = pd.DataFrame({"hashrate": hashrate, "revenue_per_hash_day": revenue}, index=index)
     return frame.groupby(index.to_period("M")).mean().set_axis(
         index.to_period("M").unique().to_timestamp(), axis=0)
