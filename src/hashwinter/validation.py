@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hashwinter.errors import InputError, InputErrors
 
-__all__ = ["field_path", "input_errors_from_validation", "join_field"]
+__all__ = ["ConfigModel", "field_path", "input_errors_from_validation", "join_field"]
 
 #: Pydantic error types whose message reads better with the offending value.
 _SHOW_INPUT = frozenset(
@@ -37,6 +37,13 @@ _SHOW_INPUT = frozenset(
         "multiple_of",
     }
 )
+
+
+
+class ConfigModel(BaseModel):
+    """Base of the config models read from files: frozen, and an unknown key is an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def join_field(prefix: str | None, name: str | int | None) -> str:

@@ -140,22 +140,8 @@ def shutdown_table(
 
     Parameters
     ----------
-    models : sequence of str
-        Machine names, one per entry of ``hashrate`` and ``power``.
-    hashrate : array_like, shape (M,)
-        Hashrate of each machine. [H/s]
-    power : array_like, shape (M,)
-        Wall power of each machine. [W]
-    tariffs : sequence of float, length T
-        Electricity prices, in ``state.currency``. [currency/kWh]
-    state : NetworkState
-        Difficulty, subsidy, fees per block and coin price (in ``state.currency``).
-    pool_fee : float, default 0
-        Pool fee. [fraction]
-    daily_fees : float or array_like, shape (M,)
-        Per-machine fees (management, hosting). [currency/day]
-    pue : float, default 1.0
-        Site overhead factor. [dimensionless]
+    models, hashrate, power, tariffs, state, pool_fee, daily_fees, pue
+        As :func:`shutdown_columns`, which computes the columns this frames.
 
     Returns
     -------

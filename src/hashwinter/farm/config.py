@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -36,7 +34,7 @@ from hashwinter.farm.registry import PolicyContext, register_policy, validate_po
 from hashwinter.farm.toml_lines import TomlLines, toml_syntax_error
 from hashwinter.hardware import Catalog, Machine, default_catalog
 from hashwinter.ranges import InRange, get_range
-from hashwinter.validation import input_errors_from_validation
+from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = [
     "CapexItem",
@@ -70,8 +68,7 @@ def _named_tariff(value: object) -> object:
     return value
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+_Model = ConfigModel  # frozen, unknown keys are errors (hashwinter.validation)
 
 
 class CapexItem(_Model):

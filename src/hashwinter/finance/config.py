@@ -23,10 +23,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from hashwinter.ranges import bounded
-from hashwinter.validation import input_errors_from_validation
+from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = ["INSTRUMENTS", "BasisConfig", "FundingConfig", "HedgeConfig", "hedge_from_dict"]
 
@@ -49,8 +49,7 @@ else:
 INSTRUMENTS = ("linear_future", "inverse_future", "perpetual", "forward")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+_Model = ConfigModel  # frozen, unknown keys are errors (hashwinter.validation)
 
 
 class BasisConfig(_Model):

@@ -32,7 +32,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
 
 from hashwinter.energy import Tariff, example_tariff, tariff_to_dict
 from hashwinter.errors import InputError, InputErrors
@@ -40,7 +40,7 @@ from hashwinter.farm.toml_lines import TomlLines
 from hashwinter.ranges import bounded, get_range
 from hashwinter.sites.regions import REGIONS, region
 from hashwinter.sites.risks import SiteRisks
-from hashwinter.validation import input_errors_from_validation
+from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = ["MoveConfig", "PlannerSettings", "PlannerSite", "SitesFile", "load_sites",
            "monthly"]
@@ -88,8 +88,7 @@ MonthlySlots = Annotated[list[float], _capacity("machine_count", whole=True)]
 MonthlyMw = Annotated[list[float], _capacity("site_mw", whole=False)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+_Model = ConfigModel  # frozen, unknown keys are errors (hashwinter.validation)
 
 
 class MoveConfig(_Model):
