@@ -113,3 +113,15 @@ def test_largest_plausible_inputs_stay_finite(capsys):
     # 1,323 W x 24 h x 100 CNY/kWh = 3,175.2 CNY a day.
     assert record["power_cost_per_day"] == pytest.approx(3175.2)
     assert all(v is not None for v in record.values())
+
+
+def test_a_bad_paths_flag_is_named_as_the_flag_not_as_a_grid_value(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from hashwinter.cli.app import main
+
+    noda = str(Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "noda2019.toml")
+    assert main(["simulate", noda, "--paths", "1000000000000"]) == 2
+    assert capsys.readouterr().err == \
+        "hashwinter: error: --paths: must be <= 1e+07 paths (got 1e+12)\n"
+    assert main(["sweep", noda, "--grid", "paths=1000000000000"]) == 2
+    assert capsys.readouterr().err.startswith("hashwinter: error: --grid: paths: must be <= 1e+07")

@@ -108,6 +108,10 @@ GridOpt = Annotated[
 ]
 
 
+#: Scenario keys set by flags, and the flag an error in them names.
+_FLAGS = {"paths": "--paths", "seed": "--seed", "chunk_paths": "--chunk-paths"}
+
+
 def _overrides(paths: int | None, seed: int | None, chunk: int | None) -> dict[str, Any]:
     given = {"paths": paths, "seed": seed, "chunk_paths": chunk}
     return {k: v for k, v in given.items() if v is not None}
@@ -222,7 +226,8 @@ def simulate_command(
     memory: MemoryOpt = None,
 ) -> None:
     """Run a Monte Carlo scenario and print its summary (per farm, or per retarget rule)."""
-    loaded = load_scenario(scenario, overrides=_overrides(paths, seed, chunk_paths))
+    loaded = load_scenario(scenario, overrides=_overrides(paths, seed, chunk_paths),
+                           flags=_FLAGS)
     c = loaded.config
     plan = _resource_plan([loaded], workers, cluster, memory)
     workers = plan.workers if cluster is None else workers
@@ -301,7 +306,8 @@ def sweep_command(
     problems: list[InputError] = []
     for point in points:
         try:
-            loaded.append(load_scenario(scenario, overrides={**base, **point}))
+            flags = {k: f for k, f in _FLAGS.items() if k in base and k not in point}
+            loaded.append(load_scenario(scenario, overrides={**base, **point}, flags=flags))
         except InputErrors as exc:
             problems.extend(exc.errors)
     if problems:

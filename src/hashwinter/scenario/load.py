@@ -88,6 +88,7 @@ def scenario_from_dict(
     text: str | None = None,
     base_dir: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> LoadedScenario:
     """Validate a parsed scenario; raise :class:`InputErrors` listing every problem.
 
@@ -103,6 +104,9 @@ def scenario_from_dict(
         Folder for relative paths (default: the current folder).
     overrides : mapping, optional
         Dotted keys to set before validation.
+    flags : mapping, optional
+        The command-line flag each override key came from (``{"paths": "--paths"}``): an
+        error in it names the flag. Other overrides are named as ``--grid`` values.
 
     Returns
     -------
@@ -124,9 +128,12 @@ def scenario_from_dict(
         given = set((overrides or {}).keys())
         located = []
         for e in errors:
-            from_grid = e.field is not None and any(
-                e.field == k or e.field.startswith(k + ".") for k in given
-            )
+            key = next((k for k in given if e.field is not None
+                        and (e.field == k or e.field.startswith(k + "."))), None)
+            if key is not None and flags and key in flags:
+                located.append(InputError(e.message, field=flags[key]))
+                continue
+            from_grid = key is not None
             located.append(
                 InputError(
                     e.message,
@@ -166,7 +173,8 @@ def _without_union_tag(error: InputError, data: Mapping[str, Any]) -> InputError
 
 
 def load_scenario(
-    path: str | Path, *, overrides: Mapping[str, Any] | None = None
+    path: str | Path, *, overrides: Mapping[str, Any] | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> LoadedScenario:
     """Read and validate a scenario TOML file.
 
@@ -176,6 +184,9 @@ def load_scenario(
         The file.
     overrides : mapping, optional
         Dotted keys to set before validation (``{"paths": 100}``).
+    flags : mapping, optional
+        The flag each override key came from, named in its errors (see
+        :func:`scenario_from_dict`).
 
     Returns
     -------
@@ -206,6 +217,7 @@ def load_scenario(
         text=text,
         base_dir=Path(path).resolve().parent,
         overrides=overrides,
+        flags=flags,
     )
 
 
