@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 from pydantic import ValidationError
 
@@ -20,6 +18,8 @@ from hashwinter.errors import InputError, InputErrors
 from hashwinter.validation import input_errors_from_validation
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hashwinter.assets.index import Tier
 
 __all__ = ["machines_app"]
@@ -49,6 +49,8 @@ def _day(text: str, flag: str) -> dt.date:
 
 
 def _tiers(text: str | None, start: dt.date) -> tuple[Tier, ...]:
+    import pandas as pd
+
     from hashwinter.assets.index import default_tiers, tiers_from
 
     if not text:
@@ -67,6 +69,8 @@ def _tiers(text: str | None, start: dt.date) -> tuple[Tier, ...]:
 def _history(start: dt.date, end: dt.date, currency: str, store: Path | None,
              lookback_days: int) -> pd.DataFrame:
     """Daily state from the store, ``lookback_days`` before ``start`` through ``end``."""
+    import pandas as pd
+
     from hashwinter.data import network_states
     from hashwinter.data.store import opened
 
@@ -126,6 +130,9 @@ def price_index_command(
     trailing year; a tier's index is the median per TH/s of the catalog's models in it that
     were released by the day.
     """
+    import numpy as np
+    import pandas as pd
+
     from hashwinter.assets.index import price_index
     from hashwinter.assets.inputs import valuation_inputs
     from hashwinter.assets.params import ValuationParams
@@ -166,6 +173,7 @@ def price_index_command(
 
 
 def _print_table(index: pd.DataFrame, currency: str) -> None:
+    import pandas as pd
     from rich.table import Table
 
     wide = index.pivot(index="date", columns="tier", values="price_per_th")
