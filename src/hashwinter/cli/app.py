@@ -26,6 +26,10 @@ try:
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent
     if "--multiprocessing-fork" not in sys.argv:  # the command itself, not a spawned worker
         sys.stderr.write("hashwinter: interrupted; nothing written\n")
+    # CPython 3.11 remembers a KeyboardInterrupt that passed through an exec()/eval() of
+    # a string (dataclasses, numpy and typing all do that while importing) and, at exit,
+    # turns any exit status into death by SIGINT (-2): the next string eval clears it.
+    eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
     raise SystemExit(130) from None
 
 __all__ = ["app", "main"]
@@ -68,7 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         if exc.code is None:
             return 0
-        return exc.code if isinstance(exc.code, int) else 1
+        code = exc.code if isinstance(exc.code, int) else 1
+        if code == 130:  # interrupted: exit 130, not death by SIGINT (see the import guard)
+            eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
+        return code
+    except KeyboardInterrupt:  # pragma: no cover - between the imports and a command's guard
+        _stderr.print("hashwinter: interrupted; nothing written", markup=False)
+        eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
+        return 130
     return 0
 
 
