@@ -18,6 +18,7 @@ from hashwinter.hardware import default_catalog, load_catalog
 from hashwinter.reports.backtest_report import (
     cohort_table,
     owner_table,
+    plan_comparison_table,
     summary_table,
     write_backtest_outputs,
 )
@@ -124,6 +125,9 @@ def backtest_command(
     console = stdout_console()
     console.print(summary_table(result))
     console.print(cohort_table(result))
+    comparison = plan_comparison_table(result)
+    if comparison is not None:
+        console.print(comparison)
     owners = owner_table(result)
     if owners is not None:
         console.print(owners)

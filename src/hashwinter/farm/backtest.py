@@ -30,7 +30,9 @@ from hashwinter.engine import (
     run,
 )
 from hashwinter.farm.build import FarmRun, build_farm_run, farm_window, needed_currencies
+from hashwinter.farm.compare import comparison_rows, transit_machine_days
 from hashwinter.farm.config import LoadedFarm
+from hashwinter.farm.follow_plan import stay_put_farm
 from hashwinter.farm.summary import FarmSummary, summarize
 
 if TYPE_CHECKING:
@@ -65,6 +67,9 @@ class BacktestResult:
         Daily ledger of the farm's treasury, with depreciation.
     summary : FarmSummary
         Totals and per-cohort lines.
+    stay_put : BacktestResult or None
+        With a ``follow_plan`` policy: the same farm that never moves (the
+        comparison leg); see :meth:`plan_comparison`.
 
     """
 
@@ -75,6 +80,31 @@ class BacktestResult:
     cohorts: pd.DataFrame
     treasury: pd.DataFrame
     summary: FarmSummary
+    stay_put: BacktestResult | None = None
+
+    def plan_figures(self) -> dict[str, float]:
+        """Return what the plan changes: margin, power, moving costs, downtime, net profit."""
+        s = self.summary
+        ccy = self.currency.lower()
+        moves = (float(self.cohorts[f"move_cost_{ccy}"].sum())
+                 if f"move_cost_{ccy}" in self.cohorts else 0.0)
+        fr = self.farm_run
+        return {
+            f"Revenue [{self.currency}]": s.revenue,
+            f"Power cost [{self.currency}]": s.power_cost,
+            f"Moving costs [{self.currency}]": moves,
+            "Downtime on the road [machine-days]": transit_machine_days(
+                self.cohorts, fr.in_transit, fr.spec.cohorts.label),
+            f"Operating margin [{self.currency}]": s.operating_margin,
+            f"Net profit (accrual) [{self.currency}]": s.net_profit,
+            f"Equity at end [{self.currency}]": s.equity_end,
+        }
+
+    def plan_comparison(self) -> pd.DataFrame | None:
+        """Return follow the plan against stay put, one row per figure (None without a plan)."""
+        if self.stay_put is None:
+            return None
+        return comparison_rows(self.plan_figures(), self.stay_put.plan_figures())
 
 
 def check_ledger_balances(treasury: pd.DataFrame, cash_start: float | Mapping[str, float],
@@ -231,6 +261,7 @@ def backtest_from_store(
     Returns
     -------
     BacktestResult
+        With ``stay_put`` set when the farm follows a plan (both legs run).
 
     """
     from hashwinter.engine.history import market_from_store
@@ -246,5 +277,15 @@ def backtest_from_store(
     if check_run is not None:
         check_run(fr)
     total = fr.spec.clock.n_steps
+    stay = stay_put_farm(farm)
+    if stay is not None:
+        total *= 2  # the stay-put leg runs after the plan's, on the same history
     step_done = None if progress is None else (lambda done: progress(done, total))
-    return backtest(farm, market, currency=report, progress=step_done, farm_run=fr)
+    result = backtest(farm, market, currency=report, progress=step_done, farm_run=fr)
+    if stay is None:
+        return result
+    half = fr.spec.clock.n_steps
+    rest = None if progress is None else (lambda done: progress(half + done, total))
+    leg = backtest(stay, market, start=first, end=last, currency=report,
+                   resolution=fr.spec.clock.resolution, progress=rest)
+    return dataclasses.replace(result, stay_put=leg)
