@@ -114,6 +114,12 @@ def backtest_command(
         # shorter --to over a farm that buys later is a normal question), but it is said.
         err.print(f"note: bought after the window's last day {last}, not in this backtest: "
                   + ", ".join(late), markup=False)
+    after = [r for p in config.policies if getattr(p, "kind", None) == "follow_plan"
+             for r in p.rows if str(r.month) > last.isoformat()[:7]]
+    if after:
+        err.print(f"note: {len(after)} move{'s' if len(after) > 1 else ''} of the plan "
+                  f"{'are' if len(after) > 1 else 'is'} after the window's last day {last}, "
+                  "not applied", markup=False)
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:

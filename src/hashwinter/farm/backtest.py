@@ -171,8 +171,12 @@ def backtest(
     resolution: Resolution | str = "auto",
     progress: Callable[[int], None] | None = None,
     farm_run: FarmRun | None = None,
+    stay_put: bool = True,
 ) -> BacktestResult:
     """Replay a farm through a window of market history.
+
+    A farm that follows a plan (a ``follow_plan`` policy) is run twice on the
+    same history: following it, and staying put (``result.stay_put``).
 
     Parameters
     ----------
@@ -190,6 +194,9 @@ def backtest(
         Called with the number of steps done.
     farm_run : FarmRun, optional
         Inputs already built (the CLI builds them to size its progress bar).
+    stay_put : bool, default True
+        Also run the stay-put leg of a farm that follows a plan (progress counts
+        on through its steps).
 
     Returns
     -------
@@ -222,7 +229,15 @@ def backtest(
         resolution=fr.spec.clock.resolution, cash_start=float(owners.starting_cash.sum()) * fx0,
         coins_start=float(owners.starting_coins.sum()),
     )
-    return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
+    out = BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
+    stay = stay_put_farm(farm) if stay_put else None
+    if stay is None:
+        return out
+    steps = fr.spec.clock.n_steps
+    leg = backtest(stay, market, start=window.dates[0], end=window.dates[-1], currency=report,
+                   resolution=fr.spec.clock.resolution, stay_put=False,
+                   progress=None if progress is None else (lambda done: progress(steps + done)))
+    return dataclasses.replace(out, stay_put=leg)
 
 
 def backtest_from_store(
@@ -277,15 +292,7 @@ def backtest_from_store(
     if check_run is not None:
         check_run(fr)
     total = fr.spec.clock.n_steps
-    stay = stay_put_farm(farm)
-    if stay is not None:
+    if stay_put_farm(farm) is not None:
         total *= 2  # the stay-put leg runs after the plan's, on the same history
     step_done = None if progress is None else (lambda done: progress(done, total))
-    result = backtest(farm, market, currency=report, progress=step_done, farm_run=fr)
-    if stay is None:
-        return result
-    half = fr.spec.clock.n_steps
-    rest = None if progress is None else (lambda done: progress(half + done, total))
-    leg = backtest(stay, market, start=first, end=last, currency=report,
-                   resolution=fr.spec.clock.resolution, progress=rest)
-    return dataclasses.replace(result, stay_put=leg)
+    return backtest(farm, market, currency=report, progress=step_done, farm_run=fr)

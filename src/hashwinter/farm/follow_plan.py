@@ -355,6 +355,16 @@ def _planner_sites(config: FollowPlanConfig, farm: LoadedFarm
     return planner_sites(farm, sites)
 
 
+def _sites_error(config: FollowPlanConfig, message: str, field: str) -> InputError:
+    """Return an error of the plan's sites file, at the line of ``field``."""
+    from hashwinter.farm.toml_lines import TomlLines
+
+    loaded = config._sites
+    line = (TomlLines(loaded.text).line(field)
+            if loaded is not None and loaded.text is not None else None)
+    return InputError(message, field=field, source=config.sites, line=line)
+
+
 def _site_config(site: PlannerSite) -> SiteConfig:
     """Return a sites-file site as the farm builder's site (capacity: its largest month)."""
     return SiteConfig.model_construct(
@@ -373,14 +383,12 @@ def _schedule(config: FollowPlanConfig, farm: LoadedFarm,
     chosen, where = _planner_sites(config, farm)
     names = [s.name for s in chosen]
     by_name = {s.name: s for s in chosen}
-    sites_source = config.sites
     errors: list[InputError] = []
     for j, site in enumerate(chosen):
         if site.source != "farm file" and site.fixed_costs_per_month > 0:
-            errors.append(InputError(
-                "following a plan does not charge a planned site's fixed costs yet: give 0 "
-                "(the plan's value counted them)", field=f"{where[j]}.fixed_costs_per_month",
-                source=sites_source))
+            errors.append(_sites_error(
+                config, "following a plan does not charge a planned site's fixed costs yet: "
+                "give 0 (the plan's value counted them)", f"{where[j]}.fixed_costs_per_month"))
     labels: dict[str, list[int]] = {}
     last_day = dates[-1]
     for i, item in enumerate(fleet):
@@ -472,20 +480,18 @@ def _schedule(config: FollowPlanConfig, farm: LoadedFarm,
                                      f"plan holds {need} there", field="to_site",
                                      source=source, line=into.line))
         else:
-            errors.append(InputError(f"site {names[j]!r} has {what} in {months[m]} but the "
-                                     f"plan holds {need} there",
-                                     field=f"{where[j]}.capacity_"
-                                           f"{'slots' if 'slots' in what else 'mw'}",
-                                     source=sites_source))
+            kind = "slots" if "slots" in what else "mw"
+            errors.append(_sites_error(config, f"site {names[j]!r} has {what} in {months[m]} "
+                                       f"but the plan holds {need} there",
+                                       f"{where[j]}.capacity_{kind}"))
     if errors:
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
 
     move = config.move
     downtime = round(move.downtime_days)  # whole days: the engine moves on steps
     if downtime > dates.size:
-        raise InputError(f"a move takes {move.downtime_days:g} days, longer than the "
-                         f"{dates.size}-day window", field="move.downtime_days",
-                         source=sites_source)
+        raise _sites_error(config, f"a move takes {move.downtime_days:g} days, longer than "
+                           f"the {dates.size}-day window", "move.downtime_days")
     legs: list[_Leg] = []
     after: list[int] = []
     slot_set: dict[tuple[int, str, str], None] = {}
