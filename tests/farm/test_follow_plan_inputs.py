@@ -158,3 +158,17 @@ def test_negative_probability_in_the_plans_sites_file_exits_2(store, tmp_path, c
     err = capsys.readouterr().err.strip()
     assert "\n" not in err
     assert "sites[0].risks.seizure[0].probability_per_year: must be >= 0" in err
+
+
+def test_text_from_elsewhere_reads_no_files(tmp_path):
+    import tomllib
+
+    from hashwinter.farm import farm_from_dict
+
+    farm = _farm(tmp_path)
+    text = farm.read_text()
+    with pytest.raises(InputErrors) as info:
+        farm_from_dict(tomllib.loads(text), source=str(farm), text=text, read_files=False)
+    messages = [str(e) for e in info.value.errors]
+    assert any("policies[0].moves: a plan's files cannot be read here" in m for m in messages)
+    assert any("policies[0].sites: a plan's files cannot be read here" in m for m in messages)

@@ -160,3 +160,22 @@ def test_a_plan_beside_the_farm_file_is_found(tmp_path, market):
     farm = load_farm(tmp_path / "farm.toml")
     assert farm.config.policies[0].moves == str(tmp_path / "plans" /
                                                 "shihezi_sichuan_2019_moves.csv")
+
+
+def test_the_followed_swing_against_the_mining_map(legs):
+    _, follow, _ = legs
+    day = follow.cohorts.groupby(["date", "site"])["installed_machines"].sum().unstack(
+        fill_value=0.0)
+    share = day["Sichuan hydro"] / day.sum(axis=1)  # machines on the road count nowhere
+    share.index = pd.to_datetime(share.index)
+    year = share["2019"]
+    followed = year.groupby(year.index.month).mean()
+    # April: 20,000 from the 8th (7 days on the road): (7 x 5,470 + 23 x 20,000) / 30 / 40,000.
+    assert followed[4] == pytest.approx((7 * 5_470 + 23 * 20_000) / 30 / 40_000)
+    assert followed[7] == 0.5 and followed[12] == pytest.approx(5_470 / 40_000)
+    world = pd.read_csv(shared_data_file("hashrate_share_by_region.csv"))
+    sichuan = world[world["province"] == "Sichuan"].set_index("month")
+    seasons = sichuan.loc["2019-09":"2020-08", "share"]  # one of each calendar month
+    by_month = seasons.groupby(seasons.index.str[5:].astype(int)).mean().sort_index()
+    r = float(np.corrcoef(followed.to_numpy(), by_month.to_numpy())[0, 1])
+    assert r == pytest.approx(0.75, abs=0.01)  # docs/sites.md, "Following a plan"

@@ -125,7 +125,16 @@ def _farm_cohorts(loaded: LoadedScenario) -> list[int]:
     for ref in loaded.config.farms:
         path = Path(ref.file)
         path = path if path.is_absolute() else loaded.base_dir / path
-        counts.append(len(load_farm(path).config.fleet) if path.is_file() else 1)
+        if not path.is_file():
+            counts.append(1)
+            continue
+        farm = load_farm(path).config
+        plans = [p for p in farm.policies if getattr(p, "kind", None) == "follow_plan"]
+        # A plan adds a slot and a road cohort per fleet item and site it names (at most),
+        # and its farm runs twice (follow the plan, stay put).
+        sites = {s for p in plans for r in p.rows for s in (r.from_site, r.to_site)}
+        n = len(farm.fleet) * (1 + 2 * len(sites))
+        counts.extend([n, n] if plans else [n])
     return counts
 
 

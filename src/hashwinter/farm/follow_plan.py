@@ -188,6 +188,9 @@ def read_plan_moves(path: str | Path) -> tuple[PlanRow, ...]:
 
 
 def _resolve(value: str, info: ValidationInfo) -> Path:
+    if (info.context or {}).get("read_files") is False:
+        raise ValueError("a plan's files cannot be read here (farm text from the web API "
+                         "does not read the server's files)")
     path = Path(value)
     base = (info.context or {}).get("base_dir") if info.context else None
     return path if path.is_absolute() or base is None else Path(base) / path
