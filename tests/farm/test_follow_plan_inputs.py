@@ -19,7 +19,7 @@ from hashwinter.cli.app import main
 from hashwinter.data.importing import import_file
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm import backtest, load_farm
-from hashwinter.farm.follow_plan import read_plan_moves
+from hashwinter.farm.plan_file import read_plan_moves
 
 HEADER = "cohort,from_site,to_site,month,count\n"
 OLD = '"S9 bought new, end of 2017"'
@@ -172,3 +172,18 @@ def test_text_from_elsewhere_reads_no_files(tmp_path):
     messages = [str(e) for e in info.value.errors]
     assert any("policies[0].moves: a plan's files cannot be read here" in m for m in messages)
     assert any("policies[0].sites: a plan's files cannot be read here" in m for m in messages)
+
+
+def test_machines_bought_after_the_window_are_not_moved(tmp_path):
+    # The second-hand S9s arrive on 26 Nov 2018, after a window that ends on the 20th.
+    late = '"S9 bought second-hand, late Nov 2018"'
+    farm = load_farm(_farm(tmp_path, f"{late},Shihezi ceramics plant,Sichuan hydro,"
+                                     "2018-11-01,100\n"))
+    result = backtest(farm, history(), end="2018-11-20")
+    table = result.plan_comparison().set_index("figure")
+    assert table.loc["Moving costs [CNY]", "follow_plan"] == 0.0
+    # In a window that holds their arrival they go straight to Sichuan, on the road from the 26th.
+    result = backtest(farm, history(), end="2018-12-31")
+    table = result.plan_comparison().set_index("figure")
+    assert table.loc["Moving costs [CNY]", "follow_plan"] == 100 * 50.0
+    assert table.loc["Downtime on the road [machine-days]", "follow_plan"] == 100 * 7

@@ -13,7 +13,7 @@ import numpy as np
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm.config import LoadedFarm, SiteConfig
-from hashwinter.farm.follow_plan import plan_cohort_label
+from hashwinter.farm.plan_file import plan_cohort_label
 from hashwinter.farm.toml_lines import TomlLines
 from hashwinter.planner.problem import PlanProblem
 from hashwinter.planner.values import CohortEconomics, SiteEconomics, monthly_values
