@@ -103,8 +103,12 @@ def backtest_command(
     first, last = farm_window(config, first, last, fields=("--from", "--to"))
     limit = memory_limit(memory)
 
+    legs = 2 if any(getattr(p, "kind", None) == "follow_plan" for p in config.policies) else 1
+
     def guard(run: FarmRun) -> None:
-        guard_backtest(cohorts=run.spec.cohorts.n, steps=run.spec.clock.n_steps, limit=limit)
+        # A farm that follows a plan keeps the ledgers of both legs (follow, stay put).
+        guard_backtest(cohorts=run.spec.cohorts.n * legs, steps=run.spec.clock.n_steps,
+                       limit=limit)
 
     err = stderr_console()
     late = [f"fleet[{i}] ({item.purchase_date})" for i, item in enumerate(config.fleet)

@@ -12,7 +12,12 @@ fleet item's machines belong to its ``owner`` (default the farm); a site's
 ``host`` receives the hosting fees of the machines at it and pays its fixed
 costs and capex (default: the farm pays them, and the hosting fees go outside).
 Policies: ``[policy]`` then each ``[[policies]]`` entry, built through the
-policy registry (:mod:`hashwinter.farm.registry`).
+policy registry (:mod:`hashwinter.farm.registry`). An entry whose config has a
+``cohort_slots`` method (a migration plan, :mod:`hashwinter.farm.follow_plan`)
+gets the empty cohorts it asks for, after the fleet's: a fleet item's machines
+at another site (``"slot"``) or on the road to it (``"transit"``, no hosting
+fee), with that site's tariff, PUE, uptime and fees; the policy context says
+each cohort's fleet item and role.
 """
 
 from __future__ import annotations
