@@ -18,6 +18,7 @@ from hashwinter.hardware import default_catalog, load_catalog
 from hashwinter.reports.backtest_report import (
     cohort_table,
     owner_table,
+    plan_comparison_table,
     summary_table,
     write_backtest_outputs,
 )
@@ -102,8 +103,12 @@ def backtest_command(
     first, last = farm_window(config, first, last, fields=("--from", "--to"))
     limit = memory_limit(memory)
 
+    legs = 2 if any(getattr(p, "kind", None) == "follow_plan" for p in config.policies) else 1
+
     def guard(run: FarmRun) -> None:
-        guard_backtest(cohorts=run.spec.cohorts.n, steps=run.spec.clock.n_steps, limit=limit)
+        # A farm that follows a plan keeps the ledgers of both legs (follow, stay put).
+        guard_backtest(cohorts=run.spec.cohorts.n * legs, steps=run.spec.clock.n_steps,
+                       limit=limit)
 
     err = stderr_console()
     late = [f"fleet[{i}] ({item.purchase_date})" for i, item in enumerate(config.fleet)
@@ -113,6 +118,12 @@ def backtest_command(
         # shorter --to over a farm that buys later is a normal question), but it is said.
         err.print(f"note: bought after the window's last day {last}, not in this backtest: "
                   + ", ".join(late), markup=False)
+    after = [r for p in config.policies if getattr(p, "kind", None) == "follow_plan"
+             for r in p.rows if str(r.month) > last.isoformat()[:7]]
+    if after:
+        err.print(f"note: {len(after)} move{'s' if len(after) > 1 else ''} of the plan "
+                  f"{'are' if len(after) > 1 else 'is'} after the window's last day {last}, "
+                  "not applied", markup=False)
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
@@ -124,6 +135,9 @@ def backtest_command(
     console = stdout_console()
     console.print(summary_table(result))
     console.print(cohort_table(result))
+    comparison = plan_comparison_table(result)
+    if comparison is not None:
+        console.print(comparison)
     owners = owner_table(result)
     if owners is not None:
         console.print(owners)

@@ -46,6 +46,8 @@ from hashwinter.scenario.farmreport import (
     farm_paybacks,
     farm_summary,
     farm_tables,
+    plan_comparison,
+    plan_table,
     write_farm_outputs,
 )
 from hashwinter.scenario.farmrun import run_farm_sweep, run_farms
@@ -123,7 +125,16 @@ def _farm_cohorts(loaded: LoadedScenario) -> list[int]:
     for ref in loaded.config.farms:
         path = Path(ref.file)
         path = path if path.is_absolute() else loaded.base_dir / path
-        counts.append(len(load_farm(path).config.fleet) if path.is_file() else 1)
+        if not path.is_file():
+            counts.append(1)
+            continue
+        farm = load_farm(path).config
+        plans = [p for p in farm.policies if getattr(p, "kind", None) == "follow_plan"]
+        # A plan adds a slot and a road cohort per fleet item and site it names (at most),
+        # and its farm runs twice (follow the plan, stay put).
+        sites = {s for p in plans for r in p.rows for s in (r.from_site, r.to_site)}
+        n = len(farm.fleet) * (1 + 2 * len(sites))
+        counts.extend([n, n] if plans else [n])
     return counts
 
 
@@ -269,6 +280,9 @@ def simulate_command(
         )
         for table in farm_tables(summary, farm_paybacks(farms), c.report.var_levels, title):
             _stdout.print(table)
+        comparison = plan_comparison(farms)
+        if comparison is not None:
+            _stdout.print(plan_table(comparison))
     else:
         _stdout.print(
             blockclock_table(
@@ -324,6 +338,7 @@ def sweep_command(
     workers = plan.workers if cluster is None else workers
     started = time.perf_counter()
     frames = []
+    comparisons: list[pd.DataFrame | None] = []
     try:
         with open_executor(cluster, workers=workers) as executor:
             if kinds == {"farm"}:
@@ -334,6 +349,8 @@ def sweep_command(
                     for variants, item in zip(sweep, loaded, strict=True)
                     for farms in variants
                 ]
+                # Farms that follow a plan run both legs at every point: compare them there.
+                comparisons = [plan_comparison(farms) for variants in sweep for farms in variants]
                 points = [{**point, **vpoint} for point in points for vpoint in variant_points]
             else:
                 results = run_blockclock(loaded, executor, progress=progress, console=_stderr)
@@ -346,9 +363,15 @@ def sweep_command(
             for key, value in reversed(point.items()):
                 frame.insert(0, key, value)
         table = pd.concat(frames, ignore_index=True)
+        legs = [c.assign(**{k: [v] * len(c) for k, v in point.items()})[[*point, *c.columns]]
+                for point, c in zip(points, comparisons, strict=False) if c is not None]
+        plan_frame = pd.concat(legs, ignore_index=True) if legs else None
         if out is not None:
             with atomic_output_dir(out) as staging:
                 _write_sweep(staging, table, loaded[0], axes, base, seconds, cluster, len(points))
+                if plan_frame is not None:
+                    finite_frame(plan_frame).to_csv(staging / "plan_comparison.csv",
+                                                    index=False, float_format="%.10g")
     except KeyboardInterrupt:
         raise _interrupted() from None
     if fmt is not SummaryFormat.table:
@@ -371,6 +394,11 @@ def sweep_command(
         shown = [*keys, "rule", "mean_block_time_min", "std_block_time_min", *over]
         percent = set(over)
     _stdout.print(_grid_table(table, shown, set(keys), percent, title))
+    if plan_frame is not None:
+        _stdout.print(_grid_table(
+            plan_frame, [*keys, "farm", "figure", "follow_plan", "stay_put", "difference",
+                         "p_follow_higher"], set(keys), {"p_follow_higher"},
+            "Follow the plan against stay put (means over paths)"))
     if out is not None:
         _stderr.print(f"wrote {out}/", markup=False)
 

@@ -30,7 +30,9 @@ from hashwinter.engine import (
     run,
 )
 from hashwinter.farm.build import FarmRun, build_farm_run, farm_window, needed_currencies
+from hashwinter.farm.compare import comparison_rows, transit_machine_days
 from hashwinter.farm.config import LoadedFarm
+from hashwinter.farm.follow_plan import stay_put_farm
 from hashwinter.farm.summary import FarmSummary, summarize
 
 if TYPE_CHECKING:
@@ -65,6 +67,9 @@ class BacktestResult:
         Daily ledger of the farm's treasury, with depreciation.
     summary : FarmSummary
         Totals and per-cohort lines.
+    stay_put : BacktestResult or None
+        With a ``follow_plan`` policy: the same farm that never moves (the
+        comparison leg); see :meth:`plan_comparison`.
 
     """
 
@@ -75,6 +80,31 @@ class BacktestResult:
     cohorts: pd.DataFrame
     treasury: pd.DataFrame
     summary: FarmSummary
+    stay_put: BacktestResult | None = None
+
+    def plan_figures(self) -> dict[str, float]:
+        """Return what the plan changes: margin, power, moving costs, downtime, net profit."""
+        s = self.summary
+        ccy = self.currency.lower()
+        moves = (float(self.cohorts[f"move_cost_{ccy}"].sum())
+                 if f"move_cost_{ccy}" in self.cohorts else 0.0)
+        fr = self.farm_run
+        return {
+            f"Revenue [{self.currency}]": s.revenue,
+            f"Power cost [{self.currency}]": s.power_cost,
+            f"Moving costs [{self.currency}]": moves,
+            "Downtime on the road [machine-days]": transit_machine_days(
+                self.cohorts, fr.in_transit, fr.spec.cohorts.label),
+            f"Operating margin [{self.currency}]": s.operating_margin,
+            f"Net profit (accrual) [{self.currency}]": s.net_profit,
+            f"Equity at end [{self.currency}]": s.equity_end,
+        }
+
+    def plan_comparison(self) -> pd.DataFrame | None:
+        """Return follow the plan against stay put, one row per figure (None without a plan)."""
+        if self.stay_put is None:
+            return None
+        return comparison_rows(self.plan_figures(), self.stay_put.plan_figures())
 
 
 def check_ledger_balances(treasury: pd.DataFrame, cash_start: float | Mapping[str, float],
@@ -141,8 +171,12 @@ def backtest(
     resolution: Resolution | str = "auto",
     progress: Callable[[int], None] | None = None,
     farm_run: FarmRun | None = None,
+    stay_put: bool = True,
 ) -> BacktestResult:
     """Replay a farm through a window of market history.
+
+    A farm that follows a plan (a ``follow_plan`` policy) is run twice on the
+    same history: following it, and staying put (``result.stay_put``).
 
     Parameters
     ----------
@@ -160,6 +194,9 @@ def backtest(
         Called with the number of steps done.
     farm_run : FarmRun, optional
         Inputs already built (the CLI builds them to size its progress bar).
+    stay_put : bool, default True
+        Also run the stay-put leg of a farm that follows a plan (progress counts
+        on through its steps).
 
     Returns
     -------
@@ -192,7 +229,15 @@ def backtest(
         resolution=fr.spec.clock.resolution, cash_start=float(owners.starting_cash.sum()) * fx0,
         coins_start=float(owners.starting_coins.sum()),
     )
-    return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
+    out = BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
+    stay = stay_put_farm(farm) if stay_put else None
+    if stay is None:
+        return out
+    steps = fr.spec.clock.n_steps
+    leg = backtest(stay, market, start=window.dates[0], end=window.dates[-1], currency=report,
+                   resolution=fr.spec.clock.resolution, stay_put=False,
+                   progress=None if progress is None else (lambda done: progress(steps + done)))
+    return dataclasses.replace(out, stay_put=leg)
 
 
 def backtest_from_store(
@@ -231,6 +276,7 @@ def backtest_from_store(
     Returns
     -------
     BacktestResult
+        With ``stay_put`` set when the farm follows a plan (both legs run).
 
     """
     from hashwinter.engine.history import market_from_store
@@ -246,5 +292,7 @@ def backtest_from_store(
     if check_run is not None:
         check_run(fr)
     total = fr.spec.clock.n_steps
+    if stay_put_farm(farm) is not None:
+        total *= 2  # the stay-put leg runs after the plan's, on the same history
     step_done = None if progress is None else (lambda done: progress(done, total))
     return backtest(farm, market, currency=report, progress=step_done, farm_run=fr)

@@ -434,6 +434,7 @@ def farm_from_dict(
     source: str | None = None,
     text: str | None = None,
     catalog: Catalog | None = None,
+    read_files: bool = True,
 ) -> LoadedFarm:
     """Validate a farm mapping (a parsed TOML document) and resolve its machines.
 
@@ -447,6 +448,10 @@ def farm_from_dict(
         The file's text, to give each error its line.
     catalog : Catalog, optional
         Machine catalog (default: the built-in one).
+    read_files : bool, default True
+        Whether entries may read the files they name (a plan's moves and sites);
+        False for text from elsewhere (the web API), which must not read the
+        server's files.
 
     Returns
     -------
@@ -463,7 +468,8 @@ def farm_from_dict(
     config: FarmConfig | None = None
     base_dir = str(Path(source).parent) if source is not None else None
     try:
-        config = FarmConfig.model_validate(dict(data), context={"base_dir": base_dir})
+        config = FarmConfig.model_validate(dict(data), context={"base_dir": base_dir,
+                                                                "read_files": read_files})
     except ValidationError as exc:
         errors.extend(input_errors_from_validation(exc, data=data).errors)
     errors.extend(_check_cross_fields(data, catalog))

@@ -32,7 +32,7 @@ from hashwinter.chain import RETARGET_INTERVAL, estimate_height, subsidy_at
 from hashwinter.engine import DailyMarket, RunMeta, StepData, run
 from hashwinter.engine import EndogenousNetwork as EngineEndogenousNetwork
 from hashwinter.errors import InputError
-from hashwinter.farm import LoadedFarm, build_farm_run, load_farm
+from hashwinter.farm import LoadedFarm, build_farm_run, load_farm, stay_put_farm
 from hashwinter.market.base import PriceProcess
 from hashwinter.network import (
     ConstantGrowthDifficulty,
@@ -55,6 +55,8 @@ from hashwinter.scenario.variants import FarmVariants, farm_variants
 from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
+    "FOLLOW_PLAN",
+    "STAY_PUT",
     "EndogenousSetup",
     "FarmChunk",
     "FarmJob",
@@ -70,6 +72,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 _BLOCKS_PER_DAY = SECONDS_PER_DAY / TARGET_BLOCK_INTERVAL_S
+#: The two legs of a farm that follows a plan (their farm names end with them).
+FOLLOW_PLAN, STAY_PUT = "follow the plan", "stay put"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -115,6 +119,12 @@ class FarmPaths:
         file as one business) and ``broke`` says that any of them is broke.
     owner_cash : ndarray (days, paths, owners)
         End-of-day cash of each owner. [currency]
+    power_cost, move_cost : ndarray or None
+        Power paid and machines' moving costs since the start, cumulative. [currency]
+    road_days : ndarray or None
+        Machine-days on the road since the start (moves of a plan), cumulative. [machine-days]
+    plan_leg : (str, str) or None
+        For a farm that follows a plan: ``(farm file's name, "follow the plan" | "stay put")``.
 
     """
 
@@ -136,6 +146,10 @@ class FarmPaths:
     height: FloatArray
     owners: tuple[str, ...] = ()
     owner_cash: FloatArray | None = None
+    power_cost: FloatArray | None = None
+    move_cost: FloatArray | None = None
+    road_days: FloatArray | None = None
+    plan_leg: tuple[str, str] | None = None
 
     _PATH_AXIS = (
         ("starting_equity", 0),
@@ -150,6 +164,9 @@ class FarmPaths:
         ("network_hashrate", 1),
         ("height", 1),
         ("owner_cash", 1),
+        ("power_cost", 1),
+        ("move_cost", 1),
+        ("road_days", 1),
     )
 
     @property
@@ -173,7 +190,7 @@ class FarmPaths:
         first = parts[0]
         joined = {
             name: np.concatenate([getattr(p, name) for p in parts], axis=axis)
-            for name, axis in cls._PATH_AXIS
+            for name, axis in cls._PATH_AXIS if getattr(first, name) is not None
         }
         return dataclasses.replace(first, **joined)  # type: ignore[arg-type]
 
@@ -182,8 +199,12 @@ class PathRecorder:
     """Engine recorder: per-day, per-path balances of one farm file (one variant, any owners).
 
     Owner balances are summed over the farm file's owners (flows between them
-    cancel); each owner's cash is kept too.
+    cancel); each owner's cash is kept too. ``in_transit`` (C,) marks the cohorts of
+    machines on the road (a plan's moves), whose machine-days are counted.
     """
+
+    def __init__(self, in_transit: npt.NDArray[np.bool_] | None = None) -> None:
+        self._road = None if in_transit is None or not in_transit.any() else in_transit
 
     def begin(self, meta: RunMeta) -> None:
         """Allocate ``(days, variants, paths)`` arrays (variants: a sweep's decision grid)."""
@@ -203,6 +224,12 @@ class PathRecorder:
         self.network_hashrate = np.zeros((d, *vp))
         self.height = np.full((d, *vp), np.nan)
         self._capex_sum = np.zeros(vp)
+        self.power = np.zeros((d, *vp))
+        self.moving = np.zeros((d, *vp))
+        self.road = np.zeros((d, *vp))
+        self._power_sum = np.zeros(vp)
+        self._moving_sum = np.zeros(vp)
+        self._road_sum = np.zeros(vp)
         self._margin_sum = np.zeros((*vp, c))
         self._mined_sum = np.zeros(vp)
         self._hash_sum = np.zeros(vp)
@@ -218,8 +245,13 @@ class PathRecorder:
             + data.restart_cost
             + np.broadcast_to(data.hosting_fee, data.running.shape)
         )
+        self._power_sum += (data.running * data.power_per_machine).sum(axis=-1)
         if data.trades is not None:
             costs = costs + data.trades.move_cost
+            self._moving_sum += data.trades.move_cost.sum(axis=-1)
+        if self._road is not None:
+            held = np.broadcast_to(data.installed, data.running.shape)
+            self._road_sum += held[..., self._road].sum(axis=-1) / self._spd
         revenue = data.coins * price[..., None]
         if data.other_coin_revenue is not None:
             revenue = revenue + data.other_coin_revenue
@@ -244,6 +276,9 @@ class PathRecorder:
         self.capex[day] = self._capex_sum
         self.broke[day] = ~data.alive.all(axis=-1)
         self.margin[day] = self._margin_sum
+        self.power[day] = self._power_sum
+        self.moving[day] = self._moving_sum
+        self.road[day] = self._road_sum
 
     def finish(self) -> PathRecorder:
         """Return itself (the arrays are its attributes)."""
@@ -298,6 +333,7 @@ class FarmJob:
     start_height: int
     endogenous: EndogenousSetup | None = None
     variants: FarmVariants | None = None
+    plan_leg: tuple[str, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -355,13 +391,21 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
     policy, treasury, scale = fr.policy, fr.treasury, np.ones(1)
     if job.variants is not None:
         policy, treasury, scale = job.variants.build(fr)
-    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[PathRecorder()])
+    result = run(spec, policy, treasury, tariff_scale=scale,
+                 recorders=[PathRecorder(fr.in_transit)])
     rec: PathRecorder = result.records[0]
     meta = result.meta
     cohorts = fr.spec.cohorts
     day0_price = fr.spec.market.price[:, 0]
     starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
     n_var = job.variants.n if job.variants is not None else 1
+    # Per fleet item: the margins of its machines wherever a plan moved them (slot and
+    # road cohorts follow the fleet's, in its order).
+    n_items = len(job.farm.config.fleet)
+    item_of = np.asarray(fr.context.fleet_item if fr.context is not None and
+                         fr.context.fleet_item else np.arange(cohorts.n), dtype=np.int64)
+    to_item = np.zeros((cohorts.n, n_items))
+    to_item[np.arange(cohorts.n), item_of] = 1.0
     out = []
     for v in range(n_var):
         w = min(v, meta.n_variants - 1)  # a grid whose points all share one value: V = 1
@@ -369,21 +413,26 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
             farm=job.farm.config.name,
             currency=meta.currency,
             dates=fr.spec.clock.dates,
-            cohorts=tuple(cohorts.label),
-            cohort_cost=np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64),
+            cohorts=tuple(cohorts.label[:n_items]),
+            cohort_cost=np.asarray(cohorts.count * cohorts.unit_price,
+                                   dtype=np.float64)[:n_items],
             starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
             cash=rec.cash[:, w],
             coins=rec.coins[:, w],
             price=rec.price[:, w],
             capex=rec.capex[:, w],
             broke=rec.broke[:, w],
-            cohort_margin=rec.margin[:, w],
+            cohort_margin=rec.margin[:, w] @ to_item,
             mined=rec.mined[:, w],
             difficulty=rec.difficulty[:, w],
             network_hashrate=rec.network_hashrate[:, w],
             height=rec.height[:, w],
             owners=meta.owner_names,
             owner_cash=rec.owner_cash[:, w],
+            power_cost=rec.power[:, w],
+            move_cost=rec.moving[:, w],
+            road_days=rec.road[:, w],
+            plan_leg=job.plan_leg,
         ))
     return out
 
@@ -422,21 +471,35 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
                 endo = _endogenous_setup(net, farm, config.start, price.s0, height)
             except InputError as exc:
                 raise InputError(exc.message, field=exc.field, source=loaded.source) from None
-        jobs.append(
-            FarmJob(
-                farm=farm,
-                price=price,
-                projection=projection,
-                start=config.start,
-                days=days,
-                currency=config.market.currency,
-                fx_per_usd=dict(config.market.fx_per_usd),
-                fees_per_block=net.fees_per_block,
-                start_height=height,
-                endogenous=endo,
-            )
+        job = FarmJob(
+            farm=farm,
+            price=price,
+            projection=projection,
+            start=config.start,
+            days=days,
+            currency=config.market.currency,
+            fx_per_usd=dict(config.market.fx_per_usd),
+            fees_per_block=net.fees_per_block,
+            start_height=height,
+            endogenous=endo,
         )
+        jobs.extend(_plan_legs(job))
     return jobs
+
+
+def _plan_legs(job: FarmJob) -> list[FarmJob]:
+    """Return a job per leg for a farm that follows a plan (follow, stay put), else the job.
+
+    Both legs are farms of the scenario, so they see the same price paths.
+    """
+    name = job.farm.config.name
+    stay = stay_put_farm(job.farm, name=f"{name} — {STAY_PUT}")
+    if stay is None:
+        return [job]
+    follow = dataclasses.replace(job.farm, config=job.farm.config.model_copy(
+        update={"name": f"{name} — {FOLLOW_PLAN}"}))
+    return [dataclasses.replace(job, farm=follow, plan_leg=(name, FOLLOW_PLAN)),
+            dataclasses.replace(job, farm=stay, plan_leg=(name, STAY_PUT))]
 
 
 def _start_hashrate(farm: LoadedFarm, start: dt.date) -> float:

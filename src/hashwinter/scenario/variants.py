@@ -72,8 +72,9 @@ class FarmVariants:
         policies: list[Policy] = []
         treasuries: list[Treasury] = []
         scales = np.ones(self.n)
-        context = PolicyContext(cohorts=fr.spec.cohorts, clock=fr.spec.clock,
-                                owner_names=config.owner_names, currency=config.currency)
+        context = fr.context or PolicyContext(cohorts=fr.spec.cohorts, clock=fr.spec.clock,
+                                              owner_names=config.owner_names,
+                                              currency=config.currency)
         for v, point in enumerate(self.points):
             policy_changes = {k.split(".", 2)[2]: x for k, x in point.items()
                               if k.startswith("farm.policy.")}

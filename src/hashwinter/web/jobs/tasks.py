@@ -102,7 +102,8 @@ def _backtest(inputs: dict[str, Any], folder: Path) -> dict[str, Any]:
     from hashwinter.reports.backtest_report import write_backtest_outputs
 
     text = inputs["toml"]
-    loaded = farm_from_dict(tomllib.loads(text), source="farm.toml", text=text)
+    loaded = farm_from_dict(tomllib.loads(text), source="farm.toml", text=text,
+                            read_files=False)
     config = loaded.config
     first = dt.date.fromisoformat(inputs["start"])
     last = dt.date.fromisoformat(inputs["end"])

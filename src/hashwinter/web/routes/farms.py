@@ -95,7 +95,7 @@ def load_farm_text(text: str, pointer: str = "/toml") -> LoadedFarm:
         raise ProblemError(422, f"invalid TOML: {message}", [ErrorItem(
             detail=f"invalid TOML: {message}", pointer=pointer, line=line)]) from None
     try:
-        return farm_from_dict(data, source="farm.toml", text=text)
+        return farm_from_dict(data, source="farm.toml", text=text, read_files=False)
     except (InputError, InputErrors) as exc:
         errors = exc.errors if isinstance(exc, InputErrors) else [exc]
         raise ProblemError(422, str(exc), [
