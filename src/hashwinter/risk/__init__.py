@@ -1,6 +1,7 @@
 """Risk outputs of Monte Carlo runs: VaR, CVaR, probability of ruin, payback."""
 
 from hashwinter.risk.metrics import (
+    RunningPayback,
     expected_shortfall,
     path_quantiles,
     payback_summary,
@@ -11,6 +12,7 @@ from hashwinter.risk.metrics import (
 )
 
 __all__ = [
+    "RunningPayback",
     "expected_shortfall",
     "path_quantiles",
     "payback_summary",

@@ -12,7 +12,8 @@ outcomes' currency.
 - :func:`ruin_probability` — share of paths whose cash has fallen below a
   threshold by each time.
 - :func:`payback_times` and :func:`payback_summary` — when cumulative net cash
-  flow first turns non-negative, and its distribution.
+  flow first turns non-negative, and its distribution; :class:`RunningPayback`
+  computes the same times one step at a time (memory per path, not per step and path).
 - :func:`path_quantiles` — quantiles across paths at each time (fan charts).
 """
 
@@ -27,6 +28,7 @@ import numpy.typing as npt
 from hashwinter.errors import InputError
 
 __all__ = [
+    "RunningPayback",
     "expected_shortfall",
     "path_quantiles",
     "payback_summary",
@@ -233,6 +235,61 @@ def payback_times(cumulative: npt.ArrayLike, times: npt.ArrayLike | None = None)
         share = -before / (after - before)
         out[mid] = t[kk - 1] + share * (t[kk] - t[kk - 1])
     return out
+
+
+class RunningPayback:
+    """:func:`payback_times` computed as the steps come: memory of two steps, not all of them.
+
+    Call :meth:`update` with each step's cumulative net cash flow, in order;
+    :attr:`time` holds, for every element, the payback time so far (inf while
+    never reached): the first step at or above zero, interpolated linearly from
+    the step before exactly as :func:`payback_times` does, so the two agree to
+    the last bit.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of one step's values (e.g. ``(variants, paths, cohorts)``).
+
+    Examples
+    --------
+    >>> pb = RunningPayback((1,))
+    >>> for t, c in ((0.0, -100.0), (30.0, -40.0), (60.0, 20.0)):
+    ...     pb.update(np.array([c]), t)
+    >>> pb.time.tolist()
+    [50.0]
+
+    """
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.time: FloatArray = np.full(shape, np.inf)
+        self._before: FloatArray | None = None
+        self._t_before = -np.inf
+
+    def update(self, cumulative: FloatArray, t: float) -> None:
+        """Take the next step: cumulative net cash flow ``[currency]`` at time ``t``.
+
+        Raises
+        ------
+        InputError
+            ``t`` is not after the previous step's time.
+
+        """
+        if not t > self._t_before:
+            raise InputError(f"must increase (got {t} after {self._t_before})", field="times")
+        before = self._before
+        reached = np.isinf(self.time) & (cumulative >= 0)
+        if before is None:
+            self.time[reached] = t
+        elif reached.any():
+            b, a = before[reached], cumulative[reached]
+            share = -b / (a - b)
+            self.time[reached] = self._t_before + share * (t - self._t_before)
+        if before is None:
+            self._before = np.array(cumulative, dtype=np.float64, copy=True)
+        else:
+            np.copyto(before, cumulative)
+        self._t_before = t
 
 
 def payback_summary(

@@ -41,6 +41,7 @@ from hashwinter.network import (
     revenue_per_hash,
 )
 from hashwinter.parallel import child_seeds, chunk_sizes, run_chunks
+from hashwinter.risk import RunningPayback
 from hashwinter.scenario.build import build_difficulty_projection, build_price
 from hashwinter.scenario.config import EndogenousNetwork, ExogenousNetwork
 from hashwinter.scenario.endogenous import (
@@ -96,10 +97,14 @@ class FarmPaths:
         Machine purchases and site capex paid since the start, cumulative. [currency]
     broke : ndarray of bool
         The farm is broke by the end of the day (cash below zero after forced sales).
-    cohort_margin : ndarray (days, paths, cohorts)
-        Cumulative operating margin of each fleet item: mined coins at the day's price
-        minus power, management, hosting and restart costs (fixed costs are the
-        farm's, not an item's). [currency]
+    payback_days : ndarray (paths, cohorts)
+        When each fleet item's cumulative operating margin first covers its cost,
+        counted from the start (the end of day ``d`` is ``d + 1`` days; linear between
+        two days' ends, :class:`~hashwinter.risk.RunningPayback`); inf if never. [day]
+    cohort_margin_end : ndarray (paths, cohorts)
+        Cumulative operating margin of each fleet item at the end: mined coins at the
+        day's price minus power, management, hosting and restart costs (fixed costs are
+        the farm's, not an item's). [currency]
     mined : ndarray
         Coins mined since the start, cumulative (after the pool fee). [coin]
     difficulty : ndarray
@@ -115,6 +120,10 @@ class FarmPaths:
         file as one business) and ``broke`` says that any of them is broke.
     owner_cash : ndarray (days, paths, owners)
         End-of-day cash of each owner. [currency]
+    cohort_margin : ndarray (days, paths, cohorts) or None
+        The daily ledger of ``cohort_margin_end``: kept only when asked
+        (``daily_margin=True``), as it grows with days x paths x cohorts (27 GiB at
+        10,000 cohorts x 1,000 paths x 365 days). [currency]
 
     """
 
@@ -129,13 +138,15 @@ class FarmPaths:
     price: FloatArray
     capex: FloatArray
     broke: npt.NDArray[np.bool_]
-    cohort_margin: FloatArray
+    payback_days: FloatArray
+    cohort_margin_end: FloatArray
     mined: FloatArray
     difficulty: FloatArray
     network_hashrate: FloatArray
     height: FloatArray
     owners: tuple[str, ...] = ()
     owner_cash: FloatArray | None = None
+    cohort_margin: FloatArray | None = None
 
     _PATH_AXIS = (
         ("starting_equity", 0),
@@ -144,12 +155,14 @@ class FarmPaths:
         ("price", 1),
         ("capex", 1),
         ("broke", 1),
-        ("cohort_margin", 1),
+        ("payback_days", 0),
+        ("cohort_margin_end", 0),
         ("mined", 1),
         ("difficulty", 1),
         ("network_hashrate", 1),
         ("height", 1),
         ("owner_cash", 1),
+        ("cohort_margin", 1),
     )
 
     @property
@@ -174,6 +187,7 @@ class FarmPaths:
         joined = {
             name: np.concatenate([getattr(p, name) for p in parts], axis=axis)
             for name, axis in cls._PATH_AXIS
+            if getattr(first, name) is not None
         }
         return dataclasses.replace(first, **joined)  # type: ignore[arg-type]
 
@@ -182,8 +196,21 @@ class PathRecorder:
     """Engine recorder: per-day, per-path balances of one farm file (one variant, any owners).
 
     Owner balances are summed over the farm file's owners (flows between them
-    cancel); each owner's cash is kept too.
+    cancel); each owner's cash is kept too. Per fleet item it keeps running
+    figures only: the cumulative operating margin and the payback day, updated at
+    the end of every day (memory ``variants x paths x cohorts``, whatever the
+    horizon); the daily ledger of each item's margin only with ``daily_margin``.
+
+    Parameters
+    ----------
+    daily_margin : bool, default False
+        Also keep each fleet item's cumulative margin at the end of every day,
+        ``(days, variants, paths, cohorts)``.
+
     """
+
+    def __init__(self, *, daily_margin: bool = False) -> None:
+        self.daily_margin = daily_margin
 
     def begin(self, meta: RunMeta) -> None:
         """Allocate ``(days, variants, paths)`` arrays (variants: a sweep's decision grid)."""
@@ -197,7 +224,7 @@ class PathRecorder:
         self.price = np.zeros((d, *vp))
         self.capex = np.zeros((d, *vp))
         self.broke = np.zeros((d, *vp), dtype=bool)
-        self.margin = np.zeros((d, *vp, c))
+        self.margin: FloatArray | None = np.zeros((d, *vp, c)) if self.daily_margin else None
         self.mined = np.zeros((d, *vp))
         self.difficulty = np.zeros((d, *vp))
         self.network_hashrate = np.zeros((d, *vp))
@@ -206,6 +233,14 @@ class PathRecorder:
         self._margin_sum = np.zeros((*vp, c))
         self._mined_sum = np.zeros(vp)
         self._hash_sum = np.zeros(vp)
+        cohorts = meta.cohorts
+        self.cohort_cost = np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64)
+        self.payback = RunningPayback((*vp, c))
+
+    @property
+    def margin_end(self) -> FloatArray:
+        """Cumulative operating margin of each fleet item so far ``(V, P, C)`` [currency]."""
+        return self._margin_sum
 
     def record(self, data: StepData) -> None:
         """Accumulate every step; store at the last step of each day."""
@@ -243,7 +278,10 @@ class PathRecorder:
         self.price[day] = price
         self.capex[day] = self._capex_sum
         self.broke[day] = ~data.alive.all(axis=-1)
-        self.margin[day] = self._margin_sum
+        if self.margin is not None:
+            self.margin[day] = self._margin_sum
+        # The end of day d is d + 1 days from the start (the reports' payback clock).
+        self.payback.update(self._margin_sum - self.cohort_cost, float(day + 1))
 
     def finish(self) -> PathRecorder:
         """Return itself (the arrays are its attributes)."""
@@ -285,7 +323,11 @@ class EndogenousSetup:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class FarmJob:
-    """One farm of a scenario, ready to simulate: built processes, window, market settings."""
+    """One farm of a scenario, ready to simulate: built processes, window, market settings.
+
+    ``daily_margin`` keeps each fleet item's daily margin ledger in the results
+    (:class:`PathRecorder`); without it they hold running figures per item only.
+    """
 
     farm: LoadedFarm
     price: PriceProcess
@@ -298,6 +340,7 @@ class FarmJob:
     start_height: int
     endogenous: EndogenousSetup | None = None
     variants: FarmVariants | None = None
+    daily_margin: bool = False
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -355,7 +398,8 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
     policy, treasury, scale = fr.policy, fr.treasury, np.ones(1)
     if job.variants is not None:
         policy, treasury, scale = job.variants.build(fr)
-    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[PathRecorder()])
+    recorder = PathRecorder(daily_margin=job.daily_margin)
+    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[recorder])
     rec: PathRecorder = result.records[0]
     meta = result.meta
     cohorts = fr.spec.cohorts
@@ -377,13 +421,15 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
             price=rec.price[:, w],
             capex=rec.capex[:, w],
             broke=rec.broke[:, w],
-            cohort_margin=rec.margin[:, w],
+            payback_days=rec.payback.time[w],
+            cohort_margin_end=rec.margin_end[w],
             mined=rec.mined[:, w],
             difficulty=rec.difficulty[:, w],
             network_hashrate=rec.network_hashrate[:, w],
             height=rec.height[:, w],
             owners=meta.owner_names,
             owner_cash=rec.owner_cash[:, w],
+            cohort_margin=None if rec.margin is None else rec.margin[:, w],
         ))
     return out
 
@@ -477,13 +523,17 @@ def run_farms(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[FarmPaths]:
     """Run every farm of a scenario over its paths; one :class:`FarmPaths` per farm.
 
     Chunks of ``chunk_paths`` paths, chunk ``i`` seeded by child ``i`` of
     ``SeedSequence(seed)`` (the same for every farm: common random numbers).
+    ``daily_margin`` also keeps each fleet item's daily margin ledger
+    (:attr:`FarmPaths.cohort_margin`; memory days x paths x cohorts).
     """
-    return run_farm_scenarios([loaded], executor, progress=progress, console=console)[0]
+    return run_farm_scenarios([loaded], executor, progress=progress, console=console,
+                              daily_margin=daily_margin)[0]
 
 
 def run_farm_scenarios(
@@ -492,12 +542,14 @@ def run_farm_scenarios(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[list[FarmPaths]]:
     """Run several farm scenarios (a sweep's grid points) as one batch of chunks.
 
     Returns, per scenario, one :class:`FarmPaths` per farm.
     """
-    batches = run_farm_sweep(scenarios, (), executor, progress=progress, console=console)
+    batches = run_farm_sweep(scenarios, (), executor, progress=progress, console=console,
+                             daily_margin=daily_margin)
     return [variants[0] for variants in batches]
 
 
@@ -508,6 +560,7 @@ def run_farm_sweep(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[list[list[FarmPaths]]]:
     """Run farm scenarios with a grid of decisions on the engine's variant axis.
 
@@ -515,6 +568,7 @@ def run_farm_sweep(
     every chunk runs all their points at once, on the same price paths. Returns
     ``[scenario][variant][farm]`` (variants in the order of
     :func:`~hashwinter.scenario.load.grid_overrides`; one variant without axes).
+    ``daily_margin``: see :func:`run_farms`.
     """
     payloads: list[FarmChunk] = []
     owners: list[tuple[int, int]] = []
@@ -522,6 +576,8 @@ def run_farm_sweep(
     n_var = 1
     for s_index, loaded in enumerate(scenarios):
         jobs = farm_jobs(loaded)
+        if daily_margin:
+            jobs = [dataclasses.replace(job, daily_margin=True) for job in jobs]
         if variant_axes:
             jobs = [dataclasses.replace(job, variants=farm_variants(job.farm, variant_axes))
                     for job in jobs]
