@@ -18,8 +18,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
-from hashwinter.assets.valuation import DAYS_PER_YEAR, expected_call_margin, valuation_steps
-from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, WATTS_PER_KILOWATT
+from hashwinter.assets.valuation import expected_call_margin, valuation_steps
+from hashwinter.units import (
+    HASHES_PER_DIFFICULTY,
+    JULIAN_YEAR_DAYS,
+    SECONDS_PER_DAY,
+    WATTS_PER_KILOWATT,
+)
 
 __all__ = ["value_table"]
 
@@ -96,7 +101,7 @@ def value_table(
     halving = _per_date(days_to_halving, n_dates)
     t, lengths = valuation_steps(life_days, step_days)  # (K,) midpoints and lengths
     n_steps = t.size
-    weight = np.exp(-discount_rate_per_year * t / DAYS_PER_YEAR) * lengths  # discounted (K,)
+    weight = np.exp(-discount_rate_per_year * t / JULIAN_YEAR_DAYS) * lengths  # discounted (K,)
 
     # Per model: coins per day per unit of the date factor, and the day's cost.
     per_hash = h * SECONDS_PER_DAY / HASHES_PER_DIFFICULTY * (1.0 - pool_fee)  # (M,)
@@ -110,7 +115,7 @@ def value_table(
         # volatility. (N_chunk, K)
         reward = np.where(t[None, :] >= halving[sl, None], 0.5 * sub[sl, None],
                           sub[sl, None]) + fees[sl, None]
-        unit_revenue = (reward / (d0[sl, None] * np.exp(g[sl, None] * t / DAYS_PER_YEAR))
+        unit_revenue = (reward / (d0[sl, None] * np.exp(g[sl, None] * t / JULIAN_YEAR_DAYS))
                         * s0[sl, None] * np.exp(mu[sl, None] * t))
         vol = sig[sl, None] * np.sqrt(t)
         revenue = per_hash[:, None, None] * unit_revenue[None]  # (M, N_chunk, K)

@@ -34,6 +34,7 @@ from hashwinter.farm.registry import PolicyContext, register_policy, validate_po
 from hashwinter.farm.toml_lines import TomlLines, toml_syntax_error
 from hashwinter.hardware import Catalog, Machine, default_catalog
 from hashwinter.ranges import InRange, get_range
+from hashwinter.units import JULIAN_YEAR_DAYS
 from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = [
@@ -513,7 +514,8 @@ def _money_scale_problems(config: FarmConfig, machines: Sequence[Machine]) -> li
     daily: dict[str, float] = {}
     site_index = {s.name: i for i, s in enumerate(config.sites)}
     for j, site in enumerate(config.sites):
-        daily[f"sites[{j}].fixed_costs_per_month"] = site.fixed_costs_per_month * 12 / 365.25
+        per_day = site.fixed_costs_per_month * 12 / JULIAN_YEAR_DAYS
+        daily[f"sites[{j}].fixed_costs_per_month"] = per_day
         for k, capex in enumerate(site.capex):
             once[f"sites[{j}].capex[{k}].amount"] = capex.amount
     for i, (item, machine) in enumerate(zip(config.fleet, machines, strict=True)):

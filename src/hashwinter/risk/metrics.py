@@ -31,6 +31,7 @@ __all__ = [
     "RunningPayback",
     "expected_shortfall",
     "path_quantiles",
+    "payback_summaries",
     "payback_summary",
     "payback_times",
     "ruin_probability",
@@ -315,14 +316,50 @@ def payback_summary(
 
     """
     p = _as_paths(paybacks).ravel()
-    finite = np.isfinite(p)
-    result: dict[str, float] = {
-        "share_paid_back": float(finite.mean()),
-        "mean_if_paid_back": float(p[finite].mean()) if finite.any() else math.nan,
-    }
+    return {k: float(v[0]) for k, v in payback_summaries(p[:, None], quantiles).items()}
+
+
+def payback_summaries(
+    paybacks: npt.ArrayLike, quantiles: Sequence[float] = (0.1, 0.5, 0.9)
+) -> dict[str, FloatArray]:
+    """:func:`payback_summary` of many items at once: one value per column.
+
+    Parameters
+    ----------
+    paybacks : array_like
+        Payback times shaped ``(paths, items)`` (inf = never).
+    quantiles : sequence of float
+        Probabilities in (0, 1).
+
+    Returns
+    -------
+    dict of ndarray (items,)
+        The keys of :func:`payback_summary`.
+
+    Examples
+    --------
+    >>> out = payback_summaries([[10.0, np.inf], [30.0, np.inf]], quantiles=(0.5,))
+    >>> {k: v.tolist() for k, v in out.items()}
+    {'share_paid_back': [1.0, 0.0], 'mean_if_paid_back': [20.0, nan], 'q50': [10.0, inf]}
+
+    """
     for q in quantiles:
         _check_level(q)
-        result[f"q{round(q * 100):d}"] = float(np.quantile(p, q, method="inverted_cdf"))
+    p = _as_paths(paybacks)
+    if p.ndim != 2:
+        raise InputError("must be shaped (paths, items)", field="paybacks")
+    finite = np.isfinite(p)
+    # Per column, as one 1-D mean each: the same sums (and bits) as a summary per item.
+    means = np.array([p[finite[:, j], j].mean() if finite[:, j].any() else math.nan
+                      for j in range(p.shape[1])], dtype=np.float64)
+    result: dict[str, FloatArray] = {
+        "share_paid_back": finite.mean(axis=0),
+        "mean_if_paid_back": means,
+    }
+    if quantiles:
+        values = np.quantile(p, list(quantiles), axis=0, method="inverted_cdf")
+        for q, row in zip(quantiles, values, strict=True):
+            result[f"q{round(q * 100):d}"] = np.asarray(row, dtype=np.float64)
     return result
 
 

@@ -24,7 +24,7 @@ from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.risk import (
     expected_shortfall,
     path_quantiles,
-    payback_summary,
+    payback_summaries,
     value_at_risk,
 )
 from hashwinter.scenario.farmrun import FarmPaths
@@ -101,13 +101,12 @@ def farm_summary(farms: Sequence[FarmPaths], var_levels: Sequence[float]) -> pd.
 
 def farm_paybacks(farms: Sequence[FarmPaths]) -> pd.DataFrame:
     """Return one row per (farm, fleet item): cost and the distribution of payback days."""
-    rows = []
+    frames = []
     for fp in farms:
-        pb = fp.payback_days
-        for c, label in enumerate(fp.cohorts):
-            s = payback_summary(pb[:, c], quantiles=(0.1, 0.5, 0.9))
-            rows.append({"farm": fp.farm, "item": label, "cost": float(fp.cohort_cost[c]), **s})
-    return pd.DataFrame(rows)
+        stats = payback_summaries(fp.payback_days, quantiles=(0.1, 0.5, 0.9))
+        frames.append(pd.DataFrame({"farm": fp.farm, "item": list(fp.cohorts),
+                                    "cost": fp.cohort_cost.astype(np.float64), **stats}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def farm_paths_frame(farms: Sequence[FarmPaths]) -> pd.DataFrame:
