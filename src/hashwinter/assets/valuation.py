@@ -35,8 +35,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
+from hashwinter.chain.difficulty import reward_per_hash
 from hashwinter.units import (
-    HASHES_PER_DIFFICULTY,
     JULIAN_YEAR_DAYS,
     SECONDS_PER_DAY,
     WATTS_PER_KILOWATT,
@@ -214,9 +214,8 @@ def option_adjusted_value(
     t = mids  # broadcasts as the trailing (K,) axis
 
     reward = np.where(t >= halving, 0.5 * sub, sub) + fees
-    blocks_per_day = h * SECONDS_PER_DAY / (d0 * np.exp(g * t / JULIAN_YEAR_DAYS)
-                                            * HASHES_PER_DIFFICULTY)
-    coins = blocks_per_day * reward * (1.0 - fee)
+    per_hash = reward_per_hash(d0 * np.exp(g * t / JULIAN_YEAR_DAYS), reward)
+    coins = h * SECONDS_PER_DAY * per_hash * (1.0 - fee)
     cost = p / WATTS_PER_KILOWATT * 24.0 * pue_ * tar + other
     forward = s0 * np.exp(mu * t)
     daily = expected_call_margin(coins, forward, cost, sig * np.sqrt(t))

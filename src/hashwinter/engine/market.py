@@ -18,7 +18,7 @@ import pandas as pd
 
 from hashwinter.energy.currency import normalize_currency
 from hashwinter.errors import InputError
-from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
+from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = ["DailyMarket", "market_from_coinmetrics"]
 
@@ -128,7 +128,7 @@ class DailyMarket:
     @property
     def network_hashrate(self) -> FloatArray:
         """Hashrate implied by difficulty and blocks found, (P or 1, D) [H/s]."""
-        return self.difficulty * 2.0**32 * self.blocks_per_day / SECONDS_PER_DAY
+        return self.difficulty * HASHES_PER_DIFFICULTY * self.blocks_per_day / SECONDS_PER_DAY
 
     def fx_to_run(self, currency: str) -> FloatArray:
         """Return the factor converting ``currency`` into the run's currency, per day.
