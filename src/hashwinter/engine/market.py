@@ -18,6 +18,7 @@ import pandas as pd
 
 from hashwinter.energy.currency import normalize_currency
 from hashwinter.errors import InputError
+from hashwinter.fill import asof
 from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = ["DailyMarket", "market_from_coinmetrics"]
@@ -289,15 +290,18 @@ def market_from_coinmetrics(
         table = fx.copy()
         table["date"] = pd.to_datetime(table["date"]).dt.normalize()
         table = table.set_index("date").sort_index()
-        full = table.reindex(pd.date_range(min(table.index[0], frame.index[0]),
-                                           max(table.index[-1], frame.index[-1])))
-        filled = full.ffill().reindex(frame.index)
-        for col in filled.columns:
+        fx_days = table.index.to_numpy().astype("datetime64[D]")
+        unobserved = np.zeros(dates.size, dtype=bool)  # a rate of the day is missing
+        for col in table.columns:
+            if not pd.api.types.is_numeric_dtype(table[col]):
+                continue
+            values, when = asof(fx_days, table[col].to_numpy(np.float64), dates)
+            unobserved |= when != dates
             if col.endswith("_per_usd"):
-                rates[col[: -len("_per_usd")].upper()] = filled[col].to_numpy(np.float64)
+                rates[col[: -len("_per_usd")].upper()] = values
             elif col == "usd_per_eur":
-                rates["EUR"] = 1.0 / filled[col].to_numpy(np.float64)
-        missing_days = int(full.reindex(frame.index).isna().any(axis=1).sum())
+                rates["EUR"] = 1.0 / values
+        missing_days = int(unobserved.sum())
         if missing_days:
             notes.append(f"FX forward-filled on {missing_days} day(s) without a reference rate")
     if code != "USD" and code not in rates:

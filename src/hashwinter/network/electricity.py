@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.errors import InputError
+from hashwinter.fill import last_valid_index
 from hashwinter.units import HOURS_PER_DAY, JULIAN_YEAR_DAYS, SECONDS_PER_DAY
 
 __all__ = [
@@ -172,8 +173,7 @@ def electricity_bounds(
     stats = np.vstack([e_min, e_mean, e_max])  # (3, N) [J/H]
     none = n_prof == 0
     # Forward-fill the efficiencies of the last profitable day over unprofitable days.
-    last = np.where(~none, np.arange(day.size), -1)
-    np.maximum.accumulate(last, out=last)
+    last = last_valid_index(~none)
     filled = np.where(last >= 0, stats[:, np.maximum(last, 0)], e_exist[None, :])
     kwh_per_year = filled * h[None, :] * HOURS_PER_YEAR / 1000.0  # J/H x H/s = W; W x h -> kWh
     twh = kwh_per_year / 1e9 * np.asarray(pue, dtype=np.float64)[:, None]
