@@ -47,7 +47,7 @@ def test_each_path_of_each_leg_is_its_backtest(legs):
             result = backtest(job.farm, one, start=job.start, end=one.dates[-1],
                               stay_put=False)
             s = result.summary
-            assert fp.cohort_margin[-1, p].sum() == pytest.approx(s.operating_margin, rel=1e-9)
+            assert fp.cohort_margin_end[p].sum() == pytest.approx(s.operating_margin, rel=1e-9)
             assert fp.power_cost[-1, p] == pytest.approx(s.power_cost, rel=1e-9)
             figures = result.plan_figures()
             assert fp.move_cost[-1, p] == pytest.approx(figures["Moving costs [CNY]"])

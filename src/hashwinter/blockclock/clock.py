@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from hashwinter.blockclock.result import BlockClockResult
 from hashwinter.blockclock.rules import RetargetRule
-from hashwinter.chain import subsidy_at
+from hashwinter.chain import reward_per_hash, subsidy_at
 from hashwinter.errors import InputError
 from hashwinter.market.gbm import GBM
 from hashwinter.network.supply import HashSupply, SigmoidSupply, sigmoid_bound
@@ -193,8 +193,8 @@ def simulate_blocks(
     n_rules = len(rules)
     shape = (n_rules, n_paths)
     heights = start_height + np.arange(n_blocks, dtype=np.int64)
-    # Reward per block divided by 2^32: revenue per hash = price * this / D.
-    reward_scaled = (subsidy_at(heights) + fees_per_block) / HASHES_PER_DIFFICULTY
+    # Reward per hash at difficulty 1: revenue per hash = price * this / D.
+    reward_scaled = reward_per_hash(1.0, subsidy_at(heights) + fees_per_block)
 
     d = np.full(shape, float(d0))
     px = np.full(shape, float(price.s0))

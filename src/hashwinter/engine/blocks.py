@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.blockclock.rules import PathTracker, RetargetRule
-from hashwinter.chain import HALVING_INTERVAL, subsidy_at
+from hashwinter.chain import HALVING_INTERVAL, reward_per_hash, subsidy_at
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.network import NetworkStep
 from hashwinter.errors import InputError
@@ -182,12 +182,12 @@ class BlockNetwork:
         """Return expected coins per H/s in ``step`` at the pending block's difficulty."""
         st: BlockState = state  # type: ignore[assignment]
         reward = _subsidy(st.height) + self.fees_per_block
-        return self.clock.step_seconds * reward / (st.difficulty * HASHES_PER_DIFFICULTY)
+        return self.clock.step_seconds * reward_per_hash(st.difficulty, reward)
 
     def _draw(self, st: BlockState, where: npt.NDArray[np.bool_], farm: FloatArray) -> None:
         """Draw the pending interval of the paths ``where`` (their last block is just found)."""
         reward = _subsidy(st.height) + self.fees_per_block
-        revenue = st.price * reward / (st.difficulty * HASHES_PER_DIFFICULTY)
+        revenue = st.price * reward_per_hash(st.difficulty, reward)
         hashrate = np.asarray(self.supply(revenue)) + farm
         e = st.rng.standard_exponential(st.difficulty.shape)
         with np.errstate(divide="ignore"):

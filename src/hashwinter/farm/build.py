@@ -45,7 +45,12 @@ from hashwinter.engine import (
 from hashwinter.errors import InputError
 from hashwinter.farm.config import FarmConfig, LoadedFarm, SiteConfig
 from hashwinter.farm.registry import CohortSlots, PolicyContext
-from hashwinter.units import HOURS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
+from hashwinter.units import (
+    HOURS_PER_DAY,
+    JULIAN_YEAR_DAYS,
+    SECONDS_PER_HOUR,
+    WATTS_PER_KILOWATT,
+)
 
 __all__ = [
     "FarmRun",
@@ -57,7 +62,6 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-DAYS_PER_YEAR = 365.25
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,7 +226,7 @@ def _straight_line(
     dates: npt.NDArray[np.datetime64], paid: dt.date, amount: float, years: float
 ) -> tuple[FloatArray, float, float]:
     """Daily depreciation over ``dates``, and book value before the first and after the last day."""
-    life_days = years * DAYS_PER_YEAR
+    life_days = years * JULIAN_YEAR_DAYS  # a life in years counts Julian years
     per_day = amount / life_days
     age = (dates - np.datetime64(paid, "D")).astype(np.float64)  # days since purchase
     # Each day is charged for the part of it inside the life, so a life of 365.25 days

@@ -19,8 +19,8 @@ import numpy.typing as npt
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm.config import LoadedFarm, SiteConfig
 from hashwinter.farm.plan_file import PlanRow, plan_cohort_label
-from hashwinter.farm.toml_lines import TomlLines
 from hashwinter.sites.config import LoadedSites, MoveConfig, PlannerSite, SitesFile, monthly
+from hashwinter.tomlfile import TomlLines
 
 __all__ = ["Leg", "PlanSchedule", "plan_schedule"]
 

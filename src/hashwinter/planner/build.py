@@ -14,13 +14,13 @@ import numpy as np
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm.config import LoadedFarm, SiteConfig
 from hashwinter.farm.plan_file import plan_cohort_label
-from hashwinter.farm.toml_lines import TomlLines
 from hashwinter.planner.problem import PlanProblem
 from hashwinter.planner.values import CohortEconomics, SiteEconomics, monthly_values
 from hashwinter.planner.view import MarketView
 from hashwinter.sites.config import LoadedSites, MoveConfig, PlannerSite, SitesFile, monthly
 from hashwinter.sites.events import HISTORICAL_EVENTS
 from hashwinter.sites.regions import REGIONS
+from hashwinter.tomlfile import TomlLines
 
 __all__ = ["build_problem", "planner_sites"]
 

@@ -4,7 +4,8 @@ All amounts are in each farm's currency. P&L is the change of equity (cash plus
 coins at the day's price) since the start, capex paid in the window included; a
 farm is ruined when it is broke (cash below zero after forced coin sales, the
 engine's rule); payback of a fleet item is the first day its cumulative operating
-margin covers its cost (:func:`hashwinter.risk.payback_times`).
+margin covers its cost (:class:`hashwinter.risk.RunningPayback`, tracked while the
+engine runs: :attr:`FarmPaths.payback_days`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.risk import (
     expected_shortfall,
     path_quantiles,
-    payback_summary,
-    payback_times,
+    payback_summaries,
     value_at_risk,
 )
 from hashwinter.scenario.farmrun import FOLLOW_PLAN, STAY_PUT, FarmPaths
@@ -101,31 +101,21 @@ def farm_summary(farms: Sequence[FarmPaths], var_levels: Sequence[float]) -> pd.
     return pd.DataFrame(rows)
 
 
-def _paybacks(fp: FarmPaths) -> np.ndarray:
-    """Payback day of each fleet item on each path, ``(paths, cohorts)`` (inf if never)."""
-    days = np.arange(1, fp.dates.size + 1, dtype=np.float64)  # end of day d = d + 1 days
-    out = np.empty((fp.n_paths, len(fp.cohorts)))
-    for c in range(len(fp.cohorts)):
-        out[:, c] = payback_times(fp.cohort_margin[:, :, c] - fp.cohort_cost[c], days)
-    return out
-
-
 def farm_paybacks(farms: Sequence[FarmPaths]) -> pd.DataFrame:
     """Return one row per (farm, fleet item): cost and the distribution of payback days."""
-    rows = []
+    frames = []
     for fp in farms:
-        pb = _paybacks(fp)
-        for c, label in enumerate(fp.cohorts):
-            s = payback_summary(pb[:, c], quantiles=(0.1, 0.5, 0.9))
-            rows.append({"farm": fp.farm, "item": label, "cost": float(fp.cohort_cost[c]), **s})
-    return pd.DataFrame(rows)
+        stats = payback_summaries(fp.payback_days, quantiles=(0.1, 0.5, 0.9))
+        frames.append(pd.DataFrame({"farm": fp.farm, "item": list(fp.cohorts),
+                                    "cost": fp.cohort_cost.astype(np.float64), **stats}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _plan_figures(fp: FarmPaths) -> dict[str, np.ndarray]:
     """Per path, at the end of the window: what a plan changes. [currency], [machine-days]."""
     zero = np.zeros(fp.n_paths)
     return {
-        "operating margin": fp.cohort_margin[-1].sum(axis=-1),
+        "operating margin": fp.cohort_margin_end.sum(axis=-1),
         "power cost": fp.power_cost[-1] if fp.power_cost is not None else zero,
         "moving costs": fp.move_cost[-1] if fp.move_cost is not None else zero,
         "downtime [machine-days]": fp.road_days[-1] if fp.road_days is not None else zero,
@@ -191,10 +181,9 @@ def farm_paths_frame(farms: Sequence[FarmPaths]) -> pd.DataFrame:
                 "broke_day": np.where(broke_any, np.argmax(fp.broke, axis=0), -1),
             }
         )
-        pb = _paybacks(fp)
-        for c, label in enumerate(fp.cohorts):
-            frame[f"payback_days[{label}]"] = pb[:, c]
-        frames.append(frame)
+        paybacks = pd.DataFrame(fp.payback_days,
+                                columns=[f"payback_days[{label}]" for label in fp.cohorts])
+        frames.append(pd.concat([frame, paybacks], axis=1))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -41,6 +41,7 @@ from hashwinter.network import (
     revenue_per_hash,
 )
 from hashwinter.parallel import child_seeds, chunk_sizes, run_chunks
+from hashwinter.risk import RunningPayback
 from hashwinter.scenario.build import build_difficulty_projection, build_price
 from hashwinter.scenario.config import EndogenousNetwork, ExogenousNetwork
 from hashwinter.scenario.endogenous import (
@@ -100,10 +101,14 @@ class FarmPaths:
         Machine purchases and site capex paid since the start, cumulative. [currency]
     broke : ndarray of bool
         The farm is broke by the end of the day (cash below zero after forced sales).
-    cohort_margin : ndarray (days, paths, cohorts)
-        Cumulative operating margin of each fleet item: mined coins at the day's price
-        minus power, management, hosting and restart costs (fixed costs are the
-        farm's, not an item's). [currency]
+    payback_days : ndarray (paths, cohorts)
+        When each fleet item's cumulative operating margin first covers its cost,
+        counted from the start (the end of day ``d`` is ``d + 1`` days; linear between
+        two days' ends, :class:`~hashwinter.risk.RunningPayback`); inf if never. [day]
+    cohort_margin_end : ndarray (paths, cohorts)
+        Cumulative operating margin of each fleet item at the end: mined coins at the
+        day's price minus power, management, hosting and restart costs (fixed costs are
+        the farm's, not an item's). [currency]
     mined : ndarray
         Coins mined since the start, cumulative (after the pool fee). [coin]
     difficulty : ndarray
@@ -125,6 +130,10 @@ class FarmPaths:
         Machine-days on the road since the start (moves of a plan), cumulative. [machine-days]
     plan_leg : (str, str) or None
         For a farm that follows a plan: ``(farm file's name, "follow the plan" | "stay put")``.
+    cohort_margin : ndarray (days, paths, cohorts) or None
+        The daily ledger of ``cohort_margin_end``: kept only when asked
+        (``daily_margin=True``), as it grows with days x paths x cohorts (27 GiB at
+        10,000 cohorts x 1,000 paths x 365 days). [currency]
 
     """
 
@@ -139,7 +148,8 @@ class FarmPaths:
     price: FloatArray
     capex: FloatArray
     broke: npt.NDArray[np.bool_]
-    cohort_margin: FloatArray
+    payback_days: FloatArray
+    cohort_margin_end: FloatArray
     mined: FloatArray
     difficulty: FloatArray
     network_hashrate: FloatArray
@@ -150,6 +160,7 @@ class FarmPaths:
     move_cost: FloatArray | None = None
     road_days: FloatArray | None = None
     plan_leg: tuple[str, str] | None = None
+    cohort_margin: FloatArray | None = None
 
     _PATH_AXIS = (
         ("starting_equity", 0),
@@ -158,7 +169,8 @@ class FarmPaths:
         ("price", 1),
         ("capex", 1),
         ("broke", 1),
-        ("cohort_margin", 1),
+        ("payback_days", 0),
+        ("cohort_margin_end", 0),
         ("mined", 1),
         ("difficulty", 1),
         ("network_hashrate", 1),
@@ -167,6 +179,7 @@ class FarmPaths:
         ("power_cost", 1),
         ("move_cost", 1),
         ("road_days", 1),
+        ("cohort_margin", 1),
     )
 
     @property
@@ -190,7 +203,8 @@ class FarmPaths:
         first = parts[0]
         joined = {
             name: np.concatenate([getattr(p, name) for p in parts], axis=axis)
-            for name, axis in cls._PATH_AXIS if getattr(first, name) is not None
+            for name, axis in cls._PATH_AXIS
+            if getattr(first, name) is not None
         }
         return dataclasses.replace(first, **joined)  # type: ignore[arg-type]
 
@@ -200,11 +214,39 @@ class PathRecorder:
 
     Owner balances are summed over the farm file's owners (flows between them
     cancel); each owner's cash is kept too. ``in_transit`` (C,) marks the cohorts of
-    machines on the road (a plan's moves), whose machine-days are counted.
+    machines on the road (a plan's moves), whose machine-days are counted. Per fleet
+    item (``to_item`` (C, items) gathers a plan's slot and road cohorts into the item
+    they came from; default: one item per cohort) it keeps running figures only: the
+    cumulative operating margin and the payback day, updated at the end of every day
+    (memory ``variants x paths x cohorts``, whatever the horizon); the daily ledger of
+    each item's margin only with ``daily_margin``.
+
+    Parameters
+    ----------
+    in_transit : ndarray (C,) of bool, optional
+        Cohorts of machines on the road.
+    to_item : ndarray (C, items), optional
+        0/1 matrix: the fleet item of each cohort.
+    item_cost : ndarray (items,), optional
+        Purchase cost of each item (default: each cohort's count x unit price). [currency]
+    daily_margin : bool, default False
+        Also keep each fleet item's cumulative margin at the end of every day,
+        ``(days, variants, paths, items)``.
+
     """
 
-    def __init__(self, in_transit: npt.NDArray[np.bool_] | None = None) -> None:
+    def __init__(
+        self,
+        in_transit: npt.NDArray[np.bool_] | None = None,
+        *,
+        to_item: FloatArray | None = None,
+        item_cost: FloatArray | None = None,
+        daily_margin: bool = False,
+    ) -> None:
         self._road = None if in_transit is None or not in_transit.any() else in_transit
+        self._to_item = to_item
+        self._item_cost = item_cost
+        self.daily_margin = daily_margin
 
     def begin(self, meta: RunMeta) -> None:
         """Allocate ``(days, variants, paths)`` arrays (variants: a sweep's decision grid)."""
@@ -218,7 +260,10 @@ class PathRecorder:
         self.price = np.zeros((d, *vp))
         self.capex = np.zeros((d, *vp))
         self.broke = np.zeros((d, *vp), dtype=bool)
-        self.margin = np.zeros((d, *vp, c))
+        n_items = c if self._to_item is None else self._to_item.shape[1]
+        self.margin: FloatArray | None = (
+            np.zeros((d, *vp, n_items)) if self.daily_margin else None
+        )
         self.mined = np.zeros((d, *vp))
         self.difficulty = np.zeros((d, *vp))
         self.network_hashrate = np.zeros((d, *vp))
@@ -233,6 +278,19 @@ class PathRecorder:
         self._margin_sum = np.zeros((*vp, c))
         self._mined_sum = np.zeros(vp)
         self._hash_sum = np.zeros(vp)
+        cohorts = meta.cohorts
+        self.cohort_cost = (
+            np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64)
+            if self._item_cost is None else np.asarray(self._item_cost, dtype=np.float64)
+        )
+        self.payback = RunningPayback((*vp, n_items))
+
+    @property
+    def margin_end(self) -> FloatArray:
+        """Cumulative operating margin of each fleet item so far ``(V, P, items)`` [currency]."""
+        if self._to_item is None:
+            return self._margin_sum
+        return self._margin_sum @ self._to_item
 
     def record(self, data: StepData) -> None:
         """Accumulate every step; store at the last step of each day."""
@@ -275,10 +333,14 @@ class PathRecorder:
         self.price[day] = price
         self.capex[day] = self._capex_sum
         self.broke[day] = ~data.alive.all(axis=-1)
-        self.margin[day] = self._margin_sum
         self.power[day] = self._power_sum
         self.moving[day] = self._moving_sum
         self.road[day] = self._road_sum
+        items = self.margin_end
+        if self.margin is not None:
+            self.margin[day] = items
+        # The end of day d is d + 1 days from the start (the reports' payback clock).
+        self.payback.update(items - self.cohort_cost, float(day + 1))
 
     def finish(self) -> PathRecorder:
         """Return itself (the arrays are its attributes)."""
@@ -320,7 +382,11 @@ class EndogenousSetup:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class FarmJob:
-    """One farm of a scenario, ready to simulate: built processes, window, market settings."""
+    """One farm of a scenario, ready to simulate: built processes, window, market settings.
+
+    ``daily_margin`` keeps each fleet item's daily margin ledger in the results
+    (:class:`PathRecorder`); without it they hold running figures per item only.
+    """
 
     farm: LoadedFarm
     price: PriceProcess
@@ -334,6 +400,7 @@ class FarmJob:
     endogenous: EndogenousSetup | None = None
     variants: FarmVariants | None = None
     plan_leg: tuple[str, str] | None = None
+    daily_margin: bool = False
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -391,21 +458,26 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
     policy, treasury, scale = fr.policy, fr.treasury, np.ones(1)
     if job.variants is not None:
         policy, treasury, scale = job.variants.build(fr)
-    result = run(spec, policy, treasury, tariff_scale=scale,
-                 recorders=[PathRecorder(fr.in_transit)])
+    # Per fleet item: the margins of its machines wherever a plan moved them (slot and
+    # road cohorts follow the fleet's, in its order). Without a plan, items are cohorts.
+    cohorts = fr.spec.cohorts
+    n_items = len(job.farm.config.fleet)
+    to_item: FloatArray | None = None
+    item_cost = np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64)[:n_items]
+    if cohorts.n != n_items:
+        item_of = np.asarray(fr.context.fleet_item if fr.context is not None and
+                             fr.context.fleet_item else np.arange(cohorts.n), dtype=np.int64)
+        to_item = np.zeros((cohorts.n, n_items))
+        to_item[np.arange(cohorts.n), item_of] = 1.0
+    recorder = PathRecorder(fr.in_transit, to_item=to_item, item_cost=item_cost,
+                            daily_margin=job.daily_margin)
+    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[recorder])
     rec: PathRecorder = result.records[0]
     meta = result.meta
     cohorts = fr.spec.cohorts
     day0_price = fr.spec.market.price[:, 0]
     starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
     n_var = job.variants.n if job.variants is not None else 1
-    # Per fleet item: the margins of its machines wherever a plan moved them (slot and
-    # road cohorts follow the fleet's, in its order).
-    n_items = len(job.farm.config.fleet)
-    item_of = np.asarray(fr.context.fleet_item if fr.context is not None and
-                         fr.context.fleet_item else np.arange(cohorts.n), dtype=np.int64)
-    to_item = np.zeros((cohorts.n, n_items))
-    to_item[np.arange(cohorts.n), item_of] = 1.0
     out = []
     for v in range(n_var):
         w = min(v, meta.n_variants - 1)  # a grid whose points all share one value: V = 1
@@ -414,15 +486,15 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
             currency=meta.currency,
             dates=fr.spec.clock.dates,
             cohorts=tuple(cohorts.label[:n_items]),
-            cohort_cost=np.asarray(cohorts.count * cohorts.unit_price,
-                                   dtype=np.float64)[:n_items],
+            cohort_cost=item_cost,
             starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
             cash=rec.cash[:, w],
             coins=rec.coins[:, w],
             price=rec.price[:, w],
             capex=rec.capex[:, w],
             broke=rec.broke[:, w],
-            cohort_margin=rec.margin[:, w] @ to_item,
+            payback_days=rec.payback.time[w],
+            cohort_margin_end=rec.margin_end[w],
             mined=rec.mined[:, w],
             difficulty=rec.difficulty[:, w],
             network_hashrate=rec.network_hashrate[:, w],
@@ -433,6 +505,7 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
             move_cost=rec.moving[:, w],
             road_days=rec.road[:, w],
             plan_leg=job.plan_leg,
+            cohort_margin=None if rec.margin is None else rec.margin[:, w],
         ))
     return out
 
@@ -540,13 +613,17 @@ def run_farms(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[FarmPaths]:
     """Run every farm of a scenario over its paths; one :class:`FarmPaths` per farm.
 
     Chunks of ``chunk_paths`` paths, chunk ``i`` seeded by child ``i`` of
     ``SeedSequence(seed)`` (the same for every farm: common random numbers).
+    ``daily_margin`` also keeps each fleet item's daily margin ledger
+    (:attr:`FarmPaths.cohort_margin`; memory days x paths x cohorts).
     """
-    return run_farm_scenarios([loaded], executor, progress=progress, console=console)[0]
+    return run_farm_scenarios([loaded], executor, progress=progress, console=console,
+                              daily_margin=daily_margin)[0]
 
 
 def run_farm_scenarios(
@@ -555,12 +632,14 @@ def run_farm_scenarios(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[list[FarmPaths]]:
     """Run several farm scenarios (a sweep's grid points) as one batch of chunks.
 
     Returns, per scenario, one :class:`FarmPaths` per farm.
     """
-    batches = run_farm_sweep(scenarios, (), executor, progress=progress, console=console)
+    batches = run_farm_sweep(scenarios, (), executor, progress=progress, console=console,
+                             daily_margin=daily_margin)
     return [variants[0] for variants in batches]
 
 
@@ -571,6 +650,7 @@ def run_farm_sweep(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[list[list[FarmPaths]]]:
     """Run farm scenarios with a grid of decisions on the engine's variant axis.
 
@@ -578,6 +658,7 @@ def run_farm_sweep(
     every chunk runs all their points at once, on the same price paths. Returns
     ``[scenario][variant][farm]`` (variants in the order of
     :func:`~hashwinter.scenario.load.grid_overrides`; one variant without axes).
+    ``daily_margin``: see :func:`run_farms`.
     """
     payloads: list[FarmChunk] = []
     owners: list[tuple[int, int]] = []
@@ -585,6 +666,8 @@ def run_farm_sweep(
     n_var = 1
     for s_index, loaded in enumerate(scenarios):
         jobs = farm_jobs(loaded)
+        if daily_margin:
+            jobs = [dataclasses.replace(job, daily_margin=True) for job in jobs]
         if variant_axes:
             jobs = [dataclasses.replace(job, variants=farm_variants(job.farm, variant_axes))
                     for job in jobs]

@@ -24,7 +24,7 @@ from hashwinter.parallel import child_seeds, chunk_sizes, run_chunks
 from hashwinter.scenario.build import build_price, build_rules, build_supply
 from hashwinter.scenario.config import BlockClockNetwork
 from hashwinter.scenario.load import LoadedScenario
-from hashwinter.units import SECONDS_PER_DAY
+from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
     "BlockClockChunk",
@@ -154,7 +154,8 @@ def simulate_chunk_on_engine(
         raise InputError("the engine mode has no horizon or trace", field="network")
     # Steps after every path is done cost little: start long enough for a mean block time
     # 8 x the target, rather than repeat runs.
-    n_days = days if days is not None else int(np.ceil(job.n_blocks * 600 * 8 / SECONDS_PER_DAY))
+    n_days = days if days is not None else int(
+        np.ceil(job.n_blocks * TARGET_BLOCK_INTERVAL_S * 8 / SECONDS_PER_DAY))
     one, zero = np.ones(1), np.zeros(1)
     empty = Cohorts(label=("none",), model=("none",), site=("none",), hashrate=one, power=zero,
                     count=zero, owner=np.zeros(1, dtype=np.int64),
