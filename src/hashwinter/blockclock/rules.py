@@ -89,7 +89,7 @@ class RetargetRule(Protocol):
     def start(
         self, d0: FloatArray, start_height: int, prehistory_interval_s: float
     ) -> PathTracker:
-        """Return a tracker for paths (1-d) starting at ``start_height`` with difficulties ``d0``."""
+        """Return a tracker for paths (1-d) from ``start_height`` with difficulties ``d0``."""
         ...
 
 
@@ -149,7 +149,7 @@ class _BitcoinPaths:
         self.skip = self._distance(np.full(1, start_height % interval))
 
     def _distance(self, position: IntArray) -> int:
-        """Rounds before any path at ``position`` (in its window) reaches a window's end."""
+        """Return the rounds before any path at ``position`` (in its window) reaches its end."""
         to_open = (-position) % self.interval
         to_close = (self.interval - 1 - position) % self.interval
         return int(np.minimum(to_open, to_close).min())

@@ -115,12 +115,12 @@ class BlockDraws:
         return dropped
 
     def row(self, block: int) -> tuple[FloatArray, FloatArray]:
-        """The (exponentials, normals) of block number ``block`` of every path, (n_paths,)."""
+        """Return the (exponentials, normals) of block number ``block`` of every path."""
         i = (block - self.first) * self.n_paths
         return self.exp[i:i + self.n_paths], self.normal[i:i + self.n_paths]
 
     def headroom(self, furthest: int) -> int:
-        """Rounds before a path at block ``furthest`` could need a row not held."""
+        """Return the rounds before a path at block ``furthest`` could need a row not held."""
         if self.fixed or (self.max_blocks is not None and self.end >= self.max_blocks):
             return np.iinfo(np.int64).max
         return self.end - 1 - furthest

@@ -60,7 +60,7 @@ def _subsidy(height: IntArray) -> FloatArray:
 
 
 def _issued_before(height: IntArray) -> FloatArray:
-    """Coins of subsidy issued by blocks ``0 .. height - 1``. [coin]"""
+    """Return the coins of subsidy issued by blocks ``0 .. height - 1`` [coin]."""
     era = np.minimum(height // HALVING_INTERVAL, _ERAS - 1)
     return np.asarray(_ERA_CUMULATIVE[era] + (height - era * HALVING_INTERVAL) * _ERA_SUBSIDY[era])
 
@@ -190,12 +190,12 @@ class BlockState:
 
     @property
     def total_s(self) -> FloatArray:
-        """Sum of the intervals of the blocks found: the last one's time. [s]"""
+        """Sum of the intervals of the blocks found: the last one's time [s]."""
         return self.last_time
 
     @property
     def height(self) -> IntArray:
-        """Height of each path's pending block. [blocks]"""
+        """Height of each path's pending block [blocks]."""
         return np.asarray(self.start_height + self.count)
 
 
@@ -338,7 +338,8 @@ class BlockNetwork:
             rng = np.random.Generator(np.random.SFC64(seq))
         else:
             rng = None
-        exp_scale = HASHES_PER_DIFFICULTY / self.supply.h_max if self._fusable else 1.0  # type: ignore[attr-defined]
+        exp_scale = (HASHES_PER_DIFFICULTY / self.supply.h_max  # type: ignore[attr-defined]
+                     if self._fusable else 1.0)
         sigma = self.price.sigma_per_day if self.price is not None else 0.0
         draws = BlockDraws(rng, n_paths, self.max_blocks, exp_scale,
                            sigma / np.sqrt(SECONDS_PER_DAY), self.draws)
@@ -374,7 +375,8 @@ class BlockNetwork:
             stopped=np.zeros(shape, dtype=bool), start_height=self.height, trackers=trackers,
             draws=draws, draw_index=np.tile(np.arange(n_paths, dtype=np.int64), n_variants),
             trace=trace, pending=zeros.copy(), share=zeros.copy(), reward=reward,
-            coef=self._coef(reward, fused=self._fusable), fused=self._fusable, last_term=zeros.copy(), book=book,
+            coef=self._coef(reward, fused=self._fusable), fused=self._fusable,
+            last_term=zeros.copy(), book=book,
         )
 
     def _coef(self, reward: FloatArray, *, fused: bool) -> FloatArray:
@@ -384,7 +386,7 @@ class BlockNetwork:
         return np.asarray(scaled)
 
     def hashrate(self, st: BlockState) -> FloatArray:
-        """Network hashrate the pending intervals were drawn with, (V, P). [H/s]
+        """Return the network hashrate the pending intervals were drawn with, (V, P) [H/s].
 
         A path that has stopped shows the hashrate that mined its last block.
         """
@@ -583,7 +585,7 @@ class BlockNetwork:
         rounds = 0
         while True:
             found: npt.NDArray[np.bool_] | None = found_buf
-            if not lockstep:
+            if step_end is not None:
                 np.less_equal(nxt, step_end, out=found_buf)
                 if not found_buf.any():
                     break
@@ -623,10 +625,9 @@ class BlockNetwork:
                 np.exp(tmp, out=tmp)
                 px *= tmp
             # Running ahead, the live paths are all at block first_count + rounds - 1.
-            index: int | IntArray = first_count + rounds - 1 if lockstep else count
             for where, tracker in st.trackers:
                 tracker.after_blocks(None if found is None else found[where],
-                                     index if lockstep else count[where],  # type: ignore[index]
+                                     first_count + rounds - 1 if lockstep else count[where],
                                      t[where], d[where])
             if found is None:
                 count += 1
@@ -711,7 +712,7 @@ class BlockNetwork:
         trace.due.reshape(-1)[rows] = np.minimum(count + trace.every, self.max_blocks)
 
     def _hashrate_at(self, st: BlockState, rows: npt.NDArray[np.int64] | int) -> FloatArray:
-        """Hashrate of the pending (or just found) block of the flat paths ``rows``. [H/s]"""
+        """Return the hashrate of the pending (or just found) block of flat paths ``rows`` [H/s]."""
         pending = st.pending.reshape(-1)[rows]
         if st.fused:
             return np.asarray(self.supply.h_max / pending)  # type: ignore[attr-defined]
