@@ -51,7 +51,7 @@ from hashwinter.scenario.endogenous import (
 )
 from hashwinter.scenario.load import LoadedScenario
 from hashwinter.scenario.run import chunk_generator
-from hashwinter.scenario.variants import FarmVariants, farm_variants
+from hashwinter.scenario.variants import FarmVariants, VariantGroup, farm_variants
 from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
@@ -352,40 +352,46 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
             window_elapsed=endo.window_elapsed,
         )  # fmt: skip
         spec = dataclasses.replace(spec, network=network)
-    policy, treasury, scale = fr.policy, fr.treasury, np.ones(1)
     if job.variants is not None:
-        policy, treasury, scale = job.variants.build(fr)
-    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[PathRecorder()])
-    rec: PathRecorder = result.records[0]
-    meta = result.meta
+        groups = job.variants.groups(fr)
+        n_var = job.variants.n
+    else:
+        groups = [VariantGroup(np.zeros(1, dtype=np.int64), fr.policy, fr.treasury, np.ones(1))]
+        n_var = 1
     cohorts = fr.spec.cohorts
-    day0_price = fr.spec.market.price[:, 0]
-    starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
-    n_var = job.variants.n if job.variants is not None else 1
-    out = []
-    for v in range(n_var):
-        w = min(v, meta.n_variants - 1)  # a grid whose points all share one value: V = 1
-        out.append(FarmPaths(
-            farm=job.farm.config.name,
-            currency=meta.currency,
-            dates=fr.spec.clock.dates,
-            cohorts=tuple(cohorts.label),
-            cohort_cost=np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64),
-            starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
-            cash=rec.cash[:, w],
-            coins=rec.coins[:, w],
-            price=rec.price[:, w],
-            capex=rec.capex[:, w],
-            broke=rec.broke[:, w],
-            cohort_margin=rec.margin[:, w],
-            mined=rec.mined[:, w],
-            difficulty=rec.difficulty[:, w],
-            network_hashrate=rec.network_hashrate[:, w],
-            height=rec.height[:, w],
-            owners=meta.owner_names,
-            owner_cash=rec.owner_cash[:, w],
-        ))
-    return out
+    out: list[FarmPaths | None] = [None] * n_var
+    # Policies of different kinds cannot share a run: one run per kind, same price paths.
+    for group in groups:
+        result = run(spec, group.policy, group.treasury, tariff_scale=group.tariff_scale,
+                     recorders=[PathRecorder()])
+        rec: PathRecorder = result.records[0]
+        meta = result.meta
+        day0_price = fr.spec.market.price[:, 0]
+        starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
+        for i, v in enumerate(group.indices):
+            w = min(i, meta.n_variants - 1)  # a group whose points share one value: V = 1
+            out[int(v)] = FarmPaths(
+                farm=job.farm.config.name,
+                currency=meta.currency,
+                dates=fr.spec.clock.dates,
+                cohorts=tuple(cohorts.label),
+                cohort_cost=np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64),
+                starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
+                cash=rec.cash[:, w],
+                coins=rec.coins[:, w],
+                price=rec.price[:, w],
+                capex=rec.capex[:, w],
+                broke=rec.broke[:, w],
+                cohort_margin=rec.margin[:, w],
+                mined=rec.mined[:, w],
+                difficulty=rec.difficulty[:, w],
+                network_hashrate=rec.network_hashrate[:, w],
+                height=rec.height[:, w],
+                owners=meta.owner_names,
+                owner_cash=rec.owner_cash[:, w],
+            )
+    assert all(o is not None for o in out)
+    return out  # type: ignore[return-value]
 
 
 def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
