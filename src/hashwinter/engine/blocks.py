@@ -571,7 +571,7 @@ class BlockNetwork:
         until_stop = (self.max_blocks - int(count.max()) if self.max_blocks is not None
                       else np.iinfo(np.int64).max)
         horizon = self.horizon_s if self.horizon_s is not None else np.inf
-        may_pass_horizon = step_end is None or step_end >= horizon
+        may_pass_horizon = self.horizon_s is not None and (step_end is None or step_end >= horizon)
         until_halving = self._set_rewards(st)
         book = st.book
         every = st.trace.every if st.trace is not None else 0
@@ -736,8 +736,12 @@ class BlockNetwork:
             book.count[row, cols] = count[cols]
             book.difficulty[row, cols] = d[cols]
             book.hashrate[row, cols] = pending[cols]
-            book.written[cols] = row + 1
-            book.next_boundary[cols] = np.where(row < last_row, (row + 1) * step_s, np.inf)
+            row += 1
+            book.written[cols] = row
+            book.next_boundary[cols] += step_s
+            if row.max() > last_row:
+                done = cols[row > last_row]  # the run's end is written: nothing after it
+                book.next_boundary[done] = np.inf
             cols = cols[t[cols] >= book.next_boundary[cols]]
 
     def _booked(self, st: BlockState, step: int) -> NetworkStep:
