@@ -50,6 +50,8 @@ __all__ = ["BlockNetwork", "BlockPrice", "BlockState", "BlockTrace"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _ERAS = 70
+#: Rounds of paths in lockstep whose times are kept to find the step boundaries they crossed.
+_WINDOW = 32
 #: Subsidy of each halving era, and the coins issued before each era starts.
 _ERA_SUBSIDY = subsidy_at(np.arange(_ERAS, dtype=np.int64) * HALVING_INTERVAL)
 _ERA_CUMULATIVE = np.concatenate([[0.0], np.cumsum(_ERA_SUBSIDY * HALVING_INTERVAL)])
@@ -574,6 +576,8 @@ class BlockNetwork:
         may_pass_horizon = self.horizon_s is not None and (step_end is None or step_end >= horizon)
         until_halving = self._set_rewards(st)
         book = st.book
+        window = (tuple(np.empty((_WINDOW, n)) for _ in range(3))
+                  if book is not None and lockstep else None)
         every = st.trace.every if st.trace is not None else 0
         found_buf = np.empty(n, dtype=bool)
         crossed = np.empty(n, dtype=bool)
@@ -602,7 +606,15 @@ class BlockNetwork:
                 # Paths without a block this round add 0 s (and so keep their price).
                 dt = np.multiply(interval, found, out=dt_buf)
             t += dt
-            if book is not None:
+            if window is not None:
+                # Running ahead, boundaries are found a window of rounds at a time.
+                slot = (rounds - 1) % _WINDOW
+                window[0][slot] = t
+                window[1][slot] = d
+                window[2][slot] = st.pending.reshape(-1)
+                if slot == _WINDOW - 1:
+                    self._book_window(st, window, slot + 1, first_count + rounds - 1 - slot)
+            elif book is not None:
                 np.greater_equal(t, book.next_boundary, out=crossed)
                 if crossed.any():
                     self._book_crossings(st, crossed)
@@ -644,6 +656,9 @@ class BlockNetwork:
                 else:
                     stop &= ~stopped
                 if stop.any():
+                    if window is not None and (rounds - 1) % _WINDOW != _WINDOW - 1:
+                        slot = (rounds - 1) % _WINDOW
+                        self._book_window(st, window, slot + 1, first_count + rounds - 1 - slot)
                     self._stop(st, stop)
                     any_stopped = True
             if not lockstep:  # (in lockstep the draws are read by row)
@@ -660,6 +675,9 @@ class BlockNetwork:
             else:
                 assert found is not None
                 self._redraw(st, found & ~stopped, farm, exact, work)
+        if window is not None and rounds and (rounds - 1) % _WINDOW != _WINDOW - 1:
+            slot = (rounds - 1) % _WINDOW
+            self._book_window(st, window, slot + 1, first_count + rounds - 1 - slot)
         return rho
 
     def _stop(self, st: BlockState, stop: npt.NDArray[np.bool_]) -> None:
@@ -743,6 +761,34 @@ class BlockNetwork:
                 done = cols[row > last_row]  # the run's end is written: nothing after it
                 book.next_boundary[done] = np.inf
             cols = cols[t[cols] >= book.next_boundary[cols]]
+
+    def _book_window(self, st: BlockState, window: tuple[FloatArray, ...], rows: int,
+                     first_block: int) -> None:
+        """Write the step boundaries crossed in the last ``rows`` rounds of paths in lockstep.
+
+        ``window`` holds, per round, every path's time after its block (number
+        ``first_block`` + round), that block's difficulty and hashrate term.
+        """
+        book = st.book
+        assert book is not None
+        times, difficulty, pending = (w[:rows] for w in window)
+        step_s = self.clock.step_seconds
+        last_row = book.count.shape[0] - 1
+        now = times[-1]
+        cols = np.flatnonzero(now >= book.next_boundary)
+        while cols.size:  # one boundary each, unless the window spans more than a step
+            boundary = book.next_boundary[cols]
+            k = np.argmax(times[:, cols] >= boundary[None, :], axis=0)  # the first round past it
+            row = book.written[cols]
+            book.count[row, cols] = first_block + k
+            book.difficulty[row, cols] = difficulty[k, cols]
+            book.hashrate[row, cols] = pending[k, cols]
+            row += 1
+            book.written[cols] = row
+            book.next_boundary[cols] += step_s
+            if row.max() > last_row:
+                book.next_boundary[cols[row > last_row]] = np.inf
+            cols = cols[now[cols] >= book.next_boundary[cols]]
 
     def _booked(self, st: BlockState, step: int) -> NetworkStep:
         """Step ``step`` of a network that ran ahead, read from its book."""
