@@ -369,13 +369,19 @@ def guard_farm_run(
 # --- Block clock -------------------------------------------------------------------------
 
 #: Bytes per rule, path and trace point: five float32 series (interval, time,
-#: difficulty, hashrate, price; hashwinter.blockclock.clock).
+#: difficulty, hashrate, price; hashwinter.engine.blocks.BlockTrace).
 _TRACE_PER_POINT = 5 * 4
-#: float64 arrays of shape (rules, paths) the clock keeps while it runs (state,
+#: float64 arrays of shape (rules, paths) the block network keeps while it runs (state,
 #: statistics, scratch), with room.
-_CLOCK_STATE_ARRAYS = 24
-#: Random numbers drawn at once per path: DRAW_CHUNK_BLOCKS blocks x (exponential, normal).
-_DRAWS_PER_PATH = 64 * 2 * 8
+_CLOCK_STATE_ARRAYS = 32
+#: A rolling-window rule's ring buffers per path: cumulative work and time, 256 slots
+#: (the power of two above cw-144's window + 2; hashwinter.blockclock.rules).
+_RING_PER_PATH = 2 * 256 * 8
+#: The steps' book of a network that runs ahead: per rule, path and day, a count,
+#: a difficulty and a hashrate (hashwinter.engine.blocks.BlockBook).
+_BOOK_PER_DAY = 3 * 8
+#: Random numbers held per path: up to two DRAW_CHUNK_BLOCKS chunks x (exponential, normal).
+_DRAWS_PER_PATH = 2 * 64 * 2 * 8
 
 
 def blockclock_bytes(
@@ -390,14 +396,16 @@ def blockclock_bytes(
 
     >>> blockclock_bytes(paths=5000, blocks=12096, rules=2, trace_every=144,
     ...                  chunk_paths=2500, workers=2)
-    (37440000, 23840000)
+    (34880000, 91840000)
 
     """
     points = -(-blocks // trace_every) if trace_every else 0
-    per_path = rules * (points * _TRACE_PER_POINT + _CLOCK_STATE_ARRAYS * 8)
-    parent = 2 * paths * per_path  # every chunk's result and their concatenation
+    result = rules * (points * _TRACE_PER_POINT + 8 * 8)
+    days = blocks * 600 // 86_400 + 2  # the study's run: the blocks at the target pace
+    running = rules * (_CLOCK_STATE_ARRAYS * 8 + _RING_PER_PATH + days * _BOOK_PER_DAY)
+    parent = 2 * paths * result  # every chunk's result and their concatenation
     in_flight = min(workers, math.ceil(paths / chunk_paths)) * min(chunk_paths, paths)
-    chunks = in_flight * (per_path + _DRAWS_PER_PATH)
+    chunks = in_flight * (result + running + _DRAWS_PER_PATH)
     return int(parent), int(chunks)
 
 
@@ -424,7 +432,7 @@ def guard_blockclock_run(
     ...                      chunk_paths=2500, workers=2, limit=limit)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    hashwinter.resources.ResourceError: 5,000 paths x 100,000,000 blocks x 2 rules, ... ~417 GB ...
+    hashwinter.resources.ResourceError: 5,000 paths x 100,000,000 blocks x 2 rules, ... ~583 GB ...
 
     """
     def chunk_bytes(w: int) -> int:

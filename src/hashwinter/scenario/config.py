@@ -7,9 +7,10 @@ process (``[price]``), a network (``[network]``) and, for farm studies, farms
 
 Network modes:
 
-- ``blockclock`` — the block-level clock of :mod:`hashwinter.blockclock`: a
-  hash supply function, one or more retarget rules, a number of blocks. The
-  price must be a GBM (it is stepped over each block's interval).
+- ``blockclock`` — a block-time study on the engine's block network
+  (:func:`hashwinter.engine.simulate_blocks`): a hash supply function, one or
+  more retarget rules, a number of blocks. The price must be a GBM (it is
+  stepped over each block's interval).
 - ``exogenous`` — difficulty projected without feedback: constant monthly
   growth, or bootstrap of historical retargets (for farm studies).
 - ``endogenous`` — the rest of the world's hashrate follows a hash supply

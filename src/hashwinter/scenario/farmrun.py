@@ -52,7 +52,7 @@ from hashwinter.scenario.endogenous import (
 )
 from hashwinter.scenario.load import LoadedScenario
 from hashwinter.scenario.run import chunk_generator
-from hashwinter.scenario.variants import FarmVariants, farm_variants
+from hashwinter.scenario.variants import FarmVariants, VariantGroup, farm_variants
 from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
@@ -455,9 +455,12 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
             window_elapsed=endo.window_elapsed,
         )  # fmt: skip
         spec = dataclasses.replace(spec, network=network)
-    policy, treasury, scale = fr.policy, fr.treasury, np.ones(1)
     if job.variants is not None:
-        policy, treasury, scale = job.variants.build(fr)
+        groups = job.variants.groups(fr)
+        n_var = job.variants.n
+    else:
+        groups = [VariantGroup(np.zeros(1, dtype=np.int64), fr.policy, fr.treasury, np.ones(1))]
+        n_var = 1
     # Per fleet item: the margins of its machines wherever a plan moved them (slot and
     # road cohorts follow the fleet's, in its order). Without a plan, items are cohorts.
     cohorts = fr.spec.cohorts
@@ -469,45 +472,47 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
                              fr.context.fleet_item else np.arange(cohorts.n), dtype=np.int64)
         to_item = np.zeros((cohorts.n, n_items))
         to_item[np.arange(cohorts.n), item_of] = 1.0
-    recorder = PathRecorder(fr.in_transit, to_item=to_item, item_cost=item_cost,
-                            daily_margin=job.daily_margin)
-    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[recorder])
-    rec: PathRecorder = result.records[0]
-    meta = result.meta
-    cohorts = fr.spec.cohorts
-    day0_price = fr.spec.market.price[:, 0]
-    starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
-    n_var = job.variants.n if job.variants is not None else 1
-    out = []
-    for v in range(n_var):
-        w = min(v, meta.n_variants - 1)  # a grid whose points all share one value: V = 1
-        out.append(FarmPaths(
-            farm=job.farm.config.name,
-            currency=meta.currency,
-            dates=fr.spec.clock.dates,
-            cohorts=tuple(cohorts.label[:n_items]),
-            cohort_cost=item_cost,
-            starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
-            cash=rec.cash[:, w],
-            coins=rec.coins[:, w],
-            price=rec.price[:, w],
-            capex=rec.capex[:, w],
-            broke=rec.broke[:, w],
-            payback_days=rec.payback.time[w],
-            cohort_margin_end=rec.margin_end[w],
-            mined=rec.mined[:, w],
-            difficulty=rec.difficulty[:, w],
-            network_hashrate=rec.network_hashrate[:, w],
-            height=rec.height[:, w],
-            owners=meta.owner_names,
-            owner_cash=rec.owner_cash[:, w],
-            power_cost=rec.power[:, w],
-            move_cost=rec.moving[:, w],
-            road_days=rec.road[:, w],
-            plan_leg=job.plan_leg,
-            cohort_margin=None if rec.margin is None else rec.margin[:, w],
-        ))
-    return out
+    out: list[FarmPaths | None] = [None] * n_var
+    # Policies of different kinds cannot share a run: one run per kind, same price paths.
+    for group in groups:
+        recorder = PathRecorder(fr.in_transit, to_item=to_item, item_cost=item_cost,
+                                daily_margin=job.daily_margin)
+        result = run(spec, group.policy, group.treasury, tariff_scale=group.tariff_scale,
+                     recorders=[recorder])
+        rec: PathRecorder = result.records[0]
+        meta = result.meta
+        day0_price = fr.spec.market.price[:, 0]
+        starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
+        for i, v in enumerate(group.indices):
+            w = min(i, meta.n_variants - 1)  # a group whose points share one value: V = 1
+            out[int(v)] = FarmPaths(
+                farm=job.farm.config.name,
+                currency=meta.currency,
+                dates=fr.spec.clock.dates,
+                cohorts=tuple(cohorts.label[:n_items]),
+                cohort_cost=item_cost,
+                starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
+                cash=rec.cash[:, w],
+                coins=rec.coins[:, w],
+                price=rec.price[:, w],
+                capex=rec.capex[:, w],
+                broke=rec.broke[:, w],
+                payback_days=rec.payback.time[w],
+                cohort_margin_end=rec.margin_end[w],
+                mined=rec.mined[:, w],
+                difficulty=rec.difficulty[:, w],
+                network_hashrate=rec.network_hashrate[:, w],
+                height=rec.height[:, w],
+                owners=meta.owner_names,
+                owner_cash=rec.owner_cash[:, w],
+                power_cost=rec.power[:, w],
+                move_cost=rec.moving[:, w],
+                road_days=rec.road[:, w],
+                plan_leg=job.plan_leg,
+                cohort_margin=None if rec.margin is None else rec.margin[:, w],
+            )
+    assert all(o is not None for o in out)
+    return out  # type: ignore[return-value]
 
 
 def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
