@@ -2,6 +2,11 @@
 
 Errors a user causes (:class:`hashwinter.errors.HashwinterError`) are printed
 as one line on stderr with exit status 2, never as a traceback.
+
+Start-up is cheap: the subcommand modules import only typer, the standard library
+and small modules at the top; numpy, pandas, DuckDB, SciPy, HiGHS, FastAPI and the
+engine are imported inside the command that runs (``hashwinter --help`` loads none
+of them; tests/cli/test_cli_startup.py checks it).
 """
 
 from __future__ import annotations
@@ -9,11 +14,10 @@ from __future__ import annotations
 import sys
 
 try:
-    # Importing numpy, pandas and the subcommands takes a second or more, and local
+    # Importing typer and the subcommands' options takes a tenth of a second, and local
     # worker processes import this module too (spawn): a Ctrl-C meanwhile ends the
     # process quietly (status 130) instead of with a traceback per process.
     import typer
-    from rich.console import Console
 
     from hashwinter.cli.backtest import backtest_command
     from hashwinter.cli.data import data_app
@@ -57,7 +61,12 @@ app.command("sweep")(sweep_command)
 app.command("plan")(plan_command)
 app.command("serve")(serve_command)
 
-_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _print_error(line: str) -> None:
+    """Print one line on stderr (rich is imported only now: most runs never need it here)."""
+    from hashwinter.cli.consoles import stderr_console
+
+    stderr_console().print(line, markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="hashwinter")
     except HashwinterError as exc:
-        _stderr.print(f"hashwinter: error: {exc}", markup=False)
+        _print_error(f"hashwinter: error: {exc}")
         return 2
     except SystemExit as exc:
         if exc.code is None:
@@ -76,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         if code == 130:  # interrupted: exit 130, not death by SIGINT (see the import guard)
             eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
         return code
-    except KeyboardInterrupt:  # pragma: no cover - between the imports and a command's guard
-        _stderr.print("hashwinter: interrupted; nothing written", markup=False)
+    except KeyboardInterrupt:  # pragma: no cover - timing-dependent
+        # Before a command's own guard: while typer reads the options or a command
+        # imports what it needs (numpy, pandas, the engine...). Written without rich: a
+        # second Ctrl-C must not find us importing it.
+        sys.stderr.write("hashwinter: interrupted; nothing written\n")
         eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
         return 130
     return 0
