@@ -100,7 +100,14 @@ def _resource_plan(
     return plan
 
 
-def _meta(loaded: LoadedScenario, seconds: float, cluster: str | None) -> dict[str, Any]:
+def _where(cluster: str | None, workers: int | None) -> str:
+    """Say where the chunks ran, for meta.json."""
+    if cluster is not None:
+        return cluster
+    return "this process" if workers == 1 else f"{workers} local processes"
+
+
+def _meta(loaded: LoadedScenario, seconds: float, where: str) -> dict[str, Any]:
     c = loaded.config
     return {
         "scenario": c.name,
@@ -109,7 +116,7 @@ def _meta(loaded: LoadedScenario, seconds: float, cluster: str | None) -> dict[s
         "seed": c.seed,
         "chunk_paths": c.chunk_paths,
         "overrides": dict(loaded.overrides),
-        "executor": cluster or "local processes",
+        "executor": where,
         "seconds": round(seconds, 3),
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "config": c.model_dump(mode="json"),
@@ -183,7 +190,7 @@ def simulate(
             else:
                 (result,) = run_blockclock([loaded], executor, progress=progress, console=_stderr)
         seconds = time.perf_counter() - started
-        meta = _meta(loaded, seconds, cluster)
+        meta = _meta(loaded, seconds, _where(cluster, workers))
         if c.kind == "farm":
             levels = c.report.var_levels
             summary = farm_summary(farms, levels)
@@ -289,7 +296,8 @@ def sweep(
         table = pd.concat(frames, ignore_index=True)
         if out is not None:
             with atomic_output_dir(out) as staging:
-                _write_sweep(staging, table, loaded[0], axes, base, seconds, cluster, len(points))
+                _write_sweep(staging, table, loaded[0], axes, base, seconds,
+                             _where(cluster, workers), len(points))
     except KeyboardInterrupt:
         raise _interrupted() from None
     if fmt is not SummaryFormat.table:
@@ -360,13 +368,13 @@ def _write_sweep(
     axes: list[tuple[str, list[Any]]],
     base: dict[str, Any],
     seconds: float,
-    cluster: str | None,
+    where: str,
     n_points: int,
 ) -> None:
     finite_frame(table).to_csv(staging / "sweep.csv", index=False, float_format="%.10g")
     (staging / "sweep.json").write_text(
         dumps(table.to_dict(orient="records"), indent=2, default=str), encoding="utf-8")
-    meta = _meta(first, seconds, cluster)
+    meta = _meta(first, seconds, where)
     meta["grid"] = dict(axes)
     meta["overrides"] = base
     (staging / "meta.json").write_text(dumps(meta, indent=2, default=str), encoding="utf-8")

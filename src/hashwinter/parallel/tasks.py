@@ -91,7 +91,6 @@ def run_chunks(
     """
     futures: list[Future[R]] = []
     try:
-        futures = [executor.submit(fn, p) for p in payloads]
         bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -102,8 +101,17 @@ def run_chunks(
             transient=False,
         )
         with bar:
-            task = bar.add_task(description, total=len(futures))
-            for done in as_completed(futures):
+            task = bar.add_task(description, total=len(payloads))
+            pending = []
+            for p in payloads:
+                future = executor.submit(fn, p)
+                futures.append(future)
+                if future.done():  # run at submit (InProcessExecutor): counted now
+                    future.result()  # surface a failed chunk at once
+                    bar.advance(task)
+                else:
+                    pending.append(future)
+            for done in as_completed(pending):
                 done.result()  # surface a failed chunk at once
                 bar.advance(task)
         return [f.result() for f in futures]
