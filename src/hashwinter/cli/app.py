@@ -71,8 +71,10 @@ def _print_error(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    # Standalone mode lets typer handle usage errors (status 2), --help and Ctrl-C itself;
-    # errors hashwinter raises on purpose pass through and are printed here on one line.
+    # Standalone mode lets typer handle usage errors (status 2) and --help; errors
+    # hashwinter raises on purpose pass through and are printed here on one line. A
+    # Ctrl-C is reported here alone, wherever it lands: typer turns one during parsing
+    # or a command (which imports numpy, pandas... first) into a silent exit 130.
     try:
         app(args=argv, prog_name="hashwinter")
     except HashwinterError as exc:
@@ -82,17 +84,22 @@ def main(argv: list[str] | None = None) -> int:
         if exc.code is None:
             return 0
         code = exc.code if isinstance(exc.code, int) else 1
-        if code == 130:  # interrupted: exit 130, not death by SIGINT (see the import guard)
-            eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
+        if code == 130:  # typer's exit for a KeyboardInterrupt in a command or the parsing
+            return _interrupted()
         return code
     except KeyboardInterrupt:  # pragma: no cover - timing-dependent
-        # Before a command's own guard: while typer reads the options or a command
-        # imports what it needs (numpy, pandas, the engine...). Written without rich: a
-        # second Ctrl-C must not find us importing it.
-        sys.stderr.write("hashwinter: interrupted; nothing written\n")
-        eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
-        return 130
+        return _interrupted()  # before typer's own guard: while it reads the signatures
     return 0
+
+
+def _interrupted() -> int:
+    """Say that a Ctrl-C stopped the run; return its exit status, 130."""
+    # Written without rich: a second Ctrl-C must not find us importing it. Every
+    # command writes its outputs only once complete (or in one transaction).
+    sys.stderr.write("hashwinter: interrupted; nothing written\n")
+    # Exit 130, not death by SIGINT (see the import guard).
+    eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
+    return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -119,9 +119,10 @@ def backtest_command(
         # shorter --to over a farm that buys later is a normal question), but it is said.
         err.print(f"note: bought after the window's last day {last}, not in this backtest: "
                   + ", ".join(late), markup=False)
+    # A bar only on a terminal: piped or captured, it would leave an empty line on stderr.
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(loaded.config.name, total=None)
         result = backtest_from_store(
             loaded, store, start=first, end=last, currency=report,

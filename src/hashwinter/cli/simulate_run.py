@@ -1,7 +1,8 @@
 """What ``hashwinter simulate`` and ``sweep`` do (their options: :mod:`hashwinter.cli.simulate`).
 
 Imported only when one of them runs: numpy, pandas and the engine load here, not
-at ``hashwinter --help``.
+at ``hashwinter --help``. A Ctrl-C propagates (outputs are staged, so nothing is
+left behind); :func:`hashwinter.cli.app.main` says so in one line and exits 130.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import typer
 from rich.table import Table
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
@@ -131,11 +131,6 @@ def _print_frame(frame: pd.DataFrame, fmt: SummaryFormat) -> None:
         _stdout.print(dumps(frame.to_dict(orient="records"), indent=2, default=str), markup=False)
 
 
-def _interrupted() -> typer.Exit:
-    _stderr.print("hashwinter: interrupted; nothing written", markup=False)
-    return typer.Exit(130)
-
-
 def _blockclock_notes(loaded: LoadedScenario) -> list[str]:
     c = loaded.config
     notes = [
@@ -183,33 +178,30 @@ def simulate(
     plan = _resource_plan([loaded], workers, cluster, memory)
     workers = plan.workers if cluster is None else workers
     started = time.perf_counter()
-    try:
-        with open_executor(cluster, workers=workers) as executor:
-            if c.kind == "farm":
-                farms = run_farms(loaded, executor, progress=progress, console=_stderr)
-            else:
-                (result,) = run_blockclock([loaded], executor, progress=progress, console=_stderr)
-        seconds = time.perf_counter() - started
-        meta = _meta(loaded, seconds, _where(cluster, workers))
+    with open_executor(cluster, workers=workers) as executor:
         if c.kind == "farm":
-            levels = c.report.var_levels
-            summary = farm_summary(farms, levels)
-            if out is not None:
-                with atomic_output_dir(out) as staging:
-                    write_farm_outputs(
-                        staging, farms, levels, meta=meta, notes=_farm_notes(loaded),
-                        title=f"{c.name}: {c.paths:,} paths from {c.start}",
-                    )  # fmt: skip
+            farms = run_farms(loaded, executor, progress=progress, console=_stderr)
         else:
-            summary = blockclock_summary(result, c.report.thresholds_min)
-            if out is not None:
-                with atomic_output_dir(out) as staging:
-                    write_blockclock_outputs(
-                        staging, result, summary, meta=meta, notes=_blockclock_notes(loaded),
-                        title=f"{c.name}: block times by retarget rule",
-                    )  # fmt: skip
-    except KeyboardInterrupt:
-        raise _interrupted() from None
+            (result,) = run_blockclock([loaded], executor, progress=progress, console=_stderr)
+    seconds = time.perf_counter() - started
+    meta = _meta(loaded, seconds, _where(cluster, workers))
+    if c.kind == "farm":
+        levels = c.report.var_levels
+        summary = farm_summary(farms, levels)
+        if out is not None:
+            with atomic_output_dir(out) as staging:
+                write_farm_outputs(
+                    staging, farms, levels, meta=meta, notes=_farm_notes(loaded),
+                    title=f"{c.name}: {c.paths:,} paths from {c.start}",
+                )  # fmt: skip
+    else:
+        summary = blockclock_summary(result, c.report.thresholds_min)
+        if out is not None:
+            with atomic_output_dir(out) as staging:
+                write_blockclock_outputs(
+                    staging, result, summary, meta=meta, notes=_blockclock_notes(loaded),
+                    title=f"{c.name}: block times by retarget rule",
+                )  # fmt: skip
     if fmt is not SummaryFormat.table:
         _print_frame(summary, fmt)
         return
@@ -272,34 +264,31 @@ def sweep(
     workers = plan.workers if cluster is None else workers
     started = time.perf_counter()
     frames = []
-    try:
-        with open_executor(cluster, workers=workers) as executor:
-            if kinds == {"farm"}:
-                sweep = run_farm_sweep(loaded, variant_axes, executor, progress=progress,
-                                       console=_stderr)
-                frames = [
-                    farm_summary(farms, item.config.report.var_levels)
-                    for variants, item in zip(sweep, loaded, strict=True)
-                    for farms in variants
-                ]
-                points = [{**point, **vpoint} for point in points for vpoint in variant_points]
-            else:
-                results = run_blockclock(loaded, executor, progress=progress, console=_stderr)
-                frames = [
-                    blockclock_summary(r, item.config.report.thresholds_min)
-                    for r, item in zip(results, loaded, strict=True)
-                ]
-        seconds = time.perf_counter() - started
-        for point, frame in zip(points, frames, strict=True):
-            for key, value in reversed(point.items()):
-                frame.insert(0, key, value)
-        table = pd.concat(frames, ignore_index=True)
-        if out is not None:
-            with atomic_output_dir(out) as staging:
-                _write_sweep(staging, table, loaded[0], axes, base, seconds,
-                             _where(cluster, workers), len(points))
-    except KeyboardInterrupt:
-        raise _interrupted() from None
+    with open_executor(cluster, workers=workers) as executor:
+        if kinds == {"farm"}:
+            sweep = run_farm_sweep(loaded, variant_axes, executor, progress=progress,
+                                   console=_stderr)
+            frames = [
+                farm_summary(farms, item.config.report.var_levels)
+                for variants, item in zip(sweep, loaded, strict=True)
+                for farms in variants
+            ]
+            points = [{**point, **vpoint} for point in points for vpoint in variant_points]
+        else:
+            results = run_blockclock(loaded, executor, progress=progress, console=_stderr)
+            frames = [
+                blockclock_summary(r, item.config.report.thresholds_min)
+                for r, item in zip(results, loaded, strict=True)
+            ]
+    seconds = time.perf_counter() - started
+    for point, frame in zip(points, frames, strict=True):
+        for key, value in reversed(point.items()):
+            frame.insert(0, key, value)
+    table = pd.concat(frames, ignore_index=True)
+    if out is not None:
+        with atomic_output_dir(out) as staging:
+            _write_sweep(staging, table, loaded[0], axes, base, seconds,
+                         _where(cluster, workers), len(points))
     if fmt is not SummaryFormat.table:
         _print_frame(table, fmt)
         return

@@ -105,7 +105,13 @@ def _start_workers(pool: ProcessPoolExecutor, n: int) -> None:
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers of an interrupted pool now rather than after their running chunks."""
+    """Stop the workers of an interrupted pool now rather than after their running chunks.
+
+    Its futures are cancelled by ``shutdown(cancel_futures=True)`` alone, in the pool's
+    manager thread: one cancelled from another thread before the workers die makes
+    that thread fail with a traceback (CPython gh-107219, fixed in 3.12), which is why
+    :func:`~hashwinter.parallel.run_chunks` leaves a process pool's futures alone on Ctrl-C.
+    """
     # The standard library has no public way before Python 3.14 (terminate_workers).
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
