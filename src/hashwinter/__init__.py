@@ -7,11 +7,14 @@ The most used functions are exposed here; the rest live in the subpackages
 first use, so the command line starts without numpy, pandas or DuckDB.
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
-from hashwinter import _lazy
-
+# Nothing is imported here at run time, not even typing: this module runs before the
+# command line's guard against an early Ctrl-C (hashwinter.cli.app) can catch one.
+TYPE_CHECKING = False  # mypy reads this name as true
 if TYPE_CHECKING:
+    from typing import Any
+
     from hashwinter.chain import block_subsidy, next_work_required
     from hashwinter.economics import coins_per_day, shutdown_price
     from hashwinter.errors import HashwinterError, InputError, InputErrors
@@ -47,8 +50,12 @@ _EXPORTS: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
-    return _lazy.load(__name__, name, _EXPORTS)
+    from hashwinter._lazy import load  # not `from hashwinter import _lazy`: that calls us
+
+    return load(__name__, name, _EXPORTS)
 
 
 def __dir__() -> list[str]:
-    return _lazy.names(__name__, _EXPORTS)
+    from hashwinter._lazy import names
+
+    return names(__name__, _EXPORTS)
