@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.cli.flags import date_flag
-from hashwinter.energy.currency import normalize_currency
-from hashwinter.farm import backtest_from_store, load_farm
-from hashwinter.farm.build import FarmRun, farm_window
-from hashwinter.hardware import default_catalog, load_catalog
-from hashwinter.reports.backtest_report import (
-    cohort_table,
-    owner_table,
-    plan_comparison_table,
-    summary_table,
-    write_backtest_outputs,
-)
-from hashwinter.resources import guard_backtest, memory_limit
+
+if TYPE_CHECKING:
+    from hashwinter.farm.build import FarmRun
 
 __all__ = ["backtest_command"]
 
@@ -93,6 +83,22 @@ def backtest_command(
 
     Nothing is written if anything fails.
     """
+    # Imported here, not at the top: `hashwinter --help` does not pay for pandas and numpy.
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hashwinter.energy.currency import normalize_currency
+    from hashwinter.farm import backtest_from_store, load_farm
+    from hashwinter.farm.build import farm_window
+    from hashwinter.hardware import default_catalog, load_catalog
+    from hashwinter.reports.backtest_report import (
+        cohort_table,
+        owner_table,
+        plan_comparison_table,
+        summary_table,
+        write_backtest_outputs,
+    )
+    from hashwinter.resources import guard_backtest, memory_limit
+
     first, last = date_flag(start, "--from"), date_flag(end, "--to")
     machines = default_catalog()
     for path in catalog or []:
@@ -124,9 +130,10 @@ def backtest_command(
         err.print(f"note: {len(after)} move{'s' if len(after) > 1 else ''} of the plan "
                   f"{'are' if len(after) > 1 else 'is'} after the window's last day {last}, "
                   "not applied", markup=False)
+    # A bar only on a terminal: piped or captured, it would leave an empty line on stderr.
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(loaded.config.name, total=None)
         result = backtest_from_store(
             loaded, store, start=first, end=last, currency=report,
