@@ -11,7 +11,26 @@ of them; tests/cli/test_cli_startup.py checks it).
 
 from __future__ import annotations
 
+import signal
 import sys
+
+#: Ctrl-Cs received by this process (see :func:`_on_sigint`).
+_interrupts: list[int] = []
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    """Raise KeyboardInterrupt as Python's own handler does, and remember the Ctrl-C.
+
+    Compiled libraries can turn the KeyboardInterrupt raised inside them into another
+    error (pydantic-core into ``SchemaError``, pybind11 into ``ImportError``): knowing
+    that a Ctrl-C arrived lets :func:`main` report it as one, not as a traceback.
+    """
+    _interrupts.append(signum)
+    raise KeyboardInterrupt
+
+
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _on_sigint)
 
 try:
     # Importing typer and the subcommands' options takes a tenth of a second, and local
@@ -27,8 +46,11 @@ try:
     from hashwinter.cli.shutdown import shutdown_command
     from hashwinter.cli.simulate import simulate_command, sweep_command
     from hashwinter.errors import HashwinterError
-except KeyboardInterrupt:  # pragma: no cover - timing-dependent
-    if "--multiprocessing-fork" not in sys.argv:  # the command itself, not a spawned worker
+except BaseException as exc:  # pragma: no cover - timing-dependent
+    if not isinstance(exc, KeyboardInterrupt) and not _interrupts:
+        raise
+    # The command itself, not a spawned worker importing it as its main module.
+    if "--multiprocessing-fork" not in sys.argv and __name__ != "__mp_main__":
         sys.stderr.write("hashwinter: interrupted; nothing written\n")
     # CPython 3.11 remembers a KeyboardInterrupt that passed through an exec()/eval() of
     # a string (dataclasses, numpy and typing all do that while importing) and, at exit,
@@ -89,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:  # pragma: no cover - timing-dependent
         return _interrupted()  # before typer's own guard: while it reads the signatures
+    except Exception:  # pragma: no cover - timing-dependent
+        if _interrupts:  # a Ctrl-C that a compiled library turned into another error
+            return _interrupted()
+        raise
     return 0
 
 
