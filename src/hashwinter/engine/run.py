@@ -78,6 +78,10 @@ class RunResult:
         block statistics).
     checks : ConservationReport
         Results of the conservation checks (they raise when they fail).
+    path : {"numpy", "compiled"}
+        Which step loop ran (docs/engine.md, *Compiled path*).
+    fallback : str or None
+        Why the run took the numpy path (None on the compiled path).
 
     """
 
@@ -90,6 +94,12 @@ class RunResult:
     held: FloatArray | None = None
     positions: FloatArray | None = None
     network_state: object = None
+    path: str = "numpy"
+    fallback: str | None = None
+
+
+#: Values of ``run(..., engine=)``.
+ENGINES = ("auto", "numpy", "compiled")
 
 
 def _owner_sum(values: FloatArray, matrix: FloatArray | None) -> FloatArray:
@@ -155,6 +165,7 @@ def run(
     progress: Callable[[int], None] | None = None,
     check: bool = True,
     instruments: Sequence[Instrument] = (),
+    engine: str = "auto",
 ) -> RunResult:
     """Run the engine over every step of ``spec.clock``.
 
@@ -177,12 +188,20 @@ def run(
         Run the conservation checks (raise :class:`ConservationError` on failure).
     instruments : sequence of Instrument, optional
         The instruments of the position book (axis ``I`` of the orders).
+    engine : {"auto", "numpy", "compiled"}, default "auto"
+        Which step loop runs: ``"auto"`` takes the compiled kernel when the spec,
+        policy, treasury, recorders and network all support it (numpy otherwise);
+        ``"compiled"`` raises :class:`InputError` with the reason when they do not.
+        ``RunResult.path`` and ``RunResult.fallback`` say what happened.
 
     Returns
     -------
     RunResult
 
     """
+    if engine not in ENGINES:
+        raise InputError(f"must be one of {', '.join(ENGINES)} (got {engine!r})",
+                         field="engine")
     treasury = treasury if treasury is not None else Treasury()
     scale = as_variant_array(tariff_scale, "tariff_scale")
     if np.any(scale < 0) or not np.all(np.isfinite(scale)):
@@ -252,6 +271,18 @@ def run(
         starting_cash=owners.starting_cash, starting_coins=owners.starting_coins,
         instruments=tuple(i.name for i in instruments),
     )
+    fallback = "engine='numpy' was asked for"
+    if engine != "numpy":
+        from hashwinter.engine.kernel.support import compiled_plan
+
+        compiled, fallback = compiled_plan(spec, policy, treasury, recorders, instruments)
+        if compiled is not None:
+            from hashwinter.engine.kernel.run import run_compiled
+
+            return run_compiled(spec, compiled, treasury, scale, n_var, meta, recorders,
+                                progress, check)
+        if engine == "compiled":
+            raise InputError(f"the compiled path cannot run this: {fallback}", field="engine")
     for rec in recorders:
         rec.begin(meta)
 
@@ -470,4 +501,6 @@ def run(
         positions=(np.stack([b.quantity for b in book], axis=-1) if n_ins
                    else np.zeros((*owner_shape, 0))),
         network_state=net_state,
+        path="numpy",
+        fallback=fallback,
     )
