@@ -59,7 +59,7 @@ def step_loop(
     t0: int, t1: int, steps_per_day: int, step_seconds: float, n_blocks: int,
     market: Any, owner: Any, cohort_f: Any, installed: Any, power_pm: Any, capex: Any,
     capex_steps: Any, owner_t: Any, variant_f: Any, cover: Any,
-    on: Any, running_prev: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
+    on: Any, alive_prev: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
     acc: Any, want: Any, own: Any, flows: Any, checks: Any, check: bool,
     day_cash: Any, day_coins: Any, day_alive: Any, record_days: bool, day0: int,
     broke_tolerance: float, rel_slack: float,
@@ -95,8 +95,11 @@ def step_loop(
         Tariff scale [dimensionless] and hodl ratio [fraction] per variant.
     cover : bool (V,)
         Sell to cover per variant.
-    on, running_prev : bool / float (P, C, V)
-        State: switched on, machines running in the last step.
+    on : bool (P, C, V)
+        State: switched on in the last step.
+    alive_prev : bool (P, O, V)
+        State: solvent at the start of the last step (with ``on`` and the machines
+        installed it says what ran in the last step: a restart is counted against it).
     cash, coins, alive, broke_step : (P, O, V)
         State: balances [currency], [coin], solvent, step it went broke (-1).
     acc : (6, P, C, V); want : bool (6,)
@@ -118,6 +121,12 @@ def step_loop(
         Relative slack of the issuance bound.
 
     """
+    want_coins = want[ACC_COINS]
+    want_revenue = want[ACC_REVENUE]
+    want_power = want[ACC_POWER]
+    want_running = want[ACC_RUNNING]
+    want_restart = want[ACC_RESTART]
+    want_off = want[ACC_OFF_STEPS]
     n_paths = on.shape[0]
     n_coh = on.shape[1]
     n_var = on.shape[2]
@@ -131,6 +140,7 @@ def step_loop(
         v1 = (b + 1) * n_var // n_blocks
         nvb = v1 - v0
         mined_o = np.zeros((n_own, nvb))
+        solvent_before = np.zeros((n_own, nvb), dtype=np.bool_)
         opex_o = np.zeros((n_own, nvb))
         capex_o = np.zeros((n_own, nvb))
         farm_hash = np.zeros(nvb)
@@ -150,7 +160,10 @@ def step_loop(
             opex_o[:, :] = 0.0
             capex_o[:, :] = 0.0
             farm_hash[:] = 0.0
-            mined_all[:] = 0.0
+            for o in range(n_own):
+                for j in range(nvb):
+                    solvent_before[o, j] = alive_prev[p, o, v0 + j]
+                    alive_prev[p, o, v0 + j] = alive[p, o, v0 + j]
             for c in range(n_coh):
                 o = owner[c]
                 held = installed[t, c]
@@ -168,32 +181,33 @@ def step_loop(
                     power = power_base * variant_f[0, v]
                     cost = power + mgmt
                     # 2. decide
-                    now = policy_fn(policy_params, policy_state, v, p, c, on[p, c, v],
+                    was = on[p, c, v]
+                    now = policy_fn(policy_params, policy_state, v, p, c, was,
                                     revenue, cost, step_seconds)
                     on[p, c, v] = now
                     # 3. run: the planned fleet, nothing for a broke owner
                     running = held if (now and alive[p, o, v]) else 0.0
                     # 5. flows: machines switched back on pay the restart cost
                     mined = running * coins_pm
-                    restarted = min(running, held_before) - running_prev[p, c, v]
+                    # What ran in the last step: its machines, if on and solvent then.
+                    before = held_before if (was and solvent_before[o, j]) else 0.0
+                    restarted = min(running, held_before) - before
                     restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
-                    running_prev[p, c, v] = running
                     mined_o[o, j] += mined
                     opex_o[o, j] += running * cost + restart
                     if check:
                         farm_hash[j] += running * hash_eff
-                        mined_all[j] += mined
-                    if want[ACC_COINS]:
+                    if want_coins:
                         acc[ACC_COINS, p, c, v] += mined
-                    if want[ACC_REVENUE]:
+                    if want_revenue:
                         acc[ACC_REVENUE, p, c, v] += mined * price_now
-                    if want[ACC_POWER]:
+                    if want_power:
                         acc[ACC_POWER, p, c, v] += running * power
-                    if want[ACC_RUNNING]:
+                    if want_running:
                         acc[ACC_RUNNING, p, c, v] += running
-                    if want[ACC_RESTART]:
+                    if want_restart:
                         acc[ACC_RESTART, p, c, v] += restart
-                    if want[ACC_OFF_STEPS]:
+                    if want_off:
                         if running == 0.0 and held > 0.0:
                             acc[ACC_OFF_STEPS, p, c, v] += 1.0
                 if capex_steps[t]:
@@ -204,6 +218,10 @@ def step_loop(
                                 capex_o[o, j] += paid
             # 4. the exogenous network: the cohorts' share of issuance.
             if check:
+                mined_all[:] = 0.0
+                for o in range(n_own):
+                    for j in range(nvb):
+                        mined_all[j] += mined_o[o, j]
                 network = market[3, p, day]
                 issuance = market[2, p, day]
                 for j in range(nvb):

@@ -41,7 +41,7 @@ __all__ = ["DAY_RECORD_VALUES", "VARIANT_BLOCK", "run_compiled"]
 FloatArray = npt.NDArray[np.float64]
 
 #: Variants per block of the kernel: a block's (cohorts × variants) state stays in cache.
-VARIANT_BLOCK = 256
+VARIANT_BLOCK = 64
 #: Largest per-day record buffer (days × V × P × O floats) of one chunk of steps.
 DAY_RECORD_VALUES = 4_000_000
 
@@ -132,10 +132,10 @@ def run_compiled(
 
     # State, variants innermost.
     on = np.ones((n_paths, n_coh, n_var), dtype=np.bool_)
-    running_prev = _c(np.broadcast_to(installed[0][None, :, None], on.shape))
     cash = _c(np.broadcast_to(owners.starting_cash[None, :, None], (n_paths, n_own, n_var)))
     coins = _c(np.broadcast_to(owners.starting_coins[None, :, None], cash.shape))
     alive = np.ones(cash.shape, dtype=np.bool_)
+    alive_prev = np.ones(cash.shape, dtype=np.bool_)
     broke_step = np.full(cash.shape, -1, dtype=np.int64)
 
     totals_recs = [r for r in recorders if isinstance(r, TotalsRecorder)]
@@ -170,7 +170,7 @@ def run_compiled(
             first_day * spd, last_day * spd, spd, dt, n_blocks,
             market, _c(cohorts.owner, np.int64), cohort_f, _c(installed), _c(power_pm),
             _c(machine_capex), _c(machine_capex.any(axis=1), np.bool_), owner_t, variant_f,
-            cover, on, running_prev, cash, coins, alive, broke_step,
+            cover, on, alive_prev, cash, coins, alive, broke_step,
             acc, want, own, flows, checks, check,
             day_cash, day_coins, day_alive, bool(stats_recs), first_day,
             BROKE_TOLERANCE, _REL,
