@@ -54,9 +54,9 @@ class AlwaysOn:
 
     def compiled_step(self) -> CompiledStep:
         """Return the compiled step of the kernel (docs/engine.md, *Compiled path*)."""
-        from hashwinter.engine.kernel.policy_steps import always_on_step
+        from hashwinter.engine.kernel.policy_steps import ALWAYS_ON_PARAMS, on_off_step
 
-        return CompiledStep(always_on_step, np.zeros((1, 1)), np.zeros(0), "AlwaysOn")
+        return CompiledStep(on_off_step, ALWAYS_ON_PARAMS, np.zeros(0), "AlwaysOn")
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> AlwaysOn:
         """Return itself (no parameters)."""
@@ -146,13 +146,12 @@ class ShutdownPricePolicy:
         return np.where(on, stay, start)
 
     def compiled_step(self) -> CompiledStep:
-        """Return the compiled step: parameters ``(off_below, on_above, minimum)`` per variant."""
-        from hashwinter.engine.kernel.policy_steps import shutdown_price_step
+        """Return the compiled step (parameters ``(0, off_below, on_above, minimum)`` per variant)."""
+        from hashwinter.engine.kernel.policy_steps import on_off_step, shutdown_price_params
 
-        n = self.n_variants
-        params = np.stack([np.broadcast_to(a, (n,)) for a in (
-            self.off_below, self.on_above, self.min_margin_per_machine_day)], axis=1)
-        return CompiledStep(shutdown_price_step, params, np.zeros(0), "ShutdownPricePolicy")
+        params = shutdown_price_params(self.off_below, self.on_above,
+                                       self.min_margin_per_machine_day)
+        return CompiledStep(on_off_step, params, np.zeros(0), "ShutdownPricePolicy")
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ShutdownPricePolicy:
         """Return the policy restricted to some variants."""

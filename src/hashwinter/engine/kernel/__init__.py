@@ -5,7 +5,7 @@
 * :mod:`~hashwinter.engine.kernel.support` — whether a run can take the compiled
   path, and the reason it falls back to numpy.
 * :mod:`~hashwinter.engine.kernel.policy_steps` — the compiled steps of
-  ``ShutdownPricePolicy`` and ``AlwaysOn``.
+  ``ShutdownPricePolicy`` and ``AlwaysOn`` (one function for both).
 * :mod:`~hashwinter.engine.kernel.loop` — the jitted loop (days → cohorts →
   variants, parallel over (variant block, path) pairs).
 * :mod:`~hashwinter.engine.kernel.run` — arrays in, records out

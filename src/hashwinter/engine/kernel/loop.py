@@ -13,7 +13,7 @@ The function mutates its state, accumulator and record arrays in place (so a
 run can be cut into chunks of steps, e.g. to keep per-day records bounded) and
 returns nothing. Everything here is arithmetic on scalars read from arrays; the
 expressions are the numpy engine's, in the same order, so both paths agree to
-float rounding of the sums over cohorts.
+float rounding of the sums over cohorts and owners.
 """
 
 from __future__ import annotations
@@ -53,7 +53,10 @@ OT_HOSTING, OT_TRANSFER, OT_SITE_CAPEX, OT_FIXED = range(4)
 CHK_SHARE, CHK_EXCESS, CHK_VIOLATION = range(3)
 
 
-@numba.njit(cache=True, parallel=True)  # type: ignore[misc]
+# No cache=True: numba cannot cache a function that takes a jitted function as an argument
+# (the policy's step); it would compile anyway and add a cache file per process. The loop
+# compiles once per process and policy function (docs/engine.md, *Compiled path*).
+@numba.njit(parallel=True)  # type: ignore[misc]
 def step_loop(
     policy_fn: Any, policy_params: Any, policy_state: Any,
     t0: int, t1: int, steps_per_day: int, step_seconds: float, n_blocks: int,

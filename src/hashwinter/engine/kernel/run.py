@@ -55,7 +55,9 @@ _NEEDS = {
 
 
 def _c(a: npt.ArrayLike, dtype: type = np.float64) -> npt.NDArray[np.generic]:
-    return np.ascontiguousarray(np.asarray(a, dtype=dtype))
+    """A writable C-contiguous copy (a read-only or strided array would compile another
+    specialisation of the kernel, and the state arrays are written)."""
+    return np.array(a, dtype=dtype, order="C")
 
 
 def run_compiled(
