@@ -271,7 +271,7 @@ def run(
         starting_cash=owners.starting_cash, starting_coins=owners.starting_coins,
         instruments=tuple(i.name for i in instruments),
     )
-    fallback = "engine='numpy' was asked for"
+    fallback: str | None = "engine='numpy' was asked for"
     if engine != "numpy":
         from hashwinter.engine.kernel.support import compiled_plan
 

@@ -146,7 +146,7 @@ class ShutdownPricePolicy:
         return np.where(on, stay, start)
 
     def compiled_step(self) -> CompiledStep:
-        """Return the compiled step (parameters ``(0, off_below, on_above, minimum)`` per variant)."""
+        """Return the compiled step (per variant: ``(0, off_below, on_above, minimum)``)."""
         from hashwinter.engine.kernel.policy_steps import on_off_step, shutdown_price_params
 
         params = shutdown_price_params(self.off_below, self.on_above,

@@ -56,7 +56,7 @@ CHK_SHARE, CHK_EXCESS, CHK_VIOLATION = range(3)
 # No cache=True: numba cannot cache a function that takes a jitted function as an argument
 # (the policy's step); it would compile anyway and add a cache file per process. The loop
 # compiles once per process and policy function (docs/engine.md, *Compiled path*).
-@numba.njit(parallel=True)  # type: ignore[misc]
+@numba.njit(parallel=True)
 def step_loop(
     policy_fn: Any, policy_params: Any, policy_state: Any,
     t0: int, t1: int, steps_per_day: int, step_seconds: float, n_blocks: int,

@@ -31,7 +31,7 @@ def shutdown_price_params(off_below: FloatArray, on_above: FloatArray,
     return np.stack(cols, axis=1)
 
 
-@numba.njit(cache=True)  # type: ignore[misc]
+@numba.njit(cache=True)
 def on_off_step(params: FloatArray, state: FloatArray, v: int, p: int, c: int,
                 on: bool, revenue: float, cost: float, step_seconds: float) -> bool:
     """Decide one cell; ``params[v] = (always_on, off_below, on_above, minimum)``.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numba
 import numpy as np
@@ -54,9 +54,12 @@ _NEEDS = {
 }
 
 
-def _c(a: npt.ArrayLike, dtype: type = np.float64) -> npt.NDArray[np.generic]:
-    """A writable C-contiguous copy (a read-only or strided array would compile another
-    specialisation of the kernel, and the state arrays are written)."""
+def _c(a: npt.ArrayLike, dtype: type = np.float64) -> npt.NDArray[Any]:
+    """Return a writable C-contiguous copy.
+
+    A read-only or strided array would compile another specialisation of the kernel,
+    and the state arrays are written in place.
+    """
     return np.array(a, dtype=dtype, order="C")
 
 
@@ -120,8 +123,8 @@ def run_compiled(
     else:
         host_transfer = np.zeros((n_steps, n_own))
     owner_t = _c(np.stack([hosting_owner, host_transfer, owners.site_capex, owners.fixed_costs]))
-    rho, issuance, net_hashrate, _ = (np.broadcast_to(a, (n_paths, n_days)) for a in
-                                      network.init_state(n_var, n_paths))  # type: ignore[misc]
+    tables = cast(tuple[FloatArray, ...], network.init_state(n_var, n_paths))
+    rho, issuance, net_hashrate = (np.broadcast_to(a, (n_paths, n_days)) for a in tables[:3])
     price = np.broadcast_to(spec.market.price, (n_paths, n_days))
     market = _c(np.stack([price, rho, issuance, net_hashrate]))
     cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost]))
@@ -143,8 +146,8 @@ def run_compiled(
     totals_recs = [r for r in recorders if isinstance(r, TotalsRecorder)]
     stats_recs = [r for r in recorders if isinstance(r, OwnerStatsRecorder)]
     want = np.zeros(loop.N_ACC, dtype=np.bool_)
-    for rec in totals_recs:
-        for name in rec.fields:
+    for trec in totals_recs:
+        for name in trec.fields:
             want[_NEEDS[name]] = True
     acc = np.zeros((loop.N_ACC, *on.shape)) if want.any() else np.zeros((loop.N_ACC, 1, 1, 1))
     own = np.zeros((6, *cash.shape))
@@ -184,7 +187,7 @@ def run_compiled(
         if progress is not None:
             progress(last_day * spd)
 
-    def vpo(a: FloatArray) -> FloatArray:
+    def vpo(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """(P, O|C, V) → (V, P, O|C)."""
         return np.ascontiguousarray(np.moveaxis(a, -1, 0))
 
@@ -193,7 +196,7 @@ def run_compiled(
         f = 1.0 / spd
         running = vpo(acc[loop.ACC_RUNNING]) if want[loop.ACC_RUNNING] else None
         cohort: dict[str, FloatArray] = {}
-        for name in {n for r in totals_recs for n in r.fields}:
+        for name in {n for tr in totals_recs for n in tr.fields}:
             if name == "coins":
                 cohort[name] = vpo(acc[loop.ACC_COINS])
             elif name == "revenue":
@@ -221,8 +224,8 @@ def run_compiled(
             "other_income": vpo(own[loop.OWN_OTHER]), "min_cash": vpo(own[loop.OWN_MIN_CASH]),
             "broke_day": np.where(broke_v >= 0, day_of_step[np.maximum(broke_v, 0)], -1.0),
         }
-        for rec in totals_recs:
-            rec.load_totals(cohort, owner_tot, cash_v, coins_v)
+        for trec in totals_recs:
+            trec.load_totals(cohort, owner_tot, cash_v, coins_v)
 
     checker = ConservationChecker(meta, enabled=check)
     if check:
