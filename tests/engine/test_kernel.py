@@ -258,3 +258,21 @@ def test_no_recorders_still_gives_balances():
     compiled_run = run(spec, AlwaysOn())
     assert compiled_run.path == "compiled" and compiled_run.records == []
     close(compiled_run.cash, numpy_run.cash, "cash")
+
+
+@pytest.mark.parametrize("field, error", [(0, "cash differs"), (1, "coins differ")])
+def test_conservation_checks_catch_a_bug_on_the_compiled_path(monkeypatch, field, error):
+    """A kernel that loses a cent (or mints a satoshi) in its balances fails the checks."""
+    from hashwinter.engine import ConservationError
+    from hashwinter.engine.kernel import loop
+
+    real = loop.step_loop
+
+    def leaky(*args):
+        real(*args)
+        balances = args[20 + field]  # cash, coins (P, O, V)
+        balances -= 0.01 if field == 0 else -1e-6
+
+    monkeypatch.setattr(loop, "step_loop", leaky)
+    with pytest.raises(ConservationError, match=error):
+        run(random_spec(15), ShutdownPricePolicy(0.0, 0.1), engine="compiled")

@@ -47,6 +47,7 @@ def run_in_chunks(
     chunk_size: int = 256,
     fields: Sequence[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    engine: str = "auto",
 ) -> Totals:
     """Run all variants in chunks of ``chunk_size`` and return the merged totals.
 
@@ -64,6 +65,8 @@ def run_in_chunks(
         Per-cohort totals to keep (see :class:`TotalsRecorder`).
     progress : callable, optional
         Called with the number of variants finished after each chunk.
+    engine : {"auto", "numpy", "compiled"}, default "auto"
+        Step loop of every chunk (see :func:`~hashwinter.engine.run.run`).
 
     Returns
     -------
@@ -87,6 +90,7 @@ def run_in_chunks(
             treasury.take_variants(sel) if treasury.n_variants > 1 else treasury,
             tariff_scale=scale[sel] if scale.size > 1 else scale,
             recorders=[rec],
+            engine=engine,
         )
         part = result.records[0]
         if part.meta.n_variants < sel.stop - sel.start:  # every parameter was shared
