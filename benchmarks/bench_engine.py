@@ -81,7 +81,9 @@ def build_spec(start: str = "2015-01-01", end: str = "2024-12-31", n_cohorts: in
         site=tuple(f"site{i % 7}" for i in range(n_cohorts)),
         hashrate=np.array([machines[i].hashrate for i in pick]),
         power=np.array([machines[i].power for i in pick]),
-        count=rng.integers(100, 5000, n_cohorts).astype(float),
+        # The same fleet however it is cut: 100 cohorts of 100-5,000 machines, or more
+        # and smaller cohorts (the network's shape) of as many machines in all.
+        count=np.round(rng.integers(100, 5000, n_cohorts) * 100 / max(n_cohorts, 100)),
         owner=np.arange(n_cohorts) % n_owners,
         start_step=start_step,
         capex_step=np.where(start_step > 0, start_step, -1),

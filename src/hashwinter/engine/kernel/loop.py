@@ -107,7 +107,8 @@ def step_loop(
         State: balances [currency], [coin], solvent, step it went broke (-1).
     acc : (6, P, C, V); want : bool (6,)
         Per-cohort sums (coins, revenue, power cost, machine-steps running, restart
-        cost, steps off while installed), kept where ``want``.
+        cost, steps off while installed). Where ``want`` asks for any of the first
+        group (coins, power, running) all three are summed, likewise the second.
     own : (6, P, O, V)
         Per-owner sums (proceeds, operating cost, capex, fixed costs, other income)
         and the minimum cash.
@@ -130,6 +131,8 @@ def step_loop(
     want_running = want[ACC_RUNNING]
     want_restart = want[ACC_RESTART]
     want_off = want[ACC_OFF_STEPS]
+    want_main = want_coins or want_power or want_running
+    want_extra = want_revenue or want_restart or want_off
     n_paths = on.shape[0]
     n_coh = on.shape[1]
     n_var = on.shape[2]
@@ -200,17 +203,14 @@ def step_loop(
                     opex_o[o, j] += running * cost + restart
                     if check:
                         farm_hash[j] += running * hash_eff
-                    if want_coins:
+                    # Two predictable branches (not one per total): the common totals, the rest.
+                    if want_main:
                         acc[ACC_COINS, p, c, v] += mined
-                    if want_revenue:
-                        acc[ACC_REVENUE, p, c, v] += mined * price_now
-                    if want_power:
                         acc[ACC_POWER, p, c, v] += running * power
-                    if want_running:
                         acc[ACC_RUNNING, p, c, v] += running
-                    if want_restart:
+                    if want_extra:
+                        acc[ACC_REVENUE, p, c, v] += mined * price_now
                         acc[ACC_RESTART, p, c, v] += restart
-                    if want_off:
                         if running == 0.0 and held > 0.0:
                             acc[ACC_OFF_STEPS, p, c, v] += 1.0
                 if capex_steps[t]:
