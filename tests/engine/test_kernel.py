@@ -199,7 +199,14 @@ def test_min_margin_zero_is_no_minimum_whatever_the_other_variants():
         assert not np.allclose(swept.cash[1], alone.cash[0])  # the minimum does bind
 
 
-def test_run_in_chunks_takes_the_compiled_path():
+def test_run_in_chunks_takes_the_compiled_path(monkeypatch):
+    from hashwinter.engine.kernel import run as kernel_run
+    from hashwinter.engine.kernel import support
+
+    monkeypatch.setattr(support, "AUTO_MIN_CELLS", 0)
+    calls = []
+    real = kernel_run.run_compiled
+    monkeypatch.setattr(kernel_run, "run_compiled", lambda *a: calls.append(1) or real(*a))
     spec = random_spec(13)
     policy, treasury, scale = hysteresis()
     whole = run(spec, policy, treasury, tariff_scale=scale, engine="numpy",
@@ -209,6 +216,7 @@ def test_run_in_chunks_takes_the_compiled_path():
         close(chunked.cohort[k], whole.cohort[k], k)
     for k in whole.owner:
         close(chunked.owner[k], whole.owner[k], k)
+    assert len(calls) == 2  # 4 variants in chunks of 3, both compiled
 
 
 def tie_spec(fixed_cost: float) -> EngineSpec:
@@ -255,7 +263,7 @@ def test_check_flag_and_report():
 def test_no_recorders_still_gives_balances():
     spec = random_spec(15)
     numpy_run = run(spec, AlwaysOn(), engine="numpy")
-    compiled_run = run(spec, AlwaysOn())
+    compiled_run = run(spec, AlwaysOn(), engine="compiled")
     assert compiled_run.path == "compiled" and compiled_run.records == []
     close(compiled_run.cash, numpy_run.cash, "cash")
 

@@ -19,7 +19,15 @@ from hashwinter.errors import InputError
 from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
 
 
-def test_auto_takes_the_compiled_path_for_the_common_case():
+def test_auto_keeps_a_small_run_on_numpy():
+    res = run(random_spec(1), ShutdownPricePolicy(0.0, 0.1))
+    assert res.path == "numpy" and "small run (400 cohort-steps" in res.fallback
+
+
+def test_auto_takes_the_compiled_path_for_the_common_case(monkeypatch):
+    from hashwinter.engine.kernel import support
+
+    monkeypatch.setattr(support, "AUTO_MIN_CELLS", 400)  # the size of random_spec(1)
     res = run(random_spec(1), ShutdownPricePolicy(0.0, 0.1), Treasury(0.5),
               recorders=[TotalsRecorder()])
     assert res.path == "compiled" and res.fallback is None
@@ -28,7 +36,10 @@ def test_auto_takes_the_compiled_path_for_the_common_case():
     assert res.path == "compiled"
 
 
-def test_plugin_policy_falls_back_and_says_why():
+def test_plugin_policy_falls_back_and_says_why(monkeypatch):
+    from hashwinter.engine.kernel import support
+
+    monkeypatch.setattr(support, "AUTO_MIN_CELLS", 0)
     sell_after = _sell_after_losses()
     plugin = sell_after(2.0, 3.0, 10.0)
     res = run(random_spec(2), plugin)
@@ -46,7 +57,10 @@ def test_plugin_policy_falls_back_and_says_why():
     (lambda spec: dict(spec=__import__("dataclasses").replace(spec, network=EndogenousNetwork(
         spec.clock, 6.6e12, 550_000, 4e19))), "network EndogenousNetwork"),
 ])
-def test_unsupported_runs_fall_back(make, reason):
+def test_unsupported_runs_fall_back(make, reason, monkeypatch):
+    from hashwinter.engine.kernel import support
+
+    monkeypatch.setattr(support, "AUTO_MIN_CELLS", 0)
     spec = random_spec(3)
     kwargs = dict(spec=spec, policy=AlwaysOn())
     kwargs.update(make(spec))
@@ -93,7 +107,7 @@ def test_a_policy_outside_the_package_can_offer_a_compiled_step():
 
     assert isinstance(EveryOther(), CompiledPolicy)
     spec = random_spec(5, cash=(1e6, 1e6))
-    got = run(spec, EveryOther(), recorders=[TotalsRecorder()])
+    got = run(spec, EveryOther(), recorders=[TotalsRecorder()], engine="compiled")
     want = run(spec, EveryOther(), recorders=[TotalsRecorder()], engine="numpy")
     assert got.path == "compiled"
     for k in ("running_days", "restart_cost", "coins"):

@@ -66,7 +66,8 @@ def run_in_chunks(
     progress : callable, optional
         Called with the number of variants finished after each chunk.
     engine : {"auto", "numpy", "compiled"}, default "auto"
-        Step loop of every chunk (see :func:`~hashwinter.engine.run.run`).
+        Step loop of every chunk (see :func:`~hashwinter.engine.run.run`); ``"auto"``
+        decides once, on the size of the whole run.
 
     Returns
     -------
@@ -80,6 +81,13 @@ def run_in_chunks(
                             "treasury": np.empty(treasury.n_variants), "tariff_scale": scale})
     if chunk_size < 1:
         raise InputError("must be >= 1", field="chunk_size")
+    if engine == "auto":  # decided once for the whole run, not per (smaller) chunk
+        from hashwinter.engine.kernel.support import compiled_plan, small_run_reason
+
+        cells = spec.clock.n_steps * n_var * spec.market.n_paths * spec.cohorts.n
+        step, _ = (compiled_plan(spec, policy, treasury, [TotalsRecorder()], ())
+                   if small_run_reason(cells) is None else (None, None))
+        engine = "compiled" if step is not None else "numpy"
     parts: list[Totals] = []
     for start in range(0, n_var, chunk_size):
         sel = slice(start, min(start + chunk_size, n_var))

@@ -190,7 +190,8 @@ def run(
         The instruments of the position book (axis ``I`` of the orders).
     engine : {"auto", "numpy", "compiled"}, default "auto"
         Which step loop runs: ``"auto"`` takes the compiled kernel when the spec,
-        policy, treasury, recorders and network all support it (numpy otherwise);
+        policy, treasury, recorders and network all support it and the run is large
+        enough to pay for compiling it (``kernel.support.AUTO_MIN_CELLS``), numpy otherwise;
         ``"compiled"`` raises :class:`InputError` with the reason when they do not.
         ``RunResult.path`` and ``RunResult.fallback`` say what happened.
 
@@ -273,9 +274,14 @@ def run(
     )
     fallback: str | None = "engine='numpy' was asked for"
     if engine != "numpy":
-        from hashwinter.engine.kernel.support import compiled_plan
+        from hashwinter.engine.kernel.support import compiled_plan, small_run_reason
 
-        compiled, fallback = compiled_plan(spec, policy, treasury, recorders, instruments)
+        fallback = None
+        if engine == "auto":
+            fallback = small_run_reason(n_steps * n_var * n_paths * n_coh)
+        compiled = None
+        if fallback is None:
+            compiled, fallback = compiled_plan(spec, policy, treasury, recorders, instruments)
         if compiled is not None:
             from hashwinter.engine.kernel.run import run_compiled
 

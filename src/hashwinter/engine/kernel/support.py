@@ -22,10 +22,23 @@ from hashwinter.engine.spec import EngineSpec
 from hashwinter.engine.step import Recorder
 from hashwinter.engine.treasury import Treasury
 
-__all__ = ["COMPILED_RECORDERS", "compiled_plan"]
+__all__ = ["AUTO_MIN_CELLS", "COMPILED_RECORDERS", "compiled_plan", "small_run_reason"]
 
 #: Recorders whose records the kernel produces (the same values they would keep).
 COMPILED_RECORDERS = (TotalsRecorder, OwnerStatsRecorder)
+#: ``engine="auto"`` compiles only for runs of at least this many cohort-steps (steps ×
+#: variants × paths × cohorts): the kernel compiles in about 7 s of CPU once per process,
+#: and the numpy loop does 5e7 cohort-steps in 1-2 s; a smaller run (a backtest, a small
+#: Monte Carlo, a test) is faster on numpy. ``engine="compiled"`` ignores it.
+AUTO_MIN_CELLS = 50_000_000
+
+
+def small_run_reason(cells: int) -> str | None:
+    """Return why ``engine="auto"`` keeps a run of ``cells`` cohort-steps on numpy, or None."""
+    if cells >= AUTO_MIN_CELLS:
+        return None
+    return (f"a small run ({cells:,} cohort-steps < {AUTO_MIN_CELLS:,}): compiling the kernel "
+            "costs more than it saves (engine='compiled' forces it)")
 
 
 def compiled_plan(
