@@ -221,6 +221,31 @@ def run(
     shape = (n_var, n_paths, n_coh)
     owner_shape = (n_var, n_paths, n_own)
 
+    meta = RunMeta(
+        clock=clock, cohorts=cohorts, owner_names=owners.names, n_variants=n_var,
+        n_paths=n_paths, currency=spec.market.currency, coin=spec.market.coin,
+        starting_cash=owners.starting_cash, starting_coins=owners.starting_coins,
+        instruments=tuple(i.name for i in instruments),
+    )
+    # The path is chosen before the numpy loop's tables are built (the kernel builds its own).
+    fallback: str | None = "engine='numpy' was asked for"
+    if engine != "numpy":
+        from hashwinter.engine.kernel.support import compiled_plan, small_run_reason
+
+        fallback = None
+        if engine == "auto":
+            fallback = small_run_reason(n_steps * n_var * n_paths * n_coh)
+        compiled = None
+        if fallback is None:
+            compiled, fallback = compiled_plan(spec, policy, treasury, recorders, instruments)
+        if compiled is not None:
+            from hashwinter.engine.kernel.run import run_compiled
+
+            return run_compiled(spec, compiled, treasury, scale, n_var, meta, recorders,
+                                progress, check)
+        if engine == "compiled":
+            raise InputError(f"the compiled path cannot run this: {fallback}", field="engine")
+
     # Static per-cohort factors (C,) and per-step tables (T, C): nothing here depends on V or P.
     hashing = cohorts.effective_hashrate
     hashing_net = hashing * (1.0 - cohorts.pool_fee)
@@ -266,29 +291,6 @@ def run(
         other_prices = [np.ascontiguousarray(np.broadcast_to(m.price, (n_paths, clock.n_days)).T)
                         for m in spec.other_coins]
 
-    meta = RunMeta(
-        clock=clock, cohorts=cohorts, owner_names=owners.names, n_variants=n_var,
-        n_paths=n_paths, currency=spec.market.currency, coin=spec.market.coin,
-        starting_cash=owners.starting_cash, starting_coins=owners.starting_coins,
-        instruments=tuple(i.name for i in instruments),
-    )
-    fallback: str | None = "engine='numpy' was asked for"
-    if engine != "numpy":
-        from hashwinter.engine.kernel.support import compiled_plan, small_run_reason
-
-        fallback = None
-        if engine == "auto":
-            fallback = small_run_reason(n_steps * n_var * n_paths * n_coh)
-        compiled = None
-        if fallback is None:
-            compiled, fallback = compiled_plan(spec, policy, treasury, recorders, instruments)
-        if compiled is not None:
-            from hashwinter.engine.kernel.run import run_compiled
-
-            return run_compiled(spec, compiled, treasury, scale, n_var, meta, recorders,
-                                progress, check)
-        if engine == "compiled":
-            raise InputError(f"the compiled path cannot run this: {fallback}", field="engine")
     for rec in recorders:
         rec.begin(meta)
 
