@@ -13,16 +13,28 @@ floats, per-cohort and per-day constants hoisted), timed on a subset (2 variants
 cohorts x the first 365 days) and scaled up by variants x days; on that subset the
 engine's totals equal the loop's (asserted, rtol 1e-9).
 
-Run: ``python benchmarks/bench_engine.py`` (``--variants N --chunk N`` to vary).
+The compiled kernel (issue 10, ``run(..., engine="compiled")``) runs the same workload in
+one call on 1 and on 2 threads (numba ``prange`` over (variant block, path) pairs), and
+against 2 processes of 1 thread each (halves of the variants); the numpy engine and the
+kernel are then timed alternately on one chunk (250 variants, all 10 years); the network's
+shape (10 cohorts per owner x 1,000 owners = 10,000 cohorts) runs on the kernel, and
+against numpy on its first days. The kernel's compile time (first call in the process) is
+reported.
+
+Run: ``python benchmarks/bench_engine.py`` (``--variants N --chunk N`` to vary;
+``--numpy-full`` also runs the numpy engine over every variant, about two minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import multiprocessing
 import resource
 import time
 import tracemalloc
 
+import numba
 import numpy as np
 import pandas as pd
 from rich.progress import Progress
@@ -50,7 +62,7 @@ MODELS = ("Antminer S7", "Antminer S9", "AvalonMiner 741", "Antminer T9+", "What
 
 
 def build_spec(start: str = "2015-01-01", end: str = "2024-12-31", n_cohorts: int = 100,
-               seed: int = 2018) -> EngineSpec:
+               seed: int = 2018, n_owners: int = 4) -> EngineSpec:
     btc = pd.read_csv(shared_data_file("btc_daily.csv"))
     market = market_from_coinmetrics(btc, currency="USD", start=start, end=end)
     clock = Clock(market.dates)
@@ -69,8 +81,10 @@ def build_spec(start: str = "2015-01-01", end: str = "2024-12-31", n_cohorts: in
         site=tuple(f"site{i % 7}" for i in range(n_cohorts)),
         hashrate=np.array([machines[i].hashrate for i in pick]),
         power=np.array([machines[i].power for i in pick]),
-        count=rng.integers(100, 5000, n_cohorts).astype(float),
-        owner=np.arange(n_cohorts) % 4,
+        # The same fleet however it is cut: 100 cohorts of 100-5,000 machines, or more
+        # and smaller cohorts (the network's shape) of as many machines in all.
+        count=np.round(rng.integers(100, 5000, n_cohorts) * 100 / max(n_cohorts, 100)),
+        owner=np.arange(n_cohorts) % n_owners,
         start_step=start_step,
         capex_step=np.where(start_step > 0, start_step, -1),
         unit_price=rng.uniform(100, 3000, n_cohorts),
@@ -82,9 +96,10 @@ def build_spec(start: str = "2015-01-01", end: str = "2024-12-31", n_cohorts: in
         restart_cost=rng.uniform(0, 1, n_cohorts),
     )
     tariff = np.broadcast_to(rng.uniform(0.03, 0.09, n_cohorts), (clock.n_steps, n_cohorts))
-    fixed = np.full((clock.n_steps, 4), 50.0)
-    owners = Owners(("a", "b", "c", "d"), np.full(4, 5e7), np.zeros(4), fixed,
-                    np.zeros((clock.n_steps, 4)))
+    fixed = np.full((clock.n_steps, n_owners), 50.0)
+    names = ("a", "b", "c", "d") if n_owners == 4 else tuple(f"o{i}" for i in range(n_owners))
+    owners = Owners(names, np.full(n_owners, 5e7), np.zeros(n_owners), fixed,
+                    np.zeros((clock.n_steps, n_owners)))
     return EngineSpec(clock, market, cohorts, owners, tariff.copy())
 
 
@@ -171,6 +186,149 @@ def python_loop(spec: EngineSpec, off: list[float], on: list[float], scale: list
     return out
 
 
+def rss_mb() -> float:
+    """Peak resident memory of this process so far [MB]."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def kernel_run(spec: EngineSpec, policy: ShutdownPricePolicy, scale: np.ndarray,
+               threads: int, engine: str = "compiled"):
+    """Run once with the given number of numba threads; return wall s, CPU s, totals."""
+    numba.set_num_threads(threads)
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = run(spec, policy, Treasury(), tariff_scale=scale, recorders=[TotalsRecorder(FIELDS)],
+              engine=engine)
+    assert res.path == engine, res.fallback
+    return time.perf_counter() - t0, time.process_time() - c0, res.records[0]
+
+
+_WORKER_SPEC: dict[str, EngineSpec] = {}
+
+
+def _worker_init(end: str) -> None:
+    numba.set_num_threads(1)
+    _WORKER_SPEC["spec"] = build_spec(end=end)
+    tiny = build_spec(end="2015-01-10", n_cohorts=3)
+    run(tiny, ShutdownPricePolicy(), engine="compiled")  # compile before the clock starts
+
+
+def _worker_part(sel: tuple[int, int], n_variants: int):
+    policy, scale = variants(n_variants)
+    part = slice(*sel)
+    t0 = time.perf_counter()
+    res = run(_WORKER_SPEC["spec"], policy.take_variants(part), Treasury(),
+              tariff_scale=scale[part], recorders=[TotalsRecorder(FIELDS)], engine="compiled")
+    return time.perf_counter() - t0, res.records[0]
+
+
+def kernel_benchmarks(args: argparse.Namespace, spec: EngineSpec, loop_scaled: float) -> None:
+    """The compiled kernel: compile time, full workload on 1 and 2 threads, 2 processes."""
+    n_days, n_coh = spec.clock.n_steps, spec.cohorts.n
+    tiny = build_spec(end="2015-01-10", n_cohorts=3)
+    t0, c0 = time.perf_counter(), time.process_time()
+    run(tiny, ShutdownPricePolicy(), engine="compiled")
+    print(f"kernel compile (first call in this process, no cache: numba cannot cache a loop "
+          f"taking the policy's jitted step): {time.perf_counter() - t0:.1f} s wall, "
+          f"{time.process_time() - c0:.1f} s CPU")
+
+    policy, scale = variants(args.variants)
+    cells = n_days * n_coh * args.variants
+    rss_before = rss_mb()
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    cpus: dict[int, list[float]] = {1: [], 2: []}
+    kernel_totals = None
+    for _ in range(args.kernel_repeats):
+        for threads in (1, 2):
+            wall, cpu, kernel_totals = kernel_run(spec, policy, scale, threads)
+            walls[threads].append(wall)
+            cpus[threads].append(cpu)
+    rss_after = rss_mb()
+    for threads in (1, 2):
+        w = min(walls[threads])
+        print(f"kernel, {threads} thread(s), {args.variants:,} variants in one call: wall min "
+              f"{w:.2f} s / median {np.median(walls[threads]):.2f} s "
+              f"({w / cells * 1e9:.2f} ns per cohort-day; CPU min {min(cpus[threads]):.2f} s); "
+              f"vs fair loop {loop_scaled / w:,.0f}x (goal >= 300x)")
+    print(f"kernel memory: peak RSS {rss_after:,.0f} MB (before the kernel runs "
+          f"{rss_before:,.0f} MB)")
+    assert kernel_totals is not None
+    broke = (kernel_totals.owner["broke_day"] >= 0).mean()
+    print(f"kernel check: share of (variant, owner) broke {broke:.3f}")
+
+    # Two processes of one thread each, halves of the variants (pool started and compiled).
+    ctx = multiprocessing.get_context("spawn")
+    end = str(spec.clock.dates[-1])
+    half = args.variants // 2
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx, initializer=_worker_init,
+                                                initargs=(end,)) as pool:
+        list(pool.map(_worker_part, [(0, 2), (2, 4)], [args.variants] * 2))  # warm both
+        pool_walls = []
+        for _ in range(args.kernel_repeats):
+            t0 = time.perf_counter()
+            parts = list(pool.map(_worker_part, [(0, half), (half, args.variants)],
+                                  [args.variants] * 2))
+            pool_walls.append(time.perf_counter() - t0)
+    merged = np.concatenate([p[1].cohort["coins"] for p in parts], axis=0)
+    np.testing.assert_allclose(merged, kernel_totals.cohort["coins"], rtol=1e-12)
+    w = min(pool_walls)
+    print(f"kernel, 2 processes x 1 thread (halves of the variants): wall min {w:.2f} s / "
+          f"median {np.median(pool_walls):.2f} s ({w / cells * 1e9:.2f} ns per cohort-day); "
+          f"prange on 2 threads / 2 processes = {min(walls[2]) / w:.2f}")
+
+    # numpy engine and kernel alternately, one chunk over all 10 years.
+    sub_policy, sub_scale = variants(args.chunk)
+    sub_cells = n_days * n_coh * args.chunk
+    times: dict[str, list[float]] = {"numpy": [], "kernel 1": [], "kernel 2": []}
+    for _ in range(args.compare_repeats):
+        numba.set_num_threads(1)
+        t0 = time.perf_counter()
+        ref = run(spec, sub_policy, Treasury(), tariff_scale=sub_scale,
+                  recorders=[TotalsRecorder(FIELDS)], engine="numpy").records[0]
+        times["numpy"].append(time.perf_counter() - t0)
+        for threads in (1, 2):
+            wall, _, got = kernel_run(spec, sub_policy, sub_scale, threads)
+            times[f"kernel {threads}"].append(wall)
+    for k in FIELDS:
+        np.testing.assert_allclose(got.cohort[k], ref.cohort[k], rtol=1e-9)
+    np.testing.assert_allclose(got.owner["cash"], ref.owner["cash"], rtol=1e-9)
+    line = ", ".join(f"{k} min {min(v):.2f} s / median {np.median(v):.2f} s "
+                     f"({min(v) / sub_cells * 1e9:.2f} ns)" for k, v in times.items())
+    print(f"interleaved on {args.chunk} variants x {n_coh} cohorts x {n_days} days "
+          f"({args.compare_repeats} rounds): {line}; numpy / kernel 1 thread = "
+          f"{min(times['numpy']) / min(times['kernel 1']):.1f}x, / kernel 2 threads = "
+          f"{min(times['numpy']) / min(times['kernel 2']):.1f}x (totals equal, rtol 1e-9)")
+
+    # The network's shape: 10 cohorts per owner x 1,000 owners.
+    net = build_spec(n_cohorts=10_000, n_owners=1_000)
+    net_policy, net_scale = variants(args.network_variants)
+    net_cells = net.clock.n_steps * net.cohorts.n * args.network_variants
+    rss_before = rss_mb()
+    for threads in (1, 2):
+        wall, cpu, net_totals = kernel_run(net, net_policy, net_scale, threads)
+        print(f"network shape (10,000 cohorts, 1,000 owners, {args.network_variants} variants, "
+              f"{net.clock.n_steps} days), kernel {threads} thread(s): {wall:.2f} s "
+              f"({wall / net_cells * 1e9:.2f} ns per cohort-day; CPU {cpu:.2f} s)")
+    print(f"network shape memory: peak RSS {rss_mb():,.0f} MB (before {rss_before:,.0f} MB); "
+          f"broke share {(net_totals.owner['broke_day'] >= 0).mean():.3f}")
+    head = build_spec(end=str(net.clock.dates[args.network_numpy_days - 1]), n_cohorts=10_000,
+                      n_owners=1_000)
+    head_cells = head.clock.n_steps * head.cohorts.n * args.network_variants
+    nt: dict[str, list[float]] = {"numpy": [], "kernel 1": []}
+    for _ in range(args.compare_repeats):
+        numba.set_num_threads(1)
+        t0 = time.perf_counter()
+        ref = run(head, net_policy, Treasury(), tariff_scale=net_scale,
+                  recorders=[TotalsRecorder(FIELDS)], engine="numpy").records[0]
+        nt["numpy"].append(time.perf_counter() - t0)
+        wall, _, got = kernel_run(head, net_policy, net_scale, 1)
+        nt["kernel 1"].append(wall)
+    np.testing.assert_allclose(got.owner["cash"], ref.owner["cash"], rtol=1e-9)
+    line = ", ".join(f"{k} min {min(v):.2f} s ({min(v) / head_cells * 1e9:.1f} ns)"
+                     for k, v in nt.items())
+    print(f"network shape, first {args.network_numpy_days} days, interleaved: {line}; "
+          f"numpy / kernel = {min(nt['numpy']) / min(nt['kernel 1']):.0f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", type=int, default=10_000)
@@ -179,6 +337,12 @@ def main() -> None:
     parser.add_argument("--loop-days", type=int, default=365)
     parser.add_argument("--loop-repeats", type=int, default=5,
                         help="Times the loop is run; the fastest is scaled (it is short).")
+    parser.add_argument("--kernel-repeats", type=int, default=2)
+    parser.add_argument("--compare-repeats", type=int, default=3)
+    parser.add_argument("--network-variants", type=int, default=8)
+    parser.add_argument("--network-numpy-days", type=int, default=60)
+    parser.add_argument("--numpy-full", action="store_true",
+                        help="Also run the numpy engine over every variant (chunked).")
     args = parser.parse_args()
 
     spec = build_spec()
@@ -193,7 +357,7 @@ def main() -> None:
     k = args.loop_variants
     sub_policy, sub_scale = variants(k)
     totals = run(sub, sub_policy, Treasury(), tariff_scale=sub_scale,
-                 recorders=[TotalsRecorder(FIELDS)]).records[0]
+                 recorders=[TotalsRecorder(FIELDS)], engine="numpy").records[0]
     loop_times = []
     for _ in range(max(1, args.loop_repeats)):
         t0 = time.perf_counter()
@@ -211,12 +375,15 @@ def main() -> None:
           f"{loop_median:.3f} s) for {k} variants x {n_coh} cohorts x "
           f"{args.loop_days} days -> scaled {loop_scaled:,.0f} s ({loop_scaled / 3600:.1f} h); "
           "engine totals equal the loop's")
+    kernel_benchmarks(args, spec, loop_scaled)
+    if not args.numpy_full:
+        return
 
     # Memory of one chunk (tracemalloc sees numpy's allocations).
     chunk_policy, chunk_scale = variants(args.chunk)
     tracemalloc.start()
     run_in_chunks(spec, chunk_policy, tariff_scale=chunk_scale, chunk_size=args.chunk,
-                  fields=FIELDS)
+                  fields=FIELDS, engine="numpy")
     chunk_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
 
@@ -225,14 +392,14 @@ def main() -> None:
         task = bar.add_task("engine", total=args.variants)
         t0 = time.perf_counter()
         result = run_in_chunks(spec, policy, tariff_scale=scale, chunk_size=args.chunk,
-                               fields=FIELDS,
+                               fields=FIELDS, engine="numpy",
                                progress=lambda done: bar.update(task, completed=done))
         engine_s = time.perf_counter() - t0
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cells = n_days * n_coh * args.variants
     print(f"engine: {engine_s:.1f} s ({engine_s / cells * 1e9:.1f} ns per cohort-day), "
           f"chunks of {args.chunk} variants")
-    print(f"ratio vs loop: {loop_scaled / engine_s:,.0f}x (goal >= 100x)")
+    print(f"numpy engine ratio vs loop: {loop_scaled / engine_s:,.0f}x")
     print(f"memory: peak RSS {rss_after:,.0f} MB (before the run {rss_before:,.0f} MB); "
           f"tracemalloc peak of one chunk {chunk_peak:,.0f} MB; totals kept "
           f"{sum(a.nbytes for a in result.cohort.values()) / 2**20:,.0f} MB")

@@ -47,6 +47,7 @@ def run_in_chunks(
     chunk_size: int = 256,
     fields: Sequence[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    engine: str = "auto",
 ) -> Totals:
     """Run all variants in chunks of ``chunk_size`` and return the merged totals.
 
@@ -64,6 +65,9 @@ def run_in_chunks(
         Per-cohort totals to keep (see :class:`TotalsRecorder`).
     progress : callable, optional
         Called with the number of variants finished after each chunk.
+    engine : {"auto", "numpy", "compiled"}, default "auto"
+        Step loop of every chunk (see :func:`~hashwinter.engine.run.run`); ``"auto"``
+        decides once, on the size of the whole run.
 
     Returns
     -------
@@ -77,6 +81,13 @@ def run_in_chunks(
                             "treasury": np.empty(treasury.n_variants), "tariff_scale": scale})
     if chunk_size < 1:
         raise InputError("must be >= 1", field="chunk_size")
+    if engine == "auto":  # decided once for the whole run, not per (smaller) chunk
+        from hashwinter.engine.kernel.support import compiled_plan, small_run_reason
+
+        cells = spec.clock.n_steps * n_var * spec.market.n_paths * spec.cohorts.n
+        step, _ = (compiled_plan(spec, policy, treasury, [TotalsRecorder()], ())
+                   if small_run_reason(cells) is None else (None, None))
+        engine = "compiled" if step is not None else "numpy"
     parts: list[Totals] = []
     for start in range(0, n_var, chunk_size):
         sel = slice(start, min(start + chunk_size, n_var))
@@ -87,6 +98,7 @@ def run_in_chunks(
             treasury.take_variants(sel) if treasury.n_variants > 1 else treasury,
             tariff_scale=scale[sel] if scale.size > 1 else scale,
             recorders=[rec],
+            engine=engine,
         )
         part = result.records[0]
         if part.meta.n_variants < sel.stop - sel.start:  # every parameter was shared

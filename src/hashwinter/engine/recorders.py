@@ -267,6 +267,19 @@ class TotalsRecorder:
         o["broke_day"] = np.where(tr.broke_now, float(data.day), o["broke_day"])
         self._cash, self._coins = tr.cash, tr.coins
 
+    def load_totals(self, cohort: dict[str, FloatArray], owner: dict[str, FloatArray],
+                    cash: FloatArray, coins: FloatArray) -> None:
+        """Take totals summed elsewhere (the compiled path) instead of step by step.
+
+        ``cohort`` holds this recorder's fields (V, P, C), ``owner`` the owner totals
+        (V, P, O) that :meth:`record` keeps; ``finish`` then returns them as if the
+        steps had been recorded here.
+        """
+        assert self._meta is not None, "begin() was not called"
+        self._c = {k: cohort[k] for k in self.fields}
+        self._o = {k: owner[k] for k in self._o}
+        self._cash, self._coins = cash, coins
+
     def finish(self) -> Totals:
         """Return the :class:`Totals` (closing cash and coins included)."""
         assert self._meta is not None, "begin() was not called"
@@ -337,14 +350,32 @@ class OwnerStatsRecorder:
         if (data.step + 1) % self._spd:
             return
         tr = data.treasury
-        equity = tr.cash + tr.coins * data.price[None, :, None]
+        self.record_day(data.day, tr.cash, tr.coins, data.price, data.alive)
+
+    def record_day(self, day: int, cash: FloatArray, coins: FloatArray, price: FloatArray,
+                   alive: npt.NDArray[np.bool_]) -> None:
+        """Keep one day's statistics from the balances at its close.
+
+        Parameters
+        ----------
+        day : int
+            Day index.
+        cash, coins : ndarray (V, P, O)
+            Balances at the end of the day's last step. [currency], [coin]
+        price : ndarray (P,)
+            The day's coin price. [currency/coin]
+        alive : ndarray of bool (V, P, O)
+            Owners not broke at the end of the day.
+
+        """
+        equity = cash + coins * price[None, :, None]
         levels = np.asarray(self.levels)
         # np.quantile puts the levels first: (Q, V, O) -> (V, O, Q)
-        self._cash[data.day] = np.moveaxis(np.quantile(tr.cash, levels, axis=1), 0, -1)
-        self._coins[data.day] = np.moveaxis(np.quantile(tr.coins, levels, axis=1), 0, -1)
-        self._equity[data.day] = np.moveaxis(np.quantile(equity, levels, axis=1), 0, -1)
-        self._mean[data.day] = equity.mean(axis=1)
-        self._broke[data.day] = (~data.alive).mean(axis=1)
+        self._cash[day] = np.moveaxis(np.quantile(cash, levels, axis=1), 0, -1)
+        self._coins[day] = np.moveaxis(np.quantile(coins, levels, axis=1), 0, -1)
+        self._equity[day] = np.moveaxis(np.quantile(equity, levels, axis=1), 0, -1)
+        self._mean[day] = equity.mean(axis=1)
+        self._broke[day] = (~alive).mean(axis=1)
 
     def finish(self) -> OwnerStats:
         """Return the :class:`OwnerStats`."""

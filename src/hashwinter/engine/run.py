@@ -78,6 +78,10 @@ class RunResult:
         block statistics).
     checks : ConservationReport
         Results of the conservation checks (they raise when they fail).
+    path : {"numpy", "compiled"}
+        Which step loop ran (docs/engine.md, *Compiled path*).
+    fallback : str or None
+        Why the run took the numpy path (None on the compiled path).
 
     """
 
@@ -90,6 +94,12 @@ class RunResult:
     held: FloatArray | None = None
     positions: FloatArray | None = None
     network_state: object = None
+    path: str = "numpy"
+    fallback: str | None = None
+
+
+#: Values of ``run(..., engine=)``.
+ENGINES = ("auto", "numpy", "compiled")
 
 
 def _owner_sum(values: FloatArray, matrix: FloatArray | None) -> FloatArray:
@@ -155,6 +165,7 @@ def run(
     progress: Callable[[int], None] | None = None,
     check: bool = True,
     instruments: Sequence[Instrument] = (),
+    engine: str = "auto",
 ) -> RunResult:
     """Run the engine over every step of ``spec.clock``.
 
@@ -177,12 +188,21 @@ def run(
         Run the conservation checks (raise :class:`ConservationError` on failure).
     instruments : sequence of Instrument, optional
         The instruments of the position book (axis ``I`` of the orders).
+    engine : {"auto", "numpy", "compiled"}, default "auto"
+        Which step loop runs: ``"auto"`` takes the compiled kernel when the spec,
+        policy, treasury, recorders and network all support it and the run is large
+        enough to pay for compiling it (``kernel.support.AUTO_MIN_CELLS``), numpy otherwise;
+        ``"compiled"`` raises :class:`InputError` with the reason when they do not.
+        ``RunResult.path`` and ``RunResult.fallback`` say what happened.
 
     Returns
     -------
     RunResult
 
     """
+    if engine not in ENGINES:
+        raise InputError(f"must be one of {', '.join(ENGINES)} (got {engine!r})",
+                         field="engine")
     treasury = treasury if treasury is not None else Treasury()
     scale = as_variant_array(tariff_scale, "tariff_scale")
     if np.any(scale < 0) or not np.all(np.isfinite(scale)):
@@ -202,6 +222,31 @@ def run(
     day_of_step = clock.day_of_step
     shape = (n_var, n_paths, n_coh)
     owner_shape = (n_var, n_paths, n_own)
+
+    meta = RunMeta(
+        clock=clock, cohorts=cohorts, owner_names=owners.names, n_variants=n_var,
+        n_paths=n_paths, currency=spec.market.currency, coin=spec.market.coin,
+        starting_cash=owners.starting_cash, starting_coins=owners.starting_coins,
+        instruments=tuple(i.name for i in instruments),
+    )
+    # The path is chosen before the numpy loop's tables are built (the kernel builds its own).
+    fallback: str | None = "engine='numpy' was asked for"
+    if engine != "numpy":
+        from hashwinter.engine.kernel.support import compiled_plan, small_run_reason
+
+        fallback = None
+        if engine == "auto":
+            fallback = small_run_reason(n_steps * n_var * n_paths * n_coh)
+        compiled = None
+        if fallback is None:
+            compiled, fallback = compiled_plan(spec, policy, treasury, recorders, instruments)
+        if compiled is not None:
+            from hashwinter.engine.kernel.run import run_compiled
+
+            return run_compiled(spec, compiled, treasury, scale, n_var, meta, recorders,
+                                progress, check)
+        if engine == "compiled":
+            raise InputError(f"the compiled path cannot run this: {fallback}", field="engine")
 
     # Static per-cohort factors (C,) and per-step tables (T, C): nothing here depends on V or P.
     hashing = cohorts.effective_hashrate
@@ -248,12 +293,6 @@ def run(
         other_prices = [np.ascontiguousarray(np.broadcast_to(m.price, (n_paths, clock.n_days)).T)
                         for m in spec.other_coins]
 
-    meta = RunMeta(
-        clock=clock, cohorts=cohorts, owner_names=owners.names, n_variants=n_var,
-        n_paths=n_paths, currency=spec.market.currency, coin=spec.market.coin,
-        starting_cash=owners.starting_cash, starting_coins=owners.starting_coins,
-        instruments=tuple(i.name for i in instruments),
-    )
     for rec in recorders:
         rec.begin(meta)
 
@@ -472,4 +511,6 @@ def run(
         positions=(np.stack([b.quantity for b in book], axis=-1) if n_ins
                    else np.zeros((*owner_shape, 0))),
         network_state=net_state,
+        path="numpy",
+        fallback=fallback,
     )

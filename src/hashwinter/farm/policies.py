@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.actions import Actions
+from hashwinter.engine.kernel.protocol import CompiledStep
 from hashwinter.engine.policy import Observation
 from hashwinter.engine.variants import (
     as_variant_array,
@@ -51,6 +52,12 @@ class AlwaysOn:
         """Return all-on."""
         return actions.with_on(np.ones_like(actions.on)), None
 
+    def compiled_step(self) -> CompiledStep:
+        """Return the compiled step of the kernel (docs/engine.md, *Compiled path*)."""
+        from hashwinter.engine.kernel.policy_steps import ALWAYS_ON_PARAMS, on_off_step
+
+        return CompiledStep(on_off_step, ALWAYS_ON_PARAMS, np.zeros(0), "AlwaysOn")
+
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> AlwaysOn:
         """Return itself (no parameters)."""
         return self
@@ -76,7 +83,7 @@ class ShutdownPricePolicy:
         (>= ``off_below``). [fraction]
     min_margin_per_machine_day : float or array_like (V,), default 0
         Also off when revenue minus avoidable cost per machine and day is below
-        this. [currency/(machine·day)]
+        this; 0 (the default) is no minimum. [currency/(machine·day)]
 
     """
 
@@ -131,10 +138,20 @@ class ShutdownPricePolicy:
         start = rev > cost * (1.0 + to_engine_axis(self.on_above))
         if np.any(self.min_margin_per_machine_day != 0):
             minimum = to_engine_axis(self.min_margin_per_machine_day)
-            enough = (rev - cost) >= minimum * (obs.step_seconds / SECONDS_PER_DAY)
+            # A minimum of 0 is no minimum, in every variant (whatever the others ask).
+            enough = ((rev - cost) >= minimum * (obs.step_seconds / SECONDS_PER_DAY)) | (
+                minimum == 0)
             stay &= enough
             start &= enough
         return np.where(on, stay, start)
+
+    def compiled_step(self) -> CompiledStep:
+        """Return the compiled step (per variant: ``(0, off_below, on_above, minimum)``)."""
+        from hashwinter.engine.kernel.policy_steps import on_off_step, shutdown_price_params
+
+        params = shutdown_price_params(self.off_below, self.on_above,
+                                       self.min_margin_per_machine_day)
+        return CompiledStep(on_off_step, params, np.zeros(0), "ShutdownPricePolicy")
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ShutdownPricePolicy:
         """Return the policy restricted to some variants."""

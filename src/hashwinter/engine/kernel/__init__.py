@@ -1,0 +1,21 @@
+"""The compiled fast path of the engine (numba): the step loop fused for the common case.
+
+* :mod:`~hashwinter.engine.kernel.protocol` — how a policy offers a compiled step
+  (:class:`CompiledStep`, :class:`CompiledPolicy`); no numba import.
+* :mod:`~hashwinter.engine.kernel.support` — whether a run can take the compiled
+  path, and the reason it falls back to numpy.
+* :mod:`~hashwinter.engine.kernel.policy_steps` — the compiled steps of
+  ``ShutdownPricePolicy`` and ``AlwaysOn`` (one function for both).
+* :mod:`~hashwinter.engine.kernel.loop` — the jitted loop (days → cohorts →
+  variants, parallel over (variant block, path) pairs).
+* :mod:`~hashwinter.engine.kernel.run` — arrays in, records out
+  (:func:`run_compiled`).
+
+:func:`hashwinter.engine.run` chooses the path (``engine="auto"|"numpy"|"compiled"``)
+and reports it as ``RunResult.path`` and ``RunResult.fallback``. See docs/engine.md,
+*Compiled path*. Only this package's loop, run and policy_steps modules import numba.
+"""
+
+from hashwinter.engine.kernel.protocol import CompiledPolicy, CompiledStep
+
+__all__ = ["CompiledPolicy", "CompiledStep"]

@@ -1,0 +1,81 @@
+"""How a policy offers a compiled step to the kernel (no numba import here).
+
+A policy that can run on the compiled path implements :class:`CompiledPolicy`:
+``compiled_step()`` returns a :class:`CompiledStep` — a numba-jitted function
+that decides one cohort of one variant on one path, the policy's parameters as
+a ``(V|1, K)`` float array, and the initial value of its own state per cell
+(``(S,)`` floats, ``S`` may be 0). The kernel calls the function once per
+(step, path, cohort, variant), innermost over variants:
+
+.. code-block:: python
+
+    on = function(params, state, v, p, c, on, revenue, cost, step_seconds)
+
+with ``params`` broadcast to ``(V, K)``, ``state`` the policy's ``(P, C, V, S)``
+array (the function may update ``state[p, c, v, :]``), ``on`` whether the cohort
+ran in the previous step (or was switched on at the start of the run),
+``revenue`` and ``cost`` the expected revenue and avoidable cost of one running
+machine in the step (``Observation.revenue_per_machine`` and
+``cost_per_machine``) and ``step_seconds`` the step length. It returns whether
+the cohort runs in the step. ``compiled_step()`` may return None when the
+policy cannot run compiled in its present configuration; the run then takes
+the numpy path and says why.
+
+The same shape of seam (a jitted function plus parameter and state arrays) is
+what instruments and networks will offer when the kernel covers them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["CompiledPolicy", "CompiledStep"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledStep:
+    """A policy's compiled decision: function, parameters, initial state.
+
+    Attributes
+    ----------
+    function : numba dispatcher
+        ``(params, state, v, p, c, on, revenue, cost, step_seconds) -> bool`` (see
+        the module docstring); jitted with ``numba.njit``.
+    params : ndarray (V|1, K)
+        Parameters per variant (one row shared by all variants when V is 1).
+    initial_state : ndarray (S,)
+        The policy's own state of every (path, cohort, variant) cell at the start.
+    name : str
+        What the run reports (e.g. ``"ShutdownPricePolicy"``).
+
+    """
+
+    function: Any
+    params: FloatArray
+    initial_state: FloatArray
+    name: str
+
+    def __post_init__(self) -> None:
+        params = np.ascontiguousarray(np.asarray(self.params, dtype=np.float64))
+        if params.ndim != 2:
+            raise ValueError(f"params must be 2-d (variants, K), got shape {params.shape}")
+        state = np.ascontiguousarray(np.asarray(self.initial_state, dtype=np.float64))
+        if state.ndim != 1:
+            raise ValueError(f"initial_state must be 1-d, got shape {state.shape}")
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "initial_state", state)
+
+
+@runtime_checkable
+class CompiledPolicy(Protocol):
+    """A policy that can offer a compiled step (see the module docstring)."""
+
+    def compiled_step(self) -> CompiledStep | None:
+        """Return the compiled step, or None if this configuration has none."""
+        ...

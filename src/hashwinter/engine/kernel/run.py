@@ -1,0 +1,279 @@
+"""Run the compiled step loop: build its arrays, call it, hand the recorders their records.
+
+:func:`run_compiled` is what :func:`hashwinter.engine.run` calls when the run is
+supported (:mod:`hashwinter.engine.kernel.support`). It prepares the same static
+tables as the numpy loop (per-cohort factors, per-step tables, owner tables),
+lays state out ``(P, C, V)`` for the kernel, runs it in chunks of steps (one
+chunk unless per-day owner statistics are kept, whose buffers are bounded), and
+returns the :class:`~hashwinter.engine.run.RunResult` the numpy path would:
+the same records, balances, broke steps and conservation report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.engine.checks import (
+    _REL,
+    CASH_TOLERANCE,
+    ConservationChecker,
+    ConservationError,
+)
+from hashwinter.engine.kernel import loop
+from hashwinter.engine.kernel.protocol import CompiledStep
+from hashwinter.engine.recorders import OwnerStatsRecorder, TotalsRecorder
+from hashwinter.engine.spec import EngineSpec
+from hashwinter.engine.step import Recorder, RunMeta
+from hashwinter.engine.treasury import BROKE_TOLERANCE, Treasury
+from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
+
+if TYPE_CHECKING:
+    from hashwinter.engine.run import RunResult
+
+__all__ = ["DAY_RECORD_VALUES", "VARIANT_BLOCK", "run_compiled"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Variants per block of the kernel: a block's (cohorts × variants) state stays in cache.
+VARIANT_BLOCK = 64
+#: Largest per-day record buffer (days × V × P × O floats) of one chunk of steps.
+DAY_RECORD_VALUES = 4_000_000
+
+# Which accumulators each total needs.
+_NEEDS = {
+    "coins": loop.ACC_COINS, "revenue": loop.ACC_REVENUE, "power_cost": loop.ACC_POWER,
+    "management_fee": loop.ACC_RUNNING, "energy_kwh": loop.ACC_RUNNING,
+    "running_days": loop.ACC_RUNNING, "unplugged_days": loop.ACC_RUNNING,
+    "restart_cost": loop.ACC_RESTART, "days_off": loop.ACC_OFF_STEPS,
+}
+
+
+def _c(a: npt.ArrayLike, dtype: type = np.float64) -> npt.NDArray[Any]:
+    """Return ``a`` as a writable C-contiguous array (copied only if it is not one).
+
+    A read-only or strided array would compile another specialisation of the kernel,
+    and the state arrays are written in place.
+    """
+    return np.require(a, dtype=dtype, requirements=["C_CONTIGUOUS", "WRITEABLE", "ALIGNED"])
+
+
+def _sum_by_owner(values: FloatArray, owner: npt.NDArray[np.int64], n_own: int) -> FloatArray:
+    """Sum (T, C) cohort columns into (T, O) owner columns.
+
+    A dense (C, O) matrix product costs T·C·O (3.6e10 at the network's shape of 10,000
+    cohorts and 1,000 owners); grouping the columns by owner costs T·C.
+    """
+    out = np.zeros((values.shape[0], n_own))
+    order = np.argsort(owner, kind="stable")
+    owners, starts = np.unique(owner[order], return_index=True)
+    out[:, owners] = np.add.reduceat(values[:, order], starts, axis=1)
+    return out
+
+
+def run_compiled(
+    spec: EngineSpec, step: CompiledStep, treasury: Treasury, scale: FloatArray, n_var: int,
+    meta: RunMeta, recorders: Sequence[Recorder], progress: Callable[[int], None] | None,
+    check: bool,
+) -> RunResult:
+    """Run ``spec`` on the compiled path (the caller checked it is supported).
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        Static inputs (exogenous network of the main coin).
+    step : CompiledStep
+        The policy's compiled step.
+    treasury : Treasury
+        Coin-sale rules.
+    scale : ndarray (V|1,)
+        Tariff multiplier per variant. [dimensionless]
+    n_var : int
+        Number of variants ``V``.
+    meta : RunMeta
+        Shape and labels (given to the recorders).
+    recorders : sequence of TotalsRecorder or OwnerStatsRecorder
+        What to keep.
+    progress : callable, optional
+        Called with the number of steps done after each chunk of steps.
+    check : bool
+        Run the conservation checks.
+
+    """
+    from hashwinter.engine.run import RunResult
+
+    clock, cohorts, owners = spec.clock, spec.cohorts, spec.owners
+    network = spec.net
+    n_paths, n_coh, n_own, n_steps = spec.market.n_paths, cohorts.n, owners.n, clock.n_steps
+    n_days, spd, dt = clock.n_days, clock.steps_per_day, clock.step_seconds
+    shape, owner_shape = (n_var, n_paths, n_coh), (n_var, n_paths, n_own)
+
+    # The same static tables as the numpy loop, same expressions.
+    hashing = cohorts.effective_hashrate
+    hashing_net = hashing * (1.0 - cohorts.pool_fee)
+    energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
+    energy_pm = energy_pm / WATTS_PER_KILOWATT
+    power_pm = energy_pm[None, :] * spec.tariff
+    mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
+    host_pm = cohorts.hosting_fee * dt / SECONDS_PER_DAY
+    installed = cohorts.installed(n_steps)
+    machine_capex = cohorts.capex(n_steps)
+    hosted = (np.asarray(cohorts.host) >= 0).astype(np.float64)
+    hosting = installed * host_pm[None, :]
+    hosting_owner = (_sum_by_owner(hosting * (1.0 - hosted), cohorts.owner, n_own)
+                     if np.any(host_pm) else np.zeros((n_steps, n_own)))
+    if hosted.any():
+        full_matrix = cohorts.owner_matrix(n_own)
+        host_transfer = (hosting * hosted) @ (cohorts.host_matrix(n_own) - full_matrix)
+        imbalance = float(np.max(np.abs(host_transfer.sum(axis=1))))
+        if check and imbalance > CASH_TOLERANCE:
+            raise ConservationError(f"hosting transfers between owners do not sum to zero "
+                                    f"(off by {imbalance:.4f})")
+    else:
+        host_transfer = np.zeros((n_steps, n_own))
+    owner_t = _c(np.stack([hosting_owner, host_transfer, owners.site_capex, owners.fixed_costs]))
+    tables = cast(tuple[FloatArray, ...], network.init_state(n_var, n_paths))
+    rho, issuance, net_hashrate = (np.broadcast_to(a, (n_paths, n_days)) for a in tables[:3])
+    price = np.broadcast_to(spec.market.price, (n_paths, n_days))
+    market = _c(np.stack([price, rho, issuance, net_hashrate]))
+    cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost]))
+    variant_f = _c(np.stack([np.broadcast_to(scale, (n_var,)),
+                             np.broadcast_to(treasury.hodl_ratio, (n_var,))]))
+    cover = _c(np.broadcast_to(treasury.sell_to_cover, (n_var,)), np.bool_)
+    params = _c(np.broadcast_to(step.params, (n_var, step.params.shape[1])))
+    policy_state = _c(np.broadcast_to(step.initial_state,
+                                      (n_paths, n_coh, n_var, step.initial_state.size)))
+
+    # State, variants innermost.
+    on = np.ones((n_paths, n_coh, n_var), dtype=np.bool_)
+    cash = _c(np.broadcast_to(owners.starting_cash[None, :, None], (n_paths, n_own, n_var)))
+    coins = _c(np.broadcast_to(owners.starting_coins[None, :, None], cash.shape))
+    alive = np.ones(cash.shape, dtype=np.bool_)
+    alive_prev = np.ones(cash.shape, dtype=np.bool_)
+    broke_step = np.full(cash.shape, -1, dtype=np.int64)
+
+    totals_recs = [r for r in recorders if isinstance(r, TotalsRecorder)]
+    stats_recs = [r for r in recorders if isinstance(r, OwnerStatsRecorder)]
+    want = np.zeros(loop.N_ACC, dtype=np.bool_)
+    for trec in totals_recs:
+        for name in trec.fields:
+            want[_NEEDS[name]] = True
+    acc = np.zeros((loop.N_ACC, *on.shape)) if want.any() else np.zeros((loop.N_ACC, 1, 1, 1))
+    own = np.zeros((6, *cash.shape))
+    own[loop.OWN_MIN_CASH] = cash
+    flows = np.zeros((2, *cash.shape))
+
+    n_blocks = _variant_blocks(n_var, n_paths)
+    checks = np.zeros((n_blocks * n_paths, 3))
+    checks[:, 1:] = -np.inf
+
+    days_per_chunk = n_days
+    if stats_recs:
+        days_per_chunk = max(1, min(n_days, DAY_RECORD_VALUES // (n_var * n_paths * n_own)))
+    buffer_days = days_per_chunk if stats_recs else 1
+    day_shape = (buffer_days, n_var, n_paths, n_own) if stats_recs else (1, 1, 1, 1)
+    day_cash, day_coins = np.zeros(day_shape), np.zeros(day_shape)
+    day_alive = np.zeros(day_shape, dtype=np.bool_)
+
+    for rec in recorders:
+        rec.begin(meta)
+    for first_day in range(0, n_days, days_per_chunk):
+        last_day = min(first_day + days_per_chunk, n_days)
+        loop.step_loop(
+            step.function, params, policy_state,
+            first_day * spd, last_day * spd, spd, dt, n_blocks,
+            market, _c(cohorts.owner, np.int64), cohort_f, _c(installed), _c(power_pm),
+            _c(machine_capex), _c(machine_capex.any(axis=1), np.bool_), owner_t, variant_f,
+            cover, on, alive_prev, cash, coins, alive, broke_step,
+            acc, want, own, flows, checks, check,
+            day_cash, day_coins, day_alive, bool(stats_recs), first_day,
+            BROKE_TOLERANCE, _REL,
+        )
+        for d in range(first_day, last_day):
+            for srec in stats_recs:
+                k = d - first_day
+                srec.record_day(d, day_cash[k], day_coins[k], price[:, d], day_alive[k])
+        if progress is not None:
+            progress(last_day * spd)
+
+    def vpo(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """(P, O|C, V) → (V, P, O|C)."""
+        return np.ascontiguousarray(np.moveaxis(a, -1, 0))
+
+    cash_v, coins_v, broke_v = vpo(cash), vpo(coins), vpo(broke_step)
+    if totals_recs:
+        f = 1.0 / spd
+        running = vpo(acc[loop.ACC_RUNNING]) if want[loop.ACC_RUNNING] else None
+        cohort: dict[str, FloatArray] = {}
+        for name in {n for tr in totals_recs for n in tr.fields}:
+            if name == "coins":
+                cohort[name] = vpo(acc[loop.ACC_COINS])
+            elif name == "revenue":
+                cohort[name] = vpo(acc[loop.ACC_REVENUE])
+            elif name == "power_cost":
+                cohort[name] = vpo(acc[loop.ACC_POWER])
+            elif name == "restart_cost":
+                cohort[name] = vpo(acc[loop.ACC_RESTART])
+            elif name == "days_off":
+                cohort[name] = vpo(acc[loop.ACC_OFF_STEPS]) * f
+            else:
+                assert running is not None
+                if name == "management_fee":
+                    cohort[name] = running * mgmt_pm
+                elif name == "energy_kwh":
+                    cohort[name] = running * energy_pm
+                elif name == "running_days":
+                    cohort[name] = running if f == 1.0 else running * f
+                else:  # unplugged_days; a sequential sum, like the kernel's running sum
+                    cohort[name] = (np.cumsum(installed, axis=0)[-1] - running) * f
+        day_of_step = clock.day_of_step.astype(np.float64)
+        owner_tot = {
+            "proceeds": vpo(own[loop.OWN_PROCEEDS]), "operating_cost": vpo(own[loop.OWN_OPEX]),
+            "capex": vpo(own[loop.OWN_CAPEX]), "fixed_costs": vpo(own[loop.OWN_FIXED]),
+            "other_income": vpo(own[loop.OWN_OTHER]), "min_cash": vpo(own[loop.OWN_MIN_CASH]),
+            "broke_day": np.where(broke_v >= 0, day_of_step[np.maximum(broke_v, 0)], -1.0),
+        }
+        for trec in totals_recs:
+            trec.load_totals(cohort, owner_tot, cash_v, coins_v)
+
+    checker = ConservationChecker(meta, enabled=check)
+    if check:
+        max_share = float(checks[:, loop.CHK_SHARE].max())
+        if max_share > 1 + _REL:
+            raise ConservationError(f"the cohorts hold {max_share:.3g} of the network "
+                                    "hashrate: more than the whole network")
+        if float(checks[:, loop.CHK_VIOLATION].max()) > 0:
+            raise ConservationError("cohorts mined more coins than issuance times their "
+                                    "hashrate share")
+        checker.max_share = max_share
+        checker.max_excess = float(checks[:, loop.CHK_EXCESS].max())
+        checker.cash_flows = vpo(flows[0])
+        checker.coin_flows = vpo(flows[1])
+    held = np.broadcast_to(installed[-1], shape)
+    report = checker.finish(cash_v, coins_v, held)
+    return RunResult(
+        meta=meta,
+        records=[rec.finish() for rec in recorders],
+        cash=cash_v,
+        coins=coins_v,
+        broke_step=broke_v,
+        checks=report,
+        held=held,
+        positions=np.zeros((*owner_shape, 0)),
+        network_state=network.init_state(n_var, n_paths),
+        path="compiled",
+    )
+
+
+def _variant_blocks(n_var: int, n_paths: int) -> int:
+    """Variant blocks: at most VARIANT_BLOCK variants each, and enough work for every thread."""
+    blocks = math.ceil(n_var / VARIANT_BLOCK)
+    threads = numba.get_num_threads()
+    if blocks * n_paths < threads:
+        blocks = min(n_var, math.ceil(threads / n_paths))
+    return max(1, blocks)
