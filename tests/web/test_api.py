@@ -174,6 +174,19 @@ def test_validate_good_farm(plain):
     assert info["start"] == "2018-10-01" and info["end"] == "2018-12-31"
 
 
+def test_posted_farm_text_loads_no_plugin(plain, tmp_path):
+    # A plugin is code: farm text posted to the server must not make it import anything.
+    marker = tmp_path / "ran"
+    plugin = tmp_path / "evil_rule.py"
+    plugin.write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    text = (EXAMPLES / "lao_luo_a741.toml").read_text(encoding="utf-8") + (
+        f'\n[[policies]]\nplugin = "{plugin}:Rule"\nkind = "rule"\n'
+    )
+    errors = problem(plain.post("/api/v1/farms/validate", json={"toml": text}), 422)
+    assert any("plugins cannot be loaded here" in e["detail"] for e in errors), errors
+    assert not marker.exists()
+
+
 BAD_FARM = """name = "bad"
 currency = "CNY"
 [[sites]]

@@ -201,6 +201,10 @@ def validate_policy_entry(value: Any, info: ValidationInfo) -> Any:
     if plugin is not None:
         if not isinstance(plugin, str):
             raise ValueError("plugin must be a string 'module:ConfigClass'")
+        if (info.context or {}).get("read_files") is False:
+            # Farm text posted to the web API: naming a plugin would run code on the server.
+            raise ValueError("plugins cannot be loaded here (farm text from the web API "
+                             "runs no code of its own)")
         base = (info.context or {}).get("base_dir") if info.context else None
         load_plugin(plugin, Path(base) if base is not None else None)
     kind = data.get("kind")
