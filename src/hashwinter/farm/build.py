@@ -21,6 +21,8 @@ import calendar
 import collections
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,9 +39,12 @@ from hashwinter.engine import (
     Resolution,
     Treasury,
 )
+from hashwinter.engine.positions import Instrument
 from hashwinter.errors import InputError
 from hashwinter.farm.config import FarmConfig, LoadedFarm
+from hashwinter.farm.hedging import build_hedge
 from hashwinter.farm.registry import PolicyContext
+from hashwinter.finance.config import HedgeConfig
 from hashwinter.units import HOURS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
 
 __all__ = [
@@ -76,6 +81,11 @@ class FarmRun:
         [farm currency]
     book_value_start, book_value_end : float
         Undepreciated value of what was bought, at the start and end. [farm currency]
+    instruments : tuple of Instrument
+        The position book's contracts (the hedges' instruments, in slot order).
+    unhedged_treasury : Treasury or None
+        The treasury of the same farm without its hedge (the hedge may keep the
+        hedged coins until it closes); None without a hedge.
 
     """
 
@@ -87,6 +97,8 @@ class FarmRun:
     book_value_start: float
     book_value_end: float
     depreciation_by_owner: FloatArray | None = None
+    instruments: tuple[Instrument, ...] = ()
+    unhedged_treasury: Treasury | None = None
 
 
 def farm_window(
@@ -240,6 +252,9 @@ def build_farm_run(
     start: object = None,
     end: object = None,
     resolution: Resolution | str = "auto",
+    funding: Mapping[str, Any] | None = None,
+    futures: Mapping[str, Any] | None = None,
+    hedge: bool = True,
 ) -> FarmRun:
     """Build the engine inputs of a farm over a window of market history.
 
@@ -255,6 +270,13 @@ def build_farm_run(
         Step length; ``"auto"`` steps in hours only when a site's tariff changes
         within a day and the policy can unplug (else daily steps give the same
         numbers).
+    funding : mapping of str to FundingHistory, optional
+        Funding rates of perpetuals by symbol (a hedge on a perpetual with
+        ``funding.source = "data"`` needs its symbol's).
+    futures : mapping of str to DataFrame, optional
+        Observed futures prices (``date``, ``price``) by symbol (``basis.kind = "data"``).
+    hedge : bool, default True
+        Build the hedges; False builds the same farm unhedged (the comparison leg).
 
     Returns
     -------
@@ -360,12 +382,32 @@ def build_farm_run(
     )
     spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff)
     context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
-                            currency=config.currency)
-    parts = [pol.build(context), *(p.build(context) for p in config.policies)]
+                            currency=config.currency, funding=dict(funding or {}),
+                            futures=dict(futures or {}))
+    entries = [*config.policies, *([config.hedge] if config.hedge is not None else [])]
+    entries = [e for e in entries if hedge or not isinstance(e, HedgeConfig)]
+    n_slots = sum(isinstance(e, HedgeConfig) for e in entries)
+    parts: list[Policy] = [pol.build(context)]
+    instruments: list[Instrument] = []
+    hedges: list[HedgeConfig] = []
+    for entry in entries:
+        if isinstance(entry, HedgeConfig):
+            part, contracts = build_hedge(entry, context, len(instruments), n_slots)
+            instruments.extend(contracts)
+            hedges.append(entry)
+            parts.append(part)
+        else:
+            parts.append(entry.build(context))
     policy: Policy = parts[0] if len(parts) == 1 else Policies(parts)
-    treasury = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
+    unhedged = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
+    treasury = unhedged
+    kept = [h.ratio for h in hedges if h.sell_hedged_at_close and h.target == "production"]
+    if kept and config.treasury.strategy == "sell_daily":
+        # The story's rule: the hedged share of the coins is kept and sold (delivered)
+        # when the hedge closes; the rest is sold daily as before.
+        treasury = Treasury(min(1.0, sum(kept)), False)
     return FarmRun(farm, spec, policy, treasury, by_owner.sum(axis=1), book_start, book_end,
-                   by_owner)
+                   by_owner, tuple(instruments), unhedged if hedges else None)
 
 
 def _check_share(cohorts: Cohorts, market: DailyMarket, clock: Clock) -> None:

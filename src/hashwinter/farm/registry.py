@@ -23,6 +23,7 @@ import importlib
 import importlib.util
 import sys
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Protocol, Union, get_args, get_origin
 
@@ -54,6 +55,10 @@ class PolicyContext:
         Owners of the run.
     currency : str
         The farm's currency (every amount of the file).
+    funding : mapping of str to FundingHistory
+        Funding rates of perpetuals from the store, by symbol (hedges read them).
+    futures : mapping of str to DataFrame
+        Observed futures prices from the store (``date``, ``price``), by symbol.
 
     """
 
@@ -61,6 +66,8 @@ class PolicyContext:
     clock: Clock
     owner_names: tuple[str, ...]
     currency: str
+    funding: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    futures: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class PolicyConfigModel(Protocol):
