@@ -131,8 +131,7 @@ def days_to_close(close: npt.ArrayLike, *, strictly_after: bool) -> FloatArray:
     days = np.arange(n)
     if idx.size == 0:
         return np.zeros(n)
-    side = "right" if strictly_after else "left"
-    pos = np.searchsorted(idx, days, side=side)
+    pos = np.searchsorted(idx, days, side="right" if strictly_after else "left")
     nxt = np.where(pos < idx.size, idx[np.minimum(pos, idx.size - 1)], days)
     return np.asarray(nxt - days, dtype=np.float64)
 
