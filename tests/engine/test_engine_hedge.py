@@ -153,15 +153,18 @@ def test_perpetual_on_november_2018_with_real_funding(funding, inverse):
     contract = HedgeContract("perpetual", close, inverse_perpetual=inverse, funding=rates)
     _, led, book = hedged_run(farm_spec(dates, prices, cash=10_000.0), contract, opens)
     if inverse:
-        got = led.owner["instrument_coins"][:, 0, 0, 0]
         funding_coins = (book["funding"][:, 0, 0, 0] / prices).sum()
         assert funding_coins == pytest.approx(by_hand, rel=1e-12)
-        # Coins from the book: short P&L face (1/S1 - 1/S0) + funding - fees - 30 delivered.
+        # At the close the 30 hedged coins and the contract's coins are sold at S1:
+        # short P&L face (1/S1 - 1/S0) + funding - fees (worked example 2 of docs/hedging.md).
         pnl = float(inverse_pnl(-face, s0, s1))
         assert pnl == pytest.approx(face * (1 / s1 - 1 / s0))
-        assert got.sum() == pytest.approx(pnl + by_hand - fees_coins - 30.0, rel=1e-12)
-        # In USD: the delivered 30 coins at S1 plus the book's coins at each day's price.
-        assert led.owner["instrument_cash"].sum() == pytest.approx(30 * s1)
+        sold = 30.0 + pnl + by_hand - fees_coins
+        assert book["delivered"].sum() == pytest.approx(sold, rel=1e-12)
+        assert led.owner["instrument_coins"].sum() == pytest.approx(-30.0, rel=1e-12)
+        hedged = led.owner["instrument_cash"].sum()
+        assert hedged == pytest.approx(sold * s1, rel=1e-12)
+        assert hedged == pytest.approx(30 * s0 + (by_hand - fees_coins) * s1, rel=1e-12)
     else:
         assert book["funding"].sum() == pytest.approx(by_hand, rel=1e-12)
         hedged = led.owner["instrument_cash"].sum()
@@ -179,13 +182,15 @@ def test_inverse_short_pnl_is_face_times_reciprocal_change():
         close = roll_days(dates, 1)
         opens = dates == dates[0]
         contract = HedgeContract("inverse_future", close, taker_fee=0.0, settlement_fee=0.0)
-        _, led, _ = hedged_run(farm_spec(dates, prices, cash=0.0), contract, opens,
-                               treasury=Treasury(1.0))
+        _, led, book = hedged_run(farm_spec(dates, prices, cash=0.0), contract, opens,
+                                  treasury=Treasury(1.0))
         face = 30 * 6_000.0
         expected = face * (1 / s1 - 1 / 6_000.0)  # positive when the price falls
-        coins = led.owner["instrument_coins"][:, 0, 0, 0]
-        assert coins.sum() + 30.0 == pytest.approx(expected, rel=1e-12)
+        # The 30 coins and the contract's P&L coins are sold at S1 at the close ...
+        assert book["delivered"].sum() - 30.0 == pytest.approx(expected, rel=1e-12)
         assert (expected > 0) == (s1 < 6_000.0)
+        # ... which fetches exactly 30 x S0 whatever S1 (a 1x inverse short locks USD).
+        assert led.owner["instrument_cash"].sum() == pytest.approx(30 * 6_000.0, rel=1e-12)
     # Convexity: -20 % gains 0.25 coins per 6,000 face, +20 % loses only 0.1667.
     assert float(inverse_pnl(-6_000.0, 6_000.0, 4_800.0)) == pytest.approx(0.25)
     assert float(inverse_pnl(-6_000.0, 6_000.0, 7_200.0)) == pytest.approx(-1 / 6)

@@ -196,12 +196,17 @@ class HedgePosition(Position):
         the contract's close (they are delivered then). [coin]
     accrued : ndarray (V, P, O)
         Variation margin and funding received since entry, margin currency.
+    life : ndarray (V, P, O)
+        Everything the contract paid since entry, fees included (kept after a
+        liquidation until the close), margin currency: an inverse hedge's coins
+        are sold with the hedged coins at the close.
 
     """
 
     book: fbook.Book
     hedged: FloatArray
     accrued: FloatArray
+    life: FloatArray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -328,7 +333,8 @@ class HedgeContract:
                           inverse=np.full(shape, self.inverse),
                           perpetual=np.full(shape, self.kind == "perpetual"),
                           is_open=np.zeros(shape, dtype=bool))
-        return HedgePosition(zero.copy(), zero.copy(), book, zero.copy(), zero.copy())
+        return HedgePosition(zero.copy(), zero.copy(), book, zero.copy(), zero.copy(),
+                             zero.copy())
 
     def settle(self, step: int, day: int, last_step_of_day: bool, position: Position,
                order: FloatArray, mark: FloatArray) -> Settlement:
@@ -337,7 +343,7 @@ class HedgeContract:
         spot = np.broadcast_to(np.asarray(mark, dtype=np.float64), shape)
         price = np.asarray(np.broadcast_to(self.contract_price(day, spot, opening=False), shape))
         pos = position if isinstance(position, HedgePosition) else self._empty(shape, price)
-        book, hedged, accrued = pos.book, pos.hedged, pos.accrued
+        book, hedged, accrued, life = pos.book, pos.hedged, pos.accrued, pos.life
         inverse = self.inverse
         zero = np.zeros(shape)
         was_open = book.is_open.copy()
@@ -378,8 +384,10 @@ class HedgeContract:
             if self.deliver_at_close:
                 delivered = np.maximum(-hedged, 0.0)
             hedged = zero
+        # What the contract(s) held before the fill paid in the step, margin currency.
+        paid_before_fill = variation + funding - fees + payoff
         # 4. Fill the order (a new contract after a close).
-        basis_cost = zero
+        basis_cost = entry_fee = zero
         traded = np.asarray(order, dtype=np.float64) != 0
         if traded.any():
             fill = np.asarray(np.broadcast_to(
@@ -387,9 +395,10 @@ class HedgeContract:
             order_size = order * fill if inverse else order
             open_size = np.where(book.is_open, book.size, 0.0)
             new_size = np.where(traded, open_size + order_size, book.size)
-            fees = fees + np.where(traded, trade_fee(order_size, fill,
-                                                     self.taker_fee if self.margined else 0.0,
-                                                     inverse), 0.0)
+            entry_fee = np.where(traded, trade_fee(order_size, fill,
+                                                   self.taker_fee if self.margined else 0.0,
+                                                   inverse), 0.0)
+            fees = fees + entry_fee
             fresh = fbook.open_book(new_size, fill, self.leverage, inverse=inverse,
                                     perpetual=self.kind == "perpetual",
                                     maintenance_rate=self.maintenance_margin,
@@ -404,15 +413,19 @@ class HedgeContract:
                                 for f in dataclasses.fields(fbook.Book)))
             hedged = hedged + np.where(traded, order, 0.0)
             basis_cost = np.where(traded, order * (fill - spot), 0.0)
-        flow = variation + funding - fees + payoff
+        flow = paid_before_fill - entry_fee
         quantity = np.where(book.is_open, book.size / book.entry if inverse else book.size, 0.0)
         cash = zero if inverse else flow
         coins = flow if inverse else zero
         if closing and self.deliver_at_close:
+            if inverse:  # the coins the contract paid (or took) over its life are sold too
+                delivered = delivered + life + paid_before_fill
             coins = coins - delivered
             cash = cash + delivered * spot
+        life = -entry_fee if closing else life + flow
         new = HedgePosition(np.asarray(quantity, dtype=np.float64),
-                            np.where(book.is_open, book.entry, 0.0), book, hedged, accrued)
+                            np.where(book.is_open, book.entry, 0.0), book, hedged, accrued,
+                            life)
         if self.journal is not None:
             value = spot if inverse else 1.0
             posted, maintenance = fbook.margin(book, price)
