@@ -17,6 +17,7 @@ from hashwinter.farm.build import FarmRun, farm_window
 from hashwinter.hardware import default_catalog, load_catalog
 from hashwinter.reports.backtest_report import (
     cohort_table,
+    hedge_table,
     owner_table,
     summary_table,
     write_backtest_outputs,
@@ -127,6 +128,9 @@ def backtest_command(
     owners = owner_table(result)
     if owners is not None:
         console.print(owners)
+    hedged = hedge_table(result)
+    if hedged is not None:
+        console.print(hedged)
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,10 +31,14 @@ from hashwinter.engine import (
 )
 from hashwinter.farm.build import FarmRun, build_farm_run, farm_window, needed_currencies
 from hashwinter.farm.config import LoadedFarm
+from hashwinter.farm.hedge_report import HedgeReport, book_frame, hedge_report
+from hashwinter.farm.hedging import funding_symbols, futures_symbols
 from hashwinter.farm.summary import FarmSummary, summarize
+from hashwinter.finance.instruments import BookJournal, HedgeContract
 
 if TYPE_CHECKING:
     from hashwinter.data.store import HistoryStore
+    from hashwinter.farm.config import FarmConfig
 
 __all__ = [
     "BacktestResult",
@@ -65,6 +69,9 @@ class BacktestResult:
         Daily ledger of the farm's treasury, with depreciation.
     summary : FarmSummary
         Totals and per-cohort lines.
+    hedge : HedgeReport or None
+        With a hedge: the book's daily ledger and the farm hedged vs the same farm
+        unhedged (a second leg), per month.
 
     """
 
@@ -75,6 +82,7 @@ class BacktestResult:
     cohorts: pd.DataFrame
     treasury: pd.DataFrame
     summary: FarmSummary
+    hedge: HedgeReport | None = None
 
 
 def check_ledger_balances(treasury: pd.DataFrame, cash_start: float | Mapping[str, float],
@@ -169,8 +177,11 @@ def backtest(
     fr = farm_run if farm_run is not None else build_farm_run(
         farm, market, start=start, end=end, resolution=resolution)
     config = farm.config
+    journal = BookJournal() if fr.instruments else None
+    instruments = [i.with_journal(journal) if isinstance(i, HedgeContract) else i
+                   for i in fr.instruments]
     result = run(fr.spec, fr.policy, fr.treasury, recorders=[LedgerRecorder()],
-                 progress=progress)
+                 progress=progress, instruments=instruments)
     ledger: Ledger = result.records[0]
     cohorts = ledger.cohort_frame()
     treasury = ledger.owner_frame()
@@ -179,20 +190,57 @@ def backtest(
                 else fr.depreciation[:, None])
     treasury[f"depreciation_{ccy}"] = by_owner.reshape(-1)  # rows: day-major, then owner
     owners = fr.spec.owners
-    check_ledger_balances(treasury, dict(zip(owners.names, owners.starting_cash, strict=True)),
-                          dict(zip(owners.names, owners.starting_coins, strict=True)),
-                          config.currency, config.coin)
+    starts = (dict(zip(owners.names, owners.starting_cash, strict=True)),
+              dict(zip(owners.names, owners.starting_coins, strict=True)))
+    check_ledger_balances(treasury, *starts, config.currency, config.coin)
     report = normalize_currency(currency) if currency else config.currency
     window = fr.spec.market
     cohorts = convert_ledger(cohorts, window, report)
     treasury = convert_ledger(treasury, window, report)
+    hedge = None
+    if journal is not None:
+        # The comparison leg: the same farm, same history, without the hedge.
+        dates = fr.spec.clock.dates
+        base = build_farm_run(farm, market, start=dates[0], end=dates[-1],
+                              resolution=fr.spec.clock.resolution, hedge=False)
+        base_run = run(base.spec, base.policy, base.treasury, recorders=[LedgerRecorder()])
+        base_treasury = base_run.records[0].owner_frame()
+        check_ledger_balances(base_treasury, *starts, config.currency, config.coin)
+        book = book_frame(journal.arrays(fr.spec.clock.n_steps, result.cash.shape), ledger)
+        hedge = hedge_report(convert_ledger(book, window, report), treasury,
+                             convert_ledger(base_treasury, window, report), report, config.coin,
+                             tuple(i.name for i in fr.instruments))
     fx0 = 1.0 / float(window.fx_to_run(report)[0])
     summary = summarize(
         config.name, cohorts, treasury, currency=report, coin=config.coin,
         resolution=fr.spec.clock.resolution, cash_start=float(owners.starting_cash.sum()) * fx0,
         coins_start=float(owners.starting_coins.sum()),
     )
-    return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
+    return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary, hedge)
+
+
+def hedge_history(
+    config: FarmConfig, store: HistoryStore | str | os.PathLike[str] | None
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """Read the funding rates and futures prices a farm's hedges need from the store."""
+    wanted_funding, wanted_futures = funding_symbols(config), futures_symbols(config)
+    if not wanted_funding and not wanted_futures:
+        return {}, {}
+    from hashwinter.data.store import opened
+    from hashwinter.finance.funding import FundingHistory
+
+    funding: dict[str, Any] = {}
+    futures: dict[str, pd.DataFrame] = {}
+    with opened(store) as db:
+        for symbol in sorted(wanted_funding):
+            frame = db.funding(symbol)
+            if len(frame):
+                funding[symbol] = FundingHistory.from_frame(frame, symbol=symbol)
+        for symbol in sorted(wanted_futures):
+            frame = db.futures_prices(symbol)
+            if len(frame):
+                futures[symbol] = frame
+    return funding, futures
 
 
 def backtest_from_store(
@@ -242,7 +290,9 @@ def backtest_from_store(
         store, start=first, end=last, currency=config.currency,
         extra_currencies=needed_currencies(config, report), asset=config.coin,
         start_field=fields[0], end_field=fields[1])
-    fr = build_farm_run(farm, market, start=first, end=last, resolution=resolution)
+    funding, futures = hedge_history(config, store)
+    fr = build_farm_run(farm, market, start=first, end=last, resolution=resolution,
+                        funding=funding, futures=futures)
     if check_run is not None:
         check_run(fr)
     total = fr.spec.clock.n_steps
