@@ -21,7 +21,7 @@ import calendar
 import collections
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ __all__ = [
     "FarmRun",
     "build_farm_run",
     "farm_window",
+    "hedged_treasury",
     "needed_currencies",
     "resolve_window",
     "site_tariff_table",
@@ -400,14 +401,23 @@ def build_farm_run(
             parts.append(entry.build(context))
     policy: Policy = parts[0] if len(parts) == 1 else Policies(parts)
     unhedged = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
-    treasury = unhedged
-    kept = [h.ratio for h in hedges if h.sell_hedged_at_close and h.target == "production"]
-    if kept and config.treasury.strategy == "sell_daily":
-        # The story's rule: the hedged share of the coins is kept and sold (delivered)
-        # when the hedge closes; the rest is sold daily as before.
-        treasury = Treasury(min(1.0, sum(kept)), False)
+    treasury = hedged_treasury(config.treasury.strategy, config.treasury.hodl_ratio, hedges)
     return FarmRun(farm, spec, policy, treasury, by_owner.sum(axis=1), book_start, book_end,
                    by_owner, tuple(instruments), unhedged if hedges else None)
+
+
+def hedged_treasury(strategy: str, hodl_ratio: float, hedges: Sequence[HedgeConfig]) -> Treasury:
+    """Return the treasury of a farm with hedges.
+
+    The story's rule: with ``sell_hedged_at_close`` a production hedge's share of the
+    mined coins is kept and sold (delivered) when the hedge closes, the rest sold daily
+    as before (a ``sell_daily`` treasury becomes ``hodl`` of the hedged share). Other
+    strategies are kept as they are.
+    """
+    kept = [h.ratio for h in hedges if h.sell_hedged_at_close and h.target == "production"]
+    if kept and strategy == "sell_daily":
+        return Treasury(min(1.0, sum(kept)), False)
+    return Treasury.from_strategy(strategy, hodl_ratio)  # type: ignore[arg-type]
 
 
 def _check_share(cohorts: Cohorts, market: DailyMarket, clock: Clock) -> None:

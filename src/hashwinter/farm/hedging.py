@@ -54,6 +54,7 @@ __all__ = [
     "ProductionHedgeConfig",
     "build_hedge",
     "hedge_instrument",
+    "hedge_windows",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -207,7 +208,7 @@ def _observed(config: HedgeConfig, context: PolicyContext) -> FloatArray | None:
                                 field="hedge.basis.symbol"), dtype=np.float64)
 
 
-def _windows(config: HedgeConfig, context: PolicyContext) -> tuple[BoolArray, BoolArray]:
+def hedge_windows(config: HedgeConfig, context: PolicyContext) -> tuple[BoolArray, BoolArray]:
     """Return (opening days, close days) of the config's contract over the run's days."""
     dates = np.asarray(context.clock.dates, dtype="datetime64[D]")
     if config.entry is not None or config.expiry is not None:
@@ -229,7 +230,7 @@ def _windows(config: HedgeConfig, context: PolicyContext) -> tuple[BoolArray, Bo
 def hedge_instrument(config: HedgeConfig, context: PolicyContext,
                      close_days: npt.ArrayLike | None = None) -> HedgeContract:
     """Return the contract of a ``[hedge]`` config over the run (its close days by default)."""
-    close = _windows(config, context)[1] if close_days is None else np.asarray(close_days)
+    close = hedge_windows(config, context)[1] if close_days is None else np.asarray(close_days)
     return HedgeContract(
         kind=config.instrument, close_days=close, inverse_perpetual=config.inverse_perpetual,
         leverage=config.leverage, maintenance_margin=config.maintenance_margin,
@@ -261,7 +262,7 @@ def build_hedge(config: HedgeConfig, context: PolicyContext, first_slot: int = 0
     if config.basis.kind == "momentum" and config.instrument != "perpetual":
         raise InputError("the momentum basis is not yet priced inside the engine; use "
                          "'constant' or 'data'", field="hedge.basis.kind")
-    opens, _ = _windows(config, context)
+    opens, _ = hedge_windows(config, context)
     instrument = hedge_instrument(config, context)
     n = first_slot + 1 if n_slots is None else n_slots
     table = np.zeros((n, opens.size), dtype=bool)

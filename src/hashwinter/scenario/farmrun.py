@@ -355,7 +355,9 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
     policy, treasury, scale = fr.policy, fr.treasury, np.ones(1)
     if job.variants is not None:
         policy, treasury, scale = job.variants.build(fr)
-    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[PathRecorder()])
+    instruments = fr.instruments if job.variants is None else job.variants.instruments(fr)
+    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[PathRecorder()],
+                 instruments=instruments)
     rec: PathRecorder = result.records[0]
     meta = result.meta
     cohorts = fr.spec.cohorts
@@ -415,28 +417,58 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
         if not path.is_file():
             raise InputError(f"no such farm file: {path}", field=f"farms[{i}].file",
                              source=loaded.source)  # fmt: skip
-        farm = load_farm(path)
-        endo = None
-        if isinstance(net, EndogenousNetwork):
-            try:
-                endo = _endogenous_setup(net, farm, config.start, price.s0, height)
-            except InputError as exc:
-                raise InputError(exc.message, field=exc.field, source=loaded.source) from None
-        jobs.append(
-            FarmJob(
-                farm=farm,
-                price=price,
-                projection=projection,
-                start=config.start,
-                days=days,
-                currency=config.market.currency,
-                fx_per_usd=dict(config.market.fx_per_usd),
-                fees_per_block=net.fees_per_block,
-                start_height=height,
-                endogenous=endo,
-            )
-        )
+        hedged = load_farm(path)
+        # A hedged farm is run twice on the same paths (common random numbers): with
+        # its hedge, and as "<name> (unhedged)", so the report shows the hedge's cost
+        # and benefit side by side.
+        for farm in (hedged, *([unhedged_farm(hedged)] if is_hedged(hedged) else [])):
+            jobs.append(_farm_job(farm, net, loaded, price, projection, height, config, days))
     return jobs
+
+
+def is_hedged(farm: LoadedFarm) -> bool:
+    """Whether a farm has a hedge (a ``[hedge]`` section or a hedge policy entry)."""
+    from hashwinter.finance.config import HedgeConfig
+
+    config = farm.config
+    return config.hedge is not None or any(isinstance(p, HedgeConfig) for p in config.policies)
+
+
+#: Suffix of the unhedged twin of a hedged farm in a scenario's outputs.
+UNHEDGED_SUFFIX = " (unhedged)"
+
+
+def unhedged_farm(farm: LoadedFarm) -> LoadedFarm:
+    """Return the same farm without its hedge, named ``"<name> (unhedged)"``."""
+    from hashwinter.finance.config import HedgeConfig
+
+    config = farm.config.model_copy(update={
+        "name": farm.config.name + UNHEDGED_SUFFIX, "hedge": None,
+        "policies": [p for p in farm.config.policies if not isinstance(p, HedgeConfig)]})
+    return dataclasses.replace(farm, config=config)
+
+
+def _farm_job(farm: LoadedFarm, net: Any, loaded: LoadedScenario, price: Any, projection: Any,
+              height: int, config: Any, days: int) -> FarmJob:
+    """Return the job of one farm of a farm scenario."""
+    endo = None
+    if isinstance(net, EndogenousNetwork):
+        try:
+            endo = _endogenous_setup(net, farm, config.start, price.s0, height)
+        except InputError as exc:
+            raise InputError(exc.message, field=exc.field, source=loaded.source) from None
+    return FarmJob(
+        farm=farm,
+        price=price,
+        projection=projection,
+        start=config.start,
+        days=days,
+        currency=config.market.currency,
+        fx_per_usd=dict(config.market.fx_per_usd),
+        fees_per_block=net.fees_per_block,
+        start_height=height,
+        endogenous=endo,
+    )
 
 
 def _start_hashrate(farm: LoadedFarm, start: dt.date) -> float:
@@ -523,8 +555,10 @@ def run_farm_sweep(
     for s_index, loaded in enumerate(scenarios):
         jobs = farm_jobs(loaded)
         if variant_axes:
-            jobs = [dataclasses.replace(job, variants=farm_variants(job.farm, variant_axes))
-                    for job in jobs]
+            jobs = [dataclasses.replace(job, variants=farm_variants(
+                job.farm, variant_axes,
+                unhedged_twin=job.farm.config.name.endswith(UNHEDGED_SUFFIX)))
+                for job in jobs]
             n_var = jobs[0].variants.n if jobs and jobs[0].variants is not None else 1
         shape.append(len(jobs))
         sizes = chunk_sizes(loaded.config.paths, loaded.config.chunk_paths)
