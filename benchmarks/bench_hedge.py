@@ -185,7 +185,8 @@ def python_loop(spec: EngineSpec, g: dict[str, np.ndarray]) -> tuple[np.ndarray,
                     o = owner[c]
                     c_pm = kwh[c] * tariff[t][c] + mgmt[c]
                     rev = net[c] * rho_obs * price_obs
-                    on_c[c] = (rev >= c_pm * (1 + off)) if on_c[c] else (rev > c_pm * (1 + on_above))
+                    on_c[c] = (rev >= c_pm * (1 + off) if on_c[c]
+                               else rev > c_pm * (1 + on_above))
                     if on_c[c]:
                         expected[o] += count[c] * net[c] * rho_obs
                     running = count[c] if (on_c[c] and alive[o]) else 0.0
