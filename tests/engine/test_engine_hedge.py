@@ -8,6 +8,7 @@ every figure below is a hand computation from docs/hedging.md's formulas.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 
 import numpy as np
@@ -294,3 +295,19 @@ def test_protocol_errors_are_one_line_inputerrors():
     s = contract.settle(0, 0, True, Position.flat((1, 1, 1)), np.full((1, 1, 1), -2.0),
                         np.full((1, 1, 1), 100.0))
     assert s.position.quantity[0, 0, 0] == -2.0 and s.cash[0, 0, 0] == -TAKER * 2 * 100
+
+
+def test_power_bill_hedge_shorts_the_coins_worth_the_horizons_bill():
+    """1 kW at 0.05 USD/kWh: 1.20 USD a day; 30 days at the day-0 price 6,000 = 0.006 coin."""
+    dates = np.arange(np.datetime64("2018-11-01"), np.datetime64("2018-11-05"))
+    spec = farm_spec(dates, np.full(dates.size, 6_000.0))
+    n = dates.size
+    cohorts = dataclasses.replace(spec.cohorts, power=np.array([1_000.0]))
+    spec = dataclasses.replace(spec, cohorts=cohorts, tariff=np.full((n, 1), 0.05))
+    close = np.zeros(n, dtype=bool)
+    policy = Policies([AlwaysOn(), HedgeShort(1.0, 30, 0, (dates == dates[0])[None, :],
+                                              target="power_bill")])
+    res = run(spec, policy, Treasury(), recorders=[LedgerRecorder()],
+              instruments=[HedgeContract("linear_future", close)])
+    positions = res.records[0].book["positions"][:, 0, 0, 0, 0]
+    assert_allclose(positions, -30 * 24 * 0.05 / 6_000.0, rtol=1e-13)

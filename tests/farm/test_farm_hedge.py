@@ -192,3 +192,22 @@ def test_a_window_beyond_the_funding_history_is_refused():
                                       symbol="XBTUSD").window("2018-11-01", "2018-12-01")
     with pytest.raises(InputError, match="does not cover the run"):
         build_farm_run(farm, history("CNY"), funding={"XBTUSD": short})
+
+
+def test_a_policies_entry_is_the_same_hedge_as_the_section(funding):
+    data = tomllib.loads(HEDGED.read_text(encoding="utf-8"))
+    section = dict(data.pop("hedge"))
+    as_entry = farm_from_dict({**data, "policies": [{"kind": "hedge_production", **section}]})
+    market = history("CNY")
+    a = backtest(as_entry, market,
+                 farm_run=build_farm_run(as_entry, market, funding=funding)).hedge
+    b = _backtest(funding).hedge
+    assert a is not None and b is not None
+    np.testing.assert_allclose(a.daily["revenue_hedged_cny"], b.daily["revenue_hedged_cny"],
+                               rtol=1e-12)
+    # no_hedge needs no funding history and changes nothing.
+    none = farm_from_dict({**data, "policies": [{"kind": "no_hedge"}]})
+    c = backtest(none, market, farm_run=build_farm_run(none, market)).hedge
+    assert c is not None
+    np.testing.assert_allclose(c.daily["revenue_hedged_cny"], c.daily["revenue_unhedged_cny"],
+                               atol=1e-6)

@@ -171,8 +171,8 @@ class HedgeShort:
 
 def _funding(config: HedgeConfig, context: PolicyContext) -> FloatArray | None:
     """Return the funding rate of each step for a perpetual (None for other contracts)."""
-    if config.instrument != "perpetual":
-        return None
+    if config.instrument != "perpetual" or config.target == "none":
+        return None  # no position is ever opened without a target: no rates needed
     clock = context.clock
     funding = config.funding
     if funding.source == "constant":
@@ -191,7 +191,7 @@ def _funding(config: HedgeConfig, context: PolicyContext) -> FloatArray | None:
 
 def _observed(config: HedgeConfig, context: PolicyContext) -> FloatArray | None:
     """Return observed contract prices per day (basis kind 'data'), else None."""
-    if config.basis.kind != "data" or config.instrument == "perpetual":
+    if config.basis.kind != "data" or config.instrument == "perpetual" or config.target == "none":
         return None
     symbol = str(config.basis.symbol).upper()
     frame = context.futures.get(symbol) if context.futures else None
