@@ -311,3 +311,29 @@ def test_power_bill_hedge_shorts_the_coins_worth_the_horizons_bill():
               instruments=[HedgeContract("linear_future", close)])
     positions = res.records[0].book["positions"][:, 0, 0, 0, 0]
     assert_allclose(positions, -30 * 24 * 0.05 / 6_000.0, rtol=1e-13)
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_the_contracts_mark_equals_the_finance_book_kernel(inverse):
+    """Marking through a path with the liquidation price fixed at entry = book.mark."""
+    from hashwinter.finance import book as fbook
+
+    rng = np.random.default_rng(12)
+    shape = (2, 50, 3)
+    size = rng.choice([-1.0, 1.0], shape) * rng.uniform(1, 10, shape)
+    entry = np.full(shape, 6_000.0)
+    lev = rng.choice([1.0, 2.0, 5.0, 20.0], shape)
+    kind = "inverse_future" if inverse else "linear_future"
+    contract = HedgeContract(kind, np.zeros(30, dtype=bool), maintenance_margin=0.004)
+    book = fbook.open_book(size * (entry if inverse else 1.0), entry, lev, inverse=inverse,
+                           maintenance_rate=0.004)
+    liq = liquidation_price(book.size, entry, lev, 0.004, inverse)
+    ours = book
+    for price in 6_000.0 * np.exp(np.cumsum(rng.normal(0, 0.05, (30, 1, 50, 1)), axis=0)):
+        ref = fbook.mark(book, price)
+        ours, variation, hit, fee = contract._mark(ours, np.broadcast_to(price, shape), liq)
+        assert_allclose(variation, ref.variation, rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(hit, ref.liquidated)
+        assert_allclose(fee, ref.fee, rtol=1e-12)
+        book = ref.book
+    assert np.any(~book.is_open) and np.any(book.is_open)  # some were liquidated, not all

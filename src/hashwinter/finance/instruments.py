@@ -67,7 +67,9 @@ from hashwinter.errors import InputError
 from hashwinter.finance import book as fbook
 from hashwinter.finance.basis import DAYS_PER_YEAR
 from hashwinter.finance.forward import expected_default_loss, forward_payoff
-from hashwinter.finance.futures import trade_fee
+from hashwinter.finance.futures import inverse_pnl, linear_pnl, trade_fee
+from hashwinter.finance.margin import liquidation_loss, liquidation_price
+from hashwinter.finance.perpetual import funding_payment
 
 __all__ = [
     "JOURNAL_FIELDS",
@@ -200,6 +202,9 @@ class HedgePosition(Position):
         Everything the contract paid since entry, fees included (kept after a
         liquidation until the close), margin currency: an inverse hedge's coins
         are sold with the hedged coins at the close.
+    liquidation : ndarray (V, P, O)
+        Liquidation price of the open position, fixed at entry (it depends on the
+        entry price, leverage and maintenance rate only). [currency/coin]
 
     """
 
@@ -207,6 +212,7 @@ class HedgePosition(Position):
     hedged: FloatArray
     accrued: FloatArray
     life: FloatArray
+    liquidation: FloatArray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -334,7 +340,7 @@ class HedgeContract:
                           perpetual=np.full(shape, self.kind == "perpetual"),
                           is_open=np.zeros(shape, dtype=bool))
         return HedgePosition(zero.copy(), zero.copy(), book, zero.copy(), zero.copy(),
-                             zero.copy())
+                             zero.copy(), np.full(shape, np.inf))
 
     def settle(self, step: int, day: int, last_step_of_day: bool, position: Position,
                order: FloatArray, mark: FloatArray) -> Settlement:
@@ -344,14 +350,23 @@ class HedgeContract:
         price = np.asarray(np.broadcast_to(self.contract_price(day, spot, opening=False), shape))
         pos = position if isinstance(position, HedgePosition) else self._empty(shape, price)
         book, hedged, accrued, life = pos.book, pos.hedged, pos.accrued, pos.life
+        liquidation = pos.liquidation
         inverse = self.inverse
+        closing = bool(last_step_of_day and self.close_days[day])
+        was_open = book.is_open
+        any_open = bool(was_open.any())
+        traded = np.asarray(order, dtype=np.float64) != 0
+        if not (any_open or traded.any() or (closing and (hedged.any() or life.any()))):
+            # Nothing open, nothing to fill or deliver: the common step of an idle slot.
+            zero = np.zeros(shape)
+            if self.journal is not None:
+                self.journal.add(step, {k: zero for k in JOURNAL_FIELDS})
+            return Settlement(pos, zero, zero)
         zero = np.zeros(shape)
-        was_open = book.is_open.copy()
+        was_open = was_open.copy()
         # 1. Mark (and liquidate).
-        if self.margined and was_open.any():
-            marked = fbook.mark(book, price)
-            book, variation, liquidated, fees = (marked.book, marked.variation,
-                                                 marked.liquidated, marked.fee)
+        if self.margined and any_open:
+            book, variation, liquidated, fees = self._mark(book, price, liquidation)
         else:
             variation, liquidated, fees = zero, np.zeros(shape, dtype=bool), zero
         # 2. Funding of an open perpetual.
@@ -359,13 +374,13 @@ class HedgeContract:
         if self.kind == "perpetual" and self.funding is not None and book.is_open.any():
             rate = self.funding[step]
             rate = rate[None, :, None] if np.ndim(rate) == 1 else rate
-            funding = fbook.fund(book, rate, price)
+            funding = np.where(book.is_open,
+                               funding_payment(rate, book.size, price, inverse), 0.0)
         accrued = accrued + variation + funding
         realised = np.where(liquidated, accrued, 0.0)
         accrued = np.where(liquidated, 0.0, accrued)
         payoff = zero
         delivered = zero
-        closing = bool(last_step_of_day and self.close_days[day])
         # 3. Close at the close of a close day.
         if closing:
             if self.margined:
@@ -388,7 +403,6 @@ class HedgeContract:
         paid_before_fill = variation + funding - fees + payoff
         # 4. Fill the order (a new contract after a close).
         basis_cost = entry_fee = zero
-        traded = np.asarray(order, dtype=np.float64) != 0
         if traded.any():
             fill = np.asarray(np.broadcast_to(
                 self.contract_price(day, spot, opening=closing), shape))
@@ -411,6 +425,8 @@ class HedgeContract:
                 fresh = dataclasses.replace(fresh, entry=strike, last_mark=strike)
             book = fbook.Book(*(np.where(keep, getattr(book, f.name), getattr(fresh, f.name))
                                 for f in dataclasses.fields(fbook.Book)))
+            liquidation = np.where(traded, liquidation_price(
+                new_size, fill, self.leverage, self.maintenance_margin, inverse), liquidation)
             hedged = hedged + np.where(traded, order, 0.0)
             basis_cost = np.where(traded, order * (fill - spot), 0.0)
         flow = paid_before_fill - entry_fee
@@ -425,7 +441,7 @@ class HedgeContract:
         life = -entry_fee if closing else life + flow
         new = HedgePosition(np.asarray(quantity, dtype=np.float64),
                             np.where(book.is_open, book.entry, 0.0), book, hedged, accrued,
-                            life)
+                            life, liquidation)
         if self.journal is not None:
             value = spot if inverse else 1.0
             posted, maintenance = fbook.margin(book, price)
@@ -443,6 +459,31 @@ class HedgeContract:
             })
         return Settlement(new, np.asarray(cash, dtype=np.float64),
                           np.asarray(coins, dtype=np.float64))
+
+    def _mark(self, book: fbook.Book, price: FloatArray, liquidation: FloatArray
+              ) -> tuple[fbook.Book, FloatArray, BoolArray, FloatArray]:
+        """Mark the open positions at ``price``: (book, variation, liquidated, fee).
+
+        The same rule as :func:`hashwinter.finance.book.mark` (liquidation at or beyond
+        the liquidation price, loss capped at the collateral, fee once) for one kind of
+        contract, with the liquidation price fixed at entry: the variation margin since
+        the last mark is the P&L from the last mark to ``price``.
+        """
+        pnl = inverse_pnl if self.inverse else linear_pnl
+        is_open = book.is_open
+        variation = np.where(is_open, pnl(book.size, book.last_mark, price), 0.0)
+        hit = is_open & np.where(book.size > 0, price <= liquidation, price >= liquidation)
+        fee = np.zeros(price.shape)
+        if hit.any():
+            realised, charged = liquidation_loss(book.size, book.entry, price, book.collateral,
+                                                 book.liquidation_fee, self.inverse)
+            marked = pnl(book.size, book.entry, book.last_mark)
+            variation = np.where(hit, realised - marked, variation)
+            fee = np.where(hit, charged, 0.0)
+            is_open = is_open & ~hit
+        book = dataclasses.replace(book, last_mark=np.where(book.is_open, price, book.last_mark),
+                                   is_open=is_open)
+        return book, np.asarray(variation, dtype=np.float64), hit, fee
 
     def margin(self, position: Position, mark: FloatArray) -> FloatArray:
         """Return the collateral posted against the open position, in currency (coins at spot)."""
