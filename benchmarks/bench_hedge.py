@@ -300,12 +300,12 @@ def main() -> None:
           f"({engine_ns:.1f} ns per cohort-day), chunks of {args.chunk} variants; peak RSS "
           f"{rss1:,.0f} MB (before {rss0:,.0f} MB)")
     print(f"ratio vs the plain loop: {loop_ns / engine_ns:,.0f}x per cohort-day")
+    equity = cash + coins * spec.market.price[None, :, -1, None]
     lo, hi = g["ratio"] == g["ratio"].min(), g["ratio"] == g["ratio"].max()
-    print(f"check: closing cash across variants and paths, ratio {g['ratio'].min():g}: mean "
-          f"{cash[lo].mean():,.0f}, 5 % {np.quantile(cash[lo], 0.05):,.0f} USD; ratio "
-          f"{g['ratio'].max():g}: mean {cash[hi].mean():,.0f}, 5 % "
-          f"{np.quantile(cash[hi], 0.05):,.0f} USD; coins left (mean) {coins.mean():,.2f}")
-
+    print(f"check: closing equity (cash + coins at the last price) across variants and paths, "
+          f"ratio {g['ratio'].min():g}: mean {equity[lo].mean():,.0f}, 5 % "
+          f"{np.quantile(equity[lo], 0.05):,.0f} USD; ratio {g['ratio'].max():g}: mean "
+          f"{equity[hi].mean():,.0f}, 5 % {np.quantile(equity[hi], 0.05):,.0f} USD")
 
 if __name__ == "__main__":
     main()
