@@ -43,7 +43,7 @@ from hashwinter.engine.variants import as_variant_array, count_variants, take_va
 from hashwinter.errors import InputError
 from hashwinter.farm.registry import PolicyContext, register_policy
 from hashwinter.finance.config import HedgeConfig
-from hashwinter.finance.funding import FundingHistory, rates_per_step
+from hashwinter.finance.funding import rates_per_step
 from hashwinter.finance.instruments import HedgeContract, roll_days
 from hashwinter.units import SECONDS_PER_DAY
 
@@ -333,7 +333,3 @@ def futures_symbols(config: Any) -> set[str]:
     return {str(h.basis.symbol).upper() for h in hedge_configs(config)
             if h.basis.kind == "data" and h.instrument != "perpetual"}
 
-
-def history_funding(frame: Any, symbol: str) -> FundingHistory:
-    """Return a store frame of funding rates as a :class:`FundingHistory`."""
-    return FundingHistory.from_frame(frame, symbol=symbol)
