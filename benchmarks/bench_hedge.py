@@ -119,7 +119,12 @@ def policies(g: dict[str, np.ndarray], opens: np.ndarray, hedge: bool):
         return Policies([curtail]), Treasury(0.0)
     return (Policies([curtail, HedgeShort(g["ratio"], g["horizon"], g["slot"].astype(np.int64),
                                           opens)]),
-            Treasury(np.minimum(g["ratio"], 1.0)))
+            Treasury(kept_share(g)))
+
+
+def kept_share(g: dict[str, np.ndarray]) -> np.ndarray:
+    """Share of mined coins kept for the hedge's delivery (farm.build.hedged_treasury's rule)."""
+    return np.asarray(np.minimum(1.0, g["ratio"] * np.minimum(1.0, g["horizon"] / 30.0)))
 
 
 def run_grid(spec: EngineSpec, g: dict[str, np.ndarray], *, hedge: bool, chunk: int):
@@ -144,7 +149,8 @@ def python_loop(spec: EngineSpec, g: dict[str, np.ndarray]) -> tuple[np.ndarray,
     ratio x horizon x the expected production of the fleet that is on; the book marks
     (variation margin), pays funding (perpetual), closes at the roll (settlement or taker
     fee; the hedged coins delivered at the price) and fills (taker fee); the treasury keeps
-    ``ratio`` of the mined coins, sells the rest, buys coins owed, pays costs.
+    ``ratio x min(1, horizon / 30)`` of the mined coins, sells the rest, buys coins owed,
+    pays costs.
     """
     m, coh, own = spec.market, spec.cohorts, spec.owners
     n_c, n_o, n_t, n_p = coh.n, own.n, spec.clock.n_steps, m.n_paths
@@ -164,6 +170,7 @@ def python_loop(spec: EngineSpec, g: dict[str, np.ndarray]) -> tuple[np.ndarray,
     n_v = g["ratio"].size
     cash_out = np.zeros((n_v, n_p, n_o))
     coins_out = np.zeros((n_v, n_p, n_o))
+    kept = kept_share(g).tolist()
     for v in range(n_v):
         ratio, horizon = float(g["ratio"][v]), float(g["horizon"][v])
         perpetual = int(g["slot"][v]) == 1
@@ -217,7 +224,7 @@ def python_loop(spec: EngineSpec, g: dict[str, np.ndarray]) -> tuple[np.ndarray,
                     held = coins[o] + mined[o] - delivered
                     bought = max(-held, 0.0)
                     held += bought
-                    sold = min((1.0 - ratio) * mined[o], held)
+                    sold = min((1.0 - kept[v]) * mined[o], held)
                     held -= sold
                     after = (cash[o] + sold * price - opex[o] - (fixed[t][o] + bought * price)
                              + ins_cash)

@@ -411,13 +411,24 @@ def hedged_treasury(strategy: str, hodl_ratio: float, hedges: Sequence[HedgeConf
 
     The story's rule: with ``sell_hedged_at_close`` a production hedge's share of the
     mined coins is kept and sold (delivered) when the hedge closes, the rest sold daily
-    as before (a ``sell_daily`` treasury becomes ``hodl`` of the hedged share). Other
-    strategies are kept as they are.
+    as before (a ``sell_daily`` treasury becomes ``hodl`` of the hedged share). The
+    share is ``ratio × min(1, horizon_days / period)``, the period between rolls counted
+    as 30 days (or a single contract's life): a hedge of 15 days' production rolled
+    monthly covers half the month's coins, one of 60 days all of them (the rest of its
+    delivery is bought at the close). Other strategies are kept as they are.
     """
-    kept = [h.ratio for h in hedges if h.sell_hedged_at_close and h.target == "production"]
+    kept = [h.ratio * min(1.0, h.horizon_days / _hedge_period_days(h)) for h in hedges
+            if h.sell_hedged_at_close and h.target == "production"]
     if kept and strategy == "sell_daily":
         return Treasury(min(1.0, sum(kept)), False)
     return Treasury.from_strategy(strategy, hodl_ratio)  # type: ignore[arg-type]
+
+
+def _hedge_period_days(hedge: HedgeConfig) -> float:
+    """Return the days between a hedge's opening and its close (30 for a monthly roll)."""
+    if hedge.entry is not None and hedge.expiry is not None:
+        return float((hedge.expiry - hedge.entry).days)
+    return 30.0
 
 
 def _check_share(cohorts: Cohorts, market: DailyMarket, clock: Clock) -> None:
