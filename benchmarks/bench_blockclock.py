@@ -1,4 +1,4 @@
-"""Benchmark: the block-level clock on Noda, Okumura & Hashimoto's workload.
+"""Benchmark: block-time studies on the engine on Noda, Okumura & Hashimoto's workload.
 
 Goal (issue 5): 5,000 paths x 12,096 blocks, sigmoid hash supply, Bitcoin's rule and
 Bitcoin Cash's cw-144, in <= 5 s on this 2-core machine (their published replication
@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from _shared import machine
-from hashwinter.blockclock import BitcoinRule, RollingWindowRule, simulate_blocks
+from hashwinter.blockclock import BitcoinRule, RollingWindowRule
+from hashwinter.engine import simulate_blocks
 from hashwinter.market import GBM
 from hashwinter.network import SigmoidSupply
 from hashwinter.parallel import open_executor, run_chunks

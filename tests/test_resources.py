@@ -70,16 +70,32 @@ def test_env_and_flag_override(tmp_path, monkeypatch):
 
 def test_fewer_workers_when_only_the_chunks_do_not_fit():
     # 2,000 paths x 365 days, 2 cohorts, chunks of 1,000 (hashwinter.resources.farm_bytes):
-    # results 2,000 x 365 x (2 x 81 + 16) = 129.94 MB; one chunk 1,000 x 365 x 105 = 38.3 MB.
+    # results 2,000 x (365 x (2 x 65 + 16) + 2 x 2 x 16) = 106.708 MB; one chunk
+    # 1,000 x (365 x 89 + 2 x 16 + 2 x 160) + 64 x 2 x 365 = 32.88372 MB.
     limit = MemoryLimit(170_000_000, "test")
     plan = guard_farm_run(paths=2000, days=365, cohorts=[2], chunk_paths=1000, workers=2,
                           limit=limit)
     assert plan.workers == 1
-    assert plan.bytes == 129_940_000 + 38_325_000
+    assert plan.bytes == 106_708_000 + 32_883_720
     assert plan.note is not None and "running 1 at once" in plan.note
     with pytest.raises(ResourceError, match="use a smaller chunk_paths"):
         guard_farm_run(paths=2000, days=365, cohorts=[2], chunk_paths=1000, workers=2,
-                       limit=MemoryLimit(150_000_000, "test"))
+                       limit=MemoryLimit(120_000_000, "test"))
+
+
+def test_many_cohorts_fit_without_their_daily_margin():
+    # Issue 10: 10,000 cohorts x 1,000 paths x 365 days used to be estimated (and to
+    # need) 27 GiB of margin ledger; the recorder keeps per-cohort running figures, so
+    # it fits 2 GB in chunks of 250, and only the ledger kept on request is refused.
+    limit = MemoryLimit(2_000_000_000, "test")
+    plan = guard_farm_run(paths=1000, days=365, cohorts=[10_000], chunk_paths=250,
+                          workers=1, limit=limit)
+    # results 1,000 x (365 x 146 + 2 x 10,000 x 16) = 373.29 MB; the chunk
+    # 250 x (365 x 89 + 10,000 x (16 + 160)) + 64 x 10,000 x 365 = 681.72125 MB.
+    assert plan.bytes == 373_290_000 + 681_721_250
+    with pytest.raises(ResourceError, match=r"needs ~66\.8 GB"):
+        guard_farm_run(paths=1000, days=365, cohorts=[10_000], chunk_paths=250, workers=1,
+                       limit=limit, daily_margin=True)
 
 
 _MEASURE = textwrap.dedent("""
@@ -89,7 +105,7 @@ _MEASURE = textwrap.dedent("""
     from hashwinter.scenario.farmreport import farm_summary
     from hashwinter.scenario.farmrun import run_farms
     key, value, blocks = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    overrides = {"paths": 400, "chunk_paths": 100, key: value}
+    overrides = {"paths": int(sys.argv[5]), "chunk_paths": 100, key: value}
     if blocks:
         overrides["network.blocks"] = blocks
     loaded = load_scenario(sys.argv[1], overrides=overrides)
@@ -106,9 +122,10 @@ _MEASURE = textwrap.dedent("""
 """)
 
 
-def _measured_peak(scenario: Path, key: str, value: int, blocks: int = 0) -> int:
+def _measured_peak(scenario: Path, key: str, value: int, blocks: int = 0,
+                   paths: int = 400) -> int:
     done = subprocess.run([sys.executable, "-c", _MEASURE, str(scenario), key, str(value),
-                           str(blocks)],
+                           str(blocks), str(paths)],
                           check=True,
                           capture_output=True, text=True)
     return int(done.stdout.strip().splitlines()[-1])
@@ -121,6 +138,27 @@ def test_farm_estimate_is_within_a_factor_two_of_the_measured_peak():
     estimate = guard_farm_run(paths=400, days=180, cohorts=[2, 1], chunk_paths=100, workers=1,
                               limit=MemoryLimit(10**12, "test")).bytes
     measured = _measured_peak(EXAMPLES / "winter_farms.toml", "horizon_days", 180)
+    assert 0.5 <= estimate / measured <= 2.0, (estimate, measured)
+
+
+@pytest.mark.slow
+def test_many_cohort_farm_estimate_is_within_a_factor_two_of_the_measured_peak(tmp_path):
+    # 2,000 fleet items: the engine's (paths, cohorts) state and the per-cohort running
+    # figures dominate (200 paths in chunks of 100 over 60 days).
+    lines = ['name = "many items"', 'currency = "CNY"', "[[sites]]", 'name = "hall"',
+             "capacity_slots = 10000", "capacity_mw = 20.0",
+             'tariff = { kind = "flat", price = 0.28, currency = "CNY" }']
+    for i in range(2000):
+        lines += ["[[fleet]]", 'model = "Antminer S9"', f"count = {1 + i % 4}", 'site = "hall"',
+                  f"purchase_date = 2018-0{1 + i % 9}-01", f"unit_price = {500 + i}"]
+    lines += ["[treasury]", "starting_cash = 1e7", "[policy]", 'kind = "shutdown_price"']
+    (tmp_path / "farm.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = (EXAMPLES / "winter_farms.toml").read_text(encoding="utf-8")
+    text = text[: text.index("[[farms]]")] + '[[farms]]\nfile = "farm.toml"\n'
+    (tmp_path / "scenario.toml").write_text(text, encoding="utf-8")
+    estimate = guard_farm_run(paths=200, days=60, cohorts=[2000], chunk_paths=100, workers=1,
+                              limit=MemoryLimit(10**12, "test")).bytes
+    measured = _measured_peak(tmp_path / "scenario.toml", "horizon_days", 60, paths=200)
     assert 0.5 <= estimate / measured <= 2.0, (estimate, measured)
 
 

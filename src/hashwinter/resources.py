@@ -175,20 +175,37 @@ def format_bytes(n: float) -> str:
 
 #: Bytes per path and day a farm's results keep (hashwinter.scenario.farmrun.PathRecorder):
 #: cash, coins, price, capex, mined, difficulty, network hashrate, height (float64) and
-#: broke (bool); plus 8 per cohort (each cohort's cumulative margin).
+#: broke (bool). Each cohort's daily margin (8 more per cohort) only when asked for.
 _FARM_KEPT_PER_PATH_DAY = 8 * 8 + 1
+#: Bytes per path and cohort the results keep whatever the horizon: each fleet item's
+#: payback day and cumulative margin at the end (the recorder's running figures).
+_FARM_KEPT_PER_PATH_COHORT = 2 * 8
 #: Bytes per path and day a chunk needs besides its results while it runs: the
 #: simulated prices and difficulty of the market, and the engine's step arrays.
 _FARM_WORK_PER_PATH_DAY = 3 * 8
+#: Bytes per path and cohort of a chunk while it runs: the engine's (variants, paths,
+#: cohorts) state and step arrays and the recorder's running margin and payback.
+#: Measured 82 with tracemalloc (2,000 cohorts) and ~140 in resident memory (10,000
+#: cohorts, benchmarks/bench_farm_mc.py); with room for the latter.
+_FARM_WORK_PER_PATH_COHORT = 160
+#: Bytes per cohort and day of a chunk whatever its paths: the (steps, cohorts) tariff
+#: and the engine's per-cohort schedules. Measured 53 with tracemalloc; with room.
+_FARM_WORK_PER_COHORT_DAY = 64
 #: The parent holds every chunk's results and their concatenation (x2), then the
 #: summary forms equity and P&L (two float64 per path and day).
 _FARM_SUMMARY_PER_PATH_DAY = 2 * 8
 
 
 def farm_bytes(
-    *, paths: int, days: int, cohorts: int, chunk_paths: int, workers: int
+    *, paths: int, days: int, cohorts: int, chunk_paths: int, workers: int,
+    daily_margin: bool = False,
 ) -> tuple[int, int]:
     """Estimate the peak memory of one farm of a scenario: (results in the parent, chunks).
+
+    The recorder keeps per path and day a few balances, and per path and cohort
+    running figures (payback, margin at the end), so the results grow with
+    days x paths plus paths x cohorts, not with their product; a chunk's engine
+    state grows with its paths x cohorts.
 
     Parameters
     ----------
@@ -198,6 +215,8 @@ def farm_bytes(
         Paths per chunk.
     workers : int
         Chunks that run at once.
+    daily_margin : bool, default False
+        The results keep each cohort's daily margin too (days x paths x cohorts).
 
     Returns
     -------
@@ -206,16 +225,26 @@ def farm_bytes(
 
     Examples
     --------
-    Two farms of two cohorts, 2,000 paths over a year, chunks of 500 on 2 workers:
+    Two cohorts, 2,000 paths over a year, chunks of 500 on 2 workers:
 
     >>> farm_bytes(paths=2000, days=365, cohorts=2, chunk_paths=500, workers=2)
-    (129940000, 38325000)
+    (106708000, 32930440)
+
+    10,000 cohorts x 1,000 paths x 365 days in chunks of 250, one at a time (the
+    benchmark's run; ~27 GiB more with each cohort's daily margin):
+
+    >>> farm_bytes(paths=1000, days=365, cohorts=10_000, chunk_paths=250, workers=1)
+    (373290000, 681721250)
 
     """
-    kept = _FARM_KEPT_PER_PATH_DAY + 8 * cohorts
-    parent = paths * days * (2 * kept + _FARM_SUMMARY_PER_PATH_DAY)
-    in_flight = min(workers, math.ceil(paths / chunk_paths)) * min(chunk_paths, paths)
-    chunks = in_flight * days * (kept + _FARM_WORK_PER_PATH_DAY)
+    per_day = _FARM_KEPT_PER_PATH_DAY + (8 * cohorts if daily_margin else 0)
+    per_path = _FARM_KEPT_PER_PATH_COHORT * cohorts
+    parent = paths * (days * (2 * per_day + _FARM_SUMMARY_PER_PATH_DAY) + 2 * per_path)
+    n_chunks = min(workers, math.ceil(paths / chunk_paths))
+    in_flight = n_chunks * min(chunk_paths, paths)
+    chunks = (in_flight * (days * (per_day + _FARM_WORK_PER_PATH_DAY) + per_path
+                           + _FARM_WORK_PER_PATH_COHORT * cohorts)
+              + n_chunks * _FARM_WORK_PER_COHORT_DAY * cohorts * days)
     return int(parent), int(chunks)
 
 
@@ -271,6 +300,7 @@ def guard_farm_run(
     workers: int,
     limit: MemoryLimit,
     points: int = 1,
+    daily_margin: bool = False,
 ) -> Plan:
     """Check a farm scenario (or a sweep of ``points`` of them) against the memory limit.
 
@@ -286,6 +316,8 @@ def guard_farm_run(
         See :func:`memory_limit`.
     points : int, default 1
         Grid points of a sweep (their results are all held at once).
+    daily_margin : bool, default False
+        The results keep each cohort's daily margin (see :func:`farm_bytes`).
 
     Returns
     -------
@@ -306,16 +338,23 @@ def guard_farm_run(
     ...                limit=limit)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    hashwinter.resources.ResourceError: 10,000,000 paths x 365 days x 1 farms ... ~650 GB ...
+    hashwinter.resources.ResourceError: 10,000,000 paths x 365 days x 1 farms ... ~534 GB ...
+
+    10,000 cohorts x 1,000 paths x 365 days fits in 2 GB in chunks of 250 (with each
+    cohort's daily margin kept it would need ~66.8 GB):
+
+    >>> guard_farm_run(paths=1000, days=365, cohorts=[10_000], chunk_paths=250, workers=1,
+    ...                limit=limit).bytes
+    1055011250
 
     """
     def results(c: int) -> int:
         return farm_bytes(paths=paths, days=days, cohorts=c, chunk_paths=chunk_paths,
-                          workers=1)[0]
+                          workers=1, daily_margin=daily_margin)[0]
 
     def chunk_bytes(w: int) -> int:
         return max(farm_bytes(paths=paths, days=days, cohorts=c, chunk_paths=chunk_paths,
-                              workers=w)[1] for c in cohorts)
+                              workers=w, daily_margin=daily_margin)[1] for c in cohorts)
 
     parent = points * sum(results(c) for c in cohorts)
     shape = (f"{points} grid points x " if points > 1 else "") + (
@@ -330,13 +369,19 @@ def guard_farm_run(
 # --- Block clock -------------------------------------------------------------------------
 
 #: Bytes per rule, path and trace point: five float32 series (interval, time,
-#: difficulty, hashrate, price; hashwinter.blockclock.clock).
+#: difficulty, hashrate, price; hashwinter.engine.blocks.BlockTrace).
 _TRACE_PER_POINT = 5 * 4
-#: float64 arrays of shape (rules, paths) the clock keeps while it runs (state,
+#: float64 arrays of shape (rules, paths) the block network keeps while it runs (state,
 #: statistics, scratch), with room.
-_CLOCK_STATE_ARRAYS = 24
-#: Random numbers drawn at once per path: DRAW_CHUNK_BLOCKS blocks x (exponential, normal).
-_DRAWS_PER_PATH = 64 * 2 * 8
+_CLOCK_STATE_ARRAYS = 32
+#: A rolling-window rule's ring buffers per path: cumulative work and time, 256 slots
+#: (the power of two above cw-144's window + 2; hashwinter.blockclock.rules).
+_RING_PER_PATH = 2 * 256 * 8
+#: The steps' book of a network that runs ahead: per rule, path and day, a count,
+#: a difficulty and a hashrate (hashwinter.engine.blocks.BlockBook).
+_BOOK_PER_DAY = 3 * 8
+#: Random numbers held per path: up to two DRAW_CHUNK_BLOCKS chunks x (exponential, normal).
+_DRAWS_PER_PATH = 2 * 64 * 2 * 8
 
 
 def blockclock_bytes(
@@ -351,14 +396,16 @@ def blockclock_bytes(
 
     >>> blockclock_bytes(paths=5000, blocks=12096, rules=2, trace_every=144,
     ...                  chunk_paths=2500, workers=2)
-    (37440000, 23840000)
+    (34880000, 91840000)
 
     """
     points = -(-blocks // trace_every) if trace_every else 0
-    per_path = rules * (points * _TRACE_PER_POINT + _CLOCK_STATE_ARRAYS * 8)
-    parent = 2 * paths * per_path  # every chunk's result and their concatenation
+    result = rules * (points * _TRACE_PER_POINT + 8 * 8)
+    days = blocks * 600 // 86_400 + 2  # the study's run: the blocks at the target pace
+    running = rules * (_CLOCK_STATE_ARRAYS * 8 + _RING_PER_PATH + days * _BOOK_PER_DAY)
+    parent = 2 * paths * result  # every chunk's result and their concatenation
     in_flight = min(workers, math.ceil(paths / chunk_paths)) * min(chunk_paths, paths)
-    chunks = in_flight * (per_path + _DRAWS_PER_PATH)
+    chunks = in_flight * (result + running + _DRAWS_PER_PATH)
     return int(parent), int(chunks)
 
 
@@ -385,7 +432,7 @@ def guard_blockclock_run(
     ...                      chunk_paths=2500, workers=2, limit=limit)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    hashwinter.resources.ResourceError: 5,000 paths x 100,000,000 blocks x 2 rules, ... ~417 GB ...
+    hashwinter.resources.ResourceError: 5,000 paths x 100,000,000 blocks x 2 rules, ... ~583 GB ...
 
     """
     def chunk_bytes(w: int) -> int:

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from hashwinter.blockclock import BitcoinRule, BlockClockResult, RollingWindowRule, simulate_blocks
+from hashwinter.blockclock import BitcoinRule, RollingWindowRule
+from hashwinter.engine import BlockClockResult, simulate_blocks
 from hashwinter.errors import InputError
 from hashwinter.market import GBM
 from hashwinter.network import SigmoidSupply
@@ -32,20 +33,18 @@ def _run(e, z, horizon_s, every=100):
 
 
 @pytest.mark.parametrize(
-    ("horizon_days", "stops"),
+    "horizon_days",
     [
-        # Every one-path run stops after block 192 (3 draw chunks), inside snapshot
-        # 1 (blocks 100-199): the partial snapshot must be kept, not left at zero.
-        (1.3333333, {192}),
-        # One-path runs stop in different draw chunks: their traces must still join.
-        (1.0, {128, 192}),
-        (None, {2000}),
+        # The paths stop inside snapshot 1 (blocks 100-199): the partial snapshot must be
+        # kept, not left at zero.
+        1.3333333,
+        # Paths stop in different snapshots: their traces must still join.
+        1.0,
+        None,
     ],
 )
-def test_chunked_run_equals_unchunked(horizon_days, stops):
-    # 2,000-block cap; with a horizon each path stops at a 64-block draw boundary.
-    # (cw-144 keeps blocks near 10 minutes; Bitcoin's rule, ~940 blocks from its
-    # retarget, runs slower, so per path the loop runs as long as cw-144 needs.)
+def test_chunked_run_equals_unchunked(horizon_days):
+    # 2,000-block cap; with a horizon each path stops at its own block.
     n_blocks, n_paths = 2000, 20
     rng = np.random.default_rng(11)
     e = rng.standard_exponential((n_blocks, n_paths))
@@ -53,8 +52,12 @@ def test_chunked_run_equals_unchunked(horizon_days, stops):
     horizon = horizon_days * 86400.0 if horizon_days else None
     whole = _run(e, z, horizon)
     parts = [_run(e[:, p : p + 1], z[:, p : p + 1], horizon) for p in range(n_paths)]
-    # Where each one-path loop stopped: the next draw boundary after its last count.
-    assert {min(-(-int(p.count.max()) // 64) * 64, n_blocks) for p in parts} == stops
+    if horizon is None:
+        assert (whole.count == n_blocks).all()
+    else:
+        # Each path stopped at its first block found at or after the horizon (the
+        # blocks counted are those started before it), long before the cap.
+        assert (whole.count < n_blocks).all() and (whole.end_time_s >= horizon).all()
     joined = BlockClockResult.concat(parts)
     expected_height = START + np.minimum(np.arange(1, 21) * 100, n_blocks) - 1
     np.testing.assert_array_equal(whole.trace_height, expected_height)

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from hashwinter.blockclock import BitcoinRule, RollingWindowRule, simulate_blocks
+from hashwinter.blockclock import BitcoinRule, RollingWindowRule
+from hashwinter.engine import simulate_blocks
 from hashwinter.market import GBM
 from hashwinter.network import SigmoidSupply
 

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from hashwinter.blockclock import BitcoinRule, BlockClockResult, RollingWindowRule, simulate_blocks
+from hashwinter.blockclock import BitcoinRule, RollingWindowRule
+from hashwinter.engine import BlockClockResult, simulate_blocks
 from hashwinter.errors import InputError
 from hashwinter.market import GBM
 from hashwinter.network import LinearSupply, SigmoidSupply
@@ -23,14 +24,11 @@ def _run_tracker(rule, start, spacing, n_blocks, d0=1000.0, feed_back=True):
     d = np.array([d0])
     out = []
     for i in range(n_blocks):
-        h = start + i
-        new = tracker.after_block(h, np.array([(i + 1) * spacing]), d)
-        if new is not None:
-            out.append(float(new[0]))
-            if feed_back:
-                d = np.array(new, copy=True)
-        else:
-            out.append(float(d[0]))
+        new = d.copy()
+        tracker.after_blocks(None, i, np.array([(i + 1) * spacing]), new)
+        out.append(float(new[0]))
+        if feed_back:
+            d = new
     return out
 
 
@@ -78,8 +76,10 @@ def test_rolling_rule_median_of_three_lags_one_block():
     one = np.array([100.0])
     lag, now = rule_lag.start(one, 100, 600.0), rule_now.start(one, 100, 600.0)
     # Block 100 takes 1,200 s; everything before came every 600 s at difficulty 100.
-    d_lag = lag.after_block(100, np.array([1200.0]), one)[0]
-    d_now = now.after_block(100, np.array([1200.0]), one)[0]
+    d_lag, d_now = one.copy(), one.copy()
+    lag.after_blocks(None, 0, np.array([1200.0]), d_lag)
+    now.after_blocks(None, 0, np.array([1200.0]), d_now)
+    d_lag, d_now = d_lag[0], d_now[0]
     assert d_lag == pytest.approx(100.0)  # blocks 89..99: all on target
     assert d_now == pytest.approx(100.0 * 10 * 600 / (9 * 600 + 1200))
 

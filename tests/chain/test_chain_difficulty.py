@@ -141,3 +141,44 @@ def test_retarget_2018_12_03_minus_15_percent():
     span = TARGET_TIMESPAN_S * old / new
     assert retarget_difficulty(old, span)[()] == pytest.approx(new)
     assert new / old - 1 == pytest.approx(-0.1513, abs=5e-4)
+
+
+def test_reward_per_hash_by_hand():
+    # 25 Nov 2018 (DESIGN.md's formula): 12.5 + 0.26 BTC over 6,653,303,141,406 x 2^32
+    # hashes = 12.76 / 2.857572e22 = 4.46533e-22 BTC per hash; an S9 (13.5 TH/s) then earns
+    # 13.5e12 x 86,400 x 4.46533e-22 = 5.20837e-4 BTC a day.
+    from hashwinter.chain import reward_per_hash
+
+    per_hash = reward_per_hash(6_653_303_141_406, 12.76)
+    assert float(per_hash) == pytest.approx(12.76 / (6_653_303_141_406 * 4_294_967_296),
+                                            rel=1e-15, abs=0.0)
+    assert float(per_hash) == pytest.approx(4.46533e-22, rel=1e-5, abs=0.0)
+    assert float(13.5e12 * 86_400 * per_hash) == pytest.approx(5.20837e-4, rel=1e-5, abs=0.0)
+    # Vectorized: broadcasts difficulty (2,) against rewards (3, 1).
+    out = reward_per_hash(np.array([1.0, 2.0]), np.array([[1.0], [2.0], [4.0]]))
+    assert out.shape == (3, 2)
+    np.testing.assert_array_equal(out * 2**32, [[1.0, 0.5], [2.0, 1.0], [4.0, 2.0]])
+
+
+def test_every_reward_per_hash_user_agrees_with_it():
+    # One formula (issue 10): coins per day, revenue per hash, the engine's exogenous
+    # network and the valuation of a machine all give H x t x reward_per_hash.
+    from hashwinter.assets.valuation import option_adjusted_value
+    from hashwinter.chain import reward_per_hash
+    from hashwinter.economics import coins_per_day
+    from hashwinter.network import revenue_per_hash
+
+    d, reward = 6_653_303_141_406.0, 12.76
+    per_hash = float(reward_per_hash(d, reward))
+    assert coins_per_day(13.5e12, d, 12.5, 0.26) == pytest.approx(13.5e12 * 86_400 * per_hash,
+                                                                  rel=1e-15, abs=0.0)
+    assert float(revenue_per_hash(3946.85, d, reward)) == pytest.approx(3946.85 * per_hash,
+                                                                        rel=1e-15, abs=0.0)
+    # No volatility, drift, growth, discount, power or halving: a one-day life is worth
+    # one day's coins at the price (the option to unplug is worth nothing at zero cost).
+    value = option_adjusted_value(
+        hashrate=13.5e12, power=0.0, price=3946.85, difficulty=d, subsidy=12.5, tariff=0.0,
+        fees_per_block=0.26, pool_fee=0.0, sigma_per_day=0.0, drift_per_day=0.0,
+        difficulty_growth_per_year=0.0, discount_rate_per_year=0.0, life_days=1.0,
+        step_days=1.0, days_to_halving=1e9, scrap_value=0.0)
+    assert float(value) == pytest.approx(13.5e12 * 86_400 * per_hash * 3946.85, rel=1e-12)

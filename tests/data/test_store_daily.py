@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from store_helpers import write
 
 from hashwinter.data import HistoryStore, read_csv
-from hashwinter.data.daily import NAT, asof, missing_days, retarget_flags, runs, to_days
+from hashwinter.data.daily import missing_days, retarget_flags, runs, to_days
 from hashwinter.errors import InputError
+from hashwinter.fill import NAT, asof
 
 sorted_days = st.lists(st.integers(17_000, 17_400), min_size=0, max_size=40, unique=True).map(
     lambda xs: np.array(sorted(xs), dtype=np.int64))

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from hashwinter.economics import DAYS_PER_MONTH, daily_margins, npv, payback_days
+from hashwinter.economics import daily_margins, npv, payback_days
+from hashwinter.units import GREGORIAN_MONTH_DAYS
 
 
 def test_flat_payback_closed_form():
@@ -16,7 +17,7 @@ def test_growth_payback_equals_day_by_day_loop():
     price, rev, cost, g = 600.0, 14.2, 8.9, 0.05
     cumulative, day = 0.0, 0
     while True:
-        margin = max(rev * (1 + g) ** (-day / DAYS_PER_MONTH) - cost, 0.0)
+        margin = max(rev * (1 + g) ** (-day / GREGORIAN_MONTH_DAYS) - cost, 0.0)
         if cumulative + margin >= price:
             expected = day + (price - cumulative) / margin
             break
@@ -54,3 +55,20 @@ def test_npv_by_hand():
     )
     # Zero rate: the plain sum.
     assert npv(np.ones(30), 0.0) == pytest.approx(30.0)
+
+
+def test_month_of_growth_is_the_projections_mean_gregorian_month():
+    # Issue 10: the payback calculator grew difficulty per month of 365.25 / 12 = 30.4375
+    # days (labelled "mean Gregorian month") while the scenarios' projection used
+    # 365.2425 / 12 = 30.436875. One month now: on day 365 of 5 %/month growth revenue is
+    # 1.05^(-365 / 30.436875) of day 0's (by hand: ln 1.05 = 0.0487902, x 11.99203 =
+    # 0.585093, e^-0.585093 = 0.557054); the Julian month gave 1.05^-11.99178 = 0.557061.
+    from hashwinter.network import ConstantGrowthDifficulty
+
+    assert GREGORIAN_MONTH_DAYS == 30.436875
+    decay = daily_margins(1.0, 0.0, 366, 0.05)[365]
+    assert decay == pytest.approx(0.557054, rel=2e-6)
+    assert decay == pytest.approx(1.05 ** (-365 / 30.436875), rel=1e-13)
+    assert decay != pytest.approx(1.05 ** (-365 / 30.4375), rel=1e-6)
+    smooth = ConstantGrowthDifficulty(d0=1.0, monthly_growth=0.05, step_days=None)
+    assert decay == pytest.approx(1.0 / float(smooth.at(365.0)), rel=1e-13)

@@ -10,7 +10,7 @@ from farm_fixtures import EXAMPLES, history
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm import farm_from_dict, load_farm, resolve_window
-from hashwinter.farm.toml_lines import TomlLines, parse_field_path
+from hashwinter.tomlfile import TomlLines, parse_field_path
 
 BAD = """\
 name = "bad"

@@ -51,3 +51,15 @@ def test_a_full_table_validates():
 def test_bad_input_is_one_line_naming_the_field(data, expected):
     assert expected in one_line(data)
     assert one_line(data).startswith("farm.toml: hedge.")
+
+
+def test_hedge_errors_carry_their_line_given_the_text():
+    # The shared locator (hashwinter.tomlfile): [hedge] on line 2, ratio on line 4.
+    import tomllib
+
+    text = 'name = "farm"\n[hedge]\ninstrument = "perpetual"\nratio = -1\n'
+    with pytest.raises(InputErrors) as info:
+        hedge_from_dict(tomllib.loads(text)["hedge"], source="farm.toml", text=text)
+    (error,) = info.value.errors
+    assert (error.field, error.line) == ("hedge.ratio", 4)
+    assert str(error).startswith("farm.toml:4: hedge.ratio: ")

@@ -9,7 +9,7 @@ import pytest
 from datafiles import shared_data_file, winter_data_file
 from hashwinter.errors import InputError
 from hashwinter.network import ConstantGrowthDifficulty, RetargetBootstrap, retarget_ratios
-from hashwinter.network.projection import DAYS_PER_MONTH
+from hashwinter.units import GREGORIAN_MONTH_DAYS
 
 
 def _difficulty(full: bool = False) -> pd.Series:
@@ -29,7 +29,7 @@ def test_constant_growth_in_monthly_steps():
     # After 365 days, 11 full months (12 months = 365.24 days).
     assert d[0, 365] == pytest.approx(1e12 * 1.05**11)
     smooth = ConstantGrowthDifficulty(d0=1.0, monthly_growth=0.05, step_days=None)
-    assert float(smooth.at(DAYS_PER_MONTH * 12)) == pytest.approx(1.05**12)
+    assert float(smooth.at(GREGORIAN_MONTH_DAYS * 12)) == pytest.approx(1.05**12)
 
 
 def test_retarget_ratios_of_the_2018_winter():

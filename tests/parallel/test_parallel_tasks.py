@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +86,33 @@ def test_atomic_output_dir_all_or_nothing(tmp_path: Path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="not a folder"), atomic_output_dir(tmp_path / "file"):
         pass
+
+
+
+class _NoProcessPool(ProcessPoolExecutor):
+    """A process pool that starts nothing: submit hands out pending futures, then fails."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(1)
+        self.error = error
+        self.made: list[Future[int]] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        if len(self.made) == 2:
+            raise self.error
+        self.made.append(Future())
+        return self.made[-1]
+
+
+def test_interrupt_leaves_a_process_pools_futures_to_its_owner():
+    # open_executor cancels a process pool's futures in its manager thread; cancelling
+    # them from here first makes that thread die with a traceback (CPython gh-107219).
+    pool = _NoProcessPool(KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        run_chunks(pool, int, ["1", "2", "3"], progress=False)
+    assert len(pool.made) == 2 and not any(f.cancelled() for f in pool.made)
+    # Any other error: cancelled here, as on every executor.
+    pool = _NoProcessPool(InputError("bad chunk", field="x"))
+    with pytest.raises(InputError):
+        run_chunks(pool, int, ["1", "2", "3"], progress=False)
+    assert len(pool.made) == 2 and all(f.cancelled() for f in pool.made)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from hashwinter.errors import InputError
 from hashwinter.risk import (
+    RunningPayback,
     expected_shortfall,
     path_quantiles,
     payback_summary,
@@ -102,3 +103,36 @@ def test_bad_input():
     with pytest.raises(InputError) as err:
         payback_times([[1.0], [2.0]], [1.0, 1.0])
     assert err.value.field == "times"
+
+
+def test_running_payback_by_hand():
+    # Path 0 from -100 by +60 a step: -100, -40, 20 -> crosses 40/60 of the way from t=30 to
+    # t=60, at 50. Path 1 starts at 0: paid back at the first time. Path 2 never.
+    # Path 3 crosses exactly at the third step (-10, -5, 0): at t = 60 exactly.
+    steps = [(0.0, [-100.0, 0.0, -5.0, -10.0]), (30.0, [-40.0, 3.0, -6.0, -5.0]),
+             (60.0, [20.0, -1.0, -7.0, 0.0])]
+    pb = RunningPayback((4,))
+    for t, c in steps:
+        pb.update(np.array(c), t)
+    assert pb.time.tolist() == [50.0, 0.0, np.inf, 60.0]
+
+
+def test_running_payback_equals_payback_times_bit_for_bit():
+    # The farm scenarios' payback moved from payback_times over a stored ledger to the
+    # running form: the two must give the same bits (random walks, (steps, 3, 50)).
+    rng = np.random.default_rng(7)
+    steps = rng.normal(0.1, 1.0, size=(200, 3, 50)).cumsum(axis=0) - 20.0
+    times = np.arange(1, 201, dtype=np.float64)
+    pb = RunningPayback((3, 50))
+    for k in range(200):
+        pb.update(steps[k], float(times[k]))
+    expected = payback_times(steps.reshape(200, -1), times).reshape(3, 50)
+    assert np.isfinite(expected).mean() > 0.3 and np.isinf(expected).any()
+    np.testing.assert_array_equal(pb.time, expected)
+
+
+def test_running_payback_refuses_time_that_does_not_increase():
+    pb = RunningPayback((1,))
+    pb.update(np.array([-1.0]), 1.0)
+    with pytest.raises(InputError, match="times: must increase"):
+        pb.update(np.array([1.0]), 1.0)

@@ -65,17 +65,17 @@ def test_huge_shapes_are_refused_at_load(tmp_path, capsys, name, old, new, expec
 
 
 def test_shapes_in_range_but_too_large_are_refused_by_the_guard(tmp_path, capsys):
-    # 1e7 paths x 365 days x 3 cohorts: every field is plausible, the product is ~1.2 TB.
+    # 1e7 paths x 365 days x 3 cohorts: every field is plausible, the product is ~1.1 TB.
     path = _variant(tmp_path, "winter_farms.toml", r"^paths = 2000", "paths = 10000000")
     out = tmp_path / "out"
     code, err = _run(capsys, "simulate", str(path), "--out", str(out), "--no-progress",
                      "--memory-limit", "4G")
     assert code == 2
-    # Hand count (hashwinter.resources.farm_bytes): per path-day the results keep 65 bytes
-    # + 8 per cohort, twice (chunks and their concatenation), + 16 for the summary:
-    # Shihezi (2 cohorts) 2 x 81 + 16 = 178, Lao Luo (1 cohort) 2 x 73 + 16 = 162;
-    # 340 bytes x 1e7 paths x 365 days = 1.24 TB (the chunks in flight add ~0.1 GB).
-    assert ("10,000,000 paths x 365 days x 2 farms (3 cohorts) needs ~1.24 TB of memory; "
+    # Hand count (hashwinter.resources.farm_bytes): per path-day the results keep 65 bytes,
+    # twice (chunks and their concatenation), + 16 for the summary: 146 a farm; per path
+    # 2 x 16 per cohort (payback and final margin, twice): Shihezi (2 cohorts) 64, Lao Luo
+    # (1 cohort) 32. 1e7 paths x (365 x 292 + 96) = 1.07 TB (the chunks add ~0.1 GB).
+    assert ("10,000,000 paths x 365 days x 2 farms (3 cohorts) needs ~1.07 TB of memory; "
             "the limit is 4 GB (--memory-limit): use fewer paths") in err
     assert not out.exists()
 

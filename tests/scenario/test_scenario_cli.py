@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import hashwinter.cli.simulate as simulate_module
+import hashwinter.cli.simulate_run as simulate_module
 from hashwinter.cli.app import main
 
 SCENARIO = """\

@@ -234,3 +234,35 @@ def test_a_farm_file_with_a_host_and_a_client(tmp_path):
     np.testing.assert_allclose(fp.owner_cash[-1, :, 0], 1e6 + 30 * 0.6 * margin + 2400, rtol=1e-9)
     np.testing.assert_allclose(fp.owner_cash[-1, :, 1], 1000 + 30 * 0.4 * margin - 2400,
                                rtol=1e-9)
+
+
+def test_running_payback_and_summary_equal_the_daily_ledger(tmp_path):
+    # Bounded memory (issue 10): the recorder keeps each fleet item's payback as the run
+    # goes instead of a (days, paths, cohorts) margin ledger. Against the old path
+    # (payback_times over the ledger, kept with daily_margin=True) on three fleet items
+    # bought at different prices: the same bits, and the same summary and payback tables.
+    from hashwinter.risk import payback_times
+
+    path = _scenario(tmp_path, paths=40, sigma=0.04, tariff=0.28, unit_price=500.0,
+                     days=120, s0=3950.0, fx=6.94)  # fmt: skip
+    farm = (tmp_path / "farm.toml").read_text()
+    item = farm[farm.index("[[fleet]]"):farm.index("[treasury]")]
+    more = item.replace("unit_price = 500.0", "unit_price = 300.0").replace(
+        "count = 100", "count = 50") + item.replace("unit_price = 500.0", "unit_price = 900.0")
+    farm = farm.replace("capacity_slots = 200", "capacity_slots = 300")
+    (tmp_path / "farm.toml").write_text(farm.replace("[treasury]", more + "[treasury]"))
+    loaded = load_scenario(path)
+    with ThreadPoolExecutor(1) as ex:
+        (fast,) = run_farms(loaded, ex, progress=False)
+        (full,) = run_farms(loaded, ex, progress=False, daily_margin=True)
+    assert fast.cohort_margin is None and full.cohort_margin is not None
+    assert full.cohort_margin.shape == (120, 40, 3)
+    days = np.arange(1, 121, dtype=np.float64)
+    old = np.stack([payback_times(full.cohort_margin[:, :, c] - full.cohort_cost[c], days)
+                    for c in range(3)], axis=1)  # fmt: skip
+    # Some paths pay back, some do not: the comparison covers both.
+    assert 0.0 < np.isfinite(old).mean() < 1.0
+    np.testing.assert_array_equal(fast.payback_days, old)
+    np.testing.assert_array_equal(fast.cohort_margin_end, full.cohort_margin[-1])
+    pd.testing.assert_frame_equal(farm_summary([fast], [0.95]), farm_summary([full], [0.95]))
+    pd.testing.assert_frame_equal(farm_paybacks([fast]), farm_paybacks([full]))

@@ -114,3 +114,35 @@ def test_constant_positive_funding_is_received_by_the_short(tmp_path):
     coins_a_day = 100 * s9.hashrate * 86_400 / (D * 2**32) * (12.5 + 0.25) * (1 - 0.02)
     by_hand = 3 * 0.0001 * 30 * coins_a_day * 4000.0 * 7.0 * 39
     assert float(np.median(gain)) == pytest.approx(by_hand, rel=0.15)
+
+
+def test_a_sweep_over_policy_kind_and_hedge_ratio_equals_point_by_point_runs(tmp_path, capsys):
+    """farm.policy.kind x farm.hedge.ratio on a hedged farm: one engine run per kind
+    (FarmVariants.groups), each carrying the grid's position book; every point equals the
+    farm file written with its values, and the unhedged twin ignores the ratio."""
+    swept = tmp_path / "swept"
+    swept.mkdir()
+    path = _write(swept, paths=24)
+    out = tmp_path / "out"
+    code = main(["sweep", str(path), "--grid", "farm.policy.kind=always_on,shutdown_price",
+                 "--grid", "farm.hedge.ratio=0.25,1", "--workers", "1", "--out", str(out),
+                 "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "sweep.csv")
+    hedged = table[table["farm"] == "test farm"].reset_index(drop=True)
+    bare = table[table["farm"] == "test farm (unhedged)"].reset_index(drop=True)
+    assert len(hedged) == 4 and len(bare) == 4
+    for i, row in hedged.iterrows():
+        point = tmp_path / f"p{i}"
+        point.mkdir()
+        single = _write(point, ratio=row["farm.hedge.ratio"], paths=24)
+        kind = row["farm.policy.kind"]
+        farm_file = point / "farm.toml"
+        farm_file.write_text(farm_file.read_text().replace(
+            'kind = "always_on"', f'kind = "{kind}"'))
+        loaded, farms = _farms(single)
+        summary = farm_summary(farms, loaded.config.report.var_levels)
+        for col in ("pnl_mean", "pnl_q5", "var_95", "cash_q50"):
+            assert row[col] == pytest.approx(summary.iloc[0][col], rel=1e-9, abs=1e-6), (i, col)
+            assert bare.loc[i, col] == pytest.approx(summary.iloc[1][col], rel=1e-9,
+                                                     abs=1e-6), (i, col)

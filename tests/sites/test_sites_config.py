@@ -74,7 +74,12 @@ def test_file_errors_carry_the_line(tmp_path):
         load_sites(path)
     assert str(info.value).startswith(f"{path}:3: sites[0].region: unknown region 'Mars'")
     path.write_text("[[sites]\n")
-    with pytest.raises(InputError, match="invalid TOML"):
+    with pytest.raises(InputError, match="invalid TOML") as syntax:
+        load_sites(path)
+    # The shared reader (hashwinter.tomlfile) places it: line 1, column 8 (the "]").
+    assert str(syntax.value).startswith(f"{path}:1:8: invalid TOML: ")
+    path.write_bytes(b'[[sites]]\nname = "M\xfcnchen"\n')
+    with pytest.raises(InputError, match="not UTF-8 text"):
         load_sites(path)
 
 

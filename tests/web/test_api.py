@@ -351,7 +351,8 @@ def test_job_ids(client):
 
 def test_scenario_examples(client):
     names = [s["name"] for s in client.get("/api/v1/scenarios/examples").json()]
-    assert names == ["winter_endogenous", "winter_farms", "winter_hedged"]  # noda2019: block clock
+    # noda2019 is a block-clock study
+    assert names == ["shihezi_plan", "winter_endogenous", "winter_farms", "winter_hedged"]
 
 
 # -- spec and pages --------------------------------------------------------------------

@@ -2,9 +2,8 @@
 
 from hashwinter.assets.table import value_table
 from hashwinter.assets.valuation import (
-    DAYS_PER_YEAR,
     expected_call_margin,
     option_adjusted_value,
 )
 
-__all__ = ["DAYS_PER_YEAR", "expected_call_margin", "option_adjusted_value", "value_table"]
+__all__ = ["expected_call_margin", "option_adjusted_value", "value_table"]

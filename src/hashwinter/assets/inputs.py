@@ -16,9 +16,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from hashwinter.assets.valuation import DAYS_PER_YEAR
 from hashwinter.chain.schedule import KNOWN_HALVINGS
 from hashwinter.errors import InputError
+from hashwinter.units import JULIAN_YEAR_DAYS
 
 __all__ = ["valuation_inputs"]
 
@@ -78,7 +78,7 @@ def valuation_inputs(
     out["sigma_per_day"] = logret.rolling(sigma_window_days, min_periods=2).std()
     log_d = pd.Series(np.log(out["difficulty"].to_numpy(np.float64)), index=index)
     out["difficulty_growth_per_year"] = (log_d.diff(growth_window_days)
-                                         * DAYS_PER_YEAR / growth_window_days)
+                                         * JULIAN_YEAR_DAYS / growth_window_days)
     stops = np.sort(np.array([np.datetime64(d, "D") for d in halvings]))
     days = index.values.astype("datetime64[D]")
     nxt = np.searchsorted(stops, days, side="right")

@@ -18,8 +18,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
-from hashwinter.assets.valuation import DAYS_PER_YEAR, expected_call_margin, valuation_steps
-from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, WATTS_PER_KILOWATT
+from hashwinter.assets.valuation import expected_call_margin, valuation_steps
+from hashwinter.chain.difficulty import reward_per_hash
+from hashwinter.units import (
+    JULIAN_YEAR_DAYS,
+    SECONDS_PER_DAY,
+    WATTS_PER_KILOWATT,
+)
 
 __all__ = ["value_table"]
 
@@ -96,10 +101,12 @@ def value_table(
     halving = _per_date(days_to_halving, n_dates)
     t, lengths = valuation_steps(life_days, step_days)  # (K,) midpoints and lengths
     n_steps = t.size
-    weight = np.exp(-discount_rate_per_year * t / DAYS_PER_YEAR) * lengths  # discounted (K,)
+    weight = np.exp(-discount_rate_per_year * t / JULIAN_YEAR_DAYS) * lengths  # discounted (K,)
 
     # Per model: coins per day per unit of the date factor, and the day's cost.
-    per_hash = h * SECONDS_PER_DAY / HASHES_PER_DIFFICULTY * (1.0 - pool_fee)  # (M,)
+    # reward_per_hash(D, R) = R / D x reward_per_hash(1, 1): the per-model factor takes the
+    # 2^32 (an exact power of two) and each (date, step) R / D, so ln(revenue / cost) splits.
+    per_hash = h * SECONDS_PER_DAY * reward_per_hash(1.0, 1.0) * (1.0 - pool_fee)  # (M,)
     cost = p / WATTS_PER_KILOWATT * 24.0 * pue * tar  # (M,) [currency/day]
     out = np.empty((m, n_dates))
     chunk = max(1, max_cells // max(1, m * n_steps))
@@ -110,8 +117,8 @@ def value_table(
         # volatility. (N_chunk, K)
         reward = np.where(t[None, :] >= halving[sl, None], 0.5 * sub[sl, None],
                           sub[sl, None]) + fees[sl, None]
-        unit_revenue = (reward / (d0[sl, None] * np.exp(g[sl, None] * t / DAYS_PER_YEAR))
-                        * s0[sl, None] * np.exp(mu[sl, None] * t))
+        grown = d0[sl, None] * np.exp(g[sl, None] * t / JULIAN_YEAR_DAYS)
+        unit_revenue = reward / grown * s0[sl, None] * np.exp(mu[sl, None] * t)
         vol = sig[sl, None] * np.sqrt(t)
         revenue = per_hash[:, None, None] * unit_revenue[None]  # (M, N_chunk, K)
         c = cost[:, None, None]

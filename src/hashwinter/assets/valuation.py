@@ -35,15 +35,16 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
-from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, WATTS_PER_KILOWATT
+from hashwinter.chain.difficulty import reward_per_hash
+from hashwinter.units import (
+    JULIAN_YEAR_DAYS,
+    SECONDS_PER_DAY,
+    WATTS_PER_KILOWATT,
+)
 
-__all__ = ["DAYS_PER_YEAR", "expected_call_margin", "option_adjusted_value", "valuation_steps"]
+__all__ = ["expected_call_margin", "option_adjusted_value", "valuation_steps"]
 
 FloatArray = npt.NDArray[np.float64]
-
-#: Days in a (Julian) year, the unit of annual rates here. [day/year]
-DAYS_PER_YEAR = 365.25
-
 
 def expected_call_margin(
     coins_per_day: npt.ArrayLike,
@@ -213,12 +214,11 @@ def option_adjusted_value(
     t = mids  # broadcasts as the trailing (K,) axis
 
     reward = np.where(t >= halving, 0.5 * sub, sub) + fees
-    blocks_per_day = h * SECONDS_PER_DAY / (d0 * np.exp(g * t / DAYS_PER_YEAR)
-                                            * HASHES_PER_DIFFICULTY)
-    coins = blocks_per_day * reward * (1.0 - fee)
+    per_hash = reward_per_hash(d0 * np.exp(g * t / JULIAN_YEAR_DAYS), reward)
+    coins = h * SECONDS_PER_DAY * per_hash * (1.0 - fee)
     cost = p / WATTS_PER_KILOWATT * 24.0 * pue_ * tar + other
     forward = s0 * np.exp(mu * t)
     daily = expected_call_margin(coins, forward, cost, sig * np.sqrt(t))
-    discount = np.exp(-r * t / DAYS_PER_YEAR)
+    discount = np.exp(-r * t / JULIAN_YEAR_DAYS)
     value = np.sum(daily * discount * lengths, axis=-1)
     return np.asarray(np.maximum(value, scrap[..., 0]), dtype=np.float64)

@@ -1,22 +1,18 @@
-"""A block-level clock for difficulty-algorithm studies.
+"""Difficulty retarget rules: the package's one rule type.
 
-Each block's interval is drawn ``Exp(1) * D * 2^32 / H`` with the hashrate ``H``
-set by a hash supply function of the current price and reward, the price moving
-as a GBM over each interval, and the difficulty set by a pluggable retarget rule
-(Bitcoin's 2016-block rule, Bitcoin Cash's 144-block rolling window). See
-:func:`simulate_blocks` and docs/scenarios.md.
+Bitcoin's 2016-block rule and Bitcoin Cash's 144-block rolling window (cw-144),
+tracked per path at any heights. The engine's block network
+(:class:`hashwinter.engine.BlockNetwork`) runs them block by block, and through
+it the block-time studies (:func:`hashwinter.engine.simulate_blocks`,
+docs/scenarios.md); the expected-value network uses
+:meth:`BitcoinRule.window_retarget`.
 """
 
-from hashwinter.blockclock.clock import DRAW_CHUNK_BLOCKS, simulate_blocks
-from hashwinter.blockclock.result import BlockClockResult
-from hashwinter.blockclock.rules import BitcoinRule, RetargetRule, RollingWindowRule, RuleTracker
+from hashwinter.blockclock.rules import BitcoinRule, PathTracker, RetargetRule, RollingWindowRule
 
 __all__ = [
-    "DRAW_CHUNK_BLOCKS",
     "BitcoinRule",
-    "BlockClockResult",
+    "PathTracker",
     "RetargetRule",
     "RollingWindowRule",
-    "RuleTracker",
-    "simulate_blocks",
 ]

@@ -1,12 +1,18 @@
-"""Difficulty retarget rules for the block clock, pluggable and vectorized over paths.
+"""Difficulty retarget rules, the package's one rule type, vectorized over paths.
 
-A rule is a small frozen dataclass; :meth:`start` returns a tracker holding the
-per-path state of one run. After block ``h`` is mined at times ``t`` (one per
-path) with difficulties ``d``, ``tracker.after_block(h, t, d)`` returns the
-difficulty of block ``h + 1`` (or None when it is unchanged). Block ``h`` is the
-``h``-th block of the chain; time 0 is when the last block before the run
-(``start_height - 1``) was found, and the blocks before it are assumed to have
-come every ``prehistory_interval_s`` seconds at the starting difficulty.
+A rule is a small frozen dataclass; :meth:`RetargetRule.start` returns a tracker
+holding the per-path state of one run, paths at any heights (the engine's
+block network, :class:`hashwinter.engine.BlockNetwork`, moves each path at its
+own pace). After the paths where ``found`` mined their block number ``index``
+of the run (height ``start_height + index``) at times ``t``,
+``tracker.after_blocks(found, index, t, d)`` sets, in place in ``d``, the
+difficulty of those paths' next block. Time 0 is when the last block before the
+run (``start_height - 1``) was found, and the blocks before it are assumed to
+have come every ``prehistory_interval_s`` seconds at the starting difficulty.
+
+A tracker is called once per round of the network's block loop, in which every
+path finds at most one block: rules that act only now and then (Bitcoin's every
+2016 blocks) use this to skip rounds in which no path can reach a retarget.
 
 - :class:`BitcoinRule` — Bitcoin's rule: every 2016 blocks, difficulty times
   two weeks over the window's span, clamped to x4 either way
@@ -32,31 +38,35 @@ from hashwinter.chain import RETARGET_INTERVAL, retarget_difficulty
 from hashwinter.errors import InputError
 from hashwinter.units import TARGET_BLOCK_INTERVAL_S
 
-__all__ = ["BitcoinRule", "PathTracker", "RetargetRule", "RollingWindowRule", "RuleTracker"]
+__all__ = ["BitcoinRule", "PathTracker", "RetargetRule", "RollingWindowRule"]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-class RuleTracker(Protocol):
-    """Per-path state of one rule during one run."""
-
-    def after_block(
-        self, height: int, timestamp: FloatArray, difficulty: FloatArray
-    ) -> FloatArray | None:
-        """Record block ``height``; return the next block's difficulty, or None if unchanged."""
-        ...
+IntArray = npt.NDArray[np.int64]
 
 
 class PathTracker(Protocol):
-    """Per-path state of one rule when paths are at different heights (the engine's clock)."""
+    """Per-path state of one rule during one run (paths may be at different heights)."""
 
     def after_blocks(
-        self, found: npt.NDArray[np.bool_], height: npt.NDArray[np.int64],
+        self, found: npt.NDArray[np.bool_] | None, index: int | IntArray,
         timestamp: FloatArray, difficulty: FloatArray,
-    ) -> FloatArray:
-        """Record block ``height[i]`` of each path ``i`` where ``found``; return next difficulties.
+    ) -> None:
+        """Record block ``index[i]`` of the run on each path ``i`` where ``found``.
 
-        Paths where nothing was found keep their difficulty.
+        Parameters
+        ----------
+        found : ndarray of bool (n,) or None
+            Paths that found a block in this round (at most one each); None: all.
+        index : int or ndarray of int (n,)
+            Blocks each path found before this one: the block's height is
+            ``start_height + index``; an int when all paths that found one are at
+            the same block (paths in lockstep, the block-clock case: no gathers). [blocks]
+        timestamp : ndarray (n,)
+            When each found block was found (others: ignored). [s]
+        difficulty : ndarray (n,)
+            Difficulty of each path's block; set in place to the next block's
+            difficulty where ``found`` (others are left alone).
+
         """
         ...
 
@@ -64,11 +74,11 @@ class PathTracker(Protocol):
 class RetargetRule(Protocol):
     """A difficulty adjustment algorithm (the one rule type of the package).
 
-    ``start`` tracks paths that move in lockstep, block by block (the block
-    clock); ``start_paths`` tracks paths at different heights (the engine's
-    block-resolution network, :class:`hashwinter.engine.BlockNetwork`). Window
-    rules also offer ``window_retarget(difficulty, window_seconds)`` for the
-    engine's expected-value network.
+    ``start`` tracks paths block by block (the engine's block-resolution
+    network, :class:`hashwinter.engine.BlockNetwork`, and through it the
+    block-time studies). Window rules also offer
+    ``window_retarget(difficulty, window_seconds)`` for the engine's
+    expected-value network.
     """
 
     @property
@@ -76,14 +86,10 @@ class RetargetRule(Protocol):
         """Short label used in reports, e.g. ``"bitcoin"``."""
         ...
 
-    def start(self, d0: FloatArray, start_height: int, prehistory_interval_s: float) -> RuleTracker:
-        """Return a tracker for paths starting at ``start_height`` with difficulties ``d0``."""
-        ...
-
-    def start_paths(
+    def start(
         self, d0: FloatArray, start_height: int, prehistory_interval_s: float
     ) -> PathTracker:
-        """Return a tracker for paths (1-d) that may drift to different heights."""
+        """Return a tracker for paths (1-d) from ``start_height`` with difficulties ``d0``."""
         ...
 
 
@@ -121,56 +127,69 @@ class BitcoinRule:
 
     def start(
         self, d0: FloatArray, start_height: int, prehistory_interval_s: float
-    ) -> _BitcoinTracker:
+    ) -> _BitcoinPaths:
         """Return a tracker; the window in progress began ``start_height % 2016`` blocks ago."""
-        n = d0.shape[0]
         window_start = start_height - start_height % self.interval
         # Time of the window's first block, counting back from block start_height - 1 at t = 0.
         first = -(start_height - 1 - window_start) * prehistory_interval_s
-        return _BitcoinTracker(self.interval, np.full(n, float(first)))
-
-    def start_paths(
-        self, d0: FloatArray, start_height: int, prehistory_interval_s: float
-    ) -> _BitcoinPaths:
-        """Return a per-path tracker (same state as :meth:`start`, heights per path)."""
-        return _BitcoinPaths(self.start(d0, start_height, prehistory_interval_s))
+        return _BitcoinPaths(self.interval, start_height, np.full(d0.shape[0], float(first)))
 
 
 class _BitcoinPaths:
-    """:class:`BitcoinRule` with a height per path."""
+    """State of :class:`BitcoinRule`: when each path's current window began.
 
-    def __init__(self, lockstep: _BitcoinTracker) -> None:
-        self.interval = lockstep.interval
-        self.first_time = lockstep.first_time
+    ``skip`` counts the rounds in which no path can reach a window's first or last
+    block (each round moves a path by one block at most): those rounds cost nothing.
+    """
+
+    def __init__(self, interval: int, start_height: int, first_time: FloatArray) -> None:
+        self.interval = interval
+        self.start_height = start_height
+        self.first_time = first_time
+        self.skip = self._distance(np.full(1, start_height % interval))
+
+    def _distance(self, position: IntArray) -> int:
+        """Return the rounds before any path at ``position`` (in its window) reaches its end."""
+        to_open = (-position) % self.interval
+        to_close = (self.interval - 1 - position) % self.interval
+        return int(np.minimum(to_open, to_close).min())
 
     def after_blocks(
-        self, found: npt.NDArray[np.bool_], height: npt.NDArray[np.int64],
+        self, found: npt.NDArray[np.bool_] | None, index: int | IntArray,
         timestamp: FloatArray, difficulty: FloatArray,
-    ) -> FloatArray:
-        opens = found & (height % self.interval == 0)
-        self.first_time = np.where(opens, timestamp, self.first_time)
-        closes = found & ((height + 1) % self.interval == 0)
-        if not closes.any():
-            return difficulty
-        new = retarget_difficulty(difficulty, timestamp - self.first_time)
-        return np.where(closes, new, difficulty)
+    ) -> None:
+        if isinstance(index, int):
+            self._lockstep(found, (index + self.start_height) % self.interval, timestamp,
+                           difficulty)
+            return
+        if self.skip > 0:
+            self.skip -= 1
+            return
+        found_ = np.ones(difficulty.shape, dtype=bool) if found is None else found
+        position = (index + self.start_height) % self.interval
+        opens = found_ & (position == 0)
+        if opens.any():
+            np.copyto(self.first_time, timestamp, where=opens)
+        closes = found_ & (position == self.interval - 1)
+        if closes.any():
+            new = retarget_difficulty(difficulty, timestamp - self.first_time)
+            np.copyto(difficulty, new, where=closes)
+        # Where each path's next block falls in its window.
+        self.skip = self._distance((position + found_) % self.interval)
 
-
-class _BitcoinTracker:
-    """State of :class:`BitcoinRule`: when the current window's first block was found."""
-
-    def __init__(self, interval: int, first_time: FloatArray) -> None:
-        self.interval = interval
-        self.first_time = first_time
-
-    def after_block(
-        self, height: int, timestamp: FloatArray, difficulty: FloatArray
-    ) -> FloatArray | None:
-        if height % self.interval == 0:
-            self.first_time = timestamp.copy()
-        if (height + 1) % self.interval == 0:
-            return retarget_difficulty(difficulty, timestamp - self.first_time)
-        return None
+    def _lockstep(self, found: npt.NDArray[np.bool_] | None, position: int,
+                  timestamp: FloatArray, difficulty: FloatArray) -> None:
+        if position == 0:
+            if found is None:
+                self.first_time[:] = timestamp
+            else:
+                np.copyto(self.first_time, timestamp, where=found)
+        elif position == self.interval - 1:
+            new = retarget_difficulty(difficulty, timestamp - self.first_time)
+            if found is None:
+                difficulty[:] = new
+            else:
+                np.copyto(difficulty, new, where=found)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,48 +240,21 @@ class RollingWindowRule:
 
     def start(
         self, d0: FloatArray, start_height: int, prehistory_interval_s: float
-    ) -> _RollingTracker:
-        """Return a tracker whose history holds ``window + 2`` earlier blocks at ``d0``."""
-        return _RollingTracker(self, d0, start_height, prehistory_interval_s)
-
-    def start_paths(
-        self, d0: FloatArray, start_height: int, prehistory_interval_s: float
     ) -> _RollingPaths:
-        """Return a per-path tracker (the same ring buffers, indexed per path)."""
-        return _RollingPaths(_RollingTracker(self, d0, start_height, prehistory_interval_s))
+        """Return a tracker whose history holds earlier blocks at ``d0``, one per spacing."""
+        return _RollingPaths(self, d0, start_height, prehistory_interval_s)
 
 
 class _RollingPaths:
-    """:class:`RollingWindowRule` with a height per path: ring-buffer slots per path."""
+    """Ring buffers of cumulative work and timestamps, ``(size, n)``, slot = height mod size.
 
-    def __init__(self, lockstep: _RollingTracker) -> None:
-        self.t = lockstep
-        self.cols = np.arange(lockstep.work.shape[1])
-
-    def after_blocks(
-        self, found: npt.NDArray[np.bool_], height: npt.NDArray[np.int64],
-        timestamp: FloatArray, difficulty: FloatArray,
-    ) -> FloatArray:
-        t = self.t
-        idx = np.flatnonzero(found)
-        if idx.size == 0:
-            return difficulty
-        h = height[idx]
-        slot = h % t.size
-        prev = (h - 1) % t.size
-        t.work[slot, idx] = t.work[prev, idx] + difficulty[idx]
-        t.time[slot, idx] = timestamp[idx]
-        last = (h - t.lag) % t.size
-        first = (h - t.lag - t.window) % t.size
-        span = np.clip(t.time[last, idx] - t.time[first, idx], t.lo, t.hi)
-        new = np.maximum((t.work[last, idx] - t.work[first, idx]) * t.spacing / span, 1.0)
-        out = difficulty.copy()
-        out[idx] = new
-        return out
-
-
-class _RollingTracker:
-    """Ring buffers of cumulative work and timestamps of the last ``window + 2`` blocks."""
+    The size is a power of two above ``window + 2`` (a mask instead of a modulo).
+    Paths in lockstep share a slot (whole rows, as a block clock does); paths at
+    their own heights gather and scatter their slots. A round writes every path's
+    pending slot (paths without a block write the cumulative work their block will
+    have, and a time overwritten when they find it): the slot held a block ``size``
+    back, older than any the rule reads.
+    """
 
     def __init__(
         self,
@@ -272,38 +264,76 @@ class _RollingTracker:
         prehistory_interval_s: float,
     ) -> None:
         self.lag = 1 if rule.median_of_three else 0
-        self.window = rule.window
-        self.size = rule.window + 2
+        self.back = self.lag + rule.window
+        size = 1 << int(np.ceil(np.log2(rule.window + 3)))
+        self.mask = size - 1
+        self.start_height = start_height
         self.spacing = float(rule.spacing_s)
         self.lo = 0.5 * rule.window * self.spacing if rule.clamp else 0.0
         self.hi = 2.0 * rule.window * self.spacing if rule.clamp else np.inf
         n = d0.shape[0]
-        self.work = np.empty((self.size, n))
-        self.time = np.empty((self.size, n))
+        self.n = n
+        self.work = np.empty((size, n))
+        self.time = np.empty((size, n))
         # Blocks start_height - size .. start_height - 1, the last one at t = 0 and
         # cumulative work 0 (only differences of work matter).
-        for back in range(self.size):
-            slot = (start_height - 1 - back) % self.size
+        for back in range(size):
+            slot = (start_height - 1 - back) & self.mask
             self.work[slot] = -back * d0
             self.time[slot] = -back * prehistory_interval_s
-        self.last_slot = (start_height - 1) % self.size
+        self.cols = np.arange(n, dtype=np.int64)
+        self.at = np.empty(n, dtype=np.int64)
+        self.slot = np.empty(n, dtype=np.int64)
         self.span = np.empty(n)
         self.out = np.empty(n)
 
-    def after_block(
-        self, height: int, timestamp: FloatArray, difficulty: FloatArray
-    ) -> FloatArray | None:
-        slot = height % self.size
-        np.add(self.work[self.last_slot], difficulty, out=self.work[slot])
-        self.time[slot] = timestamp
-        self.last_slot = slot
-        last = (height - self.lag) % self.size
-        first = (height - self.lag - self.window) % self.size
-        np.subtract(self.time[last], self.time[first], out=self.span)
-        np.maximum(self.span, self.lo, out=self.span)
-        np.minimum(self.span, self.hi, out=self.span)
-        np.subtract(self.work[last], self.work[first], out=self.out)
-        self.out *= self.spacing
-        self.out /= self.span
-        np.maximum(self.out, 1.0, out=self.out)
-        return self.out
+    def after_blocks(
+        self, found: npt.NDArray[np.bool_] | None, index: int | IntArray,
+        timestamp: FloatArray, difficulty: FloatArray,
+    ) -> None:
+        span, out = self.span, self.out
+        if isinstance(index, int):
+            height = self.start_height + index
+            now = self.work[height & self.mask]
+            np.add(self.work[(height - 1) & self.mask], difficulty, out=now)
+            self.time[height & self.mask] = timestamp
+            last = (height - self.lag) & self.mask
+            first = (height - self.back) & self.mask
+            np.subtract(self.time[last], self.time[first], out=span)
+            last_work, first_work = self.work[last], self.work[first]
+        else:
+            flat_w, flat_t = self.work.reshape(-1), self.time.reshape(-1)
+            slot, at = self.slot, self.at
+            np.add(index, self.start_height - 1, out=slot)  # the previous block's height
+            np.bitwise_and(slot, self.mask, out=at)
+            at *= self.n
+            at += self.cols
+            previous = flat_w.take(at)
+            last_time = flat_t.take(at)
+            slot += 1
+            np.bitwise_and(slot, self.mask, out=at)
+            at *= self.n
+            at += self.cols
+            work_now = previous + difficulty
+            flat_w.put(at, work_now)
+            flat_t.put(at, timestamp)
+            if self.lag:
+                last_work = previous
+            else:
+                last_work, last_time = work_now, timestamp
+            slot -= self.back
+            np.bitwise_and(slot, self.mask, out=at)
+            at *= self.n
+            at += self.cols
+            np.subtract(last_time, flat_t.take(at), out=span)
+            first_work = flat_w.take(at)
+        np.maximum(span, self.lo, out=span)
+        np.minimum(span, self.hi, out=span)
+        np.subtract(last_work, first_work, out=out)
+        out *= self.spacing
+        out /= span
+        np.maximum(out, 1.0, out=out)
+        if found is None:
+            difficulty[:] = out
+        else:
+            np.copyto(difficulty, out, where=found)

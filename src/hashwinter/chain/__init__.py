@@ -12,6 +12,7 @@ from hashwinter.chain.difficulty import (
     difficulty_from_hashrate,
     expected_block_interval,
     hashrate_from_difficulty,
+    reward_per_hash,
 )
 from hashwinter.chain.retarget import (
     RETARGET_INTERVAL,
@@ -63,6 +64,7 @@ __all__ = [
     "next_halving_height",
     "next_work_required",
     "retarget_difficulty",
+    "reward_per_hash",
     "subsidy_at",
     "target_to_bits",
     "total_supply_sat",

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.errors import InputError
+from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = [
     "BOMB_DELAYS",
@@ -199,5 +200,5 @@ def blocks_per_day(
     byz = h >= BYZANTIUM_BLOCK
     tau = np.where(byz, equilibrium_block_time(beta, uncles_per_block, byzantium=True),
                    equilibrium_block_time(beta, uncles_per_block, byzantium=False))
-    return np.asarray(86_400.0 / tau, dtype=np.float64)
+    return np.asarray(SECONDS_PER_DAY / tau, dtype=np.float64)
 

@@ -2,6 +2,11 @@
 
 Errors a user causes (:class:`hashwinter.errors.HashwinterError`) are printed
 as one line on stderr with exit status 2, never as a traceback.
+
+Start-up is cheap: the subcommand modules import only typer, the standard library
+and small modules at the top; numpy, pandas, DuckDB, SciPy, HiGHS, FastAPI and the
+engine are imported inside the command that runs (``hashwinter --help`` loads none
+of them; tests/cli/test_cli_startup.py checks it).
 """
 
 from __future__ import annotations
@@ -9,11 +14,10 @@ from __future__ import annotations
 import sys
 
 try:
-    # Importing numpy, pandas and the subcommands takes a second or more, and local
+    # Importing typer and the subcommands' options takes a tenth of a second, and local
     # worker processes import this module too (spawn): a Ctrl-C meanwhile ends the
     # process quietly (status 130) instead of with a traceback per process.
     import typer
-    from rich.console import Console
 
     from hashwinter.cli.backtest import backtest_command
     from hashwinter.cli.data import data_app
@@ -57,30 +61,45 @@ app.command("sweep")(sweep_command)
 app.command("plan")(plan_command)
 app.command("serve")(serve_command)
 
-_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _print_error(line: str) -> None:
+    """Print one line on stderr (rich is imported only now: most runs never need it here)."""
+    from hashwinter.cli.consoles import stderr_console
+
+    stderr_console().print(line, markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    # Standalone mode lets typer handle usage errors (status 2), --help and Ctrl-C itself;
-    # errors hashwinter raises on purpose pass through and are printed here on one line.
+    # Standalone mode lets typer handle usage errors (status 2) and --help; errors
+    # hashwinter raises on purpose pass through and are printed here on one line. A
+    # Ctrl-C is reported here alone, wherever it lands: typer turns one during parsing
+    # or a command (which imports numpy, pandas... first) into a silent exit 130.
     try:
         app(args=argv, prog_name="hashwinter")
     except HashwinterError as exc:
-        _stderr.print(f"hashwinter: error: {exc}", markup=False)
+        _print_error(f"hashwinter: error: {exc}")
         return 2
     except SystemExit as exc:
         if exc.code is None:
             return 0
         code = exc.code if isinstance(exc.code, int) else 1
-        if code == 130:  # interrupted: exit 130, not death by SIGINT (see the import guard)
-            eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
+        if code == 130:  # typer's exit for a KeyboardInterrupt in a command or the parsing
+            return _interrupted()
         return code
-    except KeyboardInterrupt:  # pragma: no cover - between the imports and a command's guard
-        _stderr.print("hashwinter: interrupted; nothing written", markup=False)
-        eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
-        return 130
+    except KeyboardInterrupt:  # pragma: no cover - timing-dependent
+        return _interrupted()  # before typer's own guard: while it reads the signatures
     return 0
+
+
+def _interrupted() -> int:
+    """Say that a Ctrl-C stopped the run; return its exit status, 130."""
+    # Written without rich: a second Ctrl-C must not find us importing it. Every
+    # command writes its outputs only once complete (or in one transaction).
+    sys.stderr.write("hashwinter: interrupted; nothing written\n")
+    # Exit 130, not death by SIGINT (see the import guard).
+    eval("None")  # a constant string: resets CPython's unhandled-interrupt flag
+    return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

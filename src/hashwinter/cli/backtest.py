@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.cli.flags import date_flag
-from hashwinter.energy.currency import normalize_currency
-from hashwinter.farm import backtest_from_store, load_farm
-from hashwinter.farm.build import FarmRun, farm_window
-from hashwinter.hardware import default_catalog, load_catalog
-from hashwinter.reports.backtest_report import (
-    cohort_table,
-    hedge_table,
-    owner_table,
-    summary_table,
-    write_backtest_outputs,
-)
-from hashwinter.resources import guard_backtest, memory_limit
+
+if TYPE_CHECKING:
+    from hashwinter.farm.build import FarmRun
 
 __all__ = ["backtest_command"]
 
@@ -93,6 +83,23 @@ def backtest_command(
 
     Nothing is written if anything fails.
     """
+    # Imported here, not at the top: `hashwinter --help` does not pay for pandas and numpy.
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hashwinter.energy.currency import normalize_currency
+    from hashwinter.farm import backtest_from_store, load_farm
+    from hashwinter.farm.build import farm_window
+    from hashwinter.hardware import default_catalog, load_catalog
+    from hashwinter.reports.backtest_report import (
+        cohort_table,
+        hedge_table,
+        owner_table,
+        plan_comparison_table,
+        summary_table,
+        write_backtest_outputs,
+    )
+    from hashwinter.resources import guard_backtest, memory_limit
+
     first, last = date_flag(start, "--from"), date_flag(end, "--to")
     machines = default_catalog()
     for path in catalog or []:
@@ -103,8 +110,14 @@ def backtest_command(
     first, last = farm_window(config, first, last, fields=("--from", "--to"))
     limit = memory_limit(memory)
 
+    legs = 2 if any(getattr(p, "kind", None) == "follow_plan" for p in config.policies) else 1
+    legs += config.hedge is not None  # the unhedged leg (not run for the stay-put leg)
+
     def guard(run: FarmRun) -> None:
-        guard_backtest(cohorts=run.spec.cohorts.n, steps=run.spec.clock.n_steps, limit=limit)
+        # A farm that follows a plan keeps the ledgers of both legs (follow, stay put),
+        # one with a hedge that of its unhedged leg too.
+        guard_backtest(cohorts=run.spec.cohorts.n * legs, steps=run.spec.clock.n_steps,
+                       limit=limit)
 
     err = stderr_console()
     late = [f"fleet[{i}] ({item.purchase_date})" for i, item in enumerate(config.fleet)
@@ -114,9 +127,16 @@ def backtest_command(
         # shorter --to over a farm that buys later is a normal question), but it is said.
         err.print(f"note: bought after the window's last day {last}, not in this backtest: "
                   + ", ".join(late), markup=False)
+    after = [r for p in config.policies if getattr(p, "kind", None) == "follow_plan"
+             for r in p.rows if str(r.month) > last.isoformat()[:7]]
+    if after:
+        err.print(f"note: {len(after)} move{'s' if len(after) > 1 else ''} of the plan "
+                  f"{'are' if len(after) > 1 else 'is'} after the window's last day {last}, "
+                  "not applied", markup=False)
+    # A bar only on a terminal: piped or captured, it would leave an empty line on stderr.
     with Progress(TextColumn("[bold]backtest[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(loaded.config.name, total=None)
         result = backtest_from_store(
             loaded, store, start=first, end=last, currency=report,
@@ -125,6 +145,9 @@ def backtest_command(
     console = stdout_console()
     console.print(summary_table(result))
     console.print(cohort_table(result))
+    comparison = plan_comparison_table(result)
+    if comparison is not None:
+        console.print(comparison)
     owners = owner_table(result)
     if owners is not None:
         console.print(owners)

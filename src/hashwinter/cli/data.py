@@ -7,42 +7,22 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
-from hashwinter.data import (
-    IMPORTERS,
-    HistoryStore,
-    ImportReport,
-    check_store,
-    export_store,
-    fetch_source,
-    import_file,
-    import_frames,
-    machine_price_frame,
-    network_states,
-    resolve_store_path,
-    store_status,
-)
-from hashwinter.data.export import FORMATS
-from hashwinter.data.fetch import FETCHERS
-from hashwinter.data.schema import SCHEMA_VERSION
+from hashwinter.data.sources import FETCH_SOURCES, IMPORT_SOURCES
 from hashwinter.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.progress import TaskID
+
+    from hashwinter.data import HistoryStore, ImportReport
+
+# numpy, pandas, DuckDB and rich are imported inside the commands, not here:
+# `hashwinter --help` and the other commands do not pay for them.
 
 __all__ = ["data_app"]
 
@@ -53,8 +33,8 @@ data_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_out = stdout_console()
-_err = stderr_console()
+_out = stdout_console  # a console per use: it follows sys.stdout and sys.stderr as they are
+_err = stderr_console
 
 StoreOption = Annotated[
     Path | None,
@@ -70,11 +50,21 @@ SkipBad = Annotated[
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     """Yield a ``progress(stage, done, total)`` callback drawing rich bars on stderr."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    err = _err()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn())
     tasks: dict[str, TaskID] = {}
     # Bars only on a terminal: piped or captured stderr stays clean for error lines.
-    with Progress(*columns, console=_err, transient=True, disable=not _err.is_terminal) as bar:
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -89,10 +79,13 @@ def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
 @contextmanager
 def _download_progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     """Like :func:`_progress`, with a byte counter for the download stage."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn
+
+    err = _err()
     tasks: dict[str, TaskID] = {}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  DownloadColumn(), console=_err, transient=True,
-                  disable=not _err.is_terminal) as bar:
+                  DownloadColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -105,13 +98,13 @@ def _download_progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
 def _report(report: ImportReport) -> None:
     """Print an import's summary, and the rows it skipped (on stderr)."""
     for message in report.skipped:
-        _err.print(f"skipped: {message}", markup=False)
-    _out.print(report.summary(), markup=False)
+        _err().print(f"skipped: {message}", markup=False)
+    _out().print(report.summary(), markup=False)
 
 
 @data_app.command("import")
 def import_command(
-    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(IMPORTERS)}.")],
+    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(IMPORT_SOURCES)}.")],
     path: Annotated[Path, typer.Argument(help="File to import (CSV, JSON or zip).")],
     skip_bad: SkipBad = False,
     asset: Annotated[str | None, typer.Option(help="Coin ticker (coinmetrics, csv).")] = None,
@@ -128,6 +121,9 @@ def import_command(
     store: StoreOption = None,
 ) -> None:
     """Import a file into the store: all rows in one transaction, or nothing."""
+    from hashwinter.data.importers import IMPORTERS
+    from hashwinter.data.importing import import_file
+
     if source not in IMPORTERS:
         raise InputError(f"unknown source {source!r}; one of {', '.join(IMPORTERS)}",
                          field="SOURCE")
@@ -139,7 +135,7 @@ def import_command(
 
 @data_app.command("fetch")
 def fetch_command(
-    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(FETCHERS)}.")],
+    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(FETCH_SOURCES)}.")],
     asset: Annotated[str | None, typer.Option(help="coinmetrics: ticker (btc, eth...).")] = None,
     chart: Annotated[str | None, typer.Option(help="blockchain-com: chart slug.")] = None,
     timespan: Annotated[str | None, typer.Option(help="blockchain-com: e.g. all, 5years.")] = None,
@@ -152,6 +148,8 @@ def fetch_command(
     store: StoreOption = None,
 ) -> None:
     """Download a source (needs the internet) and import it."""
+    from hashwinter.data.fetch import fetch_source
+
     with _download_progress(source) as progress:
         report = fetch_source(source, store=store, skip_bad=skip_bad, progress=progress,
                               asset=asset, chart=chart, timespan=timespan, endpoint=endpoint,
@@ -162,19 +160,26 @@ def fetch_command(
 @data_app.command("status")
 def status_command(store: StoreOption = None) -> None:
     """Show what is stored: series, rows, date ranges and gaps."""
+    from rich.table import Table
+
+    from hashwinter.data.paths import resolve_store_path
+    from hashwinter.data.schema import SCHEMA_VERSION
+    from hashwinter.data.status import store_status
+    from hashwinter.data.store import HistoryStore
+
     with HistoryStore.open(store) as st:
         rows = store_status(st)
         imports = st.imports(5)
-    _out.print(f"store: {resolve_store_path(store)} (schema v{SCHEMA_VERSION})", markup=False)
+    _out().print(f"store: {resolve_store_path(store)} (schema v{SCHEMA_VERSION})", markup=False)
     table = Table("table", "series", "rows", "first", "last", "gaps")
     for r in rows:
         table.add_row(r.table, r.series, f"{r.rows:,}", str(r.first), str(r.last),
                       str(r.gaps) if r.gaps else "-")
-    _out.print(table)
+    _out().print(table)
     if not rows:
-        _out.print("empty: import data with `hashwinter data import SOURCE PATH`", markup=False)
+        _out().print("empty: import data with `hashwinter data import SOURCE PATH`", markup=False)
     for row in imports.itertuples(index=False):
-        _out.print(f"import #{row.id} {row.imported_at:%Y-%m-%d %H:%M} {row.source}: "
+        _out().print(f"import #{row.id} {row.imported_at:%Y-%m-%d %H:%M} {row.source}: "
                    f"{row.origin}", markup=False)
 
 
@@ -199,6 +204,8 @@ def _day(text: str | None, name: str) -> dt.date | None:
 
 def _flags(row: pd.Series) -> str:
     """Short caveats for one day of ``data show``."""
+    import pandas as pd
+
     out = []
     if row["retarget"]:
         out.append(f"retarget {row['retarget_change']:+.1%}")
@@ -226,6 +233,12 @@ def show_command(
     store: StoreOption = None,
 ) -> None:
     """Show the network state day by day (difficulty, subsidy, fees, price) from the store."""
+    import numpy as np
+    from rich.table import Table
+
+    from hashwinter.data.network import network_states
+    from hashwinter.data.store import HistoryStore
+
     if output not in ("table", "csv"):
         raise InputError(f"must be table or csv (got {output!r})", field="--format")
     with HistoryStore.open(store) as st:
@@ -249,7 +262,7 @@ def show_command(
         table.add_row(f"{day:%Y-%m-%d}", f"{row['difficulty']:.4e}", f"{row['subsidy']:.4g}",
                       f"{row['fees_per_block']:.4f}", f"{row['price']:,.2f}",
                       f"{row['fx_per_usd']:.5g}", _flags(row))
-    _out.print(table)
+    _out().print(table)
 
 
 @data_app.command("check")
@@ -258,12 +271,14 @@ def check_command(store: StoreOption = None) -> None:
 
     Exits with status 1 when something is found.
     """
+    from hashwinter.data.check import check_store
+
     findings = check_store(store)
     for f in findings:
-        _out.print(str(f), markup=False)
+        _out().print(str(f), markup=False)
     gaps = sum(f.kind == "gap" for f in findings)
     odd = len(findings) - gaps
-    _out.print(f"{gaps} gaps, {odd} suspicious values", markup=False)
+    _out().print(f"{gaps} gaps, {odd} suspicious values", markup=False)
     if findings:
         raise typer.Exit(1)
 
@@ -276,10 +291,12 @@ def export_command(
     store: StoreOption = None,
 ) -> None:
     """Export every table of the store to Parquet or CSV files."""
+    from hashwinter.data.export import FORMATS, export_store
+
     if output not in FORMATS:
         raise InputError(f"must be one of {', '.join(FORMATS)} (got {output!r})", field="--format")
     for path in export_store(out, fmt=output, store=store):
-        _out.print(f"wrote {path}", markup=False)
+        _out().print(f"wrote {path}", markup=False)
 
 
 @data_app.command("add-machine-price")
@@ -296,6 +313,9 @@ def add_machine_price_command(
     store: StoreOption = None,
 ) -> None:
     """Record one observed machine price, e.g. a second-hand quote."""
+    from hashwinter.data.importers import machine_price_frame
+    from hashwinter.data.importing import import_frames
+
     frame = machine_price_frame(model, date, price, currency, condition, source=source,
                                 price_kind=kind, market=market, note=note)
     _report(import_frames([frame], store=store, source="machine-prices", origin="command line"))
@@ -307,6 +327,10 @@ def machine_prices_command(
     store: StoreOption = None,
 ) -> None:
     """List the observed machine prices."""
+    from rich.table import Table
+
+    from hashwinter.data.store import HistoryStore
+
     with HistoryStore.open(store) as st:
         frame = st.machine_prices(model)
     table = Table("date", "model", "price", "condition", "kind", "source")
@@ -315,4 +339,4 @@ def machine_prices_command(
             str(r.date_precision), f"{r.date:%Y}")
         table.add_row(when, str(r.model), f"{r.price:,.0f} {r.currency}", str(r.condition),
                       str(r.price_kind), str(r.source))
-    _out.print(table)
+    _out().print(table)

@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.cli.flags import date_flag
 from hashwinter.errors import InputError, InputErrors
-from hashwinter.validation import input_errors_from_validation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,11 +130,13 @@ def price_index_command(
     """
     import numpy as np
     import pandas as pd
+    from pydantic import ValidationError
 
     from hashwinter.assets.index import price_index
     from hashwinter.assets.inputs import valuation_inputs
     from hashwinter.assets.params import ValuationParams
     from hashwinter.hardware import default_catalog
+    from hashwinter.validation import input_errors_from_validation
 
     start, end = _day(date_from, "--from"), _day(date_to, "--to")
     if end < start:

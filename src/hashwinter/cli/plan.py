@@ -6,21 +6,11 @@ import enum
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
 from hashwinter.cli.flags import date_flag
-from hashwinter.engine.history import market_from_store
 from hashwinter.errors import InputError
-from hashwinter.farm import load_farm
-from hashwinter.hardware import default_catalog, load_catalog
-from hashwinter.planner import flat_view, solve_plan, view_from_market
-from hashwinter.planner.build import build_problem
-from hashwinter.ranges import check
-from hashwinter.reports.plan_report import plan_tables, write_plan_outputs
-from hashwinter.sites import load_sites
-from hashwinter.state import NetworkState
 
 __all__ = ["plan_command"]
 
@@ -60,6 +50,19 @@ def plan_command(
     and MW in every month. Prints the plan; with --out writes it as CSV and HTML.
     Nothing is written if anything fails.
     """
+    # Imported here, not at the top: `hashwinter --help` does not pay for scipy and HiGHS.
+    import numpy as np
+
+    from hashwinter.engine.history import market_from_store
+    from hashwinter.farm import load_farm
+    from hashwinter.hardware import default_catalog, load_catalog
+    from hashwinter.planner import flat_view, solve_plan, view_from_market
+    from hashwinter.planner.build import build_problem
+    from hashwinter.ranges import check
+    from hashwinter.reports.plan_report import plan_tables, write_plan_outputs
+    from hashwinter.sites import load_sites
+    from hashwinter.state import NetworkState
+
     first, last = date_flag(start, "--from"), date_flag(end, "--to")
     check("fraction", gap, field="--gap")
     if not time_limit > 0:

@@ -17,7 +17,6 @@ import typer
 
 from hashwinter.cli.consoles import stderr_console
 from hashwinter.errors import InputError
-from hashwinter.web.jobs import JobDB
 from hashwinter.web.settings import DEFAULT_BODY_LIMIT, DEFAULT_MAX_QUEUED, TOKEN_ENV, WebSettings
 
 __all__ = ["serve_command"]
@@ -50,6 +49,8 @@ def serve_command(
 ) -> None:
     """Serve the shutdown board, farm backtests and scenarios in the browser, and the API."""
     import uvicorn
+
+    from hashwinter.web.jobs.db import JobDB
 
     settings = WebSettings.build(store=store, jobs_dir=jobs_dir, token=token, host=host,
                                  body_limit=max_body, max_queued=max_queued,

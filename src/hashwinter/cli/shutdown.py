@@ -6,20 +6,16 @@ import datetime as dt
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
-from hashwinter.data import load_network_state
-from hashwinter.economics.network import in_currency, with_overrides
-from hashwinter.economics.table import shutdown_table
 from hashwinter.errors import InputError
-from hashwinter.hardware import Catalog, Machine, default_catalog, load_catalog
-from hashwinter.ranges import check
-from hashwinter.reports.shutdown_view import to_csv, to_json, to_rich_table
 from hashwinter.state import WINTER_2018, NetworkState
+
+if TYPE_CHECKING:
+    from hashwinter.hardware import Catalog, Machine
 
 __all__ = ["DEFAULT_MODELS", "default_tariffs", "shutdown_command"]
 
@@ -104,6 +100,8 @@ def _base_state(
 ) -> NetworkState:
     if date is None:
         return WINTER_2018
+    from hashwinter.data.network import load_network_state
+
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
@@ -170,6 +168,16 @@ def shutdown_command(
     difficulty 6,653,303,141,406, subsidy 12.5 BTC, fees 0.26 BTC/block,
     BTC 27,400 CNY at 6.94 CNY/USD. Explicit flags override any part of a state.
     """
+    # Imported here, not at the top: `hashwinter --help` and the other commands do not
+    # pay for numpy and pandas (docs/architecture.md, "Start-up").
+    import numpy as np
+
+    from hashwinter.economics.network import in_currency, with_overrides
+    from hashwinter.economics.table import shutdown_columns, shutdown_table
+    from hashwinter.hardware import default_catalog, load_catalog
+    from hashwinter.ranges import check
+    from hashwinter.reports.shutdown_view import to_csv, to_json, to_rich_table
+
     # Every flag against the registry of plausible ranges (hashwinter.ranges): a
     # tariff of 1e308 would overflow to a margin of -inf.
     if check("fraction", pool_fee, field="--pool-fee") >= 1:
@@ -196,20 +204,18 @@ def shutdown_command(
     for path in catalog or []:
         machines_catalog = machines_catalog.merged_with(load_catalog(path))
     machines = _machines(machines_catalog, model, state)
-    table = shutdown_table(
-        [m.model for m in machines],
-        np.array([m.hashrate for m in machines]),
-        np.array([m.power for m in machines]),
-        tariffs,
-        state,
-        pool_fee=pool_fee,
-    )
-    if output_format is OutputFormat.json:
-        sys.stdout.write(to_json(table) + "\n")
-    elif output_format is OutputFormat.csv:
-        sys.stdout.write(to_csv(table))
-    else:
-        stdout_console().print(to_rich_table(table, state, pool_fee))
+    inputs = ([m.model for m in machines], np.array([m.hashrate for m in machines]),
+              np.array([m.power for m in machines]), tariffs, state)
+    if output_format is OutputFormat.table:
+        # The terminal table needs the columns only: no pandas (a quarter of the run).
+        columns = shutdown_columns(*inputs, pool_fee=pool_fee)
+        stdout_console().print(to_rich_table(columns, state, pool_fee))
         notes = stderr_console()
         for note in state.notes:
             notes.print(f"note: {note}", markup=False)
+        return
+    table = shutdown_table(*inputs, pool_fee=pool_fee)
+    if output_format is OutputFormat.json:
+        sys.stdout.write(to_json(table) + "\n")
+    else:
+        sys.stdout.write(to_csv(table))

@@ -8,53 +8,20 @@ rule. Work goes in chunks to a local process pool, or to a Dask cluster with
 ``--cluster tcp://HOST:8786``; the numbers do not depend on where they ran.
 Outputs are written to ``--out`` only when the run has finished (Ctrl-C leaves
 nothing behind).
+
+This module holds the options only (typer reads them at every start);
+:mod:`hashwinter.cli.simulate_run` runs the commands, imported when one runs.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
-import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from hashwinter.cli.consoles import stderr_console, stdout_console
-from hashwinter.errors import InputError, InputErrors
-from hashwinter.farm import load_farm
-from hashwinter.parallel import atomic_output_dir, default_workers, open_executor
-from hashwinter.reports.finite import dumps, finite_frame
-from hashwinter.reports.html import page, table_html
-from hashwinter.resources import Plan, guard_blockclock_run, guard_farm_run, memory_limit
-from hashwinter.scenario import (
-    LoadedScenario,
-    blockclock_summary,
-    blockclock_table,
-    grid_overrides,
-    load_scenario,
-    parse_grid,
-    run_blockclock,
-    write_blockclock_outputs,
-)
-from hashwinter.scenario.config import BlockClockNetwork
-from hashwinter.scenario.farmreport import (
-    compact_money,
-    farm_paybacks,
-    farm_summary,
-    farm_tables,
-    write_farm_outputs,
-)
-from hashwinter.scenario.farmrun import run_farm_sweep, run_farms
-from hashwinter.scenario.variants import split_axes
-
-__all__ = ["simulate_command", "sweep_command"]
-
-_stdout = stdout_console()
-_stderr = stderr_console()
+__all__ = ["SummaryFormat", "simulate_command", "sweep_command"]
 
 
 class SummaryFormat(enum.StrEnum):
@@ -108,111 +75,6 @@ GridOpt = Annotated[
 ]
 
 
-#: Scenario keys set by flags, and the flag an error in them names.
-_FLAGS = {"paths": "--paths", "seed": "--seed", "chunk_paths": "--chunk-paths"}
-
-
-def _overrides(paths: int | None, seed: int | None, chunk: int | None) -> dict[str, Any]:
-    given = {"paths": paths, "seed": seed, "chunk_paths": chunk}
-    return {k: v for k, v in given.items() if v is not None}
-
-
-def _farm_cohorts(loaded: LoadedScenario) -> list[int]:
-    """Return the fleet items per farm of a scenario (a missing file counts 1; it fails later)."""
-    counts = []
-    for ref in loaded.config.farms:
-        path = Path(ref.file)
-        path = path if path.is_absolute() else loaded.base_dir / path
-        counts.append(len(load_farm(path).config.fleet) if path.is_file() else 1)
-    return counts
-
-
-def _resource_plan(
-    scenarios: Sequence[LoadedScenario], workers: int | None, cluster: str | None,
-    memory: str | None,
-) -> Plan:
-    """Estimate the memory of the run from its shapes; refuse it, or run fewer chunks at once.
-
-    With a Dask cluster the chunks run elsewhere: only the results, gathered here,
-    are counted.
-    """
-    limit = memory_limit(memory)
-    asked = 1 if cluster is not None else (workers or default_workers())
-    c = scenarios[0].config
-    net = c.network
-    if isinstance(net, BlockClockNetwork):
-        rules = [len(item.config.network.rules)  # type: ignore[union-attr]
-                 for item in scenarios]
-        plan = guard_blockclock_run(
-            paths=c.paths, blocks=net.blocks, rules=rules, trace_every=net.trace_every,
-            chunk_paths=c.chunk_paths, workers=asked, limit=limit)  # fmt: skip
-    else:
-        days = max(2, round(c.horizon_days or 2))
-        plan = guard_farm_run(
-            paths=c.paths, days=days, cohorts=_farm_cohorts(scenarios[0]),
-            chunk_paths=c.chunk_paths, workers=asked, limit=limit, points=len(scenarios),
-        )  # fmt: skip
-    if plan.note is not None:
-        _stderr.print(f"note: {plan.note}", markup=False)
-    return plan
-
-
-def _meta(loaded: LoadedScenario, seconds: float, cluster: str | None) -> dict[str, Any]:
-    c = loaded.config
-    return {
-        "scenario": c.name,
-        "source": loaded.source,
-        "paths": c.paths,
-        "seed": c.seed,
-        "chunk_paths": c.chunk_paths,
-        "overrides": dict(loaded.overrides),
-        "executor": cluster or "local processes",
-        "seconds": round(seconds, 3),
-        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "config": c.model_dump(mode="json"),
-    }
-
-
-def _print_frame(frame: pd.DataFrame, fmt: SummaryFormat) -> None:
-    if fmt is SummaryFormat.csv:
-        text = finite_frame(frame).to_csv(index=False, float_format="%.10g")
-        _stdout.print(text, end="", markup=False)
-    else:
-        _stdout.print(dumps(frame.to_dict(orient="records"), indent=2, default=str), markup=False)
-
-
-def _interrupted() -> typer.Exit:
-    _stderr.print("hashwinter: interrupted; nothing written", markup=False)
-    return typer.Exit(130)
-
-
-def _blockclock_notes(loaded: LoadedScenario) -> list[str]:
-    c = loaded.config
-    notes = [
-        f"{c.paths:,} paths, seed {c.seed}, chunks of {c.chunk_paths} paths (chunk i uses "
-        "child i of numpy SeedSequence(seed)); all rules share the draws.",
-        "Mean and std: over paths, of each path's mean and sample standard deviation of "
-        "block intervals; share over X min: paths with at least one longer interval "
-        "(Noda, Okumura & Hashimoto's statistics).",
-    ]
-    return [c.description, *notes] if c.description else notes
-
-
-def _farm_notes(loaded: LoadedScenario) -> list[str]:
-    c = loaded.config
-    notes = [
-        f"{c.paths:,} paths, seed {c.seed}, chunks of {c.chunk_paths} paths; every farm sees "
-        "the same price paths.",
-        "P&L: change of equity (cash + coins at the day's price) since the start, capex paid "
-        "in the window included. VaR and CVaR are losses (positive = money lost).",
-        "Broke: cash below zero after forced coin sales (the engine's rule); the probability "
-        "counts paths broke by each day.",
-        "Payback of a fleet item: first day its cumulative operating margin (mined coins at "
-        "the day's price minus power, management, hosting and restart costs) covers its cost.",
-    ]
-    return [c.description, *notes] if c.description else notes
-
-
 def simulate_command(
     scenario: ScenarioArg,
     paths: PathsOpt = None,
@@ -226,57 +88,11 @@ def simulate_command(
     memory: MemoryOpt = None,
 ) -> None:
     """Run a Monte Carlo scenario and print its summary (per farm, or per retarget rule)."""
-    loaded = load_scenario(scenario, overrides=_overrides(paths, seed, chunk_paths),
-                           flags=_FLAGS)
-    c = loaded.config
-    plan = _resource_plan([loaded], workers, cluster, memory)
-    workers = plan.workers if cluster is None else workers
-    started = time.perf_counter()
-    try:
-        with open_executor(cluster, workers=workers) as executor:
-            if c.kind == "farm":
-                farms = run_farms(loaded, executor, progress=progress, console=_stderr)
-            else:
-                (result,) = run_blockclock([loaded], executor, progress=progress, console=_stderr)
-        seconds = time.perf_counter() - started
-        meta = _meta(loaded, seconds, cluster)
-        if c.kind == "farm":
-            levels = c.report.var_levels
-            summary = farm_summary(farms, levels)
-            if out is not None:
-                with atomic_output_dir(out) as staging:
-                    write_farm_outputs(
-                        staging, farms, levels, meta=meta, notes=_farm_notes(loaded),
-                        title=f"{c.name}: {c.paths:,} paths from {c.start}",
-                    )  # fmt: skip
-        else:
-            summary = blockclock_summary(result, c.report.thresholds_min)
-            if out is not None:
-                with atomic_output_dir(out) as staging:
-                    write_blockclock_outputs(
-                        staging, result, summary, meta=meta, notes=_blockclock_notes(loaded),
-                        title=f"{c.name}: block times by retarget rule",
-                    )  # fmt: skip
-    except KeyboardInterrupt:
-        raise _interrupted() from None
-    if fmt is not SummaryFormat.table:
-        _print_frame(summary, fmt)
-        return
-    if c.kind == "farm":
-        title = (
-            f"{c.name}: {c.paths:,} paths x {round(c.horizon_days or 0)} days from {c.start}, "
-            f"seed {c.seed}, {seconds:.1f} s"
-        )
-        for table in farm_tables(summary, farm_paybacks(farms), c.report.var_levels, title):
-            _stdout.print(table)
-    else:
-        _stdout.print(
-            blockclock_table(
-                summary, f"{c.name}: {c.paths:,} paths, seed {c.seed}, {seconds:.1f} s"
-            )
-        )
-    if out is not None:
-        _stderr.print(f"wrote {out}/", markup=False)
+    from hashwinter.cli import simulate_run
+
+    simulate_run.simulate(scenario, paths=paths, seed=seed, out=out, cluster=cluster,
+                          workers=workers, chunk_paths=chunk_paths, progress=progress, fmt=fmt,
+                          memory=memory)
 
 
 def sweep_command(
@@ -297,142 +113,8 @@ def sweep_command(
     Keys farm.policy.<field>, farm.treasury.<field> and farm.tariff_scale change a farm's
     decisions only: they run on the engine's variant axis, in one pass per input point.
     """
-    axes = parse_grid(grid)
-    base = _overrides(paths, seed, chunk_paths)
-    input_axes, variant_axes = split_axes(axes)
-    points = grid_overrides(input_axes)
-    variant_points = grid_overrides(variant_axes)
-    loaded: list[LoadedScenario] = []
-    problems: list[InputError] = []
-    for point in points:
-        try:
-            flags = {k: f for k, f in _FLAGS.items() if k in base and k not in point}
-            loaded.append(load_scenario(scenario, overrides={**base, **point}, flags=flags))
-        except InputErrors as exc:
-            problems.extend(exc.errors)
-    if problems:
-        raise InputErrors(list({str(e): e for e in problems}.values()))
-    kinds = {item.config.kind for item in loaded}
-    if len(kinds) > 1:
-        raise InputError(
-            "grid points mix farm and block-clock scenarios", field="network.mode", source="--grid"
-        )
-    if variant_axes and kinds != {"farm"}:
-        raise InputError("farm.* keys need a farm scenario", field=variant_axes[0][0],
-                         source="--grid")
-    plan = _resource_plan(_largest(loaded), workers, cluster, memory)
-    workers = plan.workers if cluster is None else workers
-    started = time.perf_counter()
-    frames = []
-    try:
-        with open_executor(cluster, workers=workers) as executor:
-            if kinds == {"farm"}:
-                sweep = run_farm_sweep(loaded, variant_axes, executor, progress=progress,
-                                       console=_stderr)
-                frames = [
-                    farm_summary(farms, item.config.report.var_levels)
-                    for variants, item in zip(sweep, loaded, strict=True)
-                    for farms in variants
-                ]
-                points = [{**point, **vpoint} for point in points for vpoint in variant_points]
-            else:
-                results = run_blockclock(loaded, executor, progress=progress, console=_stderr)
-                frames = [
-                    blockclock_summary(r, item.config.report.thresholds_min)
-                    for r, item in zip(results, loaded, strict=True)
-                ]
-        seconds = time.perf_counter() - started
-        for point, frame in zip(points, frames, strict=True):
-            for key, value in reversed(point.items()):
-                frame.insert(0, key, value)
-        table = pd.concat(frames, ignore_index=True)
-        if out is not None:
-            with atomic_output_dir(out) as staging:
-                _write_sweep(staging, table, loaded[0], axes, base, seconds, cluster, len(points))
-    except KeyboardInterrupt:
-        raise _interrupted() from None
-    if fmt is not SummaryFormat.table:
-        _print_frame(table, fmt)
-        return
-    c = loaded[0].config
-    runs = f" ({len(loaded)} runs)" if len(loaded) != len(points) else ""
-    title = (
-        f"{c.name}: {len(points)} grid points{runs} x {c.paths:,} paths, seed {c.seed}, "
-        f"{seconds:.1f} s"
-    )
-    keys = [k for k, _ in axes]
-    if kinds == {"farm"}:
-        level = _level_key(c.report.var_levels[0])
-        shown = [*keys, "farm", "pnl_mean", "pnl_q5", "p_loss", f"var_{level}", f"cvar_{level}",
-                 "ruin_end"]  # fmt: skip
-        percent = {"p_loss", "ruin_end"}
-    else:
-        over = [col for col in table.columns if col.startswith("share_over_")]
-        shown = [*keys, "rule", "mean_block_time_min", "std_block_time_min", *over]
-        percent = set(over)
-    _stdout.print(_grid_table(table, shown, set(keys), percent, title))
-    if out is not None:
-        _stderr.print(f"wrote {out}/", markup=False)
+    from hashwinter.cli import simulate_run
 
-
-def _largest(loaded: list[LoadedScenario]) -> list[LoadedScenario]:
-    """Return the grid points, the one with the largest shape first (the guard reads it)."""
-    def size(item: LoadedScenario) -> float:
-        c = item.config
-        net = c.network
-        length = net.blocks if isinstance(net, BlockClockNetwork) else (c.horizon_days or 0)
-        return float(c.paths) * length
-
-    return sorted(loaded, key=size, reverse=True)
-
-
-def _level_key(level: float) -> str:
-    return f"{level * 100:g}".replace(".", "_")
-
-
-def _grid_table(
-    table: pd.DataFrame, shown: Sequence[str], keys: set[str], percent: set[str], title: str
-) -> Table:
-    out = Table(title=title, title_justify="left")
-    for col in shown:
-        out.add_column(col, justify="left" if col in keys or col in ("farm", "rule") else "right")
-    for row in table.to_dict(orient="records"):
-        cells = []
-        for col in shown:
-            value = row[col]
-            if col in keys or not isinstance(value, float):
-                cells.append(str(value))
-            elif col in percent:
-                cells.append(f"{value:.1%}")
-            elif abs(value) >= 1000:
-                cells.append(compact_money(value))
-            else:
-                cells.append(f"{value:.2f}")
-        out.add_row(*cells)
-    return out
-
-
-def _write_sweep(
-    staging: Path,
-    table: pd.DataFrame,
-    first: LoadedScenario,
-    axes: list[tuple[str, list[Any]]],
-    base: dict[str, Any],
-    seconds: float,
-    cluster: str | None,
-    n_points: int,
-) -> None:
-    finite_frame(table).to_csv(staging / "sweep.csv", index=False, float_format="%.10g")
-    (staging / "sweep.json").write_text(
-        dumps(table.to_dict(orient="records"), indent=2, default=str), encoding="utf-8")
-    meta = _meta(first, seconds, cluster)
-    meta["grid"] = dict(axes)
-    meta["overrides"] = base
-    (staging / "meta.json").write_text(dumps(meta, indent=2, default=str), encoding="utf-8")
-    rows = [
-        [f"{v:.4g}" if isinstance(v, float) else str(v) for v in r]
-        for r in table.itertuples(index=False)
-    ]
-    name = first.config.name
-    body = f"<h1>{name}: sweep of {n_points} points</h1>" + table_html(list(table.columns), rows)
-    (staging / "report.html").write_text(page(f"{name}: sweep", body), encoding="utf-8")
+    simulate_run.sweep(scenario, grid, paths=paths, seed=seed, out=out, cluster=cluster,
+                       workers=workers, chunk_paths=chunk_paths, progress=progress, fmt=fmt,
+                       memory=memory)

@@ -1,4 +1,6 @@
-"""Daily series helpers: day numbers, as-of lookup, runs of days, retargets in daily means.
+"""Daily series helpers: day numbers, runs of days, stale values, retargets in daily means.
+
+The as-of lookup (the value in force on a day) is :func:`hashwinter.fill.asof`.
 
 Days are int64 counts since 1970-01-01 (numpy ``datetime64[D]`` as integers),
 so lookups over thousands of dates are single numpy calls.
@@ -13,11 +15,10 @@ import numpy as np
 import pandas as pd
 
 from hashwinter.errors import InputError
+from hashwinter.fill import NAT
 
 __all__ = [
-    "NAT",
     "SAME",
-    "asof",
     "day_text",
     "missing_days",
     "range_text",
@@ -27,8 +28,6 @@ __all__ = [
     "to_days",
 ]
 
-#: "No day" marker (the int64 value of numpy's NaT).
-NAT = np.iinfo(np.int64).min
 #: Relative difference below which two daily difficulties are the same value
 #: (Coin Metrics' derived difficulty varies by ~1e-9 between retargets).
 SAME = 1e-7
@@ -60,38 +59,6 @@ def to_days(dates: Any) -> np.ndarray:
     if np.isnat(out).any():
         raise InputError("missing date", field="date")
     return out.astype(np.int64).ravel()
-
-
-def asof(
-    src_days: np.ndarray, values: np.ndarray, days: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Latest non-NaN value on or before each day.
-
-    Parameters
-    ----------
-    src_days : ndarray of int64
-        Sorted days of the series.
-    values : ndarray of float
-        Series values (NaN = no value).
-    days : ndarray of int64
-        Days asked for.
-
-    Returns
-    -------
-    values : ndarray of float
-        The value in force (NaN where none precedes the day).
-    when : ndarray of int64
-        The day it comes from (:data:`NAT` where none).
-
-    """
-    ok = ~np.isnan(values)
-    sd, sv = src_days[ok], values[ok]
-    if sd.size == 0:
-        return np.full(days.shape, np.nan), np.full(days.shape, NAT, dtype=np.int64)
-    i = np.searchsorted(sd, days, side="right") - 1
-    found = i >= 0
-    j = np.clip(i, 0, None)
-    return np.where(found, sv[j], np.nan), np.where(found, sd[j], NAT)
 
 
 def stale(days: np.ndarray, when: np.ndarray, max_fill_days: int) -> np.ndarray:

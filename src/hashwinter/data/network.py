@@ -37,8 +37,6 @@ import numpy as np
 import pandas as pd
 
 from hashwinter.data.daily import (
-    NAT,
-    asof,
     day_text,
     range_text,
     retarget_flags,
@@ -48,6 +46,7 @@ from hashwinter.data.daily import (
 from hashwinter.data.importers.coinmetrics import SHA256_ASSETS
 from hashwinter.data.store import HistoryStore, opened
 from hashwinter.errors import InputError
+from hashwinter.fill import NAT, asof
 from hashwinter.state import NetworkState
 
 __all__ = ["StoredSeries", "load_network_state", "network_state", "network_states"]

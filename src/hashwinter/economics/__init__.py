@@ -1,13 +1,12 @@
 """The economics of one machine: revenue, costs, shutdown price, payback, NPV."""
 
 from hashwinter.economics.costs import energy_per_day, margin_per_day, power_cost_per_day
-from hashwinter.economics.payback import DAYS_PER_MONTH, daily_margins, npv, payback_days
+from hashwinter.economics.payback import daily_margins, npv, payback_days
 from hashwinter.economics.revenue import coins_per_day, hashprice, revenue_per_day
 from hashwinter.economics.shutdown import breakeven_efficiency, breakeven_tariff, shutdown_price
 from hashwinter.economics.table import TABLE_COLUMNS, shutdown_cube, shutdown_table
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "TABLE_COLUMNS",
     "breakeven_efficiency",
     "breakeven_tariff",

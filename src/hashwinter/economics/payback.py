@@ -2,7 +2,9 @@
 
 A flat network keeps today's revenue forever, so payback is purchase price over
 daily margin. A growing network (difficulty up ``g`` per month, as mining
-calculators assume) shrinks revenue by ``(1 + g) ** (-t / 30.4375)`` on day ``t``;
+calculators assume) shrinks revenue by ``(1 + g) ** (-t / 30.436875)`` on day ``t``
+(a mean Gregorian month, :data:`hashwinter.units.GREGORIAN_MONTH_DAYS`, the month of
+the scenarios' difficulty projection too);
 the machine is assumed unplugged on days its margin would be negative (its owner
 would not run at a loss), so those days add nothing.
 """
@@ -13,13 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.economics._arrays import FloatOrArray, as_float_array, scalar_or_array
+from hashwinter.units import GREGORIAN_MONTH_DAYS, JULIAN_YEAR_DAYS
 
-__all__ = ["DAYS_PER_MONTH", "DAYS_PER_YEAR", "daily_margins", "npv", "payback_days"]
+__all__ = ["daily_margins", "npv", "payback_days"]
 
-#: Mean Gregorian month. [day]
-DAYS_PER_MONTH: float = 365.25 / 12
-#: Mean Julian year, the convention for annual discount rates here. [day]
-DAYS_PER_YEAR: float = 365.25
 
 
 def daily_margins(
@@ -53,7 +52,7 @@ def daily_margins(
     if np.any(growth <= -1.0):
         raise ValueError("difficulty_growth_per_month must be > -1")
     days = np.arange(horizon_days, dtype=np.float64)
-    decay = (1.0 + growth[..., None]) ** (-days / DAYS_PER_MONTH)
+    decay = (1.0 + growth[..., None]) ** (-days / GREGORIAN_MONTH_DAYS)
     revenue = as_float_array(revenue_per_day)[..., None] * decay
     margin = revenue - as_float_array(cost_per_day)[..., None]
     return np.asarray(np.maximum(margin, 0.0), dtype=np.float64)
@@ -177,7 +176,7 @@ def npv(
     rate = as_float_array(annual_discount_rate)
     if np.any(rate <= -1.0):
         raise ValueError("annual_discount_rate must be > -1")
-    times = (np.arange(flows.shape[-1]) + 1.0) * period_days / DAYS_PER_YEAR
+    times = (np.arange(flows.shape[-1]) + 1.0) * period_days / JULIAN_YEAR_DAYS
     factors = (1.0 + rate[..., None]) ** (-times)
     present = np.sum(flows * factors, axis=-1)
     return scalar_or_array(present - as_float_array(initial_outlay))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy.typing as npt
 
+from hashwinter.chain.difficulty import reward_per_hash
 from hashwinter.economics._arrays import FloatOrArray, as_float_array, scalar_or_array
-from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, TERA
+from hashwinter.units import SECONDS_PER_DAY, TERA
 
 __all__ = ["coins_per_day", "hashprice", "revenue_per_day"]
 
@@ -50,13 +51,10 @@ def coins_per_day(
     0.000521
 
     """
-    blocks_per_day = (
-        as_float_array(hashrate)
-        * SECONDS_PER_DAY
-        / (as_float_array(difficulty) * HASHES_PER_DIFFICULTY)
-    )
     reward = as_float_array(subsidy) + as_float_array(fees_per_block)
-    return scalar_or_array(blocks_per_day * reward * (1.0 - as_float_array(pool_fee)))
+    per_hash = reward_per_hash(difficulty, reward)  # coin per (H/s) per s
+    return scalar_or_array(as_float_array(hashrate) * SECONDS_PER_DAY * per_hash
+                           * (1.0 - as_float_array(pool_fee)))
 
 
 def revenue_per_day(

@@ -21,6 +21,7 @@ import pandas as pd
 from hashwinter.energy.currency import convert, normalize_currency
 from hashwinter.energy.times import as_local_datetime64
 from hashwinter.errors import InputError
+from hashwinter.fill import asof
 
 __all__ = ["FxLookup", "FxSeries"]
 
@@ -283,7 +284,7 @@ class FxSeries:
         ccy = self._currency(currency)
         days = as_local_datetime64(dates, field="date").astype("datetime64[D]")
         obs_days, obs_rates = self._dates[ccy], self._rates[ccy]
-        where = np.searchsorted(obs_days, days, side="right") - 1
+        rates, observed = asof(obs_days, obs_rates, days)
         first, last = obs_days[0], obs_days[-1]
         early = days < first
         if early.any():
@@ -301,7 +302,6 @@ class FxSeries:
                 field="date",
                 source=self.source,
             )
-        observed = obs_days[where]
         stale = (days - observed).astype(np.int64) > self.max_fill_days
         if stale.any():
             i = int(np.flatnonzero(stale.ravel())[0])
@@ -315,7 +315,7 @@ class FxSeries:
         return FxLookup(
             currency=ccy,
             dates=days,
-            rates=np.asarray(obs_rates[where]),
+            rates=rates,
             observed_on=np.asarray(observed),
         )
 

@@ -6,7 +6,10 @@ Python loop touches a variant, a path or a cohort. See docs/engine.md.
 """
 
 from hashwinter.engine.actions import Actions, Moves, Transfers
-from hashwinter.engine.blocks import BlockNetwork, BlockPrice, BlockState
+from hashwinter.engine.blockdraws import DRAW_CHUNK_BLOCKS
+from hashwinter.engine.blockresult import BlockClockResult
+from hashwinter.engine.blocks import BlockNetwork, BlockPrice, BlockState, BlockTrace
+from hashwinter.engine.blockstudy import simulate_blocks
 from hashwinter.engine.checks import (
     CASH_TOLERANCE,
     COIN_TOLERANCE,
@@ -47,11 +50,14 @@ from hashwinter.engine.variants import grid
 __all__ = [
     "CASH_TOLERANCE",
     "COIN_TOLERANCE",
+    "DRAW_CHUNK_BLOCKS",
     "TOTAL_FIELDS",
     "Actions",
+    "BlockClockResult",
     "BlockNetwork",
     "BlockPrice",
     "BlockState",
+    "BlockTrace",
     "Clock",
     "Cohorts",
     "ConservationError",
@@ -95,5 +101,6 @@ __all__ = [
     "market_from_coinmetrics",
     "run",
     "run_in_chunks",
+    "simulate_blocks",
     "treasury_step",
 ]

@@ -18,7 +18,8 @@ import pandas as pd
 
 from hashwinter.energy.currency import normalize_currency
 from hashwinter.errors import InputError
-from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
+from hashwinter.fill import asof
+from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = ["DailyMarket", "market_from_coinmetrics"]
 
@@ -128,7 +129,7 @@ class DailyMarket:
     @property
     def network_hashrate(self) -> FloatArray:
         """Hashrate implied by difficulty and blocks found, (P or 1, D) [H/s]."""
-        return self.difficulty * 2.0**32 * self.blocks_per_day / SECONDS_PER_DAY
+        return self.difficulty * HASHES_PER_DIFFICULTY * self.blocks_per_day / SECONDS_PER_DAY
 
     def fx_to_run(self, currency: str) -> FloatArray:
         """Return the factor converting ``currency`` into the run's currency, per day.
@@ -289,15 +290,18 @@ def market_from_coinmetrics(
         table = fx.copy()
         table["date"] = pd.to_datetime(table["date"]).dt.normalize()
         table = table.set_index("date").sort_index()
-        full = table.reindex(pd.date_range(min(table.index[0], frame.index[0]),
-                                           max(table.index[-1], frame.index[-1])))
-        filled = full.ffill().reindex(frame.index)
-        for col in filled.columns:
+        fx_days = table.index.to_numpy().astype("datetime64[D]")
+        unobserved = np.zeros(dates.size, dtype=bool)  # a rate of the day is missing
+        for col in table.columns:
+            if not pd.api.types.is_numeric_dtype(table[col]):
+                continue
+            values, when = asof(fx_days, table[col].to_numpy(np.float64), dates)
+            unobserved |= when != dates
             if col.endswith("_per_usd"):
-                rates[col[: -len("_per_usd")].upper()] = filled[col].to_numpy(np.float64)
+                rates[col[: -len("_per_usd")].upper()] = values
             elif col == "usd_per_eur":
-                rates["EUR"] = 1.0 / filled[col].to_numpy(np.float64)
-        missing_days = int(full.reindex(frame.index).isna().any(axis=1).sum())
+                rates["EUR"] = 1.0 / values
+        missing_days = int(unobserved.sum())
         if missing_days:
             notes.append(f"FX forward-filled on {missing_days} day(s) without a reference rate")
     if code != "USD" and code not in rates:

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.blockclock.rules import BitcoinRule, RetargetRule
-from hashwinter.chain import HALVING_INTERVAL, subsidy_at
+from hashwinter.chain import HALVING_INTERVAL, reward_per_hash, subsidy_at
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.market import DailyMarket
 from hashwinter.errors import InputError
@@ -208,7 +208,7 @@ class ExogenousNetwork:
         m = self.market
         dt = self.clock.step_seconds
         reward = m.subsidy + m.fees_per_block
-        rho = dt * reward / (m.difficulty * HASHES_PER_DIFFICULTY)
+        rho = dt * reward_per_hash(m.difficulty, reward)
         issuance = m.blocks_per_day * dt / SECONDS_PER_DAY * reward
         return rho, issuance, m.network_hashrate, np.broadcast_to(m.difficulty, rho.shape)
 
@@ -378,7 +378,7 @@ class EndogenousNetwork:
         day = max(int(self.clock.day_of_step[step]) - 1, 0)
         fees = np.asarray(self.fees_per_block)[None, :, day]
         reward = subsidy_at(np.floor(st.height).astype(np.int64)) + fees
-        return self.clock.step_seconds * reward / (st.difficulty * HASHES_PER_DIFFICULTY)
+        return self.clock.step_seconds * reward_per_hash(st.difficulty, reward)
 
     def advance(
         self, state: object, step: int, farm_hashrate: FloatArray,
@@ -430,7 +430,7 @@ class EndogenousNetwork:
             crosses = active & (to_boundary <= remaining)
             seg = np.where(crosses, to_boundary, remaining)
             reward = subsidy_at(np.floor(height).astype(np.int64)) + fees
-            rho += seg * reward / (diff * HASHES_PER_DIFFICULTY)
+            rho += seg * reward_per_hash(diff, reward)
             issuance += seg * rate * reward
             height = np.where(crosses, boundary, height + seg * rate)
             elapsed += seg

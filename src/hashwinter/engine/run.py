@@ -191,6 +191,8 @@ def run(
         "policy": np.empty(policy.n_variants),
         "treasury": np.empty(treasury.n_variants),
         "tariff_scale": scale,
+        # A network may carry variants of its own (a block network's rule per variant).
+        "network": np.empty(getattr(spec.network, "n_variants", 1)),
     })
     clock, cohorts, owners, network = spec.clock, spec.cohorts, spec.owners, spec.net
     n_paths, n_coh, n_own, n_steps = spec.market.n_paths, cohorts.n, owners.n, clock.n_steps

@@ -33,6 +33,7 @@ from hashwinter.farm.config import (
     farm_from_dict,
     load_farm,
 )
+from hashwinter.farm.follow_plan import FollowPlan, FollowPlanConfig, stay_put_farm
 from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
@@ -45,6 +46,8 @@ __all__ = [
     "FarmRun",
     "FarmSummary",
     "FleetItem",
+    "FollowPlan",
+    "FollowPlanConfig",
     "LoadedFarm",
     "MostProfitableCoin",
     "OwnerConfig",
@@ -67,5 +70,6 @@ __all__ = [
     "register_policy",
     "resolve_window",
     "site_tariff_table",
+    "stay_put_farm",
     "summarize",
 ]

@@ -30,7 +30,9 @@ from hashwinter.engine import (
     run,
 )
 from hashwinter.farm.build import FarmRun, build_farm_run, farm_window, needed_currencies
+from hashwinter.farm.compare import comparison_rows, transit_machine_days
 from hashwinter.farm.config import LoadedFarm
+from hashwinter.farm.follow_plan import stay_put_farm
 from hashwinter.farm.hedge_report import HedgeReport, book_frame, hedge_report
 from hashwinter.farm.hedging import funding_symbols, futures_symbols
 from hashwinter.farm.summary import FarmSummary, summarize
@@ -72,6 +74,10 @@ class BacktestResult:
     hedge : HedgeReport or None
         With a hedge: the book's daily ledger and the farm hedged vs the same farm
         unhedged (a second leg), per month.
+    stay_put : BacktestResult or None
+        With a ``follow_plan`` policy: the same farm that never moves (the
+        comparison leg); see :meth:`plan_comparison`. With a hedge too, this leg
+        is hedged as well (its own ``hedge`` is None: no unhedged stay-put leg).
 
     """
 
@@ -83,6 +89,31 @@ class BacktestResult:
     treasury: pd.DataFrame
     summary: FarmSummary
     hedge: HedgeReport | None = None
+    stay_put: BacktestResult | None = None
+
+    def plan_figures(self) -> dict[str, float]:
+        """Return what the plan changes: margin, power, moving costs, downtime, net profit."""
+        s = self.summary
+        ccy = self.currency.lower()
+        moves = (float(self.cohorts[f"move_cost_{ccy}"].sum())
+                 if f"move_cost_{ccy}" in self.cohorts else 0.0)
+        fr = self.farm_run
+        return {
+            f"Revenue [{self.currency}]": s.revenue,
+            f"Power cost [{self.currency}]": s.power_cost,
+            f"Moving costs [{self.currency}]": moves,
+            "Downtime on the road [machine-days]": transit_machine_days(
+                self.cohorts, fr.in_transit, fr.spec.cohorts.label),
+            f"Operating margin [{self.currency}]": s.operating_margin,
+            f"Net profit (accrual) [{self.currency}]": s.net_profit,
+            f"Equity at end [{self.currency}]": s.equity_end,
+        }
+
+    def plan_comparison(self) -> pd.DataFrame | None:
+        """Return follow the plan against stay put, one row per figure (None without a plan)."""
+        if self.stay_put is None:
+            return None
+        return comparison_rows(self.plan_figures(), self.stay_put.plan_figures())
 
 
 def check_ledger_balances(treasury: pd.DataFrame, cash_start: float | Mapping[str, float],
@@ -149,8 +180,19 @@ def backtest(
     resolution: Resolution | str = "auto",
     progress: Callable[[int], None] | None = None,
     farm_run: FarmRun | None = None,
+    stay_put: bool = True,
+    unhedged: bool = True,
+    funding: Mapping[str, Any] | None = None,
+    futures: Mapping[str, Any] | None = None,
 ) -> BacktestResult:
     """Replay a farm through a window of market history.
+
+    A farm that follows a plan (a ``follow_plan`` policy) is run twice on the
+    same history: following it, and staying put (``result.stay_put``). A farm
+    with a hedge is also run without it (``result.hedge``). The two comparisons
+    are independent: with both, the unhedged leg follows the plan (hedged vs
+    unhedged, both following it) and the stay-put leg keeps the hedge (follow vs
+    stay put, both hedged); no unhedged stay-put leg is run (three runs, not four).
 
     Parameters
     ----------
@@ -168,6 +210,16 @@ def backtest(
         Called with the number of steps done.
     farm_run : FarmRun, optional
         Inputs already built (the CLI builds them to size its progress bar).
+    stay_put : bool, default True
+        Also run the stay-put leg of a farm that follows a plan (progress counts
+        on through its steps).
+    unhedged : bool, default True
+        Also run the unhedged leg of a farm with a hedge (``result.hedge``; not
+        counted in the progress).
+    funding, futures : mapping, optional
+        The hedges' funding rates and futures prices by symbol (see
+        :func:`~hashwinter.farm.build.build_farm_run`; :func:`hedge_history` reads
+        them); used when ``farm_run`` is not given and by the stay-put leg.
 
     Returns
     -------
@@ -175,7 +227,8 @@ def backtest(
 
     """
     fr = farm_run if farm_run is not None else build_farm_run(
-        farm, market, start=start, end=end, resolution=resolution)
+        farm, market, start=start, end=end, resolution=resolution, funding=funding,
+        futures=futures)
     config = farm.config
     journal = BookJournal() if fr.instruments else None
     instruments = [i.with_journal(journal) if isinstance(i, HedgeContract) else i
@@ -198,7 +251,7 @@ def backtest(
     cohorts = convert_ledger(cohorts, window, report)
     treasury = convert_ledger(treasury, window, report)
     hedge = None
-    if journal is not None:
+    if journal is not None and unhedged:
         # The comparison leg: the same farm, same history, without the hedge.
         dates = fr.spec.clock.dates
         base = build_farm_run(farm, market, start=dates[0], end=dates[-1],
@@ -216,7 +269,16 @@ def backtest(
         resolution=fr.spec.clock.resolution, cash_start=float(owners.starting_cash.sum()) * fx0,
         coins_start=float(owners.starting_coins.sum()),
     )
-    return BacktestResult(fr, result, ledger, report, cohorts, treasury, summary, hedge)
+    out = BacktestResult(fr, result, ledger, report, cohorts, treasury, summary, hedge)
+    stay = stay_put_farm(farm) if stay_put else None
+    if stay is None:
+        return out
+    steps = fr.spec.clock.n_steps
+    leg = backtest(stay, market, start=window.dates[0], end=window.dates[-1], currency=report,
+                   resolution=fr.spec.clock.resolution, stay_put=False, unhedged=False,
+                   funding=funding, futures=futures,
+                   progress=None if progress is None else (lambda done: progress(steps + done)))
+    return dataclasses.replace(out, stay_put=leg)
 
 
 def hedge_history(
@@ -279,6 +341,7 @@ def backtest_from_store(
     Returns
     -------
     BacktestResult
+        With ``stay_put`` set when the farm follows a plan (both legs run).
 
     """
     from hashwinter.engine.history import market_from_store
@@ -296,5 +359,8 @@ def backtest_from_store(
     if check_run is not None:
         check_run(fr)
     total = fr.spec.clock.n_steps
+    if stay_put_farm(farm) is not None:
+        total *= 2  # the stay-put leg runs after the plan's, on the same history
     step_done = None if progress is None else (lambda done: progress(done, total))
-    return backtest(farm, market, currency=report, progress=step_done, farm_run=fr)
+    return backtest(farm, market, currency=report, progress=step_done, farm_run=fr,
+                    funding=funding, futures=futures)

@@ -12,7 +12,12 @@ fleet item's machines belong to its ``owner`` (default the farm); a site's
 ``host`` receives the hosting fees of the machines at it and pays its fixed
 costs and capex (default: the farm pays them, and the hosting fees go outside).
 Policies: ``[policy]`` then each ``[[policies]]`` entry, built through the
-policy registry (:mod:`hashwinter.farm.registry`).
+policy registry (:mod:`hashwinter.farm.registry`). An entry whose config has a
+``cohort_slots`` method (a migration plan, :mod:`hashwinter.farm.follow_plan`)
+gets the empty cohorts it asks for, after the fleet's: a fleet item's machines
+at another site (``"slot"``) or on the road to it (``"transit"``, no hosting
+fee), with that site's tariff, PUE, uptime and fees; the policy context says
+each cohort's fleet item and role.
 """
 
 from __future__ import annotations
@@ -41,11 +46,16 @@ from hashwinter.engine import (
 )
 from hashwinter.engine.positions import Instrument
 from hashwinter.errors import InputError
-from hashwinter.farm.config import FarmConfig, LoadedFarm
+from hashwinter.farm.config import FarmConfig, LoadedFarm, SiteConfig
 from hashwinter.farm.hedging import build_hedge
-from hashwinter.farm.registry import PolicyContext
+from hashwinter.farm.registry import CohortSlots, PolicyContext
 from hashwinter.finance.config import HedgeConfig
-from hashwinter.units import HOURS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
+from hashwinter.units import (
+    HOURS_PER_DAY,
+    JULIAN_YEAR_DAYS,
+    SECONDS_PER_HOUR,
+    WATTS_PER_KILOWATT,
+)
 
 __all__ = [
     "FarmRun",
@@ -58,7 +68,6 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-DAYS_PER_YEAR = 365.25
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +89,8 @@ class FarmRun:
     depreciation_by_owner : ndarray (days, owners)
         The same per owner (machines to their owner, site capex to the site's host).
         [farm currency]
+    context : PolicyContext or None
+        What the policies were built from (cohorts, their fleet items and roles).
     book_value_start, book_value_end : float
         Undepreciated value of what was bought, at the start and end. [farm currency]
     instruments : tuple of Instrument
@@ -98,8 +109,16 @@ class FarmRun:
     book_value_start: float
     book_value_end: float
     depreciation_by_owner: FloatArray | None = None
+    context: PolicyContext | None = None
     instruments: tuple[Instrument, ...] = ()
     unhedged_treasury: Treasury | None = None
+
+    @property
+    def in_transit(self) -> npt.NDArray[np.bool_]:
+        """Which cohorts hold machines on their way to a site (C,)."""
+        role = self.context.role if self.context is not None else ()
+        return np.array([r == "transit" for r in role] if role else
+                        [False] * self.spec.cohorts.n, dtype=bool)
 
 
 def farm_window(
@@ -189,11 +208,16 @@ def site_tariff_table(
 
     """
     site = config.sites[site_index]
+    pairs = zip(config.fleet, farm.machines, strict=True)
+    watts = sum(item.count * m.power for item, m in pairs if item.site == site.name)
+    return _tariff_table(site, float(watts), market)
+
+
+def _tariff_table(site: SiteConfig, watts: float, market: DailyMarket) -> FloatArray:
+    """Return ``site``'s price per kWh for every hour of the days (tiered: at ``watts`` [W])."""
     tariff = site.tariff
     times = _hourly_times(market.dates)
     if isinstance(tariff, TieredTariff):
-        pairs = zip(config.fleet, farm.machines, strict=True)
-        watts = sum(item.count * m.power for item, m in pairs if item.site == site.name)
         days_in_month = np.array([calendar.monthrange(d.year, d.month)[1]
                                   for d in market.dates.astype(dt.date)], dtype=np.float64)
         monthly = (watts * site.pue * site.uptime / WATTS_PER_KILOWATT * HOURS_PER_DAY
@@ -215,7 +239,7 @@ def _straight_line(
     dates: npt.NDArray[np.datetime64], paid: dt.date, amount: float, years: float
 ) -> tuple[FloatArray, float, float]:
     """Daily depreciation over ``dates``, and book value before the first and after the last day."""
-    life_days = years * DAYS_PER_YEAR
+    life_days = years * JULIAN_YEAR_DAYS  # a life in years counts Julian years
     per_day = amount / life_days
     age = (dates - np.datetime64(paid, "D")).astype(np.float64)  # days since purchase
     # Each day is charged for the part of it inside the life, so a life of 365.25 days
@@ -288,6 +312,12 @@ def build_farm_run(
     first, last = resolve_window(config, market, start, end)
     window = market.in_currency(config.currency).window(first, last)
     tables = [site_tariff_table(config, farm, window, j) for j in range(len(config.sites))]
+    requests = _slot_requests(farm, window.dates)
+    extra_sites = [site for request in requests for site in request.sites]
+    for site in extra_sites:
+        # A site beyond the farm file's: a tiered tariff is priced at its full power.
+        tables.append(_tariff_table(site, site.capacity_mw * 1e6 / site.pue, window))
+    all_sites = [*config.sites, *extra_sites]
     if resolution == "auto":
         varies = any(bool(np.any(np.ptp(t, axis=1) > 0)) for t in tables)
         can_unplug = config.policy.kind != "always_on" or bool(config.policies)
@@ -299,50 +329,65 @@ def build_farm_run(
     # Names to indices once (first of a name wins, as config.site and owner_index do):
     # looking each cohort up in a list made setup quadratic in the number of cohorts.
     site_of: dict[str, int] = {}
-    for j, site in enumerate(config.sites):
+    for j, site in enumerate(all_sites):
         site_of.setdefault(site.name, j)
     owner_of: dict[str, int] = {}
     for j, name in enumerate(config.owner_names):
         owner_of.setdefault(name, j)
+    n_fleet = len(config.fleet)
+    slots = [slot for request in requests for slot in request.slots]
+    item_of = [*range(n_fleet), *(i for i, _, _ in slots)]
+    role = [*(["fleet"] * n_fleet), *(r for _, _, r in slots)]
+    fleet = [config.fleet[i] for i in item_of]
+    machines = [farm.machines[i] for i in item_of]
     site_index = [site_of[item.site] if item.site in site_of else config.site(item.site)[0]
                   for item in config.fleet]  # fmt: skip
+    site_index += [site_of[name] for _, name, _ in slots]
     # Per-site tariff per step: the mean over each step's hours.
     per_step = [t.reshape(clock.n_days, spd, HOURS_PER_DAY // spd).mean(axis=2).reshape(-1)
                 for t in tables]
     tariff = np.stack([per_step[j] for j in site_index], axis=1)
 
-    labels = _unique_labels([
+    names = [
         item.label or f"{item.count:,} × {machine.model} @ {item.site} ({item.purchase_date})"
         for item, machine in zip(config.fleet, farm.machines, strict=True)
-    ])
+    ]
+    names += [f"{names[i]} → {name} (in transit)" if r == "transit" else f"{names[i]} @ {name}"
+              for i, name, r in slots]
+    labels = _unique_labels(names)
     start_step, capex_step = [], []
-    for item in config.fleet:
+    for item, r in zip(fleet, role, strict=True):
         step = clock.first_step_on_or_after(item.purchase_date)
         start_step.append(step)
-        capex_step.append(step if first <= item.purchase_date <= last else -1)
-    sites = [config.sites[j] for j in site_index]
+        # Slots are never bought: moves fill them with machines bought elsewhere.
+        capex_step.append(step if r == "fleet" and first <= item.purchase_date <= last else -1)
+    sites = [all_sites[j] for j in site_index]
+    transit = np.array([r == "transit" for r in role])
     pol = config.policy
     cohorts = Cohorts(
         label=tuple(labels),
-        model=tuple(m.model for m in farm.machines),
-        site=tuple(item.site for item in config.fleet),
-        hashrate=np.array([m.hashrate for m in farm.machines]),
-        power=np.array([m.power for m in farm.machines]),
-        count=np.array([item.count for item in config.fleet], dtype=np.float64),
+        model=tuple(m.model for m in machines),
+        site=tuple(f"→ {s.name}" if r == "transit" else s.name
+                   for s, r in zip(sites, role, strict=True)),
+        hashrate=np.array([m.hashrate for m in machines]),
+        power=np.array([m.power for m in machines]),
+        count=np.array([item.count if r == "fleet" else 0 for item, r in
+                        zip(fleet, role, strict=True)], dtype=np.float64),
         owner=np.array([owner_of[item.owner] if item.owner in owner_of
-                        else config.owner_index(item.owner) for item in config.fleet],
+                        else config.owner_index(item.owner) for item in fleet],
                        dtype=np.int64),
         start_step=np.array(start_step),
         capex_step=np.array(capex_step),
-        unit_price=np.array([item.unit_price for item in config.fleet]),
+        unit_price=np.array([item.unit_price for item in fleet]),
         uptime=np.array([s.uptime for s in sites]),
         pue=np.array([s.pue for s in sites]),
-        pool_fee=np.full(len(config.fleet), config.pool_fee),
+        pool_fee=np.full(len(fleet), config.pool_fee),
         management_fee=np.array([s.management_fee_per_machine_day for s in sites]),
-        hosting_fee=np.array([s.hosting_fee_per_machine_day for s in sites]),
-        restart_cost=np.full(len(config.fleet), pol.restart_cost_per_machine),
-        host=np.array([-1 if s.host is None else config.owner_index(s.host) for s in sites],
-                      dtype=np.int64),
+        # Machines on the road rent no slot; they pay at the site once they arrive.
+        hosting_fee=np.where(transit, 0.0, [s.hosting_fee_per_machine_day for s in sites]),
+        restart_cost=np.full(len(fleet), pol.restart_cost_per_machine),
+        host=np.array([-1 if s.host is None or t else config.owner_index(s.host)
+                       for s, t in zip(sites, transit, strict=True)], dtype=np.int64),
     )
     _check_share(cohorts, window, clock)
 
@@ -384,7 +429,8 @@ def build_farm_run(
     spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff)
     context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
                             currency=config.currency, funding=dict(funding or {}),
-                            futures=dict(futures or {}))
+                            futures=dict(futures or {}), fleet_item=tuple(item_of),
+                            role=tuple(role), farm=farm)
     entries = [*config.policies, *([config.hedge] if config.hedge is not None else [])]
     entries = [e for e in entries if hedge or not isinstance(e, HedgeConfig)]
     n_slots = sum(isinstance(e, HedgeConfig) for e in entries)
@@ -403,7 +449,7 @@ def build_farm_run(
     unhedged = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
     treasury = hedged_treasury(config.treasury.strategy, config.treasury.hodl_ratio, hedges)
     return FarmRun(farm, spec, policy, treasury, by_owner.sum(axis=1), book_start, book_end,
-                   by_owner, tuple(instruments), unhedged if hedges else None)
+                   by_owner, context, tuple(instruments), unhedged if hedges else None)
 
 
 def hedged_treasury(strategy: str, hodl_ratio: float, hedges: Sequence[HedgeConfig]) -> Treasury:
@@ -429,6 +475,16 @@ def _hedge_period_days(hedge: HedgeConfig) -> float:
     if hedge.entry is not None and hedge.expiry is not None:
         return float((hedge.expiry - hedge.entry).days)
     return 30.0
+
+
+def _slot_requests(farm: LoadedFarm, dates: npt.NDArray[np.datetime64]) -> list[CohortSlots]:
+    """Ask each ``[[policies]]`` entry that moves machines which empty cohorts it needs."""
+    out = []
+    for i, entry in enumerate(farm.config.policies):
+        hook = getattr(entry, "cohort_slots", None)
+        if callable(hook):
+            out.append(hook(farm, dates, f"policies[{i}]"))
+    return out
 
 
 def _check_share(cohorts: Cohorts, market: DailyMarket, clock: Clock) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,13 +27,14 @@ from pydantic import (
 from hashwinter.energy import Tariff, example_tariff, tariff_to_dict
 from hashwinter.energy.currency import CurrencyCode
 from hashwinter.engine import Policy
-from hashwinter.errors import InputError, InputErrors, not_utf8_error
+from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, register_policy, validate_policy_entry
-from hashwinter.farm.toml_lines import TomlLines, toml_syntax_error
 from hashwinter.finance.config import HedgeConfig
 from hashwinter.hardware import Catalog, Machine, default_catalog
 from hashwinter.ranges import InRange, get_range
+from hashwinter.tomlfile import locate, read_toml
+from hashwinter.units import JULIAN_YEAR_DAYS
 from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = [
@@ -439,6 +439,7 @@ def farm_from_dict(
     source: str | None = None,
     text: str | None = None,
     catalog: Catalog | None = None,
+    read_files: bool = True,
 ) -> LoadedFarm:
     """Validate a farm mapping (a parsed TOML document) and resolve its machines.
 
@@ -452,6 +453,10 @@ def farm_from_dict(
         The file's text, to give each error its line.
     catalog : Catalog, optional
         Machine catalog (default: the built-in one).
+    read_files : bool, default True
+        Whether entries may read the files they name (a plan's moves and sites);
+        False for text from elsewhere (the web API), which must not read the
+        server's files.
 
     Returns
     -------
@@ -468,26 +473,19 @@ def farm_from_dict(
     config: FarmConfig | None = None
     base_dir = str(Path(source).parent) if source is not None else None
     try:
-        config = FarmConfig.model_validate(dict(data), context={"base_dir": base_dir})
+        config = FarmConfig.model_validate(dict(data), context={"base_dir": base_dir,
+                                                                "read_files": read_files})
     except ValidationError as exc:
         errors.extend(input_errors_from_validation(exc, data=data).errors)
     errors.extend(_check_cross_fields(data, catalog))
     if errors or config is None:
-        lines = TomlLines(text) if text is not None else None
-        located = [
-            InputError(e.message, field=e.field, source=source,
-                       line=lines.line(e.field) if lines is not None else None)
-            for e in _unique(errors)
-        ]
+        located = locate(_unique(errors), text, source)
         located.sort(key=lambda e: (e.line is None, e.line or 0))
         raise InputErrors(located)
     machines = tuple(catalog.get(item.model) for item in config.fleet)
     scale = _money_scale_problems(config, machines)
     if scale:
-        lines = TomlLines(text) if text is not None else None
-        raise InputErrors([InputError(e.message, field=e.field, source=source,
-                                      line=lines.line(e.field) if lines is not None else None)
-                           for e in scale])
+        raise InputErrors(locate(scale, text, source))
     return LoadedFarm(config, machines, source)
 
 
@@ -518,7 +516,8 @@ def _money_scale_problems(config: FarmConfig, machines: Sequence[Machine]) -> li
     daily: dict[str, float] = {}
     site_index = {s.name: i for i, s in enumerate(config.sites)}
     for j, site in enumerate(config.sites):
-        daily[f"sites[{j}].fixed_costs_per_month"] = site.fixed_costs_per_month * 12 / 365.25
+        per_day = site.fixed_costs_per_month * 12 / JULIAN_YEAR_DAYS
+        daily[f"sites[{j}].fixed_costs_per_month"] = per_day
         for k, capex in enumerate(site.capex):
             once[f"sites[{j}].capex[{k}].amount"] = capex.amount
     for i, (item, machine) in enumerate(zip(config.fleet, machines, strict=True)):
@@ -574,16 +573,6 @@ def load_farm(path: str | Path, *, catalog: Catalog | None = None) -> LoadedFarm
         Every validation problem at once.
 
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read farm file: {exc.strerror or exc}", source=source) from None
-    except UnicodeDecodeError as exc:
-        raise not_utf8_error(exc, source) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_syntax_error(exc, text, source) from None
-    return farm_from_dict(data, source=source, text=text, catalog=catalog)
+    data, text = read_toml(path, what="farm file")
+    return farm_from_dict(data, source=str(path), text=text, catalog=catalog)
 

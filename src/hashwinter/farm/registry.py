@@ -25,13 +25,17 @@ import sys
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Protocol, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, Union, get_args, get_origin
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo
 
 from hashwinter.engine import Clock, Cohorts, Policy
 
+if TYPE_CHECKING:
+    from hashwinter.farm.config import LoadedFarm
+
 __all__ = [
+    "CohortSlots",
     "PolicyConfigModel",
     "PolicyContext",
     "load_plugin",
@@ -59,6 +63,16 @@ class PolicyContext:
         Funding rates of perpetuals from the store, by symbol (hedges read them).
     futures : mapping of str to DataFrame
         Observed futures prices from the store (``date``, ``price``), by symbol.
+    fleet_item : tuple of int
+        The fleet item (``fleet[i]``) of each cohort; empty: cohort ``i`` is
+        ``fleet[i]`` (no slot cohorts).
+    role : tuple of str
+        What each cohort is: ``"fleet"`` (a fleet item's machines where they
+        were bought), ``"slot"`` (an empty cohort of a fleet item at another
+        site, filled by moves) or ``"transit"`` (machines of a fleet item on
+        their way to a site: held, not running); empty: all ``"fleet"``.
+    farm : LoadedFarm or None
+        The farm being built.
 
     """
 
@@ -68,6 +82,32 @@ class PolicyContext:
     currency: str
     funding: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     futures: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    fleet_item: tuple[int, ...] = ()
+    role: tuple[str, ...] = ()
+    farm: LoadedFarm | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CohortSlots:
+    """Empty cohorts a policy needs the farm builder to create (moves fill them).
+
+    A policy config that moves machines between sites has a method
+    ``cohort_slots(farm, dates, field) -> CohortSlots``; the builder calls it
+    before it builds the cohorts and appends one empty cohort per slot, after
+    the fleet's (in the order given).
+
+    Attributes
+    ----------
+    sites : tuple of SiteConfig
+        Sites that are not in the farm file (e.g. a sites file's), with their
+        tariff, PUE, uptime and fees.
+    slots : tuple of (int, str, str)
+        ``(fleet index, site name, role)`` with role ``"slot"`` or ``"transit"``.
+
+    """
+
+    sites: tuple[Any, ...] = ()
+    slots: tuple[tuple[int, str, str], ...] = ()
 
 
 class PolicyConfigModel(Protocol):

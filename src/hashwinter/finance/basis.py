@@ -29,13 +29,12 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.errors import InputError
+from hashwinter.units import JULIAN_YEAR_DAYS
 
-__all__ = ["DAYS_PER_YEAR", "ConstantBasis", "MomentumBasis", "futures_prices", "prices_on"]
+__all__ = ["ConstantBasis", "MomentumBasis", "futures_prices", "prices_on"]
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Days per (Julian) year, the unit of annual basis rates. [day/year]
-DAYS_PER_YEAR = 365.25
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,7 +132,7 @@ def futures_prices(
         raise InputError("days to expiry must be >= 0 (a future past its expiry has no price)",
                          field="days_to_expiry")
     b = model.annual_basis(s)
-    return np.asarray(s * np.exp(b * tau / DAYS_PER_YEAR), dtype=np.float64)
+    return np.asarray(s * np.exp(b * tau / JULIAN_YEAR_DAYS), dtype=np.float64)
 
 
 def prices_on(

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
+from hashwinter.errors import InputErrors
 from hashwinter.ranges import bounded
+from hashwinter.tomlfile import locate
 from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = ["INSTRUMENTS", "BasisConfig", "FundingConfig", "HedgeConfig", "hedge_from_dict"]
@@ -215,7 +217,8 @@ class HedgeConfig(_Model):
 
 
 def hedge_from_dict(
-    data: Mapping[str, Any], *, source: str | None = None, prefix: str = "hedge"
+    data: Mapping[str, Any], *, source: str | None = None, prefix: str = "hedge",
+    text: str | None = None,
 ) -> HedgeConfig:
     """Validate a ``[hedge]`` table; raise InputErrors naming every bad field.
 
@@ -227,6 +230,8 @@ def hedge_from_dict(
         File it came from, for messages.
     prefix : str
         Dotted path of the table in its document.
+    text : str, optional
+        The document's text: each error then carries its field's line.
 
     Returns
     -------
@@ -247,5 +252,8 @@ def hedge_from_dict(
     try:
         return HedgeConfig.model_validate(dict(data))
     except ValidationError as exc:
-        raise input_errors_from_validation(exc, source=source, prefix=prefix,
-                                           data=dict(data)) from None
+        errors = input_errors_from_validation(exc, source=source, prefix=prefix,
+                                              data=dict(data))
+        if text is None:
+            raise errors from None
+        raise InputErrors(locate(errors.errors, text, source)) from None

@@ -41,7 +41,7 @@ Liquidation follows the isolated-margin convention of
 at the collateral).
 
 Contract prices: a perpetual trades at spot; a dated contract or forward at
-``spot · exp(b · τ / 365.25)`` (:data:`~hashwinter.finance.basis.DAYS_PER_YEAR`),
+``spot · exp(b · τ / 365.25)`` (:data:`~hashwinter.units.JULIAN_YEAR_DAYS`),
 ``τ`` the days to its close, or at observed prices (one per day) where given.
 The engine's ``mark`` is the coin's spot price in the run currency; prices in
 USD convert at the day's FX rate, so the contract is read as quoted in the run
@@ -65,11 +65,11 @@ import numpy.typing as npt
 from hashwinter.engine.positions import Position, Settlement
 from hashwinter.errors import InputError
 from hashwinter.finance import book as fbook
-from hashwinter.finance.basis import DAYS_PER_YEAR
 from hashwinter.finance.forward import expected_default_loss, forward_payoff
 from hashwinter.finance.futures import inverse_pnl, linear_pnl, trade_fee
 from hashwinter.finance.margin import liquidation_loss, liquidation_price
 from hashwinter.finance.perpetual import funding_payment
+from hashwinter.units import JULIAN_YEAR_DAYS
 
 __all__ = [
     "JOURNAL_FIELDS",
@@ -328,7 +328,7 @@ class HedgeContract:
         tau = (self._tau_open if opening else self._tau_mark)[day]  # type: ignore[attr-defined]
         if self.basis_per_year == 0.0 or tau == 0.0:
             return spot
-        return np.asarray(spot * np.exp(self.basis_per_year * tau / DAYS_PER_YEAR))
+        return np.asarray(spot * np.exp(self.basis_per_year * tau / JULIAN_YEAR_DAYS))
 
     def _empty(self, shape: tuple[int, int, int], price: FloatArray) -> HedgePosition:
         zero = np.zeros(shape)

@@ -15,13 +15,16 @@ import functools
 import importlib.resources
 from collections.abc import Iterable, Iterator
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hashwinter.errors import InputError
 from hashwinter.hardware.aliases import name_key, nearest, strip_maker_prefixes
 from hashwinter.hardware.machine import MEGA, TERA, Machine
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BUILTIN_CATALOG_FILE", "Catalog", "alias_collisions", "default_catalog"]
 
@@ -249,6 +252,9 @@ class Catalog:
             ``aliases`` (``;``-separated), ``source, notes``.
 
         """
+        # pandas only here: `hashwinter shutdown` reads the catalog and never needs it.
+        import pandas as pd
+
         ms = self._machines
         hashrate = np.array([m.hashrate for m in ms], dtype=float)
         power = np.array([m.power for m in ms], dtype=float)

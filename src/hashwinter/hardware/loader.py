@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -28,11 +26,10 @@ from hashwinter.hardware.records import (
     REQUIRED_FIELDS,
     machine_from_record,
 )
+from hashwinter.tomlfile import TomlLines, parse_toml
 
 __all__ = ["load_catalog", "read_catalog_csv_text", "read_catalog_toml_text"]
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TABLE_HEADER = re.compile(r"^\s*\[\[\s*machine\s*\]\]\s*(#.*)?$")
 
 
 def load_catalog(path: str | Path) -> Catalog:
@@ -250,26 +247,7 @@ def read_catalog_toml_text(text: str, *, source: str) -> Catalog:
         the line of the key (else of the table's header).
 
     """
-    try:
-        document = tomllib.loads(text)
-    except (ValueError, RecursionError) as exc:
-        if not isinstance(exc, tomllib.TOMLDecodeError):
-            # An integer of more than 4,300 digits, or arrays nested too deeply.
-            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            raise InputError(f"invalid TOML: {why}", source=source, field="(document)") from None
-        message = str(exc)
-        position = _TOML_POSITION.search(message)
-        line = column = None
-        if position is not None:
-            line, column = int(position[1]), int(position[2])
-            message = message[: position.start()]
-        elif message.endswith("(at end of document)"):
-            line = text.count("\n") + 1
-            column = len(text) - (text.rfind("\n") + 1) + 1
-            message = message[: -len("(at end of document)")].rstrip()
-        raise InputError(
-            f"invalid TOML: {message}", source=source, line=line, column=column
-        ) from None
+    document = parse_toml(text, source)
 
     errors: list[InputError] = []
     for key in document:
@@ -287,7 +265,11 @@ def read_catalog_toml_text(text: str, *, source: str) -> Catalog:
             )
         )
         tables = []
-    locate = _TableLines(text, len(tables))
+    lines = TomlLines(text)
+
+    def locate(index: int, key: str) -> int | None:
+        return lines.line(f"machine[{index}].{key}")
+
     machines: list[Machine] = []
     places: list[tuple[str, int | None]] = []
     for index, table in enumerate(tables):
@@ -313,29 +295,3 @@ def read_catalog_toml_text(text: str, *, source: str) -> Catalog:
             places.append((prefix, locate(index, "model")))
     describe = [p.rstrip(".") for p, _ in places]
     return _finish(machines, places, errors, source, describe)
-
-
-class _TableLines:
-    """Find the line of a ``[[machine]]`` table's key in the text, where unambiguous.
-
-    tomllib reports no positions for values, so the text is scanned for the
-    table headers; if their count does not match the parsed tables (a header
-    inside a multi-line string, an inline array of tables) no lines are given
-    rather than wrong ones.
-    """
-
-    def __init__(self, text: str, count: int) -> None:
-        self._lines = text.splitlines()
-        headers = [i for i, s in enumerate(self._lines) if _TABLE_HEADER.match(s)]
-        self._headers = headers if len(headers) == count else None
-
-    def __call__(self, index: int, key: str) -> int | None:
-        if self._headers is None:
-            return None
-        start = self._headers[index]
-        end = self._headers[index + 1] if index + 1 < len(self._headers) else len(self._lines)
-        pattern = re.compile(rf"""^\s*(["']?){re.escape(key)}\1\s*=""")
-        for number in range(start + 1, end):
-            if pattern.match(self._lines[number]):
-                return number + 1
-        return start + 1

@@ -10,10 +10,10 @@ returning prices shaped ``(n_paths, n_steps + 1)`` (column 0 is ``s0``) and a
 - :class:`RegimeSwitching` — two-regime (bull/bear) Markov-switching GBM.
 
 Drifts are per day and volatilities per square-root day unless a name says
-``_annual`` (365-day years).
+``_annual`` (365-day years: :data:`hashwinter.units.TRADING_DAYS_PER_YEAR`).
 """
 
-from hashwinter.market.base import DAYS_PER_YEAR, PriceProcess, log_returns
+from hashwinter.market.base import PriceProcess, log_returns
 from hashwinter.market.bootstrap import BlockBootstrap, circular_block_indices
 from hashwinter.market.gbm import GBM, gbm_step
 from hashwinter.market.merton import MertonJumpDiffusion
@@ -22,7 +22,6 @@ from hashwinter.market.regimes import BEAR, BULL, RegimeSwitching
 __all__ = [
     "BEAR",
     "BULL",
-    "DAYS_PER_YEAR",
     "GBM",
     "BlockBootstrap",
     "MertonJumpDiffusion",

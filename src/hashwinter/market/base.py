@@ -19,7 +19,6 @@ import pandas as pd
 from hashwinter.errors import InputError
 
 __all__ = [
-    "DAYS_PER_YEAR",
     "FloatArray",
     "PriceProcess",
     "check_finite",
@@ -31,10 +30,6 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-
-#: Coins trade every day of the year, so annualised figures use 365 days.
-DAYS_PER_YEAR: float = 365.0
-
 
 @runtime_checkable
 class PriceProcess(Protocol):

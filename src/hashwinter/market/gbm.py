@@ -18,7 +18,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashwinter.market.base import (
-    DAYS_PER_YEAR,
     FloatArray,
     check_finite,
     check_positive,
@@ -26,6 +25,7 @@ from hashwinter.market.base import (
     log_returns,
     paths_from_log_increments,
 )
+from hashwinter.units import TRADING_DAYS_PER_YEAR
 
 __all__ = ["GBM", "gbm_step"]
 
@@ -106,20 +106,20 @@ class GBM:
         """Build from annualised drift [1/year] and volatility [1/sqrt(year)], 365-day years."""
         return cls(
             s0=s0,
-            mu=mu_annual / DAYS_PER_YEAR,
-            sigma=sigma_annual / math.sqrt(DAYS_PER_YEAR),
+            mu=mu_annual / TRADING_DAYS_PER_YEAR,
+            sigma=sigma_annual / math.sqrt(TRADING_DAYS_PER_YEAR),
             dt_days=dt_days,
         )
 
     @property
     def mu_annual(self) -> float:
         """Annualised drift [1/year]."""
-        return self.mu * DAYS_PER_YEAR
+        return self.mu * TRADING_DAYS_PER_YEAR
 
     @property
     def sigma_annual(self) -> float:
         """Annualised volatility [1/sqrt(year)]."""
-        return self.sigma * math.sqrt(DAYS_PER_YEAR)
+        return self.sigma * math.sqrt(TRADING_DAYS_PER_YEAR)
 
     def mean(self, t_days: npt.ArrayLike) -> FloatArray:
         """Return ``E[S_t] = s0 e^(mu t)`` [currency per coin]."""

@@ -21,7 +21,6 @@ import pandas as pd
 
 from hashwinter.errors import InputError
 from hashwinter.market.base import (
-    DAYS_PER_YEAR,
     FloatArray,
     check_finite,
     check_positive,
@@ -29,6 +28,7 @@ from hashwinter.market.base import (
     log_returns,
     paths_from_log_increments,
 )
+from hashwinter.units import TRADING_DAYS_PER_YEAR
 
 __all__ = ["MertonJumpDiffusion", "fit_bernoulli_mixture"]
 
@@ -81,7 +81,7 @@ class MertonJumpDiffusion:
     @property
     def sigma_annual(self) -> float:
         """Annualised diffusion volatility [1/sqrt(year)]."""
-        return self.sigma * math.sqrt(DAYS_PER_YEAR)
+        return self.sigma * math.sqrt(TRADING_DAYS_PER_YEAR)
 
     def mean(self, t_days: npt.ArrayLike) -> FloatArray:
         """Return ``E[S_t] = s0 e^(mu t)`` [currency per coin]."""

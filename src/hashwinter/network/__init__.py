@@ -9,7 +9,6 @@
 """
 
 from hashwinter.network.projection import (
-    DAYS_PER_MONTH,
     ConstantGrowthDifficulty,
     RetargetBootstrap,
     retarget_ratios,
@@ -26,7 +25,6 @@ from hashwinter.network.supply import (
 )
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "EXA",
     "ConstantGrowthDifficulty",
     "HashSupply",

@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.errors import InputError
+from hashwinter.fill import last_valid_index
+from hashwinter.units import HOURS_PER_DAY, JULIAN_YEAR_DAYS, SECONDS_PER_DAY
 
 __all__ = [
     "CBECI_PUE_BEST",
@@ -48,7 +50,7 @@ CBECI_TARIFF_USD = 0.05
 #: CBECI's PUE for the lower bound, the best guess and the upper bound. [dimensionless]
 CBECI_PUE_LOWER, CBECI_PUE_BEST, CBECI_PUE_UPPER = 1.01, 1.10, 1.20
 #: Hours in a (Julian) year, CBECI's annualisation. [h/year]
-HOURS_PER_YEAR = 365.25 * 24.0
+HOURS_PER_YEAR = JULIAN_YEAR_DAYS * HOURS_PER_DAY
 _J_PER_KWH = 3.6e6
 
 
@@ -82,7 +84,7 @@ def profitability_threshold(
     """
     rev = np.asarray(revenue_per_hash_day, dtype=np.float64)
     price = np.asarray(tariff, dtype=np.float64)
-    return np.asarray(rev / (price * 86_400.0 / _J_PER_KWH), dtype=np.float64)
+    return np.asarray(rev / (price * SECONDS_PER_DAY / _J_PER_KWH), dtype=np.float64)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,8 +173,7 @@ def electricity_bounds(
     stats = np.vstack([e_min, e_mean, e_max])  # (3, N) [J/H]
     none = n_prof == 0
     # Forward-fill the efficiencies of the last profitable day over unprofitable days.
-    last = np.where(~none, np.arange(day.size), -1)
-    np.maximum.accumulate(last, out=last)
+    last = last_valid_index(~none)
     filled = np.where(last >= 0, stats[:, np.maximum(last, 0)], e_exist[None, :])
     kwh_per_year = filled * h[None, :] * HOURS_PER_YEAR / 1000.0  # J/H x H/s = W; W x h -> kWh
     twh = kwh_per_year / 1e9 * np.asarray(pue, dtype=np.float64)[:, None]

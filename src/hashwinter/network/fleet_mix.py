@@ -33,10 +33,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hashwinter.chain import hashrate_from_difficulty
 from hashwinter.economics.revenue import revenue_per_day
 from hashwinter.errors import InputError
 from hashwinter.hardware import Machine
-from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY
+from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = ["FleetMix", "monthly_network", "reconstruct_mix"]
 
@@ -98,7 +99,7 @@ def monthly_network(daily: pd.DataFrame) -> pd.DataFrame:
         raise InputError(f"missing columns {missing}", field="daily")
     index = pd.DatetimeIndex(pd.to_datetime(daily.index))
     d = daily["difficulty"].to_numpy(np.float64)
-    hashrate = d * HASHES_PER_DIFFICULTY / 600.0
+    hashrate = hashrate_from_difficulty(d)
     # What one H/s earns in a day: the project's one revenue formula.
     revenue = np.asarray(revenue_per_day(
         1.0, d, daily["subsidy"].to_numpy(np.float64), daily["price"].to_numpy(np.float64),

@@ -26,17 +26,14 @@ from hashwinter.chain import TARGET_TIMESPAN_S
 from hashwinter.errors import InputError
 from hashwinter.market.base import FloatArray, check_finite, check_positive, check_shape
 from hashwinter.market.bootstrap import circular_block_indices
-from hashwinter.units import SECONDS_PER_DAY
+from hashwinter.units import GREGORIAN_MONTH_DAYS, SECONDS_PER_DAY
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "ConstantGrowthDifficulty",
     "RetargetBootstrap",
     "retarget_ratios",
 ]
 
-#: Mean Gregorian month. [day]
-DAYS_PER_MONTH: float = 365.2425 / 12
 #: Length of a retarget window at the target spacing (two weeks). [day]
 _EPOCH_DAYS: float = TARGET_TIMESPAN_S / SECONDS_PER_DAY
 
@@ -62,7 +59,7 @@ class ConstantGrowthDifficulty:
 
     d0: float
     monthly_growth: float
-    step_days: float | None = DAYS_PER_MONTH
+    step_days: float | None = GREGORIAN_MONTH_DAYS
     dt_days: float = 1.0
 
     def __post_init__(self) -> None:
@@ -80,7 +77,7 @@ class ConstantGrowthDifficulty:
         if self.step_days is not None:
             # The small tolerance keeps t = k * step (in floating point) on step k.
             t = np.floor(t / self.step_days + 1e-9) * self.step_days
-        return np.asarray(self.d0 * np.power(1.0 + self.monthly_growth, t / DAYS_PER_MONTH))
+        return np.asarray(self.d0 * np.power(1.0 + self.monthly_growth, t / GREGORIAN_MONTH_DAYS))
 
     def simulate(self, n_paths: int, n_steps: int, rng: np.random.Generator) -> FloatArray:
         """Return ``(n_paths, n_steps + 1)`` difficulties (identical rows; ``rng`` is unused)."""

@@ -27,6 +27,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from hashwinter.chain.difficulty import reward_per_hash
 from hashwinter.errors import InputError
 from hashwinter.units import HASHES_PER_DIFFICULTY, TARGET_BLOCK_INTERVAL_S
 
@@ -76,11 +77,8 @@ def revenue_per_hash(
     1.577
 
     """
-    p = np.asarray(price, dtype=np.float64)
-    d = np.asarray(difficulty, dtype=np.float64)
-    return np.asarray(
-        p * np.asarray(reward_per_block, dtype=np.float64) / (d * HASHES_PER_DIFFICULTY)
-    )
+    return np.asarray(np.asarray(price, dtype=np.float64)
+                      * reward_per_hash(difficulty, reward_per_block), dtype=np.float64)
 
 
 def sigmoid_supply(

@@ -3,7 +3,9 @@
 :func:`open_executor` yields a :class:`concurrent.futures.Executor`: a
 :class:`~concurrent.futures.ProcessPoolExecutor` on this machine, or, given a
 scheduler address (``tcp://host:8786``), the executor of a
-``distributed.Client`` connected to it. Nothing else differs, so a run gives
+``distributed.Client`` connected to it. One local worker is this process
+(:class:`InProcessExecutor`): a spawned worker would spend seconds importing numpy
+and the engine before its first chunk. Nothing else differs, so a run gives
 the same numbers on either (seeds travel with the chunks, see
 :mod:`hashwinter.parallel.tasks`). Workers of a remote cluster must have
 hashwinter installed (the same version). Dask is optional: ``pip install
@@ -17,12 +19,16 @@ import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import ParamSpec, TypeVar
 
 from hashwinter.errors import InputError
 
-__all__ = ["default_workers", "open_executor"]
+__all__ = ["InProcessExecutor", "default_workers", "open_executor"]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 def default_workers() -> int:
@@ -31,6 +37,49 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+class InProcessExecutor(Executor):
+    """Run each submitted call in this process, at once: futures complete in submit order.
+
+    The executor of one local worker. A call's exception is set on its future, as a
+    pool does; a :class:`KeyboardInterrupt` (any exception that is not an
+    :class:`Exception`) propagates out of :meth:`submit`, so Ctrl-C stops the run at
+    once. Payloads and results are not pickled: a chunk function must not change its
+    payload (none does; the same results with one and with two workers are tested).
+
+    Examples
+    --------
+    >>> with InProcessExecutor() as ex:
+    ...     futures = [ex.submit(pow, 2, n) for n in range(4)]
+    ...     failed = ex.submit(int, "x")
+    >>> [f.result() for f in futures], failed.exception()
+    ([1, 2, 4, 8], ValueError("invalid literal for int() with base 10: 'x'"))
+
+    """
+
+    def __init__(self) -> None:
+        self._closed = False
+
+    def submit(
+        self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> Future[_T]:
+        """Call ``fn(*args, **kwargs)`` now; return its completed future."""
+        if self._closed:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        future: Future[_T] = Future()
+        future.set_running_or_notify_cancel()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Refuse further calls (every submitted call has already run)."""
+        self._closed = True
 
 
 def _ignore_sigint() -> None:
@@ -56,7 +105,13 @@ def _start_workers(pool: ProcessPoolExecutor, n: int) -> None:
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers of an interrupted pool now rather than after their running chunks."""
+    """Stop the workers of an interrupted pool now rather than after their running chunks.
+
+    Its futures are cancelled by ``shutdown(cancel_futures=True)`` alone, in the pool's
+    manager thread: one cancelled from another thread before the workers die makes
+    that thread fail with a traceback (CPython gh-107219, fixed in 3.12), which is why
+    :func:`~hashwinter.parallel.run_chunks` leaves a process pool's futures alone on Ctrl-C.
+    """
     # The standard library has no public way before Python 3.14 (terminate_workers).
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
@@ -67,7 +122,11 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
 
 @contextlib.contextmanager
 def open_executor(
-    cluster: str | None = None, *, workers: int | None = None, timeout_s: float = 10.0
+    cluster: str | None = None,
+    *,
+    workers: int | None = None,
+    timeout_s: float = 10.0,
+    spawn_single: bool = False,
 ) -> Iterator[Executor]:
     """Yield an executor; shut it down (cancelling pending work) on exit.
 
@@ -78,9 +137,13 @@ def open_executor(
         local process pool.
     workers : int, optional
         Processes of the local pool (default: the CPUs available). Ignored with
-        a cluster, whose size is the cluster's.
+        a cluster, whose size is the cluster's. One worker is this process
+        (:class:`InProcessExecutor`), unless ``spawn_single``.
     timeout_s : float, default 10
         How long to wait for the scheduler. [s]
+    spawn_single : bool, default False
+        Run even one worker in a spawned process: for a caller whose thread must not
+        block while a call runs (the web's job manager).
 
     Yields
     ------
@@ -97,6 +160,10 @@ def open_executor(
         n = default_workers() if workers is None else workers
         if n < 1:
             raise InputError(f"must be >= 1 (got {n})", field="workers")
+        if n == 1 and not spawn_single:
+            with InProcessExecutor() as inline:
+                yield inline
+            return
         # spawn, not fork: workers start clean (no copied threads or locks of the parent).
         # Workers ignore Ctrl-C (the terminal sends SIGINT to the whole process group):
         # the parent alone handles it, prints one line, and stops them.

@@ -11,7 +11,7 @@ on Ctrl-C or a failed chunk, cancels what has not run and re-raises.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import TypeVar
 
 import numpy as np
@@ -91,7 +91,6 @@ def run_chunks(
     """
     futures: list[Future[R]] = []
     try:
-        futures = [executor.submit(fn, p) for p in payloads]
         bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -102,12 +101,26 @@ def run_chunks(
             transient=False,
         )
         with bar:
-            task = bar.add_task(description, total=len(futures))
-            for done in as_completed(futures):
+            task = bar.add_task(description, total=len(payloads))
+            pending = []
+            for p in payloads:
+                future = executor.submit(fn, p)
+                futures.append(future)
+                if future.done():  # run at submit (InProcessExecutor): counted now
+                    future.result()  # surface a failed chunk at once
+                    bar.advance(task)
+                else:
+                    pending.append(future)
+            for done in as_completed(pending):
                 done.result()  # surface a failed chunk at once
                 bar.advance(task)
         return [f.result() for f in futures]
-    except BaseException:
-        for f in futures:
-            f.cancel()
+    except BaseException as exc:
+        # On Ctrl-C a process pool is cancelled and stopped by its owner (open_executor).
+        # Cancelling here as well races with the pool's manager thread, which then dies
+        # on a cancelled future with a traceback on stderr (CPython gh-107219, fixed in
+        # 3.12); cancelled by shutdown(cancel_futures=True), futures are cancelled there.
+        if not (isinstance(exc, KeyboardInterrupt) and isinstance(executor, ProcessPoolExecutor)):
+            for f in futures:
+                f.cancel()
         raise

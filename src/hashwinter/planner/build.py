@@ -13,13 +13,14 @@ import numpy as np
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm.config import LoadedFarm, SiteConfig
-from hashwinter.farm.toml_lines import TomlLines
+from hashwinter.farm.plan_file import plan_cohort_label
 from hashwinter.planner.problem import PlanProblem
 from hashwinter.planner.values import CohortEconomics, SiteEconomics, monthly_values
 from hashwinter.planner.view import MarketView
 from hashwinter.sites.config import LoadedSites, MoveConfig, PlannerSite, SitesFile, monthly
 from hashwinter.sites.events import HISTORICAL_EVENTS
 from hashwinter.sites.regions import REGIONS
+from hashwinter.tomlfile import TomlLines
 
 __all__ = ["build_problem", "planner_sites"]
 
@@ -128,8 +129,7 @@ def build_problem(
     months, days, value, move_in, scenario = monthly_values(
         cohort_econ, site_econ, view, pool_fee=farm.config.pool_fee,
         downtime_days=move.downtime_days, move_cost=move_cost, events=events)
-    labels = tuple(item.label or f"{item.model} @ {item.site} {item.purchase_date}"
-                   for _, item, _ in items)
+    labels = tuple(plan_cohort_label(item) for _, item, _ in items)
     notes = (f"view: {view.label}", "a machine runs on a day only when the day's margin is "
              "positive (daily curtailment)", "seizure risk values a machine at its unit price")
     return PlanProblem(

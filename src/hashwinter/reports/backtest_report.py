@@ -35,6 +35,7 @@ __all__ = [
     "backtest_html",
     "cohort_table",
     "hedge_table",
+    "plan_comparison_table",
     "summary_json",
     "summary_table",
     "write_backtest_outputs",
@@ -73,6 +74,31 @@ def owner_table(result: BacktestResult) -> Table | None:
             f"{row[f'cash_end_{ccy}']:,.2f}", f"{row[f'coins_end_{k}']:,.4f}",
             f"{row[f'equity_end_{ccy}']:,.2f}", f"{row[f'transfers_in_{ccy}']:,.2f}",
             str(row["broke_date"]) if row["broke_date"] else "never")
+    return table
+
+
+def _comparison_rows(result: BacktestResult) -> list[list[str]] | None:
+    frame = result.plan_comparison()
+    if frame is None:
+        return None
+    return [[str(r.figure), f"{r.follow_plan:,.0f}", f"{r.stay_put:,.0f}",
+             f"{r.difference:+,.0f}"] for r in frame.itertuples()]
+
+
+_COMPARISON_HEADER = ["", "follow the plan", "stay put", "difference"]
+
+
+def plan_comparison_table(result: BacktestResult) -> Table | None:
+    """Return follow the plan against stay put (None when the farm follows no plan)."""
+    rows = _comparison_rows(result)
+    if rows is None:
+        return None
+    table = Table(title="Follow the plan against stay put", title_justify="left")
+    for i, h in enumerate(_COMPARISON_HEADER):
+        table.add_column(h, justify="left" if i == 0 else "right", style="bold" if i == 0
+                         else None)
+    for row in rows:
+        table.add_row(*(escape(c) for c in row))
     return table
 
 
@@ -178,6 +204,7 @@ def backtest_html(result: BacktestResult) -> str:
         cumulative_chart(result.cohorts, result.treasury, c),
     ))
     header, rows = _cohort_rows(result)
+    plan = _comparison_rows(result)
     totals = table_html(["", "value"], s.rows())
     checks = result.run.checks
     market = result.farm_run.spec.market
@@ -205,7 +232,9 @@ def backtest_html(result: BacktestResult) -> str:
         f"money in {html.escape(c)}</p>"
         f'<div class="cards">{cards}</div>'
         f"{charts}"
-        f"<h2>Cohorts</h2>{table_html(header, rows)}"
+        + (f"<h2>Follow the plan against stay put</h2>{table_html(_COMPARISON_HEADER, plan)}"
+           if plan is not None else "")
+        + f"<h2>Cohorts</h2>{table_html(header, rows)}"
         f"{_hedge_html(result)}"
         f"<h2>Totals</h2>{totals}"
         f'<h2>Notes</h2><ul class="notes">'
@@ -311,6 +340,10 @@ def write_backtest_outputs(
             if ledger_format in ("parquet", "both"):
                 frame.to_parquet(staging / f"{stem}.parquet", index=False)
                 names.append(f"{stem}.parquet")
+        comparison = result.plan_comparison()
+        if comparison is not None:
+            finite_frame(comparison).to_csv(staging / "plan_comparison.csv", index=False)
+            names.append("plan_comparison.csv")
         (staging / "summary.json").write_text(summary_json(result), encoding="utf-8")
         names.append("summary.json")
         if html_report:

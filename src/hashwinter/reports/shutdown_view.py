@@ -3,18 +3,22 @@
 Three forms: a rich terminal table (one row per machine, a margin and a shutdown
 price column per tariff, green above water and red below), CSV and JSON (one
 record per machine and tariff, the documented contract other tools read).
+
+The terminal table is drawn from the table's columns alone, so ``hashwinter shutdown``
+renders :func:`~hashwinter.economics.table.shutdown_columns` without loading pandas.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from rich.table import Table
-from rich.text import Text
-
-from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.state import NetworkState
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
 
 __all__ = ["JSON_KEYS", "state_caption", "to_csv", "to_json", "to_rich_table"]
 
@@ -43,6 +47,8 @@ def to_json(table: pd.DataFrame) -> str:
     of a machine that mines nothing (no reward) is ``null`` with
     ``"shutdown_price_flag": "never"`` (no price makes it pay).
     """
+    from hashwinter.reports.finite import dumps
+
     records = []
     for row in table[list(JSON_KEYS + _EXTRA_KEYS)].to_dict(orient="records"):
         record = {str(k): v for k, v in row.items()}
@@ -53,6 +59,8 @@ def to_json(table: pd.DataFrame) -> str:
 
 def to_csv(table: pd.DataFrame) -> str:
     """Return the table as CSV with a header row (non-finite cells empty, with a flag column)."""
+    from hashwinter.reports.finite import finite_frame
+
     return str(finite_frame(table).to_csv(index=False, float_format="%.10g"))
 
 
@@ -76,10 +84,26 @@ def _money(value: float) -> str:
     return f"{value:,.2f}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
-def to_rich_table(table: pd.DataFrame, state: NetworkState, pool_fee: float) -> Table:
-    """Return a rich table: one row per machine, margin and shutdown price per tariff."""
+def to_rich_table(
+    table: pd.DataFrame | Mapping[str, Any], state: NetworkState, pool_fee: float
+) -> Table:
+    """Return a rich table: one row per machine, margin and shutdown price per tariff.
+
+    ``table`` is a :func:`~hashwinter.economics.table.shutdown_table` or its columns
+    (:func:`~hashwinter.economics.table.shutdown_columns`: the same values without pandas).
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    column = {name: list(table[name]) for name in (
+        "model", "hashrate_ths", "power_w", "efficiency_j_th", "coins_per_day",
+        "revenue_per_day", "margin_per_day", "shutdown_price", "price_to_shutdown",
+        "above_shutdown", "tariff")}  # fmt: skip
+    rows_of: dict[str, list[int]] = {}  # model -> its rows, models in order of appearance
+    for i, model in enumerate(column["model"]):
+        rows_of.setdefault(str(model), []).append(i)
     ccy = state.currency
-    tariffs = list(dict.fromkeys(table["tariff"]))
+    tariffs = list(dict.fromkeys(column["tariff"]))
     out = Table(title="Shutdown prices (关机价)", caption=state_caption(state, pool_fee))
     out.add_column("Model", style="bold")
     for name in ("TH/s", "W", "J/TH", f"{state.coin}/day", f"Revenue {ccy}/day"):
@@ -89,21 +113,22 @@ def to_rich_table(table: pd.DataFrame, state: NetworkState, pool_fee: float) -> 
         # Say what the values are and in which unit; the tariff is the condition.
         out.add_column(f"Margin {ccy}/day @{tariff:g} {ccy}/kWh", justify="right")
         out.add_column(f"Shutdown price {ccy}/{coin} @{tariff:g} {ccy}/kWh", justify="right")
-    for model, rows in table.groupby("model", sort=False):
-        first = rows.iloc[0]
+    for model, rows in rows_of.items():
+        first = rows[0]
         cells: list[str | Text] = [
-            str(model),
-            f"{first.hashrate_ths:,.2f}",
-            f"{first.power_w:,.0f}",
-            f"{first.efficiency_j_th:,.1f}",
-            f"{first.coins_per_day:.6f}",
-            _money(first.revenue_per_day),
+            model,
+            f"{column['hashrate_ths'][first]:,.2f}",
+            f"{column['power_w'][first]:,.0f}",
+            f"{column['efficiency_j_th'][first]:,.1f}",
+            f"{column['coins_per_day'][first]:.6f}",
+            _money(column["revenue_per_day"][first]),
         ]
-        for _, row in rows.iterrows():
-            style = "green" if row.above_shutdown else "red"
-            cells.append(Text(_money(row.margin_per_day), style=style))
-            gap = row.price_to_shutdown
-            label = f"{_money(row.shutdown_price)} ({gap:+.0%})" if math.isfinite(gap) else "—"
+        for i in rows:
+            style = "green" if column["above_shutdown"][i] else "red"
+            cells.append(Text(_money(column["margin_per_day"][i]), style=style))
+            gap = column["price_to_shutdown"][i]
+            label = (f"{_money(column['shutdown_price'][i])} ({gap:+.0%})" if math.isfinite(gap)
+                     else "—")
             cells.append(Text(label, style=style))
         out.add_row(*cells)
     return out

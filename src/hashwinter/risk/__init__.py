@@ -1,8 +1,10 @@
 """Risk outputs of Monte Carlo runs: VaR, CVaR, probability of ruin, payback."""
 
 from hashwinter.risk.metrics import (
+    RunningPayback,
     expected_shortfall,
     path_quantiles,
+    payback_summaries,
     payback_summary,
     payback_times,
     ruin_probability,
@@ -11,8 +13,10 @@ from hashwinter.risk.metrics import (
 )
 
 __all__ = [
+    "RunningPayback",
     "expected_shortfall",
     "path_quantiles",
+    "payback_summaries",
     "payback_summary",
     "payback_times",
     "ruin_probability",

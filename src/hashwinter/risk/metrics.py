@@ -12,7 +12,8 @@ outcomes' currency.
 - :func:`ruin_probability` — share of paths whose cash has fallen below a
   threshold by each time.
 - :func:`payback_times` and :func:`payback_summary` — when cumulative net cash
-  flow first turns non-negative, and its distribution.
+  flow first turns non-negative, and its distribution; :class:`RunningPayback`
+  computes the same times one step at a time (memory per path, not per step and path).
 - :func:`path_quantiles` — quantiles across paths at each time (fan charts).
 """
 
@@ -27,8 +28,10 @@ import numpy.typing as npt
 from hashwinter.errors import InputError
 
 __all__ = [
+    "RunningPayback",
     "expected_shortfall",
     "path_quantiles",
+    "payback_summaries",
     "payback_summary",
     "payback_times",
     "ruin_probability",
@@ -235,6 +238,61 @@ def payback_times(cumulative: npt.ArrayLike, times: npt.ArrayLike | None = None)
     return out
 
 
+class RunningPayback:
+    """:func:`payback_times` computed as the steps come: memory of two steps, not all of them.
+
+    Call :meth:`update` with each step's cumulative net cash flow, in order;
+    :attr:`time` holds, for every element, the payback time so far (inf while
+    never reached): the first step at or above zero, interpolated linearly from
+    the step before exactly as :func:`payback_times` does, so the two agree to
+    the last bit.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of one step's values (e.g. ``(variants, paths, cohorts)``).
+
+    Examples
+    --------
+    >>> pb = RunningPayback((1,))
+    >>> for t, c in ((0.0, -100.0), (30.0, -40.0), (60.0, 20.0)):
+    ...     pb.update(np.array([c]), t)
+    >>> pb.time.tolist()
+    [50.0]
+
+    """
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.time: FloatArray = np.full(shape, np.inf)
+        self._before: FloatArray | None = None
+        self._t_before = -np.inf
+
+    def update(self, cumulative: FloatArray, t: float) -> None:
+        """Take the next step: cumulative net cash flow ``[currency]`` at time ``t``.
+
+        Raises
+        ------
+        InputError
+            ``t`` is not after the previous step's time.
+
+        """
+        if not t > self._t_before:
+            raise InputError(f"must increase (got {t} after {self._t_before})", field="times")
+        before = self._before
+        reached = np.isinf(self.time) & (cumulative >= 0)
+        if before is None:
+            self.time[reached] = t
+        elif reached.any():
+            b, a = before[reached], cumulative[reached]
+            share = -b / (a - b)
+            self.time[reached] = self._t_before + share * (t - self._t_before)
+        if before is None:
+            self._before = np.array(cumulative, dtype=np.float64, copy=True)
+        else:
+            np.copyto(before, cumulative)
+        self._t_before = t
+
+
 def payback_summary(
     paybacks: npt.ArrayLike, quantiles: Sequence[float] = (0.1, 0.5, 0.9)
 ) -> dict[str, float]:
@@ -258,14 +316,50 @@ def payback_summary(
 
     """
     p = _as_paths(paybacks).ravel()
-    finite = np.isfinite(p)
-    result: dict[str, float] = {
-        "share_paid_back": float(finite.mean()),
-        "mean_if_paid_back": float(p[finite].mean()) if finite.any() else math.nan,
-    }
+    return {k: float(v[0]) for k, v in payback_summaries(p[:, None], quantiles).items()}
+
+
+def payback_summaries(
+    paybacks: npt.ArrayLike, quantiles: Sequence[float] = (0.1, 0.5, 0.9)
+) -> dict[str, FloatArray]:
+    """:func:`payback_summary` of many items at once: one value per column.
+
+    Parameters
+    ----------
+    paybacks : array_like
+        Payback times shaped ``(paths, items)`` (inf = never).
+    quantiles : sequence of float
+        Probabilities in (0, 1).
+
+    Returns
+    -------
+    dict of ndarray (items,)
+        The keys of :func:`payback_summary`.
+
+    Examples
+    --------
+    >>> out = payback_summaries([[10.0, np.inf], [30.0, np.inf]], quantiles=(0.5,))
+    >>> {k: v.tolist() for k, v in out.items()}
+    {'share_paid_back': [1.0, 0.0], 'mean_if_paid_back': [20.0, nan], 'q50': [10.0, inf]}
+
+    """
     for q in quantiles:
         _check_level(q)
-        result[f"q{round(q * 100):d}"] = float(np.quantile(p, q, method="inverted_cdf"))
+    p = _as_paths(paybacks)
+    if p.ndim != 2:
+        raise InputError("must be shaped (paths, items)", field="paybacks")
+    finite = np.isfinite(p)
+    # Per column, as one 1-D mean each: the same sums (and bits) as a summary per item.
+    means = np.array([p[finite[:, j], j].mean() if finite[:, j].any() else math.nan
+                      for j in range(p.shape[1])], dtype=np.float64)
+    result: dict[str, FloatArray] = {
+        "share_paid_back": finite.mean(axis=0),
+        "mean_if_paid_back": means,
+    }
+    if quantiles:
+        values = np.quantile(p, list(quantiles), axis=0, method="inverted_cdf")
+        for q, row in zip(quantiles, values, strict=True):
+            result[f"q{round(q * 100):d}"] = np.asarray(row, dtype=np.float64)
     return result
 
 

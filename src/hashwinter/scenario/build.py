@@ -35,6 +35,7 @@ from hashwinter.scenario.config import (
     RegimesPrice,
     SigmoidSupplySpec,
 )
+from hashwinter.units import TRADING_DAYS_PER_YEAR
 
 __all__ = [
     "build_difficulty_projection",
@@ -112,11 +113,11 @@ def _gbm(spec: GBMPrice, base_dir: Path | None) -> GBM:
     if spec.mu_per_day is not None:
         mu = spec.mu_per_day
     elif spec.mu_annual is not None:
-        mu = spec.mu_annual / 365.0
+        mu = spec.mu_annual / TRADING_DAYS_PER_YEAR
     if spec.sigma_per_day is not None:
         sigma = spec.sigma_per_day
     elif spec.sigma_annual is not None:
-        sigma = spec.sigma_annual / math.sqrt(365.0)
+        sigma = spec.sigma_annual / math.sqrt(TRADING_DAYS_PER_YEAR)
     if spec.s0 is not None:
         s0 = spec.s0
     return GBM(s0=s0, mu=mu, sigma=sigma)

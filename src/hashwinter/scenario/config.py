@@ -7,9 +7,10 @@ process (``[price]``), a network (``[network]``) and, for farm studies, farms
 
 Network modes:
 
-- ``blockclock`` — the block-level clock of :mod:`hashwinter.blockclock`: a
-  hash supply function, one or more retarget rules, a number of blocks. The
-  price must be a GBM (it is stepped over each block's interval).
+- ``blockclock`` — a block-time study on the engine's block network
+  (:func:`hashwinter.engine.simulate_blocks`): a hash supply function, one or
+  more retarget rules, a number of blocks. The price must be a GBM (it is
+  stepped over each block's interval).
 - ``exogenous`` — difficulty projected without feedback: constant monthly
   growth, or bootstrap of historical retargets (for farm studies).
 - ``endogenous`` — the rest of the world's hashrate follows a hash supply
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from hashwinter.errors import InputError
 from hashwinter.ranges import InRange, get_range
+from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S, TRADING_DAYS_PER_YEAR
 
 __all__ = [
     "RULE_NAME",
@@ -494,7 +496,7 @@ def _horizon(scenario: Scenario) -> float | None:
     """Return the simulated span in days (a block-clock run: its blocks at 600 s each)."""
     net = scenario.network
     if isinstance(net, BlockClockNetwork):
-        return net.horizon_days or net.blocks * 600.0 / 86_400.0
+        return net.horizon_days or net.blocks * float(TARGET_BLOCK_INTERVAL_S) / SECONDS_PER_DAY
     return scenario.horizon_days
 
 
@@ -509,10 +511,10 @@ def _drift_and_volatility(price: object) -> tuple[str, float, float, str, float]
         if price.mu_per_day is not None:
             field, mu = "price.mu_per_day", price.mu_per_day
         else:
-            field, mu = "price.mu_annual", (price.mu_annual or 0.0) / 365.0
+            field, mu = "price.mu_annual", (price.mu_annual or 0.0) / TRADING_DAYS_PER_YEAR
         if price.sigma_per_day is not None:
             return field, mu, abs(mu), "price.sigma_per_day", price.sigma_per_day
-        annual = (price.sigma_annual or 0.0) / math.sqrt(365)
+        annual = (price.sigma_annual or 0.0) / math.sqrt(TRADING_DAYS_PER_YEAR)
         return field, mu, abs(mu), "price.sigma_annual", annual
     if isinstance(price, MertonPrice) and price.fit is None:
         rate = price.jump_rate_per_day or 0.0

@@ -31,11 +31,11 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from hashwinter.chain import RETARGET_INTERVAL, subsidy_at
+from hashwinter.chain import RETARGET_INTERVAL, hashrate_from_difficulty, subsidy_at
 from hashwinter.errors import InputError
 from hashwinter.network import EXA, HashSupply, LinearSupply, SigmoidSupply, revenue_per_hash
 from hashwinter.scenario.config import EndogenousLinearSupplySpec, EndogenousSigmoidSupplySpec
-from hashwinter.units import HASHES_PER_DIFFICULTY, TARGET_BLOCK_INTERVAL_S
+from hashwinter.units import TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
     "EQUILIBRIUM_INTERVAL_S",
@@ -66,7 +66,7 @@ def equilibrium_hashrate(difficulty: float) -> float:
         ``D * 2^32 / (600 * 2016 / 2015)``. [H/s]
 
     """
-    return difficulty * HASHES_PER_DIFFICULTY / EQUILIBRIUM_INTERVAL_S
+    return float(hashrate_from_difficulty(difficulty, EQUILIBRIUM_INTERVAL_S))
 
 
 def _logit(share: float) -> float:

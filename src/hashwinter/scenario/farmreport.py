@@ -4,7 +4,8 @@ All amounts are in each farm's currency. P&L is the change of equity (cash plus
 coins at the day's price) since the start, capex paid in the window included; a
 farm is ruined when it is broke (cash below zero after forced coin sales, the
 engine's rule); payback of a fleet item is the first day its cumulative operating
-margin covers its cost (:func:`hashwinter.risk.payback_times`).
+margin covers its cost (:class:`hashwinter.risk.RunningPayback`, tracked while the
+engine runs: :attr:`FarmPaths.payback_days`).
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.risk import (
     expected_shortfall,
     path_quantiles,
-    payback_summary,
-    payback_times,
+    payback_summaries,
     value_at_risk,
 )
-from hashwinter.scenario.farmrun import UNHEDGED_SUFFIX, FarmPaths
+from hashwinter.scenario.farmrun import FOLLOW_PLAN, STAY_PUT, UNHEDGED_SUFFIX, FarmPaths
 
 __all__ = [
     "RUIN_DAYS",
@@ -40,6 +40,8 @@ __all__ = [
     "farm_tables",
     "hedge_comparison",
     "hedge_table",
+    "plan_comparison",
+    "plan_table",
     "write_farm_outputs",
 ]
 
@@ -158,24 +160,69 @@ def hedge_table(comparison: pd.DataFrame) -> Table | None:
     return table
 
 
-def _paybacks(fp: FarmPaths) -> np.ndarray:
-    """Payback day of each fleet item on each path, ``(paths, cohorts)`` (inf if never)."""
-    days = np.arange(1, fp.dates.size + 1, dtype=np.float64)  # end of day d = d + 1 days
-    out = np.empty((fp.n_paths, len(fp.cohorts)))
-    for c in range(len(fp.cohorts)):
-        out[:, c] = payback_times(fp.cohort_margin[:, :, c] - fp.cohort_cost[c], days)
-    return out
-
-
 def farm_paybacks(farms: Sequence[FarmPaths]) -> pd.DataFrame:
     """Return one row per (farm, fleet item): cost and the distribution of payback days."""
-    rows = []
+    frames = []
     for fp in farms:
-        pb = _paybacks(fp)
-        for c, label in enumerate(fp.cohorts):
-            s = payback_summary(pb[:, c], quantiles=(0.1, 0.5, 0.9))
-            rows.append({"farm": fp.farm, "item": label, "cost": float(fp.cohort_cost[c]), **s})
-    return pd.DataFrame(rows)
+        stats = payback_summaries(fp.payback_days, quantiles=(0.1, 0.5, 0.9))
+        frames.append(pd.DataFrame({"farm": fp.farm, "item": list(fp.cohorts),
+                                    "cost": fp.cohort_cost.astype(np.float64), **stats}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _plan_figures(fp: FarmPaths) -> dict[str, np.ndarray]:
+    """Per path, at the end of the window: what a plan changes. [currency], [machine-days]."""
+    zero = np.zeros(fp.n_paths)
+    return {
+        "operating margin": fp.cohort_margin_end.sum(axis=-1),
+        "power cost": fp.power_cost[-1] if fp.power_cost is not None else zero,
+        "moving costs": fp.move_cost[-1] if fp.move_cost is not None else zero,
+        "downtime [machine-days]": fp.road_days[-1] if fp.road_days is not None else zero,
+        "P&L": fp.pnl[-1],
+    }
+
+
+def plan_comparison(farms: Sequence[FarmPaths]) -> pd.DataFrame | None:
+    """Return follow the plan against stay put for each farm that follows a plan (or None).
+
+    One row per (farm, figure): the mean over paths of each leg, the mean of the
+    difference and its 5 % and 95 % quantiles across paths (both legs see the same
+    price paths, so the difference is path by path), and the share of paths on which
+    following the plan does better (for costs and downtime: on which it is larger).
+    """
+    legs: dict[str, dict[str, FarmPaths]] = {}
+    for fp in farms:
+        if fp.plan_leg is not None:
+            legs.setdefault(fp.plan_leg[0], {})[fp.plan_leg[1]] = fp
+    rows = []
+    for name, pair in legs.items():
+        if set(pair) != {FOLLOW_PLAN, STAY_PUT}:
+            continue
+        a, b = _plan_figures(pair[FOLLOW_PLAN]), _plan_figures(pair[STAY_PUT])
+        for figure in a:
+            diff = a[figure] - b[figure]
+            q = np.quantile(diff, [0.05, 0.95])
+            rows.append({"farm": name, "currency": pair[FOLLOW_PLAN].currency,
+                         "figure": figure, "follow_plan": float(a[figure].mean()),
+                         "stay_put": float(b[figure].mean()), "difference": float(diff.mean()),
+                         "difference_q5": float(q[0]), "difference_q95": float(q[1]),
+                         "p_follow_higher": float((diff > 0).mean())})
+    return pd.DataFrame(rows) if rows else None
+
+
+def plan_table(comparison: pd.DataFrame) -> Table:
+    """Return the terminal table of :func:`plan_comparison`."""
+    table = Table(title="Follow the plan against stay put (means over paths)",
+                  title_justify="left")
+    for head in ("farm", "figure", "follow the plan", "stay put", "difference", "5 %", "95 %",
+                 "P(higher)"):
+        table.add_column(head, justify="left" if head in ("farm", "figure") else "right")
+    for r in comparison.to_dict(orient="records"):
+        table.add_row(r["farm"], r["figure"],
+                      *[compact_money(r[k]) for k in ("follow_plan", "stay_put", "difference",
+                                                      "difference_q5", "difference_q95")],
+                      f"{r['p_follow_higher']:.1%}")
+    return table
 
 
 def farm_paths_frame(farms: Sequence[FarmPaths]) -> pd.DataFrame:
@@ -193,10 +240,9 @@ def farm_paths_frame(farms: Sequence[FarmPaths]) -> pd.DataFrame:
                 "broke_day": np.where(broke_any, np.argmax(fp.broke, axis=0), -1),
             }
         )
-        pb = _paybacks(fp)
-        for c, label in enumerate(fp.cohorts):
-            frame[f"payback_days[{label}]"] = pb[:, c]
-        frames.append(frame)
+        paybacks = pd.DataFrame(fp.payback_days,
+                                columns=[f"payback_days[{label}]" for label in fp.cohorts])
+        frames.append(pd.concat([frame, paybacks], axis=1))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -351,8 +397,12 @@ def farm_html(
     *,
     title: str,
     notes: Sequence[str] = (),
+    comparison: pd.DataFrame | None = None,
 ) -> str:
-    """Return the self-contained HTML report: tables, fan charts, ruin curve, P&L histogram."""
+    """Return the self-contained HTML report: tables, fan charts, ruin curve, P&L histogram.
+
+    ``comparison`` (:func:`plan_comparison`) adds follow the plan against stay put.
+    """
     body = [f"<h1>{title}</h1>"]
     ccy = ", ".join(sorted(set(summary["currency"])))
     body.append(f'<p class="sub">Amounts in {ccy}.</p>')
@@ -385,6 +435,16 @@ def farm_html(
                          [[r["farm"], *[f"{r[c]:.1%}" if c == "ruin_end_reduced"
                                         else f"{r[c]:,.0f}" for c in cols]]
                           for r in hedges.to_dict(orient="records")]))
+    if comparison is not None:
+        body.append("<h2>Follow the plan against stay put (means over paths; the difference "
+                    "path by path)</h2>" + table_html(
+                        ["farm", "figure", "follow the plan", "stay put", "difference", "5 %",
+                         "95 %", "P(higher)"],
+                        [[r["farm"], r["figure"],
+                          *[f"{r[k]:,.0f}" for k in ("follow_plan", "stay_put", "difference",
+                                                     "difference_q5", "difference_q95")],
+                          f"{r['p_follow_higher']:.1%}"]
+                         for r in comparison.to_dict(orient="records")]))
     pay_rows = [
         [r["farm"], r["item"], f"{r['cost']:,.0f}", f"{r['share_paid_back']:.1%}",
          _days(r["q10"]), _days(r["q50"]), _days(r["q90"])]
@@ -458,6 +518,8 @@ def write_farm_outputs(
 ) -> pd.DataFrame:
     """Write summary (CSV, JSON), paybacks.csv, paths and fan tables (Parquet), report.html.
 
+    With farms that follow a plan, also ``plan_comparison.csv`` (:func:`plan_comparison`).
+
     ``out_dir`` should be a staging folder (:func:`hashwinter.parallel.atomic_output_dir`).
     Returns the summary.
     """
@@ -477,10 +539,15 @@ def write_farm_outputs(
     if not hedges.empty:
         finite_frame(hedges).to_csv(out_dir / "hedge.csv", index=False, float_format="%.10g")
         doc["hedge"] = hedges.to_dict(orient="records")
+    comparison = plan_comparison(farms)
+    if comparison is not None:
+        comparison.to_csv(out_dir / "plan_comparison.csv", index=False, float_format="%.10g")
+        doc["plan_comparison"] = comparison.to_dict(orient="records")
     (out_dir / "summary.json").write_text(dumps(doc, indent=2, default=str), encoding="utf-8")
     paths.to_parquet(out_dir / "paths.parquet", index=False)
     fan.to_parquet(out_dir / "fan.parquet", index=False)
     (out_dir / "report.html").write_text(
-        farm_html(summary, paybacks, fan, paths, title=title, notes=notes), encoding="utf-8"
+        farm_html(summary, paybacks, fan, paths, title=title, notes=notes,
+                  comparison=comparison), encoding="utf-8"
     )
     return summary

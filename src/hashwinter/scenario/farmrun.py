@@ -32,7 +32,7 @@ from hashwinter.chain import RETARGET_INTERVAL, estimate_height, subsidy_at
 from hashwinter.engine import DailyMarket, RunMeta, StepData, run
 from hashwinter.engine import EndogenousNetwork as EngineEndogenousNetwork
 from hashwinter.errors import InputError
-from hashwinter.farm import LoadedFarm, build_farm_run, load_farm
+from hashwinter.farm import LoadedFarm, build_farm_run, load_farm, stay_put_farm
 from hashwinter.market.base import PriceProcess
 from hashwinter.network import (
     ConstantGrowthDifficulty,
@@ -41,6 +41,7 @@ from hashwinter.network import (
     revenue_per_hash,
 )
 from hashwinter.parallel import child_seeds, chunk_sizes, run_chunks
+from hashwinter.risk import RunningPayback
 from hashwinter.scenario.build import build_difficulty_projection, build_price
 from hashwinter.scenario.config import EndogenousNetwork, ExogenousNetwork
 from hashwinter.scenario.endogenous import (
@@ -51,10 +52,12 @@ from hashwinter.scenario.endogenous import (
 )
 from hashwinter.scenario.load import LoadedScenario
 from hashwinter.scenario.run import chunk_generator
-from hashwinter.scenario.variants import FarmVariants, farm_variants
+from hashwinter.scenario.variants import FarmVariants, VariantGroup, farm_variants
 from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
+    "FOLLOW_PLAN",
+    "STAY_PUT",
     "EndogenousSetup",
     "FarmChunk",
     "FarmJob",
@@ -70,6 +73,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 _BLOCKS_PER_DAY = SECONDS_PER_DAY / TARGET_BLOCK_INTERVAL_S
+#: The two legs of a farm that follows a plan (their farm names end with them).
+FOLLOW_PLAN, STAY_PUT = "follow the plan", "stay put"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -96,10 +101,14 @@ class FarmPaths:
         Machine purchases and site capex paid since the start, cumulative. [currency]
     broke : ndarray of bool
         The farm is broke by the end of the day (cash below zero after forced sales).
-    cohort_margin : ndarray (days, paths, cohorts)
-        Cumulative operating margin of each fleet item: mined coins at the day's price
-        minus power, management, hosting and restart costs (fixed costs are the
-        farm's, not an item's). [currency]
+    payback_days : ndarray (paths, cohorts)
+        When each fleet item's cumulative operating margin first covers its cost,
+        counted from the start (the end of day ``d`` is ``d + 1`` days; linear between
+        two days' ends, :class:`~hashwinter.risk.RunningPayback`); inf if never. [day]
+    cohort_margin_end : ndarray (paths, cohorts)
+        Cumulative operating margin of each fleet item at the end: mined coins at the
+        day's price minus power, management, hosting and restart costs (fixed costs are
+        the farm's, not an item's). [currency]
     mined : ndarray
         Coins mined since the start, cumulative (after the pool fee). [coin]
     difficulty : ndarray
@@ -115,6 +124,16 @@ class FarmPaths:
         file as one business) and ``broke`` says that any of them is broke.
     owner_cash : ndarray (days, paths, owners)
         End-of-day cash of each owner. [currency]
+    power_cost, move_cost : ndarray or None
+        Power paid and machines' moving costs since the start, cumulative. [currency]
+    road_days : ndarray or None
+        Machine-days on the road since the start (moves of a plan), cumulative. [machine-days]
+    plan_leg : (str, str) or None
+        For a farm that follows a plan: ``(farm file's name, "follow the plan" | "stay put")``.
+    cohort_margin : ndarray (days, paths, cohorts) or None
+        The daily ledger of ``cohort_margin_end``: kept only when asked
+        (``daily_margin=True``), as it grows with days x paths x cohorts (27 GiB at
+        10,000 cohorts x 1,000 paths x 365 days). [currency]
 
     """
 
@@ -129,13 +148,19 @@ class FarmPaths:
     price: FloatArray
     capex: FloatArray
     broke: npt.NDArray[np.bool_]
-    cohort_margin: FloatArray
+    payback_days: FloatArray
+    cohort_margin_end: FloatArray
     mined: FloatArray
     difficulty: FloatArray
     network_hashrate: FloatArray
     height: FloatArray
     owners: tuple[str, ...] = ()
     owner_cash: FloatArray | None = None
+    power_cost: FloatArray | None = None
+    move_cost: FloatArray | None = None
+    road_days: FloatArray | None = None
+    plan_leg: tuple[str, str] | None = None
+    cohort_margin: FloatArray | None = None
 
     _PATH_AXIS = (
         ("starting_equity", 0),
@@ -144,12 +169,17 @@ class FarmPaths:
         ("price", 1),
         ("capex", 1),
         ("broke", 1),
-        ("cohort_margin", 1),
+        ("payback_days", 0),
+        ("cohort_margin_end", 0),
         ("mined", 1),
         ("difficulty", 1),
         ("network_hashrate", 1),
         ("height", 1),
         ("owner_cash", 1),
+        ("power_cost", 1),
+        ("move_cost", 1),
+        ("road_days", 1),
+        ("cohort_margin", 1),
     )
 
     @property
@@ -174,6 +204,7 @@ class FarmPaths:
         joined = {
             name: np.concatenate([getattr(p, name) for p in parts], axis=axis)
             for name, axis in cls._PATH_AXIS
+            if getattr(first, name) is not None
         }
         return dataclasses.replace(first, **joined)  # type: ignore[arg-type]
 
@@ -182,8 +213,40 @@ class PathRecorder:
     """Engine recorder: per-day, per-path balances of one farm file (one variant, any owners).
 
     Owner balances are summed over the farm file's owners (flows between them
-    cancel); each owner's cash is kept too.
+    cancel); each owner's cash is kept too. ``in_transit`` (C,) marks the cohorts of
+    machines on the road (a plan's moves), whose machine-days are counted. Per fleet
+    item (``to_item`` (C, items) gathers a plan's slot and road cohorts into the item
+    they came from; default: one item per cohort) it keeps running figures only: the
+    cumulative operating margin and the payback day, updated at the end of every day
+    (memory ``variants x paths x cohorts``, whatever the horizon); the daily ledger of
+    each item's margin only with ``daily_margin``.
+
+    Parameters
+    ----------
+    in_transit : ndarray (C,) of bool, optional
+        Cohorts of machines on the road.
+    to_item : ndarray (C, items), optional
+        0/1 matrix: the fleet item of each cohort.
+    item_cost : ndarray (items,), optional
+        Purchase cost of each item (default: each cohort's count x unit price). [currency]
+    daily_margin : bool, default False
+        Also keep each fleet item's cumulative margin at the end of every day,
+        ``(days, variants, paths, items)``.
+
     """
+
+    def __init__(
+        self,
+        in_transit: npt.NDArray[np.bool_] | None = None,
+        *,
+        to_item: FloatArray | None = None,
+        item_cost: FloatArray | None = None,
+        daily_margin: bool = False,
+    ) -> None:
+        self._road = None if in_transit is None or not in_transit.any() else in_transit
+        self._to_item = to_item
+        self._item_cost = item_cost
+        self.daily_margin = daily_margin
 
     def begin(self, meta: RunMeta) -> None:
         """Allocate ``(days, variants, paths)`` arrays (variants: a sweep's decision grid)."""
@@ -197,15 +260,37 @@ class PathRecorder:
         self.price = np.zeros((d, *vp))
         self.capex = np.zeros((d, *vp))
         self.broke = np.zeros((d, *vp), dtype=bool)
-        self.margin = np.zeros((d, *vp, c))
+        n_items = c if self._to_item is None else self._to_item.shape[1]
+        self.margin: FloatArray | None = (
+            np.zeros((d, *vp, n_items)) if self.daily_margin else None
+        )
         self.mined = np.zeros((d, *vp))
         self.difficulty = np.zeros((d, *vp))
         self.network_hashrate = np.zeros((d, *vp))
         self.height = np.full((d, *vp), np.nan)
         self._capex_sum = np.zeros(vp)
+        self.power = np.zeros((d, *vp))
+        self.moving = np.zeros((d, *vp))
+        self.road = np.zeros((d, *vp))
+        self._power_sum = np.zeros(vp)
+        self._moving_sum = np.zeros(vp)
+        self._road_sum = np.zeros(vp)
         self._margin_sum = np.zeros((*vp, c))
         self._mined_sum = np.zeros(vp)
         self._hash_sum = np.zeros(vp)
+        cohorts = meta.cohorts
+        self.cohort_cost = (
+            np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64)
+            if self._item_cost is None else np.asarray(self._item_cost, dtype=np.float64)
+        )
+        self.payback = RunningPayback((*vp, n_items))
+
+    @property
+    def margin_end(self) -> FloatArray:
+        """Cumulative operating margin of each fleet item so far ``(V, P, items)`` [currency]."""
+        if self._to_item is None:
+            return self._margin_sum
+        return self._margin_sum @ self._to_item
 
     def record(self, data: StepData) -> None:
         """Accumulate every step; store at the last step of each day."""
@@ -218,8 +303,13 @@ class PathRecorder:
             + data.restart_cost
             + np.broadcast_to(data.hosting_fee, data.running.shape)
         )
+        self._power_sum += (data.running * data.power_per_machine).sum(axis=-1)
         if data.trades is not None:
             costs = costs + data.trades.move_cost
+            self._moving_sum += data.trades.move_cost.sum(axis=-1)
+        if self._road is not None:
+            held = np.broadcast_to(data.installed, data.running.shape)
+            self._road_sum += held[..., self._road].sum(axis=-1) / self._spd
         revenue = data.coins * price[..., None]
         if data.other_coin_revenue is not None:
             revenue = revenue + data.other_coin_revenue
@@ -243,7 +333,14 @@ class PathRecorder:
         self.price[day] = price
         self.capex[day] = self._capex_sum
         self.broke[day] = ~data.alive.all(axis=-1)
-        self.margin[day] = self._margin_sum
+        self.power[day] = self._power_sum
+        self.moving[day] = self._moving_sum
+        self.road[day] = self._road_sum
+        items = self.margin_end
+        if self.margin is not None:
+            self.margin[day] = items
+        # The end of day d is d + 1 days from the start (the reports' payback clock).
+        self.payback.update(items - self.cohort_cost, float(day + 1))
 
     def finish(self) -> PathRecorder:
         """Return itself (the arrays are its attributes)."""
@@ -285,7 +382,11 @@ class EndogenousSetup:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class FarmJob:
-    """One farm of a scenario, ready to simulate: built processes, window, market settings."""
+    """One farm of a scenario, ready to simulate: built processes, window, market settings.
+
+    ``daily_margin`` keeps each fleet item's daily margin ledger in the results
+    (:class:`PathRecorder`); without it they hold running figures per item only.
+    """
 
     farm: LoadedFarm
     price: PriceProcess
@@ -298,6 +399,8 @@ class FarmJob:
     start_height: int
     endogenous: EndogenousSetup | None = None
     variants: FarmVariants | None = None
+    plan_leg: tuple[str, str] | None = None
+    daily_margin: bool = False
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -352,42 +455,67 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
             window_elapsed=endo.window_elapsed,
         )  # fmt: skip
         spec = dataclasses.replace(spec, network=network)
-    policy, treasury, scale = fr.policy, fr.treasury, np.ones(1)
     if job.variants is not None:
-        policy, treasury, scale = job.variants.build(fr)
+        groups = job.variants.groups(fr)
+        n_var = job.variants.n
+    else:
+        groups = [VariantGroup(np.zeros(1, dtype=np.int64), fr.policy, fr.treasury, np.ones(1))]
+        n_var = 1
+    # The position book of the whole grid: every group's run carries it (a variant
+    # trades only its own hedge's slots).
     instruments = fr.instruments if job.variants is None else job.variants.instruments(fr)
-    result = run(spec, policy, treasury, tariff_scale=scale, recorders=[PathRecorder()],
-                 instruments=instruments)
-    rec: PathRecorder = result.records[0]
-    meta = result.meta
+    # Per fleet item: the margins of its machines wherever a plan moved them (slot and
+    # road cohorts follow the fleet's, in its order). Without a plan, items are cohorts.
     cohorts = fr.spec.cohorts
-    day0_price = fr.spec.market.price[:, 0]
-    starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
-    n_var = job.variants.n if job.variants is not None else 1
-    out = []
-    for v in range(n_var):
-        w = min(v, meta.n_variants - 1)  # a grid whose points all share one value: V = 1
-        out.append(FarmPaths(
-            farm=job.farm.config.name,
-            currency=meta.currency,
-            dates=fr.spec.clock.dates,
-            cohorts=tuple(cohorts.label),
-            cohort_cost=np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64),
-            starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
-            cash=rec.cash[:, w],
-            coins=rec.coins[:, w],
-            price=rec.price[:, w],
-            capex=rec.capex[:, w],
-            broke=rec.broke[:, w],
-            cohort_margin=rec.margin[:, w],
-            mined=rec.mined[:, w],
-            difficulty=rec.difficulty[:, w],
-            network_hashrate=rec.network_hashrate[:, w],
-            height=rec.height[:, w],
-            owners=meta.owner_names,
-            owner_cash=rec.owner_cash[:, w],
-        ))
-    return out
+    n_items = len(job.farm.config.fleet)
+    to_item: FloatArray | None = None
+    item_cost = np.asarray(cohorts.count * cohorts.unit_price, dtype=np.float64)[:n_items]
+    if cohorts.n != n_items:
+        item_of = np.asarray(fr.context.fleet_item if fr.context is not None and
+                             fr.context.fleet_item else np.arange(cohorts.n), dtype=np.int64)
+        to_item = np.zeros((cohorts.n, n_items))
+        to_item[np.arange(cohorts.n), item_of] = 1.0
+    out: list[FarmPaths | None] = [None] * n_var
+    # Policies of different kinds cannot share a run: one run per kind, same price paths.
+    for group in groups:
+        recorder = PathRecorder(fr.in_transit, to_item=to_item, item_cost=item_cost,
+                                daily_margin=job.daily_margin)
+        result = run(spec, group.policy, group.treasury, tariff_scale=group.tariff_scale,
+                     recorders=[recorder], instruments=instruments)
+        rec: PathRecorder = result.records[0]
+        meta = result.meta
+        day0_price = fr.spec.market.price[:, 0]
+        starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
+        for i, v in enumerate(group.indices):
+            w = min(i, meta.n_variants - 1)  # a group whose points share one value: V = 1
+            out[int(v)] = FarmPaths(
+                farm=job.farm.config.name,
+                currency=meta.currency,
+                dates=fr.spec.clock.dates,
+                cohorts=tuple(cohorts.label[:n_items]),
+                cohort_cost=item_cost,
+                starting_equity=np.broadcast_to(starting, (chunk.n_paths,)).astype(np.float64),
+                cash=rec.cash[:, w],
+                coins=rec.coins[:, w],
+                price=rec.price[:, w],
+                capex=rec.capex[:, w],
+                broke=rec.broke[:, w],
+                payback_days=rec.payback.time[w],
+                cohort_margin_end=rec.margin_end[w],
+                mined=rec.mined[:, w],
+                difficulty=rec.difficulty[:, w],
+                network_hashrate=rec.network_hashrate[:, w],
+                height=rec.height[:, w],
+                owners=meta.owner_names,
+                owner_cash=rec.owner_cash[:, w],
+                power_cost=rec.power[:, w],
+                move_cost=rec.moving[:, w],
+                road_days=rec.road[:, w],
+                plan_leg=job.plan_leg,
+                cohort_margin=None if rec.margin is None else rec.margin[:, w],
+            )
+    assert all(o is not None for o in out)
+    return out  # type: ignore[return-value]
 
 
 def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
@@ -417,13 +545,50 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
         if not path.is_file():
             raise InputError(f"no such farm file: {path}", field=f"farms[{i}].file",
                              source=loaded.source)  # fmt: skip
-        hedged = load_farm(path)
-        # A hedged farm is run twice on the same paths (common random numbers): with
-        # its hedge, and as "<name> (unhedged)", so the report shows the hedge's cost
-        # and benefit side by side.
-        for farm in (hedged, *([unhedged_farm(hedged)] if is_hedged(hedged) else [])):
-            jobs.append(_farm_job(farm, net, loaded, price, projection, height, config, days))
+        farm = load_farm(path)
+        endo = None
+        if isinstance(net, EndogenousNetwork):
+            try:
+                endo = _endogenous_setup(net, farm, config.start, price.s0, height)
+            except InputError as exc:
+                raise InputError(exc.message, field=exc.field, source=loaded.source) from None
+        job = FarmJob(
+            farm=farm,
+            price=price,
+            projection=projection,
+            start=config.start,
+            days=days,
+            currency=config.market.currency,
+            fx_per_usd=dict(config.market.fx_per_usd),
+            fees_per_block=net.fees_per_block,
+            start_height=height,
+            endogenous=endo,
+        )
+        legs = _plan_legs(job)
+        jobs.extend(legs)
+        if is_hedged(farm):
+            # A hedged farm is run twice on the same paths (common random numbers): with
+            # its hedge, and as "<name> (unhedged)", so the report shows the hedge's cost
+            # and benefit side by side. With a plan, the twin is the leg that follows it
+            # (no unhedged stay-put leg): the two comparisons are independent.
+            jobs.append(dataclasses.replace(legs[0], farm=unhedged_farm(legs[0].farm),
+                                            plan_leg=None))
     return jobs
+
+
+def _plan_legs(job: FarmJob) -> list[FarmJob]:
+    """Return a job per leg for a farm that follows a plan (follow, stay put), else the job.
+
+    Both legs are farms of the scenario, so they see the same price paths.
+    """
+    name = job.farm.config.name
+    stay = stay_put_farm(job.farm, name=f"{name} — {STAY_PUT}")
+    if stay is None:
+        return [job]
+    follow = dataclasses.replace(job.farm, config=job.farm.config.model_copy(
+        update={"name": f"{name} — {FOLLOW_PLAN}"}))
+    return [dataclasses.replace(job, farm=follow, plan_leg=(name, FOLLOW_PLAN)),
+            dataclasses.replace(job, farm=stay, plan_leg=(name, STAY_PUT))]
 
 
 def is_hedged(farm: LoadedFarm) -> bool:
@@ -446,29 +611,6 @@ def unhedged_farm(farm: LoadedFarm) -> LoadedFarm:
         "name": farm.config.name + UNHEDGED_SUFFIX, "hedge": None,
         "policies": [p for p in farm.config.policies if not isinstance(p, HedgeConfig)]})
     return dataclasses.replace(farm, config=config)
-
-
-def _farm_job(farm: LoadedFarm, net: Any, loaded: LoadedScenario, price: Any, projection: Any,
-              height: int, config: Any, days: int) -> FarmJob:
-    """Return the job of one farm of a farm scenario."""
-    endo = None
-    if isinstance(net, EndogenousNetwork):
-        try:
-            endo = _endogenous_setup(net, farm, config.start, price.s0, height)
-        except InputError as exc:
-            raise InputError(exc.message, field=exc.field, source=loaded.source) from None
-    return FarmJob(
-        farm=farm,
-        price=price,
-        projection=projection,
-        start=config.start,
-        days=days,
-        currency=config.market.currency,
-        fx_per_usd=dict(config.market.fx_per_usd),
-        fees_per_block=net.fees_per_block,
-        start_height=height,
-        endogenous=endo,
-    )
 
 
 def _start_hashrate(farm: LoadedFarm, start: dt.date) -> float:
@@ -509,13 +651,17 @@ def run_farms(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[FarmPaths]:
     """Run every farm of a scenario over its paths; one :class:`FarmPaths` per farm.
 
     Chunks of ``chunk_paths`` paths, chunk ``i`` seeded by child ``i`` of
     ``SeedSequence(seed)`` (the same for every farm: common random numbers).
+    ``daily_margin`` also keeps each fleet item's daily margin ledger
+    (:attr:`FarmPaths.cohort_margin`; memory days x paths x cohorts).
     """
-    return run_farm_scenarios([loaded], executor, progress=progress, console=console)[0]
+    return run_farm_scenarios([loaded], executor, progress=progress, console=console,
+                              daily_margin=daily_margin)[0]
 
 
 def run_farm_scenarios(
@@ -524,12 +670,14 @@ def run_farm_scenarios(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[list[FarmPaths]]:
     """Run several farm scenarios (a sweep's grid points) as one batch of chunks.
 
     Returns, per scenario, one :class:`FarmPaths` per farm.
     """
-    batches = run_farm_sweep(scenarios, (), executor, progress=progress, console=console)
+    batches = run_farm_sweep(scenarios, (), executor, progress=progress, console=console,
+                             daily_margin=daily_margin)
     return [variants[0] for variants in batches]
 
 
@@ -540,6 +688,7 @@ def run_farm_sweep(
     *,
     progress: bool = True,
     console: Console | None = None,
+    daily_margin: bool = False,
 ) -> list[list[list[FarmPaths]]]:
     """Run farm scenarios with a grid of decisions on the engine's variant axis.
 
@@ -547,6 +696,7 @@ def run_farm_sweep(
     every chunk runs all their points at once, on the same price paths. Returns
     ``[scenario][variant][farm]`` (variants in the order of
     :func:`~hashwinter.scenario.load.grid_overrides`; one variant without axes).
+    ``daily_margin``: see :func:`run_farms`.
     """
     payloads: list[FarmChunk] = []
     owners: list[tuple[int, int]] = []
@@ -554,6 +704,8 @@ def run_farm_sweep(
     n_var = 1
     for s_index, loaded in enumerate(scenarios):
         jobs = farm_jobs(loaded)
+        if daily_margin:
+            jobs = [dataclasses.replace(job, daily_margin=True) for job in jobs]
         if variant_axes:
             jobs = [dataclasses.replace(job, variants=farm_variants(
                 job.farm, variant_axes,

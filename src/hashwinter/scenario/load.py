@@ -20,9 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hashwinter.errors import InputError, InputErrors, not_utf8_error
-from hashwinter.farm.toml_lines import TomlLines, parse_field_path, toml_syntax_error
+from hashwinter.errors import InputError, InputErrors
 from hashwinter.scenario.config import Scenario, cross_field_problems
+from hashwinter.tomlfile import TomlLines, parse_field_path, read_toml
 from hashwinter.validation import input_errors_from_validation
 
 __all__ = [
@@ -200,20 +200,10 @@ def load_scenario(
         Every validation problem, each with field, file and line.
 
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read scenario: {exc.strerror or exc}", source=source) from None
-    except UnicodeDecodeError as exc:
-        raise not_utf8_error(exc, source) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_syntax_error(exc, text, source) from None
+    data, text = read_toml(path, what="scenario")
     return scenario_from_dict(
         data,
-        source=source,
+        source=str(path),
         text=text,
         base_dir=Path(path).resolve().parent,
         overrides=overrides,

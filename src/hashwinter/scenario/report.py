@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from rich.table import Table
 
-from hashwinter.blockclock import BlockClockResult
+from hashwinter.engine import BlockClockResult
 from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.units import SECONDS_PER_DAY

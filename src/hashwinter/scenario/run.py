@@ -1,7 +1,9 @@
 """Run block-clock scenarios in chunks on an executor, identically on any of them.
 
-A scenario (or each grid point of a sweep) is built once in the calling
-process into a :class:`BlockClockJob` (rules, supply, price, clock settings);
+A block-clock scenario is a mode of the engine: each chunk is an engine run on a
+block-resolution network (:func:`hashwinter.engine.simulate_blocks`). A scenario
+(or each grid point of a sweep) is built once in the calling process into a
+:class:`BlockClockJob` (rules, supply, price, clock settings);
 its paths are cut into chunks of ``chunk_paths``, chunk ``i`` seeded by child
 ``i`` of ``SeedSequence(seed)``. Every grid point uses the same seeds (common
 random numbers), so differences between grid points are not sampling noise.
@@ -16,7 +18,8 @@ from concurrent.futures import Executor
 import numpy as np
 from rich.console import Console
 
-from hashwinter.blockclock import BlockClockResult, RetargetRule, simulate_blocks
+from hashwinter.blockclock import RetargetRule
+from hashwinter.engine import BlockClockResult, simulate_blocks
 from hashwinter.errors import InputError
 from hashwinter.market import GBM
 from hashwinter.network import HashSupply
@@ -33,7 +36,6 @@ __all__ = [
     "chunk_generator",
     "run_blockclock",
     "simulate_chunk",
-    "simulate_chunk_on_engine",
 ]
 
 
@@ -87,7 +89,7 @@ def blockclock_job(loaded: LoadedScenario) -> BlockClockJob:
 def chunk_generator(seed: np.random.SeedSequence) -> np.random.Generator:
     """Return the generator of a chunk: SFC64 seeded by the chunk's SeedSequence.
 
-    SFC64 rather than numpy's default PCG64: the block clock draws two numbers per
+    SFC64 rather than numpy's default PCG64: the block network draws two numbers per
     path and block, and numpy's SFC64 (Doty-Humphrey's small fast chaotic generator,
     which numpy documents as passing standard test batteries) draws them ~10-15 %
     faster here.
@@ -96,7 +98,7 @@ def chunk_generator(seed: np.random.SeedSequence) -> np.random.Generator:
 
 
 def simulate_chunk(chunk: BlockClockChunk) -> BlockClockResult:
-    """Run one chunk (a module-level function: it is sent to the workers)."""
+    """Run one chunk on the engine (a module-level function: it is sent to the workers)."""
     job = chunk.job
     return simulate_blocks(
         list(job.rules),
@@ -111,98 +113,6 @@ def simulate_chunk(chunk: BlockClockChunk) -> BlockClockResult:
         horizon_s=job.horizon_s,
         trace_every=job.trace_every,
         rng=chunk_generator(chunk.seed),
-    )
-
-
-def simulate_chunk_on_engine(
-    chunk: BlockClockChunk, *, days: int | None = None
-) -> BlockClockResult:
-    """Run one chunk as a mode of the engine: a :class:`~hashwinter.engine.BlockNetwork` run.
-
-    The same study as :func:`simulate_chunk` (same model, other random draws): for
-    each rule, an engine run with no machines of its own (one empty cohort) on a
-    block-resolution network that carries the scenario's price (a GBM stepped per
-    block) and hash supply, stopping each path after ``n_blocks`` blocks. No trace
-    and no horizon (use :func:`simulate_chunk` for those).
-
-    Parameters
-    ----------
-    chunk : BlockClockChunk
-        The job and its paths.
-    days : int, optional
-        Days the engine runs at first (default: 8 x the blocks at 10 minutes); while
-        a path has not found its blocks the run is repeated with twice the days (the
-        draws of a day do not depend on the days after it, so the first days repeat
-        exactly).
-
-    """
-    from hashwinter.engine import (
-        BlockNetwork,
-        BlockPrice,
-        BlockState,
-        Clock,
-        Cohorts,
-        DailyMarket,
-        EngineSpec,
-        Owners,
-        run,
-    )
-    from hashwinter.farm.policies import AlwaysOn
-
-    job = chunk.job
-    if job.horizon_s is not None or job.trace_every is not None:
-        raise InputError("the engine mode has no horizon or trace", field="network")
-    # Steps after every path is done cost little: start long enough for a mean block time
-    # 8 x the target, rather than repeat runs.
-    n_days = days if days is not None else int(np.ceil(job.n_blocks * 600 * 8 / SECONDS_PER_DAY))
-    one, zero = np.ones(1), np.zeros(1)
-    empty = Cohorts(label=("none",), model=("none",), site=("none",), hashrate=one, power=zero,
-                    count=zero, owner=np.zeros(1, dtype=np.int64),
-                    start_step=np.zeros(1, dtype=np.int64),
-                    capex_step=np.full(1, -1, dtype=np.int64), unit_price=zero, uptime=one,
-                    pue=one, pool_fee=zero, management_fee=zero, hosting_fee=zero,
-                    restart_cost=zero)
-    price = BlockPrice(job.price.s0, job.price.mu, job.price.sigma)
-    parts: list[BlockState] = []
-    for rule in job.rules:
-        length = n_days
-        for _ in range(20):
-            dates = np.datetime64("2000-01-01") + np.arange(length)
-            clock = Clock(dates)
-            market = DailyMarket.constant(dates, price=job.price.s0, difficulty=job.d0,
-                                          subsidy=0.0)
-            market = market.with_price_paths(np.full((chunk.n_paths, length), job.price.s0))
-            network = BlockNetwork(
-                clock, job.d0, job.start_height, job.supply, rule, seed=chunk.seed,
-                price=price, fees_per_block=job.fees_per_block, max_blocks=job.n_blocks,
-                prehistory_interval_s=job.prehistory_interval_s)
-            spec = EngineSpec(clock, market, empty, Owners.single(clock.n_steps),
-                              np.zeros((clock.n_steps, 1)), network)
-            state = run(spec, AlwaysOn(), check=False).network_state
-            assert isinstance(state, BlockState)
-            if (state.count >= job.n_blocks).all():
-                break
-            length *= 2
-        parts.append(state)  # type: ignore[arg-type]  # the last run's, checked above
-    rows = len(parts)
-    empty_trace = np.zeros((rows, chunk.n_paths, 0), dtype=np.float32)
-    return BlockClockResult(
-        rules=tuple(rule.name for rule in job.rules),
-        start_height=job.start_height,
-        n_blocks=job.n_blocks,
-        count=np.stack([p.count[0] for p in parts]),
-        total_s=np.stack([p.total_s[0] for p in parts]),
-        sumsq_s2=np.stack([p.sumsq_s2[0] for p in parts]),
-        max_interval_s=np.stack([p.longest_s[0] for p in parts]),
-        end_time_s=np.stack([p.last_time[0] for p in parts]),
-        end_difficulty=np.stack([p.difficulty[0] for p in parts]),
-        end_price=np.stack([p.price[0] for p in parts]),
-        trace_height=np.zeros(0, dtype=np.int64),
-        trace_interval_s=empty_trace,
-        trace_time_s=empty_trace.copy(),
-        trace_difficulty=empty_trace.copy(),
-        trace_hashrate=empty_trace.copy(),
-        trace_price=empty_trace.copy(),
     )
 
 

@@ -9,9 +9,16 @@ on every tariff) and, for a farm with a ``[hedge]``, ``farm.hedge.<field>``
 ``target``, ``inverse_perpetual``: each distinct contract is one slot of the
 position book, each variant trades its own). They become arrays over the
 engine's variant axis ``V`` and are run in one pass over the same price paths;
-every other key changes the
-inputs (prices, network, horizon) and is run point by point. The numbers equal
-those of point-by-point runs (tests/scenario/test_scenario_variants.py).
+every other key changes the inputs (prices, network, horizon) and is run point
+by point.
+
+``farm.policy.kind`` (e.g. ``always_on`` against ``shutdown_price``) changes what
+the policy is, and policies of different kinds cannot stack into one array
+policy: the points are grouped by the kinds of their policy chain (a hedge's
+policy included), and each group is one engine run over the same price paths,
+vectorized over its own parameters; every group's run carries the position
+book of the whole grid (a group's variants trade only their own slots). The
+numbers equal those of point-by-point runs (tests/scenario/test_scenario_variants.py).
 """
 
 from __future__ import annotations
@@ -34,11 +41,11 @@ from hashwinter.finance.instruments import HedgeContract
 from hashwinter.scenario.load import grid_overrides
 from hashwinter.validation import input_errors_from_validation
 
-__all__ = ["FarmVariants", "farm_variants", "is_variant_key", "split_axes"]
+__all__ = ["FarmVariants", "VariantGroup", "farm_variants", "is_variant_key", "split_axes"]
 
 _PREFIX = "farm."
 #: Policy fields that change a cohort's inputs, not a decision.
-_INPUT_FIELDS = {"restart_cost_per_machine", "kind"}
+_INPUT_FIELDS = {"restart_cost_per_machine"}
 #: ``[hedge]`` fields a sweep may put on the variant axis (the contract's slot follows).
 _HEDGE_FIELDS = {"ratio", "horizon_days", "instrument", "roll_day", "leverage", "target",
                  "inverse_perpetual"}
@@ -79,8 +86,7 @@ class FarmVariants:
                                              list[list[int]], np.ndarray, PolicyContext]:
         """Each variant's hedge configs, the distinct contracts, each hedge's slot, opens."""
         config = fr.farm.config
-        context = PolicyContext(cohorts=fr.spec.cohorts, clock=fr.spec.clock,
-                                owner_names=config.owner_names, currency=config.currency)
+        context = _context(fr)
         per_variant: list[list[HedgeConfig]] = []
         for point in self.points:
             changes = {k.split(".", 2)[2]: x for k, x in point.items()
@@ -114,13 +120,30 @@ class FarmVariants:
         return tuple(self._hedges(fr)[1])
 
     def build(self, fr: FarmRun) -> tuple[Policy, Treasury, np.ndarray]:
-        """Return the farm's policy, treasury and tariff scale stacked over the variants."""
+        """Return the farm's policy, treasury and tariff scale stacked over the variants.
+
+        Raises
+        ------
+        InputError
+            The points' policies are of different kinds (use :meth:`groups`).
+
+        """
+        groups = self.groups(fr)
+        if len(groups) > 1:
+            raise InputError("variants of different policy kinds need one run each "
+                             "(FarmVariants.groups)", field="farm.policy.kind")
+        return groups[0].policy, groups[0].treasury, groups[0].tariff_scale
+
+    def groups(self, fr: FarmRun) -> list[VariantGroup]:
+        """Return the variants grouped by the kinds of their policies: one engine run each.
+
+        Groups come in the order of their first point; within a group, points keep
+        their order.
+        """
         farm = fr.farm
         config = farm.config
-        policies: list[Policy] = []
-        treasuries: list[Treasury] = []
-        scales = np.ones(self.n)
         hedges, _, slots, table, context = self._hedges(fr)
+        built: dict[tuple[str, ...], list[tuple[int, Policy, Treasury, float]]] = {}
         for v, point in enumerate(self.points):
             policy_changes = {k.split(".", 2)[2]: x for k, x in point.items()
                               if k.startswith("farm.policy.")}
@@ -133,10 +156,50 @@ class FarmVariants:
             parts += [HedgeShort(h.ratio, h.horizon_days, slot, table, h.target,
                                  allow_over_hedge=h.allow_over_hedge)
                       for h, slot in zip(hedges[v], slots[v], strict=True)]
-            policies.append(parts[0] if len(parts) == 1 else Policies(parts))
-            treasuries.append(hedged_treasury(tre.strategy, tre.hodl_ratio, hedges[v]))
-            scales[v] = float(point.get("farm.tariff_scale", 1.0))
-        return stack_variants(policies), stack_variants(treasuries), scales
+            policy = parts[0] if len(parts) == 1 else Policies(parts)
+            treasury = hedged_treasury(tre.strategy, tre.hodl_ratio, hedges[v])
+            scale = float(point.get("farm.tariff_scale", 1.0))
+            key = tuple(type(p).__qualname__ for p in parts)
+            built.setdefault(key, []).append((v, policy, treasury, scale))
+        return [
+            VariantGroup(
+                indices=np.array([m[0] for m in members], dtype=np.int64),
+                policy=stack_variants([m[1] for m in members]),
+                treasury=stack_variants([m[2] for m in members]),
+                tariff_scale=np.array([m[3] for m in members]),
+            )
+            for members in built.values()
+        ]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class VariantGroup:
+    """Variants whose policies are of the same kinds: one engine run.
+
+    Attributes
+    ----------
+    indices : ndarray of int
+        Positions of the group's variants in the sweep's variant grid.
+    policy, treasury : Policy, Treasury
+        Stacked over the group's variants.
+    tariff_scale : ndarray
+        One tariff multiplier per variant of the group.
+
+    """
+
+    indices: np.ndarray
+    policy: Policy
+    treasury: Treasury
+    tariff_scale: np.ndarray
+
+
+def _context(fr: FarmRun) -> PolicyContext:
+    """Return what a farm's policies are built from (the build's, with its hedge data)."""
+    if fr.context is not None:
+        return fr.context
+    config = fr.farm.config
+    return PolicyContext(cohorts=fr.spec.cohorts, clock=fr.spec.clock,
+                         owner_names=config.owner_names, currency=config.currency)
 
 
 def _validated(model: Any, changes: dict[str, Any], prefix: str) -> Any:
@@ -177,10 +240,10 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
                   and parts[2] in _HEDGE_FIELDS))
         if not ok:
             raise InputError(
-                "not a variant parameter: use farm.policy.<field> (not kind or restart cost), "
+                "not a variant parameter: use farm.policy.<field> (not the restart cost), "
                 "farm.treasury.strategy, farm.treasury.hodl_ratio, farm.tariff_scale or "
                 "(with a [hedge]) farm.hedge.ratio, horizon_days, instrument, roll_day, "
-                "leverage or target",
+                "leverage, target or inverse_perpetual",
                 field=key, source="--grid")
         if key == "farm.tariff_scale":
             for x in values:

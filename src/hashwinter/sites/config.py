@@ -25,7 +25,6 @@ problem at once, each with its dotted field and ``file:line``.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,10 +35,10 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator
 
 from hashwinter.energy import Tariff, example_tariff, tariff_to_dict
 from hashwinter.errors import InputError, InputErrors
-from hashwinter.farm.toml_lines import TomlLines
 from hashwinter.ranges import bounded, get_range
 from hashwinter.sites.regions import REGIONS, region
 from hashwinter.sites.risks import SiteRisks
+from hashwinter.tomlfile import locate, read_toml
 from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = ["MoveConfig", "PlannerSettings", "PlannerSite", "SitesFile", "load_sites",
@@ -283,11 +282,7 @@ def sites_from_dict(data: Mapping[str, Any], *, source: str | None = None,
         errors.extend(input_errors_from_validation(exc, data=data).errors)
     errors.extend(_cross_checks(data))
     if errors or config is None:
-        lines = TomlLines(text) if text is not None else None
-        raise InputErrors([
-            InputError(e.message, field=e.field, source=source,
-                       line=lines.line(e.field) if lines is not None and e.field else None)
-            for e in errors])
+        raise InputErrors(locate(errors, text, source))
     return LoadedSites(config, source, text)
 
 
@@ -302,13 +297,5 @@ def load_sites(path: str | Path) -> LoadedSites:
         Every validation problem at once.
 
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read sites file: {exc.strerror or exc}", source=source) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"invalid TOML: {exc}", source=source) from None
-    return sites_from_dict(data, source=source, text=text)
+    data, text = read_toml(path, what="sites file")
+    return sites_from_dict(data, source=str(path), text=text)

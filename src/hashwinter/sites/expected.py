@@ -21,16 +21,15 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from hashwinter.units import JULIAN_YEAR_DAYS
+
 __all__ = [
-    "DAYS_PER_YEAR",
     "expected_downtime_share",
     "expected_fine_cost",
     "expected_seizure_loss",
     "probability_within",
 ]
 
-#: Days in a mean calendar year (the unit of every ``*_per_year`` input).
-DAYS_PER_YEAR = 365.25
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -62,7 +61,7 @@ def expected_downtime_share(
     """
     lam = np.asarray(rate_per_year, dtype=np.float64)
     mu = np.asarray(mean_duration_days, dtype=np.float64)
-    return np.asarray(-np.expm1(-lam * mu / DAYS_PER_YEAR), dtype=np.float64)
+    return np.asarray(-np.expm1(-lam * mu / JULIAN_YEAR_DAYS), dtype=np.float64)
 
 
 def probability_within(probability_per_year: npt.ArrayLike, days: npt.ArrayLike) -> FloatArray:
@@ -82,7 +81,7 @@ def probability_within(probability_per_year: npt.ArrayLike, days: npt.ArrayLike)
 
     """
     p = np.asarray(probability_per_year, dtype=np.float64)
-    t = np.asarray(days, dtype=np.float64) / DAYS_PER_YEAR
+    t = np.asarray(days, dtype=np.float64) / JULIAN_YEAR_DAYS
     with np.errstate(divide="ignore"):
         return np.asarray(np.where(p >= 1.0, np.where(t > 0, 1.0, 0.0),
                                    -np.expm1(t * np.log1p(-np.minimum(p, 1.0 - 1e-300)))),
@@ -117,7 +116,7 @@ def expected_fine_cost(
     p = np.asarray(probability_per_year, dtype=np.float64)
     a = np.asarray(amount_per_machine, dtype=np.float64)
     t = np.asarray(days, dtype=np.float64)
-    return np.asarray(p * a * t / DAYS_PER_YEAR, dtype=np.float64)
+    return np.asarray(p * a * t / JULIAN_YEAR_DAYS, dtype=np.float64)
 
 
 def expected_seizure_loss(

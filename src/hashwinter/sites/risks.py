@@ -26,6 +26,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hashwinter.ranges import bounded
+from hashwinter.units import JULIAN_YEAR_DAYS
 
 __all__ = ["Fines", "PowerCuts", "Seizure", "SiteRisks", "sample_cut_days"]
 
@@ -160,7 +161,7 @@ def sample_cut_days(
     d = np.asarray(days, dtype="datetime64[D]")
     n_days = d.size
     active = cuts.active_days(d)
-    p_start = min(cuts.rate_per_year / 365.25, 1.0)
+    p_start = min(cuts.rate_per_year / JULIAN_YEAR_DAYS, 1.0)
     starts = (rng.random((n_paths, n_days)) < p_start) & active[None, :]
     if cuts.duration == "exponential":
         lengths = rng.exponential(cuts.mean_duration_days, (n_paths, n_days))

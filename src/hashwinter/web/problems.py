@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hashwinter.errors import HashwinterError, InputError, InputErrors
-from hashwinter.farm.toml_lines import parse_field_path
+from hashwinter.tomlfile import parse_field_path
 
 __all__ = [
     "PROBLEM_RESPONSES",

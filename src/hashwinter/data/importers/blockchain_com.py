@@ -37,6 +37,7 @@ from hashwinter.data.importers._json import (
 )
 from hashwinter.data.importers._parse import BadRows, read_text
 from hashwinter.errors import InputError
+from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = ["CHARTS", "parse_blockchain_com", "read_blockchain_com"]
 
@@ -150,7 +151,7 @@ def parse_blockchain_com(
             ys[i] = float(y) * scale
     skipped = bad.finish(skip_bad)
     keep = bad.good_mask(np.arange(len(values)))
-    day = (xs[keep] // 86400).astype("datetime64[D]")
+    day = (xs[keep] // SECONDS_PER_DAY).astype("datetime64[D]")
     daily = pd.DataFrame({"date": day.astype("datetime64[s]"), column: ys[keep]})
     daily = daily.groupby("date", sort=True)[column].mean().reset_index()
     if kind == frames.PRICE:

@@ -32,6 +32,7 @@ from hashwinter.data.importers._json import (
 )
 from hashwinter.data.importers._parse import BadRows, read_text
 from hashwinter.errors import InputError
+from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = ["parse_mempool", "read_mempool"]
 
@@ -140,7 +141,7 @@ def parse_mempool(
     table = _retargets(adjustments, element_positions(text, "difficulty"), "difficulty",
                           bad, len(hashrates))
     skipped = bad.finish(skip_bad)
-    day = (np.array(stamps, dtype=np.int64) // 86400).astype("datetime64[D]")
+    day = (np.array(stamps, dtype=np.int64) // SECONDS_PER_DAY).astype("datetime64[D]")
     daily = pd.DataFrame({"date": day.astype("datetime64[s]"), "hashrate_hs": rates})
     daily = daily.groupby("date", sort=True)["hashrate_hs"].mean().reset_index()
     daily.insert(0, "asset", pd.Series(["BTC"] * len(daily), dtype="str"))

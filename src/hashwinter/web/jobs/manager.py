@@ -106,7 +106,8 @@ class JobManager:
         self.owner.set()
         try:
             self.recover()
-            with open_executor(workers=self.workers) as pool:
+            # Processes even for one job at a time: a job must not run in this thread.
+            with open_executor(workers=self.workers, spawn_single=True) as pool:
                 while not self._stop.is_set():
                     try:
                         self._tick(pool)

@@ -103,7 +103,8 @@ def _backtest(inputs: dict[str, Any], folder: Path) -> dict[str, Any]:
     from hashwinter.reports.backtest_report import write_backtest_outputs
 
     text = inputs["toml"]
-    loaded = farm_from_dict(tomllib.loads(text), source="farm.toml", text=text)
+    loaded = farm_from_dict(tomllib.loads(text), source="farm.toml", text=text,
+                            read_files=False)
     config = loaded.config
     first = dt.date.fromisoformat(inputs["start"])
     last = dt.date.fromisoformat(inputs["end"])
@@ -117,7 +118,7 @@ def _backtest(inputs: dict[str, Any], folder: Path) -> dict[str, Any]:
                               futures=futures)
     reporter = _Reporter(folder, farm_run.spec.clock.n_steps, "steps")
     result = backtest(loaded, market, currency=report, farm_run=farm_run,
-                      progress=reporter.write)
+                      progress=reporter.write, funding=funding, futures=futures)
     reporter.write(reporter.total, force=True)
     staging = _staged(folder)
     write_backtest_outputs(result, staging, ledger_format="both", html_report=True)

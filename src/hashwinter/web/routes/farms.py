@@ -8,7 +8,6 @@ located at ``/toml`` in the request with its ``field`` and ``line``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm import LoadedFarm, farm_from_dict
+from hashwinter.tomlfile import parse_toml
 from hashwinter.web.problems import PROBLEM_RESPONSES, ErrorItem, ProblemError
 from hashwinter.web.routes._common import settings_of
 
@@ -26,7 +26,6 @@ __all__ = ["FarmText", "example_farms", "load_farm_text", "router"]
 
 router = APIRouter(tags=["farms"], responses=PROBLEM_RESPONSES)
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 #: Largest farm file accepted. [characters]
 MAX_FARM_CHARS = 200_000
 
@@ -85,17 +84,12 @@ def load_farm_text(text: str, pointer: str = "/toml") -> LoadedFarm:
 
     """
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line = str(exc), None
-        position = _TOML_POSITION.search(message)
-        if position is not None:
-            line = int(position[1])
-            message = message[: position.start()]
-        raise ProblemError(422, f"invalid TOML: {message}", [ErrorItem(
-            detail=f"invalid TOML: {message}", pointer=pointer, line=line)]) from None
+        data = parse_toml(text, "farm.toml")
+    except InputError as exc:
+        raise ProblemError(422, exc.message, [ErrorItem(
+            detail=exc.message, pointer=pointer, field=exc.field, line=exc.line)]) from None
     try:
-        return farm_from_dict(data, source="farm.toml", text=text)
+        return farm_from_dict(data, source="farm.toml", text=text, read_files=False)
     except (InputError, InputErrors) as exc:
         errors = exc.errors if isinstance(exc, InputErrors) else [exc]
         raise ProblemError(422, str(exc), [
