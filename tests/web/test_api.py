@@ -365,7 +365,7 @@ def test_job_ids(client):
 def test_scenario_examples(client):
     names = [s["name"] for s in client.get("/api/v1/scenarios/examples").json()]
     # noda2019 is a block-clock study
-    assert names == ["shihezi_plan", "winter_endogenous", "winter_farms"]
+    assert names == ["shihezi_plan", "winter_endogenous", "winter_farms", "winter_hedged"]
 
 
 # -- spec and pages --------------------------------------------------------------------

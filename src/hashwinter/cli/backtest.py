@@ -92,6 +92,7 @@ def backtest_command(
     from hashwinter.hardware import default_catalog, load_catalog
     from hashwinter.reports.backtest_report import (
         cohort_table,
+        hedge_table,
         owner_table,
         plan_comparison_table,
         summary_table,
@@ -110,9 +111,11 @@ def backtest_command(
     limit = memory_limit(memory)
 
     legs = 2 if any(getattr(p, "kind", None) == "follow_plan" for p in config.policies) else 1
+    legs += config.hedge is not None  # the unhedged leg (not run for the stay-put leg)
 
     def guard(run: FarmRun) -> None:
-        # A farm that follows a plan keeps the ledgers of both legs (follow, stay put).
+        # A farm that follows a plan keeps the ledgers of both legs (follow, stay put),
+        # one with a hedge that of its unhedged leg too.
         guard_backtest(cohorts=run.spec.cohorts.n * legs, steps=run.spec.clock.n_steps,
                        limit=limit)
 
@@ -148,6 +151,9 @@ def backtest_command(
     owners = owner_table(result)
     if owners is not None:
         console.print(owners)
+    hedged = hedge_table(result)
+    if hedged is not None:
+        console.print(hedged)
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,10 +33,14 @@ from hashwinter.farm.build import FarmRun, build_farm_run, farm_window, needed_c
 from hashwinter.farm.compare import comparison_rows, transit_machine_days
 from hashwinter.farm.config import LoadedFarm
 from hashwinter.farm.follow_plan import stay_put_farm
+from hashwinter.farm.hedge_report import HedgeReport, book_frame, hedge_report
+from hashwinter.farm.hedging import funding_symbols, futures_symbols
 from hashwinter.farm.summary import FarmSummary, summarize
+from hashwinter.finance.instruments import BookJournal, HedgeContract
 
 if TYPE_CHECKING:
     from hashwinter.data.store import HistoryStore
+    from hashwinter.farm.config import FarmConfig
 
 __all__ = [
     "BacktestResult",
@@ -67,9 +71,13 @@ class BacktestResult:
         Daily ledger of the farm's treasury, with depreciation.
     summary : FarmSummary
         Totals and per-cohort lines.
+    hedge : HedgeReport or None
+        With a hedge: the book's daily ledger and the farm hedged vs the same farm
+        unhedged (a second leg), per month.
     stay_put : BacktestResult or None
         With a ``follow_plan`` policy: the same farm that never moves (the
-        comparison leg); see :meth:`plan_comparison`.
+        comparison leg); see :meth:`plan_comparison`. With a hedge too, this leg
+        is hedged as well (its own ``hedge`` is None: no unhedged stay-put leg).
 
     """
 
@@ -80,6 +88,7 @@ class BacktestResult:
     cohorts: pd.DataFrame
     treasury: pd.DataFrame
     summary: FarmSummary
+    hedge: HedgeReport | None = None
     stay_put: BacktestResult | None = None
 
     def plan_figures(self) -> dict[str, float]:
@@ -172,11 +181,18 @@ def backtest(
     progress: Callable[[int], None] | None = None,
     farm_run: FarmRun | None = None,
     stay_put: bool = True,
+    unhedged: bool = True,
+    funding: Mapping[str, Any] | None = None,
+    futures: Mapping[str, Any] | None = None,
 ) -> BacktestResult:
     """Replay a farm through a window of market history.
 
     A farm that follows a plan (a ``follow_plan`` policy) is run twice on the
-    same history: following it, and staying put (``result.stay_put``).
+    same history: following it, and staying put (``result.stay_put``). A farm
+    with a hedge is also run without it (``result.hedge``). The two comparisons
+    are independent: with both, the unhedged leg follows the plan (hedged vs
+    unhedged, both following it) and the stay-put leg keeps the hedge (follow vs
+    stay put, both hedged); no unhedged stay-put leg is run (three runs, not four).
 
     Parameters
     ----------
@@ -197,6 +213,13 @@ def backtest(
     stay_put : bool, default True
         Also run the stay-put leg of a farm that follows a plan (progress counts
         on through its steps).
+    unhedged : bool, default True
+        Also run the unhedged leg of a farm with a hedge (``result.hedge``; not
+        counted in the progress).
+    funding, futures : mapping, optional
+        The hedges' funding rates and futures prices by symbol (see
+        :func:`~hashwinter.farm.build.build_farm_run`; :func:`hedge_history` reads
+        them); used when ``farm_run`` is not given and by the stay-put leg.
 
     Returns
     -------
@@ -204,10 +227,14 @@ def backtest(
 
     """
     fr = farm_run if farm_run is not None else build_farm_run(
-        farm, market, start=start, end=end, resolution=resolution)
+        farm, market, start=start, end=end, resolution=resolution, funding=funding,
+        futures=futures)
     config = farm.config
+    journal = BookJournal() if fr.instruments else None
+    instruments = [i.with_journal(journal) if isinstance(i, HedgeContract) else i
+                   for i in fr.instruments]
     result = run(fr.spec, fr.policy, fr.treasury, recorders=[LedgerRecorder()],
-                 progress=progress)
+                 progress=progress, instruments=instruments)
     ledger: Ledger = result.records[0]
     cohorts = ledger.cohort_frame()
     treasury = ledger.owner_frame()
@@ -216,28 +243,66 @@ def backtest(
                 else fr.depreciation[:, None])
     treasury[f"depreciation_{ccy}"] = by_owner.reshape(-1)  # rows: day-major, then owner
     owners = fr.spec.owners
-    check_ledger_balances(treasury, dict(zip(owners.names, owners.starting_cash, strict=True)),
-                          dict(zip(owners.names, owners.starting_coins, strict=True)),
-                          config.currency, config.coin)
+    starts = (dict(zip(owners.names, owners.starting_cash, strict=True)),
+              dict(zip(owners.names, owners.starting_coins, strict=True)))
+    check_ledger_balances(treasury, *starts, config.currency, config.coin)
     report = normalize_currency(currency) if currency else config.currency
     window = fr.spec.market
     cohorts = convert_ledger(cohorts, window, report)
     treasury = convert_ledger(treasury, window, report)
+    hedge = None
+    if journal is not None and unhedged:
+        # The comparison leg: the same farm, same history, without the hedge.
+        dates = fr.spec.clock.dates
+        base = build_farm_run(farm, market, start=dates[0], end=dates[-1],
+                              resolution=fr.spec.clock.resolution, hedge=False)
+        base_run = run(base.spec, base.policy, base.treasury, recorders=[LedgerRecorder()])
+        base_treasury = base_run.records[0].owner_frame()
+        check_ledger_balances(base_treasury, *starts, config.currency, config.coin)
+        book = book_frame(journal.arrays(fr.spec.clock.n_steps, result.cash.shape), ledger)
+        hedge = hedge_report(convert_ledger(book, window, report), treasury,
+                             convert_ledger(base_treasury, window, report), report, config.coin,
+                             tuple(i.name for i in fr.instruments))
     fx0 = 1.0 / float(window.fx_to_run(report)[0])
     summary = summarize(
         config.name, cohorts, treasury, currency=report, coin=config.coin,
         resolution=fr.spec.clock.resolution, cash_start=float(owners.starting_cash.sum()) * fx0,
         coins_start=float(owners.starting_coins.sum()),
     )
-    out = BacktestResult(fr, result, ledger, report, cohorts, treasury, summary)
+    out = BacktestResult(fr, result, ledger, report, cohorts, treasury, summary, hedge)
     stay = stay_put_farm(farm) if stay_put else None
     if stay is None:
         return out
     steps = fr.spec.clock.n_steps
     leg = backtest(stay, market, start=window.dates[0], end=window.dates[-1], currency=report,
-                   resolution=fr.spec.clock.resolution, stay_put=False,
+                   resolution=fr.spec.clock.resolution, stay_put=False, unhedged=False,
+                   funding=funding, futures=futures,
                    progress=None if progress is None else (lambda done: progress(steps + done)))
     return dataclasses.replace(out, stay_put=leg)
+
+
+def hedge_history(
+    config: FarmConfig, store: HistoryStore | str | os.PathLike[str] | None
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """Read the funding rates and futures prices a farm's hedges need from the store."""
+    wanted_funding, wanted_futures = funding_symbols(config), futures_symbols(config)
+    if not wanted_funding and not wanted_futures:
+        return {}, {}
+    from hashwinter.data.store import opened
+    from hashwinter.finance.funding import FundingHistory
+
+    funding: dict[str, Any] = {}
+    futures: dict[str, pd.DataFrame] = {}
+    with opened(store) as db:
+        for symbol in sorted(wanted_funding):
+            frame = db.funding(symbol)
+            if len(frame):
+                funding[symbol] = FundingHistory.from_frame(frame, symbol=symbol)
+        for symbol in sorted(wanted_futures):
+            frame = db.futures_prices(symbol)
+            if len(frame):
+                futures[symbol] = frame
+    return funding, futures
 
 
 def backtest_from_store(
@@ -288,11 +353,14 @@ def backtest_from_store(
         store, start=first, end=last, currency=config.currency,
         extra_currencies=needed_currencies(config, report), asset=config.coin,
         start_field=fields[0], end_field=fields[1])
-    fr = build_farm_run(farm, market, start=first, end=last, resolution=resolution)
+    funding, futures = hedge_history(config, store)
+    fr = build_farm_run(farm, market, start=first, end=last, resolution=resolution,
+                        funding=funding, futures=futures)
     if check_run is not None:
         check_run(fr)
     total = fr.spec.clock.n_steps
     if stay_put_farm(farm) is not None:
         total *= 2  # the stay-put leg runs after the plan's, on the same history
     step_done = None if progress is None else (lambda done: progress(done, total))
-    return backtest(farm, market, currency=report, progress=step_done, farm_run=fr)
+    return backtest(farm, market, currency=report, progress=step_done, farm_run=fr,
+                    funding=funding, futures=futures)

@@ -26,6 +26,8 @@ import calendar
 import collections
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,9 +44,12 @@ from hashwinter.engine import (
     Resolution,
     Treasury,
 )
+from hashwinter.engine.positions import Instrument
 from hashwinter.errors import InputError
 from hashwinter.farm.config import FarmConfig, LoadedFarm, SiteConfig
+from hashwinter.farm.hedging import build_hedge
 from hashwinter.farm.registry import CohortSlots, PolicyContext
+from hashwinter.finance.config import HedgeConfig
 from hashwinter.units import (
     HOURS_PER_DAY,
     JULIAN_YEAR_DAYS,
@@ -56,6 +61,7 @@ __all__ = [
     "FarmRun",
     "build_farm_run",
     "farm_window",
+    "hedged_treasury",
     "needed_currencies",
     "resolve_window",
     "site_tariff_table",
@@ -87,6 +93,11 @@ class FarmRun:
         What the policies were built from (cohorts, their fleet items and roles).
     book_value_start, book_value_end : float
         Undepreciated value of what was bought, at the start and end. [farm currency]
+    instruments : tuple of Instrument
+        The position book's contracts (the hedges' instruments, in slot order).
+    unhedged_treasury : Treasury or None
+        The treasury of the same farm without its hedge (the hedge may keep the
+        hedged coins until it closes); None without a hedge.
 
     """
 
@@ -99,6 +110,8 @@ class FarmRun:
     book_value_end: float
     depreciation_by_owner: FloatArray | None = None
     context: PolicyContext | None = None
+    instruments: tuple[Instrument, ...] = ()
+    unhedged_treasury: Treasury | None = None
 
     @property
     def in_transit(self) -> npt.NDArray[np.bool_]:
@@ -264,6 +277,9 @@ def build_farm_run(
     start: object = None,
     end: object = None,
     resolution: Resolution | str = "auto",
+    funding: Mapping[str, Any] | None = None,
+    futures: Mapping[str, Any] | None = None,
+    hedge: bool = True,
 ) -> FarmRun:
     """Build the engine inputs of a farm over a window of market history.
 
@@ -279,6 +295,13 @@ def build_farm_run(
         Step length; ``"auto"`` steps in hours only when a site's tariff changes
         within a day and the policy can unplug (else daily steps give the same
         numbers).
+    funding : mapping of str to FundingHistory, optional
+        Funding rates of perpetuals by symbol (a hedge on a perpetual with
+        ``funding.source = "data"`` needs its symbol's).
+    futures : mapping of str to DataFrame, optional
+        Observed futures prices (``date``, ``price``) by symbol (``basis.kind = "data"``).
+    hedge : bool, default True
+        Build the hedges; False builds the same farm unhedged (the comparison leg).
 
     Returns
     -------
@@ -405,13 +428,53 @@ def build_farm_run(
     )
     spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff)
     context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
-                            currency=config.currency, fleet_item=tuple(item_of),
+                            currency=config.currency, funding=dict(funding or {}),
+                            futures=dict(futures or {}), fleet_item=tuple(item_of),
                             role=tuple(role), farm=farm)
-    parts = [pol.build(context), *(p.build(context) for p in config.policies)]
+    entries = [*config.policies, *([config.hedge] if config.hedge is not None else [])]
+    entries = [e for e in entries if hedge or not isinstance(e, HedgeConfig)]
+    n_slots = sum(isinstance(e, HedgeConfig) for e in entries)
+    parts: list[Policy] = [pol.build(context)]
+    instruments: list[Instrument] = []
+    hedges: list[HedgeConfig] = []
+    for entry in entries:
+        if isinstance(entry, HedgeConfig):
+            part, contracts = build_hedge(entry, context, len(instruments), n_slots)
+            instruments.extend(contracts)
+            hedges.append(entry)
+            parts.append(part)
+        else:
+            parts.append(entry.build(context))
     policy: Policy = parts[0] if len(parts) == 1 else Policies(parts)
-    treasury = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
+    unhedged = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
+    treasury = hedged_treasury(config.treasury.strategy, config.treasury.hodl_ratio, hedges)
     return FarmRun(farm, spec, policy, treasury, by_owner.sum(axis=1), book_start, book_end,
-                   by_owner, context)
+                   by_owner, context, tuple(instruments), unhedged if hedges else None)
+
+
+def hedged_treasury(strategy: str, hodl_ratio: float, hedges: Sequence[HedgeConfig]) -> Treasury:
+    """Return the treasury of a farm with hedges.
+
+    The story's rule: with ``sell_hedged_at_close`` a production hedge's share of the
+    mined coins is kept and sold (delivered) when the hedge closes, the rest sold daily
+    as before (a ``sell_daily`` treasury becomes ``hodl`` of the hedged share). The
+    share is ``ratio × min(1, horizon_days / period)``, the period between rolls counted
+    as 30 days (or a single contract's life): a hedge of 15 days' production rolled
+    monthly covers half the month's coins, one of 60 days all of them (the rest of its
+    delivery is bought at the close). Other strategies are kept as they are.
+    """
+    kept = [h.ratio * min(1.0, h.horizon_days / _hedge_period_days(h)) for h in hedges
+            if h.sell_hedged_at_close and h.target == "production"]
+    if kept and strategy == "sell_daily":
+        return Treasury(min(1.0, sum(kept)), False)
+    return Treasury.from_strategy(strategy, hodl_ratio)  # type: ignore[arg-type]
+
+
+def _hedge_period_days(hedge: HedgeConfig) -> float:
+    """Return the days between a hedge's opening and its close (30 for a monthly roll)."""
+    if hedge.entry is not None and hedge.expiry is not None:
+        return float((hedge.expiry - hedge.entry).days)
+    return 30.0
 
 
 def _slot_requests(farm: LoadedFarm, dates: npt.NDArray[np.datetime64]) -> list[CohortSlots]:

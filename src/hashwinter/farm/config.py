@@ -30,6 +30,7 @@ from hashwinter.engine import Policy
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, register_policy, validate_policy_entry
+from hashwinter.finance.config import HedgeConfig
 from hashwinter.hardware import Catalog, Machine, default_catalog
 from hashwinter.ranges import InRange, get_range
 from hashwinter.tomlfile import locate, read_toml
@@ -292,6 +293,9 @@ class FarmConfig(_Model):
         ``plugin = "module:ConfigClass"``.
     owners : list of OwnerConfig
         Owners besides the farm (whose balances are in ``[treasury]``).
+    hedge : HedgeConfig or None
+        A hedging programme (docs/hedging.md): its policy runs after every
+        other policy, and its contract joins the run's position book.
     description : str or None
         Free text (where the figures come from).
 
@@ -311,6 +315,7 @@ class FarmConfig(_Model):
     policies: list[Annotated[Any, BeforeValidator(validate_policy_entry)]] = Field(
         default_factory=list)
     owners: list[OwnerConfig] = Field(default_factory=list)
+    hedge: HedgeConfig | None = None
 
     @property
     def owner_names(self) -> tuple[str, ...]:

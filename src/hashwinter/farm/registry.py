@@ -23,6 +23,7 @@ import importlib
 import importlib.util
 import sys
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, Union, get_args, get_origin
 
@@ -58,6 +59,10 @@ class PolicyContext:
         Owners of the run.
     currency : str
         The farm's currency (every amount of the file).
+    funding : mapping of str to FundingHistory
+        Funding rates of perpetuals from the store, by symbol (hedges read them).
+    futures : mapping of str to DataFrame
+        Observed futures prices from the store (``date``, ``price``), by symbol.
     fleet_item : tuple of int
         The fleet item (``fleet[i]``) of each cohort; empty: cohort ``i`` is
         ``fleet[i]`` (no slot cohorts).
@@ -75,6 +80,8 @@ class PolicyContext:
     clock: Clock
     owner_names: tuple[str, ...]
     currency: str
+    funding: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    futures: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     fleet_item: tuple[int, ...] = ()
     role: tuple[str, ...] = ()
     farm: LoadedFarm | None = None

@@ -5,8 +5,9 @@ perpetual swaps and their funding (:mod:`~hashwinter.finance.perpetual`,
 :mod:`~hashwinter.finance.funding`), OTC forwards
 (:mod:`~hashwinter.finance.forward`), futures prices from a basis model
 (:mod:`~hashwinter.finance.basis`), margin and liquidation
-(:mod:`~hashwinter.finance.margin`) and the ``[hedge]`` config
-(:mod:`~hashwinter.finance.config`). Every function takes arrays of any
+(:mod:`~hashwinter.finance.margin`), the ``[hedge]`` config
+(:mod:`~hashwinter.finance.config`) and the contracts as engine instruments
+(:mod:`~hashwinter.finance.instruments`). Every function takes arrays of any
 shape (variants x paths x owners x positions) and broadcasts, so the
 engine's position book can keep its state as plain arrays and call them.
 """
@@ -19,7 +20,13 @@ from hashwinter.finance.forward import (
     forward_payoff,
     realised_payoff,
 )
-from hashwinter.finance.funding import AR1Funding, ConstantFunding, FundingHistory, daily_sums
+from hashwinter.finance.funding import (
+    AR1Funding,
+    ConstantFunding,
+    FundingHistory,
+    daily_sums,
+    rates_per_step,
+)
 from hashwinter.finance.futures import (
     InverseFuture,
     LinearFuture,
@@ -31,6 +38,7 @@ from hashwinter.finance.futures import (
     pnl,
     trade_fee,
 )
+from hashwinter.finance.instruments import BookJournal, HedgeContract, HedgePosition, roll_days
 from hashwinter.finance.margin import (
     MarkedPath,
     bankruptcy_price,
@@ -47,11 +55,14 @@ from hashwinter.finance.perpetual import Perpetual, funding_payment, funding_pay
 
 __all__ = [
     "AR1Funding",
+    "BookJournal",
     "ConstantBasis",
     "ConstantFunding",
     "Forward",
     "FundingHistory",
     "HedgeConfig",
+    "HedgeContract",
+    "HedgePosition",
     "InverseFuture",
     "LinearFuture",
     "MarkedPath",
@@ -79,7 +90,9 @@ __all__ = [
     "notional_usd",
     "pnl",
     "prices_on",
+    "rates_per_step",
     "realised_payoff",
+    "roll_days",
     "trade_fee",
     "variation_margin",
 ]

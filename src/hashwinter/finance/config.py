@@ -133,6 +133,10 @@ class HedgeConfig(_Model):
     ----------
     instrument : {"linear_future", "inverse_future", "perpetual", "forward"}
         The contract shorted.
+    target : {"production", "power_bill", "none"}
+        What is hedged: ``ratio`` of the expected production of the next
+        ``horizon_days`` (the fleet that is on, at the current difficulty); coins
+        worth ``ratio`` of the power bill of the horizon; nothing (the baseline).
     allow_over_hedge : bool
         Permit ``ratio > 1`` (shorting more than the expected production).
     ratio : float
@@ -158,10 +162,15 @@ class HedgeConfig(_Model):
     default_probability, recovery : float
         Counterparty default of a forward over its life, and the share
         recovered. [fraction]
+    sell_hedged_at_close : bool
+        Keep the hedged share of the mined coins and sell (deliver) them when
+        the hedge closes (the story's rule); False: the treasury's own rules,
+        the hedge settled in cash.
 
     """
 
     instrument: Literal["linear_future", "inverse_future", "perpetual", "forward"]
+    target: Literal["production", "power_bill", "none"] = "production"
     allow_over_hedge: bool = False
     ratio: HedgeRatio = 1.0
     horizon_days: Annotated[int, Field(ge=1, le=3660, strict=True)] = 30
@@ -179,6 +188,7 @@ class HedgeConfig(_Model):
     funding: FundingConfig = FundingConfig()
     default_probability: Fraction = 0.0
     recovery: Fraction = 0.0
+    sell_hedged_at_close: bool = True
 
     @field_validator("ratio")
     @classmethod

@@ -28,7 +28,7 @@ from scipy.signal import lfilter
 
 from hashwinter.errors import InputError
 
-__all__ = ["AR1Funding", "ConstantFunding", "FundingHistory", "daily_sums"]
+__all__ = ["AR1Funding", "ConstantFunding", "FundingHistory", "daily_sums", "rates_per_step"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -256,3 +256,50 @@ def daily_sums(times: np.ndarray, values: npt.ArrayLike) -> tuple[np.ndarray, Fl
     days, first = np.unique(day, return_index=True)
     v = np.asarray(values, dtype=np.float64)
     return days, np.add.reduceat(v, first, axis=-1)
+
+
+def rates_per_step(history: FundingHistory, dates: npt.ArrayLike,
+                   steps_per_day: int = 1) -> FloatArray:
+    """Sum the funding rates falling in each engine step (a day, or an hour).
+
+    A step ``[start, start + 24 h / steps_per_day)`` receives every rate whose
+    funding time lies in it; the engine pays them at the step's mark.
+
+    Parameters
+    ----------
+    history : FundingHistory
+        Real rates, in time order.
+    dates : array_like of datetime64[D] (D,)
+        Consecutive days of the run.
+    steps_per_day : int
+        1 or 24.
+
+    Returns
+    -------
+    ndarray (D · steps_per_day,)
+        Summed rate of each step. [fraction]
+
+    Raises
+    ------
+    InputError
+        If the history does not cover the whole run (a rate would be missing).
+
+    """
+    days = np.asarray(dates, dtype="datetime64[D]")
+    step = np.timedelta64(86400 // steps_per_day, "s")
+    start = days[0].astype("datetime64[s]")
+    n = days.size * steps_per_day
+    end = start + n * step
+    times = history.times.astype("datetime64[s]")
+    if times.size == 0 or times[0] > start + np.timedelta64(
+            int(history.interval_hours[0] * 3600), "s") or times[-1] < end - np.timedelta64(
+            int(history.interval_hours[-1] * 3600), "s"):
+        first = str(times[0]) if times.size else "none"
+        last = str(times[-1]) if times.size else "none"
+        raise InputError(f"the {history.symbol} funding history ({first} to {last}) does not "
+                         f"cover the run ({days[0]} to {days[-1]})", field="hedge.funding")
+    inside = (times >= start) & (times < end)
+    index = ((times[inside] - start) // step).astype(np.int64)
+    out = np.zeros(n)
+    np.add.at(out, index, history.rates[inside])
+    return out

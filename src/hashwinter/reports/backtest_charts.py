@@ -17,6 +17,7 @@ __all__ = [
     "COHORT_COLORS",
     "balances_chart",
     "cumulative_chart",
+    "hedge_chart",
     "margin_chart",
     "shutdown_chart",
     "unplugged_chart",
@@ -141,4 +142,21 @@ def cumulative_chart(cohorts: pd.DataFrame, treasury: pd.DataFrame, currency: st
                              line=dict(color="#CC79A7", width=2, dash="dash")))
     fig.update_layout(title="Cumulative revenue and costs", **_LAYOUT)
     fig.update_yaxes(title=currency, tickformat=",.0f", rangemode="tozero")
+    return fig
+
+
+def hedge_chart(daily: pd.DataFrame, monthly: pd.DataFrame, currency: str) -> go.Figure:
+    """Fiat revenue per month hedged and unhedged (bars), and the margin posted each day."""
+    ccy = currency.lower()
+    months = monthly.groupby("month", sort=True).sum(numeric_only=True)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(
+        f"Fiat revenue per month [{currency}]", f"Margin posted [{currency}]"))
+    fig.add_trace(go.Bar(x=months.index, y=months[f"revenue_unhedged_{ccy}"], name="unhedged",
+                         marker_color=COHORT_COLORS[1]), row=1, col=1)
+    fig.add_trace(go.Bar(x=months.index, y=months[f"revenue_hedged_{ccy}"], name="hedged",
+                         marker_color=COHORT_COLORS[0]), row=1, col=1)
+    margin = daily.groupby("date", sort=True)[f"margin_{ccy}"].sum()
+    fig.add_trace(go.Scatter(x=margin.index, y=margin.to_numpy(), name="margin posted",
+                             line=dict(color=COHORT_COLORS[2])), row=1, col=2)
+    fig.update_layout(**_LAYOUT, barmode="group", title="Hedged vs unhedged")
     return fig

@@ -22,6 +22,7 @@ from hashwinter.farm.backtest import BacktestResult
 from hashwinter.reports.backtest_charts import (
     balances_chart,
     cumulative_chart,
+    hedge_chart,
     margin_chart,
     shutdown_chart,
     unplugged_chart,
@@ -33,6 +34,7 @@ __all__ = [
     "LEDGER_FORMATS",
     "backtest_html",
     "cohort_table",
+    "hedge_table",
     "plan_comparison_table",
     "summary_json",
     "summary_table",
@@ -129,6 +131,49 @@ def cohort_table(result: BacktestResult) -> Table:
     return table
 
 
+def _hedge_rows(result: BacktestResult) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the hedging section: one row per month (and owner), then totals."""
+    h = result.hedge
+    assert h is not None
+    c, ccy = result.currency, result.currency.lower()
+    several = h.monthly["owner"].nunique() > 1
+    header = [*(["owner"] if several else []), "month", f"revenue hedged [{c}]",
+              f"revenue unhedged [{c}]", f"hedge gain [{c}]", f"margin used [{c}]",
+              f"funding paid [{c}]", f"basis cost [{c}]", f"fees [{c}]", "liquidations"]
+    rows = []
+    m = h.monthly
+    for _, r in m.iterrows():
+        rows.append([*([str(r["owner"])] if several else []), str(r["month"]),
+                     f"{r[f'revenue_hedged_{ccy}']:,.0f}", f"{r[f'revenue_unhedged_{ccy}']:,.0f}",
+                     f"{r[f'hedge_gain_{ccy}']:,.0f}", f"{r[f'margin_used_{ccy}']:,.0f}",
+                     f"{r[f'funding_paid_{ccy}']:,.0f}", f"{r[f'basis_cost_{ccy}']:,.0f}",
+                     f"{r[f'fees_{ccy}']:,.0f}", str(int(r["liquidations"]))])
+    rows.append([*([""] if several else []), "total",
+                 f"{m[f'revenue_hedged_{ccy}'].sum():,.0f}",
+                 f"{m[f'revenue_unhedged_{ccy}'].sum():,.0f}",
+                 f"{m[f'hedge_gain_{ccy}'].sum():,.0f}", f"{m[f'margin_used_{ccy}'].max():,.0f}",
+                 f"{m[f'funding_paid_{ccy}'].sum():,.0f}", f"{m[f'basis_cost_{ccy}'].sum():,.0f}",
+                 f"{m[f'fees_{ccy}'].sum():,.0f}", str(int(m["liquidations"].sum()))])
+    return header, rows
+
+
+def hedge_table(result: BacktestResult) -> Table | None:
+    """Return the hedging section as a rich table (None without a hedge)."""
+    h = result.hedge
+    if h is None:
+        return None
+    header, rows = _hedge_rows(result)
+    c = result.currency
+    table = Table(title=escape(f"Hedge ({', '.join(h.instruments)}): equity at end "
+                               f"{h.equity_hedged:,.0f} {c} hedged, {h.equity_unhedged:,.0f} "
+                               f"{c} unhedged"), title_justify="left")
+    for col in header:
+        table.add_column(escape(col), justify="left" if col in ("owner", "month") else "right")
+    for row in rows:
+        table.add_row(*(escape(x) for x in row))
+    return table
+
+
 def _card(label: str, value: str, sign: float | None = None) -> str:
     cls = "" if sign is None else (" neg" if sign < 0 else " pos")
     return (f'<div class="card"><div class="k">{html.escape(label)}</div>'
@@ -190,11 +235,30 @@ def backtest_html(result: BacktestResult) -> str:
         + (f"<h2>Follow the plan against stay put</h2>{table_html(_COMPARISON_HEADER, plan)}"
            if plan is not None else "")
         + f"<h2>Cohorts</h2>{table_html(header, rows)}"
+        f"{_hedge_html(result)}"
         f"<h2>Totals</h2>{totals}"
         f'<h2>Notes</h2><ul class="notes">'
         + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n) + "</ul>"
     )
     return page(f"{s.name} — hashwinter backtest", body)
+
+
+def _hedge_html(result: BacktestResult) -> str:
+    """Return the hedging section of the HTML report ('' without a hedge)."""
+    h = result.hedge
+    if h is None:
+        return ""
+    header, rows = _hedge_rows(result)
+    c = result.currency
+    chart = figure_div(hedge_chart(h.daily, h.monthly, c))
+    text = (f"Book: {', '.join(h.instruments)}. Unhedged: the same farm without its hedge, "
+            f"over the same history. Equity at the end (cash and coins at the last price): "
+            f"{h.equity_hedged:,.0f} {c} hedged, {h.equity_unhedged:,.0f} {c} unhedged. "
+            "Margin used is the largest collateral posted in the month (held, not paid); "
+            "funding paid is positive when the hedge paid; basis cost is what entering at "
+            "the contract price instead of spot cost.")
+    return (f"<h2>Hedge</h2><p>{html.escape(text)}</p>{chart}"
+            f"{table_html(header, rows)}")
 
 
 def _jsonable(value: Any) -> Any:
@@ -217,6 +281,14 @@ def summary_json(result: BacktestResult) -> str:
     if s.owners is not None:
         data["owners"] = [{k: _jsonable(v) for k, v in row.items()}
                           for row in s.owners.to_dict(orient="records")]
+    if result.hedge is not None:
+        h = result.hedge
+        data["hedge"] = {
+            "instruments": list(h.instruments),
+            "equity_hedged": h.equity_hedged, "equity_unhedged": h.equity_unhedged,
+            "monthly": [{k: _jsonable(v) for k, v in row.items()}
+                        for row in h.monthly.to_dict(orient="records")],
+        }
     return dumps(data, indent=2, ensure_ascii=False)
 
 
@@ -257,7 +329,10 @@ def write_backtest_outputs(
                          source=str(out)) from None
     try:
         names: list[str] = []
-        for stem, frame in (("cohorts", result.cohorts), ("treasury", result.treasury)):
+        frames = [("cohorts", result.cohorts), ("treasury", result.treasury)]
+        if result.hedge is not None:
+            frames.append(("hedge", result.hedge.daily))
+        for stem, frame in frames:
             if ledger_format in ("csv", "both"):
                 finite_frame(frame).to_csv(staging / f"{stem}.csv", index=False,
                                            float_format="%.10g")

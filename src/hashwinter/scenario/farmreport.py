@@ -27,7 +27,7 @@ from hashwinter.risk import (
     payback_summaries,
     value_at_risk,
 )
-from hashwinter.scenario.farmrun import FOLLOW_PLAN, STAY_PUT, FarmPaths
+from hashwinter.scenario.farmrun import FOLLOW_PLAN, STAY_PUT, UNHEDGED_SUFFIX, FarmPaths
 
 __all__ = [
     "RUIN_DAYS",
@@ -38,6 +38,8 @@ __all__ = [
     "farm_paybacks",
     "farm_summary",
     "farm_tables",
+    "hedge_comparison",
+    "hedge_table",
     "plan_comparison",
     "plan_table",
     "write_farm_outputs",
@@ -99,6 +101,63 @@ def farm_summary(farms: Sequence[FarmPaths], var_levels: Sequence[float]) -> pd.
                    difficulty_end_q95=float(diff[2]))  # fmt: skip
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def hedge_comparison(summary: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per hedged farm: the hedge's cost against its benefit.
+
+    A hedged farm of a scenario runs beside ``"<name> (unhedged)"`` on the same paths.
+    ``cost`` is the mean P&L given up (unhedged mean minus hedged mean; negative: the
+    hedge earned on average); ``var_<L>_reduced`` and ``cvar_<L>_reduced`` are how much
+    smaller the hedged farm's losses are at each level (positive: the hedge helped);
+    ``ruin_end_reduced`` the probability of ruin removed; ``cash_q5_gain`` the 5 %
+    quantile of final cash gained. Empty without hedged farms.
+    """
+    rows = []
+    by_name = {str(r["farm"]): r for r in summary.to_dict(orient="records")}
+    for name, base in by_name.items():
+        if not name.endswith(UNHEDGED_SUFFIX):
+            continue
+        hedged = by_name.get(name[: -len(UNHEDGED_SUFFIX)])
+        if hedged is None:
+            continue
+        row: dict[str, Any] = {"farm": hedged["farm"], "currency": hedged["currency"],
+                               "pnl_mean_hedged": hedged["pnl_mean"],
+                               "pnl_mean_unhedged": base["pnl_mean"],
+                               "cost": base["pnl_mean"] - hedged["pnl_mean"]}
+        for key in summary.columns:
+            if key.startswith(("var_", "cvar_")):
+                row[f"{key}_reduced"] = base[key] - hedged[key]
+        row["ruin_end_reduced"] = base["ruin_end"] - hedged["ruin_end"]
+        row["cash_q5_gain"] = hedged["cash_q5"] - base["cash_q5"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _risk_label(column: str) -> str:
+    """``var_99_5_reduced`` -> ``VaR 99.5 %``."""
+    kind, _, level = column.removesuffix("_reduced").partition("_")
+    return f"{'VaR' if kind == 'var' else 'CVaR'} {level.replace('_', '.')} %"
+
+
+def hedge_table(comparison: pd.DataFrame) -> Table | None:
+    """Return the hedge's cost and benefit as a terminal table (None without a hedge)."""
+    if comparison.empty:
+        return None
+    table = Table(title="Hedge: cost (mean P&L given up) against benefit (tail losses reduced)",
+                  title_justify="left")
+    reduced = [c for c in comparison.columns if c.endswith("_reduced") and c != "ruin_end_reduced"]
+    for head in ("farm", "ccy", "P&L mean hedged", "unhedged", "cost",
+                 *[_risk_label(c) + " reduced" for c in reduced], "P(broke) reduced",
+                 "cash 5 % gained"):
+        table.add_column(head, justify="left" if head in ("farm", "ccy") else "right")
+    for r in comparison.to_dict(orient="records"):
+        table.add_row(str(r["farm"]), str(r["currency"]),
+                      *[compact_money(r[k]) for k in ("pnl_mean_hedged", "pnl_mean_unhedged",
+                                                      "cost")],
+                      *[compact_money(r[c]) for c in reduced],
+                      f"{r['ruin_end_reduced']:.1%}", compact_money(r["cash_q5_gain"]))
+    return table
 
 
 def farm_paybacks(farms: Sequence[FarmPaths]) -> pd.DataFrame:
@@ -258,7 +317,11 @@ def farm_tables(
             f"{row['share_paid_back']:.1%}",
             *[_days(row[k]) for k in ("q10", "q50", "q90")],
         )
-    return [pnl, tail, pay]
+    tables = [pnl, tail, pay]
+    hedge = hedge_table(hedge_comparison(summary))
+    if hedge is not None:
+        tables.append(hedge)
+    return tables
 
 
 def _days(x: float) -> str:
@@ -360,6 +423,18 @@ def farm_html(
         for r in summary.to_dict(orient="records")
     ]  # fmt: skip
     body.append("<h2>Risk by farm (VaR and CVaR are losses)</h2>" + table_html(header, rows))
+    hedges = hedge_comparison(summary)
+    if not hedges.empty:
+        cols = [c for c in hedges.columns if c not in ("farm", "currency")]
+        body.append(
+            "<h2>Hedge: cost against benefit</h2><p>Each hedged farm runs beside the same "
+            "farm without its hedge on the same price paths. Cost: the mean P&amp;L given "
+            "up (negative: the hedge earned on average). Reduced: how much smaller the "
+            "hedged farm's VaR, CVaR and probability of ruin are.</p>"
+            + table_html(["farm", *cols],
+                         [[r["farm"], *[f"{r[c]:.1%}" if c == "ruin_end_reduced"
+                                        else f"{r[c]:,.0f}" for c in cols]]
+                          for r in hedges.to_dict(orient="records")]))
     if comparison is not None:
         body.append("<h2>Follow the plan against stay put (means over paths; the difference "
                     "path by path)</h2>" + table_html(
@@ -460,6 +535,10 @@ def write_farm_outputs(
         "summary": summary.to_dict(orient="records"),
         "paybacks": paybacks.to_dict(orient="records"),
     }
+    hedges = hedge_comparison(summary)
+    if not hedges.empty:
+        finite_frame(hedges).to_csv(out_dir / "hedge.csv", index=False, float_format="%.10g")
+        doc["hedge"] = hedges.to_dict(orient="records")
     comparison = plan_comparison(farms)
     if comparison is not None:
         comparison.to_csv(out_dir / "plan_comparison.csv", index=False, float_format="%.10g")

@@ -461,6 +461,9 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
     else:
         groups = [VariantGroup(np.zeros(1, dtype=np.int64), fr.policy, fr.treasury, np.ones(1))]
         n_var = 1
+    # The position book of the whole grid: every group's run carries it (a variant
+    # trades only its own hedge's slots).
+    instruments = fr.instruments if job.variants is None else job.variants.instruments(fr)
     # Per fleet item: the margins of its machines wherever a plan moved them (slot and
     # road cohorts follow the fleet's, in its order). Without a plan, items are cohorts.
     cohorts = fr.spec.cohorts
@@ -478,7 +481,7 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
         recorder = PathRecorder(fr.in_transit, to_item=to_item, item_cost=item_cost,
                                 daily_margin=job.daily_margin)
         result = run(spec, group.policy, group.treasury, tariff_scale=group.tariff_scale,
-                     recorders=[recorder])
+                     recorders=[recorder], instruments=instruments)
         rec: PathRecorder = result.records[0]
         meta = result.meta
         day0_price = fr.spec.market.price[:, 0]
@@ -561,7 +564,15 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
             start_height=height,
             endogenous=endo,
         )
-        jobs.extend(_plan_legs(job))
+        legs = _plan_legs(job)
+        jobs.extend(legs)
+        if is_hedged(farm):
+            # A hedged farm is run twice on the same paths (common random numbers): with
+            # its hedge, and as "<name> (unhedged)", so the report shows the hedge's cost
+            # and benefit side by side. With a plan, the twin is the leg that follows it
+            # (no unhedged stay-put leg): the two comparisons are independent.
+            jobs.append(dataclasses.replace(legs[0], farm=unhedged_farm(legs[0].farm),
+                                            plan_leg=None))
     return jobs
 
 
@@ -578,6 +589,28 @@ def _plan_legs(job: FarmJob) -> list[FarmJob]:
         update={"name": f"{name} — {FOLLOW_PLAN}"}))
     return [dataclasses.replace(job, farm=follow, plan_leg=(name, FOLLOW_PLAN)),
             dataclasses.replace(job, farm=stay, plan_leg=(name, STAY_PUT))]
+
+
+def is_hedged(farm: LoadedFarm) -> bool:
+    """Whether a farm has a hedge (a ``[hedge]`` section or a hedge policy entry)."""
+    from hashwinter.finance.config import HedgeConfig
+
+    config = farm.config
+    return config.hedge is not None or any(isinstance(p, HedgeConfig) for p in config.policies)
+
+
+#: Suffix of the unhedged twin of a hedged farm in a scenario's outputs.
+UNHEDGED_SUFFIX = " (unhedged)"
+
+
+def unhedged_farm(farm: LoadedFarm) -> LoadedFarm:
+    """Return the same farm without its hedge, named ``"<name> (unhedged)"``."""
+    from hashwinter.finance.config import HedgeConfig
+
+    config = farm.config.model_copy(update={
+        "name": farm.config.name + UNHEDGED_SUFFIX, "hedge": None,
+        "policies": [p for p in farm.config.policies if not isinstance(p, HedgeConfig)]})
+    return dataclasses.replace(farm, config=config)
 
 
 def _start_hashrate(farm: LoadedFarm, start: dt.date) -> float:
@@ -674,8 +707,10 @@ def run_farm_sweep(
         if daily_margin:
             jobs = [dataclasses.replace(job, daily_margin=True) for job in jobs]
         if variant_axes:
-            jobs = [dataclasses.replace(job, variants=farm_variants(job.farm, variant_axes))
-                    for job in jobs]
+            jobs = [dataclasses.replace(job, variants=farm_variants(
+                job.farm, variant_axes,
+                unhedged_twin=job.farm.config.name.endswith(UNHEDGED_SUFFIX)))
+                for job in jobs]
             n_var = jobs[0].variants.n if jobs and jobs[0].variants is not None else 1
         shape.append(len(jobs))
         sizes = chunk_sizes(loaded.config.paths, loaded.config.chunk_paths)

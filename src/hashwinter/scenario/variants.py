@@ -3,17 +3,22 @@
 A sweep's ``--grid`` keys that start with ``farm.`` change a farm's decisions,
 not its inputs: ``farm.policy.<field>`` (any field of the ``[policy]`` table but
 the restart cost, which is a cohort input), ``farm.treasury.<field>`` (the coin
-sales rules: ``strategy``, ``hodl_ratio``) and ``farm.tariff_scale`` (a multiplier
-on every tariff). They become arrays over the engine's variant axis ``V`` and
-are run in one pass over the same price paths; every other key changes the
-inputs (prices, network, horizon) and is run point by point.
+sales rules: ``strategy``, ``hodl_ratio``), ``farm.tariff_scale`` (a multiplier
+on every tariff) and, for a farm with a ``[hedge]``, ``farm.hedge.<field>``
+(``ratio``, ``horizon_days``, ``instrument``, ``roll_day``, ``leverage``,
+``target``, ``inverse_perpetual``: each distinct contract is one slot of the
+position book, each variant trades its own). They become arrays over the
+engine's variant axis ``V`` and are run in one pass over the same price paths;
+every other key changes the inputs (prices, network, horizon) and is run point
+by point.
 
 ``farm.policy.kind`` (e.g. ``always_on`` against ``shutdown_price``) changes what
 the policy is, and policies of different kinds cannot stack into one array
-policy: the points are grouped by the kinds of their policy chain, and each group
-is one engine run over the same price paths, vectorized over its own
-parameters. The numbers equal those of point-by-point runs
-(tests/scenario/test_scenario_variants.py).
+policy: the points are grouped by the kinds of their policy chain (a hedge's
+policy included), and each group is one engine run over the same price paths,
+vectorized over its own parameters; every group's run carries the position
+book of the whole grid (a group's variants trade only their own slots). The
+numbers equal those of point-by-point runs (tests/scenario/test_scenario_variants.py).
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from hashwinter.engine import Policies, Policy, Treasury
 from hashwinter.engine.variants import stack_variants
 from hashwinter.errors import InputError
 from hashwinter.farm import LoadedFarm, PolicyContext
-from hashwinter.farm.build import FarmRun
+from hashwinter.farm.build import FarmRun, hedged_treasury
+from hashwinter.farm.hedging import HedgeShort, hedge_instrument, hedge_windows
+from hashwinter.finance.config import HedgeConfig
+from hashwinter.finance.instruments import HedgeContract
 from hashwinter.scenario.load import grid_overrides
 from hashwinter.validation import input_errors_from_validation
 
@@ -38,6 +46,9 @@ __all__ = ["FarmVariants", "VariantGroup", "farm_variants", "is_variant_key", "s
 _PREFIX = "farm."
 #: Policy fields that change a cohort's inputs, not a decision.
 _INPUT_FIELDS = {"restart_cost_per_machine"}
+#: ``[hedge]`` fields a sweep may put on the variant axis (the contract's slot follows).
+_HEDGE_FIELDS = {"ratio", "horizon_days", "instrument", "roll_day", "leverage", "target",
+                 "inverse_perpetual"}
 
 
 def is_variant_key(key: str) -> bool:
@@ -71,6 +82,43 @@ class FarmVariants:
         """Number of variants ``V``."""
         return len(self.points)
 
+    def _hedges(self, fr: FarmRun) -> tuple[list[list[HedgeConfig]], list[HedgeContract],
+                                             list[list[int]], np.ndarray, PolicyContext]:
+        """Each variant's hedge configs, the distinct contracts, each hedge's slot, opens."""
+        config = fr.farm.config
+        context = _context(fr)
+        per_variant: list[list[HedgeConfig]] = []
+        for point in self.points:
+            changes = {k.split(".", 2)[2]: x for k, x in point.items()
+                       if k.startswith("farm.hedge.")}
+            hedges = [p for p in config.policies if isinstance(p, HedgeConfig)]
+            if config.hedge is not None:
+                hedges.append(_validated(config.hedge, changes, "farm.hedge"))
+            per_variant.append(hedges)
+        keys: dict[str, int] = {}
+        contracts: list[HedgeContract] = []
+        opens: list[np.ndarray] = []
+        slots: list[list[int]] = []
+        for hedges in per_variant:
+            row = []
+            for h in hedges:
+                # Contracts differ by everything but the amount hedged.
+                key = h.model_dump_json(exclude={"ratio", "horizon_days", "target",
+                                                 "allow_over_hedge", "kind"})
+                if key not in keys:
+                    keys[key] = len(contracts)
+                    contracts.append(hedge_instrument(h, context))
+                    opens.append(hedge_windows(h, context)[0])
+                row.append(keys[key])
+            slots.append(row)
+        table = (np.stack(opens) if opens
+                 else np.zeros((0, fr.spec.clock.n_days), dtype=bool))
+        return per_variant, contracts, slots, table, context
+
+    def instruments(self, fr: FarmRun) -> tuple[HedgeContract, ...]:
+        """Return the position book's contracts of the grid (one per distinct contract)."""
+        return tuple(self._hedges(fr)[1])
+
     def build(self, fr: FarmRun) -> tuple[Policy, Treasury, np.ndarray]:
         """Return the farm's policy, treasury and tariff scale stacked over the variants.
 
@@ -94,9 +142,7 @@ class FarmVariants:
         """
         farm = fr.farm
         config = farm.config
-        context = fr.context or PolicyContext(cohorts=fr.spec.cohorts, clock=fr.spec.clock,
-                                              owner_names=config.owner_names,
-                                              currency=config.currency)
+        hedges, _, slots, table, context = self._hedges(fr)
         built: dict[tuple[str, ...], list[tuple[int, Policy, Treasury, float]]] = {}
         for v, point in enumerate(self.points):
             policy_changes = {k.split(".", 2)[2]: x for k, x in point.items()
@@ -105,9 +151,13 @@ class FarmVariants:
                                 if k.startswith("farm.treasury.")}
             pol = _validated(config.policy, policy_changes, "farm.policy")
             tre = _validated(config.treasury, treasury_changes, "farm.treasury")
-            parts = [pol.build(context), *(p.build(context) for p in config.policies)]
+            parts = [pol.build(context), *(p.build(context) for p in config.policies
+                                           if not isinstance(p, HedgeConfig))]
+            parts += [HedgeShort(h.ratio, h.horizon_days, slot, table, h.target,
+                                 allow_over_hedge=h.allow_over_hedge)
+                      for h, slot in zip(hedges[v], slots[v], strict=True)]
             policy = parts[0] if len(parts) == 1 else Policies(parts)
-            treasury = Treasury.from_strategy(tre.strategy, tre.hodl_ratio)
+            treasury = hedged_treasury(tre.strategy, tre.hodl_ratio, hedges[v])
             scale = float(point.get("farm.tariff_scale", 1.0))
             key = tuple(type(p).__qualname__ for p in parts)
             built.setdefault(key, []).append((v, policy, treasury, scale))
@@ -143,6 +193,15 @@ class VariantGroup:
     tariff_scale: np.ndarray
 
 
+def _context(fr: FarmRun) -> PolicyContext:
+    """Return what a farm's policies are built from (the build's, with its hedge data)."""
+    if fr.context is not None:
+        return fr.context
+    config = fr.farm.config
+    return PolicyContext(cohorts=fr.spec.cohorts, clock=fr.spec.clock,
+                         owner_names=config.owner_names, currency=config.currency)
+
+
 def _validated(model: Any, changes: dict[str, Any], prefix: str) -> Any:
     if not changes:
         return model
@@ -154,8 +213,12 @@ def _validated(model: Any, changes: dict[str, Any], prefix: str) -> Any:
                                            source="--grid") from None
 
 
-def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]]) -> FarmVariants:
+def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
+                  unhedged_twin: bool = False) -> FarmVariants:
     """Check the ``farm.*`` axes of a grid against a farm and return the variant grid.
+
+    ``unhedged_twin``: the farm is the unhedged twin of a hedged farm (its
+    ``farm.hedge.*`` values change nothing: every variant is the same farm).
 
     Raises
     ------
@@ -171,11 +234,16 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]]) -> Fa
                   and parts[2] in type(config.policy).model_fields
                   and parts[2] not in _INPUT_FIELDS)
               or (len(parts) == 3 and parts[1] == "treasury"
-                  and parts[2] in ("strategy", "hodl_ratio")))
+                  and parts[2] in ("strategy", "hodl_ratio"))
+              or (len(parts) == 3 and parts[1] == "hedge"
+                  and (config.hedge is not None or unhedged_twin)
+                  and parts[2] in _HEDGE_FIELDS))
         if not ok:
             raise InputError(
                 "not a variant parameter: use farm.policy.<field> (not the restart cost), "
-                "farm.treasury.strategy, farm.treasury.hodl_ratio or farm.tariff_scale",
+                "farm.treasury.strategy, farm.treasury.hodl_ratio, farm.tariff_scale or "
+                "(with a [hedge]) farm.hedge.ratio, horizon_days, instrument, roll_day, "
+                "leverage, target or inverse_perpetual",
                 field=key, source="--grid")
         if key == "farm.tariff_scale":
             for x in values:
@@ -189,4 +257,7 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]]) -> Fa
                                    if k.startswith("farm.policy.")}, "farm.policy")
         _validated(config.treasury, {k.split(".", 2)[2]: x for k, x in point.items()
                                      if k.startswith("farm.treasury.")}, "farm.treasury")
+        if config.hedge is not None:
+            _validated(config.hedge, {k.split(".", 2)[2]: x for k, x in point.items()
+                                      if k.startswith("farm.hedge.")}, "farm.hedge")
     return variants

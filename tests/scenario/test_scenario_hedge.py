@@ -1,0 +1,148 @@
+"""Farm scenarios with a hedge: the unhedged twin on the same paths, the ratio sweep."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_scenario_farms import FARM, SCENARIO
+
+from hashwinter.cli.app import main
+from hashwinter.errors import InputError
+from hashwinter.hardware import default_catalog
+from hashwinter.scenario import load_scenario
+from hashwinter.scenario.farmreport import farm_summary, hedge_comparison
+from hashwinter.scenario.farmrun import run_farms
+
+D = 6_653_303_141_406
+HEDGE = """
+[hedge]
+instrument = "{instrument}"
+ratio = {ratio}
+horizon_days = 30
+roll_day = 1
+leverage = 1.0
+{extra}
+"""
+
+
+def _write(tmp_path, *, ratio=1.0, instrument="linear_future", extra="", paths=40, days=70):
+    farm = FARM.format(tariff=0.30, cash=2e5, unit_price=1000.0) + HEDGE.format(
+        instrument=instrument, ratio=ratio, extra=extra)
+    (tmp_path / "farm.toml").write_text(farm)
+    path = tmp_path / "scenario.toml"
+    path.write_text(SCENARIO.format(paths=paths, sigma=0.04, days=days, s0=4000.0, fx=7.0,
+                                    fees=0.25))
+    return path
+
+
+def _farms(path):
+    loaded = load_scenario(path)
+    with ThreadPoolExecutor(1) as ex:
+        return loaded, run_farms(loaded, ex, progress=False)
+
+
+def test_a_hedged_farm_runs_beside_its_unhedged_twin(tmp_path):
+    loaded, farms = _farms(_write(tmp_path))
+    assert [f.farm for f in farms] == ["test farm", "test farm (unhedged)"]
+    hedged, bare = farms
+    np.testing.assert_array_equal(hedged.price, bare.price)  # common random numbers
+    assert hedged.mined[-1] == pytest.approx(bare.mined[-1], rel=1e-12)  # same fleet
+    # A full production hedge narrows the spread of the final P&L across paths.
+    assert hedged.pnl[-1].std() < 0.7 * bare.pnl[-1].std()
+    summary = farm_summary(farms, loaded.config.report.var_levels)
+    comparison = hedge_comparison(summary)
+    (row,) = comparison.to_dict(orient="records")
+    assert row["cost"] == pytest.approx(bare.pnl[-1].mean() - hedged.pnl[-1].mean())
+    assert row["var_95_reduced"] == pytest.approx(summary.loc[1, "var_95"]
+                                                  - summary.loc[0, "var_95"])
+    assert row["var_95_reduced"] > 0
+
+
+def test_ratio_zero_is_the_unhedged_farm_path_by_path(tmp_path):
+    _, (hedged, bare) = _farms(_write(tmp_path, ratio=0.0))
+    np.testing.assert_allclose(hedged.pnl, bare.pnl, rtol=1e-12, atol=1e-6)
+
+
+def test_ratio_sweep_on_the_variant_axis_equals_point_by_point_runs(tmp_path, capsys):
+    swept = tmp_path / "swept"
+    swept.mkdir()
+    path = _write(swept, paths=24)
+    out = tmp_path / "out"
+    code = main(["sweep", str(path), "--grid", "farm.hedge.ratio=0.25,1",
+                 "--grid", "farm.hedge.instrument=linear_future,forward", "--workers", "1",
+                 "--out", str(out), "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "sweep.csv")
+    hedged = table[table["farm"] == "test farm"].reset_index(drop=True)
+    assert len(hedged) == 4
+    for i, row in hedged.iterrows():
+        point = tmp_path / f"p{i}"
+        point.mkdir()
+        single = _write(point, ratio=row["farm.hedge.ratio"],
+                        instrument=row["farm.hedge.instrument"], paths=24)
+        loaded, farms = _farms(single)
+        expected = farm_summary(farms, loaded.config.report.var_levels).iloc[0]
+        for col in ("pnl_mean", "pnl_q5", "var_95", "cvar_99", "cash_q50"):
+            assert row[col] == pytest.approx(expected[col], rel=1e-9, abs=1e-6), (i, col)
+
+
+def test_real_funding_is_refused_in_a_monte_carlo(tmp_path):
+    path = _write(tmp_path, instrument="perpetual",
+                  extra='funding = { source = "data", symbol = "XBTUSD" }')
+    with pytest.raises(InputError, match="no funding rates for 'XBTUSD'"):
+        _farms(path)
+
+
+def test_constant_positive_funding_is_received_by_the_short(tmp_path):
+    """+0.01 % per 8 h (longs pay shorts) against 0: the hedged farm ends richer on every
+    path, by about 3 × 0.0001 × the coins shorted × the price, a day."""
+    runs = []
+    for rate in (0.0, 0.0001):
+        folder = tmp_path / f"r{rate}"
+        folder.mkdir()
+        runs.append(_farms(_write(folder, instrument="perpetual", days=40, extra=(
+            f'inverse_perpetual = false\nfunding = {{ source = "constant", rate = {rate} }}')))[1])
+    zero, positive = runs[0][0], runs[1][0]
+    gain = positive.pnl[-1] - zero.pnl[-1]
+    assert np.all(gain > 0)
+    # By hand (driftless GBM: the price stays about s0): 30 days of production shorted,
+    # 3 fundings a day of 0.01 % of its value, on each of the 39 days after day 0.
+    s9 = default_catalog().get("Antminer S9")
+    coins_a_day = 100 * s9.hashrate * 86_400 / (D * 2**32) * (12.5 + 0.25) * (1 - 0.02)
+    by_hand = 3 * 0.0001 * 30 * coins_a_day * 4000.0 * 7.0 * 39
+    assert float(np.median(gain)) == pytest.approx(by_hand, rel=0.15)
+
+
+def test_a_sweep_over_policy_kind_and_hedge_ratio_equals_point_by_point_runs(tmp_path, capsys):
+    """farm.policy.kind x farm.hedge.ratio on a hedged farm: one engine run per kind
+    (FarmVariants.groups), each carrying the grid's position book; every point equals the
+    farm file written with its values, and the unhedged twin ignores the ratio."""
+    swept = tmp_path / "swept"
+    swept.mkdir()
+    path = _write(swept, paths=24)
+    out = tmp_path / "out"
+    code = main(["sweep", str(path), "--grid", "farm.policy.kind=always_on,shutdown_price",
+                 "--grid", "farm.hedge.ratio=0.25,1", "--workers", "1", "--out", str(out),
+                 "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "sweep.csv")
+    hedged = table[table["farm"] == "test farm"].reset_index(drop=True)
+    bare = table[table["farm"] == "test farm (unhedged)"].reset_index(drop=True)
+    assert len(hedged) == 4 and len(bare) == 4
+    for i, row in hedged.iterrows():
+        point = tmp_path / f"p{i}"
+        point.mkdir()
+        single = _write(point, ratio=row["farm.hedge.ratio"], paths=24)
+        kind = row["farm.policy.kind"]
+        farm_file = point / "farm.toml"
+        farm_file.write_text(farm_file.read_text().replace(
+            'kind = "always_on"', f'kind = "{kind}"'))
+        loaded, farms = _farms(single)
+        summary = farm_summary(farms, loaded.config.report.var_levels)
+        for col in ("pnl_mean", "pnl_q5", "var_95", "cash_q50"):
+            assert row[col] == pytest.approx(summary.iloc[0][col], rel=1e-9, abs=1e-6), (i, col)
+            assert bare.loc[i, col] == pytest.approx(summary.iloc[1][col], rel=1e-9,
+                                                     abs=1e-6), (i, col)
