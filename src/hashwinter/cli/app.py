@@ -49,8 +49,10 @@ try:
 except BaseException as exc:  # pragma: no cover - timing-dependent
     if not isinstance(exc, KeyboardInterrupt) and not _interrupts:
         raise
-    # The command itself, not a spawned worker importing it as its main module.
-    if "--multiprocessing-fork" not in sys.argv and __name__ != "__mp_main__":
+    # The command itself, not a spawned worker importing it as its main module (spawn
+    # restores the parent's sys.argv there, so argv cannot tell them apart; workers start
+    # with SIGINT blocked anyway, parallel.executors).
+    if __name__ != "__mp_main__":
         sys.stderr.write("hashwinter: interrupted; nothing written\n")
     # CPython 3.11 remembers a KeyboardInterrupt that passed through an exec()/eval() of
     # a string (dataclasses, numpy and typing all do that while importing) and, at exit,
