@@ -65,7 +65,8 @@ def test_catalog_size(catalog: Catalog) -> None:
     gpus = catalog.machines(kind="gpu", algorithm="ethash")
     assert len(asics) >= 40
     assert len(gpus) >= 8
-    assert len(catalog) == len(asics) + len(gpus)
+    ethash_asics = catalog.machines(kind="asic", algorithm="ethash")
+    assert len(catalog) == len(asics) + len(gpus) + len(ethash_asics)
     # From 2014 on, and up to the current generation.
     years = [m.release.year for m in asics if m.release is not None]
     assert min(years) == 2014
@@ -128,8 +129,10 @@ def test_units_are_converted_to_hashes_per_second(catalog: Catalog) -> None:
 def test_efficiency_is_physically_plausible(catalog: Catalog) -> None:
     # SHA-256 ASICs from 2014 (S3, ~770 J/TH) to 2024 (S21 XP, 13.5 J/TH); Ethash GPUs
     # between ~1 J/MH (RTX 3080 class) and ~7 J/MH (GTX 1080).
-    for m in catalog.machines(kind="asic"):
+    for m in catalog.machines(kind="asic", algorithm="sha256"):
         assert 10 < m.efficiency_j_per_th < 1000, m.model
+    # The Antminer E3: 800 W / 180 MH/s = 4.44 J/MH (heise), no better than an RX 580.
+    assert catalog.get("E3").efficiency_j_per_mh == pytest.approx(800 / 180)
     for m in catalog.machines(kind="gpu"):
         assert 1 < m.efficiency_j_per_mh < 7, m.model
         assert m.launch_price_usd is not None and 150 <= m.launch_price_usd <= 1500, m.model
@@ -154,8 +157,9 @@ def test_launch_prices_where_known(catalog: Catalog) -> None:
 
 def test_models_filters(catalog: Catalog) -> None:
     assert set(catalog.models(kind="gpu")) == {m.model for m in catalog.machines(kind="gpu")}
-    assert catalog.models(algorithm="ethash") == catalog.models(kind="gpu")
-    assert catalog.models(kind="asic", algorithm="ethash") == ()
+    # Every GPU mines Ethash; so does one ASIC, Bitmain's Antminer E3 (2018).
+    assert set(catalog.models(algorithm="ethash")) == {*catalog.models(kind="gpu"), "Antminer E3"}
+    assert catalog.models(kind="asic", algorithm="ethash") == ("Antminer E3",)
     assert catalog.models() == tuple(catalog)
 
 

@@ -22,12 +22,22 @@ def models_table(catalog: Catalog) -> str:
     lines = ["### SHA-256 ASICs", "",
              "| Model | Maker | Release | TH/s | W | J/TH | Launch USD | Aliases |",
              "|---|---|---|---:|---:|---:|---:|---|"]
-    for m in catalog.machines(kind="asic"):
+    for m in catalog.machines(kind="asic", algorithm="sha256"):
         price = f"{m.launch_price_usd:,.0f}" if m.launch_price_usd else ""
         release = f"{m.release:%Y-%m}" if m.release else ""
         lines.append(
             f"| {m.model} | {m.maker} | {release} | {_num(m.hashrate_ths)} | {m.power:,.0f} "
             f"| {m.efficiency_j_per_th:.1f} | {price} | {', '.join(m.aliases)} |"
+        )
+    lines += ["", "### Ethash ASICs", "",
+              "| Model | Maker | Release | MH/s | W | J/MH | Launch USD | Aliases |",
+              "|---|---|---|---:|---:|---:|---:|---|"]
+    for m in catalog.machines(kind="asic", algorithm="ethash"):
+        price = f"{m.launch_price_usd:,.0f}" if m.launch_price_usd else ""
+        release = f"{m.release:%Y-%m}" if m.release else ""
+        lines.append(
+            f"| {m.model} | {m.maker} | {release} | {m.hashrate_mhs:.1f} | {m.power:,.0f} "
+            f"| {m.efficiency_j_per_mh:.2f} | {price} | {', '.join(m.aliases)} |"
         )
     lines += ["", "### Ethash GPUs (one card)", "",
               "| Model | Maker | Release | MH/s | W | J/MH | Launch USD (MSRP) | Aliases |",

@@ -62,15 +62,15 @@ def default_tariffs(currency: str, fx_per_usd: float) -> tuple[float, ...]:
     return tuple(float(f"{t * fx_per_usd:.3g}") for t in _DEFAULT_TARIFFS["USD"])
 
 
-#: The proof-of-work algorithm each coin's miners run.
-_COIN_ALGORITHM: dict[str, str] = {
-    "BTC": "sha256", "BCH": "sha256", "BSV": "sha256", "ETH": "ethash", "ETC": "ethash",
-}  # fmt: skip
-
-
 def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) -> list[Machine]:
+    from hashwinter.coins import algorithm_of
+
+    algorithm = algorithm_of(state.coin)
     if not names:
-        defaults = [catalog.get(name) for name in DEFAULT_MODELS]
+        if algorithm in (None, "sha256"):
+            defaults = [catalog.get(name) for name in DEFAULT_MODELS]
+        else:  # every catalog machine of the coin's algorithm
+            defaults = list(catalog.machines(algorithm=algorithm))
         if state.date is None:
             return defaults
         chosen = [m for m in defaults if m.release is None or m.release <= state.date]
@@ -85,7 +85,6 @@ def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) ->
         return chosen
     # A model named twice (or by two aliases) is one row.
     chosen = list({m.model: m for m in (catalog.get(name) for name in names)}.values())
-    algorithm = _COIN_ALGORITHM.get(state.coin)
     for machine in chosen:
         if algorithm is not None and machine.algorithm != algorithm:
             raise InputError(
@@ -96,9 +95,13 @@ def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) ->
 
 
 def _base_state(
-    date: str | None, currency: str | None, fx: float | None, store: Path | None
+    date: str | None, currency: str | None, fx: float | None, store: Path | None,
+    coin: str = "BTC",
 ) -> NetworkState:
     if date is None:
+        if coin != WINTER_2018.coin:
+            raise InputError(f"the built-in state is {WINTER_2018.coin}'s: give --date to read "
+                             f"{coin}'s network from the history store", field="--coin")
         return WINTER_2018
     from hashwinter.data.network import load_network_state
 
@@ -109,7 +112,7 @@ def _base_state(
     # With --fx the rate is the user's: read the day in USD and convert with it, so a
     # currency the store has no rates for works too.
     stored_currency = "USD" if fx is not None else (currency or "USD").upper()
-    return load_network_state(day, stored_currency, store_path=store)
+    return load_network_state(day, stored_currency, store_path=store, asset=coin)
 
 
 def shutdown_command(
@@ -145,6 +148,11 @@ def shutdown_command(
         float | None, typer.Option(help="Transaction fees per block in coins.")
     ] = None,
     pool_fee: Annotated[float, typer.Option(help="Pool fee as a fraction.")] = 0.02,
+    coin: Annotated[
+        str,
+        typer.Option(help="Coin whose network to read (BTC, ETH...; needs --date unless BTC). "
+                     "Machines must mine its algorithm."),
+    ] = "BTC",
     date: Annotated[
         str | None,
         typer.Option(help="Network state of this day (YYYY-MM-DD) from the history store."),
@@ -191,7 +199,10 @@ def shutdown_command(
             check(kind, value, field=flag)
     for value in tariff or ():
         check("tariff_per_kwh", value, field="--tariff")
-    state = _base_state(date, currency, fx, store)
+    ticker = coin.strip().upper()
+    if not ticker.isalnum() or not 2 <= len(ticker) <= 10:
+        raise InputError(f"not a ticker (2-10 letters and digits): {coin!r}", field="--coin")
+    state = _base_state(date, currency, fx, store, ticker)
     state = in_currency(state, currency, fx)
     state = with_overrides(
         state, difficulty=difficulty, subsidy=subsidy, fees_per_block=fees_per_block, price=price

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hashwinter.coins import algorithm_of, work_difficulty
 from hashwinter.data.daily import (
     day_text,
     range_text,
@@ -146,9 +147,17 @@ class StoredSeries:
         if cd.size == 0 or np.isnan(chain["difficulty"]).all():
             raise InputError(f"no {asset} chain history in the store {self.path}; import it "
                              f"first (hashwinter data import coinmetrics ...)", field="asset")
+        blocks = chain["blocks"]
+        # Every coin's difficulty in Bitcoin's unit (hashes per block / 2^32): a coin of
+        # another algorithm from its own hashrate and blocks (hashwinter.coins).
+        self.sha256 = asset in SHA256_ASSETS or algorithm_of(asset) == "sha256"
+        if not self.sha256:
+            self.native_difficulty = chain["difficulty"]
+            chain = {**chain, "difficulty": work_difficulty(chain["difficulty"],
+                                                            chain["hashrate_hs"], blocks, asset)}
+            self.chain = chain
         have = ~np.isnan(chain["difficulty"])
         self.sd, self.sv = cd[have], chain["difficulty"][have]
-        blocks = chain["blocks"]
         self.per_block = np.full(cd.size, np.nan)
         np.divide(chain["issuance"], blocks, out=self.per_block,
                   where=np.isfinite(chain["issuance"]) & (blocks > 0))
@@ -166,7 +175,12 @@ class StoredSeries:
                                      for a in (f_cal, b_cal, n_cal))
         self.fee_pb_daily = np.full(cd.size, np.nan)
         np.divide(chain["fees"], blocks, out=self.fee_pb_daily, where=fee_ok)
-        self.flags = retarget_flags(self.sd, self.sv)
+        if self.sha256:
+            self.flags = retarget_flags(self.sd, self.sv)
+        else:  # difficulty moves every block: no retarget days to flag
+            n = self.sd.size
+            self.flags = (np.zeros(n, dtype=bool), np.full(n, np.nan), np.zeros(n, dtype=bool),
+                          np.full((2, n), np.nan))
 
     def columns(self, days: np.ndarray) -> dict[str, np.ndarray]:
         """Return the columns of :func:`network_states` for ``days`` (day numbers).
@@ -202,7 +216,7 @@ class StoredSeries:
             _fail(days, np.isnan(subsidy),
                   f"no {asset} issuance and block count on or before {{day}}",
                   range_text(cd, self.per_block))
-        if asset in SHA256_ASSETS:
+        if self.sha256:
             on_schedule = np.isclose(subsidy[:, None], _SCHEDULE[None, :], rtol=1e-9,
                                      atol=0).any(1)
             subsidy_blended = ~on_schedule
@@ -328,8 +342,16 @@ class StoredSeries:
             currency=self.currency,
             fx_per_usd=row["fx_per_usd"],
             coin=self.asset,
-            notes=_notes(row, self.asset, self.currency, self.path, self.fee_window_days),
+            notes=_notes(row, self.asset, self.currency, self.path, self.fee_window_days)
+            + self._unit_note(),
         )
+
+    def _unit_note(self) -> tuple[str, ...]:
+        if self.sha256:
+            return ()
+        return (f"{self.asset} difficulty in Bitcoin's unit (expected hashes per block / 2^32, "
+                "from the day's hashrate and blocks): revenue per hash = (issuance + fees) / "
+                "hashrate",)
 
 
 def network_states(
@@ -513,8 +535,9 @@ def load_network_state(
     currency: str,
     store_path: str | os.PathLike[str] | None = None,
     fee_window_days: int = 7,
+    asset: str = "BTC",
 ) -> NetworkState:
-    """Return the BTC network state of ``date`` in ``currency`` (``shutdown --date``).
+    """Return the network state of ``asset`` on ``date`` in ``currency`` (``shutdown --date``).
 
     Parameters
     ----------
@@ -526,6 +549,8 @@ def load_network_state(
         The store file (default: ``$HASHWINTER_STORE`` or the user data dir).
     fee_window_days : int
         Days over which fees per block are averaged. [d]
+    asset : str
+        Coin ticker (``--coin``), e.g. ``"ETH"``.
 
     Returns
     -------
@@ -539,5 +564,5 @@ def load_network_state(
         without stored FX.
 
     """
-    return network_state(date, store=store_path, asset="BTC", currency=currency,
+    return network_state(date, store=store_path, asset=asset, currency=currency,
                          fee_window_days=fee_window_days)

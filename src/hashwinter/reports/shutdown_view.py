@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from hashwinter.coins import algorithm_of
 from hashwinter.state import NetworkState
 
 if TYPE_CHECKING:
@@ -69,7 +70,9 @@ def state_caption(state: NetworkState, pool_fee: float) -> str:
     when = state.date.isoformat() if state.date else "hypothetical state"
     parts = [
         f"{state.coin} {when}: price {state.price:,.2f} {state.currency}",
-        f"difficulty {state.difficulty:,.0f}",
+        f"difficulty {state.difficulty:,.0f}" + (
+            "" if algorithm_of(state.coin) in (None, "sha256")
+            else " (Bitcoin's unit: hashes/block / 2^32)"),
         f"subsidy {state.subsidy:g} + fees {state.fees_per_block:.4g} {state.coin}/block",
         f"pool fee {pool_fee:.2%}",
     ]
@@ -106,7 +109,11 @@ def to_rich_table(
     tariffs = list(dict.fromkeys(column["tariff"]))
     out = Table(title="Shutdown prices (关机价)", caption=state_caption(state, pool_fee))
     out.add_column("Model", style="bold")
-    for name in ("TH/s", "W", "J/TH", f"{state.coin}/day", f"Revenue {ccy}/day"):
+    # Ethash machines read in MH/s and J/MH (the columns hold TH/s and J/TH).
+    mega = algorithm_of(state.coin) == "ethash"
+    rate_unit, scale = ("MH/s", 1e6) if mega else ("TH/s", 1.0)
+    for name in (rate_unit, "W", "J/MH" if mega else "J/TH", f"{state.coin}/day",
+                 f"Revenue {ccy}/day"):
         out.add_column(name, justify="right")
     coin = state.coin
     for tariff in tariffs:
@@ -117,9 +124,9 @@ def to_rich_table(
         first = rows[0]
         cells: list[str | Text] = [
             model,
-            f"{column['hashrate_ths'][first]:,.2f}",
+            f"{column['hashrate_ths'][first] * scale:,.2f}",
             f"{column['power_w'][first]:,.0f}",
-            f"{column['efficiency_j_th'][first]:,.1f}",
+            f"{column['efficiency_j_th'][first] / scale:,.{3 if mega else 1}f}",
             f"{column['coins_per_day'][first]:.6f}",
             _money(column["revenue_per_day"][first]),
         ]
