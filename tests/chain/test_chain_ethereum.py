@@ -15,6 +15,7 @@ from hashwinter.chain.ethereum import (
     bomb_increment,
     equilibrium_block_time,
     expected_issuance_per_block,
+    implied_uncle_rate,
     uncle_reward_eth,
 )
 from hashwinter.errors import InputError
@@ -83,3 +84,19 @@ def test_bomb_equilibrium_matches_the_blocks_of_the_day(eth: pd.DataFrame, day: 
 def test_bad_difficulty_is_refused() -> None:
     with pytest.raises(InputError, match="difficulty"):
         blocks_per_day(5_000_000, 0.0)
+
+
+def test_the_files_issuance_follows_the_reward_schedule(eth: pd.DataFrame) -> None:
+    # Issuance per block = reward + uncles x (reward/32 + uncle reward): with the schedule's
+    # 5/3/2 ETH every day of the file (to 2020-07-27) implies 0..2 uncles a block (the
+    # protocol's bounds); a wrong reward (3 ETH after Constantinople) would go negative.
+    # The two fork days mix both rewards within the day: left out.
+    days = eth.loc["2016-01-01":"2020-07-27"].drop(["2017-10-16", "2019-02-28"])
+    rate = implied_uncle_rate(days["issuance_eth"] / days["blk_cnt"], days["height"].to_numpy())
+    assert rate.min() >= 0.0 and rate.max() <= 2.0
+    wrong = implied_uncle_rate(days["issuance_eth"] / days["blk_cnt"],
+                               np.minimum(days["height"].to_numpy(), CONSTANTINOPLE_BLOCK - 1))
+    assert wrong.min() < 0
+    # Round trip with the forward function.
+    assert float(implied_uncle_rate(expected_issuance_per_block(8_000_000, 0.2, 2),
+                                    8_000_000, 2)) == pytest.approx(0.2)

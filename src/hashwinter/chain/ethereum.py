@@ -34,6 +34,7 @@ __all__ = [
     "bomb_increment",
     "equilibrium_block_time",
     "expected_issuance_per_block",
+    "implied_uncle_rate",
     "uncle_reward_eth",
 ]
 
@@ -112,6 +113,26 @@ def expected_issuance_per_block(
     u = np.asarray(uncles_per_block, dtype=np.float64)
     return np.asarray(reward + u * (reward / 32.0 + uncle_reward_eth(height, depth)),
                       dtype=np.float64)
+
+
+def implied_uncle_rate(
+    issuance_per_block: npt.ArrayLike, height: npt.ArrayLike, depth: npt.ArrayLike = 1
+) -> npt.NDArray[np.float64]:
+    """Return the mean uncles per block that a day's issuance per block implies [1/block].
+
+    The inverse of :func:`expected_issuance_per_block`: ``(i - R) / (R / 32 + R (8 - d) / 8)``
+    with ``R`` the block reward at ``height`` and ``d`` the mean uncle depth. The protocol
+    allows at most 2 uncles per block, so a value outside ``[0, 2]`` means the reward
+    schedule (or the height) is wrong for that day. Used to carry issuance past the end of
+    eth_daily.csv's issuance column (2020-07-27) at a recent uncle rate.
+
+    >>> round(float(implied_uncle_rate(2.1269, 7_500_000)), 4)
+    0.07
+    """
+    reward = block_reward_eth(height)
+    i = np.asarray(issuance_per_block, dtype=np.float64)
+    per_uncle = reward / 32.0 + uncle_reward_eth(height, depth)
+    return np.asarray((i - reward) / per_uncle, dtype=np.float64)
 
 
 def bomb_increment(height: npt.ArrayLike) -> npt.NDArray[np.float64]:
