@@ -27,6 +27,7 @@ __all__ = [
 #: The proof-of-work algorithm each known coin's miners run (tickers upper case).
 COIN_ALGORITHM: dict[str, str] = {
     "BTC": "sha256", "BCH": "sha256", "BSV": "sha256", "ETH": "ethash", "ETC": "ethash",
+    "ZEC": "equihash", "XMR": "cryptonight",
 }  # fmt: skip
 
 #: Expected hashes per block at native difficulty 1, per algorithm: SHA-256d 2^32

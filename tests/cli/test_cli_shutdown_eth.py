@@ -73,3 +73,21 @@ def test_coin_without_date_or_bad_ticker(capsys) -> None:
 def test_the_e3_mines_ethash_not_bitcoin(capsys) -> None:
     code, _, err = run(capsys, "-m", "Antminer E3")
     assert code == 2 and "Antminer E3 mines ethash, not BTC's sha256" in err
+
+
+def test_a_card_is_priced_at_its_rate_on_the_coin(capsys, eth_store, tmp_path) -> None:
+    # A user card whose primary algorithm is Equihash but which mines Ethash too is
+    # priced at its Ethash rate on ETH; a card without Ethash is refused by algorithm.
+    text = ("model,maker,kind,algorithm,release,hashrate_mhs,power_w,rates\n"
+            "Z card,AMD,gpu,equihash,2017-04,0.0003,120,ethash:30:140\n"
+            "Y card,AMD,gpu,equihash,2017-04,0.0003,120,\n")
+    path = tmp_path / "z.csv"
+    path.write_text(text, encoding="utf-8")
+    base = ("--catalog", str(path), "--coin", "ETH", "--date", "2018-11-25",
+            "--store", str(eth_store))
+    code, out, err = run(capsys, *base, "-m", "Z card", "--format", "json")
+    assert code == 0, err
+    row = json.loads(out)[0]
+    assert row["hashrate_ths"] == pytest.approx(30e-6) and row["power_w"] == 140
+    code, _, err = run(capsys, *base, "-m", "Z card", "-m", "Y card")
+    assert code == 2 and "Y card mines equihash, not ETH's ethash" in err

@@ -138,7 +138,7 @@ GOOD_ROW = "Good,Bitmain,asic,sha256,2017-08,13.5,1323,,\n"
         ("Bad,Bitmain,fpga,sha256,2017-08,13.5,1323,,\n",
          "4: kind: must be one of asic, gpu (got 'fpga')"),
         ("Bad,Bitmain,asic,scrypt,2017-08,13.5,1323,,\n",
-         "4: algorithm: must be one of sha256, ethash (got 'scrypt')"),
+         "4: algorithm: must be one of sha256, ethash, equihash, cryptonight (got 'scrypt')"),
         ("Bad,Bitmain,asic,sha256,2017-08,13.5,1323,,www.bitmain.com\n",
          "4: source: must be an http(s) URL (got 'www.bitmain.com')"),
         ("Bad,Bitmain,asic,sha256,2017-08,13.5,1323\n",
@@ -274,7 +274,8 @@ TOML_BAD_PREAMBLE = (
          "16: machine[1].aliases: must be text (got 7)"),
         ("hashrate_ths = 14\npower_w = 1300\nwatts = 1300\n",
          "16: machine[1].watts: unknown field (expected some of model, maker, kind, algorithm, "
-         "release, hashrate_ths, hashrate_mhs, power_w, launch_price_usd, aliases, source, notes)"),
+         "release, hashrate_ths, hashrate_mhs, power_w, launch_price_usd, aliases, source, notes, "
+         "rates)"),
         ("hashrate_ths = 14\n", "9: machine[1].power_w: is required"),
     ],
 )

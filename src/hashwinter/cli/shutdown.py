@@ -70,7 +70,7 @@ def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) ->
         if algorithm in (None, "sha256"):
             defaults = [catalog.get(name) for name in DEFAULT_MODELS]
         else:  # every catalog machine of the coin's algorithm
-            defaults = list(catalog.machines(algorithm=algorithm))
+            defaults = list(catalog.mining(algorithm))
         if state.date is None:
             return defaults
         chosen = [m for m in defaults if m.release is None or m.release <= state.date]
@@ -86,9 +86,10 @@ def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) ->
     # A model named twice (or by two aliases) is one row.
     chosen = list({m.model: m for m in (catalog.get(name) for name in names)}.values())
     for machine in chosen:
-        if algorithm is not None and machine.algorithm != algorithm:
+        if algorithm is not None and not machine.mines(algorithm):
             raise InputError(
-                f"{machine.model} mines {machine.algorithm}, not {state.coin}'s {algorithm}",
+                f"{machine.model} mines {', '.join(machine.algorithms)}, not {state.coin}'s "
+                f"{algorithm}",
                 field="--model",
             )
     return chosen
@@ -215,8 +216,13 @@ def shutdown_command(
     for path in catalog or []:
         machines_catalog = machines_catalog.merged_with(load_catalog(path))
     machines = _machines(machines_catalog, model, state)
-    inputs = ([m.model for m in machines], np.array([m.hashrate for m in machines]),
-              np.array([m.power for m in machines]), tariffs, state)
+    from hashwinter.coins import algorithm_of
+
+    # Each machine at its rate on the coin's algorithm (a card hashes several).
+    algorithm = algorithm_of(state.coin)
+    rates = [m.rate(algorithm) if algorithm else (m.hashrate, m.power) for m in machines]
+    inputs = ([m.model for m in machines], np.array([r[0] for r in rates]),
+              np.array([r[1] for r in rates]), tariffs, state)
     if output_format is OutputFormat.table:
         # The terminal table needs the columns only: no pandas (a quarter of the run).
         columns = shutdown_columns(*inputs, pool_fee=pool_fee)

@@ -14,6 +14,7 @@ from hashwinter.hardware.aliases import name_key, strip_maker_prefixes
 from hashwinter.hardware.catalog import Catalog, default_catalog
 from hashwinter.hardware.loader import load_catalog
 from hashwinter.hardware.machine import ALGORITHMS, HASHRATE_UNITS, KINDS, Machine
+from hashwinter.hardware.rig import Rig
 
 __all__ = [
     "ALGORITHMS",
@@ -21,6 +22,7 @@ __all__ = [
     "KINDS",
     "Catalog",
     "Machine",
+    "Rig",
     "default_catalog",
     "load_catalog",
     "name_key",

@@ -228,6 +228,10 @@ class Catalog:
             if (kind is None or m.kind == kind) and (algorithm is None or m.algorithm == algorithm)
         )
 
+    def mining(self, algorithm: str) -> tuple[Machine, ...]:
+        """Return the machines with a hashrate for ``algorithm`` (primary or further), in order."""
+        return tuple(m for m in self._machines if m.mines(algorithm))
+
     def models(self, kind: str | None = None, algorithm: str | None = None) -> tuple[str, ...]:
         """Return the canonical model names, filtered as in :meth:`machines`."""
         return tuple(m.model for m in self.machines(kind, algorithm))

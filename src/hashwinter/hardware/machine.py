@@ -25,14 +25,17 @@ __all__ = [
 
 #: Kinds of machine: application-specific chips or graphics cards.
 KINDS: tuple[str, ...] = ("asic", "gpu")
-#: Proof-of-work algorithms the catalog knows (Bitcoin's double SHA-256, Ethereum's Ethash).
-ALGORITHMS: tuple[str, ...] = ("sha256", "ethash")
+#: Proof-of-work algorithms the catalog knows: Bitcoin's double SHA-256, Ethereum's Ethash,
+#: and two a graphics card could mine in 2018 instead (Zcash's Equihash, Monero's CryptoNight).
+ALGORITHMS: tuple[str, ...] = ("sha256", "ethash", "equihash", "cryptonight")
 #: 1 MH/s = 1e6 H/s.
 MEGA: float = 1e6
 #: The unit each algorithm's hashrate is usually quoted in: (column suffix, H/s per unit).
 HASHRATE_UNITS: dict[str, tuple[str, float]] = {
     "sha256": ("ths", TERA),
     "ethash": ("mhs", MEGA),
+    "equihash": ("sols", 1.0),
+    "cryptonight": ("hs", 1.0),
 }
 
 
@@ -65,6 +68,9 @@ class Machine:
         Other names the model is looked up by (trade names, bins, Chinese names).
     notes : str
         Free-text caveats about the figures.
+    other_rates : tuple of (str, float, float)
+        ``(algorithm, hashrate [H/s], power [W])`` for each further algorithm the machine
+        mines (a card hashes several at different rates); ``algorithm`` is the primary one.
 
     """
 
@@ -79,6 +85,7 @@ class Machine:
     source: str = ""
     aliases: tuple[str, ...] = ()
     notes: str = ""
+    other_rates: tuple[tuple[str, float, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -100,6 +107,45 @@ class Machine:
             # Releases are months: keep one representation so equality and sorting agree.
             object.__setattr__(self, "release", self.release.replace(day=1))
         object.__setattr__(self, "aliases", tuple(self.aliases))
+        rates = tuple((str(a), float(h), float(p)) for a, h, p in self.other_rates)
+        seen = {self.algorithm}
+        for algorithm, hashrate, power in rates:
+            if algorithm not in ALGORITHMS:
+                raise InputError(f"unknown algorithm {algorithm!r} (known: "
+                                 f"{', '.join(ALGORITHMS)})", field="rates")
+            if algorithm in seen:
+                raise InputError(f"{algorithm} given twice", field="rates")
+            seen.add(algorithm)
+            if not (math.isfinite(hashrate) and hashrate > 0 and math.isfinite(power)
+                    and power > 0):
+                raise InputError(f"{algorithm}: hashrate and power must be > 0", field="rates")
+        object.__setattr__(self, "other_rates", rates)
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        """The algorithms the machine mines, the primary one first."""
+        return (self.algorithm, *(a for a, _, _ in self.other_rates))
+
+    def mines(self, algorithm: str) -> bool:
+        """Return whether the machine has a hashrate for ``algorithm``."""
+        return algorithm in self.algorithms
+
+    def rate(self, algorithm: str) -> tuple[float, float]:
+        """Return ``(hashrate [H/s], power [W])`` of one unit on ``algorithm``.
+
+        Raises
+        ------
+        InputError
+            ``field="algorithm"`` when the machine has no hashrate for it.
+
+        """
+        if algorithm == self.algorithm:
+            return self.hashrate, self.power
+        for name, hashrate, power in self.other_rates:
+            if name == algorithm:
+                return hashrate, power
+        raise InputError(f"{self.model} has no hashrate for {algorithm} (it mines "
+                         f"{', '.join(self.algorithms)})", field="algorithm")
 
     @property
     def hashrate_ths(self) -> float:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from hashwinter.errors import InputError
-from hashwinter.hardware.machine import ALGORITHMS, KINDS, MEGA, TERA, Machine
+from hashwinter.hardware.machine import ALGORITHMS, HASHRATE_UNITS, KINDS, MEGA, TERA, Machine
 from hashwinter.ranges import get_range
 
 __all__ = [
@@ -42,6 +42,7 @@ FIELDS: tuple[str, ...] = (
     "aliases",
     "source",
     "notes",
+    "rates",
 )
 
 #: A problem with one field of a row: ``(field, message)``.
@@ -169,6 +170,51 @@ def _aliases(value: object, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(aliases)
 
 
+def _rates(value: object, problems: list[Problem]) -> tuple[tuple[str, float, float], ...]:
+    """Parse further algorithms: ``"equihash:450:120;cryptonight:850:110"`` or TOML tables.
+
+    Each entry is an algorithm, its hashrate in the algorithm's usual unit
+    (:data:`~hashwinter.hardware.machine.HASHRATE_UNITS`: TH/s, MH/s, Sol/s, H/s) and its
+    power in W; TOML may give a list of ``{algorithm, hashrate, power_w}`` tables instead.
+    """
+    if _blank(value):
+        return ()
+    entries: list[tuple[object, object, object]] = []
+    if isinstance(value, str):
+        for part in value.split(";"):
+            if not part.strip():
+                continue
+            bits = part.split(":")
+            if len(bits) != 3:
+                problems.append(("rates", f"each entry is algorithm:hashrate:power_w "
+                                          f"(got {_shown(part)})"))
+                return ()
+            entries.append((bits[0].strip(), bits[1], bits[2]))
+    elif isinstance(value, list) and all(isinstance(t, dict) for t in value):
+        for table in value:
+            unknown = set(table) - {"algorithm", "hashrate", "power_w"}
+            if unknown or len(table) != 3:
+                problems.append(("rates", "each table has algorithm, hashrate and power_w"))
+                return ()
+            entries.append((table["algorithm"], table["hashrate"], table["power_w"]))
+    else:
+        problems.append(("rates", f"must be text 'algorithm:hashrate:power_w;...' or a list "
+                                  f"of tables (got {_shown(value)})"))
+        return ()
+    rates: list[tuple[str, float, float]] = []
+    for algorithm, hashrate, power in entries:
+        name = _choice("rates", algorithm, ALGORITHMS, problems)
+        scale = HASHRATE_UNITS[name][1] if name else 1.0
+        h = _positive("rates", hashrate, problems, "machine_hashrate", scale)
+        w = _positive("rates", power, problems, "machine_power")
+        if name and h is not None and w is not None:
+            if name in {r[0] for r in rates}:
+                problems.append(("rates", f"{name} given twice"))
+                continue
+            rates.append((name, h * scale, w))
+    return tuple(rates)
+
+
 def _source(value: object, problems: list[Problem], *, required: bool) -> str:
     if _blank(value):
         if required:
@@ -243,6 +289,10 @@ def machine_from_record(
                           "machine_price")
     aliases = _aliases(record.get("aliases"), problems)
     source = _source(record.get("source"), problems, required=require_source)
+    rates = _rates(record.get("rates"), problems)
+    if algorithm and algorithm in {r[0] for r in rates}:
+        problems.append(("rates", f"{algorithm} is the machine's algorithm: give its hashrate "
+                                  "in the hashrate column"))
     notes = ""
     if not _blank(record.get("notes")):
         notes = _text("notes", record["notes"], problems) or ""
@@ -262,6 +312,7 @@ def machine_from_record(
             source=source,
             aliases=aliases,
             notes=notes,
+            other_rates=rates,
         )
     except InputError as exc:
         # E.g. a hashrate so large that it overflows to infinity once in H/s.

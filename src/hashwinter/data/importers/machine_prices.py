@@ -1,7 +1,8 @@
 """Observed machine prices: new, second-hand and scrap quotes with their source.
 
 A CSV with at least ``date, model, price, currency, condition`` (the layout of
-``../shared/data/used_asic_prices.csv``; optional ``date_precision,
+``../shared/data/used_asic_prices.csv``, and of ``gpu_prices.csv`` whose ``gpu_model`` and
+``price_type`` columns are read as ``model`` and ``price_kind``; optional ``date_precision,
 price_kind, market, source_url`` or ``source``, ``quote, note``). Dates may be
 ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``: month and year dates are stored as the
 first day of the period with ``date_precision`` ``month`` or ``year``, so a
@@ -116,11 +117,13 @@ def parse_machine_prices(
     bad = BadRows(origin)
     table = read_csv_table(text, origin, bad)
     required = ("date", "model", "price", "currency", "condition")
-    missing = [c for c in required if table.find(c) is None]
+    # gpu_prices.csv names the model column gpu_model (a card's quotes, same layout).
+    names = {c: (c, "gpu_model") if c == "model" else (c,) for c in required}
+    missing = [c for c in required if table.find(*names[c]) is None]
     if missing:
         raise InputError(f"missing column(s): {', '.join(missing)} (needs {', '.join(required)})",
                          source=origin, line=1)
-    col: dict[str, str] = {c: table.find(c) or c for c in required}
+    col: dict[str, str] = {c: table.find(*names[c]) or c for c in required}
     n = len(table)
     lines = table.lines
 
@@ -163,7 +166,7 @@ def parse_machine_prices(
     default_source = Path(origin.split("!")[0]).name
     sources = optional("source_url", "source", "url")
     sources = np.where(sources == "", default_source, sources)
-    kinds = optional("price_kind", "kind")
+    kinds = optional("price_kind", "kind", "price_type")
     reject_duplicates([models, dates, conditions, kinds, sources], lines, ~np.isnat(dates), bad,
                       column=table.column_number(col["date"]), field=col["date"],
                       describe="quote (model, date, condition, price_kind, source):",
