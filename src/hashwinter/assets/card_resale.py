@@ -19,6 +19,8 @@ a horizon, net of its power: a card is never sold for less than that.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,14 +69,14 @@ class CardResaleModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fraction_of_new: float = Field(0.75, gt=0, le=1)
-    age_decay_per_year: float = Field(0.25, ge=0, le=5)
-    glut_discount: float = Field(0.35, ge=0, lt=1)
-    selling_fee: float = Field(0.10, ge=0, lt=1)
-    glut_window_days: int = Field(365, ge=1, le=3650)
-    rent_per_card_hour: float = Field(0.0, ge=0, le=100)
-    rent_utilization: float = Field(0.5, ge=0, le=1)
-    rent_horizon_days: float = Field(365.0, ge=0, le=3650)
+    fraction_of_new: Annotated[float, Field(gt=0, le=1)] = 0.75
+    age_decay_per_year: Annotated[float, Field(ge=0, le=5)] = 0.25
+    glut_discount: Annotated[float, Field(ge=0, lt=1)] = 0.35
+    selling_fee: Annotated[float, Field(ge=0, lt=1)] = 0.10
+    glut_window_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    rent_per_card_hour: Annotated[float, Field(ge=0, le=100)] = 0.0
+    rent_utilization: Annotated[float, Field(ge=0, le=1)] = 0.5
+    rent_horizon_days: Annotated[float, Field(ge=0, le=3650)] = 365.0
 
     def card_value(
         self,

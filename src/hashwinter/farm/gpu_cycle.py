@@ -1,0 +1,225 @@
+"""Jin Xin's GPU cycle as a policy: buy rigs cheap, mine above cost, exit to gamers.
+
+Seed §7: buy second-hand rigs from liquidating miners; run them while the coin covers
+costs with a small surplus; at the cost line stop and sell the cards to gamers; in a bull
+market buy cards from gamers and sell rigs to miners. The machines of a cohort are cards
+(a rig's platform is a per-card share of power, in the fleet item, and of resale value).
+
+Each step, per variant, path and cohort, from what is known at the step's start:
+
+* ``margin`` = revenue - cost of one card-day; ``gamer`` = what a card brings from gamers
+  (:class:`~hashwinter.assets.card_resale.CardResaleModel`: new-card price, the card's age,
+  the glut from the coin's drawdown, less selling fees); ``miners`` = what miners pay for
+  a used rig, per card: ``max(margin, 0) x miner_payback_days + platform`` (ASSUMPTION:
+  miners price a rig by its coin margin over a payback period);
+* **exit to gamers** when ``revenue < cost x (1 + exit_margin)`` (the cost line): every
+  card is sold at ``gamer``;
+* **bull**: when ``miners >= gamer_buy x (1 + bull_premium)`` (``gamer_buy``: the gamer
+  price before fees, what buying a card from a gamer costs): held rigs are sold to miners
+  at ``miners``, and an empty cohort buys cards from gamers at ``gamer_buy`` (up to the
+  fleet item's count);
+* **buy rigs** when none are held, not a bull, the coin covers cost plus the surplus, and
+  ``miners < gamer + max(margin, 0) x margin_horizon_days``: back to the fleet item's count
+  at ``miners``;
+* **run** every held card while ``revenue >= cost x (1 + required_surplus)``.
+
+All thresholds take arrays over the variant axis (a sweep is one run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from hashwinter.assets.card_resale import CardResaleModel
+from hashwinter.engine.actions import Actions
+from hashwinter.engine.policy import Observation, Policy
+from hashwinter.engine.variants import (
+    as_variant_array,
+    count_variants,
+    take_variants,
+    to_engine_axis,
+)
+from hashwinter.errors import InputError
+from hashwinter.farm.registry import PolicyContext, register_policy
+from hashwinter.units import SECONDS_PER_DAY
+
+__all__ = ["GpuCycleConfig", "GpuCyclePolicy"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True, init=False)
+class GpuCyclePolicy:
+    """The cycle rule of the module docstring, vectorized over ``(V, P, C)``.
+
+    Parameters
+    ----------
+    target : array_like (C,)
+        Cards each cohort holds when full (the fleet item's count). [cards]
+    new_card_price : float
+        New-card retail price, in the run currency. [currency/card]
+    card_age_days : float
+        Age of the cards on the run's first day. [day]
+    platform_per_card : float
+        Resale value of a rig's platform per card (a miner pays it with the rig). [currency]
+    resale : CardResaleModel
+        The gamer-market model.
+    required_surplus, exit_margin, bull_premium : float or array_like (V,)
+        Run above ``cost x (1 + required_surplus)``; sell to gamers below
+        ``cost x (1 + exit_margin)``; bull when miners pay ``1 + bull_premium`` times the
+        gamer price. [fraction]
+    miner_payback_days, margin_horizon_days : float or array_like (V,)
+        Miners' payback for a used rig; horizon of the expected mining margin in the buy
+        rule. [day]
+
+    """
+
+    target: FloatArray
+    new_card_price: float
+    card_age_days: float
+    platform_per_card: float
+    resale: CardResaleModel
+    required_surplus: FloatArray
+    exit_margin: FloatArray
+    bull_premium: FloatArray
+    miner_payback_days: FloatArray
+    margin_horizon_days: FloatArray
+
+    def __init__(self, target: npt.ArrayLike, *, new_card_price: float, card_age_days: float,
+                 platform_per_card: float, resale: CardResaleModel,
+                 required_surplus: npt.ArrayLike = 0.05, exit_margin: npt.ArrayLike = 0.0,
+                 bull_premium: npt.ArrayLike = 0.3, miner_payback_days: npt.ArrayLike = 180.0,
+                 margin_horizon_days: npt.ArrayLike = 90.0) -> None:
+        arrays = {name: as_variant_array(value, f"policy.{name}") for name, value in (
+            ("required_surplus", required_surplus), ("exit_margin", exit_margin),
+            ("bull_premium", bull_premium), ("miner_payback_days", miner_payback_days),
+            ("margin_horizon_days", margin_horizon_days))}
+        count_variants(arrays)
+        for name, arr in arrays.items():
+            if not np.all(np.isfinite(arr)):
+                raise InputError("must be finite", field=f"policy.{name}")
+        if np.any(np.broadcast_arrays(arrays["exit_margin"], arrays["required_surplus"])[0]
+                  > np.broadcast_arrays(arrays["exit_margin"], arrays["required_surplus"])[1]):
+            raise InputError("must be <= required_surplus (stop running before selling)",
+                             field="policy.exit_margin")
+        for name in ("miner_payback_days", "margin_horizon_days"):
+            if np.any(arrays[name] < 0):
+                raise InputError("must be >= 0", field=f"policy.{name}")
+        object.__setattr__(self, "target", np.asarray(target, dtype=np.float64))
+        object.__setattr__(self, "new_card_price", float(new_card_price))
+        object.__setattr__(self, "card_age_days", float(card_age_days))
+        object.__setattr__(self, "platform_per_card", float(platform_per_card))
+        object.__setattr__(self, "resale", resale)
+        for name, arr in arrays.items():
+            object.__setattr__(self, name, arr)
+
+    @property
+    def n_variants(self) -> int:
+        """Number of variants ``V``."""
+        return count_variants({f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                               if f.name not in ("target", "resale", "new_card_price",
+                                                 "card_age_days", "platform_per_card")})
+
+    def init_state(self, shape: tuple[int, int, int]) -> dict[str, Any]:
+        """Return the coin's observed prices so far (for the glut's running peak)."""
+        return {"prices": []}
+
+    def values(self, obs: Observation, state: dict[str, Any]) -> tuple[FloatArray, FloatArray,
+                                                                        FloatArray, FloatArray]:
+        """Return ``(margin per card-day, gamer net, gamer buy, miners' price)`` of the step."""
+        price = np.asarray(obs.price, dtype=np.float64)  # (1, P, 1)
+        history = state["prices"]
+        history.append(price[0, :, 0].copy())
+        window = history[-self.resale.glut_window_days:]
+        peak = np.max(np.stack(window), axis=0)[None, :, None]
+        glut = np.clip(1.0 - price / peak, 0.0, 1.0)
+        days = obs.step_seconds / SECONDS_PER_DAY
+        margin = (obs.revenue_per_machine - obs.cost_per_machine) / days
+        age = self.card_age_days + obs.day
+        gamer = self.resale.card_value(self.new_card_price, age, glut)
+        gamer_buy = gamer / (1.0 - self.resale.selling_fee)
+        miners = np.maximum(margin, 0.0) * to_engine_axis(self.miner_payback_days) \
+            + self.platform_per_card
+        return margin, gamer, gamer_buy, miners
+
+    def decide(self, obs: Observation, actions: Actions,
+               state: dict[str, Any]) -> tuple[Actions, dict[str, Any]]:
+        """Return the step's trades and on/off state (see the module docstring)."""
+        margin, gamer, gamer_buy, miners = self.values(obs, state)
+        rev, cost = obs.revenue_per_machine, obs.cost_per_machine
+        shape = np.broadcast_shapes(actions.on.shape, margin.shape, miners.shape)
+        held = np.broadcast_to(np.asarray(obs.installed, dtype=np.float64), shape)
+        target = np.broadcast_to(self.target, shape)
+        covers = rev >= cost * (1.0 + to_engine_axis(self.required_surplus))
+        to_gamers = (held > 0) & (rev < cost * (1.0 + to_engine_axis(self.exit_margin)))
+        bull = miners >= gamer_buy * (1.0 + to_engine_axis(self.bull_premium))
+        to_miners = (held > 0) & ~to_gamers & bull
+        empty = (held <= 0) & (target > 0)
+        from_gamers = empty & bull
+        rigs_cheap = miners < gamer + np.maximum(margin, 0.0) * to_engine_axis(
+            self.margin_horizon_days)
+        from_miners = empty & ~bull & covers & rigs_cheap
+        sell = np.where(to_gamers | to_miners, held, 0.0)
+        buy = np.where(from_gamers | from_miners, target, 0.0)
+        sell_price = np.broadcast_to(np.where(to_gamers, gamer, miners), shape)
+        buy_price = np.broadcast_to(np.where(from_gamers, gamer_buy, miners), shape)
+        on = np.broadcast_to(covers, shape) & ~(to_gamers | to_miners)
+        out = actions.with_on(on).add_trades(sell=sell, sell_price=sell_price, buy=buy,
+                                             buy_price=buy_price)
+        return out, state
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> GpuCyclePolicy:
+        """Return the policy restricted to some variants."""
+        return take_variants(self, sel)
+
+
+@register_policy
+class GpuCycleConfig(BaseModel):
+    """``kind = "gpu_cycle"``: Jin Xin's cycle (a ``[[policies]]`` entry; docs/gpu.md).
+
+    Attributes
+    ----------
+    new_card_price : float
+        New-card retail price in the farm currency (e.g. 330 USD, the RX 580 of July 2018
+        in gpu_prices.csv). [currency/card]
+    card_age_days : float
+        Age of the cards at the start. [day]
+    cards_per_rig : int
+        Cards on one platform.
+    platform_resale : float
+        Resale value of one rig's platform. [currency/rig]
+    resale : CardResaleModel
+        Gamer-market parameters (``[policies.resale]``).
+    required_surplus, exit_margin, bull_premium, miner_payback_days, margin_horizon_days
+        As :class:`GpuCyclePolicy`; a list sweeps them as variants.
+
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["gpu_cycle"] = "gpu_cycle"
+    new_card_price: Annotated[float, Field(gt=0, le=1e5)]
+    card_age_days: Annotated[float, Field(ge=0, le=3650)] = 365.0
+    cards_per_rig: Annotated[int, Field(ge=1, le=64)] = 8
+    platform_resale: Annotated[float, Field(ge=0, le=1e5)] = 100.0
+    resale: CardResaleModel = Field(default_factory=CardResaleModel)
+    required_surplus: float | list[float] = 0.05
+    exit_margin: float | list[float] = 0.0
+    bull_premium: float | list[float] = 0.3
+    miner_payback_days: float | list[float] = 180.0
+    margin_horizon_days: float | list[float] = 90.0
+
+    def build(self, context: PolicyContext) -> Policy:
+        """Return the engine policy for the farm's cohorts (their counts are the targets)."""
+        return GpuCyclePolicy(
+            context.cohorts.count, new_card_price=self.new_card_price,
+            card_age_days=self.card_age_days,
+            platform_per_card=self.platform_resale / self.cards_per_rig, resale=self.resale,
+            required_surplus=self.required_surplus, exit_margin=self.exit_margin,
+            bull_premium=self.bull_premium, miner_payback_days=self.miner_payback_days,
+            margin_horizon_days=self.margin_horizon_days)
