@@ -22,7 +22,7 @@ from hashwinter.farm.gpu_cycle import GpuCycleConfig, GpuCyclePolicy
 from hashwinter.farm.registry import policy_kinds
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from test_engine_actions import COINS_PER_DAY, ledger_of, spec_of  # noqa: E402
+from test_engine_actions import COINS_PER_DAY, ledger_of, spec_of
 
 PRICES = [12000, 12000, 12000, 9000, 9000, 12000, 12000, 12000.0]
 
