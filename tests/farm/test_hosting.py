@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from datafiles import winter_data_file
 from farm_fixtures import EXAMPLES, history
 
+from datafiles import winter_data_file
 from hashwinter.cli.app import main
 from hashwinter.data.importing import import_file
 from hashwinter.errors import InputError, InputErrors
