@@ -226,3 +226,35 @@ def test_the_bitmain_example_through_the_real_winter():
             pytest.approx(-host[col if col != "mined_revenue_cny" else "contract_net_cny"])
     assert host["mined_revenue_cny"] == 0 and client["mined_revenue_cny"] > 0
     assert result.run.checks.max_cash_error < 1e-3
+
+
+def test_labelled_transfers_sum_per_label_and_concatenate():
+    from hashwinter.engine import Actions, Transfers
+
+    a = Transfers(np.array([1, 0]), np.array([0, 1]), np.array([[[5.0, 2.0]]]), ("fee", "credit"))
+    rows = a.by_label(2, (1, 1))
+    assert np.allclose(rows["fee"], [[[5.0, -5.0]]])
+    assert np.allclose(rows["credit"], [[[-2.0, 2.0]]])
+    b = Transfers(np.array([1]), np.array([0]), np.array([[[1.0]]]))
+    bundle = Actions.start(np.ones((1, 1, 1), dtype=bool)).add_transfers(b).add_transfers(a)
+    assert bundle.transfers is not None and bundle.transfers.labels == ("transfer", "fee", "credit")
+    with pytest.raises(InputError):
+        Transfers(np.array([1]), np.array([0]), np.array([[[1.0]]]), ("a", "b"))
+
+
+def test_monte_carlo_reports_host_and_client_apart():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hashwinter.scenario import load_scenario
+    from hashwinter.scenario.farmreport import owner_cash_summary
+    from hashwinter.scenario.farmrun import run_farms
+
+    scenario = load_scenario(EXAMPLES / "scenarios" / "winter_hosting.toml",
+                             overrides={"paths": 40, "chunk_paths": 40, "horizon_days": 60})
+    with ThreadPoolExecutor(1) as ex:
+        farms = run_farms(scenario, ex, progress=False)
+    frame = owner_cash_summary(farms)
+    assert list(frame["owner"]) == ["Shihezi hosting farm", "Bitmain"]
+    fp = farms[0]
+    # Transfers cancel: the farm's cash is the sum of its owners' on every path.
+    assert np.allclose(fp.owner_cash.sum(axis=-1), fp.cash)
