@@ -258,3 +258,16 @@ def test_monte_carlo_reports_host_and_client_apart():
     fp = farms[0]
     # Transfers cancel: the farm's cash is the sum of its owners' on every path.
     assert np.allclose(fp.owner_cash.sum(axis=-1), fp.cash)
+
+
+def test_a_contract_runs_on_numpy_and_says_why(tmp_path):
+    """The compiled kernel has no step for a contract (a chain of policies): forcing it is a
+    clear error; the default path is numpy with the reason in RunResult.fallback."""
+    from hashwinter.engine import run
+    from hashwinter.farm.build import build_farm_run
+
+    fr = build_farm_run(load_farm(_farm(tmp_path, "term_days = 5")), history())
+    with pytest.raises(InputError, match="chain of 2 policies"):
+        run(fr.spec, fr.policy, fr.treasury, engine="compiled")
+    result = run(fr.spec, fr.policy, fr.treasury)
+    assert result.path == "numpy" and result.fallback
