@@ -21,6 +21,7 @@ from hashwinter.farm.build import (
     resolve_window,
     site_tariff_table,
 )
+from hashwinter.farm.coin_choice import MostProfitableCoinConfig
 from hashwinter.farm.config import (
     CapexItem,
     FarmConfig,
@@ -53,6 +54,7 @@ __all__ = [
     "HostingContract",
     "LoadedFarm",
     "MostProfitableCoin",
+    "MostProfitableCoinConfig",
     "OwnerConfig",
     "PolicyConfig",
     "PolicyContext",
