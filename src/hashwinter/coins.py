@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from hashwinter.chain.coins import COIN_ALGORITHM
 from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY
 
 __all__ = [
@@ -24,11 +25,6 @@ __all__ = [
     "work_difficulty",
 ]
 
-#: The proof-of-work algorithm each known coin's miners run (tickers upper case).
-COIN_ALGORITHM: dict[str, str] = {
-    "BTC": "sha256", "BCH": "sha256", "BSV": "sha256", "ETH": "ethash", "ETC": "ethash",
-    "ZEC": "equihash", "XMR": "cryptonight",
-}  # fmt: skip
 
 #: Expected hashes per block at native difficulty 1, per algorithm: SHA-256d 2^32
 #: (Bitcoin's difficulty-1 target), Ethash 1 (the target is 2^256 / D).

@@ -71,8 +71,8 @@ def test_no_retarget_notes_for_a_coin_whose_difficulty_moves_every_block(eth_sto
 
 
 def test_work_difficulty_units() -> None:
-    assert algorithm_of("btc") == "sha256" and algorithm_of("XMR") is None
+    assert algorithm_of("btc") == "sha256" and algorithm_of("LTC") is None
     # SHA-256d keeps its difficulty; Ethash without a hashrate: native / 2^32.
     assert float(work_difficulty(6.65e12, 1.0, 144, "BTC")) == 6.65e12
     assert float(work_difficulty(2**32 * 5.0, np.nan, 6000, "ETH")) == 5.0
-    assert np.isnan(float(work_difficulty(1e9, np.nan, 100, "XMR")))
+    assert np.isnan(float(work_difficulty(1e9, np.nan, 100, "LTC")))

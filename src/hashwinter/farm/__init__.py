@@ -21,6 +21,7 @@ from hashwinter.farm.build import (
     resolve_window,
     site_tariff_table,
 )
+from hashwinter.farm.coin_choice import MostProfitableCoinConfig
 from hashwinter.farm.config import (
     CapexItem,
     FarmConfig,
@@ -35,6 +36,7 @@ from hashwinter.farm.config import (
 )
 from hashwinter.farm.follow_plan import FollowPlan, FollowPlanConfig, stay_put_farm
 from hashwinter.farm.gpu_cycle import GpuCycleConfig, GpuCyclePolicy
+from hashwinter.farm.hosting import HostingConfig, HostingContract
 from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
@@ -51,8 +53,11 @@ __all__ = [
     "FollowPlanConfig",
     "GpuCycleConfig",
     "GpuCyclePolicy",
+    "HostingConfig",
+    "HostingContract",
     "LoadedFarm",
     "MostProfitableCoin",
+    "MostProfitableCoinConfig",
     "OwnerConfig",
     "PolicyConfig",
     "PolicyContext",
