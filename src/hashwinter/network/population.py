@@ -309,7 +309,8 @@ def build_population(scenario: NetworkScenario, folder: Path,
     farm_dry = (ranges[:, 2] + q * (ranges[:, 3] - ranges[:, 2])) * premium
 
     # Scale the counts to the network's hashrate on the start day.
-    target = float(hashrate_from_difficulty(float(daily["difficulty"].to_numpy(np.float64)[daily.index.get_loc(start)])))
+    d_start = daily["difficulty"].to_numpy(np.float64)[daily.index.get_loc(start)]
+    target = float(hashrate_from_difficulty(float(d_start)))
     per_farm_hash = float(machine_share @ tier_h)
     size = size * target / (size.sum() * per_farm_hash)
     owner = np.repeat(np.arange(n, dtype=np.int64), n_tiers)
