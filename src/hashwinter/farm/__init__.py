@@ -21,6 +21,7 @@ from hashwinter.farm.build import (
     resolve_window,
     site_tariff_table,
 )
+from hashwinter.farm.coin_choice import MostProfitableCoinConfig
 from hashwinter.farm.config import (
     CapexItem,
     FarmConfig,
@@ -50,6 +51,7 @@ __all__ = [
     "FollowPlanConfig",
     "LoadedFarm",
     "MostProfitableCoin",
+    "MostProfitableCoinConfig",
     "OwnerConfig",
     "PolicyConfig",
     "PolicyContext",
