@@ -93,6 +93,7 @@ def backtest_command(
     from hashwinter.reports.backtest_report import (
         cohort_table,
         hedge_table,
+        hosting_table,
         owner_table,
         plan_comparison_table,
         summary_table,
@@ -151,6 +152,9 @@ def backtest_command(
     owners = owner_table(result)
     if owners is not None:
         console.print(owners)
+    hosted = hosting_table(result)
+    if hosted is not None:
+        console.print(hosted)
     hedged = hedge_table(result)
     if hedged is not None:
         console.print(hedged)

@@ -35,6 +35,7 @@ from hashwinter.farm.config import (
     load_farm,
 )
 from hashwinter.farm.follow_plan import FollowPlan, FollowPlanConfig, stay_put_farm
+from hashwinter.farm.hosting import HostingConfig, HostingContract
 from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
@@ -49,6 +50,8 @@ __all__ = [
     "FleetItem",
     "FollowPlan",
     "FollowPlanConfig",
+    "HostingConfig",
+    "HostingContract",
     "LoadedFarm",
     "MostProfitableCoin",
     "MostProfitableCoinConfig",
