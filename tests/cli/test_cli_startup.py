@@ -72,7 +72,8 @@ def test_shutdown_table_needs_numpy_only():
 def test_help_lists_every_command():
     out = str(imported_after("from hashwinter.cli.app import main\nmain(['--help'])")["out"])
     names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
-    assert sorted(n for n in names if n) == ["backtest", "data", "machines", "plan", "serve",
+    assert sorted(n for n in names if n) == ["backtest", "data", "machines", "network", "plan",
+                                             "serve",
                                              "shutdown", "simulate", "sweep"]
     for name in names:
         assert f" {name} " in out, name

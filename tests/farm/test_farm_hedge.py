@@ -119,7 +119,7 @@ def _bad(tmp_path: Path, extra: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("extra", "message"), [
+BAD_HEDGES = [
     ('instrument = "perpetual"\nratio = 1.2\n',
      "hedge.ratio: must be <= 1 unless allow_over_hedge = true (got 1.2)"),
     ('instrument = "perpetual"\nratio = -0.5\n', "hedge.ratio: must be >= 0"),
@@ -127,7 +127,10 @@ def _bad(tmp_path: Path, extra: str) -> Path:
     ('instrument = "swap"\n', "hedge.instrument: must be one of 'linear_future'"),
     ('instrument = "linear_future"\nentry = 2018-12-28\nexpiry = 2018-09-28\n',
      "hedge.expiry: must be after entry (2018-12-28; got 2018-09-28)"),
-])
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_HEDGES)
 def test_bad_hedge_is_a_field_error_with_its_line(tmp_path, extra, message):
     path = _bad(tmp_path, extra)
     with pytest.raises(InputErrors) as info:
@@ -166,12 +169,16 @@ def test_backtest_cli_prints_and_writes_the_hedging_section(store, tmp_path, cap
     assert "<h2>Hedge</h2>" in (out / "report.html").read_text(encoding="utf-8")
 
 
-def test_bad_hedge_on_the_cli_exits_2_and_writes_nothing(store, tmp_path, capsys):
-    path = _bad(tmp_path, 'instrument = "perpetual"\nleverage = -1\n')
+@pytest.mark.parametrize(("extra", "message"), [
+    *BAD_HEDGES, ('instrument = "perpetual"\nleverage = -1\n', "hedge.leverage: must be > 0")])
+def test_bad_hedge_on_the_cli_exits_2_and_writes_nothing(store, tmp_path, capsys, extra,
+                                                         message):
+    path = _bad(tmp_path, extra)
     out = tmp_path / "out"
     code = main(["backtest", str(path), "--store", str(store), "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 2 and "hedge.leverage: must be > 0" in err and f"{path}:" in err
+    assert code == 2 and message in err and f"{path}:" in err
+    assert len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err and not out.exists()
 
 

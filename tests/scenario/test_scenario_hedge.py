@@ -146,3 +146,17 @@ def test_a_sweep_over_policy_kind_and_hedge_ratio_equals_point_by_point_runs(tmp
             assert row[col] == pytest.approx(summary.iloc[0][col], rel=1e-9, abs=1e-6), (i, col)
             assert bare.loc[i, col] == pytest.approx(summary.iloc[1][col], rel=1e-9,
                                                      abs=1e-6), (i, col)
+
+
+def test_a_momentum_basis_runs_in_a_monte_carlo_path_by_path(tmp_path):
+    """With beta = 0 the momentum basis is the constant basis ``annual`` on every path (the
+    same numbers); with beta = 0.5 each path's futures follow its own trailing return."""
+    runs = {}
+    for name, basis in (("const", '{ kind = "constant", annual = 0.05 }'),
+                        ("flat", '{ kind = "momentum", annual = 0.05, beta = 0.0 }'),
+                        ("mom", '{ kind = "momentum", annual = 0.05, beta = 0.5 }')):
+        folder = tmp_path / name
+        folder.mkdir()
+        runs[name] = _farms(_write(folder, paths=12, days=45, extra=f"basis = {basis}"))[1][0]
+    np.testing.assert_allclose(runs["flat"].pnl, runs["const"].pnl, rtol=1e-12, atol=1e-6)
+    assert not np.allclose(runs["mom"].pnl[-1], runs["const"].pnl[-1], rtol=1e-9)

@@ -41,6 +41,7 @@ try:
     from hashwinter.cli.backtest import backtest_command
     from hashwinter.cli.data import data_app
     from hashwinter.cli.machines import machines_app
+    from hashwinter.cli.network import network_command
     from hashwinter.cli.plan import plan_command
     from hashwinter.cli.serve import serve_command
     from hashwinter.cli.shutdown import shutdown_command
@@ -83,6 +84,7 @@ app.add_typer(machines_app, name="machines")
 app.command("simulate")(simulate_command)
 app.command("sweep")(sweep_command)
 app.command("plan")(plan_command)
+app.command("network")(network_command)
 app.command("serve")(serve_command)
 
 

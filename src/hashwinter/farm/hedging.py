@@ -208,6 +208,22 @@ def _observed(config: HedgeConfig, context: PolicyContext) -> FloatArray | None:
                                 field="hedge.basis.symbol"), dtype=np.float64)
 
 
+def _basis_path(config: HedgeConfig, context: PolicyContext) -> FloatArray | None:
+    """Return the momentum basis per day and path (D, P) from the run's spot, else None."""
+    if config.basis.kind != "momentum" or config.instrument == "perpetual":
+        return None
+    if context.spot is None:
+        raise InputError("the momentum basis needs the run's price paths",
+                         field="hedge.basis.kind")
+    from hashwinter.finance.basis import MomentumBasis
+
+    b = config.basis
+    model = MomentumBasis(base=b.annual, beta=b.beta, window_days=b.window_days,
+                          floor=b.floor, cap=b.cap)
+    spot = np.atleast_2d(np.asarray(context.spot, dtype=np.float64))  # (P, D)
+    return np.ascontiguousarray(model.annual_basis(spot).T)  # (D, P): time on the last axis
+
+
 def hedge_windows(config: HedgeConfig, context: PolicyContext) -> tuple[BoolArray, BoolArray]:
     """Return (opening days, close days) of the config's contract over the run's days."""
     dates = np.asarray(context.clock.dates, dtype="datetime64[D]")
@@ -237,7 +253,8 @@ def hedge_instrument(config: HedgeConfig, context: PolicyContext,
         taker_fee=config.taker_fee, settlement_fee=config.settlement_fee,
         liquidation_fee=config.liquidation_fee,
         basis_per_year=config.basis.annual if config.basis.kind == "constant" else 0.0,
-        observed_prices=_observed(config, context), funding=_funding(config, context),
+        observed_prices=_observed(config, context), basis_path=_basis_path(config, context),
+        funding=_funding(config, context),
         default_probability=config.default_probability, recovery=config.recovery,
         deliver_at_close=config.sell_hedged_at_close,
         name=f"{config.instrument} (roll day {config.roll_day})")
@@ -259,9 +276,6 @@ def build_hedge(config: HedgeConfig, context: PolicyContext, first_slot: int = 0
         Instruments of the run (default ``first_slot + 1``).
 
     """
-    if config.basis.kind == "momentum" and config.instrument != "perpetual":
-        raise InputError("the momentum basis is not yet priced inside the engine; use "
-                         "'constant' or 'data'", field="hedge.basis.kind")
     opens, _ = hedge_windows(config, context)
     instrument = hedge_instrument(config, context)
     n = first_slot + 1 if n_slots is None else n_slots

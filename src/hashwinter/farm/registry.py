@@ -73,6 +73,10 @@ class PolicyContext:
         their way to a site: held, not running); empty: all ``"fleet"``.
     farm : LoadedFarm or None
         The farm being built.
+    spot : ndarray (P or 1, D) or None
+        The coin price of every path and day the run will see, in the farm's
+        currency (a momentum basis prices each path's futures from its own
+        path); None: not known.
 
     """
 
@@ -85,6 +89,7 @@ class PolicyContext:
     fleet_item: tuple[int, ...] = ()
     role: tuple[str, ...] = ()
     farm: LoadedFarm | None = None
+    spot: Any = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -239,6 +239,10 @@ class HedgeContract:
         Annualised basis of dated contracts and forwards. [1/year]
     observed_prices : array_like (D,), optional
         Observed contract prices per day (replace spot × basis). [currency/coin]
+    basis_path : array_like (D,) or (D, P), optional
+        Annualised basis per day (and per path), replacing ``basis_per_year``:
+        e.g. :class:`hashwinter.finance.basis.MomentumBasis` of each path's own
+        spot. [1/year]
     funding : array_like (T,) or (T, P), optional
         Funding rate summed over each step's funding times (perpetual; > 0: longs
         pay shorts). [fraction]
@@ -264,6 +268,7 @@ class HedgeContract:
     liquidation_fee: float = 0.005
     basis_per_year: float = 0.0
     observed_prices: FloatArray | None = None
+    basis_path: FloatArray | None = None
     funding: FloatArray | None = None
     default_probability: float = 0.0
     recovery: float = 0.0
@@ -295,6 +300,12 @@ class HedgeContract:
                 raise InputError("must be one finite price > 0 per day",
                                  field="hedge.observed_prices")
             object.__setattr__(self, "observed_prices", obs)
+        if self.basis_path is not None:
+            b = np.asarray(self.basis_path, dtype=np.float64)
+            if b.ndim not in (1, 2) or b.shape[0] != close.size or not np.all(np.isfinite(b)):
+                raise InputError("must be one finite basis per day (and path)",
+                                 field="hedge.basis")
+            object.__setattr__(self, "basis_path", b)
         if self.funding is not None:
             object.__setattr__(self, "funding", np.asarray(self.funding, dtype=np.float64))
         if not self.name:
@@ -326,6 +337,10 @@ class HedgeContract:
         if self.observed_prices is not None:
             return np.broadcast_to(self.observed_prices[day], np.shape(spot)).astype(np.float64)
         tau = (self._tau_open if opening else self._tau_mark)[day]  # type: ignore[attr-defined]
+        if self.basis_path is not None:
+            b = self.basis_path[day]
+            b = b[None, :, None] if np.ndim(b) == 1 else b
+            return np.asarray(spot * np.exp(b * tau / JULIAN_YEAR_DAYS), dtype=np.float64)
         if self.basis_per_year == 0.0 or tau == 0.0:
             return spot
         return np.asarray(spot * np.exp(self.basis_per_year * tau / JULIAN_YEAR_DAYS))

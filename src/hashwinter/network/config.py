@@ -1,0 +1,201 @@
+"""The network scenario file: every assumption of the population and the dynamics.
+
+Each field has a documented default and its source, or "assumption" (docs/network.md
+lists them all). A bad value is a field-level error with its file and line
+(:func:`load_network_scenario`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from hashwinter.errors import InputError, InputErrors
+from hashwinter.tomlfile import locate, read_toml
+from hashwinter.validation import ConfigModel, input_errors_from_validation
+
+__all__ = [
+    "DynamicsConfig",
+    "MarketConfig",
+    "NetworkScenario",
+    "PopulationConfig",
+    "PriceConfig",
+    "RegionTariff",
+    "RegionsConfig",
+    "load_network_scenario",
+]
+
+
+class RegionTariff(ConfigModel):
+    """A tariff range for a region, in USD per kWh (uniform between the bounds)."""
+
+    low: float = Field(gt=0)
+    high: float = Field(gt=0)
+    #: Dry-season range (hydro regions fall back on thermal power), when it differs.
+    dry_low: float | None = Field(default=None, gt=0)
+    dry_high: float | None = Field(default=None, gt=0)
+    source: str = "assumption"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RegionTariff:
+        if self.high < self.low:
+            raise ValueError("high must be >= low")
+        return self
+
+
+class RegionsConfig(ConfigModel):
+    """Where the hashrate is and what it pays for power.
+
+    ``shares`` (fractions summing to 1) overrides the mining map; without it the
+    CBECI map's month (hashrate_share_by_region.csv) gives the shares, and where the
+    map starts after the start date the same calendar month of its first year stands
+    in (the season is right: Sichuan's wet-season share).
+    """
+
+    shares: dict[str, float] | None = None
+    #: Regions below this share of the map are merged into the rest (renormalised). [fraction]
+    min_share: float = Field(default=0.0, ge=0, lt=1)
+    #: Tariff ranges by region; they override / complete mining_power_prices.csv.
+    tariffs: dict[str, RegionTariff] = Field(default_factory=dict)
+    #: Months of the dry season, when hydro regions pay their dry-season tariff.
+    #: Sichuan's wet season is May-October (SOURCES.md: its share of China is 49.5 % in
+    #: September and 14.9 % in April); assumption for the exact months.
+    dry_months: list[int] = Field(default_factory=lambda: [11, 12, 1, 2, 3, 4])
+    #: CNY per USD for rows quoted in CNY without a USD figure (2018 mean ~6.6; SOURCES).
+    cny_per_usd: float = Field(default=6.6, gt=0)
+
+    @model_validator(mode="after")
+    def _shares_sum(self) -> RegionsConfig:
+        if self.shares is not None:
+            if any(v < 0 for v in self.shares.values()):
+                raise ValueError("shares must be >= 0")
+            total = sum(self.shares.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
+        return self
+
+
+class PopulationConfig(ConfigModel):
+    """The farms at the start date."""
+
+    #: Farms (owners). Assumption: 10^3 farms represent the 2018 network (issue 15).
+    farms: int = Field(default=1000, ge=1, le=100_000)
+    #: Efficiency tiers per farm (a cohort = farm x tier). Assumption.
+    tiers: int = Field(default=6, ge=1, le=20)
+    #: Pareto tail index of farm sizes (machines). Assumption: heavy tail, ~1.2.
+    size_alpha: float = Field(default=1.2, gt=0)
+    #: Scale (smallest farm) of the Pareto distribution. [machines] Assumption.
+    size_scale: float = Field(default=100.0, gt=0)
+    #: Tariff multiplier exponent on size: tariff x (size / median)^-elasticity.
+    #: Assumption: small farms pay more (seed story section 3).
+    small_farm_elasticity: float = Field(default=0.08, ge=0, le=1)
+    #: Retire tariff of the fleet-mix reconstruction (fleet_mix.reconstruct_mix). [USD/kWh]
+    retire_tariff: float = Field(default=0.02, ge=0)
+    #: Months a model is on sale after release (fleet_mix). Assumption.
+    sale_window_months: int = Field(default=18, ge=1)
+    #: Exponent of 1/efficiency in the split of new hashrate (fleet_mix). Assumption.
+    efficiency_weight: float = Field(default=1.0)
+    #: Cash at the start, in days of the farm's power bill at the start. Assumption.
+    cash_days: float = Field(default=20.0, ge=0)
+    #: Fixed costs per installed machine and day (rent, staff). [USD] Assumption.
+    fixed_cost_per_machine_day: float = Field(default=0.10, ge=0)
+    #: Cost per running machine and day besides power (staff, maintenance, repairs,
+    #: hosting markups), the engine's management fee. [USD] Assumption (free parameter).
+    overhead_per_machine_day: float = Field(default=0.3, ge=0)
+    #: PUE of every site. Assumption (CBECI's best guess is 1.10).
+    pue: float = Field(default=1.05, ge=1)
+    #: Seed of the assignment of farms to regions and tariff quantiles.
+    seed: int = Field(default=2018, ge=0)
+
+
+class DynamicsConfig(ConfigModel):
+    """Unplugging with hysteresis (farm.policies.ShutdownPricePolicy)."""
+
+    #: Off when price / shutdown price - 1 falls below this. Assumption.
+    off_below: float = Field(default=-0.05, gt=-1)
+    #: On again when it rises above this (>= off_below). Assumption.
+    on_above: float = Field(default=0.05, gt=-1)
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> DynamicsConfig:
+        if self.on_above < self.off_below:
+            raise ValueError("on_above must be >= off_below (hysteresis)")
+        return self
+
+
+class MarketConfig(ConfigModel):
+    """The daily second-hand market (network.clearing)."""
+
+    enabled: bool = True
+    #: Sell a tier's machines after it has been off this many days in a row. Assumption.
+    sell_after_days: float = Field(default=10.0, gt=0)
+    #: A buyer pays at most this many days of a machine's current margin. Assumption.
+    payback_days: float = Field(default=120.0, gt=0)
+    #: Share of its cash a farm may spend on machines in a day. Assumption.
+    cash_share: float = Field(default=0.5, ge=0, le=1)
+    #: Free slots as a share of the machines a farm held at the start. Assumption.
+    spare_slots: float = Field(default=0.15, ge=0)
+    #: Scrap value of one machine (recycling, parts). [USD] Assumption.
+    scrap_floor: float = Field(default=15.0, gt=0)
+    #: Top of the price grid. [USD/machine] Assumption: above any 2018 used price.
+    price_cap: float = Field(default=3000.0, gt=0)
+    #: Bins of the price grid.
+    bins: int = Field(default=48, ge=2, le=1000)
+
+
+class PriceConfig(ConfigModel):
+    """The coin price: the history path, or geometric Brownian motion from the start."""
+
+    kind: Literal["history", "gbm"] = "history"
+    #: GBM drift per year. [1/yr]
+    drift: float = 0.0
+    #: GBM volatility per sqrt(year). [1/sqrt(yr)] (~0.8: 2018's realised volatility).
+    volatility: float = Field(default=0.8, ge=0)
+    seed: int = Field(default=1, ge=0)
+
+
+class NetworkScenario(ConfigModel):
+    """A network scenario file."""
+
+    name: str = "network"
+    start: dt.date = dt.date(2018, 10, 1)
+    end: dt.date = dt.date(2019, 3, 31)
+    #: Folder of the public data (btc_daily.csv, ...), relative to the file.
+    data_dir: str = "../../../shared/data"
+    population: PopulationConfig = Field(default_factory=PopulationConfig)
+    regions: RegionsConfig = Field(default_factory=RegionsConfig)
+    dynamics: DynamicsConfig = Field(default_factory=DynamicsConfig)
+    market: MarketConfig = Field(default_factory=MarketConfig)
+    price: PriceConfig = Field(default_factory=PriceConfig)
+
+    @model_validator(mode="after")
+    def _dates(self) -> NetworkScenario:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.market.price_cap <= self.market.scrap_floor:
+            raise ValueError("market.price_cap must be above market.scrap_floor")
+        return self
+
+
+def load_network_scenario(path: str | Path) -> tuple[NetworkScenario, Path]:
+    """Read and validate a network scenario; return it and its data folder.
+
+    Raises
+    ------
+    InputErrors
+        Field errors with the file and line of each field.
+
+    """
+    data, text = read_toml(path, what="network scenario")
+    try:
+        scenario = NetworkScenario.model_validate(data)
+    except ValidationError as exc:
+        errors = input_errors_from_validation(exc, source=str(path), data=data)
+        raise InputErrors(locate(errors.errors, text, str(path))) from None
+    folder = (Path(path).resolve().parent / scenario.data_dir).resolve()
+    if not folder.is_dir():
+        raise InputError(f"no such folder: {folder}", field="data_dir", source=str(path))
+    return scenario, folder

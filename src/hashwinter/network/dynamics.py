@@ -1,0 +1,222 @@
+"""The network run: the population on the engine, one step per day, all paths at once.
+
+* every farm unplugs below its shutdown price and plugs back above it, with hysteresis
+  (:class:`~hashwinter.farm.policies.ShutdownPricePolicy`, at its own tariff);
+* the second-hand market clears each day (:class:`~hashwinter.network.trading.SecondHandMarket`);
+* hashrate is the sum of the running cohorts (the farms are the whole network: no rest
+  of the world); blocks arrive at the expected rate and the difficulty retargets by
+  Bitcoin's rule (:class:`~hashwinter.engine.network.EndogenousNetwork` with its
+  ``BitcoinRule``), starting from the real difficulty, window position and fees;
+* owners whose cash runs out are broke (the engine's treasury): their machines stop and
+  the market liquidates them;
+* the price is the history path (btc_daily.csv) or geometric Brownian motion from the
+  start day's price. No impact feedback of miners' selling yet.
+
+The engine's conservation checks (cash = flows, machine counts per cohort) run on
+every run; :class:`~hashwinter.network.recorder.NetworkRecorder` adds the network's
+(coins mined = issuance, machines sold = bought in every tier).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from hashwinter.engine.clock import Clock
+from hashwinter.engine.cohorts import Cohorts
+from hashwinter.engine.market import DailyMarket
+from hashwinter.engine.network import EndogenousNetwork
+from hashwinter.engine.policy import Policies, Policy
+from hashwinter.engine.run import RunResult, run
+from hashwinter.engine.spec import EngineSpec, Owners
+from hashwinter.errors import InputError
+from hashwinter.farm.policies import ShutdownPricePolicy
+from hashwinter.network.clearing import price_grid
+from hashwinter.network.config import NetworkScenario
+from hashwinter.network.population import Population, build_population, read_btc_daily
+from hashwinter.network.recorder import NetworkRecord, NetworkRecorder
+from hashwinter.network.trading import SecondHandMarket
+
+__all__ = [
+    "ANCHOR_DATE",
+    "ANCHOR_HEIGHT",
+    "SIZE_CLASSES",
+    "NetworkRun",
+    "chain_position",
+    "price_paths",
+    "run_network",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Block 550,368 (a retarget) was mined on 2018-11-17 (the −7.4 % retarget of issue 15).
+ANCHOR_HEIGHT = 550_368
+ANCHOR_DATE = pd.Timestamp("2018-11-17")
+#: Farm-size classes by machines at the start: upper bounds (the last is open).
+SIZE_CLASSES = (1_000.0, 10_000.0)
+SIZE_LABELS = ("< 1k machines", "1k-10k", ">= 10k")
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkRun:
+    """A network run's inputs and results."""
+
+    scenario: NetworkScenario
+    population: Population
+    dates: npt.NDArray[np.datetime64]
+    price: FloatArray
+    history: pd.DataFrame
+    record: NetworkRecord
+    result: RunResult
+    size_labels: tuple[str, ...] = SIZE_LABELS
+
+
+def chain_position(daily: pd.DataFrame, start: pd.Timestamp) -> tuple[int, float]:
+    """Return the block height and the time into the retarget window at ``start``.
+
+    The window's start is the last day before ``start`` on which the difficulty changed
+    (its blocks counted half: the retarget falls mid-day on average); the height is
+    the multiple of 2016 nearest to the anchor (block 550,368 on 2018-11-17) moved by
+    the blocks of btc_daily.csv in between, plus the blocks since the window started.
+
+    Returns
+    -------
+    height : int
+        Block height. [blocks]
+    elapsed : float
+        Time since the window's first block. [s]
+
+    """
+    before = daily.loc[:start - pd.Timedelta(days=1)]
+    changed = before.index[before["difficulty"].diff().fillna(0) != 0]
+    if len(changed) == 0:
+        raise InputError("no retarget in the history before the start", field="start")
+    first = changed[-1]
+    blocks = before.loc[first:, "blocks"].to_numpy(np.float64)
+    into = float(blocks.sum() - blocks[0] / 2)
+    days = float((start - first).days) - 0.5
+    if first >= ANCHOR_DATE:
+        moved = float(daily.loc[ANCHOR_DATE:first, "blocks"].sum())
+    else:
+        moved = -float(daily.loc[first:ANCHOR_DATE - pd.Timedelta(days=1), "blocks"].sum())
+    window_start = ANCHOR_HEIGHT + 2016 * round(moved / 2016)
+    n = round(min(into, 2015))
+    return window_start + n, days * 86400.0
+
+
+def price_paths(scenario: NetworkScenario, history: pd.DataFrame, dates: pd.DatetimeIndex,
+                n_paths: int) -> FloatArray:
+    """Return the price paths (P, D) [USD/BTC]: the history, or GBM from the start's price."""
+    real = history.loc[dates, "price"].to_numpy(np.float64)
+    pc = scenario.price
+    if pc.kind == "history":
+        return np.broadcast_to(real, (n_paths, real.size)).copy()
+    rng = np.random.default_rng(pc.seed)
+    dt = 1.0 / 365.25
+    shocks = rng.standard_normal((n_paths, real.size - 1))
+    steps = (pc.drift - pc.volatility**2 / 2) * dt + pc.volatility * np.sqrt(dt) * shocks
+    log = np.concatenate([np.zeros((n_paths, 1)), np.cumsum(steps, axis=1)], axis=1)
+    return np.asarray(real[0] * np.exp(log))
+
+
+def _size_class(machines: FloatArray) -> npt.NDArray[np.int64]:
+    return np.searchsorted(np.asarray(SIZE_CLASSES), machines, side="right").astype(np.int64)
+
+
+def run_network(
+    scenario: NetworkScenario, folder: Path, *, n_paths: int = 1,
+    progress: Callable[[int], None] | None = None,
+    history: pd.DataFrame | None = None,
+) -> NetworkRun:
+    """Build the population and run the network through the scenario's days.
+
+    Parameters
+    ----------
+    scenario : NetworkScenario
+        The scenario (validated).
+    folder : Path
+        Folder of the public data.
+    n_paths : int, default 1
+        Price paths (GBM); the history price is the same on every path.
+    progress : callable, optional
+        Called with the number of days done.
+    history : pandas.DataFrame, optional
+        :func:`~hashwinter.network.population.read_btc_daily` output (read when omitted).
+
+    """
+    if n_paths < 1:
+        raise InputError(f"must be >= 1 (got {n_paths})", field="paths")
+    history = read_btc_daily(folder) if history is None else history
+    start, end = pd.Timestamp(scenario.start), pd.Timestamp(scenario.end)
+    if end not in history.index:
+        raise InputError(f"btc_daily.csv ends before {scenario.end}", field="end")
+    pop = build_population(scenario, folder, history)
+    dates = pd.date_range(start, end, freq="D")
+    clock = Clock(dates.to_numpy().astype("datetime64[D]"))
+    prices = price_paths(scenario, history, dates, n_paths)
+    hist = history.loc[dates]
+    market = DailyMarket(
+        dates=clock.dates, price=prices, difficulty=hist["difficulty"].to_numpy(np.float64),
+        subsidy=hist["subsidy"].to_numpy(np.float64),
+        fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
+        blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
+    height, elapsed = chain_position(history, start)
+    network = EndogenousNetwork(
+        clock, difficulty=float(hist["difficulty"].to_numpy(np.float64)[0]), height=height,
+        rest_of_world=0.0, fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
+        window_elapsed=elapsed)
+    c = pop.cohort_owner.size
+    owner, tier = pop.cohort_owner, pop.cohort_tier
+    labels = tuple(f"farm {o} / {pop.tier_model[k]}" for o, k in zip(owner, tier, strict=True))
+    pc = scenario.population
+    cohorts = Cohorts(
+        label=labels, model=tuple(pop.tier_model[k] for k in tier),
+        site=tuple(pop.regions[pop.farm_region[o]] for o in owner),
+        hashrate=pop.tier_hashrate[tier], power=pop.tier_power[tier], count=pop.cohort_count,
+        owner=owner, start_step=np.zeros(c, np.int64), capex_step=np.full(c, -1, np.int64),
+        unit_price=np.zeros(c), uptime=np.ones(c), pue=np.full(c, pc.pue),
+        pool_fee=np.zeros(c),
+        management_fee=np.full(c, pc.overhead_per_machine_day), hosting_fee=np.zeros(c),
+        restart_cost=np.zeros(c))
+    dry = np.isin(dates.month.to_numpy(), pop.dry_months)
+    tariff = np.where(dry[:, None], pop.farm_dry_tariff[owner][None, :],
+                      pop.farm_tariff[owner][None, :])
+    daily_power = (pop.cohort_count * pop.tier_power[tier] * pc.pue * 24 / 1000
+                   * tariff[0])
+    power_by_farm = np.bincount(owner, weights=daily_power, minlength=pop.n_farms)
+    fixed = np.broadcast_to(pop.farm_machines * pc.fixed_cost_per_machine_day,
+                            (clock.n_steps, pop.n_farms))
+    owners = Owners(names=tuple(f"farm {o}" for o in range(pop.n_farms)),
+                    starting_cash=np.asarray(power_by_farm * pc.cash_days, dtype=np.float64),
+                    starting_coins=np.zeros(pop.n_farms), fixed_costs=fixed,
+                    site_capex=np.zeros((clock.n_steps, pop.n_farms)))
+    spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
+    dyn = scenario.dynamics
+    parts: list[Policy] = [ShutdownPricePolicy(dyn.off_below, dyn.on_above)]
+    mc = scenario.market
+    if mc.enabled:
+        n_tiers = pop.tier_hashrate.size
+        parts.append(SecondHandMarket(
+            tier=tier, owner=owner, capacity=pop.cohort_count * (1 + mc.spare_slots),
+            grid=price_grid(np.full(n_tiers, mc.scrap_floor), np.full(n_tiers, mc.price_cap),
+                            mc.bins),
+            sell_after_days=mc.sell_after_days, payback_days=mc.payback_days,
+            cash_share=mc.cash_share))
+    recorder = NetworkRecorder(tier, pop.farm_region[owner],
+                               _size_class(pop.farm_machines)[owner], pop.tier_hashrate.size,
+                               len(pop.regions), len(SIZE_CLASSES) + 1, pop.tier_hashrate[tier])
+    result = run(spec, Policies(parts), recorders=[recorder], progress=progress,
+                 engine="numpy")
+    record = result.records[0]
+    assert isinstance(record, NetworkRecord)
+    for name, arr in (("hashrate", record.hashrate), ("difficulty", record.difficulty)):
+        if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise InputError(f"the run diverged: network {name} is not finite and > 0",
+                             field="scenario")
+    return NetworkRun(scenario=scenario, population=pop, dates=clock.dates, price=prices,
+                      history=hist, record=record, result=result)

@@ -1,0 +1,230 @@
+"""Outputs of a network run: tidy tables, a terminal summary and an HTML report.
+
+Tables (CSV, units in column names; path 0 for the history price, the mean over paths
+otherwise where said):
+
+* ``network_daily.csv`` — per day and path: simulated hashrate [EH/s] and difficulty,
+  the history's (``D 2^32 / 600``), the price [USD/BTC];
+* ``retargets.csv`` — per path, each simulated retarget: day, relative change;
+* ``hashrate_by_region.csv``, ``hashrate_by_size.csv`` — per day, group: running
+  hashrate [EH/s] (mean over paths);
+* ``used_prices.csv`` — per day and tier: clearing price [USD/machine] and machines
+  traded (path 0), and the tier machine's shutdown price at the median farm tariff
+  [USD/BTC] and its daily margin at that price;
+* ``electricity.csv`` — per day: the simulated fleet's consumption and the CBECI-style
+  lower / best / upper bounds of the history [TWh/yr] (network.electricity).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hashwinter.chain import hashrate_from_difficulty
+from hashwinter.economics.revenue import revenue_per_day
+from hashwinter.hardware import default_catalog
+from hashwinter.network.dynamics import NetworkRun
+from hashwinter.network.electricity import electricity_bounds
+
+__all__ = ["network_tables", "summary_lines", "write_outputs"]
+
+_EXA = 1e18
+
+
+def _daily(run: NetworkRun) -> pd.DataFrame:
+    rec = run.record
+    n_days, n_paths = rec.hashrate.shape
+    dates = np.repeat(pd.DatetimeIndex(run.dates).date, n_paths)
+    real_d = run.history["difficulty"].to_numpy(np.float64)
+    return pd.DataFrame({
+        "date": dates, "path": np.tile(np.arange(n_paths), n_days),
+        "hashrate_ehs": rec.hashrate.ravel() / _EXA, "difficulty": rec.difficulty.ravel(),
+        "history_hashrate_ehs": np.repeat(hashrate_from_difficulty(real_d), n_paths) / _EXA,
+        "history_difficulty": np.repeat(real_d, n_paths),
+        "price_usd": run.price.T.ravel(),
+    })
+
+
+def _retargets(run: NetworkRun) -> pd.DataFrame:
+    d = run.record.difficulty
+    rows = []
+    for p in range(d.shape[1]):
+        change = d[1:, p] / d[:-1, p] - 1
+        for i in np.flatnonzero(np.abs(change) > 1e-12):
+            rows.append((pd.Timestamp(run.dates[i + 1]).date(), p, float(change[i])))
+    return pd.DataFrame(rows, columns=["date", "path", "change"])
+
+
+def _groups(run: NetworkRun, values: np.ndarray, names: tuple[str, ...],
+            label: str) -> pd.DataFrame:
+    mean = values.mean(axis=1) / _EXA  # (T, G)
+    days = pd.DatetimeIndex(run.dates).date
+    return pd.DataFrame({"date": np.repeat(days, len(names)),
+                         label: np.tile(np.asarray(names, dtype=object), len(days)),
+                         "hashrate_ehs": mean.ravel()})
+
+
+def _used(run: NetworkRun) -> pd.DataFrame:
+    pop, rec, hist = run.population, run.record, run.history
+    tariff = float(np.median(pop.farm_tariff))
+    pue = run.scenario.population.pue
+    coins = np.asarray(revenue_per_day(pop.tier_hashrate[None, :],
+                                       rec.difficulty[:, :1], hist["subsidy"].to_numpy()[:, None],
+                                       1.0, hist["fees_per_block"].to_numpy()[:, None]))
+    cost = pop.tier_power[None, :] * pue * 24 / 1000 * tariff
+    shutdown = cost / coins
+    margin = coins * run.price[0][:, None] - cost
+    days = pd.DatetimeIndex(run.dates).date
+    k = len(pop.tier_model)
+    return pd.DataFrame({
+        "date": np.repeat(days, k), "tier": np.tile(np.arange(k), len(days)),
+        "model": np.tile(np.asarray(pop.tier_model, dtype=object), len(days)),
+        "used_price_usd": rec.used_price[:, 0, :].ravel(),
+        "machines_traded": rec.traded[:, 0, :].ravel(),
+        "shutdown_price_usd_per_btc": shutdown.ravel(),
+        "margin_usd_per_day": margin.ravel(),
+    })
+
+
+def _electricity(run: NetworkRun) -> pd.DataFrame:
+    pop, hist = run.population, run.history
+    machines = [m for m in default_catalog().machines(algorithm="sha256")
+                if m.release is not None]
+    real_h = hashrate_from_difficulty(hist["difficulty"].to_numpy(np.float64))
+    rev = np.asarray(revenue_per_day(1.0, hist["difficulty"].to_numpy(np.float64),
+                                     hist["subsidy"].to_numpy(np.float64),
+                                     hist["price"].to_numpy(np.float64),
+                                     hist["fees_per_block"].to_numpy(np.float64)))
+    bounds = electricity_bounds(
+        real_h, rev, run.dates, np.array([m.power / m.hashrate for m in machines]),
+        np.array([np.datetime64(m.release, "D") for m in machines if m.release is not None]))
+    share = run.record.by_region.sum(axis=-1).mean(axis=1)  # running hashrate (T,)
+    # Fleet power: running hashrate per tier is not kept; the mean efficiency of the
+    # tiers weighted by their starting hashrate is used (stated in docs/network.md).
+    eff = float((pop.tier_power @ np.bincount(pop.cohort_tier, weights=pop.cohort_count))
+                / pop.hashrate)
+    twh = share * eff * run.scenario.population.pue * 8766 / 1e12
+    out = pd.DataFrame({"date": pd.DatetimeIndex(run.dates).date, "simulated_twh_per_yr": twh})
+    for name in ("lower", "best", "upper"):
+        out[f"{name}_twh_per_yr"] = np.asarray(getattr(bounds, name))
+    return out
+
+
+def network_tables(run: NetworkRun) -> dict[str, pd.DataFrame]:
+    """Return the run's tidy tables by file stem (see the module docstring)."""
+    pop = run.population
+    return {
+        "network_daily": _daily(run),
+        "retargets": _retargets(run),
+        "hashrate_by_region": _groups(run, run.record.by_region, pop.regions, "region"),
+        "hashrate_by_size": _groups(run, run.record.by_size, run.size_labels, "farm_size"),
+        "used_prices": _used(run),
+        "electricity": _electricity(run),
+    }
+
+
+def summary_lines(run: NetworkRun) -> list[str]:
+    """Return the terminal summary: population, November's fall, retargets, trades."""
+    pop, rec = run.population, run.record
+    dates = pd.DatetimeIndex(run.dates)
+    h = pd.Series(rec.hashrate[:, 0], index=dates).rolling(7).mean()
+    lines = [f"{run.scenario.name}: {pop.n_farms} farms x {pop.tier_hashrate.size} tiers "
+             f"= {pop.cohort_owner.size} cohorts, {pop.farm_machines.sum() / 1e6:.2f} M machines, "
+             f"{pop.hashrate / _EXA:.1f} EH/s on {dates[0].date()} "
+             f"(regions from the map of {pop.map_month})",
+             f"paths: {rec.hashrate.shape[1]}; days: {len(dates)}"]
+    nov = (pd.Timestamp("2018-11-01"), pd.Timestamp("2018-11-30"))
+    if nov[0] >= dates[6] and nov[1] <= dates[-1]:
+        lines.append(f"7-day-mean hashrate 1 -> 30 Nov 2018 (path 0): "
+                     f"{h[nov[1]] / h[nov[0]] - 1:+.1%}")
+    ret = _retargets(run)
+    ret0 = ret[ret["path"] == 0]
+    lines.append("retargets (path 0): " + ", ".join(
+        f"{d:%d %b %Y} {c:+.1%}" for d, c in zip(ret0["date"], ret0["change"], strict=True)))
+    broke = int((run.result.broke_step >= 0).sum())
+    lines.append(f"machines traded: {np.nansum(rec.traded[:, 0]):,.0f} (path 0); "
+                 f"farms broke (all paths): {broke}")
+    return lines
+
+
+def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from hashwinter.reports.html import figure_div, page
+
+    daily = tables["network_daily"]
+    figs = []
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True,
+                        subplot_titles=("Hashrate [EH/s]", "Difficulty"))
+    for p, grp in daily.groupby("path"):
+        show = p == 0
+        fig.add_trace(go.Scatter(x=grp["date"], y=grp["hashrate_ehs"], mode="lines",
+                                 line={"width": 1, "color": "rgba(31,119,180,0.4)"},
+                                 name="simulated", showlegend=bool(show)), 1, 1)
+        fig.add_trace(go.Scatter(x=grp["date"], y=grp["difficulty"], mode="lines",
+                                 line={"width": 1, "color": "rgba(31,119,180,0.4)"},
+                                 showlegend=False), 2, 1)
+    first = daily[daily["path"] == 0]
+    fig.add_trace(go.Scatter(x=first["date"], y=first["history_hashrate_ehs"], name="history",
+                             line={"color": "black"}), 1, 1)
+    fig.add_trace(go.Scatter(x=first["date"], y=first["history_difficulty"],
+                             line={"color": "black"}, showlegend=False), 2, 1)
+    figs.append(fig)
+    ret = tables["retargets"]
+    figs.append(go.Figure(go.Bar(x=ret["date"], y=ret["change"] * 100),
+                          layout={"title": "Retargets [%]"}))
+    for key, col in (("hashrate_by_region", "region"), ("hashrate_by_size", "farm_size")):
+        t = tables[key]
+        f = go.Figure(layout={"title": f"Running hashrate by {col.replace('_', ' ')} [EH/s]"})
+        for name, grp in t.groupby(col):
+            f.add_trace(go.Scatter(x=grp["date"], y=grp["hashrate_ehs"], name=str(name),
+                                   stackgroup="one"))
+        figs.append(f)
+    used = tables["used_prices"]
+    f = make_subplots(rows=2, cols=1, shared_xaxes=True,
+                      subplot_titles=("Used price [USD/machine]",
+                                      "Shutdown price at the median tariff [USD/BTC]"))
+    for model, grp in used.groupby("model"):
+        f.add_trace(go.Scatter(x=grp["date"], y=grp["used_price_usd"], name=str(model),
+                               mode="markers+lines"), 1, 1)
+        f.add_trace(go.Scatter(x=grp["date"], y=grp["shutdown_price_usd_per_btc"],
+                               name=str(model), showlegend=False), 2, 1)
+    f.add_trace(go.Scatter(x=first["date"], y=first["price_usd"], name="BTC price",
+                           line={"color": "black"}), 2, 1)
+    figs.append(f)
+    el = tables["electricity"]
+    f = go.Figure(layout={"title": "Electricity [TWh/yr]"})
+    for c in ("lower_twh_per_yr", "best_twh_per_yr", "upper_twh_per_yr",
+              "simulated_twh_per_yr"):
+        f.add_trace(go.Scatter(x=el["date"], y=el[c], name=c.replace("_twh_per_yr", "")))
+    figs.append(f)
+    summary = "".join(f"<p>{escape(line)}</p>" for line in summary_lines(run))
+    return page(f"hashwinter network: {run.scenario.name}",
+                summary + "".join(figure_div(f) for f in figs))
+
+
+def write_outputs(run: NetworkRun, out: Path) -> list[Path]:
+    """Write the tables (CSV), and the HTML report, into ``out``; return the files.
+
+    Everything is built in memory first, then written (a failure writes nothing).
+    """
+    tables = network_tables(run)
+    html = _html(run, tables)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in tables.items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        written.append(path)
+    report = out / "report.html"
+    report.write_text(html, encoding="utf-8")
+    written.append(report)
+    (out / "run.txt").write_text(
+        f"written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC\n" + "\n".join(summary_lines(run))
+        + "\n", encoding="utf-8")
+    return written

@@ -1,0 +1,52 @@
+"""``hashwinter network``: a small winter end to end, and bad files exit 2 naming the field."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from datafiles import shared_data_dir
+from hashwinter.cli.app import main
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "network" / "winter_2018.toml"
+
+
+def _scenario(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "net.toml"
+    text = text.replace('data_dir = "../../../shared/data"',
+                        f'data_dir = "{shared_data_dir().as_posix()}"')
+    path.write_text(text.replace("farms = 1000", "farms = 50").replace("end = 2019-03-31",
+                                                                        "end = 2018-11-30"))
+    return path
+
+
+def test_small_winter_writes_tables_and_report(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = _scenario(tmp_path, EXAMPLE.read_text())
+    out = tmp_path / "out"
+    assert main(["network", str(path), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "50 farms" in text and "7-day-mean hashrate 1 -> 30 Nov 2018" in text
+    daily = pd.read_csv(out / "network_daily.csv")
+    assert len(daily) == 61  # 1 Oct .. 30 Nov, one path
+    # The first day's simulated difficulty is the real one (no retarget on 1 Oct 2018).
+    assert daily["difficulty"].iloc[0] == pytest.approx(daily["history_difficulty"].iloc[0])
+    assert (out / "report.html").read_text().startswith("<!DOCTYPE html>")
+    used = pd.read_csv(out / "used_prices.csv")
+    assert set(used.columns) >= {"used_price_usd", "shutdown_price_usd_per_btc"}
+
+
+def test_bad_file_exits_2_naming_the_field(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = _scenario(tmp_path, EXAMPLE.read_text().replace("size_alpha = 1.2",
+                                                           "size_alpha = -1.0"))
+    out = tmp_path / "out"
+    assert main(["network", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "population.size_alpha" in err and "net.toml:" in err
+    assert not out.exists()
+    data = tomllib.loads(EXAMPLE.read_text())
+    assert data["population"]["farms"] == 1000

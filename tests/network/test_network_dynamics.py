@@ -1,0 +1,100 @@
+"""The winter of 2018 on the engine: conservation on every run, and the checks of issue 15.
+
+Tolerances are issue 15's: the 7-day-mean hashrate's fall over November within 8 points
+of the data's, each of the three retargets negative and within half of its real size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_network_population import example
+
+from datafiles import shared_data_dir, shared_data_file
+from hashwinter.network.dynamics import NetworkRun, chain_position, run_network
+from hashwinter.network.population import read_btc_daily
+
+#: The real retargets (btc_daily.csv difficulty; issue 15): day and relative change.
+REAL_RETARGETS = {"2018-11-17": -0.074, "2018-12-03": -0.151, "2018-12-18": -0.096}
+
+
+@pytest.fixture(scope="module")
+def winter() -> NetworkRun:
+    """200 farms, 1 October - 31 December 2018, the real price path."""
+    scenario = example(farms=200).model_copy(update={"end": dt.date(2018, 12, 31)})
+    return run_network(scenario, shared_data_dir())
+
+
+def _retarget_near(run: NetworkRun, day: str) -> float:
+    """Return the model's retarget closest to ``day`` (within 4 days) as a relative change."""
+    d = pd.Series(run.record.difficulty[:, 0], index=pd.DatetimeIndex(run.dates))
+    change = d.pct_change()
+    near = change[(change.abs() > 1e-12)
+                  & (abs(change.index - pd.Timestamp(day)) <= pd.Timedelta(days=4))]
+    assert len(near) == 1, f"no single retarget within 4 days of {day}"
+    return float(near.iloc[0])
+
+
+def test_conservation_on_every_run(winter: NetworkRun) -> None:
+    rec = winter.record
+    # Every coin the network issued was mined by a farm (no rest of the world, no pool fee).
+    np.testing.assert_allclose(rec.mined, rec.issuance, rtol=1e-9)
+    # The engine's checks ran (cash = flows, counts per cohort) and passed.
+    assert winter.result.checks is not None
+    # Machines changed owner, and the network's machines per tier never changed.
+    assert rec.traded.sum() > 0
+    held = np.broadcast_to(winter.result.held, (1, 1, winter.population.cohort_tier.size))[0, 0]
+    tier = winter.population.cohort_tier
+    start = np.bincount(tier, weights=winter.population.cohort_count)
+    np.testing.assert_allclose(np.bincount(tier, weights=held), start, rtol=1e-9)
+    # Network hashrate = the running cohorts' (by region and by size, each summing to it).
+    np.testing.assert_allclose(rec.by_region.sum(axis=-1), rec.hashrate, rtol=1e-9)
+    np.testing.assert_allclose(rec.by_size.sum(axis=-1), rec.hashrate, rtol=1e-9)
+    # Used prices lie on the grid between the scrap floor and the cap.
+    prices = rec.used_price[np.isfinite(rec.used_price)]
+    assert prices.size and prices.min() >= 15.0 - 1e-9 and prices.max() <= 3000.0
+
+
+def test_chain_position_on_the_anchor() -> None:
+    daily = read_btc_daily(shared_data_dir())
+    # The day after the 2018-11-17 retarget (block 550,368): half that day's blocks in.
+    height, elapsed = chain_position(daily, pd.Timestamp("2018-11-18"))
+    assert height == 550_368 + round(daily.loc["2018-11-17", "blocks"] / 2)
+    assert elapsed == pytest.approx(0.5 * 86400)
+
+
+def test_november_hashrate_fall(winter: NetworkRun) -> None:
+    btc = pd.read_csv(shared_data_file("btc_daily.csv"), index_col="date", parse_dates=True)
+    real = btc["hashrate_ths"].rolling(7).mean()
+    real_fall = real["2018-11-30"] / real["2018-11-01"] - 1  # -25.3 % in btc_daily.csv
+    sim = pd.Series(winter.record.hashrate[:, 0],
+                    index=pd.DatetimeIndex(winter.dates)).rolling(7).mean()
+    sim_fall = sim["2018-11-30"] / sim["2018-11-01"] - 1
+    assert sim_fall == pytest.approx(real_fall, abs=0.08)
+
+
+def test_retarget_of_3_december(winter: NetworkRun) -> None:
+    real = REAL_RETARGETS["2018-12-03"]
+    sim = _retarget_near(winter, "2018-12-03")
+    assert sim < 0 and abs(sim - real) <= abs(real) / 2
+
+
+@pytest.mark.xfail(strict=True, reason="not reached yet: the model's hashrate holds until the "
+                   "price falls on 14-20 Nov, so the window ending 17 Nov is flat "
+                   "(the real early-November fall, BCH's hash war, is not modelled)")
+def test_retarget_of_17_november(winter: NetworkRun) -> None:
+    real = REAL_RETARGETS["2018-11-17"]
+    sim = _retarget_near(winter, "2018-11-17")
+    assert sim < 0 and abs(sim - real) <= abs(real) / 2
+
+
+@pytest.mark.xfail(strict=True, reason="not reached yet: after the 3 Dec retarget machines "
+                   "plug back in (no makers, no exits by scrapping), so the 18 Dec retarget "
+                   "comes out positive")
+def test_retarget_of_18_december(winter: NetworkRun) -> None:
+    real = REAL_RETARGETS["2018-12-18"]
+    sim = _retarget_near(winter, "2018-12-18")
+    assert sim < 0 and abs(sim - real) <= abs(real) / 2

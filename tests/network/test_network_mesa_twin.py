@@ -1,0 +1,53 @@
+"""hashwinter's network against its Mesa twin: the same hashrate and difficulty paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_network_population import example
+
+from datafiles import shared_data_dir
+from hashwinter.network.dynamics import chain_position, run_network
+from hashwinter.network.population import read_btc_daily
+
+pytest.importorskip("mesa")
+from mesa_twin import NetworkTwin
+
+
+def test_same_paths_as_the_mesa_twin() -> None:
+    folder = shared_data_dir()
+    # No market (the twin has none) and enough cash that nobody goes broke.
+    scenario = example(farms=30, cash_days=1e5, fixed_cost_per_machine_day=0.0)
+    scenario = scenario.model_copy(update={
+        "end": dt.date(2019, 1, 31),
+        "market": scenario.market.model_copy(update={"enabled": False})})
+    run = run_network(scenario, folder)
+    pop = run.population
+    dates = run.dates
+    months = np.array([d.astype(object).month for d in dates])
+    dry = np.isin(months, pop.dry_months)
+    n_tiers = pop.tier_hashrate.size
+    farms = []
+    for o in range(pop.n_farms):
+        counts = pop.cohort_count[pop.cohort_owner == o].tolist()
+        tariffs = np.where(dry, pop.farm_dry_tariff[o], pop.farm_tariff[o]).tolist()
+        farms.append((counts, tariffs))
+    assert len(farms[0][0]) == n_tiers
+    daily = read_btc_daily(folder)
+    height, elapsed = chain_position(daily, pd.Timestamp(scenario.start))
+    hist = run.history
+    twin = NetworkTwin(
+        farms, pop.tier_hashrate.tolist(), pop.tier_power.tolist(), run.price[0].tolist(),
+        hist["fees_per_block"].tolist(), float(hist["difficulty"].iloc[0]), float(height),
+        elapsed, scenario.population.pue, scenario.population.overhead_per_machine_day,
+        scenario.dynamics.off_below, scenario.dynamics.on_above)
+    for _ in dates:
+        twin.step()
+    np.testing.assert_allclose(run.record.hashrate[:, 0], twin.hashrate_path, rtol=1e-9)
+    np.testing.assert_allclose(run.record.difficulty[:, 0], twin.difficulty_path, rtol=1e-9)
+    # The paths move: farms unplugged and difficulty retargeted down in the winter.
+    assert min(twin.hashrate_path) < 0.9 * twin.hashrate_path[0]
+    assert min(twin.difficulty_path) < twin.difficulty_path[0]
