@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from datafiles import shared_data_file
-from hashwinter.coins import algorithm_of, work_difficulty
+from hashwinter.chain.coins import algorithm_of, work_difficulty
 from hashwinter.data import import_file
 from hashwinter.data.network import network_states
 from hashwinter.economics import revenue_per_day

@@ -63,7 +63,7 @@ def default_tariffs(currency: str, fx_per_usd: float) -> tuple[float, ...]:
 
 
 def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) -> list[Machine]:
-    from hashwinter.coins import algorithm_of
+    from hashwinter.chain.coins import algorithm_of
 
     algorithm = algorithm_of(state.coin)
     if not names:
@@ -216,7 +216,7 @@ def shutdown_command(
     for path in catalog or []:
         machines_catalog = machines_catalog.merged_with(load_catalog(path))
     machines = _machines(machines_catalog, model, state)
-    from hashwinter.coins import algorithm_of
+    from hashwinter.chain.coins import algorithm_of
 
     # Each machine at its rate on the coin's algorithm (a card hashes several).
     algorithm = algorithm_of(state.coin)

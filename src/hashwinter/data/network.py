@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hashwinter.coins import algorithm_of, work_difficulty
+from hashwinter.chain.coins import algorithm_of, work_difficulty
 from hashwinter.data.daily import (
     day_text,
     range_text,
@@ -149,7 +149,7 @@ class StoredSeries:
                              f"first (hashwinter data import coinmetrics ...)", field="asset")
         blocks = chain["blocks"]
         # Every coin's difficulty in Bitcoin's unit (hashes per block / 2^32): a coin of
-        # another algorithm from its own hashrate and blocks (hashwinter.coins).
+        # another algorithm from its own hashrate and blocks (hashwinter.chain.coins).
         self.sha256 = asset in SHA256_ASSETS or algorithm_of(asset) == "sha256"
         if not self.sha256:
             self.native_difficulty = chain["difficulty"]

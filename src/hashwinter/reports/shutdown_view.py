@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from hashwinter.coins import algorithm_of
+from hashwinter.chain.coins import algorithm_of
 from hashwinter.state import NetworkState
 
 if TYPE_CHECKING:
