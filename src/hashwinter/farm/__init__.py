@@ -37,6 +37,7 @@ from hashwinter.farm.follow_plan import FollowPlan, FollowPlanConfig, stay_put_f
 from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
+from hashwinter.farm.trading import config as _trading  # noqa: F401  (registers trading kinds)
 
 __all__ = [
     "AlwaysOn",
