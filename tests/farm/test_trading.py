@@ -13,6 +13,7 @@ from farm_fixtures import EXAMPLES, btc_rows, cny_per_usd, full_history, history
 
 from hashwinter.assets import option_adjusted_value
 from hashwinter.cli.app import main
+from hashwinter.engine import run
 from hashwinter.errors import InputError
 from hashwinter.farm import backtest, build_farm_run, farm_from_dict
 from hashwinter.farm.trading.book import trade_book, trading_comparison
@@ -199,3 +200,28 @@ def test_bad_trading_input_exits_2_on_the_cli(tmp_path, capsys):
     assert code == 2
     assert "policies[0].count" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_list_of_thresholds_is_one_run_over_the_variant_axis():
+    # Sweepable: payback_days = [90, 110, 130] is three variants in one engine run, each
+    # equal to its own single-value run; a longer payback threshold never buys less.
+    doc = _doc(HU)
+    doc["end"] = "2018-12-10"
+    doc["policies"] = [dict(doc["policies"][0], payback_days=[90, 110, 130])]
+    fr = build_farm_run(farm_from_dict(doc), history())
+    swept = run(fr.spec, fr.policy, fr.treasury)
+    totals = swept.held[:, 0, 1]  # machines in the purchase cohort at the end, per variant
+    assert np.all(np.diff(totals) >= 0) and totals[-1] > totals[0]
+    assert swept.checks.max_count_error < 1e-6
+    doc["policies"] = [dict(doc["policies"][0], payback_days=110)]
+    single = backtest(farm_from_dict(doc), history()).cohorts
+    assert totals[1] == pytest.approx(single["machines_bought"].sum())
+
+def test_trading_farm_runs_in_monte_carlo(tmp_path, capsys):
+    out = tmp_path / "mc"
+    code = main(["simulate", str(EXAMPLES / "scenarios" / "winter_trading.toml"),
+                 "--paths", "20", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Hu Haifeng — buys S9s" in captured.out
+    assert (out / "summary.json").is_file()
