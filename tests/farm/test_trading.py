@@ -225,3 +225,24 @@ def test_trading_farm_runs_in_monte_carlo(tmp_path, capsys):
     assert code == 0, captured.err
     assert "Hu Haifeng — buys S9s" in captured.out
     assert (out / "summary.json").is_file()
+
+
+def test_backtest_cli_shows_and_writes_the_trading_ledger(tmp_path, capsys):
+    from datafiles import winter_data_file
+    from hashwinter.data.importing import import_file
+    store = tmp_path / "h.duckdb"
+    import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=store)
+    import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=store)
+    out = tmp_path / "out"
+    code = main(["backtest", str(HU), "--store", str(store), "--to", "2018-12-10",
+                 "--out", str(out), "--format", "csv"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Trading: fleet" in captured.out
+    import pandas as pd
+    trades = pd.read_csv(out / "trades.csv")
+    used = pd.read_csv(out / "used_prices.csv")
+    assert trades["bought"].sum() == 10000  # the 10,000 free slots filled at 600 CNY
+    assert trades["purchase_cost_cny"].sum() == pytest.approx(10000 * 600)
+    assert {"market_price", "shutdown_price"} <= set(used.columns)
+    assert "<h2>Trading</h2>" in (out / "report.html").read_text(encoding="utf-8")

@@ -96,6 +96,7 @@ def backtest_command(
         owner_table,
         plan_comparison_table,
         summary_table,
+        trading_table,
         write_backtest_outputs,
     )
     from hashwinter.resources import guard_backtest, memory_limit
@@ -154,6 +155,9 @@ def backtest_command(
     hedged = hedge_table(result)
     if hedged is not None:
         console.print(hedged)
+    trading = trading_table(result)
+    if trading is not None:
+        console.print(trading)
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from hashwinter.units import JULIAN_YEAR_DAYS
 
-__all__ = ["trade_book", "trading_comparison"]
+__all__ = ["trade_book", "trading_comparison", "trading_tables", "used_price_paths"]
 
 _PURCHASE_LIFE_YEARS = 2.0
 
@@ -92,7 +92,47 @@ def trade_book(result: Any) -> pd.DataFrame:
         "scrap_proceeds", "book_value_disposed", "realised_gain", "depreciation",
         "book_value"])
     frame.insert(0, "date", pd.to_datetime(result.farm_run.spec.clock.dates))
-    return frame
+    ccy = result.farm_run.farm.config.currency.lower()
+    return frame.rename(columns={k: f"{k}_{ccy}" for k in _MONEY})
+
+
+_MONEY = ("purchase_cost", "sale_proceeds", "scrap_proceeds", "book_value_disposed",
+          "realised_gain", "depreciation", "book_value")
+
+
+def trading_tables(result: Any) -> list[Any]:
+    """Return the price tables of a backtest's trading rules (empty: no trading rule)."""
+    policy = result.farm_run.policy
+    parts = getattr(policy, "parts", (policy,))
+    return [p.tables for p in parts if hasattr(p, "tables")]
+
+
+def used_price_paths(result: Any) -> pd.DataFrame | None:
+    """Return each model's used-machine price path against its shutdown price, or None.
+
+    One row per day and model (its first cohort): ``market_price``, ``keep_value``
+    [farm currency/machine] from the first trading rule's table, and the day's
+    ``shutdown_price`` [farm currency/coin] and ``price`` of the coin from the ledger.
+    """
+    tables = trading_tables(result)
+    if not tables:
+        return None
+    table = tables[0]
+    cohorts = result.farm_run.spec.cohorts
+    daily = result.ledger.daily_cohort()
+    dates = pd.to_datetime(result.farm_run.spec.clock.dates)
+    frames = []
+    seen: set[str] = set()
+    for c, model in enumerate(cohorts.model):
+        if model in seen:
+            continue
+        seen.add(model)
+        frames.append(pd.DataFrame({
+            "date": dates, "model": model, "market_price": table.market[0, c],
+            "keep_value": table.keep[0, c], "scrap_value": table.scrap[c],
+            "shutdown_price": daily["shutdown_price"][:, 0, 0, c],
+            "coin_price": daily["price"][:, 0, 0, c]}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def trading_comparison(legs: Mapping[str, Any]) -> pd.DataFrame:
@@ -107,16 +147,17 @@ def trading_comparison(legs: Mapping[str, Any]) -> pd.DataFrame:
         c, t = result.cohorts, result.treasury
         ccy, coin = result.currency.lower(), result.farm_run.farm.config.coin.lower()
         book = trade_book(result)
+        m = result.farm_run.farm.config.currency.lower()
         last = t["date"].max()
         end = t[t["date"] == last]
         price = float(end[f"price_{ccy}_per_{coin}"].iloc[0])
         figures[name] = {
             f"coins mined [{coin.upper()}]": float(c[f"coins_mined_{coin}"].sum()),
             f"power cost [{ccy.upper()}]": float(c[f"power_cost_{ccy}"].sum()),
-            f"machine sales [{ccy.upper()}]": float(book["sale_proceeds"].sum()
-                                                   + book["scrap_proceeds"].sum()),
-            f"machine purchases [{ccy.upper()}]": float(book["purchase_cost"].sum()),
-            f"realised gain [{ccy.upper()}]": float(book["realised_gain"].sum()),
+            f"machine sales [{ccy.upper()}]": float(book[f"sale_proceeds_{m}"].sum()
+                                                   + book[f"scrap_proceeds_{m}"].sum()),
+            f"machine purchases [{ccy.upper()}]": float(book[f"purchase_cost_{m}"].sum()),
+            f"realised gain [{ccy.upper()}]": float(book[f"realised_gain_{m}"].sum()),
             f"cash at the end [{ccy.upper()}]": float(end[f"cash_{ccy}"].sum()),
             f"cash + coins at the end [{ccy.upper()}]": float(
                 end[f"cash_{ccy}"].sum() + end[f"coins_{coin}"].sum() * price),
