@@ -239,6 +239,7 @@ def test_backtest_cli_shows_and_writes_the_trading_ledger(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "Trading: fleet" in captured.out
+    assert "against the same farm without them" in captured.out
     import pandas as pd
     trades = pd.read_csv(out / "trades.csv")
     used = pd.read_csv(out / "used_prices.csv")

@@ -35,6 +35,7 @@ __all__ = [
     "LEDGER_FORMATS",
     "backtest_html",
     "cohort_table",
+    "comparison_table",
     "hedge_table",
     "plan_comparison_table",
     "summary_json",
@@ -195,6 +196,17 @@ def _trading_rows(result: BacktestResult) -> tuple[list[str], list[list[str]]] |
                      f"{g[f'realised_gain_{k}'].sum():,.0f}",
                      f"{g[f'depreciation_{k}'].sum():,.0f}"])
     return header, rows
+
+
+def comparison_table(frame: Any, title: str) -> Table:
+    """Return a figure-by-leg frame (:func:`~hashwinter.farm.trading.book.trading_comparison`)."""
+    table = Table(title=escape(title), title_justify="left")
+    for col in frame.columns:
+        table.add_column(escape(str(col)), justify="left" if col == "figure" else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(str(row[0]), *(f"{float(x):,.2f}" if abs(float(x)) < 100 else
+                                     f"{float(x):,.0f}" for x in row[1:]))
+    return table
 
 
 def trading_table(result: BacktestResult) -> Table | None:

@@ -24,7 +24,23 @@ import pandas as pd
 
 from hashwinter.units import JULIAN_YEAR_DAYS
 
-__all__ = ["trade_book", "trading_comparison", "trading_tables", "used_price_paths"]
+__all__ = ["trade_book", "trading_comparison", "trading_tables", "used_price_paths",
+           "without_trading"]
+
+#: The registered kinds of the trading rules (farm/trading/config.py).
+TRADING_KINDS = frozenset({"sell_above_value", "buy_payback", "buy_fleet", "scrap_below_value",
+                           "sell_on_date", "store_until_recovery"})
+
+
+def without_trading(farm: Any) -> Any:
+    """Return the same loaded farm without its trading rules (the "without" leg), or None."""
+    import dataclasses
+
+    config = farm.config
+    kept = [p for p in config.policies if getattr(p, "kind", None) not in TRADING_KINDS]
+    if len(kept) == len(config.policies):
+        return None
+    return dataclasses.replace(farm, config=config.model_copy(update={"policies": kept}))
 
 _PURCHASE_LIFE_YEARS = 2.0
 
