@@ -266,3 +266,14 @@ def test_running_payback_and_summary_equal_the_daily_ledger(tmp_path):
     np.testing.assert_array_equal(fast.cohort_margin_end, full.cohort_margin[-1])
     pd.testing.assert_frame_equal(farm_summary([fast], [0.95]), farm_summary([full], [0.95]))
     pd.testing.assert_frame_equal(farm_paybacks([fast]), farm_paybacks([full]))
+
+
+def test_a_farm_of_two_coins_is_refused_by_monte_carlo(tmp_path, capsys):
+    path = _scenario(tmp_path)
+    farm = tmp_path / "farm.toml"
+    farm.write_text(farm.read_text() + '\n[[coins]]\ncoin = "BCH"\n')
+    code = main(["simulate", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "farms[0].file" in err and "simulates one coin" in err
+    assert not (tmp_path / "out").exists()

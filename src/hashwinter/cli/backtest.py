@@ -99,6 +99,7 @@ def backtest_command(
         cohort_table,
         comparison_table,
         hedge_table,
+        hosting_table,
         owner_table,
         plan_comparison_table,
         summary_table,
@@ -159,6 +160,9 @@ def backtest_command(
     owners = owner_table(result)
     if owners is not None:
         console.print(owners)
+    hosted = hosting_table(result)
+    if hosted is not None:
+        console.print(hosted)
     hedged = hedge_table(result)
     if hedged is not None:
         console.print(hedged)

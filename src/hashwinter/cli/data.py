@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hashwinter.cli.consoles import stderr_console, stdout_console
+from hashwinter.cli.flags import date_flag
 from hashwinter.data.sources import FETCH_SOURCES, IMPORT_SOURCES
 from hashwinter.errors import InputError
 
@@ -193,15 +194,6 @@ def _stored_range(st: HistoryStore, asset: str) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _day(text: str | None, name: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"not a date YYYY-MM-DD: {text!r}", field=name) from None
-
-
 def _flags(row: pd.Series) -> str:
     """Short caveats for one day of ``data show``."""
     import pandas as pd
@@ -243,8 +235,8 @@ def show_command(
         raise InputError(f"must be table or csv (got {output!r})", field="--format")
     with HistoryStore.open(store) as st:
         first, last = _stored_range(st, asset)
-        to_day = _day(end, "--to") or last
-        from_day = _day(start, "--from") or max(first, to_day - dt.timedelta(days=13))
+        to_day = date_flag(end, "--to") or last
+        from_day = date_flag(start, "--from") or max(first, to_day - dt.timedelta(days=13))
         if from_day > to_day:
             raise InputError(f"--from {from_day} is after --to {to_day}", field="--from")
         days = np.arange(np.datetime64(from_day), np.datetime64(to_day) + 1)

@@ -62,12 +62,6 @@ def default_tariffs(currency: str, fx_per_usd: float) -> tuple[float, ...]:
     return tuple(float(f"{t * fx_per_usd:.3g}") for t in _DEFAULT_TARIFFS["USD"])
 
 
-#: The proof-of-work algorithm each coin's miners run.
-_COIN_ALGORITHM: dict[str, str] = {
-    "BTC": "sha256", "BCH": "sha256", "BSV": "sha256", "ETH": "ethash", "ETC": "ethash",
-}  # fmt: skip
-
-
 def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) -> list[Machine]:
     if not names:
         defaults = [catalog.get(name) for name in DEFAULT_MODELS]
@@ -85,7 +79,9 @@ def _machines(catalog: Catalog, names: list[str] | None, state: NetworkState) ->
         return chosen
     # A model named twice (or by two aliases) is one row.
     chosen = list({m.model: m for m in (catalog.get(name) for name in names)}.values())
-    algorithm = _COIN_ALGORITHM.get(state.coin)
+    from hashwinter.chain.coins import COIN_ALGORITHM
+
+    algorithm = COIN_ALGORITHM.get(state.coin)
     for machine in chosen:
         if algorithm is not None and machine.algorithm != algorithm:
             raise InputError(

@@ -40,6 +40,8 @@ from hashwinter.scenario.farmreport import (
     farm_paybacks,
     farm_summary,
     farm_tables,
+    owner_cash_summary,
+    owner_cash_table,
     plan_comparison,
     plan_table,
     write_farm_outputs,
@@ -226,6 +228,9 @@ def simulate(
         comparison = plan_comparison(farms)
         if comparison is not None:
             _stdout.print(plan_table(comparison))
+        owners = owner_cash_summary(farms)
+        if owners is not None:
+            _stdout.print(owner_cash_table(owners))
     else:
         _stdout.print(
             blockclock_table(

@@ -89,12 +89,17 @@ class Transfers:
         Owner indices.
     amount : ndarray (V|1, P|1, K)
         Cash paid in the step (>= 0). [currency]
+    labels : tuple of str or None
+        What each transfer is (``"hosting_power"``, ``"sla_credit"``); labelled
+        transfers get their own rows in the ledger (``transfer:<label>``, received
+        minus paid per owner). None: unlabelled.
 
     """
 
     payer: IntArray
     payee: IntArray
     amount: FloatArray
+    labels: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         payer = np.atleast_1d(np.asarray(self.payer, dtype=np.int64))
@@ -105,9 +110,24 @@ class Transfers:
                              field="transfers")
         if np.any(amount < 0) or not np.all(np.isfinite(amount)):
             raise InputError("must be finite and >= 0", field="transfers.amount")
+        if self.labels is not None and len(self.labels) != payer.size:
+            raise InputError("must have one label per transfer", field="transfers.labels")
         object.__setattr__(self, "payer", payer)
         object.__setattr__(self, "payee", payee)
         object.__setattr__(self, "amount", amount)
+
+    def by_label(self, n_owners: int, shape: tuple[int, int]) -> dict[str, FloatArray]:
+        """Return each label's net cash per owner (received - paid), (V, P, O) [currency]."""
+        if self.labels is None:
+            return {}
+        amount = np.broadcast_to(self.amount, (*shape, self.payer.size))
+        out: dict[str, FloatArray] = {}
+        for k, label in enumerate(self.labels):
+            net = np.zeros((*shape, n_owners))
+            net[..., self.payee[k]] += amount[..., k]
+            net[..., self.payer[k]] -= amount[..., k]
+            out[label] = out[label] + net if label in out else net
+        return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,9 +250,13 @@ class Actions:
         amount = np.concatenate(
             [np.broadcast_to(old.amount, (*shape, old.payer.size)),
              np.broadcast_to(transfers.amount, (*shape, transfers.payer.size))], axis=-1)
+        labels = None
+        if old.labels is not None or transfers.labels is not None:
+            labels = (*(old.labels or ("transfer",) * old.payer.size),
+                      *(transfers.labels or ("transfer",) * transfers.payer.size))
         return dataclasses.replace(self, transfers=Transfers(
             np.concatenate([old.payer, transfers.payer]),
-            np.concatenate([old.payee, transfers.payee]), amount))
+            np.concatenate([old.payee, transfers.payee]), amount, labels))
 
     def add_orders(self, orders: npt.ArrayLike) -> Actions:
         """Return the bundle with more instrument orders ``(V|1, P|1, O, I)`` [coin]."""

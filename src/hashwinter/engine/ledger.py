@@ -62,6 +62,8 @@ class Ledger:
         ``forced_proceeds``, ``operating_cost``, ``machine_capex_owner``,
         ``site_capex``, ``fixed_costs``, ``cash`` [currency]; ``coins`` [coin];
         ``alive`` [bool as float].
+        Labelled transfers (hosting contracts) add ``transfer:<label>`` (received
+        minus paid, part of ``transfers``) [currency].
         With trades, transfers or instruments also ``machine_sales``,
         ``transfers``, ``instrument_cash`` [currency], ``instrument_coins``,
         ``coins_bought`` [coin] (absent when the run had none: read as zeros).
@@ -97,6 +99,10 @@ class Ledger:
             return self.owner[key]
         return np.zeros(self.owner["cash"].shape)
 
+    def transfer_labels(self) -> tuple[str, ...]:
+        """Return the owner keys of labelled transfers (``transfer:<label>``), in order."""
+        return tuple(k for k in self.owner if k.startswith("transfer:"))
+
     def daily_cohort(self) -> dict[str, FloatArray]:
         """Return cohort arrays aggregated to days, shaped (days, V, P, C)."""
         spd = self.meta.clock.steps_per_day
@@ -125,7 +131,8 @@ class Ledger:
     def daily_owner(self) -> dict[str, FloatArray]:
         """Return owner arrays aggregated to days, shaped (days, V, P, O)."""
         spd = self.meta.clock.steps_per_day
-        out = {k: _by_day(self.owner_flow(k), spd, "sum") for k in _OWNER_SUMS}
+        out = {k: _by_day(self.owner_flow(k), spd, "sum")
+               for k in (*_OWNER_SUMS, *self.transfer_labels())}
         for k in ("cash", "coins", "alive"):
             out[k] = _by_day(self.owner[k], spd, "last")
         shape = out["cash"].shape
@@ -215,6 +222,8 @@ class Ledger:
             f"cash_{ccy}": "cash",
             f"coins_{coin}": "coins",
         }
+        for key in self.transfer_labels():
+            columns[f"{key.removeprefix('transfer:')}_{ccy}"] = key
         for name, key in columns.items():
             frame[name] = np.ascontiguousarray(daily[key]).reshape(-1)
         frame[f"net_cash_flow_{ccy}"] = (

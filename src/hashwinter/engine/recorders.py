@@ -140,6 +140,11 @@ class LedgerRecorder:
                 if k not in o:
                     o[k] = np.zeros_like(o["cash"])
                 o[k][t] = value
+        for label, value in (data.labelled_transfers or {}).items():
+            key = f"transfer:{label}"
+            if key not in o:
+                o[key] = np.zeros_like(o["cash"])
+            o[key][t] = value
         if data.positions is not None:
             if not self._book:
                 shape = (self._t, *data.positions.shape)

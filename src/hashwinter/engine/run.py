@@ -428,6 +428,7 @@ def run(
         other_o = capex_o + site_capex_o + fixed_o
 
         sales_o = transfers_o = ins_cash = ins_coins = positions = margin = None
+        labelled: dict[str, FloatArray] | None = None
         if trades is not None:
             sales_o = _owner_sum(trades.sale_proceeds + trades.scrap_proceeds, full_matrix)
             other_o = other_o - sales_o
@@ -449,6 +450,8 @@ def run(
                 got = np.zeros_like(paid)
                 got[np.arange(tr.payer.size), tr.payee] = 1.0
                 transfers_o = transfers_o + amount @ (got - paid)
+                if tr.labels is not None:
+                    labelled = tr.by_label(n_own, (n_var, n_paths))
             other_o = other_o - transfers_o
         if n_ins:
             orders = (np.zeros((*owner_shape, n_ins)) if actions.orders is None
@@ -488,7 +491,7 @@ def run(
             treasury=step, alive=alive, trades=trades, machine_sales=sales_o,
             transfers=transfers_o, instrument_cash=ins_cash, instrument_coins=ins_coins,
             positions=positions, margin=margin, other_coin_revenue=other_rev_c,
-            other_coin_sales=other_sales_o,
+            other_coin_sales=other_sales_o, labelled_transfers=labelled,
         )
         checker.record(data, farm_hashrate)
         for rec in recorders:

@@ -146,6 +146,8 @@ class StepData:
         The same per owner. [currency]
     coins_bought : ndarray (V, P, O) or None
         Coins bought at the step's price to deliver what the book owed. [coin]
+    labelled_transfers : dict of str to ndarray (V, P, O) or None
+        The part of ``transfers`` of each label (received - paid). [currency]
 
     """
 
@@ -181,6 +183,7 @@ class StepData:
     margin: FloatArray | None = None
     other_coin_revenue: FloatArray | None = None
     other_coin_sales: FloatArray | None = None
+    labelled_transfers: dict[str, FloatArray] | None = None
 
     @property
     def other_income(self) -> FloatArray | float:

@@ -21,6 +21,7 @@ from hashwinter.farm.build import (
     resolve_window,
     site_tariff_table,
 )
+from hashwinter.farm.coin_choice import MostProfitableCoinConfig
 from hashwinter.farm.config import (
     CapexItem,
     FarmConfig,
@@ -34,6 +35,7 @@ from hashwinter.farm.config import (
     load_farm,
 )
 from hashwinter.farm.follow_plan import FollowPlan, FollowPlanConfig, stay_put_farm
+from hashwinter.farm.hosting import HostingConfig, HostingContract
 from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
@@ -49,8 +51,11 @@ __all__ = [
     "FleetItem",
     "FollowPlan",
     "FollowPlanConfig",
+    "HostingConfig",
+    "HostingContract",
     "LoadedFarm",
     "MostProfitableCoin",
+    "MostProfitableCoinConfig",
     "OwnerConfig",
     "PolicyConfig",
     "PolicyContext",

@@ -29,6 +29,7 @@ from hashwinter.engine import (
     RunResult,
     run,
 )
+from hashwinter.errors import InputError
 from hashwinter.farm.build import FarmRun, build_farm_run, farm_window, needed_currencies
 from hashwinter.farm.compare import comparison_rows, transit_machine_days
 from hashwinter.farm.config import LoadedFarm
@@ -47,6 +48,7 @@ __all__ = [
     "backtest",
     "backtest_from_store",
     "check_ledger_balances",
+    "coin_history",
     "convert_ledger",
 ]
 
@@ -184,6 +186,7 @@ def backtest(
     unhedged: bool = True,
     funding: Mapping[str, Any] | None = None,
     futures: Mapping[str, Any] | None = None,
+    other_coins: Mapping[str, DailyMarket] | None = None,
 ) -> BacktestResult:
     """Replay a farm through a window of market history.
 
@@ -220,6 +223,9 @@ def backtest(
         The hedges' funding rates and futures prices by symbol (see
         :func:`~hashwinter.farm.build.build_farm_run`; :func:`hedge_history` reads
         them); used when ``farm_run`` is not given and by the stay-put leg.
+    other_coins : mapping of str to DailyMarket, optional
+        History of the farm's ``[[coins]]`` by ticker (:func:`coin_history`); used
+        when ``farm_run`` is not given and by the comparison legs.
 
     Returns
     -------
@@ -228,7 +234,7 @@ def backtest(
     """
     fr = farm_run if farm_run is not None else build_farm_run(
         farm, market, start=start, end=end, resolution=resolution, funding=funding,
-        futures=futures)
+        futures=futures, other_coins=other_coins)
     config = farm.config
     journal = BookJournal() if fr.instruments else None
     instruments = [i.with_journal(journal) if isinstance(i, HedgeContract) else i
@@ -255,7 +261,8 @@ def backtest(
         # The comparison leg: the same farm, same history, without the hedge.
         dates = fr.spec.clock.dates
         base = build_farm_run(farm, market, start=dates[0], end=dates[-1],
-                              resolution=fr.spec.clock.resolution, hedge=False)
+                              resolution=fr.spec.clock.resolution, hedge=False,
+                              other_coins=other_coins)
         base_run = run(base.spec, base.policy, base.treasury, recorders=[LedgerRecorder()])
         base_treasury = base_run.records[0].owner_frame()
         check_ledger_balances(base_treasury, *starts, config.currency, config.coin)
@@ -276,9 +283,39 @@ def backtest(
     steps = fr.spec.clock.n_steps
     leg = backtest(stay, market, start=window.dates[0], end=window.dates[-1], currency=report,
                    resolution=fr.spec.clock.resolution, stay_put=False, unhedged=False,
-                   funding=funding, futures=futures,
+                   funding=funding, futures=futures, other_coins=other_coins,
                    progress=None if progress is None else (lambda done: progress(steps + done)))
     return dataclasses.replace(out, stay_put=leg)
+
+
+def coin_history(
+    config: FarmConfig,
+    store: HistoryStore | str | os.PathLike[str] | None,
+    *,
+    start: object,
+    end: object,
+    currency: str | None = None,
+    fields: tuple[str, str] = ("start", "end"),
+) -> dict[str, DailyMarket]:
+    """Read the history of a farm's ``[[coins]]`` (the coin axis beyond the main coin).
+
+    Each coin's window must be in the store; errors name the window's fields as
+    :func:`~hashwinter.engine.history.market_from_store` does, prefixed by the coin.
+    """
+    if not config.coins:
+        return {}
+    from hashwinter.engine.history import market_from_store
+
+    out: dict[str, DailyMarket] = {}
+    for i, entry in enumerate(config.coins):
+        try:
+            out[entry.coin] = market_from_store(
+                store, start=start, end=end, currency=config.currency,
+                extra_currencies=needed_currencies(config, currency), asset=entry.coin,
+                start_field=fields[0], end_field=fields[1])
+        except InputError as exc:
+            raise InputError(f"{entry.coin}: {exc.message}", field=f"coins[{i}].coin") from None
+    return out
 
 
 def hedge_history(
@@ -354,8 +391,9 @@ def backtest_from_store(
         extra_currencies=needed_currencies(config, report), asset=config.coin,
         start_field=fields[0], end_field=fields[1])
     funding, futures = hedge_history(config, store)
+    others = coin_history(config, store, start=first, end=last, currency=report, fields=fields)
     fr = build_farm_run(farm, market, start=first, end=last, resolution=resolution,
-                        funding=funding, futures=futures)
+                        funding=funding, futures=futures, other_coins=others)
     if check_run is not None:
         check_run(fr)
     total = fr.spec.clock.n_steps
@@ -363,4 +401,4 @@ def backtest_from_store(
         total *= 2  # the stay-put leg runs after the plan's, on the same history
     step_done = None if progress is None else (lambda done: progress(done, total))
     return backtest(farm, market, currency=report, progress=step_done, farm_run=fr,
-                    funding=funding, futures=futures)
+                    funding=funding, futures=futures, other_coins=others)

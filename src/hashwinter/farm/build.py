@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hashwinter.chain.coins import coin_algorithm
 from hashwinter.energy import TieredTariff
 from hashwinter.engine import (
     Clock,
@@ -51,6 +52,7 @@ from hashwinter.farm.config import FarmConfig, FleetItem, LoadedFarm, SiteConfig
 from hashwinter.farm.hedging import build_hedge
 from hashwinter.farm.registry import CohortSlots, PolicyContext
 from hashwinter.finance.config import HedgeConfig
+from hashwinter.hardware import Machine
 from hashwinter.units import (
     HOURS_PER_DAY,
     JULIAN_YEAR_DAYS,
@@ -281,6 +283,7 @@ def build_farm_run(
     funding: Mapping[str, Any] | None = None,
     futures: Mapping[str, Any] | None = None,
     hedge: bool = True,
+    other_coins: Mapping[str, DailyMarket] | None = None,
 ) -> FarmRun:
     """Build the engine inputs of a farm over a window of market history.
 
@@ -303,6 +306,9 @@ def build_farm_run(
         Observed futures prices (``date``, ``price``) by symbol (``basis.kind = "data"``).
     hedge : bool, default True
         Build the hedges; False builds the same farm unhedged (the comparison leg).
+    other_coins : mapping of str to DailyMarket, optional
+        History of each ``[[coins]]`` entry by ticker, covering the window
+        (:func:`hashwinter.farm.backtest.coin_history` reads them from the store).
 
     Returns
     -------
@@ -438,7 +444,13 @@ def build_farm_run(
         fixed_costs=fixed,
         site_capex=site_capex,
     )
-    spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff)
+    others = _coin_axis(config, machines, other_coins or {}, first, last)
+    if others:
+        algorithms = [coin_algorithm(c.coin) for c in config.coins]
+        cohorts = dataclasses.replace(cohorts, other_hashrate=np.array(
+            [[m.hashrate if m.algorithm == a else 0.0 for m in machines] for a in algorithms]))
+    spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff,
+                      other_coins=others)
     context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
                             currency=config.currency, funding=dict(funding or {}),
                             futures=dict(futures or {}), fleet_item=tuple(item_of),
@@ -462,6 +474,26 @@ def build_farm_run(
     treasury = hedged_treasury(config.treasury.strategy, config.treasury.hodl_ratio, hedges)
     return FarmRun(farm, spec, policy, treasury, by_owner.sum(axis=1), book_start, book_end,
                    by_owner, context, tuple(instruments), unhedged if hedges else None)
+
+
+def _coin_axis(config: FarmConfig, machines: Sequence[Machine],
+               markets: Mapping[str, DailyMarket], first: dt.date,
+               last: dt.date) -> tuple[DailyMarket, ...]:
+    """Return the ``[[coins]]`` markets over the window, in the farm's currency and order."""
+    out = []
+    for i, entry in enumerate(config.coins):
+        market = markets.get(entry.coin)
+        if market is None:
+            raise InputError(f"no {entry.coin} history was given to the run",
+                             field=f"coins[{i}].coin")
+        if market.coin.upper() != entry.coin:
+            raise InputError(f"the market given for {entry.coin} holds {market.coin}",
+                             field=f"coins[{i}].coin")
+        out.append(market.in_currency(config.currency).window(first, last))
+    if out and not any(m.algorithm == coin_algorithm(c.coin)
+                       for m in machines for c in config.coins):
+        raise InputError("no fleet model can mine any of these coins", field="coins")
+    return tuple(out)
 
 
 def hedged_treasury(strategy: str, hodl_ratio: float, hedges: Sequence[HedgeConfig]) -> Treasury:

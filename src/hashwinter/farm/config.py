@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from hashwinter.chain.coins import COIN_ALGORITHM, coin_algorithm
 from hashwinter.energy import Tariff, example_tariff, tariff_to_dict
 from hashwinter.energy.currency import CurrencyCode
 from hashwinter.engine import Policy
@@ -267,6 +268,36 @@ class PolicyConfig(_Model):
         return ShutdownPricePolicy(self.off_below, self.on_above, self.min_margin_per_machine_day)
 
 
+def _ticker(value: object) -> object:
+    """Upper-case a coin ticker and check hashwinter knows its algorithm."""
+    if not isinstance(value, str):
+        return value
+    ticker = value.strip().upper()
+    try:
+        coin_algorithm(ticker)
+    except InputError as exc:  # an unknown coin, naming the known ones
+        raise ValueError(exc.message) from None
+    return ticker
+
+
+class CoinConfig(_Model):
+    """A coin besides the farm's main one that its machines may mine (``[[coins]]``).
+
+    Attributes
+    ----------
+    coin : str
+        Ticker; its daily history (price, difficulty, issuance, fees) must be in
+        the history store for the backtest window (``hashwinter data import``).
+
+    The farm's ``pool_fee`` applies on every coin. A fleet item mines the coin at its
+    model's hashrate when the model runs the
+    coin's algorithm, and cannot mine it otherwise (hashrate 0: never chosen).
+
+    """
+
+    coin: Annotated[str, BeforeValidator(_ticker)]
+
+
 class FarmConfig(_Model):
     """A whole farm file.
 
@@ -277,7 +308,12 @@ class FarmConfig(_Model):
     currency : str
         Currency of every money amount in the file (tariffs carry their own).
     coin : str
-        Coin mined (only ``"BTC"`` has history so far).
+        Main coin (a ticker of :data:`hashwinter.chain.coins.COIN_ALGORITHM` whose
+        history is in the store): the treasury holds and sells it, hedges are on it.
+    coins : list of CoinConfig
+        More coins the fleet may mine (the market's coin axis): a policy such as
+        ``most_profitable_coin`` picks each cohort's coin every step; their coins
+        are sold the day they are mined.
     pool_fee : float
         Share of the reward kept by the pool. [fraction]
     start, end : datetime.date or None
@@ -304,7 +340,8 @@ class FarmConfig(_Model):
     name: str = Field(min_length=1)
     description: str | None = None
     currency: CurrencyCode
-    coin: Literal["BTC"] = "BTC"
+    coin: Annotated[str, BeforeValidator(_ticker)] = "BTC"
+    coins: list[CoinConfig] = Field(default_factory=list)
     pool_fee: Annotated[float, Field(lt=1), InRange("fraction")] = 0.0
     start: dt.date | None = None
     end: dt.date | None = None
@@ -316,6 +353,11 @@ class FarmConfig(_Model):
         default_factory=list)
     owners: list[OwnerConfig] = Field(default_factory=list)
     hedge: HedgeConfig | None = None
+
+    @property
+    def coin_tickers(self) -> tuple[str, ...]:
+        """The coin axis: the main coin, then ``[[coins]]`` in order."""
+        return (self.coin, *(c.coin for c in self.coins))
 
     @property
     def owner_names(self) -> tuple[str, ...]:
@@ -411,6 +453,7 @@ def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[Input
                 errors.append(InputError(
                     f"the fleet draws {need:,.2f} MW at the meter (PUE {pue:g}; {who}); "
                     f"the site has {mw:g} MW", field=f"sites[{j}].capacity_mw"))
+    errors += _coin_problems(data, fleet, catalog)
     owner_names = [data.get("name")]
     raw_owners = data.get("owners")
     for i, owner in enumerate(raw_owners if isinstance(raw_owners, list) else []):
@@ -430,6 +473,46 @@ def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[Input
     start, end = data.get("start"), data.get("end")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
         errors.append(InputError(f"{end} is before start {start}", field="end"))
+    return errors
+
+
+def _coin_problems(data: Mapping[str, Any], fleet: list[Any],
+                   catalog: Catalog) -> list[InputError]:
+    """Return the errors of coins named twice and of fleet models that cannot mine the main coin."""
+    errors: list[InputError] = []
+    main = data.get("coin", "BTC")
+    main = main.strip().upper() if isinstance(main, str) else None
+    seen = {main: "coin"}
+    raw = data.get("coins")
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        coin = entry.get("coin") if isinstance(entry, Mapping) else None
+        if isinstance(coin, str):
+            ticker = coin.strip().upper()
+            if ticker in seen:
+                errors.append(InputError(f"{ticker} is already mined ({seen[ticker]})",
+                                         field=f"coins[{i}].coin"))
+            seen.setdefault(ticker, f"coins[{i}]")
+    raw_policies = data.get("policies")
+    for i, entry in enumerate(raw_policies if isinstance(raw_policies, list) else []):
+        if (isinstance(entry, Mapping) and entry.get("kind") == "most_profitable_coin"
+                and len(seen) == 1):
+            errors.append(InputError("the farm mines one coin: list the others in [[coins]]",
+                                     field=f"policies[{i}].kind"))
+    algorithm = COIN_ALGORITHM.get(main) if main else None
+    if algorithm is None:
+        return errors
+    for i, item in enumerate(fleet):
+        model = item.get("model") if isinstance(item, Mapping) else None
+        if not isinstance(model, str) or not model:
+            continue
+        try:
+            machine = catalog.get(model)
+        except InputError:
+            continue  # reported with the other model errors
+        if machine.algorithm != algorithm:
+            errors.append(InputError(
+                f"{machine.model} mines {machine.algorithm}, not {main}'s {algorithm}",
+                field=f"fleet[{i}].model"))
     return errors
 
 

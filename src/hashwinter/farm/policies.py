@@ -158,7 +158,7 @@ class ShutdownPricePolicy:
         return take_variants(self, sel)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class MostProfitableCoin:
     """Mine, each step, the coin of the run's coin axis with the highest expected revenue.
 
@@ -168,23 +168,53 @@ class MostProfitableCoin:
     coin first). With one coin it changes nothing. Compose it after a
     curtailment policy: ``Policies([ShutdownPricePolicy(...), MostProfitableCoin()])``
     (the curtailment then judges the main coin's margin).
+
+    Parameters
+    ----------
+    min_gain : float or array_like (V,), default 0
+        Switch away from the coin a cohort mines only when the best coin's
+        expected revenue beats it by more than this share (a profit-switching
+        pool's margin against flapping between coins of near-equal value);
+        0 picks the best coin every step. Every cohort starts on the main coin.
+        [fraction]
+
     """
+
+    min_gain: npt.NDArray[np.float64]
+
+    def __init__(self, min_gain: npt.ArrayLike = 0.0) -> None:
+        gain = as_variant_array(min_gain, "policy.min_gain")
+        if not np.all(np.isfinite(gain)) or np.any(gain < 0):
+            raise InputError("must be finite and >= 0", field="policy.min_gain")
+        object.__setattr__(self, "min_gain", gain)
 
     @property
     def n_variants(self) -> int:
-        """One variant."""
-        return 1
+        """Number of variants ``V``."""
+        return int(self.min_gain.shape[0])
 
-    def init_state(self, shape: tuple[int, int, int]) -> None:
-        """No state."""
-        return None
+    def init_state(self, shape: tuple[int, int, int]) -> npt.NDArray[np.int64]:
+        """Return the coin each cohort mines: the main coin (0) everywhere."""
+        return np.zeros(shape, dtype=np.int64)
 
-    def decide(self, obs: Observation, actions: Actions, state: Any) -> tuple[Actions, None]:
-        """Set ``actions.coin`` to the best coin of each cohort."""
-        if obs.revenue_by_coin is None:
-            return actions, None
-        return actions.with_coin(np.argmax(obs.revenue_by_coin, axis=0)), None
+    def decide(self, obs: Observation, actions: Actions,
+               state: npt.NDArray[np.int64]) -> tuple[Actions, npt.NDArray[np.int64]]:
+        """Set ``actions.coin`` to the best coin of each cohort (past the switching margin)."""
+        rev = obs.revenue_by_coin
+        if rev is None:
+            return actions, state
+        shape = np.broadcast_shapes(rev.shape[1:], state.shape)
+        rev = np.broadcast_to(rev, (rev.shape[0], *shape))
+        best = np.argmax(rev, axis=0)
+        if not np.any(self.min_gain):
+            return actions.with_coin(best), best
+        current = np.broadcast_to(state, shape)
+        now = np.take_along_axis(rev, current[None], axis=0)[0]
+        top = np.take_along_axis(rev, best[None], axis=0)[0]
+        switch = top > now * (1.0 + to_engine_axis(self.min_gain))
+        choice = np.where(switch, best, current)
+        return actions.with_coin(choice), choice
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MostProfitableCoin:
-        """Return itself (no parameters)."""
-        return self
+        """Return the policy restricted to some variants."""
+        return take_variants(self, sel)

@@ -30,7 +30,10 @@ class FarmSummary:
     coins_mined, pool_fee_coins, coins_sold, forced_coins_sold : float
         [coin]
     revenue : float
-        Mined coins valued at each day's price. [currency]
+        Mined coins valued at each day's price, every coin of the coin axis. [currency]
+    other_coin_revenue : float
+        The part of ``revenue`` mined on ``[[coins]]`` beyond the main coin (sold
+        the step they are mined). [currency]
     energy_kwh : float
         Energy at the meter. [kWh]
     power_cost, management_fees, hosting_fees, restart_costs : float
@@ -103,12 +106,15 @@ class FarmSummary:
     cohorts: pd.DataFrame
     machine_sales: float = 0.0
     owners: pd.DataFrame | None = None
+    other_coin_revenue: float = 0.0
 
     def rows(self) -> list[tuple[str, str]]:
         """Return (label, formatted value) pairs for a terminal table."""
         c, k = self.currency, self.coin
         money = [
             ("Revenue (mined coins at the day's price)", self.revenue),
+            *([("  of which other coins (sold when mined)", self.other_coin_revenue)]
+              if self.other_coin_revenue else []),
             ("Power cost", self.power_cost),
             ("Management fees", self.management_fees),
             ("Hosting fees", self.hosting_fees),
@@ -139,6 +145,7 @@ class FarmSummary:
 
 def _cohort_lines(cohorts: pd.DataFrame, ccy: str, coin: str) -> pd.DataFrame:
     price = f"price_{ccy}_per_{coin}"
+    other = f"other_coin_revenue_{ccy}"
     shut = f"shutdown_price_{ccy}_per_{coin}"
     rows = []
     for label, g in cohorts.groupby("cohort", sort=False):
@@ -155,7 +162,9 @@ def _cohort_lines(cohorts: pd.DataFrame, ccy: str, coin: str) -> pd.DataFrame:
             "site": g["site"].iloc[0],
             "machines": float(installed.max()),
             f"coins_mined_{coin}": float(g[f"coins_mined_{coin}"].sum()),
-            f"revenue_{ccy}": float(g[f"revenue_{ccy}"].sum()),
+            f"revenue_{ccy}": float(g[f"revenue_{ccy}"].sum()
+                                    + (g[other].sum() if other in g else 0.0)),
+            "days_on_other_coins": int((g[other] > 0).sum()) if other in g else 0,
             f"power_cost_{ccy}": float(g[f"power_cost_{ccy}"].sum()),
             f"margin_{ccy}": float(g[f"margin_{ccy}"].sum()),
             "days_unplugged": float(off_share.sum()),
@@ -210,7 +219,10 @@ def summarize(
         treasury = _consolidated(treasury, ccy, k)
     broke = treasury.loc[treasury["broke"], "date"]
     last = treasury.iloc[-1]
-    revenue = total(cohorts, f"revenue_{ccy}")
+    # Coins of the coin axis beyond the main one are sold the step they are mined.
+    other = f"other_coin_revenue_{ccy}"
+    other_revenue = total(cohorts, other) if other in cohorts else 0.0
+    revenue = total(cohorts, f"revenue_{ccy}") + other_revenue
     power = total(cohorts, f"power_cost_{ccy}")
     management = total(cohorts, f"management_fee_{ccy}")
     restarts = total(cohorts, f"restart_cost_{ccy}")
@@ -233,6 +245,7 @@ def summarize(
         coins_mined=total(cohorts, f"coins_mined_{k}"),
         pool_fee_coins=total(cohorts, f"pool_fee_{k}"),
         revenue=revenue,
+        other_coin_revenue=other_revenue,
         energy_kwh=total(cohorts, "energy_kwh"),
         power_cost=power,
         management_fees=management,

@@ -37,6 +37,7 @@ __all__ = [
     "cohort_table",
     "comparison_table",
     "hedge_table",
+    "hosting_table",
     "plan_comparison_table",
     "summary_json",
     "summary_table",
@@ -77,6 +78,31 @@ def owner_table(result: BacktestResult) -> Table | None:
             f"{row[f'cash_end_{ccy}']:,.2f}", f"{row[f'coins_end_{k}']:,.4f}",
             f"{row[f'equity_end_{ccy}']:,.2f}", f"{row[f'transfers_in_{ccy}']:,.2f}",
             str(row["broke_date"]) if row["broke_date"] else "never")
+    return table
+
+
+def hosting_table(result: BacktestResult) -> Table | None:
+    """Return the hosting contracts' P&L per owner (None without a contract)."""
+    from hashwinter.farm.hosting import HostingConfig
+    from hashwinter.farm.hosting_report import HOSTING_COLUMNS, hosting_pnl
+
+    farm = result.farm_run.farm
+    shares = [e.outage_fund_share for e in farm.config.policies if isinstance(e, HostingConfig)]
+    frame = result.treasury
+    if "variant" in frame or "path" in frame:
+        return None
+    pnl = hosting_pnl(frame, sum(shares)) if shares else None
+    if pnl is None:
+        return None
+    ccy = str(pnl.attrs["currency"])
+    table = Table(title=f"Hosting contracts, each side [{ccy}] (received > 0, paid < 0)",
+                  title_justify="left")
+    table.add_column("owner")
+    for name in HOSTING_COLUMNS:
+        table.add_column(name.replace("_", " "), justify="right")
+    for row in pnl.to_dict(orient="records"):
+        table.add_row(escape(str(row["owner"])),
+                      *(f"{row[f'{n}_{ccy.lower()}']:,.0f}" for n in HOSTING_COLUMNS))
     return table
 
 

@@ -40,6 +40,8 @@ __all__ = [
     "farm_tables",
     "hedge_comparison",
     "hedge_table",
+    "owner_cash_summary",
+    "owner_cash_table",
     "plan_comparison",
     "plan_table",
     "write_farm_outputs",
@@ -266,6 +268,42 @@ def farm_fan(farms: Sequence[FarmPaths]) -> pd.DataFrame:
         data["ruin_probability"] = _ruin_curve(fp)
         frames.append(pd.DataFrame(data))
     return pd.concat(frames, ignore_index=True)
+
+
+def owner_cash_summary(farms: Sequence[FarmPaths]) -> pd.DataFrame | None:
+    """Return each owner's end-of-run cash across paths, for farm files with several owners.
+
+    A host and its client (docs/farms.md, hosting contracts) are summed in the farm's
+    own rows; this frame shows each side: ``cash_mean``, ``cash_q5``, ``cash_q50``,
+    ``cash_q95`` [currency] and ``p_negative`` (share of paths ending with cash < 0).
+    None when no farm file has more than one owner.
+    """
+    rows = []
+    for fp in farms:
+        if len(fp.owners) < 2 or fp.owner_cash is None:
+            continue
+        end = fp.owner_cash[-1]  # (paths, owners)
+        for j, name in enumerate(fp.owners):
+            q5, q50, q95 = np.quantile(end[:, j], [0.05, 0.5, 0.95])
+            rows.append({"farm": fp.farm, "owner": name, "currency": fp.currency,
+                         "cash_mean": float(end[:, j].mean()), "cash_q5": float(q5),
+                         "cash_q50": float(q50), "cash_q95": float(q95),
+                         "p_negative": float(np.mean(end[:, j] < 0))})
+    return pd.DataFrame(rows) if rows else None
+
+
+def owner_cash_table(frame: pd.DataFrame) -> Table:
+    """Return :func:`owner_cash_summary` as a terminal table."""
+    table = Table(title="Each owner's cash at the end (host and client apart)",
+                  title_justify="left")
+    for head in ("farm", "owner", "ccy", "mean", "5 %", "median", "95 %", "P(cash < 0)"):
+        table.add_column(head, justify="left" if head in ("farm", "owner", "ccy") else "right")
+    for row in frame.to_dict(orient="records"):
+        table.add_row(row["farm"], row["owner"], row["currency"],
+                      *[compact_money(row[k]) for k in ("cash_mean", "cash_q5", "cash_q50",
+                                                        "cash_q95")],
+                      f"{row['p_negative']:.1%}")
+    return table
 
 
 def compact_money(x: float) -> str:

@@ -546,6 +546,12 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
             raise InputError(f"no such farm file: {path}", field=f"farms[{i}].file",
                              source=loaded.source)  # fmt: skip
         farm = load_farm(path)
+        if farm.config.coins:
+            # The scenario simulates one coin's price and difficulty; other coins would
+            # need a joint process (their history alone would be stale on every path).
+            raise InputError(f"{path.name} mines more than one coin ([[coins]]): a Monte Carlo "
+                             "scenario simulates one coin; backtest it instead",
+                             field=f"farms[{i}].file", source=loaded.source)
         endo = None
         if isinstance(net, EndogenousNetwork):
             try:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hashwinter.chain.coins import coins_of_algorithm
 from hashwinter.data import frames
 from hashwinter.data.importers._parse import (
     BadRows,
@@ -41,7 +42,7 @@ from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY, TERA
 __all__ = ["SHA256_ASSETS", "parse_coinmetrics", "read_coinmetrics"]
 
 #: Assets whose difficulty means 2^32 expected hashes per block (SHA-256d).
-SHA256_ASSETS = frozenset({"BTC", "BCH", "BSV"})
+SHA256_ASSETS = coins_of_algorithm("sha256")
 
 # (raw Coin Metrics name, compact name) -> tidy column
 _RAW = {"PriceUSD": "price_usd", "HashRate": "hashrate_ths", "BlkCnt": "blocks",

@@ -99,7 +99,7 @@ def _publish(folder: Path, staging: Path) -> list[str]:
 def _backtest(inputs: dict[str, Any], folder: Path) -> dict[str, Any]:
     from hashwinter.engine.history import market_from_store
     from hashwinter.farm import backtest, build_farm_run, farm_from_dict
-    from hashwinter.farm.backtest import hedge_history
+    from hashwinter.farm.backtest import coin_history, hedge_history
     from hashwinter.reports.backtest_report import write_backtest_outputs
 
     text = inputs["toml"]
@@ -114,11 +114,13 @@ def _backtest(inputs: dict[str, Any], folder: Path) -> dict[str, Any]:
                                extra_currencies=needed, asset=config.coin,
                                start_field="start", end_field="end")
     funding, futures = hedge_history(config, inputs["store"])
+    others = coin_history(config, inputs["store"], start=first, end=last, currency=report)
     farm_run = build_farm_run(loaded, market, start=first, end=last, funding=funding,
-                              futures=futures)
+                              futures=futures, other_coins=others)
     reporter = _Reporter(folder, farm_run.spec.clock.n_steps, "steps")
     result = backtest(loaded, market, currency=report, farm_run=farm_run,
-                      progress=reporter.write, funding=funding, futures=futures)
+                      progress=reporter.write, funding=funding, futures=futures,
+                      other_coins=others)
     reporter.write(reporter.total, force=True)
     staging = _staged(folder)
     write_backtest_outputs(result, staging, ledger_format="both", html_report=True)

@@ -29,6 +29,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from hashwinter.chain.coins import COIN_ALGORITHM
 from hashwinter.cli.shutdown import DEFAULT_MODELS, default_tariffs
 from hashwinter.data import network_states
 from hashwinter.economics.network import in_currency, with_overrides
@@ -51,7 +52,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["shutdown"], responses={**PROBLEM_RESPONSES, 404: PROBLEM_RESPONSES[422]
                                                  | {"description": "No history store"}})
 
-_ALGORITHM = {"BTC": "sha256"}
 #: Longest period of /shutdown/series. [days]
 MAX_SERIES_DAYS = 3660
 _PARAMS = {"--tariff": "tariff", "--model": "model", "--pool-fee": "pool_fee",
@@ -161,7 +161,7 @@ def _machines(names: list[str] | None, state: NetworkState) -> list[Machine]:
         except InputError as exc:
             errors.append(InputError(exc.message, field="model"))
             continue
-        algorithm = _ALGORITHM.get(state.coin)
+        algorithm = COIN_ALGORITHM.get(state.coin)
         if algorithm is not None and machine.algorithm != algorithm:
             errors.append(InputError(f"{machine.model} (model[{i}]) mines {machine.algorithm}, "
                                      f"not {state.coin}'s {algorithm}", field="model"))
