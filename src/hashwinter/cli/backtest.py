@@ -89,14 +89,21 @@ def backtest_command(
     from hashwinter.energy.currency import normalize_currency
     from hashwinter.farm import backtest_from_store, load_farm
     from hashwinter.farm.build import farm_window
+    from hashwinter.farm.trading.book import (
+        TRADING_KINDS,
+        trading_comparison,
+        without_trading,
+    )
     from hashwinter.hardware import default_catalog, load_catalog
     from hashwinter.reports.backtest_report import (
         cohort_table,
+        comparison_table,
         hedge_table,
         hosting_table,
         owner_table,
         plan_comparison_table,
         summary_table,
+        trading_table,
         write_backtest_outputs,
     )
     from hashwinter.resources import guard_backtest, memory_limit
@@ -113,6 +120,7 @@ def backtest_command(
 
     legs = 2 if any(getattr(p, "kind", None) == "follow_plan" for p in config.policies) else 1
     legs += config.hedge is not None  # the unhedged leg (not run for the stay-put leg)
+    legs += any(getattr(p, "kind", None) in TRADING_KINDS for p in config.policies)
 
     def guard(run: FarmRun) -> None:
         # A farm that follows a plan keeps the ledgers of both legs (follow, stay put),
@@ -158,6 +166,18 @@ def backtest_command(
     hedged = hedge_table(result)
     if hedged is not None:
         console.print(hedged)
+    trading = trading_table(result)
+    if trading is not None:
+        console.print(trading)
+        plain = without_trading(loaded)
+        if plain is not None:
+            # The "without" leg: the same farm, history and window, no trading rule.
+            base = backtest_from_store(plain, store, start=first, end=last, currency=report,
+                                       resolution=resolution.value, fields=("--from", "--to"),
+                                       check_run=guard)
+            console.print(comparison_table(trading_comparison(
+                {"with trading": result, "without": base}),
+                "With the trading rules against the same farm without them"))
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)

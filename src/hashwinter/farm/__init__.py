@@ -40,6 +40,7 @@ from hashwinter.farm.hosting import HostingConfig, HostingContract
 from hashwinter.farm.policies import AlwaysOn, MostProfitableCoin, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, load_plugin, policy_kinds, register_policy
 from hashwinter.farm.summary import FarmSummary, summarize
+from hashwinter.farm.trading import config as _trading  # noqa: F401  (registers trading kinds)
 
 __all__ = [
     "AlwaysOn",

@@ -17,7 +17,8 @@ policy registry (:mod:`hashwinter.farm.registry`). An entry whose config has a
 gets the empty cohorts it asks for, after the fleet's: a fleet item's machines
 at another site (``"slot"``) or on the road to it (``"transit"``, no hosting
 fee), with that site's tariff, PUE, uptime and fees; the policy context says
-each cohort's fleet item and role.
+each cohort's fleet item and role. A trading rule's purchases ask for empty
+cohorts of a model at a site (``"purchase"``, fleet item -1), after the slots.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from hashwinter.engine import (
 )
 from hashwinter.engine.positions import Instrument
 from hashwinter.errors import InputError
-from hashwinter.farm.config import FarmConfig, LoadedFarm, SiteConfig
+from hashwinter.farm.config import FarmConfig, FleetItem, LoadedFarm, SiteConfig
 from hashwinter.farm.hedging import build_hedge
 from hashwinter.farm.registry import CohortSlots, PolicyContext
 from hashwinter.finance.config import HedgeConfig
@@ -342,6 +343,7 @@ def build_farm_run(
         owner_of.setdefault(name, j)
     n_fleet = len(config.fleet)
     slots = [slot for request in requests for slot in request.slots]
+    purchases = [p for request in requests for p in request.purchases]
     item_of = [*range(n_fleet), *(i for i, _, _ in slots)]
     role = [*(["fleet"] * n_fleet), *(r for _, _, r in slots)]
     fleet = [config.fleet[i] for i in item_of]
@@ -349,6 +351,15 @@ def build_farm_run(
     site_index = [site_of[item.site] if item.site in site_of else config.site(item.site)[0]
                   for item in config.fleet]  # fmt: skip
     site_index += [site_of[name] for _, name, _ in slots]
+    for machine, name in purchases:
+        # An empty cohort that a trading policy's purchases fill (never bought by the plan).
+        item_of.append(-1)
+        role.append("purchase")
+        fleet.append(FleetItem.model_construct(
+            model=machine.model, count=0, site=name, purchase_date=first, unit_price=0.0,
+            condition="used", depreciation_years=3.0, label=None, owner=None))
+        machines.append(machine)
+        site_index.append(site_of[name])
     # Per-site tariff per step: the mean over each step's hours.
     per_step = [t.reshape(clock.n_days, spd, HOURS_PER_DAY // spd).mean(axis=2).reshape(-1)
                 for t in tables]
@@ -360,6 +371,7 @@ def build_farm_run(
     ]
     names += [f"{names[i]} → {name} (in transit)" if r == "transit" else f"{names[i]} @ {name}"
               for i, name, r in slots]
+    names += [f"{machine.model} @ {name} (bought)" for machine, name in purchases]
     labels = _unique_labels(names)
     start_step, capex_step = [], []
     for item, r in zip(fleet, role, strict=True):
@@ -442,7 +454,8 @@ def build_farm_run(
     context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
                             currency=config.currency, funding=dict(funding or {}),
                             futures=dict(futures or {}), fleet_item=tuple(item_of),
-                            role=tuple(role), farm=farm, spot=window.price)
+                            role=tuple(role), farm=farm, spot=window.price,
+                            market=window, tariff=tariff)
     entries = [*config.policies, *([config.hedge] if config.hedge is not None else [])]
     entries = [e for e in entries if hedge or not isinstance(e, HedgeConfig)]
     n_slots = sum(isinstance(e, HedgeConfig) for e in entries)

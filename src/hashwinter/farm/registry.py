@@ -70,13 +70,20 @@ class PolicyContext:
         What each cohort is: ``"fleet"`` (a fleet item's machines where they
         were bought), ``"slot"`` (an empty cohort of a fleet item at another
         site, filled by moves) or ``"transit"`` (machines of a fleet item on
-        their way to a site: held, not running); empty: all ``"fleet"``.
+        their way to a site: held, not running), ``"purchase"`` (an empty
+        cohort of a model at a site that a trading policy's purchases fill;
+        its fleet item is -1); empty: all ``"fleet"``.
     farm : LoadedFarm or None
         The farm being built.
     spot : ndarray (P or 1, D) or None
         The coin price of every path and day the run will see, in the farm's
         currency (a momentum basis prices each path's futures from its own
         path); None: not known.
+    market : DailyMarket or None
+        The run's market (its window: price, difficulty, subsidy and fees per
+        path and day), for policies that precompute prices (trading rules).
+    tariff : ndarray (steps, C) or None
+        Energy price of each cohort per step. [farm currency/kWh]
 
     """
 
@@ -90,6 +97,8 @@ class PolicyContext:
     role: tuple[str, ...] = ()
     farm: LoadedFarm | None = None
     spot: Any = None
+    market: Any = None
+    tariff: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,11 +117,16 @@ class CohortSlots:
         tariff, PUE, uptime and fees.
     slots : tuple of (int, str, str)
         ``(fleet index, site name, role)`` with role ``"slot"`` or ``"transit"``.
+    purchases : tuple of (Machine, str)
+        ``(catalog machine, site name)``: an empty cohort of that model at that
+        site of the farm file, owned by the farm, that purchases fill (role
+        ``"purchase"``), appended after the slots.
 
     """
 
     sites: tuple[Any, ...] = ()
     slots: tuple[tuple[int, str, str], ...] = ()
+    purchases: tuple[tuple[Any, str], ...] = ()
 
 
 class PolicyConfigModel(Protocol):

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from hashwinter.errors import InputError
 from hashwinter.farm.backtest import BacktestResult
+from hashwinter.farm.trading.book import trade_book, used_price_paths
 from hashwinter.reports.backtest_charts import (
     balances_chart,
     cumulative_chart,
@@ -34,11 +35,13 @@ __all__ = [
     "LEDGER_FORMATS",
     "backtest_html",
     "cohort_table",
+    "comparison_table",
     "hedge_table",
     "hosting_table",
     "plan_comparison_table",
     "summary_json",
     "summary_table",
+    "trading_table",
     "write_backtest_outputs",
 ]
 
@@ -200,6 +203,72 @@ def hedge_table(result: BacktestResult) -> Table | None:
     return table
 
 
+def _trading_rows(result: BacktestResult) -> tuple[list[str], list[list[str]]] | None:
+    """Return the trading section by month (None for a farm without trading rules)."""
+    if used_price_paths(result) is None:
+        return None
+    book = trade_book(result)
+    m = result.farm_run.farm.config.currency
+    k = m.lower()
+    by_month = book.groupby(book["date"].dt.strftime("%Y-%m"))
+    header = ["month", "fleet at end", "bought", "sold", "scrapped", f"purchases [{m}]",
+              f"sales + scrap [{m}]", f"realised gain [{m}]", f"depreciation [{m}]"]
+    rows = []
+    for month, g in by_month:
+        rows.append([str(month), f"{g['fleet_machines'].iloc[-1]:,.0f}",
+                     f"{g['bought'].sum():,.0f}", f"{g['sold'].sum():,.0f}",
+                     f"{g['scrapped'].sum():,.0f}", f"{g[f'purchase_cost_{k}'].sum():,.0f}",
+                     f"{(g[f'sale_proceeds_{k}'] + g[f'scrap_proceeds_{k}']).sum():,.0f}",
+                     f"{g[f'realised_gain_{k}'].sum():,.0f}",
+                     f"{g[f'depreciation_{k}'].sum():,.0f}"])
+    return header, rows
+
+
+def comparison_table(frame: Any, title: str) -> Table:
+    """Return a figure-by-leg frame (:func:`~hashwinter.farm.trading.book.trading_comparison`)."""
+    table = Table(title=escape(title), title_justify="left")
+    for col in frame.columns:
+        table.add_column(escape(str(col)), justify="left" if col == "figure" else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(str(row[0]), *(f"{float(x):,.2f}" if abs(float(x)) < 100 else
+                                     f"{float(x):,.0f}" for x in row[1:]))
+    return table
+
+
+def trading_table(result: BacktestResult) -> Table | None:
+    """Return the trading section (fleet, trades, realised gains) as a rich table, or None."""
+    found = _trading_rows(result)
+    if found is None:
+        return None
+    header, rows = found
+    table = Table(title="Trading: fleet, purchases, sales, scrapping and realised gains "
+                  "(book value at average cost)", title_justify="left")
+    for col in header:
+        table.add_column(escape(col), justify="left" if col == "month" else "right")
+    for row in rows:
+        table.add_row(*(escape(x) for x in row))
+    return table
+
+
+def _trading_html(result: BacktestResult) -> str:
+    """Return the trading section of the HTML report ('' without trading rules)."""
+    found = _trading_rows(result)
+    if found is None:
+        return ""
+    used = used_price_paths(result)
+    assert used is not None
+    last = used.groupby("model").tail(1)
+    m = result.farm_run.farm.config.currency
+    prices = table_html(["model", f"market price [{m}]", f"value of keeping [{m}]",
+                         f"scrap [{m}]", f"coin price [{m}]", f"shutdown price [{m}]"],
+                        [[r.model, f"{r.market_price:,.0f}", f"{r.keep_value:,.0f}",
+                          f"{r.scrap_value:,.0f}", f"{r.coin_price:,.0f}",
+                          f"{r.shutdown_price:,.0f}"] for r in last.itertuples()])
+    return ("<h2>Trading</h2>" + table_html(*found)
+            + "<h3>Used-machine prices on the last day (daily path in used_prices.csv)</h3>"
+            + prices)
+
+
 def _card(label: str, value: str, sign: float | None = None) -> str:
     cls = "" if sign is None else (" neg" if sign < 0 else " pos")
     return (f'<div class="card"><div class="k">{html.escape(label)}</div>'
@@ -262,6 +331,7 @@ def backtest_html(result: BacktestResult) -> str:
            if plan is not None else "")
         + f"<h2>Cohorts</h2>{table_html(header, rows)}"
         f"{_hedge_html(result)}"
+        f"{_trading_html(result)}"
         f"<h2>Totals</h2>{totals}"
         f'<h2>Notes</h2><ul class="notes">'
         + "".join(f"<li>{html.escape(n)}</li>" for n in notes if n) + "</ul>"
@@ -358,6 +428,10 @@ def write_backtest_outputs(
         frames = [("cohorts", result.cohorts), ("treasury", result.treasury)]
         if result.hedge is not None:
             frames.append(("hedge", result.hedge.daily))
+        used = used_price_paths(result)
+        if used is not None:  # a farm with trading rules: its fleet, trades and used prices
+            frames.append(("trades", trade_book(result)))
+            frames.append(("used_prices", used))
         for stem, frame in frames:
             if ledger_format in ("csv", "both"):
                 finite_frame(frame).to_csv(staging / f"{stem}.csv", index=False,
