@@ -38,6 +38,8 @@ def test_a_plugin_policy_from_a_farm_file_sells_machines():
 @pytest.mark.parametrize(("entry", "field", "words"), [
     ({"kind": "sell_after_losses", "days": 0, "machines": 1}, "policies[0].days", "> 0"),
     ({"kind": "no_such_rule"}, "policies[0]", "unknown policy kind"),
+    # Found by the farm fuzzer: a list where the kind goes was a TypeError (unhashable).
+    ({"kind": []}, "policies[0]", "unknown policy kind []"),
     ({"plugin": "no_such_module:Config", "kind": "x"}, "policies[0]", "cannot import"),
     ({"plugin": "missing.py:Config", "kind": "x"}, "policies[0]", "no plugin file"),
 ])

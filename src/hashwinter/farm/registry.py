@@ -234,7 +234,7 @@ def validate_policy_entry(value: Any, info: ValidationInfo) -> Any:
         base = (info.context or {}).get("base_dir") if info.context else None
         load_plugin(plugin, Path(base) if base is not None else None)
     kind = data.get("kind")
-    if kind not in _REGISTRY:
+    if not isinstance(kind, str) or kind not in _REGISTRY:  # a list or table is no kind
         known = ", ".join(repr(k) for k in policy_kinds())
         raise ValueError(f"unknown policy kind {kind!r} (known: {known}; a plugin "
                          "registers more with plugin = 'module:ConfigClass')")
