@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -81,7 +82,8 @@ def test_a_momentum_hedge_config_prices_each_path_from_the_runs_spot():
     spot = paths(dates)
     spec = farm_spec(dates, spot[0])
     context = PolicyContext(cohorts=spec.cohorts, clock=spec.clock, owner_names=("farm",),
-                            currency="USD", spot=spot)
+                            currency="USD",
+                            market=dataclasses.replace(spec.market, price=spot))
     config = hedge_from_dict({"instrument": "linear_future", "basis": {
         "kind": "momentum", "annual": BASE, "beta": BETA, "window_days": W,
         "floor": FLOOR, "cap": CAP}})

@@ -454,8 +454,8 @@ def build_farm_run(
     context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
                             currency=config.currency, funding=dict(funding or {}),
                             futures=dict(futures or {}), fleet_item=tuple(item_of),
-                            role=tuple(role), farm=farm, spot=window.price,
-                            market=window, tariff=tariff)
+                            role=tuple(role), farm=farm, market=window,
+                            tariff=tariff)
     entries = [*config.policies, *([config.hedge] if config.hedge is not None else [])]
     entries = [e for e in entries if hedge or not isinstance(e, HedgeConfig)]
     n_slots = sum(isinstance(e, HedgeConfig) for e in entries)

@@ -212,7 +212,7 @@ def _basis_path(config: HedgeConfig, context: PolicyContext) -> FloatArray | Non
     """Return the momentum basis per day and path (D, P) from the run's spot, else None."""
     if config.basis.kind != "momentum" or config.instrument == "perpetual":
         return None
-    if context.spot is None:
+    if context.market is None:
         raise InputError("the momentum basis needs the run's price paths",
                          field="hedge.basis.kind")
     from hashwinter.finance.basis import MomentumBasis
@@ -220,7 +220,7 @@ def _basis_path(config: HedgeConfig, context: PolicyContext) -> FloatArray | Non
     b = config.basis
     model = MomentumBasis(base=b.annual, beta=b.beta, window_days=b.window_days,
                           floor=b.floor, cap=b.cap)
-    spot = np.atleast_2d(np.asarray(context.spot, dtype=np.float64))  # (P, D)
+    spot = np.atleast_2d(np.asarray(context.market.price, dtype=np.float64))  # (P, D)
     return np.ascontiguousarray(model.annual_basis(spot).T)  # (D, P): time on the last axis
 
 

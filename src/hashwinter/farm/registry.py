@@ -75,13 +75,10 @@ class PolicyContext:
         its fleet item is -1); empty: all ``"fleet"``.
     farm : LoadedFarm or None
         The farm being built.
-    spot : ndarray (P or 1, D) or None
-        The coin price of every path and day the run will see, in the farm's
-        currency (a momentum basis prices each path's futures from its own
-        path); None: not known.
     market : DailyMarket or None
         The run's market (its window: price, difficulty, subsidy and fees per
-        path and day), for policies that precompute prices (trading rules).
+        path and day), for policies that precompute from it (trading rules' price
+        tables, a momentum basis pricing each path's futures from its own path).
     tariff : ndarray (steps, C) or None
         Energy price of each cohort per step. [farm currency/kWh]
 
@@ -96,7 +93,6 @@ class PolicyContext:
     fleet_item: tuple[int, ...] = ()
     role: tuple[str, ...] = ()
     farm: LoadedFarm | None = None
-    spot: Any = None
     market: Any = None
     tariff: Any = None
 
