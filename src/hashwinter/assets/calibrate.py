@@ -204,10 +204,12 @@ def fit_break_even(
     coarse = np.geomspace(0.01, 10.0, 70)
     best: list[tuple[float, float, float]] = []
     for tau in RELAXATION_GRID_DAYS:  # refine the cost at every relaxation time: they trade off
-        c0 = float(min(coarse, key=lambda c, t=tau: loss(c, t)))
-        c1 = float(min(c0 * (1.0 + np.arange(-0.06, 0.0601, 0.002)),
-                       key=lambda c, t=tau: loss(c, t)))
-        best.append((loss(c1, tau), c1, tau))
+        losses = [loss(c, tau) for c in coarse]
+        c0 = float(coarse[int(np.argmin(losses))])
+        fine = c0 * (1.0 + np.arange(-0.06, 0.0601, 0.002))
+        losses = [loss(c, tau) for c in fine]
+        k = int(np.argmin(losses))
+        best.append((losses[k], float(fine[k]), tau))
     _, cost, tau = min(best)
     return rows.calibration(base.model_copy(update={"entry_cost_per_kwh": cost,
                                                     "relaxation_days": float(tau)}))
