@@ -247,3 +247,42 @@ def test_backtest_cli_shows_and_writes_the_trading_ledger(tmp_path, capsys):
     assert trades["purchase_cost_cny"].sum() == pytest.approx(10000 * 600)
     assert {"market_price", "shutdown_price"} <= set(used.columns)
     assert "<h2>Trading</h2>" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_lao_luo_three_legs_in_one_report_on_the_cli(tmp_path, capsys):
+    # One command, one table: "sold" (its own file), its "without trading" leg (= run
+    # throughout) and "stored" (--against), on the same window; legs.csv holds the table.
+    from datafiles import winter_data_file
+    from hashwinter.data.importing import import_file
+    store = tmp_path / "h.duckdb"
+    import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=store)
+    import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=store)
+    out = tmp_path / "out"
+    code = main(["backtest", str(EXAMPLES / "lao_luo_sold.toml"), "--store", str(store),
+                 "--against", str(EXAMPLES / "lao_luo_stored.toml"), "--to", "2018-12-10",
+                 "--out", str(out), "--format", "csv", "--no-html"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Side by side, 2018-11-25 to 2018-12-10" in captured.out
+    import pandas as pd
+    table = pd.read_csv(out / "legs.csv").set_index("figure")
+    sold, run_, stored = ("Lao Luo — 2,000 A741 (sold)",
+                          "Lao Luo — 2,000 A741 (sold), without trading",
+                          "Lao Luo — 2,000 A741 (stored)")
+    assert list(table.columns) == [sold, run_, stored]
+    held = table.loc["machines held at the end"]
+    assert (held[sold], held[run_], held[stored]) == (0, 2000, 2000)
+    power = table.loc["power cost [CNY]"]
+    assert power[run_] > 0 and power[stored] == 0 and power[sold] == 0
+    assert table.loc["coins mined [BTC]", stored] == 0  # still under water by 10 Dec
+
+
+def test_a_bad_against_farm_exits_2_and_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(LAO_LUO.read_text(encoding="utf-8").replace("count = 2000", "count = -5"),
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["backtest", str(LAO_LUO), "--against", str(bad), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "fleet[0].count" in err and "bad.toml" in err
+    assert not out.exists()
