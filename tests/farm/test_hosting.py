@@ -184,18 +184,25 @@ def test_contracts_that_do_not_fit_the_run(tmp_path, terms, change, field, words
     assert info.value.field == field and words in info.value.message, info.value
 
 
-def test_the_cli_exits_2_naming_the_field_and_writes_nothing(tmp_path, capsys):
+@pytest.mark.parametrize(("terms", "change", "field", "words"), [
+    ("term_days = 5", ("slots = 10", "slots = 9"), "policies[0].slots", "need 10 slots"),
+    # The case: a contract longer than the backtest, with no end rule.
+    ("term_days = 50", None, "policies[0].term_days", "longer than the run's 20 days"),
+    ("management_fee_per_machine_day = 1", None, "policies[0].term_days", "no end rule"),
+])
+def test_the_cli_exits_2_naming_the_field_and_writes_nothing(tmp_path, capsys, terms, change,
+                                                             field, words):
     store = tmp_path / "history.duckdb"
     import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=store)
     import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=store)
-    path = _farm(tmp_path, "term_days = 5")
-    path.write_text(path.read_text(encoding="utf-8").replace("slots = 10", "slots = 9"),
-                    encoding="utf-8")
+    path = _farm(tmp_path, terms)
+    if change is not None:
+        path.write_text(path.read_text(encoding="utf-8").replace(*change), encoding="utf-8")
     out = tmp_path / "out"
     code = main(["backtest", str(path), "--store", str(store), "--out", str(out), "--no-html"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "policies[0].slots" in err and "need 10 slots" in err
+    assert field in err and words in err and "farm.toml:" in err, err
     assert not out.exists()
 
 

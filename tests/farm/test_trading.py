@@ -184,21 +184,38 @@ def test_bad_trading_input_names_the_field(policy, field, message):
     assert field in text and message in text
 
 
-def test_bad_trading_input_exits_2_on_the_cli(tmp_path, capsys):
-    text = LAO_LUO.read_text(encoding="utf-8") + (
-        '\n[[policies]]\nkind = "sell_on_date"\nfleet = [0]\ndate = 2018-11-25\ncount = 3000\n')
-    farm = tmp_path / "bad.toml"
-    farm.write_text(text, encoding="utf-8")
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def winter_store(tmp_path_factory):
     from datafiles import winter_data_file
     from hashwinter.data.importing import import_file
-    store = tmp_path / "h.duckdb"
+    store = tmp_path_factory.mktemp("store") / "h.duckdb"
     import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=store)
     import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=store)
-    code = main(["backtest", str(farm), "--store", str(store), "--out", str(out)])
+    return store
+
+
+@pytest.mark.parametrize(("policy", "field"), [
+    ('kind = "sell_on_date"\nfleet = [0]\ndate = 2018-11-25\ncount = 3000', "policies[0].count"),
+    ('kind = "buy_fleet"\nmodel = "Antminer S9"\nsite = "small farm"\ndate = 2018-11-26\n'
+     'count = 1000', "policies[0].site"),
+    ('kind = "buy_payback"\nmodel = "Antminer S9"\nsite = "small farm"\n'
+     'price_per_machine = -600', "policies[0].price_per_machine"),
+    ('kind = "sell_above_value"\nvaluation = { life_days = -1 }',
+     "policies[0].valuation.life_days"),
+])
+def test_bad_trading_input_exits_2_on_the_cli(tmp_path, capsys, winter_store, policy, field):
+    # Each bad input of the issue through `hashwinter backtest`: one line naming the field
+    # and the file, exit 2, nothing written (the site is full: 2,000 slots, 2,000 held).
+    text = LAO_LUO.read_text(encoding="utf-8").replace("capacity_slots = 2500",
+                                                       "capacity_slots = 2000")
+    farm = tmp_path / "bad.toml"
+    farm.write_text(text + f"\n[[policies]]\n{policy}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["backtest", str(farm), "--store", str(winter_store), "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 2
-    assert "policies[0].count" in err and "Traceback" not in err
+    assert code == 2, err
+    assert field in err and "bad.toml:" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
     assert not out.exists()
 
 
