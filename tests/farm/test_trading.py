@@ -234,16 +234,6 @@ def test_a_list_of_thresholds_is_one_run_over_the_variant_axis():
     single = backtest(farm_from_dict(doc), history()).cohorts
     assert totals[1] == pytest.approx(single["machines_bought"].sum())
 
-def test_trading_farm_runs_in_monte_carlo(tmp_path, capsys):
-    out = tmp_path / "mc"
-    code = main(["simulate", str(EXAMPLES / "scenarios" / "winter_trading.toml"),
-                 "--paths", "20", "--out", str(out)])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    assert "Hu Haifeng — buys S9s" in captured.out
-    assert (out / "summary.json").is_file()
-
-
 def test_backtest_cli_shows_and_writes_the_trading_ledger(tmp_path, capsys):
     from datafiles import winter_data_file
     from hashwinter.data.importing import import_file
