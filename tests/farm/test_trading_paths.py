@@ -112,3 +112,52 @@ def test_a_sweep_shows_both_legs_at_every_point(tmp_path, capsys):
     assert with_["bought_mean"].between(0, 10000).all()
     assert with_["fleet_end_q50"].between(30000, 40000).all()
     assert table[table["farm"] != name]["bought_mean"].isna().all()  # the twin never trades
+
+
+def test_sell_and_scrap_rules_equal_a_plain_loop():
+    # The rules' per-day decision against the issue's formulas cell by cell: sell all held
+    # where market x (1 - fee) > (1 + premium) x keep; scrap all held where keep <=
+    # (1 + margin) x scrap and market <= scrap (scrap > 0). Edge cells: keep = 0 (sells at
+    # any finite premium), NaN keep (never), an infinite premium (never), a cohort not
+    # covered by the rule.
+    from hashwinter.engine import Actions
+    from hashwinter.engine.policy import Observation
+    from hashwinter.farm.trading import ScrapRule, SellRule
+    from hashwinter.farm.trading.prices import TradeTables
+
+    rng = np.random.default_rng(5)
+    v, p, c, d = 6, 3, 8, 2
+    market = rng.uniform(50, 150, (p, c, d))
+    keep = rng.uniform(40, 160, (p, c, d))
+    keep[0, 0, :], keep[1, 1, :] = 0.0, np.nan
+    scrap = rng.uniform(60, 120, c)
+    scrap[2] = 0.0
+    market[:, 3, :] = scrap[3]  # the market pays scrap for cohort 3
+    keep[:, 3, 0] = scrap[3] * np.array([0.9, 1.05, 1.3])
+    tables = TradeTables(market=market, keep=keep, scrap=scrap)
+    cover = np.ones(c, dtype=bool)
+    cover[5] = False
+    premium = np.array([-0.3, 0.0, 0.1, 0.5, 2.0, np.inf])
+    margin = np.array([0.0, 0.1, 0.2, 0.5, -0.2, 0.0])
+    held = rng.integers(0, 20, (v, p, c)).astype(float)
+    obs = Observation(step=0, day=0, step_seconds=86400.0, price=np.ones((1, p, 1)),
+                      coins_per_machine=np.ones((1, p, c)),
+                      revenue_per_machine=np.ones((1, p, c)),
+                      cost_per_machine=np.ones((1, 1, c)), installed=held)
+    fee = 0.05
+    sold = SellRule(tables, cover, fee, premium).decide(obs, Actions(on=True), None)[0].sell
+    scrapped = ScrapRule(tables, cover, margin).decide(obs, Actions(on=True), None)[0].scrap
+    for i in range(v):
+        for j in range(p):
+            for k in range(c):
+                net, kp, m, s = market[j, k, 0] * (1 - fee), keep[j, k, 0], market[j, k, 0], \
+                    scrap[k]
+                with np.errstate(invalid="ignore"):
+                    dear = bool(net > (1 + premium[i]) * kp) and cover[k]
+                worthless = bool(kp <= (1 + margin[i]) * s) and m <= s * (1 + 1e-12) \
+                    and cover[k] and s > 0
+                assert sold[i, j, k] == (held[i, j, k] if dear else 0.0), (i, j, k)
+                assert scrapped[i, j, k] == (held[i, j, k] if worthless else 0.0), (i, j, k)
+    assert sold[:, 0, 0][:-1].tolist() == held[:-1, 0, 0].tolist()  # keep = 0: sold...
+    assert not sold[-1].any() and not sold[:, 1, 1].any()  # ...but not at inf or NaN
+    assert scrapped.any()
