@@ -278,3 +278,30 @@ def test_a_contract_runs_on_numpy_and_says_why(tmp_path):
         run(fr.spec, fr.policy, fr.treasury, engine="compiled")
     result = run(fr.spec, fr.policy, fr.treasury)
     assert result.path == "numpy" and result.fallback
+
+
+def test_terms_as_a_list_are_variants_of_one_run_equal_to_single_runs(tmp_path):
+    # A sweep of the contract's terms in one engine run: output_share = [0, 0.05, 0.1] with
+    # management_fee_per_machine_day = [0.5, 1.0, 2.0] is three variants; each owner's cash
+    # at the end equals the farm file's run with those two values alone. The client pays
+    # more as both rise, the host receives it (transfers conserve cash: the sum is the same
+    # in every variant).
+    from hashwinter.engine import run
+    from hashwinter.farm import build_farm_run
+
+    def cash(terms: str, sub: str) -> np.ndarray:
+        (tmp_path / sub).mkdir()
+        fr = build_farm_run(load_farm(_farm(tmp_path / sub, terms)), history())
+        return run(fr.spec, fr.policy, fr.treasury).cash[:, 0, :]  # (V, owners)
+
+    base = TERMS.replace("management_fee_per_machine_day = 0.5\n", "").replace(
+        "output_share = 0.05\n", "")
+    swept = cash(base + "\noutput_share = [0.0, 0.05, 0.1]\n"
+                 "management_fee_per_machine_day = [0.5, 1.0, 2.0]", "swept")
+    assert swept.shape == (3, 2)
+    for v, (share, fee) in enumerate([(0.0, 0.5), (0.05, 1.0), (0.1, 2.0)]):
+        single = cash(base + f"\noutput_share = {share}\nmanagement_fee_per_machine_day = {fee}",
+                      f"single{v}")
+        np.testing.assert_allclose(swept[v], single[0], rtol=1e-12)
+    assert np.all(np.diff(swept[:, 1]) < 0) and np.all(np.diff(swept[:, 0]) > 0)
+    np.testing.assert_allclose(swept.sum(axis=1), swept.sum(axis=1)[0], rtol=1e-12)
