@@ -305,3 +305,37 @@ def test_terms_as_a_list_are_variants_of_one_run_equal_to_single_runs(tmp_path):
         np.testing.assert_allclose(swept[v], single[0], rtol=1e-12)
     assert np.all(np.diff(swept[:, 1]) < 0) and np.all(np.diff(swept[:, 0]) > 0)
     np.testing.assert_allclose(swept.sum(axis=1), swept.sum(axis=1)[0], rtol=1e-12)
+
+
+def test_the_host_reuses_the_machines_it_buys_back(tmp_path):
+    # term_days = 5 at 0.30 CNY/kWh with a 300 CNY buy-back: on day 5 the host pays 3,000
+    # and the ten S9s move into its own cohort at the site, where they run on for the host:
+    # it pays their power (10 x 1.323 kW x 1.1 x 0.95 x 24 h x 0.30 a day) and mines with
+    # them; no contract fee flows after the end; no machine is created or lost.
+    terms = ("management_fee_per_machine_day = 1.0\nterm_days = 5\nbuy_back_per_machine = 300\n"
+             "reuse_bought_back = true")
+    result = backtest(load_farm(_farm(tmp_path, terms)), history())
+    f = _flows(result)
+    assert f["hosting_buy_back"][5] == pytest.approx(-3000.0)
+    assert np.allclose(f["hosting_management_fee"], [10.0] * 5 + [0.0] * 15)
+    c = result.cohorts
+    client = c[c["cohort"] != "Antminer S9 @ S (bought)"]
+    host = c[c["cohort"] == "Antminer S9 @ S (bought)"]
+    assert client["installed_machines"].tolist() == [10] * 5 + [0] * 15
+    assert host["installed_machines"].tolist() == [0] * 5 + [10] * 15
+    assert host["running_machines"].to_numpy()[5:].min() == 10
+    kwh_day = 1.323 * 1.1 * 0.95 * 24
+    np.testing.assert_allclose(host["power_cost_cny"].to_numpy()[5:], 10 * kwh_day * 0.30,
+                               rtol=1e-9)
+    assert host["coins_mined_btc"].to_numpy()[5:].min() > 0
+    assert result.run.checks.max_count_error == 0
+
+
+def test_reuse_without_a_buy_back_names_the_field(tmp_path):
+    from hashwinter.farm import build_farm_run
+
+    with pytest.raises(InputError) as info:
+        build_farm_run(load_farm(_farm(tmp_path, "term_days = 5\nreuse_bought_back = true")),
+                       history())
+    assert info.value.field == "policies[0].reuse_bought_back"
+    assert "buy_back_per_machine > 0" in info.value.message

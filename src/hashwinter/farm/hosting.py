@@ -23,8 +23,10 @@ received minus paid, per owner). Per step, for the client's machines at the site
   machine-day of downtime below the target, ``held * max(0, uptime_target -
   uptime)`` machine-days per day (``uptime`` is the site's);
 * ``hosting_buy_back`` (host → client): at termination, ``buy_back_per_machine``
-  per machine held; the machines leave the client's fleet (sold to the host, out
-  of the run's fleet).
+  per machine held; the machines leave the client's fleet: sold to the host out of
+  the run's fleet, or, with ``reuse_bought_back``, moved into the host's own cohorts
+  at the site (one per model, empty until then), where they run for the host, who
+  pays their power from then on.
 
 The contract ends after ``term_days`` days from the first day of the run, or
 when the client's machines earned nothing (none ran: curtailed, or the client
@@ -38,19 +40,22 @@ it, no cash moves.
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
 from hashwinter.engine import Actions, Observation, Policy
-from hashwinter.engine.actions import Transfers
+from hashwinter.engine.actions import Moves, Transfers
 from hashwinter.engine.variants import as_variant_array, count_variants
 from hashwinter.errors import InputError
-from hashwinter.farm.registry import PolicyContext, register_policy
+from hashwinter.farm.registry import CohortSlots, PolicyContext, register_policy
 from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
 from hashwinter.validation import ConfigModel
+
+if TYPE_CHECKING:
+    from hashwinter.farm.config import LoadedFarm
 
 __all__ = ["FLOW_LABELS", "HostingConfig", "HostingContract", "HostingTerms"]
 
@@ -178,6 +183,9 @@ class HostingContract:
         ``max(0, uptime_target - uptime)`` of each cohort. [fraction]
     terms : HostingTerms
     steps_per_day : int
+    reuse_source, reuse_target : ndarray of int (K,) or None
+        With ``reuse_bought_back``: each client cohort and the host's cohort of its
+        model at the site that its bought-back machines move into.
 
     """
 
@@ -189,6 +197,8 @@ class HostingContract:
     downtime: FloatArray
     terms: HostingTerms
     steps_per_day: int
+    reuse_source: npt.NDArray[np.int64] | None = None
+    reuse_target: npt.NDArray[np.int64] | None = None
 
     @property
     def n_variants(self) -> int:
@@ -278,7 +288,13 @@ class HostingContract:
         actions = actions.with_on(on).add_transfers(
             Transfers(payer, payee, flows.reshape(*flows.shape[:2], n), FLOW_LABELS))
         bought_back = newly & buys_back
-        if bought_back.any():
+        if bought_back.any() and self.reuse_source is not None and self.reuse_target is not None:
+            # The host plugs them in again: a move into its own cohorts at the site.
+            src = self.reuse_source
+            actions = actions.add_moves(Moves(
+                src, self.reuse_target, held[..., src] * bought_back[..., None],
+                np.zeros(src.size)))
+        elif bought_back.any():
             actions = actions.add_trades(sell=held * bought_back[..., None],
                                          sell_price=np.zeros(shape))
         earned = earned | (running.sum(axis=-1) > 0)
@@ -322,6 +338,9 @@ class HostingConfig(ConfigModel):
         Share of the fees the host sets aside against SLA credits. [fraction]
     term_days, terminate_after_days_without_revenue : int or None
         End rules; at least one must end the contract inside the run.
+    reuse_bought_back : bool
+        The host (the farm itself) runs the machines it buys back, in its own
+        cohorts at the site (needs ``buy_back_per_machine`` > 0).
 
     """
 
@@ -341,6 +360,31 @@ class HostingConfig(ConfigModel):
     buy_back_per_machine: _Money | list[_Money] = 0.0
     term_days: int | None = Field(default=None, gt=0)
     terminate_after_days_without_revenue: int | None = Field(default=None, gt=0)
+    reuse_bought_back: bool = False
+
+    def _host_name(self, farm: LoadedFarm) -> str | None:
+        site = next((s for s in farm.config.sites if s.name == self.site), None)
+        return self.host if self.host is not None else getattr(site, "host", None)
+
+    def cohort_slots(self, farm: LoadedFarm, dates: npt.NDArray[np.datetime64],
+                     field: str) -> CohortSlots:
+        """With ``reuse_bought_back``: one empty host cohort per client model at the site."""
+        if not self.reuse_bought_back:
+            return CohortSlots()
+        if not np.any(np.asarray(self.buy_back_per_machine) > 0):
+            raise InputError("re-uses bought-back machines but buys none back: set "
+                             "buy_back_per_machine > 0", field=f"{field}.reuse_bought_back")
+        farm_name = farm.config.owner_names[0]
+        host = self._host_name(farm)
+        if host is not None and host != farm_name:
+            # The builder's empty cohorts belong to the farm file's own owner.
+            raise InputError(f"only the farm itself ({farm_name!r}) can re-use the machines it "
+                             f"buys back; the host is {host!r}", field=f"{field}.host")
+        models: dict[str, Any] = {}
+        for item, machine in zip(farm.config.fleet, farm.machines, strict=True):
+            if item.site == self.site and item.owner == self.client:
+                models.setdefault(machine.model, machine)
+        return CohortSlots(purchases=tuple((m, self.site) for m in models.values()))
 
     def terms(self) -> HostingTerms:
         """Return the money terms."""
@@ -411,10 +455,19 @@ class HostingConfig(ConfigModel):
                 f"the contract {length}, longer than the run's {clock.n_days} days, and no "
                 "end rule: set term_days within the run or "
                 "terminate_after_days_without_revenue", field=f"{where}.term_days")
+        source = target = None
+        if self.reuse_bought_back:
+            source = np.flatnonzero(mask)
+            target = np.array([next(t for t, r in enumerate(role) if r == "purchase"
+                                    and cohorts.site[t] == self.site
+                                    and cohorts.model[t] == cohorts.model[c]
+                                    and cohorts.owner[t] == host) for c in source],
+                              dtype=np.int64)
         dt = clock.step_seconds
         energy = (cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
                   / WATTS_PER_KILOWATT)
         return HostingContract(
+            reuse_source=source, reuse_target=target,
             host=host, client=client, cohorts=mask,
             energy_per_machine=np.where(mask, energy, 0.0),
             management_per_machine=cohorts.management_fee * dt / SECONDS_PER_DAY,
