@@ -25,8 +25,8 @@ of 365 (the difference from a daily strip is reported by the tests, well under 1
 for a two-year life).
 
 With a restart cost the days are no longer independent (the decision to stay
-off depends on the path), and this closed form is an upper bound; see
-docs/assets.md for the Monte Carlo used there.
+off depends on the path), and this closed form is an upper bound; the value with
+a restart cost is a binomial lattice, :func:`hashwinter.assets.switching.switching_value`.
 
 Every function broadcasts over numpy arrays: models x dates x ... in one call.
 """
