@@ -24,7 +24,7 @@ from hashwinter.assets.params import ValuationParams
 from hashwinter.errors import InputError
 from hashwinter.hardware import Catalog
 
-__all__ = ["Calibration", "fit_break_even", "fit_growth_scale"]
+__all__ = ["Calibration", "fit_break_even", "fit_growth_scale", "quote_observations"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,3 +213,28 @@ def fit_break_even(
     _, cost, tau = min(best)
     return rows.calibration(base.model_copy(update={"entry_cost_per_kwh": cost,
                                                     "relaxation_days": float(tau)}))
+
+
+def quote_observations(prices: pd.DataFrame, currency: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the store's machine prices as fit observations, and the rows left out.
+
+    ``prices`` is the store's ``machine_prices`` table (``HistoryStore.machine_prices``).
+    A quote dated to a month is read as that month's 15th; a quote in another currency
+    than ``currency``, or dated only to a year, is left out (with the reason). Returns
+    ``(observations, left_out)``: ``date``, ``model``, ``price``, ``condition`` and
+    ``date``, ``model``, ``price``, ``reason``.
+    """
+    rows, left = [], []
+    for r in prices.to_dict(orient="records"):
+        day = pd.Timestamp(str(r["date"]))
+        if str(r["currency"]).upper() != currency.upper():
+            left.append((day, r["model"], r["price"],
+                         f"in {r['currency']}, not {currency.upper()}"))
+        elif r["date_precision"] == "year":
+            left.append((day, r["model"], r["price"], "dated to a year only"))
+        else:
+            if r["date_precision"] == "month":
+                day = day.replace(day=15)
+            rows.append((day, r["model"], float(r["price"]), r["condition"]))
+    return (pd.DataFrame(rows, columns=["date", "model", "price", "condition"]),
+            pd.DataFrame(left, columns=["date", "model", "price", "reason"]))
