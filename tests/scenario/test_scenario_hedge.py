@@ -160,3 +160,26 @@ def test_a_momentum_basis_runs_in_a_monte_carlo_path_by_path(tmp_path):
         runs[name] = _farms(_write(folder, paths=12, days=45, extra=f"basis = {basis}"))[1][0]
     np.testing.assert_allclose(runs["flat"].pnl, runs["const"].pnl, rtol=1e-12, atol=1e-6)
     assert not np.allclose(runs["mom"].pnl[-1], runs["const"].pnl[-1], rtol=1e-9)
+
+
+def test_ar1_funding_in_a_monte_carlo_is_seeded_per_path(tmp_path):
+    """An AR(1) with sigma = 0 and phi = 0 is the constant rate, path by path; with the
+    XBTUSD fit each path pays its own funding, the same on a rerun, other with a seed."""
+    def farms(name, funding):
+        folder = tmp_path / name
+        folder.mkdir()
+        return _farms(_write(folder, instrument="perpetual", days=40, paths=12, extra=(
+            f"inverse_perpetual = false\nfunding = {{ {funding} }}")))[1][0]
+
+    constant = farms("c", 'source = "constant", rate = 0.0001')
+    flat = farms("f", 'source = "ar1", mean = 0.0001, phi = 0.0, sigma = 0.0')
+    np.testing.assert_allclose(flat.pnl, constant.pnl, rtol=1e-12)
+    fit = farms("a", 'source = "ar1"')
+    again = farms("b", 'source = "ar1"')
+    other = farms("s", 'source = "ar1", seed = 1')
+    np.testing.assert_array_equal(fit.pnl, again.pnl)
+    np.testing.assert_array_equal(fit.price, other.price)  # funding draws leave prices alone
+    assert not np.allclose(fit.pnl[-1], other.pnl[-1])
+    # Against the flat rate, each path's P&L moves by its own funding: not one shift.
+    shift = fit.pnl[-1] - flat.pnl[-1]
+    assert np.ptp(shift) > 0.1 * np.abs(shift).mean()

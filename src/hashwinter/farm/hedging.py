@@ -43,7 +43,12 @@ from hashwinter.engine.variants import as_variant_array, count_variants, take_va
 from hashwinter.errors import InputError
 from hashwinter.farm.registry import PolicyContext, register_policy
 from hashwinter.finance.config import HedgeConfig
-from hashwinter.finance.funding import rates_per_step
+from hashwinter.finance.funding import (
+    AR1Funding,
+    path_generators,
+    rates_per_step,
+    simulated_rates_per_step,
+)
 from hashwinter.finance.instruments import HedgeContract, roll_days
 from hashwinter.units import SECONDS_PER_DAY
 
@@ -179,8 +184,13 @@ def _funding(config: HedgeConfig, context: PolicyContext) -> FloatArray | None:
         step_hours = 24.0 / clock.steps_per_day
         return np.full(clock.n_steps, funding.rate * step_hours / funding.interval_hours)
     if funding.source == "ar1":
-        raise InputError("'ar1' funding is not yet simulated inside the engine; use 'data' "
-                         "(history) or 'constant'", field="hedge.funding.source")
+        # Every path of the run draws its own funding (a Monte Carlo chunk's seed, the
+        # config's seed, the path's index): (steps, P), the same on a path for every farm.
+        model = AR1Funding(funding.mean, funding.phi, funding.sigma, funding.interval_hours,
+                           funding.cap)
+        n_paths = context.market.n_paths if context.market is not None else 1
+        return simulated_rates_per_step(model, clock.dates, clock.steps_per_day,
+                                        path_generators(context.seed, funding.seed, n_paths))
     history = context.funding.get(funding.symbol.upper()) if context.funding else None
     if history is None:
         raise InputError(f"no funding rates for {funding.symbol!r} in the store (import them "

@@ -10,7 +10,7 @@ the engine has a position book (see docs/hedging.md). Example::
     horizon_days = 30
     roll_day = 1
     leverage = 1.0
-    funding = { source = "data", symbol = "XBTUSD" }
+    funding = { source = "data", symbol = "XBTUSD" }   # or constant (rate), ar1 (mean, phi, sigma)
 
 Every problem is reported with its dotted field (``hedge.ratio: must be <= 1
 unless allow_over_hedge = true (got 1.5)``); :func:`hedge_from_dict` raises
@@ -110,13 +110,22 @@ class FundingConfig(_Model):
     ----------
     source : {"data", "constant", "ar1"}
         Real rates of ``symbol`` from the store; one constant ``rate``; or an
-        AR(1) fitted to the store's rates of ``symbol``.
+        AR(1) per interval, ``r[t+1] - mean = phi (r[t] - mean) + sigma e``,
+        drawn for every path (its own seeded stream, see
+        :func:`hashwinter.finance.funding.path_generators`).
     rate : float
         Constant rate per interval (default: the 2018 BitMEX mean). [fraction]
     interval_hours : float
         Hours between funding times. [h]
     symbol : str
         Perpetual in the store.
+    mean, phi, sigma : float
+        The AR(1) (default: the fit to XBTUSD's 8-hourly rates 2016-06..2020-11,
+        :data:`hashwinter.finance.funding.XBTUSD_AR1`). [fraction per interval]
+    cap : float or None
+        Clip the AR(1)'s rates to ``[-cap, cap]`` (BitMEX: 0.375 %). [fraction]
+    seed : int
+        Seed of the AR(1) draws, mixed with the run's (a Monte Carlo chunk's).
 
     """
 
@@ -124,6 +133,11 @@ class FundingConfig(_Model):
     rate: FundingRate = -0.000072
     interval_hours: Annotated[float, Field(gt=0, le=168, allow_inf_nan=False)] = 8.0
     symbol: str = Field(default="XBTUSD", min_length=1)
+    mean: FundingRate = 0.000126
+    phi: Annotated[float, Field(gt=-1, lt=1, allow_inf_nan=False)] = 0.755
+    sigma: Annotated[float, Field(ge=0, le=0.1, allow_inf_nan=False)] = 0.000749
+    cap: Annotated[float, Field(gt=0, le=0.1, allow_inf_nan=False)] | None = None
+    seed: Annotated[int, Field(ge=0, strict=True)] = 0
 
 
 class HedgeConfig(_Model):
