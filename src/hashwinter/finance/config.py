@@ -8,6 +8,7 @@ the engine has a position book (see docs/hedging.md). Example::
     instrument = "perpetual"      # linear_future | inverse_future | perpetual | forward
     ratio = 1.0                   # share of expected production; > 1 needs allow_over_hedge
     horizon_days = 30
+    projected_retargets = 0       # > 0: size at the projected difficulties of n retargets
     roll_day = 1
     leverage = 1.0
     funding = { source = "data", symbol = "XBTUSD" }   # or constant (rate), ar1 (mean, phi, sigma)
@@ -157,6 +158,11 @@ class HedgeConfig(_Model):
         Share of the expected production of the horizon that is shorted. [fraction]
     horizon_days : int
         Days of production hedged at each roll (the story: 30). [day]
+    projected_retargets : int
+        Production hedge: 0 sizes it at the current difficulty; ``n`` at the
+        difficulties of the next ``n`` retargets, projected from the current
+        epoch's block pace and the hashrate trend
+        (:mod:`hashwinter.farm.hedge_retarget`).
     roll_day : int
         Day of the month the hedge is closed and reopened (1..28).
     leverage : float
@@ -188,6 +194,7 @@ class HedgeConfig(_Model):
     allow_over_hedge: bool = False
     ratio: HedgeRatio = 1.0
     horizon_days: Annotated[int, Field(ge=1, le=3660, strict=True)] = 30
+    projected_retargets: Annotated[int, Field(ge=0, le=100, strict=True)] = 0
     roll_day: Annotated[int, Field(ge=1, le=28, strict=True)] = 1
     leverage: Leverage = 1.0
     maintenance_margin: Fraction = 0.005
