@@ -327,8 +327,9 @@ def build_hedge(config: HedgeConfig, context: PolicyContext, first_slot: int = 0
 def hedge_policy(config: HedgeConfig, slot: int, opens: npt.ArrayLike,
                  context: PolicyContext) -> HedgeShort:
     """Return the policy of a hedge config trading instrument ``slot`` (opening days (I, D))."""
+    # Every variant carries the same network (a sweep stacks the policies of its points).
     network = None
-    if config.projected_retargets > 0 and context.market is not None:
+    if context.market is not None:
         network = (context.market.difficulty, context.market.blocks_per_day)
     return HedgeShort(config.ratio, config.horizon_days, slot, opens, config.target,
                       allow_over_hedge=config.allow_over_hedge,
