@@ -19,6 +19,7 @@ from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = [
     "DynamicsConfig",
+    "MakerConfig",
     "MarketConfig",
     "NetworkScenario",
     "PopulationConfig",
@@ -146,6 +147,58 @@ class MarketConfig(ConfigModel):
     bins: int = Field(default=48, ge=2, le=1000)
 
 
+class MakerConfig(ConfigModel):
+    """A machine maker (network.makers): sells new machines, mines what it cannot sell.
+
+    Defaults are Bitmain's (makers.csv, before 2018-11-01); see docs/network.md.
+    """
+
+    name: str = "Bitmain"
+    #: Catalog model it sells (the hardware catalog's name). Bitmain's S9j: 2018-08.
+    model: str = "Antminer S9j"
+    #: Machines it can deliver per quarter. None: Bitmain's Q1 2018 units, a sold-out
+    #: quarter (revenue 1,860 M USD x hardware share 0.943 / ASP 972 USD, makers.csv;
+    #: every unit counted as a SHA-256 machine: an upper bound). [machines/quarter]
+    capacity_per_quarter: float | None = Field(default=None, gt=0)
+    #: Price of a new machine. Bitmain's average selling price, H1 2018 (makers.csv). [USD]
+    list_price: float = Field(default=972.0, gt=0)
+    #: Gross margin: unit cost = list_price x (1 - margin). Canaan's 2017 gross margin
+    #: 46.2 % (makers.csv; Bitmain's is not in the file: assumption that it is alike).
+    gross_margin: float = Field(default=0.462, ge=0, lt=1)
+    #: Days from order to delivery. Assumption (2018 batches shipped ~1 month out).
+    lead_days: int = Field(default=30, ge=0, le=365)
+    #: Days ahead that production is committed (wafers booked). Assumption: a quarter.
+    production_lead_days: int = Field(default=90, ge=0, le=730)
+    #: Annual return of a new machine at which orders reach capacity. None: fitted on
+    #: Bitmain's Q2 2018 units (makers.calibrate_full_return). [1/yr]
+    full_return: float | None = Field(default=None, gt=0)
+    #: Tariff of the maker's own farms and of the buyers' reference return.
+    #: Assumption (Bitmain's farms in Sichuan, Xinjiang, Inner Mongolia). [USD/kWh]
+    tariff: float = Field(default=0.04, gt=0)
+    #: Region of its own farms (must be a region of the population).
+    region: str = "Sichuan"
+    #: Cash at the start. Bitmain's crypto holdings at June 2018, 886.9 M USD (makers.csv).
+    starting_cash: float = Field(default=886.9e6, ge=0)
+    #: Unsold machines held at the start. Assumption. [machines]
+    inventory: float = Field(default=0.0, ge=0)
+
+
+class MakersConfig(ConfigModel):
+    """The makers of new machines (network.makers); none by default."""
+
+    #: One table per maker (``[[makers.maker]]`` in the file).
+    maker: list[MakerConfig] = Field(default_factory=list)
+    #: Share of its cash a farm may spend on new machines in a day. Assumption.
+    cash_share: float = Field(default=0.25, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> MakersConfig:
+        names = [m.name for m in self.maker]
+        if len(set(names)) != len(names):
+            raise ValueError("maker names must be unique")
+        return self
+
+
 class PriceConfig(ConfigModel):
     """The coin price: the history path, or geometric Brownian motion from the start."""
 
@@ -170,6 +223,7 @@ class NetworkScenario(ConfigModel):
     dynamics: DynamicsConfig = Field(default_factory=DynamicsConfig)
     market: MarketConfig = Field(default_factory=MarketConfig)
     price: PriceConfig = Field(default_factory=PriceConfig)
+    makers: MakersConfig = Field(default_factory=MakersConfig)
 
     @model_validator(mode="after")
     def _dates(self) -> NetworkScenario:

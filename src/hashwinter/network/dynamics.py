@@ -10,7 +10,9 @@
 * owners whose cash runs out are broke (the engine's treasury): their machines stop and
   the market liquidates them;
 * the price is the history path (btc_daily.csv) or geometric Brownian motion from the
-  start day's price. No impact feedback of miners' selling yet.
+  start day's price (with the optional impact feedback of network.impact);
+* the makers, when the scenario has any (network.makers), sell new machines to the
+  farms and mine their unsold inventory.
 
 The engine's conservation checks (cash = flows, machine counts per cohort) run on
 every run; :class:`~hashwinter.network.recorder.NetworkRecorder` adds the network's
@@ -38,6 +40,7 @@ from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
 from hashwinter.network.clearing import price_grid
 from hashwinter.network.config import NetworkScenario
+from hashwinter.network.maker_population import add_makers, maker_policy
 from hashwinter.network.population import Population, build_population, read_btc_daily
 from hashwinter.network.recorder import NetworkRecord, NetworkRecorder
 from hashwinter.network.trading import SecondHandMarket
@@ -156,6 +159,10 @@ def run_network(
     if end not in history.index:
         raise InputError(f"btc_daily.csv ends before {scenario.end}", field="end")
     pop = build_population(scenario, folder, history)
+    n_real = pop.n_farms
+    makers = None
+    if scenario.makers.maker:
+        pop, makers = add_makers(pop, scenario.makers)
     dates = pd.date_range(start, end, freq="D")
     clock = Clock(dates.to_numpy().astype("datetime64[D]"))
     prices = price_paths(scenario, history, dates, n_paths)
@@ -172,7 +179,10 @@ def run_network(
         window_elapsed=elapsed)
     c = pop.cohort_owner.size
     owner, tier = pop.cohort_owner, pop.cohort_tier
-    labels = tuple(f"farm {o} / {pop.tier_model[k]}" for o, k in zip(owner, tier, strict=True))
+    owner_names = (tuple(f"farm {o}" for o in range(n_real))
+                   + tuple(m.name for m in scenario.makers.maker))
+    labels = tuple(f"{owner_names[o]} / {pop.tier_model[k]}"
+                   for o, k in zip(owner, tier, strict=True))
     pc = scenario.population
     cohorts = Cohorts(
         label=labels, model=tuple(pop.tier_model[k] for k in tier),
@@ -191,8 +201,11 @@ def run_network(
     power_by_farm = np.bincount(owner, weights=daily_power, minlength=pop.n_farms)
     fixed = np.broadcast_to(pop.farm_machines * pc.fixed_cost_per_machine_day,
                             (clock.n_steps, pop.n_farms))
-    owners = Owners(names=tuple(f"farm {o}" for o in range(pop.n_farms)),
-                    starting_cash=np.asarray(power_by_farm * pc.cash_days, dtype=np.float64),
+    starting_cash = power_by_farm * pc.cash_days
+    if makers is not None:
+        starting_cash[makers.maker_owner] += [m.starting_cash for m in scenario.makers.maker]
+    owners = Owners(names=owner_names,
+                    starting_cash=np.asarray(starting_cash, dtype=np.float64),
                     starting_coins=np.zeros(pop.n_farms), fixed_costs=fixed,
                     site_capex=np.zeros((clock.n_steps, pop.n_farms)))
     spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
@@ -206,10 +219,19 @@ def run_network(
             grid=price_grid(np.full(n_tiers, mc.scrap_floor), np.full(n_tiers, mc.price_cap),
                             mc.bins),
             sell_after_days=mc.sell_after_days, payback_days=mc.payback_days,
-            cash_share=mc.cash_share))
-    recorder = NetworkRecorder(tier, pop.farm_region[owner],
-                               _size_class(pop.farm_machines)[owner], pop.tier_hashrate.size,
-                               len(pop.regions), len(SIZE_CLASSES) + 1, pop.tier_hashrate[tier])
+            cash_share=mc.cash_share,
+            offers=None if makers is None else ~np.isin(np.arange(c), makers.maker_cohort)))
+    size_class = _size_class(pop.farm_machines)
+    size_labels: tuple[str, ...] = SIZE_LABELS
+    if makers is not None:
+        parts.append(maker_policy(scenario, pop, makers, folder, history))
+        # The makers' own mining is a size class of its own ("mine in a bear market").
+        size_class[makers.maker_owner] = len(SIZE_CLASSES) + 1
+        size_labels = (*SIZE_LABELS, "makers")
+    recorder = NetworkRecorder(tier, pop.farm_region[owner], size_class[owner],
+                               pop.tier_hashrate.size, len(pop.regions), len(size_labels),
+                               pop.tier_hashrate[tier],
+                               None if makers is None else makers.maker_cohort)
     result = run(spec, Policies(parts), recorders=[recorder], progress=progress,
                  engine="numpy")
     record = result.records[0]
@@ -219,4 +241,4 @@ def run_network(
             raise InputError(f"the run diverged: network {name} is not finite and > 0",
                              field="scenario")
     return NetworkRun(scenario=scenario, population=pop, dates=clock.dates, price=prices,
-                      history=hist, record=record, result=result)
+                      history=hist, record=record, result=result, size_labels=size_labels)

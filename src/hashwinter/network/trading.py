@@ -53,6 +53,9 @@ class SecondHandMarket:
         Days of current margin a buyer pays for one machine. [day]
     cash_share : float
         Share of an owner's cash it may spend in a day, split over its tiers. [fraction]
+    offers : ndarray of bool (C,), optional
+        Cohorts that may offer on this market (default all; the makers' inventories
+        are sold by :class:`~hashwinter.network.makers.MakerPolicy` instead).
 
     """
 
@@ -63,6 +66,7 @@ class SecondHandMarket:
     sell_after_days: float
     payback_days: float
     cash_share: float
+    offers: npt.NDArray[np.bool_] | None = None
 
     @property
     def n_variants(self) -> int:
@@ -82,6 +86,8 @@ class SecondHandMarket:
         alive_c = obs.alive[..., self.owner]
         held = np.broadcast_to(obs.installed, off_days.shape)
         offer = np.where((off_days >= self.sell_after_days) | ~alive_c, held, 0.0)
+        if self.offers is not None:
+            offer = np.where(self.offers, offer, 0.0)
         per_day = SECONDS_PER_DAY / obs.step_seconds
         margin = (obs.revenue_per_machine - obs.cost_per_machine) * per_day
         bidding = on & alive_c
