@@ -37,6 +37,21 @@ def test_small_winter_writes_tables_and_report(tmp_path: Path,
     assert (out / "report.html").read_text().startswith("<!DOCTYPE html>")
     used = pd.read_csv(out / "used_prices.csv")
     assert set(used.columns) >= {"used_price_usd", "shutdown_price_usd_per_btc"}
+    # Parquet beside every CSV, the same table.
+    pq = pd.read_parquet(out / "retargets.parquet")
+    pq["date"] = pq["date"].astype(str)
+    pd.testing.assert_frame_equal(pq, pd.read_csv(out / "retargets.csv"), check_dtype=False)
+    # Makers per quarter: Q4 2018 (1 Oct - 30 Nov here) for Bitmain and Canaan; revenue is
+    # the machines sold at their list prices (972 and 658 USD, the example's).
+    q = pd.read_csv(out / "makers_quarterly.csv").set_index("maker")
+    assert list(q.index) == ["Bitmain", "Canaan"] and (q["days"] == 61).all()
+    assert q.loc["Bitmain", "revenue_usd"] == pytest.approx(q.loc["Bitmain", "sold"] * 972)
+    assert q.loc["Canaan", "revenue_usd"] == pytest.approx(q.loc["Canaan", "sold"] * 658)
+    assert "Bitmain: sold" in text
+    # Expected block interval: 600 s when hashrate matches difficulty (the first day).
+    assert daily["block_interval_s"].iloc[0] == pytest.approx(
+        600 * daily["difficulty"].iloc[0] / daily["history_difficulty"].iloc[0]
+        * daily["history_hashrate_ehs"].iloc[0] / daily["hashrate_ehs"].iloc[0])
 
 
 def test_bad_file_exits_2_naming_the_field(tmp_path: Path,

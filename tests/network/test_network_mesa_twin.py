@@ -19,11 +19,13 @@ from mesa_twin import NetworkTwin
 
 def test_same_paths_as_the_mesa_twin() -> None:
     folder = shared_data_dir()
-    # No market (the twin has none) and enough cash that nobody goes broke.
+    # No market and no makers (the twin has neither: the makers and the market are
+    # checked by their own tests) and enough cash that nobody goes broke.
     scenario = example(farms=30, cash_days=1e5, fixed_cost_per_machine_day=0.0)
     scenario = scenario.model_copy(update={
         "end": dt.date(2019, 1, 31),
-        "market": scenario.market.model_copy(update={"enabled": False})})
+        "market": scenario.market.model_copy(update={"enabled": False}),
+        "makers": scenario.makers.model_copy(update={"maker": []})})
     run = run_network(scenario, folder)
     pop = run.population
     dates = run.dates

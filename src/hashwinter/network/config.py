@@ -104,8 +104,9 @@ class PopulationConfig(ConfigModel):
     #: Fixed costs per installed machine and day (rent, staff). [USD] Assumption.
     fixed_cost_per_machine_day: float = Field(default=0.10, ge=0)
     #: Cost per running machine and day besides power (staff, maintenance, repairs,
-    #: hosting markups), the engine's management fee. [USD] Assumption (free parameter).
-    overhead_per_machine_day: float = Field(default=0.3, ge=0)
+    #: hosting markups), the engine's management fee. [USD] The free parameter, fitted
+    #: on October 2018 only (docs/network.md, "Calibration"): 0.17.
+    overhead_per_machine_day: float = Field(default=0.17, ge=0)
     #: PUE of every site. Assumption (CBECI's best guess is 1.10).
     pue: float = Field(default=1.05, ge=1)
     #: Seed of the assignment of farms to regions and tariff quantiles.
