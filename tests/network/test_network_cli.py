@@ -65,3 +65,29 @@ def test_bad_file_exits_2_naming_the_field(tmp_path: Path,
     assert not out.exists()
     data = tomllib.loads(EXAMPLE.read_text())
     assert data["population"]["farms"] == 1000
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    # Shares that do not sum to 1.
+    ("[regions]\n", "[regions]\nshares = { Sichuan = 0.6, Xinjiang = 0.3 }\n", "regions.shares"),
+    # A region of the map with no tariff (no quote in mining_power_prices.csv either).
+    ('Yunnan = { low = 0.025, high = 0.05, source = "assumption: hydro like Sichuan\'s" }\n',
+     "", "regions.tariffs.Yunnan"),
+    # A farm-size distribution with a negative scale.
+    ("size_scale = 100.0", "size_scale = -100.0", "population.size_scale"),
+    # A negative impact coefficient, and one so large that the price falls to 0.
+    ('kind = "history"', 'kind = "history"\nimpact = -1e-5', "price.impact"),
+    ('kind = "history"', 'kind = "history"\nimpact = 50.0', "price.impact"),
+    # A maker whose region is not in the population.
+    ('region = "Sichuan"           # assumption: its own', 'region = "Atlantis" # ',
+     "makers.maker[0].region"),
+])
+def test_bad_input_exits_2_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            old: str, new: str, field: str) -> None:
+    text = EXAMPLE.read_text()
+    assert old in text
+    path = _scenario(tmp_path, text.replace(old, new, 1))
+    out = tmp_path / "out"
+    assert main(["network", str(path), "--out", str(out)]) == 2
+    assert field in capsys.readouterr().err
+    assert not out.exists()

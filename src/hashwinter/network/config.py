@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.tomlfile import locate, read_toml
@@ -19,6 +19,7 @@ from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = [
     "DynamicsConfig",
+    "HabitsConfig",
     "MakerConfig",
     "MarketConfig",
     "NetworkScenario",
@@ -68,15 +69,17 @@ class RegionsConfig(ConfigModel):
     #: CNY per USD for rows quoted in CNY without a USD figure (2018 mean ~6.6; SOURCES).
     cny_per_usd: float = Field(default=6.6, gt=0)
 
-    @model_validator(mode="after")
-    def _shares_sum(self) -> RegionsConfig:
-        if self.shares is not None:
-            if any(v < 0 for v in self.shares.values()):
+    @field_validator("shares")
+    @classmethod
+    def _shares_sum(cls, shares: dict[str, float] | None) -> dict[str, float] | None:
+        # A field validator, so that the error names regions.shares (and its line).
+        if shares is not None:
+            if any(v < 0 for v in shares.values()):
                 raise ValueError("shares must be >= 0")
-            total = sum(self.shares.values())
+            total = sum(shares.values())
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
-        return self
+        return shares
 
 
 class PopulationConfig(ConfigModel):
@@ -209,6 +212,19 @@ class PriceConfig(ConfigModel):
     #: GBM volatility per sqrt(year). [1/sqrt(yr)] (~0.8: 2018's realised volatility).
     volatility: float = Field(default=0.8, ge=0)
     seed: int = Field(default=1, ge=0)
+    #: Impact of miners' net selling on the log price (network.impact): log price change
+    #: per coin sold beyond the first day's sales. 0: no feedback. [1/BTC] Assumption.
+    impact: float = Field(default=0.0, ge=0)
+
+
+class HabitsConfig(ConfigModel):
+    """The farms' treasury habit (network.habits)."""
+
+    treasury: Literal["sell_daily", "hodl", "sell_to_cover"] = "sell_daily"
+    #: Share of mined coins kept under ``hodl``. [fraction]
+    hodl_ratio: float = Field(default=1.0, ge=0, le=1)
+    #: Coins at the start, in days of the farm's first-day production. Assumption.
+    coin_days: float = Field(default=0.0, ge=0)
 
 
 class NetworkScenario(ConfigModel):
@@ -225,6 +241,7 @@ class NetworkScenario(ConfigModel):
     market: MarketConfig = Field(default_factory=MarketConfig)
     price: PriceConfig = Field(default_factory=PriceConfig)
     makers: MakersConfig = Field(default_factory=MakersConfig)
+    habits: HabitsConfig = Field(default_factory=HabitsConfig)
 
     @model_validator(mode="after")
     def _dates(self) -> NetworkScenario:

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hashwinter.economics.revenue import revenue_per_day
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.cohorts import Cohorts
 from hashwinter.engine.market import DailyMarket
@@ -40,6 +41,8 @@ from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
 from hashwinter.network.clearing import price_grid
 from hashwinter.network.config import NetworkScenario
+from hashwinter.network.habits import network_treasury
+from hashwinter.network.impact import solve_impact
 from hashwinter.network.maker_population import add_makers, maker_policy
 from hashwinter.network.population import Population, build_population, read_btc_daily
 from hashwinter.network.recorder import NetworkRecord, NetworkRecorder
@@ -127,6 +130,18 @@ def price_paths(scenario: NetworkScenario, history: pd.DataFrame, dates: pd.Date
     return np.asarray(real[0] * np.exp(log))
 
 
+def _starting_coins(scenario: NetworkScenario, pop: Population,
+                    hist: pd.DataFrame) -> FloatArray:
+    """Return each owner's coins at the start: ``coin_days`` of its first day's mining."""
+    first = hist.iloc[0]
+    per_machine = np.asarray(revenue_per_day(pop.tier_hashrate, float(first["difficulty"]),
+                                             float(first["subsidy"]), 1.0,
+                                             float(first["fees_per_block"])))
+    daily = np.bincount(pop.cohort_owner, weights=pop.cohort_count
+                        * per_machine[pop.cohort_tier], minlength=pop.n_farms)
+    return np.asarray(daily * scenario.habits.coin_days, dtype=np.float64)
+
+
 def _size_class(machines: FloatArray) -> npt.NDArray[np.int64]:
     return np.searchsorted(np.asarray(SIZE_CLASSES), machines, side="right").astype(np.int64)
 
@@ -167,11 +182,6 @@ def run_network(
     clock = Clock(dates.to_numpy().astype("datetime64[D]"))
     prices = price_paths(scenario, history, dates, n_paths)
     hist = history.loc[dates]
-    market = DailyMarket(
-        dates=clock.dates, price=prices, difficulty=hist["difficulty"].to_numpy(np.float64),
-        subsidy=hist["subsidy"].to_numpy(np.float64),
-        fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
-        blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
     height, elapsed = chain_position(history, start)
     network = EndogenousNetwork(
         clock, difficulty=float(hist["difficulty"].to_numpy(np.float64)[0]), height=height,
@@ -206,9 +216,8 @@ def run_network(
         starting_cash[makers.maker_owner] += [m.starting_cash for m in scenario.makers.maker]
     owners = Owners(names=owner_names,
                     starting_cash=np.asarray(starting_cash, dtype=np.float64),
-                    starting_coins=np.zeros(pop.n_farms), fixed_costs=fixed,
+                    starting_coins=_starting_coins(scenario, pop, hist), fixed_costs=fixed,
                     site_capex=np.zeros((clock.n_steps, pop.n_farms)))
-    spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
     dyn = scenario.dynamics
     parts: list[Policy] = [ShutdownPricePolicy(dyn.off_below, dyn.on_above)]
     mc = scenario.market
@@ -232,8 +241,25 @@ def run_network(
                                pop.tier_hashrate.size, len(pop.regions), len(size_labels),
                                pop.tier_hashrate[tier],
                                None if makers is None else makers.maker_cohort)
-    result = run(spec, Policies(parts), recorders=[recorder], progress=progress,
-                 engine="numpy")
+    treasury = network_treasury(scenario.habits)
+
+    def once(price: FloatArray) -> tuple[RunResult, FloatArray]:
+        market = DailyMarket(
+            dates=clock.dates, price=price, difficulty=hist["difficulty"].to_numpy(np.float64),
+            subsidy=hist["subsidy"].to_numpy(np.float64),
+            fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
+            blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
+        spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
+        out = run(spec, Policies(parts), treasury=treasury, recorders=[recorder],
+                  progress=progress, engine="numpy")
+        rec = out.records[0]
+        assert isinstance(rec, NetworkRecord)
+        return out, rec.sold
+
+    if scenario.price.impact > 0:
+        result, prices = solve_impact(once, prices, scenario.price.impact)
+    else:
+        result, _ = once(prices)
     record = result.records[0]
     assert isinstance(record, NetworkRecord)
     for name, arr in (("hashrate", record.hashrate), ("difficulty", record.difficulty)):

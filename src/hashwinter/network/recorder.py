@@ -42,6 +42,8 @@ class NetworkRecord:
         Clearing price per tier (NaN on a day without trades). [currency/machine]
     mined, issuance : ndarray (T, P)
         Coins the farms mined and the network issued. [coin]
+    sold, forced_sold : ndarray (T, P)
+        Coins the owners sold (planned and forced together), and forced alone. [coin]
     produced, delivered, inventory, maker_running : ndarray (T, P, M)
         Per maker: machines made, sold to farms, held at the day's end, running.
         [machines]
@@ -58,6 +60,8 @@ class NetworkRecord:
     used_price: FloatArray
     mined: FloatArray
     issuance: FloatArray
+    sold: FloatArray
+    forced_sold: FloatArray
     produced: FloatArray
     delivered: FloatArray
     inventory: FloatArray
@@ -145,6 +149,9 @@ class NetworkRecorder:
         rows["used_price"].append(price)
         rows["mined"].append(mined)
         rows["issuance"].append(issuance)
+        forced = np.asarray(data.treasury.forced_sold)[0].sum(axis=-1)
+        rows["sold"].append(np.asarray(data.treasury.sold)[0].sum(axis=-1) + forced)
+        rows["forced_sold"].append(forced)
         rows["produced"].append(made)
         rows["delivered"].append(delivered)
         rows["maker_revenue"].append(revenue)
