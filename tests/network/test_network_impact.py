@@ -37,7 +37,7 @@ def test_impact_path_against_a_loop() -> None:
 
 
 def test_impact_that_diverges_is_an_error() -> None:
-    with pytest.raises(InputError, match="price.impact"):
+    with pytest.raises(InputError, match=r"price\.impact"):
         impact_path(np.full((1, 3), 5000.0), np.array([[0.0], [1e6], [1e6]]), 1.0)
 
 
