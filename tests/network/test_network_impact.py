@@ -9,9 +9,11 @@ import pytest
 from test_network_population import example
 
 from datafiles import shared_data_dir
+from hashwinter.economics.revenue import revenue_per_day
 from hashwinter.errors import InputError
 from hashwinter.network.config import HabitsConfig, NetworkScenario
 from hashwinter.network.dynamics import run_network
+from hashwinter.network.habits import hedgers
 from hashwinter.network.impact import impact_path, solve_impact
 
 
@@ -78,3 +80,40 @@ def test_run_with_impact_is_its_own_fixed_point() -> None:
     # falls below the history's (selling beyond the first day's pushes it down).
     assert run.record.sold[-1, 0] > run.record.sold[0, 0]
     assert run.price[0, -1] < base[0, -1]
+
+
+def test_hedgers_are_the_largest_farms() -> None:
+    size = np.array([5.0, 50.0, 1.0, 20.0, 10.0])
+    assert hedgers(size, 0.4).tolist() == [False, True, False, True, False]
+    assert not hedgers(size, 0.0).any() and hedgers(size, 1.0).all()
+
+
+def test_hedgers_short_half_a_month_of_their_production() -> None:
+    habit = HabitsConfig(hedgers=0.2, hedge_ratio=0.5, hedge_horizon_days=30)
+    # Sichuan's wet-season power and no overhead: every tier pays on 1 October 2018;
+    # no makers (their deliveries would add machines on the first day).
+    scenario = _small(habit, overhead_per_machine_day=0.0)
+    scenario = scenario.model_copy(update={
+        "regions": scenario.regions.model_copy(update={"shares": {"Sichuan": 1.0}}),
+        "makers": scenario.makers.model_copy(update={"maker": []})})
+    run = run_network(scenario, shared_data_dir())
+    pop, rec = run.population, run.record
+    # Every machine runs on the first day (the precondition of the hand computation).
+    np.testing.assert_allclose(rec.hashrate[0, 0], pop.hashrate, rtol=1e-12)
+    first = run.history.iloc[0]
+    per_machine = revenue_per_day(pop.tier_hashrate, first["difficulty"], first["subsidy"],
+                                  1.0, first["fees_per_block"])  # coins per machine-day
+    farms = pop.n_farms - pop.n_makers
+    hedger = np.zeros(pop.n_farms, dtype=bool)
+    hedger[:farms] = hedgers(pop.farm_machines[:farms], 0.2)
+    coins = float((pop.cohort_count * per_machine[pop.cohort_tier])[hedger[pop.cohort_owner]]
+                  .sum())
+    # The short opened at the first close: ratio x horizon x the hedgers' coins per day.
+    assert rec.short[0, 0] == pytest.approx(0.5 * 30 * coins, rel=1e-9)
+    # It is rolled on 1 November to the production of that day (lower: difficulty rose).
+    nov1 = int(np.flatnonzero(run.dates == np.datetime64("2018-11-01"))[0])
+    assert rec.short[nov1 - 1, 0] == rec.short[0, 0] and rec.short[nov1, 0] != rec.short[0, 0]
+    # Net selling counts the roll's change in the short, not the first opening.
+    opened = rec.short[nov1, 0] - rec.short[nov1 - 1, 0]
+    assert rec.net_sold[0, 0] == rec.sold[0, 0]
+    assert rec.net_sold[nov1, 0] == pytest.approx(rec.sold[nov1, 0] + opened, rel=1e-12)

@@ -225,6 +225,13 @@ class HabitsConfig(ConfigModel):
     hodl_ratio: float = Field(default=1.0, ge=0, le=1)
     #: Coins at the start, in days of the farm's first-day production. Assumption.
     coin_days: float = Field(default=0.0, ge=0)
+    #: Share of the farms that hedge (the largest first: big farms hold futures
+    #: accounts; assumption). [fraction of farms]
+    hedgers: float = Field(default=0.0, ge=0, le=1)
+    #: Share of the next ``hedge_horizon_days``' production a hedger shorts. Assumption.
+    hedge_ratio: float = Field(default=0.5, ge=0, le=1)
+    #: Days of production hedged at each monthly roll (day 1). Assumption.
+    hedge_horizon_days: int = Field(default=30, ge=1, le=365)
 
 
 class NetworkScenario(ConfigModel):

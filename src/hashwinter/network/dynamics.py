@@ -41,7 +41,7 @@ from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
 from hashwinter.network.clearing import price_grid
 from hashwinter.network.config import NetworkScenario
-from hashwinter.network.habits import network_treasury
+from hashwinter.network.habits import hedging, network_treasury
 from hashwinter.network.impact import solve_impact
 from hashwinter.network.maker_population import add_makers, maker_policy
 from hashwinter.network.population import Population, build_population, read_btc_daily
@@ -242,6 +242,12 @@ def run_network(
                                pop.tier_hashrate[tier],
                                None if makers is None else makers.maker_cohort)
     treasury = network_treasury(scenario.habits)
+    hedge = hedging(scenario.habits, pop.farm_machines[:n_real], pop.n_farms, cohorts, clock,
+                    owner_names)
+    instruments = []
+    if hedge is not None:
+        parts.append(hedge[0])
+        instruments = hedge[1]
 
     def once(price: FloatArray) -> tuple[RunResult, FloatArray]:
         market = DailyMarket(
@@ -251,10 +257,10 @@ def run_network(
             blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
         spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
         out = run(spec, Policies(parts), treasury=treasury, recorders=[recorder],
-                  progress=progress, engine="numpy")
+                  progress=progress, engine="numpy", instruments=instruments)
         rec = out.records[0]
         assert isinstance(rec, NetworkRecord)
-        return out, rec.sold
+        return out, rec.net_sold
 
     if scenario.price.impact > 0:
         result, prices = solve_impact(once, prices, scenario.price.impact)

@@ -44,6 +44,11 @@ class NetworkRecord:
         Coins the farms mined and the network issued. [coin]
     sold, forced_sold : ndarray (T, P)
         Coins the owners sold (planned and forced together), and forced alone. [coin]
+    short : ndarray (T, P)
+        Coins the owners are short in the position book at the day's end. [coin]
+    net_sold : ndarray (T, P)
+        Miners' net selling: ``sold`` plus the shorts opened that day (the first day's
+        position counts as held before the run). [coin]
     produced, delivered, inventory, maker_running : ndarray (T, P, M)
         Per maker: machines made, sold to farms, held at the day's end, running.
         [machines]
@@ -62,6 +67,8 @@ class NetworkRecord:
     issuance: FloatArray
     sold: FloatArray
     forced_sold: FloatArray
+    short: FloatArray
+    net_sold: FloatArray
     produced: FloatArray
     delivered: FloatArray
     inventory: FloatArray
@@ -152,6 +159,9 @@ class NetworkRecorder:
         forced = np.asarray(data.treasury.forced_sold)[0].sum(axis=-1)
         rows["sold"].append(np.asarray(data.treasury.sold)[0].sum(axis=-1) + forced)
         rows["forced_sold"].append(forced)
+        pos = data.positions
+        rows["short"].append(np.zeros(p) if pos is None
+                             else -np.asarray(pos)[0].sum(axis=(-2, -1)))
         rows["produced"].append(made)
         rows["delivered"].append(delivered)
         rows["maker_revenue"].append(revenue)
@@ -161,4 +171,7 @@ class NetworkRecorder:
 
     def finish(self) -> NetworkRecord:
         """Return the daily arrays."""
-        return NetworkRecord(**{k: np.stack(v) for k, v in self._rows.items()})
+        rows = {k: np.stack(v) for k, v in self._rows.items() if k != "net_sold"}
+        short = rows["short"]
+        opened = np.diff(short, axis=0, prepend=short[:1])
+        return NetworkRecord(**rows, net_sold=rows["sold"] + opened)
