@@ -45,7 +45,8 @@ def test_same_paths_as_the_mesa_twin() -> None:
         farms, pop.tier_hashrate.tolist(), pop.tier_power.tolist(), run.price[0].tolist(),
         hist["fees_per_block"].tolist(), float(hist["difficulty"].iloc[0]), float(height),
         elapsed, scenario.population.pue, scenario.population.overhead_per_machine_day,
-        scenario.dynamics.off_below, scenario.dynamics.on_above)
+        scenario.dynamics.off_below, scenario.dynamics.on_above,
+        scenario.dynamics.min_off_days)
     for _ in dates:
         twin.step()
     np.testing.assert_allclose(run.record.hashrate[:, 0], twin.hashrate_path, rtol=1e-9)
@@ -53,3 +54,5 @@ def test_same_paths_as_the_mesa_twin() -> None:
     # The paths move: farms unplugged and difficulty retargeted down in the winter.
     assert min(twin.hashrate_path) < 0.9 * twin.hashrate_path[0]
     assert min(twin.difficulty_path) < twin.difficulty_path[0]
+    # The shipped file's restart delay is on (the twin mirrors it).
+    assert scenario.dynamics.min_off_days == 14

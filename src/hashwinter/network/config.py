@@ -123,6 +123,9 @@ class DynamicsConfig(ConfigModel):
     off_below: float = Field(default=-0.05, gt=-1)
     #: On again when it rises above this (>= off_below). Assumption.
     on_above: float = Field(default=0.05, gt=-1)
+    #: A cohort that unplugged stays off at least this many days (network.restart).
+    #: Assumption; 0 is no delay.
+    min_off_days: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _hysteresis(self) -> DynamicsConfig:

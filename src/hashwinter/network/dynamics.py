@@ -46,6 +46,7 @@ from hashwinter.network.impact import solve_impact
 from hashwinter.network.maker_population import add_makers, maker_policy
 from hashwinter.network.population import Population, build_population, read_btc_daily
 from hashwinter.network.recorder import NetworkRecord, NetworkRecorder
+from hashwinter.network.restart import MinimumOffTime
 from hashwinter.network.trading import SecondHandMarket
 
 __all__ = [
@@ -220,6 +221,8 @@ def run_network(
                     site_capex=np.zeros((clock.n_steps, pop.n_farms)))
     dyn = scenario.dynamics
     parts: list[Policy] = [ShutdownPricePolicy(dyn.off_below, dyn.on_above)]
+    if dyn.min_off_days > 0:
+        parts.append(MinimumOffTime(dyn.min_off_days))
     mc = scenario.market
     if mc.enabled:
         n_tiers = pop.tier_hashrate.size
