@@ -12,7 +12,6 @@ The state is the days each cohort has been off in a row, shaped (V, P, C).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
