@@ -232,7 +232,8 @@ def run_network(
                             mc.bins),
             sell_after_days=mc.sell_after_days, payback_days=mc.payback_days,
             cash_share=mc.cash_share,
-            offers=None if makers is None else ~np.isin(np.arange(c), makers.maker_cohort)))
+            offers=None if makers is None else ~np.isin(np.arange(c), makers.maker_cohort),
+            ship_days=mc.ship_days))
     size_class = _size_class(pop.farm_machines)
     size_labels: tuple[str, ...] = SIZE_LABELS
     if makers is not None:
