@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from hashwinter.engine.actions import Actions
 from hashwinter.engine.policy import Observation
-from hashwinter.network.clearing import clear_market
+from hashwinter.network.clearing import Clearing, clear_market
 from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = ["SecondHandMarket"]
@@ -100,22 +100,8 @@ class SecondHandMarket:
             return self._decide_shipping(obs, actions, state)
         on = np.asarray(actions.on)
         off_days = np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
-        assert obs.alive is not None and obs.cash is not None  # the engine always sets them
-        alive_c = obs.alive[..., self.owner]
         held = np.broadcast_to(obs.installed, off_days.shape)
-        offer = np.where((off_days >= self.sell_after_days) | ~alive_c, held, 0.0)
-        if self.offers is not None:
-            offer = np.where(self.offers, offer, 0.0)
-        per_day = SECONDS_PER_DAY / obs.step_seconds
-        margin = (obs.revenue_per_machine - obs.cost_per_machine) * per_day
-        bidding = on & alive_c
-        valuation = np.where(bidding, np.maximum(margin, 0.0) * self.payback_days, 0.0)
-        slots = np.where(bidding, np.maximum(self.capacity - held, 0.0), 0.0)
-        n_tiers_of_owner = np.bincount(self.owner).astype(np.float64)
-        budget = (np.maximum(obs.cash, 0.0) * self.cash_share
-                  / n_tiers_of_owner[None, None, :])[..., self.owner]
-        cleared = clear_market(offer, np.broadcast_to(valuation, off_days.shape), slots,
-                               np.broadcast_to(budget, off_days.shape), self.tier, self.grid)
+        cleared = self._clear(obs, on, off_days, held, held, 0.0)
         if not (cleared.volume > 0).any():
             return actions, off_days
         price_c = np.nan_to_num(cleared.price, nan=0.0)[..., self.tier]
@@ -123,20 +109,11 @@ class SecondHandMarket:
         return actions.add_trades(sell=cleared.sold, sell_price=price_c, buy=cleared.bought,
                                   buy_price=price_c), off_days
 
-    def _decide_shipping(self, obs: Observation, actions: Actions,
-                         state: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
-                         ) -> tuple[Actions, Any]:
-        off_prev, pend_sell, pend_buy, pend_price = state
-        on = np.asarray(actions.on)
-        off_days = np.where(on, 0.0, off_prev + obs.step_seconds / SECONDS_PER_DAY)
+    def _clear(self, obs: Observation, on: npt.NDArray[np.bool_], off_days: FloatArray,
+               free: FloatArray, taken: FloatArray, committed: FloatArray | float) -> Clearing:
+        """Clear the day's market: ``free`` machines may be offered, ``taken`` fill slots."""
         assert obs.alive is not None and obs.cash is not None  # the engine always sets them
         alive_c = obs.alive[..., self.owner]
-        held = np.broadcast_to(obs.installed, off_days.shape)
-        slot = obs.step % self.ship_days
-        committed_sell = pend_sell.sum(axis=0)
-        committed_buy = pend_buy.sum(axis=0)
-        committed_cost = (pend_buy * np.take(pend_price, self.tier, axis=-1)).sum(axis=0)
-        free = np.maximum(held - committed_sell, 0.0)
         offer = np.where((off_days >= self.sell_after_days) | ~alive_c, free, 0.0)
         if self.offers is not None:
             offer = np.where(self.offers, offer, 0.0)
@@ -144,13 +121,29 @@ class SecondHandMarket:
         margin = (obs.revenue_per_machine - obs.cost_per_machine) * per_day
         bidding = on & alive_c
         valuation = np.where(bidding, np.maximum(margin, 0.0) * self.payback_days, 0.0)
-        slots = np.where(bidding, np.maximum(self.capacity - held - committed_buy, 0.0), 0.0)
+        slots = np.where(bidding, np.maximum(self.capacity - taken, 0.0), 0.0)
         n_tiers_of_owner = np.bincount(self.owner).astype(np.float64)
         budget = (np.maximum(obs.cash, 0.0) * self.cash_share
                   / n_tiers_of_owner[None, None, :])[..., self.owner]
-        budget = np.maximum(budget - committed_cost, 0.0)
-        cleared = clear_market(offer, np.broadcast_to(valuation, off_days.shape), slots,
-                               np.broadcast_to(budget, off_days.shape), self.tier, self.grid)
+        budget = np.maximum(budget - committed, 0.0)
+        return clear_market(offer, np.broadcast_to(valuation, off_days.shape), slots,
+                            np.broadcast_to(budget, off_days.shape), self.tier, self.grid)
+
+    def _decide_shipping(self, obs: Observation, actions: Actions,
+                         state: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+                         ) -> tuple[Actions, Any]:
+        off_prev, pend_sell, pend_buy, pend_price = state
+        on = np.asarray(actions.on)
+        off_days = np.where(on, 0.0, off_prev + obs.step_seconds / SECONDS_PER_DAY)
+        assert obs.alive is not None  # the engine always sets it
+        alive_c = obs.alive[..., self.owner]
+        held = np.broadcast_to(obs.installed, off_days.shape)
+        slot = obs.step % self.ship_days
+        # Machines already sold (or bought) but not delivered: not offered again, and
+        # they fill the buyer's slots and take its budget.
+        committed_cost = (pend_buy * np.take(pend_price, self.tier, axis=-1)).sum(axis=0)
+        cleared = self._clear(obs, on, off_days, np.maximum(held - pend_sell.sum(axis=0), 0.0),
+                              held + pend_buy.sum(axis=0), committed_cost)
         # Settle the trades cleared ship_days ago; cancel deliveries to broke buyers.
         due_buy = pend_buy[slot] * alive_c
         due_sell = pend_sell[slot]
