@@ -14,7 +14,7 @@ import pytest
 from test_network_population import example
 
 from datafiles import shared_data_dir, shared_data_file
-from hashwinter.network.dynamics import NetworkRun, chain_position, run_network
+from hashwinter.network.dynamics import NetworkRun, chain_position, run_network, size_classes
 from hashwinter.network.population import read_btc_daily
 
 #: The real retargets (btc_daily.csv difficulty; issue 15): day and relative change.
@@ -109,3 +109,11 @@ def test_retarget_of_18_december(winter: NetworkRun) -> None:
     real = REAL_RETARGETS["2018-12-18"]
     sim = _retarget_near(winter, "2018-12-18")
     assert sim < 0 and abs(sim - real) <= abs(real) / 2
+
+
+def test_size_classes_split_the_machines_in_thirds() -> None:
+    # 14 machines; midpoints of the cumulative share 1/28, 3/28, ... 22/28: thirds at 1/3.
+    cls, labels = size_classes(np.array([2.0, 1.0, 6.0, 1.0, 2.0, 1.0, 1.0]))
+    assert cls.tolist() == [1, 0, 2, 0, 1, 0, 0]
+    assert labels == ("small farms (4, 1-1 machines)", "middle farms (2, 2-2 machines)",
+                      "large farms (1, 6-6 machines)")

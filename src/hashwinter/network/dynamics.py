@@ -52,11 +52,11 @@ from hashwinter.network.trading import SecondHandMarket
 __all__ = [
     "ANCHOR_DATE",
     "ANCHOR_HEIGHT",
-    "SIZE_CLASSES",
     "NetworkRun",
     "chain_position",
     "price_paths",
     "run_network",
+    "size_classes",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -64,9 +64,10 @@ FloatArray = npt.NDArray[np.float64]
 #: Block 550,368 (a retarget) was mined on 2018-11-17 (the −7.4 % retarget of issue 15).
 ANCHOR_HEIGHT = 550_368
 ANCHOR_DATE = pd.Timestamp("2018-11-17")
-#: Farm-size classes by machines at the start: upper bounds (the last is open).
-SIZE_CLASSES = (1_000.0, 10_000.0)
-SIZE_LABELS = ("< 1k machines", "1k-10k", ">= 10k")
+#: Farm-size classes: the farms holding the smallest, middle and largest third of the
+#: machines at the start (fixed bounds in machines would leave a class empty: farm sizes
+#: are scaled to the network).
+SIZE_LABELS = ("small farms", "middle farms", "large farms")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,8 +144,23 @@ def _starting_coins(scenario: NetworkScenario, pop: Population,
     return np.asarray(daily * scenario.habits.coin_days, dtype=np.float64)
 
 
-def _size_class(machines: FloatArray) -> npt.NDArray[np.int64]:
-    return np.searchsorted(np.asarray(SIZE_CLASSES), machines, side="right").astype(np.int64)
+def size_classes(machines: FloatArray) -> tuple[npt.NDArray[np.int64], tuple[str, ...]]:
+    """Return each farm's size class and the classes' labels (with their farms and sizes).
+
+    Farms sorted by size; a farm is in class ``k`` when the machines of the farms smaller
+    than it plus half its own fall in the ``k``-th third of all machines.
+    """
+    order = np.argsort(machines, kind="stable")
+    cum = np.cumsum(machines[order])
+    mid = (cum - machines[order] / 2) / cum[-1]
+    cls = np.empty(machines.size, np.int64)
+    cls[order] = np.minimum((mid * 3).astype(np.int64), 2)
+    labels = []
+    for k, name in enumerate(SIZE_LABELS):
+        m = machines[cls == k]
+        labels.append(f"{name} ({m.size}, {m.min():,.0f}-{m.max():,.0f} machines)" if m.size
+                      else f"{name} (none)")
+    return cls, tuple(labels)
 
 
 def run_network(
@@ -234,13 +250,12 @@ def run_network(
             cash_share=mc.cash_share,
             offers=None if makers is None else ~np.isin(np.arange(c), makers.maker_cohort),
             ship_days=mc.ship_days))
-    size_class = _size_class(pop.farm_machines)
-    size_labels: tuple[str, ...] = SIZE_LABELS
+    farm_class, size_labels = size_classes(pop.farm_machines[:n_real])
+    size_class = np.concatenate([farm_class, np.full(pop.n_farms - n_real, 3, np.int64)])
     if makers is not None:
         parts.append(maker_policy(scenario, pop, makers, folder, history))
         # The makers' own mining is a size class of its own ("mine in a bear market").
-        size_class[makers.maker_owner] = len(SIZE_CLASSES) + 1
-        size_labels = (*SIZE_LABELS, "makers")
+        size_labels = (*size_labels, "makers")
     recorder = NetworkRecorder(tier, pop.farm_region[owner], size_class[owner],
                                pop.tier_hashrate.size, len(pop.regions), len(size_labels),
                                pop.tier_hashrate[tier],
