@@ -10,8 +10,13 @@ Each step, per variant, path and cohort, from what is known at the step's start:
 * ``margin`` = revenue - cost of one card-day; ``gamer`` = what a card brings from gamers
   (:class:`~hashwinter.assets.card_resale.CardResaleModel`: new-card price, the card's age,
   the glut from the coin's drawdown, less selling fees); ``miners`` = what miners pay for
-  a used rig, per card: ``max(margin, 0) x miner_payback_days + platform`` (ASSUMPTION:
-  miners price a rig by its coin margin over a payback period);
+  a used rig, per card: the second-hand market price of the machines-as-assets valuation
+  (:func:`hashwinter.farm.trading.prices.trade_tables`: the option-adjusted value of a
+  card at a buyer's tariff x liquidity, floored at scrap) plus the platform's share — the
+  farm file's default (``miner_price = "valuation"``); or, with ``miner_price =
+  "payback"`` and for the bare policy without a table, ``max(margin, 0) x
+  miner_payback_days + platform`` (ASSUMPTION: miners price a rig by its coin margin
+  over a payback period);
 * **exit to gamers** when ``revenue < cost x (1 + exit_margin)`` (the cost line): every
   card is sold at ``gamer``;
 * **bull**: when ``miners >= gamer_buy x (1 + bull_premium)`` (``gamer_buy``: the gamer
@@ -46,6 +51,7 @@ from hashwinter.engine.variants import (
 )
 from hashwinter.errors import InputError
 from hashwinter.farm.registry import PolicyContext, register_policy
+from hashwinter.farm.trading.config import TradingValuation
 from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = ["GpuCycleConfig", "GpuCyclePolicy"]
@@ -74,8 +80,12 @@ class GpuCyclePolicy:
         ``cost x (1 + exit_margin)``; bull when miners pay ``1 + bull_premium`` times the
         gamer price. [fraction]
     miner_payback_days, margin_horizon_days : float or array_like (V,)
-        Miners' payback for a used rig; horizon of the expected mining margin in the buy
-        rule. [day]
+        Miners' payback for a used rig (without ``miner_table``); horizon of the expected
+        mining margin in the buy rule. [day]
+    miner_table : array_like (P|1, C, D), optional
+        Miners' price of one card on each day (the assets valuation's market price,
+        :attr:`hashwinter.farm.trading.prices.TradeTables.market`); the platform's share
+        is added to it. None: the payback rule. [currency/card]
 
     """
 
@@ -89,12 +99,14 @@ class GpuCyclePolicy:
     bull_premium: FloatArray
     miner_payback_days: FloatArray
     margin_horizon_days: FloatArray
+    miner_table: FloatArray | None
 
     def __init__(self, target: npt.ArrayLike, *, new_card_price: float, card_age_days: float,
                  platform_per_card: float, resale: CardResaleModel,
                  required_surplus: npt.ArrayLike = 0.05, exit_margin: npt.ArrayLike = 0.0,
                  bull_premium: npt.ArrayLike = 0.3, miner_payback_days: npt.ArrayLike = 180.0,
-                 margin_horizon_days: npt.ArrayLike = 90.0) -> None:
+                 margin_horizon_days: npt.ArrayLike = 90.0,
+                 miner_table: npt.ArrayLike | None = None) -> None:
         arrays = {name: as_variant_array(value, f"policy.{name}") for name, value in (
             ("required_surplus", required_surplus), ("exit_margin", exit_margin),
             ("bull_premium", bull_premium), ("miner_payback_days", miner_payback_days),
@@ -110,20 +122,27 @@ class GpuCyclePolicy:
         for name in ("miner_payback_days", "margin_horizon_days"):
             if np.any(arrays[name] < 0):
                 raise InputError("must be >= 0", field=f"policy.{name}")
-        object.__setattr__(self, "target", np.asarray(target, dtype=np.float64))
+        # (1, C): per cohort, never taken for a variant subset (take_variants slices 1-d fields).
+        object.__setattr__(self, "target", np.asarray(target, dtype=np.float64).reshape(1, -1))
         object.__setattr__(self, "new_card_price", float(new_card_price))
         object.__setattr__(self, "card_age_days", float(card_age_days))
         object.__setattr__(self, "platform_per_card", float(platform_per_card))
         object.__setattr__(self, "resale", resale)
         for name, arr in arrays.items():
             object.__setattr__(self, name, arr)
+        table = None if miner_table is None else np.asarray(miner_table, dtype=np.float64)
+        if table is not None and (table.ndim != 3 or not np.all(np.isfinite(table))):
+            raise InputError("must be a finite (paths, cohorts, days) table",
+                             field="policy.miner_table")
+        object.__setattr__(self, "miner_table", table)
 
     @property
     def n_variants(self) -> int:
         """Number of variants ``V``."""
         return count_variants({f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                                if f.name not in ("target", "resale", "new_card_price",
-                                                 "card_age_days", "platform_per_card")})
+                                                 "card_age_days", "platform_per_card",
+                                                 "miner_table")})
 
     def init_state(self, shape: tuple[int, int, int]) -> dict[str, Any]:
         """Return the coin's observed prices so far (for the glut's running peak)."""
@@ -143,8 +162,11 @@ class GpuCyclePolicy:
         age = self.card_age_days + obs.day
         gamer = self.resale.card_value(self.new_card_price, age, glut)
         gamer_buy = gamer / (1.0 - self.resale.selling_fee)
-        miners = np.maximum(margin, 0.0) * to_engine_axis(self.miner_payback_days) \
-            + self.platform_per_card
+        if self.miner_table is not None:
+            miners = self.miner_table[None, :, :, obs.day] + self.platform_per_card
+        else:
+            miners = np.maximum(margin, 0.0) * to_engine_axis(self.miner_payback_days) \
+                + self.platform_per_card
         return margin, gamer, gamer_buy, miners
 
     def decide(self, obs: Observation, actions: Actions,
@@ -195,8 +217,17 @@ class GpuCycleConfig(BaseModel):
         Resale value of one rig's platform. [currency/rig]
     resale : CardResaleModel
         Gamer-market parameters (``[policies.resale]``).
+    miner_price : {"valuation", "payback"}
+        How miners price a used rig: the machines-as-assets valuation's market price of a
+        card under ``[policies.valuation]`` (the same tables the trading rules read), or
+        the margin x ``miner_payback_days`` rule (ASSUMPTION; the bare policy's default).
+    valuation : TradingValuation
+        The valuation's assumptions (buyer's tariff, liquidity, volatility ...).
     required_surplus, exit_margin, bull_premium, miner_payback_days, margin_horizon_days
         As :class:`GpuCyclePolicy`; a list sweeps them as variants.
+
+    The rigs' platform (cards per rig, its resale) is the first ``[fleet.rig]`` table's
+    when the farm has one, else ``cards_per_rig`` and ``platform_resale``.
 
     """
 
@@ -213,13 +244,25 @@ class GpuCycleConfig(BaseModel):
     bull_premium: float | list[float] = 0.3
     miner_payback_days: float | list[float] = 180.0
     margin_horizon_days: float | list[float] = 90.0
+    miner_price: Literal["valuation", "payback"] = "valuation"
+    valuation: TradingValuation = Field(default_factory=TradingValuation)
+
+    def platform_per_card(self, context: PolicyContext | None = None) -> float:
+        """Return the platform's resale value per card [currency/card] (see the class)."""
+        farm = context.farm if context is not None else None
+        rigs = [i.rig for i in farm.config.fleet if i.rig is not None] if farm else []
+        if rigs:
+            return rigs[0].platform_resale / rigs[0].cards
+        return self.platform_resale / self.cards_per_rig
 
     def build(self, context: PolicyContext) -> Policy:
         """Return the engine policy for the farm's cohorts (their counts are the targets)."""
+        table = (self.valuation.tables(context).market if self.miner_price == "valuation"
+                 else None)
         return GpuCyclePolicy(
             context.cohorts.count, new_card_price=self.new_card_price,
             card_age_days=self.card_age_days,
-            platform_per_card=self.platform_resale / self.cards_per_rig, resale=self.resale,
+            platform_per_card=self.platform_per_card(context), resale=self.resale,
             required_surplus=self.required_surplus, exit_margin=self.exit_margin,
             bull_premium=self.bull_premium, miner_payback_days=self.miner_payback_days,
-            margin_horizon_days=self.margin_horizon_days)
+            margin_horizon_days=self.margin_horizon_days, miner_table=table)
