@@ -20,9 +20,11 @@ Each step, per variant, path and cohort, from what is known at the step's start:
 * **exit to gamers** when ``revenue < cost x (1 + exit_margin)`` (the cost line): every
   card is sold at ``gamer``;
 * **bull**: when ``miners >= gamer_buy x (1 + bull_premium)`` (``gamer_buy``: the gamer
-  price before fees, what buying a card from a gamer costs): held rigs are sold to miners
-  at ``miners``, and an empty cohort buys cards from gamers at ``gamer_buy`` (up to the
-  fleet item's count);
+  price before fees, what buying a card from a gamer costs): cards are bought from gamers
+  at ``gamer_buy`` and as many of the held rigs' cards sold to miners at ``miners`` — at
+  most ``bull_swap_per_day x`` the fleet item's count a day (ASSUMPTION: the depth of the
+  used gamer market; without a limit the swap would repeat every day on the whole fleet),
+  an emptied cohort refilling from gamers at the same pace;
 * **buy rigs** when none are held, not a bull, the coin covers cost plus the surplus, and
   ``miners < gamer + max(margin, 0) x margin_horizon_days``: back to the fleet item's count
   at ``miners``;
@@ -54,7 +56,7 @@ from hashwinter.farm.registry import PolicyContext, register_policy
 from hashwinter.farm.trading.config import TradingValuation
 from hashwinter.units import SECONDS_PER_DAY
 
-__all__ = ["GpuCycleConfig", "GpuCyclePolicy"]
+__all__ = ["AsicLegConfig", "GpuCycleConfig", "GpuCyclePolicy"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -82,6 +84,9 @@ class GpuCyclePolicy:
     miner_payback_days, margin_horizon_days : float or array_like (V,)
         Miners' payback for a used rig (without ``miner_table``); horizon of the expected
         mining margin in the buy rule. [day]
+    bull_swap_per_day : float or array_like (V,)
+        Cards swapped a day in a bull (bought from gamers, sold to miners), as a share of
+        the target, rounded down to whole cards. [1/day]
     miner_table : array_like (P|1, C, D), optional
         Miners' price of one card on each day (the assets valuation's market price,
         :attr:`hashwinter.farm.trading.prices.TradeTables.market`); the platform's share
@@ -99,6 +104,7 @@ class GpuCyclePolicy:
     bull_premium: FloatArray
     miner_payback_days: FloatArray
     margin_horizon_days: FloatArray
+    bull_swap_per_day: FloatArray
     miner_table: FloatArray | None
 
     def __init__(self, target: npt.ArrayLike, *, new_card_price: float, card_age_days: float,
@@ -106,11 +112,13 @@ class GpuCyclePolicy:
                  required_surplus: npt.ArrayLike = 0.05, exit_margin: npt.ArrayLike = 0.0,
                  bull_premium: npt.ArrayLike = 0.3, miner_payback_days: npt.ArrayLike = 180.0,
                  margin_horizon_days: npt.ArrayLike = 90.0,
+                 bull_swap_per_day: npt.ArrayLike = 0.01,
                  miner_table: npt.ArrayLike | None = None) -> None:
         arrays = {name: as_variant_array(value, f"policy.{name}") for name, value in (
             ("required_surplus", required_surplus), ("exit_margin", exit_margin),
             ("bull_premium", bull_premium), ("miner_payback_days", miner_payback_days),
-            ("margin_horizon_days", margin_horizon_days))}
+            ("margin_horizon_days", margin_horizon_days),
+            ("bull_swap_per_day", bull_swap_per_day))}
         count_variants(arrays)
         for name, arr in arrays.items():
             if not np.all(np.isfinite(arr)):
@@ -119,7 +127,7 @@ class GpuCyclePolicy:
                   > np.broadcast_arrays(arrays["exit_margin"], arrays["required_surplus"])[1]):
             raise InputError("must be <= required_surplus (stop running before selling)",
                              field="policy.exit_margin")
-        for name in ("miner_payback_days", "margin_horizon_days"):
+        for name in ("miner_payback_days", "margin_horizon_days", "bull_swap_per_day"):
             if np.any(arrays[name] < 0):
                 raise InputError("must be >= 0", field=f"policy.{name}")
         # (1, C): per cohort, never taken for a variant subset (take_variants slices 1-d fields).
@@ -179,18 +187,21 @@ class GpuCyclePolicy:
         target = np.broadcast_to(self.target, shape)
         covers = rev >= cost * (1.0 + to_engine_axis(self.required_surplus))
         to_gamers = (held > 0) & (rev < cost * (1.0 + to_engine_axis(self.exit_margin)))
-        bull = miners >= gamer_buy * (1.0 + to_engine_axis(self.bull_premium))
-        to_miners = (held > 0) & ~to_gamers & bull
+        bull = np.broadcast_to(miners >= gamer_buy * (1.0 + to_engine_axis(self.bull_premium)),
+                               shape) & ~to_gamers
+        depth = np.floor(target * to_engine_axis(self.bull_swap_per_day))  # whole cards
+        to_miners = np.where(bull, np.minimum(held, depth), 0.0)
+        # Refill from gamers at the market's depth, never above the target.
+        from_gamers = np.where(bull, np.clip(target - held + to_miners, 0.0, depth), 0.0)
         empty = (held <= 0) & (target > 0)
-        from_gamers = empty & bull
         rigs_cheap = miners < gamer + np.maximum(margin, 0.0) * to_engine_axis(
             self.margin_horizon_days)
         from_miners = empty & ~bull & covers & rigs_cheap
-        sell = np.where(to_gamers | to_miners, held, 0.0)
-        buy = np.where(from_gamers | from_miners, target, 0.0)
+        sell = np.where(to_gamers, held, to_miners)
+        buy = np.where(from_miners, target, from_gamers)
         sell_price = np.broadcast_to(np.where(to_gamers, gamer, miners), shape)
-        buy_price = np.broadcast_to(np.where(from_gamers, gamer_buy, miners), shape)
-        on = np.broadcast_to(covers, shape) & ~(to_gamers | to_miners)
+        buy_price = np.broadcast_to(np.where(bull, gamer_buy, miners), shape)
+        on = np.broadcast_to(covers, shape) & ~to_gamers
         out = actions.with_on(on).add_trades(sell=sell, sell_price=sell_price, buy=buy,
                                              buy_price=buy_price)
         return out, state
@@ -198,6 +209,29 @@ class GpuCyclePolicy:
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> GpuCyclePolicy:
         """Return the policy restricted to some variants."""
         return take_variants(self, sel)
+
+
+class AsicLegConfig(BaseModel):
+    """The ASIC farm of the same capital the GPU report compares with (``[policies.asic_leg]``).
+
+    Attributes
+    ----------
+    model : str
+        Catalog ASIC (``"Antminer S9"``).
+    unit_price : float
+        Price of one machine on the GPU fleet's purchase date. [farm currency]
+    coin : str
+        Coin it mines (its history in the store). Default BTC.
+    condition : {"new", "used"}
+
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(min_length=1)
+    unit_price: Annotated[float, Field(gt=0, le=1e6)]
+    coin: str = "BTC"
+    condition: Literal["new", "used"] = "new"
 
 
 @register_policy
@@ -223,7 +257,11 @@ class GpuCycleConfig(BaseModel):
         the margin x ``miner_payback_days`` rule (ASSUMPTION; the bare policy's default).
     valuation : TradingValuation
         The valuation's assumptions (buyer's tariff, liquidity, volatility ...).
-    required_surplus, exit_margin, bull_premium, miner_payback_days, margin_horizon_days
+    asic_leg : AsicLegConfig or None
+        The ASIC farm of the same capital for the three-P&L report
+        (:mod:`hashwinter.farm.gpu_report`); not used by the policy.
+    required_surplus, exit_margin, bull_premium, miner_payback_days, margin_horizon_days,
+    bull_swap_per_day
         As :class:`GpuCyclePolicy`; a list sweeps them as variants.
 
     The rigs' platform (cards per rig, its resale) is the first ``[fleet.rig]`` table's
@@ -244,8 +282,10 @@ class GpuCycleConfig(BaseModel):
     bull_premium: float | list[float] = 0.3
     miner_payback_days: float | list[float] = 180.0
     margin_horizon_days: float | list[float] = 90.0
+    bull_swap_per_day: float | list[float] = 0.01
     miner_price: Literal["valuation", "payback"] = "valuation"
     valuation: TradingValuation = Field(default_factory=TradingValuation)
+    asic_leg: AsicLegConfig | None = None
 
     def platform_per_card(self, context: PolicyContext | None = None) -> float:
         """Return the platform's resale value per card [currency/card] (see the class)."""
@@ -265,4 +305,5 @@ class GpuCycleConfig(BaseModel):
             platform_per_card=self.platform_per_card(context), resale=self.resale,
             required_surplus=self.required_surplus, exit_margin=self.exit_margin,
             bull_premium=self.bull_premium, miner_payback_days=self.miner_payback_days,
-            margin_horizon_days=self.margin_horizon_days, miner_table=table)
+            margin_horizon_days=self.margin_horizon_days,
+            bull_swap_per_day=self.bull_swap_per_day, miner_table=table)
