@@ -89,6 +89,7 @@ def backtest_command(
     from hashwinter.energy.currency import normalize_currency
     from hashwinter.farm import backtest_from_store, load_farm
     from hashwinter.farm.build import farm_window
+    from hashwinter.farm.gpu_report import facts_table, gpu_cycle_entry, gpu_legs, pnl_table
     from hashwinter.farm.trading.book import (
         TRADING_KINDS,
         trading_comparison,
@@ -178,6 +179,20 @@ def backtest_command(
             console.print(comparison_table(trading_comparison(
                 {"with trading": result, "without": base}),
                 "With the trading rules against the same farm without them"))
+    gpu = gpu_cycle_entry(loaded)
+    if gpu is not None and gpu.asic_leg is not None:
+        # Jin Xin's three P&Ls (docs/gpu.md): the cycle, the rigs held, an ASIC farm of the
+        # same capital, on the same window; the cycle leg is rerun with the others.
+        legs = gpu_legs(loaded, lambda f: backtest_from_store(
+            f, store, start=first, end=last, currency=report, resolution=resolution.value,
+            fields=("--from", "--to"), check_run=guard))
+        console.print(comparison_table(pnl_table(legs), "GPU cycle against holding the rigs "
+                                       "and against an ASIC farm of the same capital (P&L)"))
+        console.print(comparison_table(facts_table(legs), "GPU fleet, card trades, the "
+                                       "gamer floor and the resale model (ASSUMPTIONS)"))
+        if legs.sensitivity is not None:
+            console.print(comparison_table(legs.sensitivity, "P&L with one resale parameter "
+                                           "changed"))
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)

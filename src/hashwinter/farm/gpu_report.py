@@ -48,6 +48,7 @@ __all__ = [
     "SENSITIVITY",
     "GpuLegs",
     "asic_farm",
+    "facts_table",
     "gamer_values",
     "gpu_cycle_entry",
     "gpu_legs",
@@ -307,3 +308,22 @@ def pnl_table(legs: GpuLegs) -> pd.DataFrame:
     return pd.DataFrame({"figure": names,
                          **{leg: [legs.pnl[leg][n] for n in names]
                             for leg in ("cycle", "hold", "asic")}})
+
+
+def facts_table(legs: GpuLegs) -> pd.DataFrame:
+    """Return the report's figures besides the P&Ls: fleet, trades, the floor, the model.
+
+    One row per figure (``figure``, ``value``): cards, capital, ASICs and cash left, the
+    cycle's cards by market, the gamers' lowest price and the loss floor, then the resale
+    model's parameters as given (all ASSUMPTIONS).
+    """
+    rows = [("fleet cards", legs.cards),
+            ("fleet hashrate MH/s", legs.cards * legs.cycle.farm_run.spec.cohorts.hashrate[0]
+             / 1e6),
+            ("capital", legs.capital), ("ASICs of the same capital", float(legs.asic_count)),
+            ("ASIC farm cash left over", legs.asic_cash),
+            *((k.replace("_", " "), v) for k, v in legs.trades.items()),
+            ("gamer price low, net of fees / card", legs.gamer_low),
+            ("loss floor (capital - cards x gamer low)", legs.loss_floor),
+            *((f"resale.{k}", float(v)) for k, v in legs.entry.resale.model_dump().items())]
+    return pd.DataFrame({"figure": [r[0] for r in rows], "value": [r[1] for r in rows]})
