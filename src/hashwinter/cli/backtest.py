@@ -183,15 +183,15 @@ def backtest_command(
     if gpu is not None and gpu.asic_leg is not None:
         # Jin Xin's three P&Ls (docs/gpu.md): the cycle, the rigs held, an ASIC farm of the
         # same capital, on the same window; the cycle leg is rerun with the others.
-        legs = gpu_legs(loaded, lambda f: backtest_from_store(
+        gpu_run = gpu_legs(loaded, lambda f: backtest_from_store(
             f, store, start=first, end=last, currency=report, resolution=resolution.value,
             fields=("--from", "--to"), check_run=guard))
-        console.print(comparison_table(pnl_table(legs), "GPU cycle against holding the rigs "
+        console.print(comparison_table(pnl_table(gpu_run), "GPU cycle against holding the rigs "
                                        "and against an ASIC farm of the same capital (P&L)"))
-        console.print(comparison_table(facts_table(legs), "GPU fleet, card trades, the "
+        console.print(comparison_table(facts_table(gpu_run), "GPU fleet, card trades, the "
                                        "gamer floor and the resale model (ASSUMPTIONS)"))
-        if legs.sensitivity is not None:
-            console.print(comparison_table(legs.sensitivity, "P&L with one resale parameter "
+        if gpu_run.sensitivity is not None:
+            console.print(comparison_table(gpu_run.sensitivity, "P&L with one resale parameter "
                                            "changed"))
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,

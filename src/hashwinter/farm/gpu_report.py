@@ -97,7 +97,7 @@ def asic_farm(farm: LoadedFarm, leg: AsicLegConfig) -> tuple[LoadedFarm, int, fl
     """
     config = farm.config
     cap = capital(farm)
-    count = int(math.floor(cap / leg.unit_price))
+    count = math.floor(cap / leg.unit_price)
     if count < 1:
         from hashwinter.errors import InputError
 
