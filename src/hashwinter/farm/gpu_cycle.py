@@ -153,17 +153,24 @@ class GpuCyclePolicy:
                                                  "miner_table")})
 
     def init_state(self, shape: tuple[int, int, int]) -> dict[str, Any]:
-        """Return the coin's observed prices so far (for the glut's running peak)."""
-        return {"prices": []}
+        """Return the last ``glut_window_days`` observed prices (the glut's running peak).
+
+        A ring buffer of shape (window, P): the peak is its max, one reduction a step
+        (stacking a list of the window's closes every step cost a quarter of a run).
+        """
+        return {"ring": None, "n": 0}
 
     def values(self, obs: Observation, state: dict[str, Any]) -> tuple[FloatArray, FloatArray,
                                                                         FloatArray, FloatArray]:
         """Return ``(margin per card-day, gamer net, gamer buy, miners' price)`` of the step."""
         price = np.asarray(obs.price, dtype=np.float64)  # (1, P, 1)
-        history = state["prices"]
-        history.append(price[0, :, 0].copy())
-        window = history[-self.resale.glut_window_days:]
-        peak = np.max(np.stack(window), axis=0)[None, :, None]
+        ring = state["ring"]
+        if ring is None:
+            ring = state["ring"] = np.full((self.resale.glut_window_days, price.shape[1]),
+                                           -np.inf)
+        ring[state["n"] % ring.shape[0]] = price[0, :, 0]
+        state["n"] += 1
+        peak = ring.max(axis=0)[None, :, None]
         glut = np.clip(1.0 - price / peak, 0.0, 1.0)
         days = obs.step_seconds / SECONDS_PER_DAY
         margin = (obs.revenue_per_machine - obs.cost_per_machine) / days
