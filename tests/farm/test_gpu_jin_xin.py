@@ -83,7 +83,7 @@ def test_cards_sold_to_gamers_bring_the_models_price_less_fees(legs) -> None:
     glut = 1 - seen[-1] / seen[-365:].max()
     want = 330 * 0.75 * math.exp(-0.25 * (180 + day) / 365.25) * (1 - 0.35 * glut) * (1 - 0.10)
     assert proceeds[day] == pytest.approx(63_849 * want, rel=1e-9)
-    assert gamer_values(entry, price)[0][0, day] == pytest.approx(want, rel=1e-12)
+    assert gamer_values(res, entry)[0][day] == pytest.approx(want, rel=1e-12)
     assert legs.trades["gamer_sale_proceeds"] == pytest.approx(
         legs.trades["sold_to_gamers"] * want, rel=0.05)
 

@@ -543,7 +543,7 @@ def _coin_problems(data: Mapping[str, Any], fleet: list[Any],
                 f"{machine.model} mines {', '.join(machine.algorithms)}, not {main}'s "
                 f"{algorithm}", field=f"fleet[{i}].model"))
         elif item.get("rig") is not None and machine.kind != "gpu":
-            errors.append(InputError(f"{machine.model} is a {machine.kind}, not a card: only "
+            errors.append(InputError(f"{machine.model} is an ASIC, not a card: only "
                                      "graphics cards stand on rigs", field=f"fleet[{i}].rig"))
     return errors
 

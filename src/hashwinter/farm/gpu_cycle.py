@@ -36,13 +36,15 @@ All thresholds take arrays over the variant axis (a sweep is one run).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from hashwinter.assets.card_resale import CardResaleModel
+from hashwinter.assets.card_resale import CardResaleModel, glut_index, new_price_series
+from hashwinter.data import read_machine_prices
 from hashwinter.engine.actions import Actions
 from hashwinter.engine.policy import Observation, Policy
 from hashwinter.engine.variants import (
@@ -51,14 +53,42 @@ from hashwinter.engine.variants import (
     take_variants,
     to_engine_axis,
 )
-from hashwinter.errors import InputError
+from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm.registry import PolicyContext, register_policy
 from hashwinter.farm.trading.config import TradingValuation
+from hashwinter.hardware import default_catalog
 from hashwinter.units import SECONDS_PER_DAY
 
-__all__ = ["AsicLegConfig", "GpuCycleConfig", "GpuCyclePolicy"]
+__all__ = ["AsicLegConfig", "GpuCycleConfig", "GpuCyclePolicy", "gamer_series"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def gamer_series(policy: GpuCyclePolicy, close: npt.ArrayLike,
+                 cohort: int = 0) -> tuple[FloatArray, FloatArray]:
+    """Return ``(gamer net, gamer buy)`` of one cohort's card on each day, as the policy sees it.
+
+    ``close`` (P|1, D) is the run's daily coin close; day ``d`` uses the close of day
+    ``d - 1`` (day 0 its own) for the glut over ``glut_window_days`` closes, the age
+    ``card_age_days + d``, the day's new-card price and (rental floor) the day's first
+    step's tariff. Net is after the selling fee and floored by renting; buy is the gross
+    gamer price. [currency/card], shaped (P|1, D). A loop over the policy's own daily
+    decisions gives the same values (tests/farm/test_gpu_cycle.py).
+    """
+    price = np.atleast_2d(np.asarray(close, dtype=np.float64))
+    seen = np.concatenate([price[:, :1], price[:, :-1]], axis=1)
+    glut = glut_index(seen, policy.resale.glut_window_days)
+    n_days = seen.shape[1]
+    age = policy.card_age_days + np.arange(n_days, dtype=np.float64)
+    new = (np.full(n_days, policy.new_card_price) if policy.new_price_table is None
+           else policy.new_price_table[cohort])
+    tariff: float | FloatArray = 0.0
+    if policy.tariff_table is not None:
+        steps = policy.tariff_table.shape[0] // n_days
+        tariff = policy.tariff_table[::steps, cohort][:n_days]
+    net = policy.resale.card_value(new, age, glut, card_power_w=policy.card_power_w[0, cohort],
+                                   tariff=tariff)
+    return net, policy.resale.gross_price(new, age, glut)
 
 
 @dataclasses.dataclass(frozen=True, init=False)
@@ -70,7 +100,8 @@ class GpuCyclePolicy:
     target : array_like (C,)
         Cards each cohort holds when full (the fleet item's count). [cards]
     new_card_price : float
-        New-card retail price, in the run currency. [currency/card]
+        New-card retail price, in the run currency (without ``new_price_table``).
+        [currency/card]
     card_age_days : float
         Age of the cards on the run's first day. [day]
     platform_per_card : float
@@ -91,6 +122,14 @@ class GpuCyclePolicy:
         Miners' price of one card on each day (the assets valuation's market price,
         :attr:`hashwinter.farm.trading.prices.TradeTables.market`); the platform's share
         is added to it. None: the payback rule. [currency/card]
+    new_price_table : array_like (C, D), optional
+        New-card price of each cohort's card on each day (users' quotes,
+        :func:`hashwinter.assets.card_resale.new_price_series`); None: ``new_card_price``.
+        [currency/card]
+    card_power_w : array_like (C,), optional
+        Each cohort's card power, for the rental floor's energy (default 0). [W]
+    tariff_table : array_like (steps, C), optional
+        Each cohort's energy price per step, for the rental floor (default 0). [currency/kWh]
 
     """
 
@@ -106,6 +145,9 @@ class GpuCyclePolicy:
     margin_horizon_days: FloatArray
     bull_swap_per_day: FloatArray
     miner_table: FloatArray | None
+    new_price_table: FloatArray | None
+    card_power_w: FloatArray
+    tariff_table: FloatArray | None
 
     def __init__(self, target: npt.ArrayLike, *, new_card_price: float, card_age_days: float,
                  platform_per_card: float, resale: CardResaleModel,
@@ -113,7 +155,10 @@ class GpuCyclePolicy:
                  bull_premium: npt.ArrayLike = 0.3, miner_payback_days: npt.ArrayLike = 180.0,
                  margin_horizon_days: npt.ArrayLike = 90.0,
                  bull_swap_per_day: npt.ArrayLike = 0.01,
-                 miner_table: npt.ArrayLike | None = None) -> None:
+                 miner_table: npt.ArrayLike | None = None,
+                 new_price_table: npt.ArrayLike | None = None,
+                 card_power_w: npt.ArrayLike = 0.0,
+                 tariff_table: npt.ArrayLike | None = None) -> None:
         arrays = {name: as_variant_array(value, f"policy.{name}") for name, value in (
             ("required_surplus", required_surplus), ("exit_margin", exit_margin),
             ("bull_premium", bull_premium), ("miner_payback_days", miner_payback_days),
@@ -143,6 +188,18 @@ class GpuCyclePolicy:
             raise InputError("must be a finite (paths, cohorts, days) table",
                              field="policy.miner_table")
         object.__setattr__(self, "miner_table", table)
+        for name, value in (("new_price_table", new_price_table),
+                            ("tariff_table", tariff_table)):
+            arr: FloatArray | None = (None if value is None
+                                      else np.asarray(value, dtype=np.float64))
+            if arr is not None and (arr.ndim != 2 or not np.all(np.isfinite(arr))
+                                    or np.any(arr < 0)):
+                raise InputError("must be a finite, >= 0 (rows, cohorts) table",
+                                 field=f"policy.{name}")
+            object.__setattr__(self, name, arr)
+        # (1, C): per cohort, like the target.
+        object.__setattr__(self, "card_power_w",
+                           np.asarray(card_power_w, dtype=np.float64).reshape(1, -1))
 
     @property
     def n_variants(self) -> int:
@@ -150,7 +207,8 @@ class GpuCyclePolicy:
         return count_variants({f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                                if f.name not in ("target", "resale", "new_card_price",
                                                  "card_age_days", "platform_per_card",
-                                                 "miner_table")})
+                                                 "miner_table", "new_price_table",
+                                                 "card_power_w", "tariff_table")})
 
     def init_state(self, shape: tuple[int, int, int]) -> dict[str, Any]:
         """Return the last ``glut_window_days`` observed prices (the glut's running peak).
@@ -175,8 +233,12 @@ class GpuCyclePolicy:
         days = obs.step_seconds / SECONDS_PER_DAY
         margin = (obs.revenue_per_machine - obs.cost_per_machine) / days
         age = self.card_age_days + obs.day
-        gamer = self.resale.card_value(self.new_card_price, age, glut)
-        gamer_buy = gamer / (1.0 - self.resale.selling_fee)
+        new: float | FloatArray = (self.new_card_price if self.new_price_table is None
+                                   else self.new_price_table[:, obs.day])
+        tariff = 0.0 if self.tariff_table is None else self.tariff_table[obs.step]
+        gamer = self.resale.card_value(new, age, glut, card_power_w=self.card_power_w,
+                                       tariff=tariff)
+        gamer_buy = self.resale.gross_price(new, age, glut)
         if self.miner_table is not None:
             miners = self.miner_table[None, :, :, obs.day] + self.platform_per_card
         else:
@@ -247,9 +309,16 @@ class GpuCycleConfig(BaseModel):
 
     Attributes
     ----------
-    new_card_price : float
+    new_card_price : float or None
         New-card retail price in the farm currency (e.g. 330 USD, the RX 580 of July 2018
         in gpu_prices.csv). [currency/card]
+    new_card_quotes : str or None
+        A CSV of new-card price quotes in the machine-prices format (``hashwinter data
+        import machine-prices``; ../shared/data/gpu_prices.csv reads as it is), relative to
+        the farm file: each cohort's new-card price on a day is the latest quote of its
+        model (aliases resolved), condition new, in the farm currency, on or before the day
+        (before the first: the first; :func:`~hashwinter.assets.card_resale.new_price_series`).
+        One of ``new_card_price`` and ``new_card_quotes`` is required.
     card_age_days : float
         Age of the cards at the start. [day]
     cards_per_rig : int
@@ -279,7 +348,8 @@ class GpuCycleConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["gpu_cycle"] = "gpu_cycle"
-    new_card_price: Annotated[float, Field(gt=0, le=1e5)]
+    new_card_price: Annotated[float, Field(gt=0, le=1e5)] | None = None
+    new_card_quotes: str | None = Field(default=None, min_length=1)
     card_age_days: Annotated[float, Field(ge=0, le=3650)] = 365.0
     cards_per_rig: Annotated[int, Field(ge=1, le=64)] = 8
     platform_resale: Annotated[float, Field(ge=0, le=1e5)] = 100.0
@@ -294,6 +364,64 @@ class GpuCycleConfig(BaseModel):
     valuation: TradingValuation = Field(default_factory=TradingValuation)
     asic_leg: AsicLegConfig | None = None
 
+    @field_validator("new_card_quotes")
+    @classmethod
+    def _quotes_file(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        context = info.context or {}
+        if context.get("read_files") is False:
+            raise ValueError("a quotes file cannot be read here (farm text from the web API "
+                             "does not read the server's files)")
+        path = Path(value)
+        base = context.get("base_dir")
+        if not path.is_absolute() and base is not None:
+            path = Path(base) / path
+        if not path.is_file():
+            raise ValueError(f"no such quotes file: {path}")
+        try:
+            read_machine_prices(path)
+        except (InputError, InputErrors) as exc:
+            errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise ValueError(f"{errors[0]}{more}") from None
+        return str(path)
+
+    @model_validator(mode="after")
+    def _one_new_price(self) -> GpuCycleConfig:
+        if (self.new_card_price is None) == (self.new_card_quotes is None):
+            raise ValueError("give one of new_card_price and new_card_quotes")
+        return self
+
+    def new_price_table(self, context: PolicyContext) -> FloatArray | None:
+        """Return each cohort's new-card price per day from ``new_card_quotes`` (or None).
+
+        Raises :class:`InputError` (``field="new_card_quotes"``) when a cohort's model has
+        no new-card quote in the farm currency.
+        """
+        if self.new_card_quotes is None:
+            return None
+        frame = read_machine_prices(self.new_card_quotes)
+        catalog = default_catalog()
+        names = []
+        for model in frame["model"]:
+            try:
+                names.append(catalog.get(str(model)).model)
+            except InputError:
+                names.append("")  # a card the catalog does not know: not this farm's
+        frame = frame.assign(catalog_model=names)
+        frame = frame[(frame["condition"] == "new") & (frame["currency"] == context.currency)]
+        days = context.clock.dates
+        rows = []
+        for model in context.cohorts.model:
+            quotes = frame[frame["catalog_model"] == model]
+            if quotes.empty:
+                raise InputError(f"no new-card quote of {model} in {context.currency} in "
+                                 f"{self.new_card_quotes}", field="new_card_quotes")
+            rows.append(new_price_series(quotes["date"].to_numpy(dtype="datetime64[D]"),
+                                         quotes["price"].to_numpy(dtype=np.float64), days))
+        return np.stack(rows)
+
     def platform_per_card(self, context: PolicyContext | None = None) -> float:
         """Return the platform's resale value per card [currency/card] (see the class)."""
         farm = context.farm if context is not None else None
@@ -307,7 +435,9 @@ class GpuCycleConfig(BaseModel):
         table = (self.valuation.tables(context).market if self.miner_price == "valuation"
                  else None)
         return GpuCyclePolicy(
-            context.cohorts.count, new_card_price=self.new_card_price,
+            context.cohorts.count, new_card_price=self.new_card_price or 0.0,
+            new_price_table=self.new_price_table(context),
+            card_power_w=context.cohorts.power, tariff_table=context.tariff,
             card_age_days=self.card_age_days,
             platform_per_card=self.platform_per_card(context), resale=self.resale,
             required_surplus=self.required_surplus, exit_margin=self.exit_margin,

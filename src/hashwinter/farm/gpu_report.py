@@ -39,15 +39,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashwinter.assets.card_resale import CardResaleModel, glut_index
+from hashwinter.assets.card_resale import CardResaleModel
 from hashwinter.farm.config import FleetItem, LoadedFarm, PolicyConfig
-from hashwinter.farm.gpu_cycle import AsicLegConfig, GpuCycleConfig
+from hashwinter.farm.gpu_cycle import AsicLegConfig, GpuCycleConfig, GpuCyclePolicy, gamer_series
 from hashwinter.hardware import default_catalog
 
 __all__ = [
     "SENSITIVITY",
     "GpuLegs",
     "asic_farm",
+    "cycle_policy",
     "facts_table",
     "gamer_values",
     "gpu_cycle_entry",
@@ -122,19 +123,24 @@ def asic_farm(farm: LoadedFarm, leg: AsicLegConfig) -> tuple[LoadedFarm, int, fl
     return dataclasses.replace(farm, config=new, machines=(machine,)), count, left
 
 
-def gamer_values(entry: GpuCycleConfig, price: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Return ``(gamer net, gamer buy)`` per card on each day, as the cycle policy sees them.
+def cycle_policy(result: Any, entry: GpuCycleConfig) -> GpuCyclePolicy:
+    """Return the cycle policy a leg ran (or, for a leg without one, the entry's on its run)."""
+    policy = result.farm_run.policy
+    for part in getattr(policy, "parts", (policy,)):
+        if isinstance(part, GpuCyclePolicy):
+            return part
+    built = entry.build(result.farm_run.context)
+    assert isinstance(built, GpuCyclePolicy)
+    return built
 
-    ``price`` is the run's daily coin close (days last); day ``d`` uses the close of day
-    ``d - 1`` (day 0 its own), the glut its drawdown over ``glut_window_days``, the age
-    ``card_age_days + d``. Net is after the selling fee; buy is before it. [currency/card]
+
+def gamer_values(result: Any, entry: GpuCycleConfig) -> tuple[FloatArray, FloatArray]:
+    """Return ``(gamer net, gamer buy)`` per card of cohort 0 on each day of a leg (path 0).
+
+    :func:`hashwinter.farm.gpu_cycle.gamer_series` of the leg's cycle policy. [currency/card]
     """
-    close = np.atleast_2d(np.asarray(price, dtype=np.float64))
-    seen = np.concatenate([close[:, :1], close[:, :-1]], axis=1)
-    glut = glut_index(seen, entry.resale.glut_window_days)
-    age = entry.card_age_days + np.arange(seen.shape[-1], dtype=np.float64)
-    net = entry.resale.card_value(entry.new_card_price, age, glut)
-    return net, net / (1.0 - entry.resale.selling_fee)
+    net, buy = gamer_series(cycle_policy(result, entry), result.farm_run.spec.market.price[:1])
+    return net[0], buy[0]
 
 
 def trade_counts(result: Any, entry: GpuCycleConfig) -> dict[str, float]:
@@ -149,8 +155,7 @@ def trade_counts(result: Any, entry: GpuCycleConfig) -> dict[str, float]:
     proceeds = np.asarray(daily["sale_proceeds"][:, 0, 0], dtype=np.float64).sum(axis=1)
     n_days = len(sold)
     cost = result.ledger.trade("buy_cost")[:, 0, 0].reshape(n_days, -1).sum(axis=1)
-    net, buy = gamer_values(entry, result.farm_run.spec.market.price[0])
-    net, buy = net[0], buy[0]
+    net, buy = gamer_values(result, entry)
     per_sale = np.divide(proceeds, sold, out=np.zeros(n_days), where=sold > 0)
     per_buy = np.divide(cost, bought, out=np.zeros(n_days), where=bought > 0)
     gamer_sale = np.isclose(per_sale, net, rtol=1e-9)
@@ -230,8 +235,10 @@ class GpuLegs:
 
 
 def _gpu_closing(result: Any, entry: GpuCycleConfig) -> FloatArray:
-    net, _ = gamer_values(entry, result.farm_run.spec.market.price[0])
-    return np.full(result.farm_run.spec.cohorts.n, float(net[0, -1]))
+    policy = cycle_policy(result, entry)
+    close = result.farm_run.spec.market.price[:1]
+    return np.array([float(gamer_series(policy, close, c)[0][0, -1])
+                     for c in range(result.farm_run.spec.cohorts.n)])
 
 
 def _asic_closing(result: Any, entry: GpuCycleConfig) -> FloatArray:
@@ -260,7 +267,7 @@ def gpu_legs(farm: LoadedFarm, run: Callable[[LoadedFarm], Any], *,
            "hold": leg_pnl(hold, _gpu_closing(hold, entry), cap),
            "asic": leg_pnl(asic, _asic_closing(asic, entry), cap - left)}
     cards = float(sum(item.count for item in farm.config.fleet))
-    net, _ = gamer_values(entry, cycle.farm_run.spec.market.price[0])
+    net, _ = gamer_values(cycle, entry)
     low = float(net.min())
     table = sensitivity_table(farm, entry, run, hold, cap, sensitivity) if sensitivity else None
     return GpuLegs(cycle, hold, asic, entry, cap, count, left, pnl, trade_counts(cycle, entry),
@@ -289,7 +296,7 @@ def sensitivity_table(farm: LoadedFarm, entry: GpuCycleConfig, run: Callable[[Lo
             update={name: value})
         e = entry.model_copy(update={"resale": resale})
         res = run(_with_resale(farm, resale))
-        net, _ = gamer_values(e, res.farm_run.spec.market.price[0])
+        net, _ = gamer_values(res, e)
         rows.append({
             "parameter": name,
             "value": value,
