@@ -190,13 +190,13 @@ class GpuCyclePolicy:
         object.__setattr__(self, "miner_table", table)
         for name, value in (("new_price_table", new_price_table),
                             ("tariff_table", tariff_table)):
-            arr: FloatArray | None = (None if value is None
-                                      else np.asarray(value, dtype=np.float64))
-            if arr is not None and (arr.ndim != 2 or not np.all(np.isfinite(arr))
-                                    or np.any(arr < 0)):
+            given: FloatArray | None = (None if value is None
+                                        else np.asarray(value, dtype=np.float64))
+            if given is not None and (given.ndim != 2 or not np.all(np.isfinite(given))
+                                      or np.any(given < 0)):
                 raise InputError("must be a finite, >= 0 (rows, cohorts) table",
                                  field=f"policy.{name}")
-            object.__setattr__(self, name, arr)
+            object.__setattr__(self, name, given)
         # (1, C): per cohort, like the target.
         object.__setattr__(self, "card_power_w",
                            np.asarray(card_power_w, dtype=np.float64).reshape(1, -1))
