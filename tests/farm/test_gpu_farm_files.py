@@ -20,7 +20,8 @@ from hashwinter.assets.card_resale import CardResaleModel
 from hashwinter.cli.app import main
 from hashwinter.data import import_file
 from hashwinter.errors import InputError, InputErrors
-from hashwinter.farm import backtest_from_store, farm_from_dict
+from hashwinter.farm import backtest_from_store, farm_from_dict, load_farm
+from hashwinter.farm.gpu_report import gpu_legs
 from hashwinter.farm.gpu_cycle import GpuCyclePolicy
 from hashwinter.hardware import default_catalog, load_catalog
 
@@ -207,6 +208,24 @@ def test_cli_backtest_prints_the_three_pnls_in_one_report(store, tmp_path, capsy
     captured = capsys.readouterr()
     assert code == 0, captured.err
     for title in ("GPU cycle against holding the rigs and against an ASIC farm",
-                  "loss floor (capital - cards x gamer low)", "P&L with one resale parameter"):
+                  "loss floor (capital - cards x gamer low)", "P&L with one resale parameter",
+                  "The cycle's thresholds as variants"):
         assert title in captured.out
     assert "7,023" in captured.out  # ASICs of the same capital
+
+
+def test_threshold_lists_are_swept_and_the_legs_run_the_first(store, tmp_path, capsys) -> None:
+    import_file("coinmetrics", shared_data_file("btc_daily.csv"), store=store)
+    text = (EXAMPLES / "jin_xin_gpu.toml").read_text(encoding="utf-8")
+    text = text.replace("start = 2018-01-01", "start = 2018-12-01").replace(
+        "required_surplus = 0.05 ", "required_surplus = [0.05, 0.0, 0.2] ")
+    path = tmp_path / "lists.toml"
+    path.write_text(text, encoding="utf-8")
+    legs = gpu_legs(load_farm(path), lambda f: backtest_from_store(f, store), sensitivity=())
+    assert legs.entry.required_surplus == 0.05
+    assert list(legs.sweep["required_surplus"]) == [0.05, 0.0, 0.2]
+    assert legs.sweep["cycle_pnl"][0] == pytest.approx(legs.pnl["cycle"]["pnl"], rel=1e-9)
+    code = main(["backtest", str(path), "--store", str(store), "--no-html"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "The cycle's thresholds as variants" in captured.out

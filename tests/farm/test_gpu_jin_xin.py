@@ -139,3 +139,16 @@ def test_bad_rigs_and_cards_name_their_field(changes, message) -> None:
     with pytest.raises(InputErrors) as exc:
         farm_from_dict(_farm_with(**changes))
     assert message in str(exc.value)
+
+
+def test_the_thresholds_sweep_in_one_run_against_holding(legs) -> None:
+    sweep = legs.sweep
+    assert len(sweep) == 9
+    # The variant of the file's own thresholds (5 %, 1 % a day) is the cycle leg itself.
+    own = sweep[(sweep["required_surplus"] == 0.05) & (sweep["bull_swap_per_day"] == 0.01)]
+    assert float(own["cycle_pnl"].iloc[0]) == pytest.approx(legs.pnl["cycle"]["pnl"], rel=1e-9)
+    assert np.allclose(sweep["difference"], sweep["cycle_pnl"] - legs.pnl["hold"]["pnl"])
+    # A deeper gamer market swaps more cards at the bull's spread: P&L rises with the depth.
+    for rs in (0.0, 0.05, 0.2):
+        rows = sweep[sweep["required_surplus"] == rs].sort_values("bull_swap_per_day")
+        assert np.all(np.diff(rows["cycle_pnl"].to_numpy()) > 0)

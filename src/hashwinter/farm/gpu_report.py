@@ -50,17 +50,27 @@ __all__ = [
     "asic_farm",
     "cycle_policy",
     "facts_table",
+    "first_variant",
     "gamer_values",
     "gpu_cycle_entry",
     "gpu_legs",
     "hold_farm",
     "leg_pnl",
+    "listed_thresholds",
     "pnl_table",
     "sensitivity_table",
+    "threshold_sweep",
     "trade_counts",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: The thresholds swept when the entry gives no lists: (required_surplus, bull_swap_per_day).
+SWEEP: tuple[tuple[float, float], ...] = tuple(
+    (rs, swap) for rs in (0.0, 0.05, 0.2) for swap in (0.0, 0.005, 0.01))
+#: The entry's thresholds that take lists (variants).
+THRESHOLDS = ("required_surplus", "exit_margin", "bull_premium", "miner_payback_days",
+              "margin_horizon_days", "bull_swap_per_day")
 
 #: One resale parameter changed at a time (the rest at the entry's values).
 SENSITIVITY: tuple[tuple[str, float], ...] = (
@@ -77,6 +87,31 @@ def gpu_cycle_entry(farm: LoadedFarm) -> GpuCycleConfig | None:
 def _with_policies(farm: LoadedFarm, policies: list[Any], **changes: Any) -> LoadedFarm:
     return dataclasses.replace(farm, config=farm.config.model_copy(
         update={"policies": policies, **changes}))
+
+
+def listed_thresholds(entry: GpuCycleConfig) -> dict[str, list[float]]:
+    """Return the entry's thresholds given as lists (its variants), by name."""
+    out = {}
+    for name in THRESHOLDS:
+        value = getattr(entry, name)
+        if isinstance(value, list):
+            out[name] = [float(v) for v in value]
+    return out
+
+
+def first_variant(farm: LoadedFarm) -> LoadedFarm:
+    """Return the farm with its cycle entry's threshold lists cut to their first value.
+
+    A farm backtest reports one variant; the legs run this one and
+    :func:`threshold_sweep` runs every variant. A farm without lists is returned as is.
+    """
+    entry = gpu_cycle_entry(farm)
+    listed = listed_thresholds(entry) if entry is not None else {}
+    if not listed:
+        return farm
+    assert entry is not None
+    first = entry.model_copy(update={k: v[0] for k, v in listed.items()})
+    return _with_policies(farm, [first if p is entry else p for p in farm.config.policies])
 
 
 def hold_farm(farm: LoadedFarm) -> LoadedFarm:
@@ -216,6 +251,8 @@ class GpuLegs:
         ``capital - cards x gamer_low``. [currency]
     sensitivity : pandas.DataFrame or None
         :func:`sensitivity_table`.
+    sweep : pandas.DataFrame or None
+        :func:`threshold_sweep`.
 
     """
 
@@ -232,6 +269,7 @@ class GpuLegs:
     gamer_low: float
     loss_floor: float
     sensitivity: pd.DataFrame | None = None
+    sweep: pd.DataFrame | None = None
 
 
 def _gpu_closing(result: Any, entry: GpuCycleConfig) -> FloatArray:
@@ -259,6 +297,10 @@ def gpu_legs(farm: LoadedFarm, run: Callable[[LoadedFarm], Any], *,
     if entry is None or entry.asic_leg is None:
         raise InputError("the three-leg report needs a gpu_cycle entry with an asic_leg",
                          field="policies")
+    listed = listed_thresholds(entry)
+    farm = first_variant(farm)
+    entry = gpu_cycle_entry(farm)
+    assert entry is not None
     cap = capital(farm)
     cycle, hold = run(farm), run(hold_farm(farm))
     asic_loaded, count, left = asic_farm(farm, entry.asic_leg)
@@ -270,8 +312,51 @@ def gpu_legs(farm: LoadedFarm, run: Callable[[LoadedFarm], Any], *,
     net, _ = gamer_values(cycle, entry)
     low = float(net.min())
     table = sensitivity_table(farm, entry, run, hold, cap, sensitivity) if sensitivity else None
+    sweep = threshold_sweep(cycle, entry, cap, pnl["hold"]["pnl"], listed or None)
     return GpuLegs(cycle, hold, asic, entry, cap, count, left, pnl, trade_counts(cycle, entry),
-                   cards, low, cap - cards * low, table)
+                   cards, low, cap - cards * low, table, sweep)
+
+
+def threshold_sweep(cycle: Any, entry: GpuCycleConfig, cap: float, hold_pnl: float,
+                    variants: dict[str, list[float]] | None = None) -> pd.DataFrame:
+    """Return the cycle's P&L for each variant of its thresholds, in one engine run.
+
+    ``variants`` maps threshold names to equal-length lists (the entry's own lists; default
+    :data:`SWEEP` over ``required_surplus`` x ``bull_swap_per_day``). The cycle leg's spec
+    and treasury are rerun with the policy on the variant axis; a variant's P&L is its cash
+    at the end less the cash at the start, plus its coins at the last close and its cards
+    at the last day's gamer net price (the legs' definition, coins sold daily or not).
+    Columns: the thresholds, ``cycle_pnl``, ``hold_pnl`` (the "without"), ``difference``,
+    ``cards_end`` [currency, cards].
+    """
+    from hashwinter.engine import run
+
+    if variants is None:
+        variants = {"required_surplus": [v[0] for v in SWEEP],
+                    "bull_swap_per_day": [v[1] for v in SWEEP]}
+    fr = cycle.farm_run
+    swept = entry.model_copy(update=variants)
+    policy = swept.build(fr.context)
+    others = [p for p in getattr(fr.policy, "parts", (fr.policy,))
+              if not isinstance(p, GpuCyclePolicy)]
+    if others:
+        from hashwinter.engine import Policies
+
+        policy = Policies([*others, policy])
+    res = run(fr.spec, policy, fr.treasury, engine="numpy")
+    held = np.asarray(res.held, dtype=np.float64)[:, 0, :]  # (V, C), path 0
+    closing = held @ _gpu_closing(cycle, entry)
+    price_end = float(fr.spec.market.price[0, -1])
+    start = float(fr.spec.owners.starting_cash.sum()
+                  + fr.spec.owners.starting_coins.sum() * fr.spec.market.price[0, 0])
+    end = res.cash[:, 0, :].sum(axis=1) + res.coins[:, 0, :].sum(axis=1) * price_end
+    frame = pd.DataFrame({name: np.broadcast_to(np.asarray(v, dtype=np.float64),
+                                                closing.shape) for name, v in variants.items()})
+    frame["cycle_pnl"] = end - start + closing
+    frame["hold_pnl"] = hold_pnl
+    frame["difference"] = frame["cycle_pnl"] - hold_pnl
+    frame["cards_end"] = held.sum(axis=1)
+    return frame
 
 
 def _with_resale(farm: LoadedFarm, resale: CardResaleModel) -> LoadedFarm:
