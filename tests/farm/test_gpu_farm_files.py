@@ -21,8 +21,8 @@ from hashwinter.cli.app import main
 from hashwinter.data import import_file
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.farm import backtest_from_store, farm_from_dict, load_farm
-from hashwinter.farm.gpu_report import gpu_legs
 from hashwinter.farm.gpu_cycle import GpuCyclePolicy
+from hashwinter.farm.gpu_report import gpu_legs
 from hashwinter.hardware import default_catalog, load_catalog
 
 FIRST, LAST = dt.date(2018, 11, 1), dt.date(2018, 12, 31)

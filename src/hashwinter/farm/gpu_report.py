@@ -300,7 +300,7 @@ def gpu_legs(farm: LoadedFarm, run: Callable[[LoadedFarm], Any], *,
     listed = listed_thresholds(entry)
     farm = first_variant(farm)
     entry = gpu_cycle_entry(farm)
-    assert entry is not None
+    assert entry is not None and entry.asic_leg is not None
     cap = capital(farm)
     cycle, hold = run(farm), run(hold_farm(farm))
     asic_loaded, count, left = asic_farm(farm, entry.asic_leg)
