@@ -199,8 +199,14 @@ def backtest_command(
         console.print(comparison_table(facts_table(gpu_run), "GPU fleet, card trades, the "
                                        "gamer floor and the resale model (ASSUMPTIONS)"))
         if gpu_run.sweep is not None:
-            console.print(comparison_table(gpu_run.sweep, "The cycle's thresholds as "
-                                           "variants (one run) against holding the rigs"))
+            # Shares in percent: the table prints two decimals.
+            shown = gpu_run.sweep.copy()
+            for col in [c for c in shown.columns if c in ("required_surplus", "exit_margin",
+                                                           "bull_premium", "bull_swap_per_day")]:
+                shown = shown.rename(columns={col: f"{col} [%]"})
+                shown[f"{col} [%]"] = gpu_run.sweep[col] * 100
+            console.print(comparison_table(shown, "The cycle's thresholds as variants (one "
+                                           "run) against holding the rigs"))
         if gpu_run.sensitivity is not None:
             console.print(comparison_table(gpu_run.sensitivity, "P&L with one resale parameter "
                                            "changed"))
