@@ -229,3 +229,12 @@ def test_threshold_lists_are_swept_and_the_legs_run_the_first(store, tmp_path, c
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "The cycle's thresholds as variants" in captured.out
+
+
+def test_a_sites_power_limit_counts_the_rigs_platforms(catalog) -> None:
+    # 800 cards x (135 W + 60 W / 8) = 114 kW: a 0.11 MW site is too small, 0.115 MW holds it.
+    with pytest.raises(InputErrors, match=r"sites\[0\].capacity_mw: the fleet draws 0.11 MW"):
+        farm(catalog, coins=(), sites=[{"name": "s", "capacity_slots": 2000,
+                                        "capacity_mw": 0.11, "tariff": "sichuan_hydro_2018"}])
+    farm(catalog, coins=(), sites=[{"name": "s", "capacity_slots": 2000, "capacity_mw": 0.115,
+                                    "tariff": "sichuan_hydro_2018"}])

@@ -462,7 +462,7 @@ def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[Input
             slots[j] += count
             members[j].append(i)
             if machine is not None:
-                watts[j] += count * machine.power
+                watts[j] += count * (machine.power + _platform_share(item.get("rig")))
     for j, site in enumerate(sites):
         if not isinstance(site, Mapping):
             continue
@@ -502,6 +502,18 @@ def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[Input
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
         errors.append(InputError(f"{end} is before start {start}", field="end"))
     return errors
+
+
+def _platform_share(rig: object) -> float:
+    """Return a card's share of its rig's platform power [W] (0 without a valid rig table)."""
+    if not isinstance(rig, Mapping):
+        return 0.0
+    cards, power = rig.get("cards"), rig.get("platform_power_w", 60.0)
+    if isinstance(cards, bool) or not isinstance(cards, int) or cards < 1:
+        return 0.0
+    if isinstance(power, bool) or not isinstance(power, int | float) or power < 0:
+        return 0.0
+    return float(power) / cards
 
 
 def _coin_problems(data: Mapping[str, Any], fleet: list[Any],
