@@ -424,6 +424,9 @@ class FarmJob:
     variants: FarmVariants | None = None
     plan_leg: tuple[str, str] | None = None
     daily_margin: bool = False
+    #: The farm a twin (unhedged, without trading) was made from: a sweep's
+    #: ``farm.policies.<i>`` keys index that farm's entries.
+    origin: LoadedFarm | None = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -618,13 +621,14 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
             # and benefit side by side. With a plan, the twin is the leg that follows it
             # (no unhedged stay-put leg): the two comparisons are independent.
             jobs.append(dataclasses.replace(legs[0], farm=unhedged_farm(legs[0].farm),
-                                            plan_leg=None))
+                                            plan_leg=None, origin=legs[0].farm))
         if has_trading(farm):
             # Likewise a farm with trading rules runs beside "<name> (without trading)":
             # the same farm, paths and decisions, its fleet fixed.
             name = legs[0].farm.config.name + WITHOUT_TRADING_SUFFIX
             jobs.append(dataclasses.replace(
-                legs[0], farm=without_trading(legs[0].farm, name=name), plan_leg=None))
+                legs[0], farm=without_trading(legs[0].farm, name=name), plan_leg=None,
+                origin=legs[0].farm))
     return jobs
 
 
@@ -733,6 +737,20 @@ def run_farm_scenarios(
     return [variants[0] for variants in batches]
 
 
+def _with_variants(jobs: list[FarmJob],
+                   axes: Sequence[tuple[str, list[Any]]]) -> list[FarmJob]:
+    """Give each farm job of a scenario its variant grid; every key must fit some farm."""
+    others = len({id(job.origin or job.farm) for job in jobs}) > 1
+    out = [dataclasses.replace(job, variants=farm_variants(
+        job.farm, axes, unhedged_twin=job.farm.config.name.endswith(UNHEDGED_SUFFIX),
+        origin=job.origin, other_farms=others)) for job in jobs]
+    for key, _ in axes:
+        if all(job.variants is not None and key in job.variants.entry_index
+               and job.variants.entry_index[key] is None for job in out):
+            farm_variants(out[0].origin or out[0].farm, [(key, [])])  # raises, naming it
+    return out
+
+
 def run_farm_sweep(
     scenarios: Sequence[LoadedScenario],
     variant_axes: Sequence[tuple[str, list[Any]]],
@@ -759,10 +777,7 @@ def run_farm_sweep(
         if daily_margin:
             jobs = [dataclasses.replace(job, daily_margin=True) for job in jobs]
         if variant_axes:
-            jobs = [dataclasses.replace(job, variants=farm_variants(
-                job.farm, variant_axes,
-                unhedged_twin=job.farm.config.name.endswith(UNHEDGED_SUFFIX)))
-                for job in jobs]
+            jobs = _with_variants(jobs, variant_axes)
             n_var = jobs[0].variants.n if jobs and jobs[0].variants is not None else 1
         shape.append(len(jobs))
         sizes = chunk_sizes(loaded.config.paths, loaded.config.chunk_paths)
