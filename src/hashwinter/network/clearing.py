@@ -26,6 +26,7 @@ import dataclasses
 import numpy as np
 import numpy.typing as npt
 
+from hashwinter.engine.owners import OwnerGroups
 from hashwinter.errors import InputError
 
 __all__ = ["Clearing", "clear_market", "price_grid"]
@@ -117,27 +118,76 @@ def clear_market(
 
     """
     n_tiers, n_bins = grid.shape
-    one_hot = np.zeros((tier.size, n_tiers))
-    one_hot[np.arange(tier.size), tier] = 1.0
-    supply = offer @ one_hot  # (..., K)
-    p_c = grid[tier]  # (C, B): each cohort's tier grid
-    bids = np.minimum(slots[..., None], budget[..., None] / p_c)  # (..., C, B)
-    bids = np.where(valuation[..., None] >= p_c, np.maximum(bids, 0.0), 0.0)
-    demand = np.einsum("...cb,ck->...kb", bids, one_hot)  # (..., K, B)
+    lead = np.broadcast_shapes(offer.shape, valuation.shape, slots.shape, budget.shape)[:-1]
+    n_coh = tier.size
+    by_tier = OwnerGroups.of(tier, n_tiers).sum
+    supply = by_tier(np.broadcast_to(offer, (*lead, n_coh)))  # (..., K)
+    demand = _demand_curves(np.broadcast_to(valuation, (*lead, n_coh)),
+                            np.broadcast_to(slots, (*lead, n_coh)),
+                            np.broadcast_to(budget, (*lead, n_coh)), tier, grid)
     enough = demand >= supply[..., None]
     # Highest bin whose demand covers supply; the floor's bin (0) when none does.
     any_enough = enough.any(axis=-1)
     last = n_bins - 1 - np.argmax(enough[..., ::-1], axis=-1)
     j = np.where(any_enough, last, 0)
     price = np.take_along_axis(np.broadcast_to(grid, demand.shape), j[..., None], -1)[..., 0]
-    d_star = np.take_along_axis(demand, j[..., None], -1)[..., 0]
+    # What each cohort wants at its tier's price, and (summed) the demand there.
+    p_c = price[..., tier]
+    q_star = np.where(valuation >= p_c, np.maximum(np.minimum(slots, budget / p_c), 0.0), 0.0)
+    d_star = by_tier(q_star)
     volume = np.minimum(supply, d_star)
     with np.errstate(divide="ignore", invalid="ignore"):
         sell_share = np.where(supply > 0, volume / supply, 0.0)
         buy_share = np.where(d_star > 0, volume / d_star, 0.0)
-    j_c = j[..., tier]  # (..., C)
-    q_star = np.take_along_axis(bids, j_c[..., None], -1)[..., 0]
     sold = offer * sell_share[..., tier]
     bought = q_star * buy_share[..., tier]
     price = np.where(supply > 0, price, np.nan)
     return Clearing(price=price, volume=volume, sold=sold, bought=bought)
+
+
+def _bins_at_or_below(values: FloatArray, tier: npt.NDArray[np.int64],
+                      grid: FloatArray) -> npt.NDArray[np.int64]:
+    """Return how many of each cohort's tier grid prices are <= ``values`` (..., C)."""
+    if np.all(grid == grid[0]):  # one grid for every tier (the network's)
+        return np.searchsorted(grid[0], values, side="right")
+    out = np.empty(values.shape, dtype=np.int64)
+    for k in range(grid.shape[0]):
+        cols = np.flatnonzero(tier == k)
+        out[..., cols] = np.searchsorted(grid[k], values[..., cols], side="right")
+    return out
+
+
+def _demand_curves(valuation: FloatArray, slots: FloatArray, budget: FloatArray,
+                   tier: npt.NDArray[np.int64], grid: FloatArray) -> FloatArray:
+    """Return demand per tier and bin, ``D (..., K, B)``, in O(C + K·B) per row.
+
+    ``q_c(p) = min(s_c, b_c / p)`` for ``p <= v_c`` is ``s_c`` up to ``p = b_c / s_c``
+    and ``b_c / p`` above it, so ``D_j = sum of s_c over cohorts with p_j <= min(v_c,
+    b_c / s_c) + (sum of b_c over cohorts with b_c / s_c < p_j <= v_c) / p_j``: two
+    histograms of cohorts by bin, summed from the top (no (C, B) array of bids).
+    """
+    n_tiers, n_bins = grid.shape
+    lead = valuation.shape[:-1]
+    active = (slots > 0) & (budget > 0)  # cohorts that bid for anything
+    s = np.where(active, slots, 0.0)
+    b = np.where(active, budget, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        threshold = np.where(active, b / s, 0.0)
+    n_v = _bins_at_or_below(valuation, tier, grid)  # bins j < n_v: p_j <= v_c
+    n_t = _bins_at_or_below(threshold, tier, grid)  # bins j < n_t: slots bind
+    cash_bound = n_t < n_v
+    width = n_bins + 1
+    rows = np.arange(int(np.prod(lead, dtype=np.int64))).reshape(*lead, 1)
+    base = (rows * n_tiers + tier) * width  # (..., C): each row's tier block
+    size = rows.size * n_tiers * width
+
+    def above(index: npt.NDArray[np.int64], weight: FloatArray) -> FloatArray:
+        # Sum of weight over cohorts whose index exceeds j, for j = 0 .. B-1.
+        hist = np.bincount((base + index).ravel(), weights=weight.ravel(), minlength=size)
+        tail = np.cumsum(hist.reshape(*lead, n_tiers, width)[..., ::-1], axis=-1)[..., ::-1]
+        return tail[..., 1:]
+
+    slots_part = above(np.minimum(n_v, n_t), s)
+    cash = np.where(cash_bound, b, 0.0)
+    cash_part = above(n_v, cash) - above(n_t, cash)
+    return np.asarray(slots_part + cash_part / grid)
