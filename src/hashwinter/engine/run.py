@@ -373,7 +373,7 @@ def run(
             other_rev_c = np.zeros(shape)
             for k in range(n_other):
                 run_k = running * (coin_choice == k + 1)
-                hash_k = (run_k.reshape(-1, n_coh) @ other_hash[k]).reshape(n_var, n_paths)
+                hash_k = np.einsum("vpc,c->vp", run_k, other_hash[k])
                 other_states[k], net_k = other_nets[k].advance(other_states[k], t, hash_k)
                 coins_k = run_k * (net_k.reward_per_hash[..., None] * other_hash_net[k])
                 if check:
@@ -384,7 +384,9 @@ def run(
                 other_rev_c = other_rev_c + coins_k * other_prices[k][day][None, :, None]
             other_sales_o = by_owner(other_rev_c)
 
-        farm_hashrate = (running_main.reshape(-1, n_coh) @ hashing).reshape(n_var, n_paths)
+        # einsum, not a BLAS product: each path's sum is then the same whatever the number
+        # of paths beside it (chunks over paths give the numbers of one run to the bit).
+        farm_hashrate = np.einsum("vpc,c->vp", running_main, hashing)
         net_state, net = network.advance(net_state, t, farm_hashrate, prices[max(day - 1, 0)],
                                          running)
         coins_pm = net.reward_per_hash[..., None] * hashing_net  # (V|1, P|1, C)

@@ -185,7 +185,7 @@ def _demand_curves(valuation: FloatArray, slots: FloatArray, budget: FloatArray,
         # Sum of weight over cohorts whose index exceeds j, for j = 0 .. B-1.
         hist = np.bincount((base + index).ravel(), weights=weight.ravel(), minlength=size)
         tail = np.cumsum(hist.reshape(*lead, n_tiers, width)[..., ::-1], axis=-1)[..., ::-1]
-        return tail[..., 1:]
+        return np.asarray(tail[..., 1:], dtype=np.float64)
 
     slots_part = above(np.minimum(n_v, n_t), s)
     cash = np.where(cash_bound, b, 0.0)

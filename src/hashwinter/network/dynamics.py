@@ -20,13 +20,16 @@ every run; :class:`~hashwinter.network.recorder.NetworkRecorder` adds the networ
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hashwinter.engine.chunks import concat_paths
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.cohorts import Cohorts
 from hashwinter.engine.market import DailyMarket
@@ -39,16 +42,21 @@ from hashwinter.farm.policies import ShutdownPricePolicy
 from hashwinter.network.clearing import price_grid
 from hashwinter.network.config import NetworkScenario
 from hashwinter.network.population import Population, build_population, read_btc_daily
-from hashwinter.network.recorder import NetworkRecord, NetworkRecorder
+from hashwinter.network.recorder import NetworkRecord, NetworkRecorder, concat_records
 from hashwinter.network.trading import SecondHandMarket
+from hashwinter.parallel.tasks import chunk_sizes, run_chunks
 
 __all__ = [
     "ANCHOR_DATE",
     "ANCHOR_HEIGHT",
     "SIZE_CLASSES",
+    "ChunkResult",
+    "NetworkChunk",
     "NetworkRun",
     "chain_position",
+    "chunk_count",
     "price_paths",
+    "run_chunk",
     "run_network",
 ]
 
@@ -132,8 +140,15 @@ def run_network(
     scenario: NetworkScenario, folder: Path, *, n_paths: int = 1,
     progress: Callable[[int], None] | None = None,
     history: pd.DataFrame | None = None,
+    chunk_paths: int | None = None,
+    executor: Executor | None = None,
 ) -> NetworkRun:
     """Build the population and run the network through the scenario's days.
+
+    Paths run in chunks of ``chunk_paths`` (each a whole engine run on its paths, so the
+    working memory is one chunk's); paths are independent and every path's price is
+    drawn here, keyed by its index, so the results do not depend on the chunking or on
+    where the chunks ran.
 
     Parameters
     ----------
@@ -144,9 +159,16 @@ def run_network(
     n_paths : int, default 1
         Price paths (GBM); the history price is the same on every path.
     progress : callable, optional
-        Called with the number of days done.
+        Called with the number of days done, over all chunks (``n_days`` per chunk;
+        see :func:`chunk_count`). Not called when the chunks run on an ``executor``.
     history : pandas.DataFrame, optional
         :func:`~hashwinter.network.population.read_btc_daily` output (read when omitted).
+    chunk_paths : int, optional
+        Paths per chunk (default: all paths in one chunk).
+    executor : concurrent.futures.Executor, optional
+        Where the chunks run (:func:`hashwinter.parallel.open_executor`: a process pool
+        or a Dask cluster), with a progress bar per chunk; default: here, one after
+        the other.
 
     """
     if n_paths < 1:
@@ -157,8 +179,67 @@ def run_network(
         raise InputError(f"btc_daily.csv ends before {scenario.end}", field="end")
     pop = build_population(scenario, folder, history)
     dates = pd.date_range(start, end, freq="D")
-    clock = Clock(dates.to_numpy().astype("datetime64[D]"))
     prices = price_paths(scenario, history, dates, n_paths)
+    sizes = chunk_sizes(n_paths, chunk_paths or n_paths)
+    bounds = np.cumsum([0, *sizes])
+    chunks = [NetworkChunk(scenario, pop, history, prices[lo:hi])
+              for lo, hi in itertools.pairwise(bounds)]
+    if executor is not None:
+        parts = run_chunks(executor, run_chunk, chunks, description="network chunks")
+    else:
+        parts = [run_chunk(chunk, _shifted(progress, i * dates.size))
+                 for i, chunk in enumerate(chunks)]
+    record = concat_records([p.record for p in parts])
+    result = concat_paths([p.result for p in parts], [record])
+    return NetworkRun(scenario=scenario, population=pop, dates=parts[0].dates, price=prices,
+                      history=parts[0].history, record=record, result=result)
+
+
+def _shifted(progress: Callable[[int], None] | None,
+             offset: int) -> Callable[[int], None] | None:
+    """Return ``progress`` counting ``offset`` more days (the chunks before this one)."""
+    if progress is None:
+        return None
+    call = progress
+
+    def shifted(done: int) -> None:
+        call(offset + done)
+
+    return shifted
+
+
+def chunk_count(n_paths: int, chunk_paths: int | None) -> int:
+    """Return how many chunks :func:`run_network` runs."""
+    return len(chunk_sizes(n_paths, chunk_paths or n_paths))
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkChunk:
+    """What one chunk of paths needs (picklable: it travels to a worker)."""
+
+    scenario: NetworkScenario
+    population: Population
+    history: pd.DataFrame
+    prices: FloatArray
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkResult:
+    """One chunk's outputs."""
+
+    dates: npt.NDArray[np.datetime64]
+    history: pd.DataFrame
+    record: NetworkRecord
+    result: RunResult
+
+
+def run_chunk(chunk: NetworkChunk,
+              progress: Callable[[int], None] | None = None) -> ChunkResult:
+    """Run the network on one chunk's paths (module-level: an executor pickles it)."""
+    scenario, pop, history, prices = chunk.scenario, chunk.population, chunk.history, chunk.prices
+    start, end = pd.Timestamp(scenario.start), pd.Timestamp(scenario.end)
+    dates = pd.date_range(start, end, freq="D")
+    clock = Clock(dates.to_numpy().astype("datetime64[D]"))
     hist = history.loc[dates]
     market = DailyMarket(
         dates=clock.dates, price=prices, difficulty=hist["difficulty"].to_numpy(np.float64),
@@ -218,5 +299,4 @@ def run_network(
         if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
             raise InputError(f"the run diverged: network {name} is not finite and > 0",
                              field="scenario")
-    return NetworkRun(scenario=scenario, population=pop, dates=clock.dates, price=prices,
-                      history=hist, record=record, result=result)
+    return ChunkResult(dates=clock.dates, history=hist, record=record, result=result)

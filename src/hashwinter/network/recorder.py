@@ -15,9 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.checks import ConservationError
+from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.step import RunMeta, StepData
 
-__all__ = ["NetworkRecord", "NetworkRecorder"]
+__all__ = ["NetworkRecord", "NetworkRecorder", "concat_records"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -70,14 +71,12 @@ class NetworkRecorder:
     def __init__(self, tier: npt.NDArray[np.int64], region: npt.NDArray[np.int64],
                  size_class: npt.NDArray[np.int64], n_tiers: int, n_regions: int,
                  n_sizes: int, hashrate: FloatArray) -> None:
-        def one_hot(index: npt.NDArray[np.int64], n: int) -> FloatArray:
-            m = np.zeros((index.size, n))
-            m[np.arange(index.size), index] = 1.0
-            return m
-
-        self._tier = one_hot(tier, n_tiers)
-        self._region = one_hot(region, n_regions) * hashrate[:, None]
-        self._size = one_hot(size_class, n_sizes) * hashrate[:, None]
+        # Group sums (O(C), and each path's sum independent of the other paths).
+        self._tier = OwnerGroups.of(tier, n_tiers).sum
+        self._region = OwnerGroups.of(region, n_regions).sum
+        self._size = OwnerGroups.of(size_class, n_sizes).sum
+        self._hashrate = hashrate
+        self._n_tiers = n_tiers
         self._rows: dict[str, list[FloatArray]] = {}
 
     def begin(self, meta: RunMeta) -> None:
@@ -94,24 +93,25 @@ class NetworkRecorder:
         if not np.allclose(mined, issuance, rtol=1e-9, atol=1e-12):
             raise ConservationError(f"step {data.step}: coins mined {mined} differ from "
                                     f"the network's issuance {issuance}")
-        traded = np.zeros((p, self._tier.shape[1]))
+        traded = np.zeros((p, self._n_tiers))
         price = np.full_like(traded, np.nan)
         if data.trades is not None:
-            sold = np.broadcast_to(data.trades.sold, data.running.shape)[0] @ self._tier
-            bought = np.broadcast_to(data.trades.bought, data.running.shape)[0] @ self._tier
+            sold = self._tier(np.broadcast_to(data.trades.sold, data.running.shape)[0])
+            bought = self._tier(np.broadcast_to(data.trades.bought, data.running.shape)[0])
             if not np.allclose(sold, bought, rtol=1e-9, atol=1e-9):
                 raise ConservationError(f"step {data.step}: machines sold {sold} and bought "
                                         f"{bought} differ in a tier")
             proceeds = np.broadcast_to(data.trades.sale_proceeds, data.running.shape)[0]
-            value = proceeds @ self._tier
+            value = self._tier(proceeds)
             traded = sold
             with np.errstate(divide="ignore", invalid="ignore"):
                 price = np.where(sold > 1e-9, value / sold, np.nan)
         rows = self._rows
         rows["hashrate"].append(np.broadcast_to(np.asarray(net.network_hashrate)[0], (p,)))
         rows["difficulty"].append(np.broadcast_to(np.asarray(net.difficulty)[0], (p,)))
-        rows["by_region"].append(running @ self._region)
-        rows["by_size"].append(running @ self._size)
+        hashing = running * self._hashrate
+        rows["by_region"].append(self._region(hashing))
+        rows["by_size"].append(self._size(hashing))
         rows["traded"].append(traded)
         rows["used_price"].append(price)
         rows["mined"].append(mined)
@@ -120,3 +120,11 @@ class NetworkRecorder:
     def finish(self) -> NetworkRecord:
         """Return the daily arrays."""
         return NetworkRecord(**{k: np.stack(v) for k, v in self._rows.items()})
+
+
+def concat_records(parts: list[NetworkRecord]) -> NetworkRecord:
+    """Merge the records of runs on consecutive slices of the paths (axis 1), in order."""
+    if len(parts) == 1:
+        return parts[0]
+    return NetworkRecord(**{f: np.concatenate([getattr(p, f) for p in parts], axis=1)
+                            for f in NetworkRecord.__dataclass_fields__})
