@@ -50,3 +50,18 @@ def test_bad_file_exits_2_naming_the_field(tmp_path: Path,
     assert not out.exists()
     data = tomllib.loads(EXAMPLE.read_text())
     assert data["population"]["farms"] == 1000
+
+
+def test_chunked_paths_write_the_tables_of_one_chunk(tmp_path: Path) -> None:
+    # GBM paths, 3 of them: in chunks of 2 (2 + 1) the daily table is that of one chunk.
+    text = EXAMPLE.read_text().replace('kind = "history"', 'kind = "gbm"')
+    path = _scenario(tmp_path, text)
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(["network", str(path), "--paths", "3", "--out", str(one)]) == 0
+    assert main(["network", str(path), "--paths", "3", "--chunk-paths", "2",
+                 "--out", str(two)]) == 0
+    daily = pd.read_csv(one / "network_daily.csv")
+    pd.testing.assert_frame_equal(daily, pd.read_csv(two / "network_daily.csv"))
+    assert daily["path"].nunique() == 3 and len(daily) == 3 * 61
+    # The paths differ (their prices do), so a mix-up of chunks would show.
+    assert daily.groupby("path")["hashrate_ehs"].last().nunique() == 3
