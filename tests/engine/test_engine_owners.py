@@ -22,14 +22,25 @@ def test_by_hand_unsorted_with_an_owner_without_cohorts() -> None:
     np.testing.assert_array_equal(groups.sum(np.array([1.0, 2.0, 4.0, 8.0])), [10.0, 0.0, 5.0])
 
 
-@pytest.mark.parametrize("sort", [True, False])
-def test_equals_a_loop_over_cohorts_on_leading_axes(sort: bool) -> None:
-    rng = np.random.default_rng(7)
-    owner = rng.integers(0, 40, size=300)
-    owner = np.sort(owner) if sort else owner
-    values = rng.normal(size=(2, 3, 5, 300))  # (K, V, P, C): leading axes of any count
-    np.testing.assert_allclose(OwnerGroups.of(owner, 45).sum(values),
-                               _loop(values, owner, 45), rtol=1e-12, atol=1e-12)
+LAYOUTS = {
+    "blocks": (np.repeat(np.arange(40), 6), "blocks"),  # the network's owners
+    "tiled": (np.tile(np.arange(6), 40), "tiled"),  # the network's tiers
+    "sorted": (np.sort(np.random.default_rng(3).integers(0, 45, 240)), "general"),
+    "unsorted": (np.random.default_rng(4).integers(0, 45, 240), "general"),
+}
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_equals_a_loop_over_cohorts_on_leading_axes(name: str) -> None:
+    owner, layout = LAYOUTS[name]
+    n_owners = int(owner.max()) + 1 + (name != "tiled") * (name != "blocks") * 3
+    groups = OwnerGroups.of(owner, n_owners)
+    assert groups.layout == layout
+    values = np.random.default_rng(7).normal(size=(2, 3, 5, owner.size))  # any leading axes
+    np.testing.assert_allclose(groups.sum(values), _loop(values, owner, n_owners),
+                               rtol=1e-12, atol=1e-12)
+    # Each row's sum does not depend on the rows beside it (chunks over paths).
+    np.testing.assert_array_equal(groups.sum(values[:, :, 1:2]), groups.sum(values)[:, :, 1:2])
 
 
 def test_broadcast_view_and_one_owner() -> None:

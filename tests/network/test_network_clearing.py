@@ -100,6 +100,7 @@ def test_rows_and_one_shared_grid_match_the_loop_row_by_row() -> None:
     tier = rng.integers(0, k, c)
     seller = rng.uniform(size=(rows, c)) < 0.25
     offer = np.where(seller, rng.uniform(0, 50, (rows, c)), 0.0)
+    offer[2] = 0.0  # a path where nobody sells: no price, nothing changes hands
     value = np.where(seller, 0.0, rng.uniform(0, 600, (rows, c)))
     slots = np.where(rng.uniform(size=(rows, c)) < 0.2, 0.0, rng.uniform(0, 20, (rows, c)))
     budget = np.where(rng.uniform(size=(rows, c)) < 0.2, 0.0, rng.uniform(0, 4000, (rows, c)))
@@ -111,6 +112,7 @@ def test_rows_and_one_shared_grid_match_the_loop_row_by_row() -> None:
         np.testing.assert_allclose(out.sold[r], sold, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(out.bought[r], bought, rtol=1e-12, atol=1e-12)
     assert np.nansum(out.volume) > 0  # the case trades at all
+    assert np.isnan(out.price[2]).all() and not out.bought[2].any()
 
 
 def test_bad_grid() -> None:

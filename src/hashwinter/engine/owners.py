@@ -26,20 +26,28 @@ FloatArray = npt.NDArray[np.float64]
 class OwnerGroups:
     """Cohorts grouped by owner, for sums over cohorts into owners.
 
-    Build with :meth:`of`. Attributes
+    Build with :meth:`of`; any index with few values works the same way (tiers,
+    regions). Two regular layouts are summed as a reshape: ``blocks`` (owner ``o``
+    holds cohorts ``o·k .. o·k+k-1``, e.g. ``np.repeat(range(O), k)``) and ``tiled``
+    (cohort ``c`` belongs to ``c mod O``, e.g. ``np.tile(range(O), n)``).
+
+    Attributes
     ----------
     n_owners : int
         Owners ``O`` (owners without a cohort get 0).
+    layout : {"blocks", "tiled", "general"}
+        How the cohorts lie.
     order : ndarray of int (C,) or None
-        Cohorts sorted by owner (stable); None when they already are.
+        ``general``: cohorts sorted by owner (stable); None when they already are.
     starts : ndarray of int (G,)
-        First position (in ``order``) of each owner that has cohorts.
+        ``general``: first position (in ``order``) of each owner that has cohorts.
     present : ndarray of int (G,) or None
-        Those owners; None when every owner ``0 .. O-1`` has a cohort.
+        ``general``: those owners; None when every owner ``0 .. O-1`` has a cohort.
 
     """
 
     n_owners: int
+    layout: str
     order: npt.NDArray[np.int64] | None
     starts: npt.NDArray[np.int64]
     present: npt.NDArray[np.int64] | None
@@ -52,6 +60,13 @@ class OwnerGroups:
             raise InputError("must be a non-empty 1-d array of owner indices", field="owner")
         if own.min() < 0 or own.max() >= n_owners:
             raise InputError(f"must be in 0 .. {n_owners - 1}", field="owner")
+        n, none = own.size, np.zeros(0, dtype=np.int64)
+        if n % n_owners == 0:
+            k = n // n_owners
+            if np.array_equal(own, np.repeat(np.arange(n_owners), k)):
+                return cls(n_owners, "blocks", None, none, None)
+            if np.array_equal(own, np.tile(np.arange(n_owners), k)):
+                return cls(n_owners, "tiled", None, none, None)
         order: npt.NDArray[np.int64] | None = None
         if np.any(own[1:] < own[:-1]):
             order = np.argsort(own, kind="stable")
@@ -59,16 +74,21 @@ class OwnerGroups:
         starts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
         groups = own[starts]
         present = None if groups.size == n_owners else groups
-        return cls(n_owners=n_owners, order=order, starts=starts, present=present)
+        return cls(n_owners, "general", order, starts, present)
 
     def sum(self, values: npt.ArrayLike) -> FloatArray:
         """Sum ``values`` (..., C) over each owner's cohorts; return (..., O)."""
         x = np.asarray(values, dtype=np.float64)
+        lead, o = x.shape[:-1], self.n_owners
+        if self.layout == "blocks":
+            return np.asarray(x.reshape(*lead, o, -1).sum(axis=-1))
+        if self.layout == "tiled":
+            return np.asarray(x.reshape(*lead, -1, o).sum(axis=-2))
         if self.order is not None:
             x = x[..., self.order]
         grouped = np.add.reduceat(x, self.starts, axis=-1)
         if self.present is None:
             return grouped
-        out = np.zeros((*x.shape[:-1], self.n_owners))
+        out = np.zeros((*lead, o))
         out[..., self.present] = grouped
         return out

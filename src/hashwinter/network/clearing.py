@@ -22,6 +22,7 @@ Everything is a pure function of arrays; leading axes (variants, paths) broadcas
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -117,14 +118,38 @@ def clear_market(
     Clearing
 
     """
-    n_tiers, n_bins = grid.shape
-    lead = np.broadcast_shapes(offer.shape, valuation.shape, slots.shape, budget.shape)[:-1]
+    n_tiers = grid.shape[0]
     n_coh = tier.size
+    shape = (*np.broadcast_shapes(offer.shape, valuation.shape, slots.shape,
+                                  budget.shape)[:-1], n_coh)
     by_tier = OwnerGroups.of(tier, n_tiers).sum
-    supply = by_tier(np.broadcast_to(offer, (*lead, n_coh)))  # (..., K)
-    demand = _demand_curves(np.broadcast_to(valuation, (*lead, n_coh)),
-                            np.broadcast_to(slots, (*lead, n_coh)),
-                            np.broadcast_to(budget, (*lead, n_coh)), tier, grid)
+    rows = [np.broadcast_to(a, shape).reshape(-1, n_coh)
+            for a in (offer, valuation, slots, budget)]
+    supply = by_tier(rows[0])  # (R, K)
+    # Most days most paths offer nothing: clear only the rows (paths) with a seller.
+    busy = np.flatnonzero((supply > 0).any(axis=-1))
+    price = np.full(supply.shape, np.nan)
+    volume = np.zeros(supply.shape)
+    sold = np.zeros((supply.shape[0], n_coh))
+    bought = np.zeros_like(sold)
+    if busy.size:
+        every = busy.size == supply.shape[0]
+        part = _clear_rows(*(r if every else r[busy] for r in rows),
+                           supply if every else supply[busy], tier, grid, by_tier)
+        for out, got in zip((price, volume, sold, bought), part, strict=True):
+            out[busy] = got
+    lead = shape[:-1]
+    return Clearing(price=price.reshape(*lead, n_tiers), volume=volume.reshape(*lead, n_tiers),
+                    sold=sold.reshape(shape), bought=bought.reshape(shape))
+
+
+def _clear_rows(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
+                budget: FloatArray, supply: FloatArray, tier: npt.NDArray[np.int64],
+                grid: FloatArray, by_tier: Callable[[FloatArray], FloatArray],
+                ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Clear rows (R, C) with supply (R, K); return price, volume (R, K), sold, bought."""
+    n_bins = grid.shape[1]
+    demand = _demand_curves(valuation, slots, budget, tier, grid)
     enough = demand >= supply[..., None]
     # Highest bin whose demand covers supply; the floor's bin (0) when none does.
     any_enough = enough.any(axis=-1)
@@ -142,7 +167,7 @@ def clear_market(
     sold = offer * sell_share[..., tier]
     bought = q_star * buy_share[..., tier]
     price = np.where(supply > 0, price, np.nan)
-    return Clearing(price=price, volume=volume, sold=sold, bought=bought)
+    return price, volume, sold, bought
 
 
 def _bins_at_or_below(values: FloatArray, tier: npt.NDArray[np.int64],

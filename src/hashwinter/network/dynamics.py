@@ -288,9 +288,9 @@ def run_chunk(chunk: NetworkChunk,
                             mc.bins),
             sell_after_days=mc.sell_after_days, payback_days=mc.payback_days,
             cash_share=mc.cash_share))
-    recorder = NetworkRecorder(tier, pop.farm_region[owner],
-                               _size_class(pop.farm_machines)[owner], pop.tier_hashrate.size,
-                               len(pop.regions), len(SIZE_CLASSES) + 1, pop.tier_hashrate[tier])
+    recorder = NetworkRecorder(tier, owner, pop.farm_region, _size_class(pop.farm_machines),
+                               pop.tier_hashrate.size, len(pop.regions), len(SIZE_CLASSES) + 1,
+                               pop.tier_hashrate[tier])
     result = run(spec, Policies(parts), recorders=[recorder], progress=progress,
                  engine="numpy")
     record = result.records[0]

@@ -59,8 +59,10 @@ class NetworkRecorder:
 
     Parameters
     ----------
-    tier, region, size_class : ndarray of int (C,)
-        Tier, region and size class of each cohort.
+    tier, owner : ndarray of int (C,)
+        Tier and owner (farm) of each cohort.
+    region, size_class : ndarray of int (O,)
+        Region and size class of each farm.
     n_tiers, n_regions, n_sizes : int
         Sizes of those axes.
     hashrate : ndarray (C,)
@@ -68,11 +70,13 @@ class NetworkRecorder:
 
     """
 
-    def __init__(self, tier: npt.NDArray[np.int64], region: npt.NDArray[np.int64],
-                 size_class: npt.NDArray[np.int64], n_tiers: int, n_regions: int,
-                 n_sizes: int, hashrate: FloatArray) -> None:
-        # Group sums (O(C), and each path's sum independent of the other paths).
+    def __init__(self, tier: npt.NDArray[np.int64], owner: npt.NDArray[np.int64],
+                 region: npt.NDArray[np.int64], size_class: npt.NDArray[np.int64],
+                 n_tiers: int, n_regions: int, n_sizes: int, hashrate: FloatArray) -> None:
+        # Group sums (O(C), and each path's sum independent of the other paths); regions
+        # and sizes sum the farms' sums (O(O) after one pass over the cohorts).
         self._tier = OwnerGroups.of(tier, n_tiers).sum
+        self._farm = OwnerGroups.of(owner, region.size).sum
         self._region = OwnerGroups.of(region, n_regions).sum
         self._size = OwnerGroups.of(size_class, n_sizes).sum
         self._hashrate = hashrate
@@ -109,9 +113,9 @@ class NetworkRecorder:
         rows = self._rows
         rows["hashrate"].append(np.broadcast_to(np.asarray(net.network_hashrate)[0], (p,)))
         rows["difficulty"].append(np.broadcast_to(np.asarray(net.difficulty)[0], (p,)))
-        hashing = running * self._hashrate
-        rows["by_region"].append(self._region(hashing))
-        rows["by_size"].append(self._size(hashing))
+        farm_hashing = self._farm(running * self._hashrate)
+        rows["by_region"].append(self._region(farm_hashing))
+        rows["by_size"].append(self._size(farm_hashing))
         rows["traded"].append(traded)
         rows["used_price"].append(price)
         rows["mined"].append(mined)
