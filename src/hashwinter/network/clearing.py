@@ -134,8 +134,9 @@ def clear_market(
     bought = np.zeros_like(sold)
     if busy.size:
         every = busy.size == supply.shape[0]
-        part = _clear_rows(*(r if every else r[busy] for r in rows),
-                           supply if every else supply[busy], tier, grid, by_tier)
+        sub = rows if every else [r[busy] for r in rows]
+        part = _clear_rows(sub[0], sub[1], sub[2], sub[3], supply if every else supply[busy],
+                           tier, grid, by_tier)
         for out, got in zip((price, volume, sold, bought), part, strict=True):
             out[busy] = got
     lead = shape[:-1]
