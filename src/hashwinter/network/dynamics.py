@@ -142,6 +142,7 @@ def run_network(
     history: pd.DataFrame | None = None,
     chunk_paths: int | None = None,
     executor: Executor | None = None,
+    engine: str = "numpy",
 ) -> NetworkRun:
     """Build the population and run the network through the scenario's days.
 
@@ -169,6 +170,9 @@ def run_network(
         Where the chunks run (:func:`hashwinter.parallel.open_executor`: a process pool
         or a Dask cluster), with a progress bar per chunk; default: here, one after
         the other.
+    engine : {"numpy", "auto", "compiled"}, default "numpy"
+        The engine's step loop (:func:`~hashwinter.engine.run.run`); ``RunResult.path``
+        and ``.fallback`` say which ran.
 
     """
     if n_paths < 1:
@@ -182,7 +186,7 @@ def run_network(
     prices = price_paths(scenario, history, dates, n_paths)
     sizes = chunk_sizes(n_paths, chunk_paths or n_paths)
     bounds = np.cumsum([0, *sizes])
-    chunks = [NetworkChunk(scenario, pop, history, prices[lo:hi])
+    chunks = [NetworkChunk(scenario, pop, history, prices[lo:hi], engine)
               for lo, hi in itertools.pairwise(bounds)]
     if executor is not None:
         parts = run_chunks(executor, run_chunk, chunks, description="network chunks")
@@ -221,6 +225,7 @@ class NetworkChunk:
     population: Population
     history: pd.DataFrame
     prices: FloatArray
+    engine: str = "numpy"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -292,7 +297,7 @@ def run_chunk(chunk: NetworkChunk,
                                pop.tier_hashrate.size, len(pop.regions), len(SIZE_CLASSES) + 1,
                                pop.tier_hashrate[tier])
     result = run(spec, Policies(parts), recorders=[recorder], progress=progress,
-                 engine="numpy")
+                 engine=chunk.engine)
     record = result.records[0]
     assert isinstance(record, NetworkRecord)
     for name, arr in (("hashrate", record.hashrate), ("difficulty", record.difficulty)):
