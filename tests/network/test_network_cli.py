@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -65,3 +66,18 @@ def test_chunked_paths_write_the_tables_of_one_chunk(tmp_path: Path) -> None:
     assert daily["path"].nunique() == 3 and len(daily) == 3 * 61
     # The paths differ (their prices do), so a mix-up of chunks would show.
     assert daily.groupby("path")["hashrate_ehs"].last().nunique() == 3
+
+
+def test_cluster_without_dask_exits_2_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # Dask is the optional "cluster" extra: a None entry in sys.modules fails its import.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    path = _scenario(tmp_path, EXAMPLE.read_text())
+    out = tmp_path / "out"
+    assert main(["network", str(path), "--cluster", "tcp://127.0.0.1:8786",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ['hashwinter: error: --cluster: needs Dask, which is not installed: '
+                   'pip install "hashwinter[cluster]"']
+    assert not out.exists()
