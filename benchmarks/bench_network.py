@@ -158,7 +158,8 @@ def measure(farms: int, tiers: int, days: int, paths: int, chunk: int, folder: P
 def scale(args: argparse.Namespace) -> None:
     """The scaling table: cohorts x paths, measured or extrapolated per chunk."""
     print("| cohorts | paths | time | peak memory | how | load |")
-    for cohorts, (farms, tiers) in COHORTS.items():
+    for cohorts in args.cohorts:
+        farms, tiers = COHORTS[cohorts]
         per_chunk: tuple[float, float] | None = None
         for paths in args.paths:
             cells = cohorts * paths * args.days
@@ -231,6 +232,7 @@ def main() -> None:
     c = sub.add_parser("scale")
     c.add_argument("--paths", type=int, nargs="+", default=[1, 100, 1000])
     c.add_argument("--max-cells", type=float, default=8e8)
+    c.add_argument("--cohorts", type=int, nargs="+", default=list(COHORTS), choices=list(COHORTS))
     f = sub.add_parser("full")
     f.add_argument("--paths", type=int, default=1000)
     f.add_argument("--measure", type=int, default=100)
