@@ -8,9 +8,9 @@ Subcommands (each prints Markdown rows for benchmarks/RESULTS.md):
   interleaved A, B, A, B; steps 2 .. D timed on both sides (building the population,
   the spec and the agents is left out); min and median of each, ratio of the medians.
 * ``scale``: time and peak memory (tracemalloc) per cell of cohorts x paths, 730 days,
-  market on, GBM price; cells over ``--max-cells`` cohort-path-days are extrapolated
-  from the measured cell with the same cohorts and ``--chunk`` paths (chunks are
-  independent runs of equal cost), and marked so.
+  market on, GBM price (``--price history``: the history path on every path); cells over
+  ``--max-cells`` cohort-path-days are extrapolated from the measured cell with the same
+  cohorts and ``--chunk`` paths (chunks are independent runs of equal cost), marked so.
 * ``full``: the whole 2018 network (1,000 farms x 10 tiers = 10^4 cohorts) x 730 days x
   ``--paths`` paths with daily clearing, in chunks of ``--chunk`` paths; ``--measure``
   paths are run (the rest extrapolated per chunk, said so) under cProfile, whose top
@@ -20,7 +20,8 @@ Subcommands (each prints Markdown rows for benchmarks/RESULTS.md):
 
 Run: ``PYTHONPATH=src python benchmarks/bench_network.py twin|scale|full|dask [options]``.
 The GBM volatility is 0.4/sqrt(yr) (the scenario default 0.8 drives some paths over two
-years so low that every farm unplugs, which stops a run as diverged).
+years so low that every farm unplugs, which stops a run as diverged; at 0.4 a population
+of 20 farms still dies on some path, hence ``--price history`` for the scaling table).
 """
 
 from __future__ import annotations
@@ -133,9 +134,9 @@ def twin(args: argparse.Namespace) -> None:
 
 
 def measure(farms: int, tiers: int, days: int, paths: int, chunk: int, folder: Path,
-            profile: bool = False) -> tuple[float, float, str]:
+            profile: bool = False, price: str = "gbm") -> tuple[float, float, str]:
     """Run once; return wall [s], peak traced memory [MiB], the profile's top lines."""
-    s = scenario(farms, market=True, price="gbm", tiers=tiers, days=days)
+    s = scenario(farms, market=True, price=price, tiers=tiers, days=days)
     prof = cProfile.Profile() if profile else None
     tracemalloc.start()
     t0 = time.perf_counter()
@@ -165,14 +166,14 @@ def scale(args: argparse.Namespace) -> None:
             cells = cohorts * paths * args.days
             if cells <= args.max_cells:
                 wall, peak, _ = measure(farms, tiers, args.days, paths,
-                                        min(paths, args.chunk), args.data)
+                                        min(paths, args.chunk), args.data, price=args.price)
                 if paths == args.chunk:
                     per_chunk = (wall, peak)
                 how = "measured"
             else:
                 if per_chunk is None:
                     per_chunk = measure(farms, tiers, args.days, args.chunk, args.chunk,
-                                        args.data)[:2]
+                                        args.data, price=args.price)[:2]
                 wall, peak = per_chunk[0] * paths / args.chunk, per_chunk[1]
                 how = f"extrapolated: {paths // args.chunk} x a measured {args.chunk}-path chunk"
             print(f"| {cohorts:,} | {paths:,} | {wall:.1f} s | {peak:.0f} MiB | {how} | "
@@ -232,6 +233,7 @@ def main() -> None:
     c = sub.add_parser("scale")
     c.add_argument("--paths", type=int, nargs="+", default=[1, 100, 1000])
     c.add_argument("--max-cells", type=float, default=8e8)
+    c.add_argument("--price", choices=["gbm", "history"], default="gbm")
     c.add_argument("--cohorts", type=int, nargs="+", default=list(COHORTS), choices=list(COHORTS))
     f = sub.add_parser("full")
     f.add_argument("--paths", type=int, default=1000)
