@@ -175,7 +175,8 @@ def scale(args: argparse.Namespace) -> None:
                     per_chunk = measure(farms, tiers, args.days, args.chunk, args.chunk,
                                         args.data, price=args.price)[:2]
                 wall, peak = per_chunk[0] * paths / args.chunk, per_chunk[1]
-                how = f"extrapolated: {paths // args.chunk} x a measured {args.chunk}-path chunk"
+                how = ("measured (one chunk)" if paths == args.chunk else
+                       f"extrapolated: {paths // args.chunk} x a measured {args.chunk}-path chunk")
             print(f"| {cohorts:,} | {paths:,} | {wall:.1f} s | {peak:.0f} MiB | {how} | "
                   f"{load()} |", flush=True)
 
