@@ -385,7 +385,7 @@ def run(
             other_sales_o = by_owner(other_rev_c)
 
         # einsum, not a BLAS product: each path's sum is then the same whatever the number
-        # of paths beside it (chunks over paths give the numbers of one run to the bit).
+        # of paths beside it (chunks over paths give the engine's numbers of one run to the bit).
         farm_hashrate = np.einsum("vpc,c->vp", running_main, hashing)
         net_state, net = network.advance(net_state, t, farm_hashrate, prices[max(day - 1, 0)],
                                          running)

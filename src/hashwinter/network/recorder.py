@@ -2,9 +2,11 @@
 
 Per day and path: network hashrate and difficulty; running hashrate by region and by
 farm-size class; per tier the machines traded and the clearing price (variant 0).
-Each step it checks that every tier's machines sold equal its machines bought (counts
-conserved between farms) and that the coins the farms mined equal the network's
-issuance (the farms are the whole network), relative 1e-9.
+Per day and maker: machines produced, delivered, held (inventory) and running, and the
+revenue of deliveries. Each step it checks that every tier's machines sold equal its
+machines bought less the makers' production (counts conserved between owners) and
+that the coins the farms mined equal the network's issuance (the farms are the whole
+network), relative 1e-9.
 """
 
 from __future__ import annotations
@@ -41,6 +43,18 @@ class NetworkRecord:
         Clearing price per tier (NaN on a day without trades). [currency/machine]
     mined, issuance : ndarray (T, P)
         Coins the farms mined and the network issued. [coin]
+    sold, forced_sold : ndarray (T, P)
+        Coins the owners sold (planned and forced together), and forced alone. [coin]
+    short : ndarray (T, P)
+        Coins the owners are short in the position book at the day's end. [coin]
+    net_sold : ndarray (T, P)
+        Miners' net selling: ``sold`` plus the shorts opened that day (the first day's
+        position counts as held before the run). [coin]
+    produced, delivered, inventory, maker_running : ndarray (T, P, M)
+        Per maker: machines made, sold to farms, held at the day's end, running.
+        [machines]
+    maker_revenue : ndarray (T, P, M)
+        Deliveries times the list price. [currency]
 
     """
 
@@ -52,6 +66,15 @@ class NetworkRecord:
     used_price: FloatArray
     mined: FloatArray
     issuance: FloatArray
+    sold: FloatArray
+    forced_sold: FloatArray
+    short: FloatArray
+    net_sold: FloatArray
+    produced: FloatArray
+    delivered: FloatArray
+    inventory: FloatArray
+    maker_running: FloatArray
+    maker_revenue: FloatArray
 
 
 class NetworkRecorder:
@@ -59,29 +82,32 @@ class NetworkRecorder:
 
     Parameters
     ----------
-    tier, owner : ndarray of int (C,)
-        Tier and owner (farm) of each cohort.
-    region, size_class : ndarray of int (O,)
-        Region and size class of each farm.
+    tier, region, size_class : ndarray of int (C,)
+        Tier, region and size class of each cohort.
     n_tiers, n_regions, n_sizes : int
         Sizes of those axes.
     hashrate : ndarray (C,)
         Effective hashrate per machine of each cohort. [H/s]
+    maker_cohort : ndarray of int (M,), optional
+        The makers' inventory cohorts (their purchases are production).
 
     """
 
-    def __init__(self, tier: npt.NDArray[np.int64], owner: npt.NDArray[np.int64],
-                 region: npt.NDArray[np.int64], size_class: npt.NDArray[np.int64],
-                 n_tiers: int, n_regions: int, n_sizes: int, hashrate: FloatArray) -> None:
-        # Group sums (O(C), and each path's sum independent of the other paths); regions
-        # and sizes sum the farms' sums (O(O) after one pass over the cohorts).
+    def __init__(self, tier: npt.NDArray[np.int64], region: npt.NDArray[np.int64],
+                 size_class: npt.NDArray[np.int64], n_tiers: int, n_regions: int,
+                 n_sizes: int, hashrate: FloatArray,
+                 maker_cohort: npt.NDArray[np.int64] | None = None) -> None:
+        # Group sums: O(C), and each path's sum independent of the other paths (chunks).
         self._tier = OwnerGroups.of(tier, n_tiers).sum
-        self._farm = OwnerGroups.of(owner, region.size).sum
         self._region = OwnerGroups.of(region, n_regions).sum
         self._size = OwnerGroups.of(size_class, n_sizes).sum
         self._hashrate = hashrate
         self._n_tiers = n_tiers
+        self._maker_tier = (None if maker_cohort is None or len(maker_cohort) == 0
+                            else OwnerGroups.of(tier[np.asarray(maker_cohort)], n_tiers).sum)
         self._rows: dict[str, list[FloatArray]] = {}
+        self._makers = (np.zeros(0, np.int64) if maker_cohort is None
+                        else np.asarray(maker_cohort, np.int64))
 
     def begin(self, meta: RunMeta) -> None:
         """Reset the rows."""
@@ -99,13 +125,26 @@ class NetworkRecorder:
                                     f"the network's issuance {issuance}")
         traded = np.zeros((p, self._n_tiers))
         price = np.full_like(traded, np.nan)
+        mk = self._makers
+        made = delivered = revenue = np.zeros((p, mk.size))
         if data.trades is not None:
-            sold = self._tier(np.broadcast_to(data.trades.sold, data.running.shape)[0])
-            bought = self._tier(np.broadcast_to(data.trades.bought, data.running.shape)[0])
+            sold_c = np.broadcast_to(data.trades.sold, data.running.shape)[0]
+            bought_c = np.broadcast_to(data.trades.bought, data.running.shape)[0]
+            proceeds = np.broadcast_to(data.trades.sale_proceeds, data.running.shape)[0]
+            made, delivered, revenue = bought_c[:, mk], sold_c[:, mk], proceeds[:, mk]
+            produced_c = np.zeros_like(bought_c)
+            produced_c[:, mk] = made
+            sold = self._tier(sold_c)
+            bought = self._tier(bought_c - produced_c)
             if not np.allclose(sold, bought, rtol=1e-9, atol=1e-9):
                 raise ConservationError(f"step {data.step}: machines sold {sold} and bought "
-                                        f"{bought} differ in a tier")
-            proceeds = np.broadcast_to(data.trades.sale_proceeds, data.running.shape)[0]
+                                        f"{bought} (less the makers' production) differ in "
+                                        "a tier")
+            # Used-market trades only: the makers' deliveries are new machines.
+            if self._maker_tier is not None:
+                sold = sold - self._maker_tier(delivered)
+            proceeds = proceeds.copy()
+            proceeds[:, mk] = 0.0
             value = self._tier(proceeds)
             traded = sold
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -113,17 +152,32 @@ class NetworkRecorder:
         rows = self._rows
         rows["hashrate"].append(np.broadcast_to(np.asarray(net.network_hashrate)[0], (p,)))
         rows["difficulty"].append(np.broadcast_to(np.asarray(net.difficulty)[0], (p,)))
-        farm_hashing = self._farm(running * self._hashrate)
-        rows["by_region"].append(self._region(farm_hashing))
-        rows["by_size"].append(self._size(farm_hashing))
+        hashing = running * self._hashrate
+        rows["by_region"].append(self._region(hashing))
+        rows["by_size"].append(self._size(hashing))
         rows["traded"].append(traded)
         rows["used_price"].append(price)
         rows["mined"].append(mined)
         rows["issuance"].append(issuance)
+        forced = np.asarray(data.treasury.forced_sold)[0].sum(axis=-1)
+        rows["sold"].append(np.asarray(data.treasury.sold)[0].sum(axis=-1) + forced)
+        rows["forced_sold"].append(forced)
+        pos = data.positions
+        rows["short"].append(np.zeros(p) if pos is None
+                             else -np.asarray(pos)[0].sum(axis=(-2, -1)))
+        rows["produced"].append(made)
+        rows["delivered"].append(delivered)
+        rows["maker_revenue"].append(revenue)
+        rows["inventory"].append(np.broadcast_to(np.asarray(data.installed),
+                                                 data.running.shape)[0][:, mk])
+        rows["maker_running"].append(running[:, mk])
 
     def finish(self) -> NetworkRecord:
         """Return the daily arrays."""
-        return NetworkRecord(**{k: np.stack(v) for k, v in self._rows.items()})
+        rows = {k: np.stack(v) for k, v in self._rows.items() if k != "net_sold"}
+        short = rows["short"]
+        opened = np.diff(short, axis=0, prepend=short[:1])
+        return NetworkRecord(**rows, net_sold=rows["sold"] + opened)
 
 
 def concat_records(parts: list[NetworkRecord]) -> NetworkRecord:
