@@ -61,8 +61,9 @@ def scenario(farms: int, market: bool, price: str = "history", *, tiers: int = 6
     """Return the shipped scenario with ``farms`` x ``tiers`` cohorts over ``days`` days."""
     data = tomllib.loads(EXAMPLE.read_text())
     data["population"].update(farms=farms, tiers=tiers)
-    if not market:
+    if not market:  # the twin's model: no market, no makers, nobody broke
         data["population"].update(cash_days=1e5, fixed_cost_per_machine_day=0.0)
+        data.setdefault("makers", {})["maker"] = []
     data["market"]["enabled"] = market
     data["price"].update(kind=price, volatility=volatility)
     data["end"] = START + dt.timedelta(days=days - 1)
@@ -88,7 +89,7 @@ def twin_run(s: NetworkScenario, folder: Path, run: NetworkRun) -> float:
                        run.price[0].tolist(), hist["fees_per_block"].tolist(),
                        float(hist["difficulty"].iloc[0]), float(height), elapsed,
                        s.population.pue, s.population.overhead_per_machine_day,
-                       s.dynamics.off_below, s.dynamics.on_above)
+                       s.dynamics.off_below, s.dynamics.on_above, s.dynamics.min_off_days)
     twin.step()
     t0 = time.perf_counter()  # steps 2 .. D only, as for hashwinter (build excluded)
     for _ in range(len(dates) - 1):
