@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -30,10 +31,10 @@ class OwnerGroups:
     regions). Two regular layouts are summed as a reshape: ``blocks`` (owner ``o``
     holds cohorts ``o·k .. o·k+k-1``, e.g. ``np.repeat(range(O), k)``) and ``tiled``
     (cohort ``c`` belongs to ``c mod O``, e.g. ``np.tile(range(O), n)``); any other
-    layout is a weighted ``np.bincount`` over (row, owner) pairs. Each row's sums add
-    its cohorts in an order that does not depend on the other rows (``np.add.reduceat``
-    does not promise that: its loop order follows the array's shape), so a run chunked
-    over paths gives the engine's numbers of one run to the bit.
+    layout is one compiled pass per row (numba), adding the cohorts in their order. Each
+    row's sums add its cohorts in an order that does not depend on the other rows
+    (``np.add.reduceat`` does not promise that: its loop order follows the array's
+    shape), so a run chunked over paths gives the engine's numbers of one run to the bit.
 
     Attributes
     ----------
@@ -75,8 +76,16 @@ class OwnerGroups:
             return np.einsum("...ok->...o", x.reshape(*lead, o, -1))
         if self.layout == "tiled":
             return np.einsum("...ko->...o", x.reshape(*lead, -1, o))
-        rows = int(np.prod(lead, dtype=np.int64))
-        index = (np.arange(rows)[:, None] * o + self.owner[None, :]).ravel()
-        flat = np.ascontiguousarray(np.broadcast_to(x, (*lead, self.owner.size))).ravel()
-        sums = np.bincount(index, weights=flat, minlength=rows * o)
-        return np.asarray(sums, dtype=np.float64).reshape(*lead, o)
+        flat = np.ascontiguousarray(x).reshape(-1, self.owner.size)
+        out = np.zeros((flat.shape[0], o))
+        _add_by_owner(flat, self.owner, out)
+        return out.reshape(*lead, o)
+
+
+@numba.njit(cache=True)
+def _add_by_owner(values: FloatArray, owner: npt.NDArray[np.int64],
+                  out: FloatArray) -> None:  # pragma: no cover - compiled
+    """Add each row's cohort values into its owners, in cohort order."""
+    for r in range(values.shape[0]):
+        for c in range(values.shape[1]):
+            out[r, owner[c]] += values[r, c]
