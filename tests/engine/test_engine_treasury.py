@@ -74,3 +74,34 @@ def test_bad_hodl_ratio(bad):
 def test_unknown_strategy():
     with pytest.raises(InputError, match="strategy"):
         Treasury.from_strategy("moon")  # type: ignore[arg-type]
+
+
+def test_owner_treasury_is_each_owners_own_treasury():
+    """Rules per owner (hodl 0 / 1 / 0.5, the last selling to cover): every field of the
+    step equals the plain Treasury of that owner's habit run on that owner's column."""
+    from hashwinter.engine import OwnerTreasury
+
+    rng = np.random.default_rng(7)
+    shape = (2, 3, 3)  # variants, paths, owners
+    args = dict(cash=rng.uniform(-50, 200, shape), coins=rng.uniform(0, 2, shape),
+                alive=rng.uniform(size=shape) > 0.2, mined=rng.uniform(0, 1, shape),
+                operating_cost=rng.uniform(0, 120, shape), other_cost=rng.uniform(0, 30, shape),
+                price=rng.uniform(50, 150, (1, 3, 1)))
+    hodl, cover = [0.0, 1.0, 0.5], [False, False, True]
+    got = treasury_step(OwnerTreasury(hodl, cover), **args)
+    for o in range(3):
+        one = {k: (v if k == "price" else v[:, :, o:o + 1]) for k, v in args.items()}
+        want = treasury_step(Treasury(hodl[o], cover[o]), **one)
+        for name in ("cash", "coins", "sold", "forced_sold", "proceeds", "broke_now"):
+            assert_allclose(getattr(got, name)[:, :, o:o + 1], getattr(want, name),
+                            rtol=1e-15, err_msg=f"{name}, owner {o}")
+    assert OwnerTreasury(hodl, cover).n_variants == 1
+
+
+def test_owner_treasury_refuses_bad_rules():
+    from hashwinter.engine import OwnerTreasury
+
+    with pytest.raises(InputError, match="between 0 and 1"):
+        OwnerTreasury([0.5, 1.5], [False, False])
+    with pytest.raises(InputError, match="one length"):
+        OwnerTreasury([0.5, 1.0], [False])

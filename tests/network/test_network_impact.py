@@ -117,3 +117,33 @@ def test_hedgers_short_half_a_month_of_their_production() -> None:
     opened = rec.short[nov1, 0] - rec.short[nov1 - 1, 0]
     assert rec.net_sold[0, 0] == rec.sold[0, 0]
     assert rec.net_sold[nov1, 0] == pytest.approx(rec.sold[nov1, 0] + opened, rel=1e-12)
+
+
+def test_habit_shares_are_spread_over_the_sizes() -> None:
+    from hashwinter.network.habits import habit_shares
+
+    sizes = np.arange(10.0, 0.0, -1.0)  # farm 0 the largest
+    habit = habit_shares(sizes, 0.3, 0.2)
+    assert (habit == 1).sum() == 3 and (habit == 2).sum() == 2
+    # Spread evenly: the 3 hodlers are the 3rd, 6th and 9th largest (floor((k+1)0.3)).
+    assert np.flatnonzero(habit == 1).tolist() == [3, 6, 9]
+    with pytest.raises(ValueError, match="at most 1"):
+        HabitsConfig(hodlers=0.7, sell_to_cover=0.4)
+
+
+def test_shares_of_hodlers_sell_part_of_what_is_mined() -> None:
+    """Half the farms hodl, the rest (and the makers) sell daily: 0 < sold < mined every
+    day. Everyone hodls but half the farms, which sell to cover: they sell (their power
+    bill, never more than they mined), the others nothing; all of them selling to cover
+    sell more."""
+    folder = shared_data_dir()
+    half = run_network(_small(HabitsConfig(hodlers=0.5), cash_days=1e4), folder).record
+    assert np.all(half.sold > 0) and np.all(half.sold < half.mined)
+    assert 0.2 < half.sold.sum() / half.mined.sum() < 0.8
+    cover = run_network(_small(HabitsConfig(treasury="hodl", sell_to_cover=0.5),
+                               cash_days=1e4), folder).record
+    assert np.all(cover.sold > 0) and np.all(cover.sold < cover.mined)
+    assert cover.forced_sold.max() == 0.0
+    everyone = run_network(_small(HabitsConfig(treasury="hodl", sell_to_cover=1.0),
+                                  cash_days=1e4), folder).record
+    assert everyone.sold.sum() > 1.5 * cover.sold.sum()

@@ -44,7 +44,7 @@ from hashwinter.engine.recorders import (
 from hashwinter.engine.run import RunResult, run
 from hashwinter.engine.spec import EngineSpec, Owners
 from hashwinter.engine.step import Recorder, RunMeta, StepData, TradeStep
-from hashwinter.engine.treasury import Treasury, TreasuryStep, treasury_step
+from hashwinter.engine.treasury import OwnerTreasury, Treasury, TreasuryStep, treasury_step
 from hashwinter.engine.variants import grid
 
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "Observation",
     "OwnerStats",
     "OwnerStatsRecorder",
+    "OwnerTreasury",
     "Owners",
     "Policies",
     "Policy",

@@ -32,7 +32,7 @@ from hashwinter.engine.variants import (
 )
 from hashwinter.errors import InputError
 
-__all__ = ["BROKE_TOLERANCE", "Treasury", "TreasuryStep", "treasury_step"]
+__all__ = ["BROKE_TOLERANCE", "OwnerTreasury", "Treasury", "TreasuryStep", "treasury_step"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -93,6 +93,53 @@ class Treasury:
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> Treasury:
         """Return the treasury restricted to some variants."""
         return take_variants(self, sel)
+
+    def sale_rules(self) -> tuple[FloatArray, BoolArray]:
+        """Return ``(hodl_ratio, sell_to_cover)`` broadcastable to the engine's (V, P, O)."""
+        return to_engine_axis(self.hodl_ratio), to_engine_axis(self.sell_to_cover)
+
+
+@dataclasses.dataclass(frozen=True, init=False)
+class OwnerTreasury(Treasury):
+    """Coin-sale rules per owner: each owner keeps its own habit in every variant.
+
+    A network of farms where some hodl, some sell to cover their power bill and the
+    rest sell daily (network.habits) is one run: the rules are arrays over the
+    owner axis, the same for all variants.
+
+    Attributes
+    ----------
+    hodl_ratio : ndarray (O,)
+        Share of mined coins each owner keeps. [fraction]
+    sell_to_cover : ndarray of bool (O,)
+        Owners that also sell enough coins each step to pay that step's power and fees.
+
+    """
+
+    def __init__(self, hodl_ratio: npt.ArrayLike, sell_to_cover: npt.ArrayLike):
+        hodl = np.asarray(hodl_ratio, dtype=np.float64)
+        cover = np.asarray(sell_to_cover, dtype=bool)
+        if hodl.ndim != 1 or cover.shape != hodl.shape:
+            raise InputError(f"hodl_ratio and sell_to_cover must be 1-d per owner, of one "
+                             f"length (got {hodl.shape} and {cover.shape})",
+                             field="treasury.hodl_ratio")
+        if np.any((hodl < 0) | (hodl > 1)) or not np.all(np.isfinite(hodl)):
+            raise InputError("must be between 0 and 1", field="treasury.hodl_ratio")
+        object.__setattr__(self, "hodl_ratio", hodl)
+        object.__setattr__(self, "sell_to_cover", cover)
+
+    @property
+    def n_variants(self) -> int:
+        """Number of variants: 1 (the rules are per owner, shared by all variants)."""
+        return 1
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> OwnerTreasury:
+        """Return the same rules (they do not vary with the variant)."""
+        return self
+
+    def sale_rules(self) -> tuple[FloatArray, BoolArray]:
+        """Return the owners' rules shaped (1, 1, O)."""
+        return self.hodl_ratio[None, None, :], self.sell_to_cover[None, None, :]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,8 +211,7 @@ def treasury_step(
     TreasuryStep
 
     """
-    hodl = to_engine_axis(treasury.hodl_ratio)
-    cover = to_engine_axis(treasury.sell_to_cover)
+    hodl, cover = treasury.sale_rules()
     held = coins + mined
     bought = None
     if coins_in is not None:

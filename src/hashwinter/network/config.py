@@ -229,6 +229,12 @@ class HabitsConfig(ConfigModel):
     treasury: Literal["sell_daily", "hodl", "sell_to_cover"] = "sell_daily"
     #: Share of mined coins kept under ``hodl``. [fraction]
     hodl_ratio: float = Field(default=1.0, ge=0, le=1)
+    #: Shares of the farms whose own habit is ``hodl`` (keeping ``hodl_ratio``) and
+    #: ``sell_to_cover``; the other farms (and the makers) follow ``treasury``. Spread
+    #: evenly over the farms ranked by size (assumption: habit does not follow size).
+    #: [fraction of farms]
+    hodlers: float = Field(default=0.0, ge=0, le=1)
+    sell_to_cover: float = Field(default=0.0, ge=0, le=1)
     #: Coins at the start, in days of the farm's first-day production. Assumption.
     coin_days: float = Field(default=0.0, ge=0)
     #: Share of the farms that hedge (the largest first: big farms hold futures
@@ -238,6 +244,13 @@ class HabitsConfig(ConfigModel):
     hedge_ratio: float = Field(default=0.5, ge=0, le=1)
     #: Days of production hedged at each monthly roll (day 1). Assumption.
     hedge_horizon_days: int = Field(default=30, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _shares(self) -> HabitsConfig:
+        if self.hodlers + self.sell_to_cover > 1 + 1e-12:
+            raise ValueError(f"hodlers + sell_to_cover must be at most 1 (got "
+                             f"{self.hodlers:g} + {self.sell_to_cover:g})")
+        return self
 
 
 class NetworkScenario(ConfigModel):

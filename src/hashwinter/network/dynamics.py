@@ -354,7 +354,7 @@ def run_chunk(chunk: NetworkChunk,
                                pop.tier_hashrate.size, len(pop.regions), len(size_labels),
                                pop.tier_hashrate[tier],
                                None if makers is None else makers.maker_cohort)
-    treasury = network_treasury(scenario.habits)
+    treasury = network_treasury(scenario.habits, pop.farm_machines[:n_real], pop.n_farms)
     hedge = hedging(scenario.habits, pop.farm_machines[:n_real], pop.n_farms, cohorts, clock,
                     owner_names)
     instruments = []

@@ -1,13 +1,15 @@
 """What the farms do with the coins they mine, and which of them hedge.
 
-Treasury habit (one for all farms): ``sell_daily`` sells every coin the day it is mined
-(the default: the history price already holds that flow); ``hodl`` keeps
-``hodl_ratio`` of them; ``sell_to_cover`` keeps the coins and sells only what pays the
-day's power and fees, so a falling price makes the farms sell *more* coins for the
-same bill (the feedback network.impact prices). Farms start with ``coin_days`` days of
-their first day's production in coins, the stock forced sales draw on. The engine's
-treasury takes its rules per variant, not per owner, so shares of farms with
-different treasury habits are not modelled (docs/network.md, "Habits").
+Treasury habits: ``sell_daily`` sells every coin the day it is mined (the default: the
+history price already holds that flow); ``hodl`` keeps ``hodl_ratio`` of them;
+``sell_to_cover`` keeps the coins and sells only what pays the day's power and fees, so
+a falling price makes the farms sell *more* coins for the same bill (the feedback
+network.impact prices). ``treasury`` is the habit of every farm but the shares
+``hodlers`` and ``sell_to_cover``, which keep their own habit
+(:class:`~hashwinter.engine.treasury.OwnerTreasury`: the rules per owner); those farms are
+spread evenly over the farms ranked by size (:func:`habit_shares`). Farms start with
+``coin_days`` days of their first day's production in coins, the stock forced sales
+draw on.
 
 Hedgers (a share of the farms, the largest first): each shorts ``hedge_ratio`` of the
 next ``hedge_horizon_days``' expected production in a linear future rolled monthly
@@ -30,20 +32,60 @@ from hashwinter.engine.clock import Clock
 from hashwinter.engine.cohorts import Cohorts
 from hashwinter.engine.policy import Observation, Policy
 from hashwinter.engine.positions import Instrument
-from hashwinter.engine.treasury import Treasury
+from hashwinter.engine.treasury import OwnerTreasury, Treasury
 from hashwinter.farm.hedging import build_hedge
 from hashwinter.farm.registry import PolicyContext
 from hashwinter.finance.config import HedgeConfig
 from hashwinter.network.config import HabitsConfig
 
-__all__ = ["OwnersOnly", "hedgers", "hedging", "network_treasury"]
+__all__ = ["OwnersOnly", "habit_shares", "hedgers", "hedging", "network_treasury"]
 
 BoolArray = npt.NDArray[np.bool_]
 
 
-def network_treasury(cfg: HabitsConfig) -> Treasury:
-    """Return the engine treasury of the farms' habit."""
-    return Treasury.from_strategy(cfg.treasury, hodl_ratio=cfg.hodl_ratio)
+def habit_shares(farm_machines: npt.NDArray[np.float64], hodlers: float,
+                 sell_to_cover: float) -> npt.NDArray[np.int64]:
+    """Return each farm's habit: 0 the default, 1 hodl, 2 sell to cover.
+
+    ``round(share x F)`` farms of each habit, spread evenly over the farms ranked by
+    size (the ``k``-th farm by size takes a habit when ``floor((k + 1) s)`` exceeds
+    ``floor(k s)``), so that habit and size are independent; sell-to-cover farms are
+    picked the same way among the farms that do not hodl.
+    """
+    n = farm_machines.size
+    order = np.argsort(-farm_machines, kind="stable")
+    habit = np.zeros(n, dtype=np.int64)
+
+    def spread(m: int, share: float) -> npt.NDArray[np.bool_]:
+        k = np.arange(m)
+        return np.floor((k + 1) * share + 1e-9) > np.floor(k * share + 1e-9)
+
+    habit[order[spread(n, hodlers)]] = 1
+    rest = order[habit[order] == 0]
+    if rest.size and sell_to_cover > 0:
+        share = min(1.0, sell_to_cover * n / rest.size)
+        habit[rest[spread(rest.size, share)]] = 2
+    return habit
+
+
+def network_treasury(cfg: HabitsConfig, farm_machines: npt.NDArray[np.float64] | None = None,
+                     n_owners: int | None = None) -> Treasury:
+    """Return the engine treasury of the farms' habits.
+
+    With shares of hodlers or sell-to-cover farms (and the farms' sizes and the number
+    of owners, the makers after the farms) the rules are per owner.
+    """
+    default = Treasury.from_strategy(cfg.treasury, hodl_ratio=cfg.hodl_ratio)
+    if (cfg.hodlers == 0 and cfg.sell_to_cover == 0) or farm_machines is None:
+        return default
+    n_owners = farm_machines.size if n_owners is None else n_owners
+    hodl = np.full(n_owners, float(default.hodl_ratio[0]))
+    cover = np.full(n_owners, bool(default.sell_to_cover[0]))
+    habit = habit_shares(farm_machines, cfg.hodlers, cfg.sell_to_cover)
+    farms = np.arange(farm_machines.size)
+    hodl[farms[habit == 1]], cover[farms[habit == 1]] = cfg.hodl_ratio, False
+    hodl[farms[habit == 2]], cover[farms[habit == 2]] = 1.0, True
+    return OwnerTreasury(hodl, cover)
 
 
 def hedgers(farm_machines: npt.NDArray[np.float64], share: float) -> BoolArray:
