@@ -274,13 +274,18 @@ def test_conservation_checks_catch_a_bug_on_the_compiled_path(monkeypatch, field
     from hashwinter.engine import ConservationError
     from hashwinter.engine.kernel import loop
 
-    real = loop.step_loop
+    real_for = loop.step_loop_for
 
-    def leaky(*args):
-        real(*args)
-        balances = args[20 + field]  # cash, coins (P, O, V)
-        balances -= 0.01 if field == 0 else -1e-6
+    def leaky_for(policy_fn):
+        real = real_for(policy_fn)
 
-    monkeypatch.setattr(loop, "step_loop", leaky)
+        def leaky(*args):
+            real(*args)
+            balances = args[19 + field]  # cash, coins (P, O, V)
+            balances -= 0.01 if field == 0 else -1e-6
+
+        return leaky
+
+    monkeypatch.setattr(loop, "step_loop_for", leaky_for)
     with pytest.raises(ConservationError, match=error):
         run(random_spec(15), ShutdownPricePolicy(0.0, 0.1), engine="compiled")

@@ -40,8 +40,11 @@ __all__ = ["DAY_RECORD_VALUES", "VARIANT_BLOCK", "run_compiled"]
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Variants per block of the kernel: a block's (cohorts × variants) state stays in cache.
-VARIANT_BLOCK = 64
+#: Variants per block of the kernel. A block's totals of 100 cohorts (3 × 100 × 256 floats,
+#: 600 kB) stay in a core's 1 MB L2, and the vectorized loop over a block's variants is long
+#: enough to pay for its entry (runtime overlap tests): 1.74 ns per cohort-day against 2.06 at
+#: 64 (CPU time, the issue-4 workload, benchmarks/RESULTS.md).
+VARIANT_BLOCK = 256
 #: Largest per-day record buffer (days × V × P × O floats) of one chunk of steps.
 DAY_RECORD_VALUES = 4_000_000
 
@@ -145,9 +148,11 @@ def run_compiled(
     variant_f = _c(np.stack([np.broadcast_to(scale, (n_var,)),
                              np.broadcast_to(treasury.hodl_ratio, (n_var,))]))
     cover = _c(np.broadcast_to(treasury.sell_to_cover, (n_var,)), np.bool_)
-    params = _c(np.broadcast_to(step.params, (n_var, step.params.shape[1])))
-    policy_state = _c(np.broadcast_to(step.initial_state,
-                                      (n_paths, n_coh, n_var, step.initial_state.size)))
+    # Parameter-major (K, V) and (S, P, C, V): a block's slice is contiguous per row.
+    params = _c(np.broadcast_to(step.params.T, (step.params.shape[1], n_var)))
+    n_state = step.initial_state.size
+    policy_state = _c(np.broadcast_to(step.initial_state[:, None, None, None],
+                                      (n_state, n_paths, n_coh, n_var)))
 
     # State, variants innermost.
     on = np.ones((n_paths, n_coh, n_var), dtype=np.bool_)
@@ -182,10 +187,11 @@ def run_compiled(
 
     for rec in recorders:
         rec.begin(meta)
+    step_loop = loop.step_loop_for(step.function)
     for first_day in range(0, n_days, days_per_chunk):
         last_day = min(first_day + days_per_chunk, n_days)
-        loop.step_loop(
-            step.function, params, policy_state,
+        step_loop(
+            params, policy_state,
             first_day * spd, last_day * spd, spd, dt, n_blocks,
             market, _c(cohorts.owner, np.int64), cohort_f, _c(installed), _c(power_pm),
             _c(machine_capex), _c(machine_capex.any(axis=1), np.bool_), owner_t, variant_f,
