@@ -214,6 +214,7 @@ def _loop_body(
         v0 = b * n_var // n_blocks
         v1 = (b + 1) * n_var // n_blocks
         nvb = v1 - v0
+        v0u = np.uint64(v0)
         # The block's slice of everything the inner loop touches, indexed from 0.
         par = np.empty((n_par, nvb))
         for k in range(n_par):
@@ -364,7 +365,9 @@ def _loop_body(
                 fixed = owner_t[OT_FIXED, t, o]
                 sums = step_o[o]
                 for j in range(nvb):
-                    v = v0 + j
+                    # Unsigned: numba adds no negative-index wraparound, so the loads
+                    # stay contiguous and the loop vectorizes.
+                    v = v0u + np.uint64(j)
                     solvent = alive_b[o, j]
                     # Solvent at the start of this step: "before" for the next one.
                     solvent_before[o, j] = solvent
@@ -380,8 +383,7 @@ def _loop_body(
                     other = other - transfer
                     held_coins = coins[p, o, v] + mined
                     planned = (1.0 - variant_f[1, v]) * mined
-                    if cover[v]:
-                        planned = max(planned, opex / price_now)
+                    planned = max(planned, opex / price_now) if cover[v] else planned
                     sold = min(planned, held_coins)
                     held_coins = held_coins - sold
                     proceeds = sold * price_now
@@ -393,9 +395,9 @@ def _loop_body(
                     cash[p, o, v] = final
                     coins[p, o, v] = held_coins - forced
                     # The tie rule: exactly -broke_tolerance is still paid.
-                    if solvent and final < -broke_tolerance:
-                        alive_b[o, j] = False
-                        broke_step[p, o, v] = t
+                    broke = solvent and final < -broke_tolerance
+                    alive_b[o, j] = solvent and not broke
+                    broke_step[p, o, v] = t if broke else broke_step[p, o, v]
                     own[OWN_PROCEEDS, p, o, v] += proceeds + forced_proceeds
                     own[OWN_OPEX, p, o, v] += opex
                     own[OWN_CAPEX, p, o, v] += machine_capex + site
