@@ -69,7 +69,7 @@ COH_HASHING, COH_HASHING_NET, COH_MGMT, COH_RESTART = range(4)
 OT_HOSTING, OT_TRANSFER, OT_SITE_CAPEX, OT_FIXED = range(4)
 # Check results per block, columns of ``checks`` (n_blocks, 3).
 CHK_SHARE, CHK_EXCESS, CHK_VIOLATION = range(3)
-# Rows of the block-local per-step owner sums ``step_o`` (O, 4, VB); the farm's hashrate
+# Rows of the block-local per-step sums ``sums`` of one owner (4, VB); the farm's hashrate
 # (for the checks) shares the array, so the inner loop writes fewer arrays (each pair of
 # arrays costs the vectorizer a runtime overlap test per entry into the loop).
 _MINED, _OPEX, _CAPEX, _HASH = range(4)
@@ -106,6 +106,10 @@ def on_off_step(params: Any, state: Any, j: int, c: int,
 #: The policy step the module-level loop calls; :func:`step_loop_for` rebinds it per policy.
 decide = on_off_step
 
+#: Steps per chunk in which owners run one after another
+#: (the checks' buffers are T_CHUNK × VB).
+T_CHUNK = 64
+
 _LOOPS: dict[Any, Any] = {}
 
 
@@ -133,7 +137,8 @@ def step_loop_for(policy_fn: Any) -> Any:
 def _loop_body(
     policy_params: Any, policy_state: Any,
     t0: int, t1: int, steps_per_day: int, step_seconds: float, n_blocks: int,
-    market: Any, owner: Any, cohort_f: Any, installed: Any, power_pm: Any, capex: Any,
+    market: Any, owner_order: Any, owner_start: Any, cohort_f: Any, installed: Any,
+    power_pm: Any, capex: Any,
     capex_steps: Any, owner_t: Any, variant_f: Any, cover: Any,
     on: Any, alive_prev: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
     acc: Any, want: Any, own: Any, flows: Any, checks: Any, check: bool,
@@ -154,8 +159,9 @@ def _loop_body(
     market : (4, P, D)
         Price [currency/coin], reward per H/s in one step [coin/(H/s)], issuance in
         one step [coin] and network hashrate [H/s], per path and day.
-    owner : int64 (C,)
-        Owner of each cohort.
+    owner_order, owner_start : int64 (C,), (O + 1,)
+        The cohorts grouped by owner: owner ``o``'s are ``owner_order[owner_start[o]:
+        owner_start[o + 1]]``, in increasing order (the order the numpy loop sums them).
     cohort_f : (4, C)
         Effective hashrate [H/s], hashrate after pool fee [H/s], management fee per
         running machine and step [currency], restart cost [currency/machine].
@@ -244,174 +250,180 @@ def _loop_body(
             for j in range(nvb):
                 alive_b[o, j] = alive[p, o, v0 + j]
                 solvent_before[o, j] = alive_prev[p, o, v0 + j]
-        step_o = np.zeros((n_own, 4, nvb))
-        mined_all = np.zeros(nvb)
-        farm_hash = np.zeros(nvb)
+        # Per-step owner sums of the owner being run, zeroed as the treasury reads them.
+        sums = np.zeros((4, nvb))
+        # The farm's mined coins and hashrate per step of a chunk of steps, summed over
+        # owners for the checks (owners run one after another within the chunk).
+        n_tc = T_CHUNK if check else 1
+        mined_t = np.zeros((n_tc, nvb))
+        hash_t = np.zeros((n_tc, nvb))
         max_share = 0.0
         max_excess = -np.inf
         max_violation = -np.inf
-        for t in range(t0, t1):
-            day = t // steps_per_day
-            d_obs = max(day - 1, 0)
-            t_prev = max(t - 1, 0)
-            price_obs = market[0, p, d_obs]
-            price_now = market[0, p, day]
-            rho_obs = market[1, p, d_obs]
-            rho_now = market[1, p, day]
-            for c in range(n_coh):
-                o = owner[c]
-                held = installed[t, c]
-                held_before = installed[t_prev, c]
-                hash_net = cohort_f[COH_HASHING_NET, c]
-                mgmt = cohort_f[COH_MGMT, c]
-                # 1. observe: expected revenue at yesterday's reward and price.
-                revenue = rho_obs * hash_net * price_obs
-                power_base = power_pm[t, c]
-                onc = on_b[c]
-                if held == 0.0 and held_before == 0.0:
-                    # Nothing installed now or in the last step: every flow is zero
-                    # (running = 0, restarted = 0); only the policy's state moves.
-                    for j in range(nvb):
-                        cost = power_base * scale[j] + mgmt
-                        onc[j] = decide(par, pst, j, c, onc[j], revenue, cost, step_seconds)
-                    continue
-                hash_eff = cohort_f[COH_HASHING, c]
-                restart_pm = cohort_f[COH_RESTART, c]
-                coins_pm = rho_now * hash_net
+        for tc0 in range(t0, t1, T_CHUNK):
+            tc1 = min(tc0 + T_CHUNK, t1)
+            # Owner by owner: an owner's cohorts and treasury depend on no other owner
+            # (the network is exogenous, hosting transfers are tables), so each owner runs
+            # the chunk's steps with its cohorts' state in L1/L2 (the network's shape has
+            # 10,000 cohorts: a step over all of them would stream 15 MB of totals).
+            for o in range(n_own):
                 alive_o = alive_b[o]
                 solv_o = solvent_before[o]
-                sums = step_o[o]
-                accs = acc_b[c]
-                if not want_extra:
+                for t in range(tc0, tc1):
+                    day = t // steps_per_day
+                    d_obs = max(day - 1, 0)
+                    t_prev = max(t - 1, 0)
+                    price_obs = market[0, p, d_obs]
+                    price_now = market[0, p, day]
+                    rho_obs = market[1, p, d_obs]
+                    rho_now = market[1, p, day]
+                    for ci in range(owner_start[o], owner_start[o + 1]):
+                        c = owner_order[ci]
+                        held = installed[t, c]
+                        held_before = installed[t_prev, c]
+                        hash_net = cohort_f[COH_HASHING_NET, c]
+                        mgmt = cohort_f[COH_MGMT, c]
+                        # 1. observe: expected revenue at yesterday's reward and price.
+                        revenue = rho_obs * hash_net * price_obs
+                        power_base = power_pm[t, c]
+                        onc = on_b[c]
+                        if held == 0.0 and held_before == 0.0:
+                            # Nothing installed now or in the last step: every flow is zero
+                            # (running = 0, restarted = 0); only the policy's state moves.
+                            for j in range(nvb):
+                                cost = power_base * scale[j] + mgmt
+                                onc[j] = decide(par, pst, j, c, onc[j], revenue, cost,
+                                                step_seconds)
+                            continue
+                        hash_eff = cohort_f[COH_HASHING, c]
+                        restart_pm = cohort_f[COH_RESTART, c]
+                        coins_pm = rho_now * hash_net
+                        accs = acc_b[c]
+                        if not want_extra:
+                            for j in range(nvb):
+                                power = power_base * scale[j]
+                                cost = power + mgmt
+                                # 2. decide
+                                was = onc[j]
+                                now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
+                                onc[j] = now
+                                # 3. run: the planned fleet, nothing for a broke owner
+                                running = held if (now and alive_o[j]) else 0.0
+                                # 5. flows: machines switched back on pay the restart cost
+                                mined = running * coins_pm
+                                # What ran in the last step: its machines, if on and solvent.
+                                before = held_before if (was and solv_o[j]) else 0.0
+                                restarted = min(running, held_before) - before
+                                restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
+                                sums[_MINED, j] += mined
+                                sums[_OPEX, j] += running * cost + restart
+                                sums[_HASH, j] += running * hash_eff
+                                accs[_A_COINS, j] += mined
+                                accs[_A_POWER, j] += running * power
+                                accs[_A_RUNNING, j] += running
+                        else:
+                            # The same, and the second group of totals.
+                            for j in range(nvb):
+                                power = power_base * scale[j]
+                                cost = power + mgmt
+                                was = onc[j]
+                                now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
+                                onc[j] = now
+                                running = held if (now and alive_o[j]) else 0.0
+                                mined = running * coins_pm
+                                before = held_before if (was and solv_o[j]) else 0.0
+                                restarted = min(running, held_before) - before
+                                restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
+                                sums[_MINED, j] += mined
+                                sums[_OPEX, j] += running * cost + restart
+                                sums[_HASH, j] += running * hash_eff
+                                accs[_A_COINS, j] += mined
+                                accs[_A_POWER, j] += running * power
+                                accs[_A_RUNNING, j] += running
+                                accs[_A_REVENUE, j] += mined * price_now
+                                accs[_A_RESTART, j] += restart
+                                off = 1.0 if (running == 0.0 and held > 0.0) else 0.0
+                                accs[_A_OFF, j] += off
+                    if capex_steps[t]:
+                        for ci in range(owner_start[o], owner_start[o + 1]):
+                            paid = capex[t, owner_order[ci]]
+                            if paid != 0.0:
+                                for j in range(nvb):
+                                    if alive_o[j]:
+                                        sums[_CAPEX, j] += paid
+                    # 6.-7. transfers, then the owner's treasury.
+                    end_of_day = (t + 1) % steps_per_day == 0
+                    hosting = owner_t[OT_HOSTING, t, o]
+                    transfer = owner_t[OT_TRANSFER, t, o]
+                    site_capex = owner_t[OT_SITE_CAPEX, t, o]
+                    fixed = owner_t[OT_FIXED, t, o]
                     for j in range(nvb):
-                        power = power_base * scale[j]
-                        cost = power + mgmt
-                        # 2. decide
-                        was = onc[j]
-                        now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
-                        onc[j] = now
-                        # 3. run: the planned fleet, nothing for a broke owner
-                        running = held if (now and alive_o[j]) else 0.0
-                        # 5. flows: machines switched back on pay the restart cost
-                        mined = running * coins_pm
-                        # What ran in the last step: its machines, if on and solvent.
-                        before = held_before if (was and solv_o[j]) else 0.0
-                        restarted = min(running, held_before) - before
-                        restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
-                        sums[_MINED, j] += mined
-                        sums[_OPEX, j] += running * cost + restart
-                        sums[_HASH, j] += running * hash_eff
-                        accs[_A_COINS, j] += mined
-                        accs[_A_POWER, j] += running * power
-                        accs[_A_RUNNING, j] += running
-                else:
-                    # The same, and the second group of totals.
-                    for j in range(nvb):
-                        power = power_base * scale[j]
-                        cost = power + mgmt
-                        was = onc[j]
-                        now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
-                        onc[j] = now
-                        running = held if (now and alive_o[j]) else 0.0
-                        mined = running * coins_pm
-                        before = held_before if (was and solv_o[j]) else 0.0
-                        restarted = min(running, held_before) - before
-                        restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
-                        sums[_MINED, j] += mined
-                        sums[_OPEX, j] += running * cost + restart
-                        sums[_HASH, j] += running * hash_eff
-                        accs[_A_COINS, j] += mined
-                        accs[_A_POWER, j] += running * power
-                        accs[_A_RUNNING, j] += running
-                        accs[_A_REVENUE, j] += mined * price_now
-                        accs[_A_RESTART, j] += restart
-                        off = 1.0 if (running == 0.0 and held > 0.0) else 0.0
-                        accs[_A_OFF, j] += off
-            if capex_steps[t]:
-                for c in range(n_coh):
-                    paid = capex[t, c]
-                    if paid != 0.0:
-                        sums = step_o[owner[c]]
-                        alive_o = alive_b[owner[c]]
-                        for j in range(nvb):
-                            if alive_o[j]:
-                                sums[_CAPEX, j] += paid
-            # 4. the exogenous network: the cohorts' share of issuance.
+                        # Unsigned: numba adds no negative-index wraparound, so the loads
+                        # stay contiguous and the loop vectorizes.
+                        v = v0u + np.uint64(j)
+                        solvent = alive_b[o, j]
+                        # Solvent at the start of this step: "before" for the next one.
+                        solvent_before[o, j] = solvent
+                        mined = sums[_MINED, j]
+                        machine_capex = sums[_CAPEX, j]
+                        opex = sums[_OPEX, j] + hosting
+                        if check:
+                            mined_t[t - tc0, j] += mined
+                            hash_t[t - tc0, j] += sums[_HASH, j]
+                        sums[_MINED, j] = 0.0
+                        sums[_OPEX, j] = 0.0
+                        sums[_CAPEX, j] = 0.0
+                        sums[_HASH, j] = 0.0
+                        site = site_capex if solvent else 0.0
+                        other = machine_capex + site + fixed
+                        other = other - transfer
+                        held_coins = coins[p, o, v] + mined
+                        planned = (1.0 - variant_f[1, v]) * mined
+                        planned = max(planned, opex / price_now) if cover[v] else planned
+                        sold = min(planned, held_coins)
+                        held_coins = held_coins - sold
+                        proceeds = sold * price_now
+                        after = cash[p, o, v] + proceeds - opex - other
+                        short = max(-after, 0.0)
+                        forced = min(held_coins, short / price_now)
+                        forced_proceeds = forced * price_now
+                        final = after + forced_proceeds
+                        cash[p, o, v] = final
+                        coins[p, o, v] = held_coins - forced
+                        # The tie rule: exactly -broke_tolerance is still paid.
+                        broke = solvent and final < -broke_tolerance
+                        alive_b[o, j] = solvent and not broke
+                        broke_step[p, o, v] = t if broke else broke_step[p, o, v]
+                        own[OWN_PROCEEDS, p, o, v] += proceeds + forced_proceeds
+                        own[OWN_OPEX, p, o, v] += opex
+                        own[OWN_CAPEX, p, o, v] += machine_capex + site
+                        own[OWN_FIXED, p, o, v] += fixed
+                        own[OWN_OTHER, p, o, v] += transfer
+                        own[OWN_MIN_CASH, p, o, v] = min(own[OWN_MIN_CASH, p, o, v], final)
+                        if check:
+                            flows[0, p, o, v] += (proceeds + forced_proceeds - opex
+                                                  - machine_capex - site - fixed) + transfer
+                            flows[1, p, o, v] += mined - sold - forced
+                        if record_days and end_of_day:
+                            day_cash[day - day0, v, p, o] = final
+                            day_coins[day - day0, v, p, o] = held_coins - forced
+                            day_alive[day - day0, v, p, o] = alive_b[o, j]
+            # 4. the exogenous network: the cohorts' share of issuance, per step.
             if check:
-                for j in range(nvb):
-                    mined_all[j] = 0.0
-                for j in range(nvb):
-                    farm_hash[j] = 0.0
-                for o in range(n_own):
+                for t in range(tc0, tc1):
+                    day = t // steps_per_day
+                    network = market[3, p, day]
+                    issuance = market[2, p, day]
                     for j in range(nvb):
-                        mined_all[j] += step_o[o, _MINED, j]
-                        farm_hash[j] += step_o[o, _HASH, j]
-                network = market[3, p, day]
-                issuance = market[2, p, day]
-                for j in range(nvb):
-                    share = farm_hash[j] / network if network > 0.0 else 0.0
-                    bound = issuance * share
-                    excess = mined_all[j] - bound
-                    max_share = max(max_share, share)
-                    max_excess = max(max_excess, excess)
-                    max_violation = max(max_violation,
-                                        excess - (rel_slack * bound + 1e-12))
-            # 6.-7. transfers, then the treasury per owner.
-            end_of_day = (t + 1) % steps_per_day == 0
-            for o in range(n_own):
-                hosting = owner_t[OT_HOSTING, t, o]
-                transfer = owner_t[OT_TRANSFER, t, o]
-                site_capex = owner_t[OT_SITE_CAPEX, t, o]
-                fixed = owner_t[OT_FIXED, t, o]
-                sums = step_o[o]
-                for j in range(nvb):
-                    # Unsigned: numba adds no negative-index wraparound, so the loads
-                    # stay contiguous and the loop vectorizes.
-                    v = v0u + np.uint64(j)
-                    solvent = alive_b[o, j]
-                    # Solvent at the start of this step: "before" for the next one.
-                    solvent_before[o, j] = solvent
-                    mined = sums[_MINED, j]
-                    machine_capex = sums[_CAPEX, j]
-                    opex = sums[_OPEX, j] + hosting
-                    sums[_MINED, j] = 0.0
-                    sums[_OPEX, j] = 0.0
-                    sums[_CAPEX, j] = 0.0
-                    sums[_HASH, j] = 0.0
-                    site = site_capex if solvent else 0.0
-                    other = machine_capex + site + fixed
-                    other = other - transfer
-                    held_coins = coins[p, o, v] + mined
-                    planned = (1.0 - variant_f[1, v]) * mined
-                    planned = max(planned, opex / price_now) if cover[v] else planned
-                    sold = min(planned, held_coins)
-                    held_coins = held_coins - sold
-                    proceeds = sold * price_now
-                    after = cash[p, o, v] + proceeds - opex - other
-                    short = max(-after, 0.0)
-                    forced = min(held_coins, short / price_now)
-                    forced_proceeds = forced * price_now
-                    final = after + forced_proceeds
-                    cash[p, o, v] = final
-                    coins[p, o, v] = held_coins - forced
-                    # The tie rule: exactly -broke_tolerance is still paid.
-                    broke = solvent and final < -broke_tolerance
-                    alive_b[o, j] = solvent and not broke
-                    broke_step[p, o, v] = t if broke else broke_step[p, o, v]
-                    own[OWN_PROCEEDS, p, o, v] += proceeds + forced_proceeds
-                    own[OWN_OPEX, p, o, v] += opex
-                    own[OWN_CAPEX, p, o, v] += machine_capex + site
-                    own[OWN_FIXED, p, o, v] += fixed
-                    own[OWN_OTHER, p, o, v] += transfer
-                    own[OWN_MIN_CASH, p, o, v] = min(own[OWN_MIN_CASH, p, o, v], final)
-                    if check:
-                        flows[0, p, o, v] += (proceeds + forced_proceeds - opex
-                                              - machine_capex - site - fixed) + transfer
-                        flows[1, p, o, v] += mined - sold - forced
-                    if record_days and end_of_day:
-                        day_cash[day - day0, v, p, o] = final
-                        day_coins[day - day0, v, p, o] = held_coins - forced
-                        day_alive[day - day0, v, p, o] = alive_b[o, j]
+                        share = hash_t[t - tc0, j] / network if network > 0.0 else 0.0
+                        bound = issuance * share
+                        excess = mined_t[t - tc0, j] - bound
+                        max_share = max(max_share, share)
+                        max_excess = max(max_excess, excess)
+                        max_violation = max(max_violation,
+                                            excess - (rel_slack * bound + 1e-12))
+                        mined_t[t - tc0, j] = 0.0
+                        hash_t[t - tc0, j] = 0.0
         # The block's state back into the run's arrays.
         for k in range(n_st):
             for c in range(n_coh):

@@ -188,12 +188,16 @@ def run_compiled(
     for rec in recorders:
         rec.begin(meta)
     step_loop = loop.step_loop_for(step.function)
+    # The cohorts grouped by owner (stable: each owner's in increasing order), CSR-style.
+    owner_order = _c(np.argsort(cohorts.owner, kind="stable"), np.int64)
+    owner_start = _c(np.concatenate([[0], np.cumsum(np.bincount(cohorts.owner,
+                                                                minlength=n_own))]), np.int64)
     for first_day in range(0, n_days, days_per_chunk):
         last_day = min(first_day + days_per_chunk, n_days)
         step_loop(
             params, policy_state,
             first_day * spd, last_day * spd, spd, dt, n_blocks,
-            market, _c(cohorts.owner, np.int64), cohort_f, _c(installed), _c(power_pm),
+            market, owner_order, owner_start, cohort_f, _c(installed), _c(power_pm),
             _c(machine_capex), _c(machine_capex.any(axis=1), np.bool_), owner_t, variant_f,
             cover, on, alive_prev, cash, coins, alive, broke_step,
             acc, want, own, flows, checks, check,
