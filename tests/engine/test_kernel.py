@@ -281,7 +281,7 @@ def test_conservation_checks_catch_a_bug_on_the_compiled_path(monkeypatch, field
 
         def leaky(*args):
             real(*args)
-            balances = args[20 + field]  # cash, coins (P, O, V)
+            balances = args[19 + field]  # cash, coins (P, O, V)
             balances -= 0.01 if field == 0 else -1e-6
 
         return leaky

@@ -64,7 +64,9 @@ N_ACC = 6
 # Per-owner totals, first axis of ``own`` (P, O, V each).
 OWN_PROCEEDS, OWN_OPEX, OWN_CAPEX, OWN_FIXED, OWN_OTHER, OWN_MIN_CASH = range(6)
 # Cohort columns of ``cohort_f`` (K, C).
-COH_HASHING, COH_HASHING_NET, COH_MGMT, COH_RESTART = range(4)
+COH_HASHING, COH_HASHING_NET, COH_MGMT, COH_RESTART, COH_COUNT, COH_ENERGY, COH_CAPEX = range(7)
+# Cohort columns of ``cohort_i`` (2, C).
+COH_START, COH_CAPEX_STEP = range(2)
 # Owner tables of ``owner_t`` (K, T, O).
 OT_HOSTING, OT_TRANSFER, OT_SITE_CAPEX, OT_FIXED = range(4)
 # Check results per block, columns of ``checks`` (n_blocks, 3).
@@ -137,9 +139,8 @@ def step_loop_for(policy_fn: Any) -> Any:
 def _loop_body(
     policy_params: Any, policy_state: Any,
     t0: int, t1: int, steps_per_day: int, step_seconds: float, n_blocks: int,
-    market: Any, owner_order: Any, owner_start: Any, cohort_f: Any, installed: Any,
-    power_pm: Any, capex: Any,
-    capex_steps: Any, owner_t: Any, variant_f: Any, cover: Any,
+    market: Any, owner_order: Any, owner_start: Any, cohort_f: Any, cohort_i: Any,
+    tariff: Any, capex_steps: Any, owner_t: Any, variant_f: Any, cover: Any,
     on: Any, alive_prev: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
     acc: Any, want: Any, own: Any, flows: Any, checks: Any, check: bool,
     day_cash: Any, day_coins: Any, day_alive: Any, record_days: bool, day0: int,
@@ -162,12 +163,16 @@ def _loop_body(
     owner_order, owner_start : int64 (C,), (O + 1,)
         The cohorts grouped by owner: owner ``o``'s are ``owner_order[owner_start[o]:
         owner_start[o + 1]]``, in increasing order (the order the numpy loop sums them).
-    cohort_f : (4, C)
+    cohort_f : (7, C)
         Effective hashrate [H/s], hashrate after pool fee [H/s], management fee per
-        running machine and step [currency], restart cost [currency/machine].
-    installed, power_pm, capex : (T, C)
-        Machines installed, power cost of one running machine before the tariff
-        scale [currency], machine purchases paid [currency], per step.
+        running machine and step [currency], restart cost [currency/machine], machines
+        [machines], energy of one running machine in a step [kWh], purchase paid
+        [currency].
+    cohort_i : int64 (2, C)
+        First step installed; step the purchase is paid (-1: none in the run).
+    tariff : (T, C)
+        Tariff [currency/kWh]: one running machine's power cost before the tariff scale
+        is energy × tariff (the numpy loop's table, computed per step here).
     capex_steps : bool (T,)
         Steps with any purchase.
     owner_t : (4, T, O)
@@ -279,13 +284,15 @@ def _loop_body(
                     rho_now = market[1, p, day]
                     for ci in range(owner_start[o], owner_start[o + 1]):
                         c = owner_order[ci]
-                        held = installed[t, c]
-                        held_before = installed[t_prev, c]
+                        start = cohort_i[COH_START, c]
+                        count = cohort_f[COH_COUNT, c]
+                        held = count if t >= start else 0.0
+                        held_before = count if t_prev >= start else 0.0
                         hash_net = cohort_f[COH_HASHING_NET, c]
                         mgmt = cohort_f[COH_MGMT, c]
                         # 1. observe: expected revenue at yesterday's reward and price.
                         revenue = rho_obs * hash_net * price_obs
-                        power_base = power_pm[t, c]
+                        power_base = cohort_f[COH_ENERGY, c] * tariff[t, c]
                         onc = on_b[c]
                         if held == 0.0 and held_before == 0.0:
                             # Nothing installed now or in the last step: every flow is zero
@@ -346,7 +353,9 @@ def _loop_body(
                                 accs[_A_OFF, j] += off
                     if capex_steps[t]:
                         for ci in range(owner_start[o], owner_start[o + 1]):
-                            paid = capex[t, owner_order[ci]]
+                            c = owner_order[ci]
+                            due = cohort_i[COH_CAPEX_STEP, c] == t
+                            paid = cohort_f[COH_CAPEX, c] if due else 0.0
                             if paid != 0.0:
                                 for j in range(nvb):
                                     if alive_o[j]:
