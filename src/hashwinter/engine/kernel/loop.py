@@ -21,8 +21,14 @@ Why it is shaped as it is (each point measured, benchmarks/RESULTS.md):
   whether the checks run are decided per step, outside it. A cohort with no
   machines installed in this step or the last only takes the policy's decision
   (its flows are all zero).
-* **Owner sums zeroed as they are used**: the treasury pass over owners reads each
-  step's sums and clears them, so there is no separate zeroing pass.
+* **Owner by owner over chunks of steps.** With an exogenous network an owner's
+  cohorts and treasury depend on no other owner, so within a chunk of
+  :data:`T_CHUNK` steps each owner runs all the steps before the next owner: its
+  cohorts' state stays in L1/L2 (at the network's shape, 10,000 cohorts, one step
+  over all cohorts streamed 15 MB of totals). The checks' farm-wide sums per step are
+  kept for the chunk. Each owner's per-step sums are cleared as the treasury reads them.
+* **No (steps × cohorts) tables**: machines installed, power cost and purchases are
+  derived per step from the cohorts' start and purchase steps and the tariff.
 
 The function mutates its state, accumulator and record arrays in place (so a run
 can be cut into chunks of steps, e.g. to keep per-day records bounded) and returns
