@@ -284,6 +284,7 @@ def build_farm_run(
     futures: Mapping[str, Any] | None = None,
     hedge: bool = True,
     other_coins: Mapping[str, DailyMarket] | None = None,
+    seed: np.random.SeedSequence | None = None,
 ) -> FarmRun:
     """Build the engine inputs of a farm over a window of market history.
 
@@ -309,6 +310,9 @@ def build_farm_run(
     other_coins : mapping of str to DailyMarket, optional
         History of each ``[[coins]]`` entry by ticker, covering the window
         (:func:`hashwinter.farm.backtest.coin_history` reads them from the store).
+    seed : numpy.random.SeedSequence, optional
+        The run's seed sequence (a Monte Carlo chunk's): what policies draw at build
+        time (a hedge's AR(1) funding per path) is seeded from it.
 
     Returns
     -------
@@ -448,14 +452,14 @@ def build_farm_run(
     if others:
         algorithms = [coin_algorithm(c.coin) for c in config.coins]
         cohorts = dataclasses.replace(cohorts, other_hashrate=np.array(
-            [[m.hashrate if m.algorithm == a else 0.0 for m in machines] for a in algorithms]))
+            [[m.rate(a)[0] if m.mines(a) else 0.0 for m in machines] for a in algorithms]))
     spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff,
                       other_coins=others)
     context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
                             currency=config.currency, funding=dict(funding or {}),
                             futures=dict(futures or {}), fleet_item=tuple(item_of),
                             role=tuple(role), farm=farm, market=window,
-                            tariff=tariff)
+                            tariff=tariff, seed=seed)
     entries = [*config.policies, *([config.hedge] if config.hedge is not None else [])]
     entries = [e for e in entries if hedge or not isinstance(e, HedgeConfig)]
     n_slots = sum(isinstance(e, HedgeConfig) for e in entries)
@@ -491,7 +495,7 @@ def _coin_axis(config: FarmConfig, machines: Sequence[Machine],
             raise InputError(f"the market given for {entry.coin} holds {market.coin}",
                              field=f"coins[{i}].coin")
         out.append(market.in_currency(config.currency).window(first, last))
-    if out and not any(m.algorithm == coin_algorithm(c.coin)
+    if out and not any(m.mines(coin_algorithm(c.coin))
                        for m in machines for c in config.coins):
         raise InputError("no fleet model can mine any of these coins", field="coins")
     return tuple(out)
