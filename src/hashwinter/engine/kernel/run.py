@@ -66,19 +66,6 @@ def _c(a: npt.ArrayLike, dtype: type = np.float64) -> npt.NDArray[Any]:
     return np.require(a, dtype=dtype, requirements=["C_CONTIGUOUS", "WRITEABLE", "ALIGNED"])
 
 
-def _sum_by_owner(values: FloatArray, owner: npt.NDArray[np.int64], n_own: int) -> FloatArray:
-    """Sum (T, C) cohort columns into (T, O) owner columns.
-
-    A dense (C, O) matrix product costs T·C·O (3.6e10 at the network's shape of 10,000
-    cohorts and 1,000 owners); grouping the columns by owner costs T·C.
-    """
-    out = np.zeros((values.shape[0], n_own))
-    order = np.argsort(owner, kind="stable")
-    owners, starts = np.unique(owner[order], return_index=True)
-    out[:, owners] = np.add.reduceat(values[:, order], starts, axis=1)
-    return out
-
-
 def run_compiled(
     spec: EngineSpec, step: CompiledStep, treasury: Treasury, scale: FloatArray, n_var: int,
     meta: RunMeta, recorders: Sequence[Recorder], progress: Callable[[int], None] | None,
