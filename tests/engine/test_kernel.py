@@ -130,6 +130,25 @@ def test_many_paths_match_numpy():
     assert_same(numpy_run, compiled_run)
 
 
+def test_two_variant_blocks_match_numpy():
+    """300 variants run as two blocks of 150 (the second starts at variant 150, so the
+    block-local copies and the treasury's unsigned indices are offset), broke owners too."""
+    from hashwinter.engine.kernel.run import _variant_blocks
+
+    n = 300
+    assert _variant_blocks(n, 2) == 2
+    h = HYSTERESIS
+    policy = ShutdownPricePolicy(np.resize(h["off"], n), np.resize(h["on"], n),
+                                 np.resize(h["mini"], n))
+    treasury = Treasury(np.resize(h["hodl"], n), np.resize(h["cover"], n))
+    scale = np.linspace(0.5, 1.6, n)
+    spec = random_spec(7, cash=(3_000.0, 60.0))
+    numpy_run, compiled_run = both(spec, policy, treasury, scale)
+    broke = numpy_run.broke_step >= 0
+    assert 0 < broke[:150].mean() and 0 < broke[150:].mean() and broke.mean() < 1
+    assert_same(numpy_run, compiled_run)
+
+
 def test_hosting_paid_to_an_owner_of_the_run_matches_numpy():
     spec = random_spec(10, cash=(3_000.0, 500.0))
     # Cohort 2 (owner 1) rents its slots from owner 0: a transfer between owners.
@@ -274,13 +293,18 @@ def test_conservation_checks_catch_a_bug_on_the_compiled_path(monkeypatch, field
     from hashwinter.engine import ConservationError
     from hashwinter.engine.kernel import loop
 
-    real = loop.step_loop
+    real_for = loop.step_loop_for
 
-    def leaky(*args):
-        real(*args)
-        balances = args[20 + field]  # cash, coins (P, O, V)
-        balances -= 0.01 if field == 0 else -1e-6
+    def leaky_for(policy_fn):
+        real = real_for(policy_fn)
 
-    monkeypatch.setattr(loop, "step_loop", leaky)
+        def leaky(*args):
+            real(*args)
+            balances = args[19 + field]  # cash, coins (P, O, V)
+            balances -= 0.01 if field == 0 else -1e-6
+
+        return leaky
+
+    monkeypatch.setattr(loop, "step_loop_for", leaky_for)
     with pytest.raises(ConservationError, match=error):
         run(random_spec(15), ShutdownPricePolicy(0.0, 0.1), engine="compiled")

@@ -85,9 +85,9 @@ def test_a_policy_outside_the_package_can_offer_a_compiled_step():
     import numba
 
     @numba.njit
-    def every_other(params, state, v, p, c, on, revenue, cost, step_seconds):
-        state[p, c, v, 0] += 1.0
-        return state[p, c, v, 0] % 2.0 == params[v, 0]
+    def every_other(params, state, j, c, on, revenue, cost, step_seconds):
+        state[0, c, j] += 1.0
+        return state[0, c, j] % 2.0 == params[0, j]
 
     class EveryOther:
         n_variants = 2

@@ -4,24 +4,47 @@ One numba function runs steps ``t0 .. t1 - 1`` of a run for every variant block,
 path, cohort and owner, in the order of docs/engine.md (*One step*): observe,
 decide (the policy's compiled step), run (no trades: the planned fleet), the
 exogenous network, flows per cohort, hosting transfers, the treasury per owner,
-record and check. Variants are innermost: state is laid out ``(P, C, V)`` and
-``(P, O, V)`` so that the inner loop walks contiguous memory; blocks of
-variants run in parallel (``prange``), each block owning its slice of every
-state and accumulator array, so no two threads write the same element.
+record and check.
 
-The function mutates its state, accumulator and record arrays in place (so a
-run can be cut into chunks of steps, e.g. to keep per-day records bounded) and
-returns nothing. Everything here is arithmetic on scalars read from arrays; the
-expressions are the numpy engine's, in the same order, so both paths agree to
-float rounding of the sums over cohorts and owners.
+Why it is shaped as it is (each point measured, benchmarks/RESULTS.md):
+
+* **One loop per policy function.** :func:`step_loop_for` builds the loop around
+  the policy's step as a closure constant, so LLVM inlines it into the inner loop
+  and vectorizes across variants; the loops are kept per function for the process.
+* **Block-local state.** Each work item (a block of variants on one path) copies
+  its slice of the per-cohort state (on/off, policy state, totals) and its
+  parameters into small contiguous arrays indexed from 0, runs every step on them
+  (they stay in the core's cache) and copies them back. Indices from 0 also spare
+  the vectorizer numba's negative-index wraparound, which otherwise turns every
+  load into a gather.
+* **No branches in the inner loop.** Selects only; which totals are kept and
+  whether the checks run are decided per step, outside it. A cohort with no
+  machines installed in this step or the last only takes the policy's decision
+  (its flows are all zero).
+* **Owner by owner over chunks of steps.** With an exogenous network an owner's
+  cohorts and treasury depend on no other owner, so within a chunk of
+  :data:`T_CHUNK` steps each owner runs all the steps before the next owner: its
+  cohorts' state stays in L1/L2 (at the network's shape, 10,000 cohorts, one step
+  over all cohorts streamed 15 MB of totals). The checks' farm-wide sums per step are
+  kept for the chunk. Each owner's per-step sums are cleared as the treasury reads them.
+* **No (steps × cohorts) tables**: machines installed, power cost and purchases are
+  derived per step from the cohorts' start and purchase steps and the tariff.
+
+The function mutates its state, accumulator and record arrays in place (so a run
+can be cut into chunks of steps, e.g. to keep per-day records bounded) and returns
+nothing. The expressions are the numpy engine's, in the same order, so both paths
+agree to float rounding of the sums over cohorts and owners.
 """
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numba
 import numpy as np
+
+from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = [
     "ACC_COINS",
@@ -37,7 +60,8 @@ __all__ = [
     "OWN_OPEX",
     "OWN_OTHER",
     "OWN_PROCEEDS",
-    "step_loop",
+    "on_off_step",
+    "step_loop_for",
 ]
 
 # Per-cohort accumulators, first axis of ``acc`` (P, C, V each).
@@ -46,22 +70,83 @@ N_ACC = 6
 # Per-owner totals, first axis of ``own`` (P, O, V each).
 OWN_PROCEEDS, OWN_OPEX, OWN_CAPEX, OWN_FIXED, OWN_OTHER, OWN_MIN_CASH = range(6)
 # Cohort columns of ``cohort_f`` (K, C).
-COH_HASHING, COH_HASHING_NET, COH_MGMT, COH_RESTART = range(4)
+COH_HASHING, COH_HASHING_NET, COH_MGMT, COH_RESTART, COH_COUNT, COH_ENERGY, COH_CAPEX = range(7)
+# Cohort columns of ``cohort_i`` (2, C).
+COH_START, COH_CAPEX_STEP = range(2)
 # Owner tables of ``owner_t`` (K, T, O).
 OT_HOSTING, OT_TRANSFER, OT_SITE_CAPEX, OT_FIXED = range(4)
 # Check results per block, columns of ``checks`` (n_blocks, 3).
 CHK_SHARE, CHK_EXCESS, CHK_VIOLATION = range(3)
+# Rows of the block-local per-step sums ``sums`` of one owner (4, VB); the farm's hashrate
+# (for the checks) shares the array, so the inner loop writes fewer arrays (each pair of
+# arrays costs the vectorizer a runtime overlap test per entry into the loop).
+_MINED, _OPEX, _CAPEX, _HASH = range(4)
+# Rows of the block-local totals ``acc_b`` (C, 6, VB): the common group first and
+# together, so that a run keeping only those touches half the rows.
+_A_COINS, _A_POWER, _A_RUNNING, _A_REVENUE, _A_RESTART, _A_OFF = range(6)
+_ACC_ROW = (ACC_COINS, ACC_POWER, ACC_RUNNING, ACC_REVENUE, ACC_RESTART, ACC_OFF_STEPS)
+
+@numba.njit
+def on_off_step(params: Any, state: Any, j: int, c: int,
+                on: bool, revenue: float, cost: float, step_seconds: float) -> bool:
+    """Decide one cell of the package's on/off policies (ShutdownPricePolicy, AlwaysOn).
+
+    ``params[:, j] = (always_on, off_below, on_above, minimum)``
+    (:mod:`hashwinter.engine.kernel.policy_steps` builds them). Always on when
+    ``always_on`` is nonzero. Otherwise hysteresis around the shutdown price: off
+    when ``revenue < cost * (1 + off_below)``, on again when ``revenue > cost * (1 +
+    on_above)``; a nonzero minimum margin [currency/(machine·day)] also requires
+    ``revenue - cost >= minimum * step_seconds / 86400`` (0: no minimum). The
+    comparisons are the numpy ``decide``'s, in the same order. Written without
+    branches (``&``, ``|`` on booleans evaluate every comparison, harmless as they are
+    pure) so that the loop over variants vectorizes. It lives in this file, not beside
+    the parameter builders, because numba's disk cache of the loop that inlines it is
+    invalidated by edits of this file only.
+    """
+    stay = revenue >= cost * (1.0 + params[1, j])
+    start = revenue > cost * (1.0 + params[2, j])
+    minimum = params[3, j]
+    enough = (minimum == 0.0) | ((revenue - cost) >= minimum * (step_seconds / SECONDS_PER_DAY))
+    decided = ((on & stay) | (~on & start)) & enough
+    return (params[0, j] != 0.0) | decided
 
 
-# No cache=True: numba cannot cache a function that takes a jitted function as an argument
-# (the policy's step); it would compile anyway and add a cache file per process. The loop
-# compiles once per process and policy function (docs/engine.md, *Compiled path*).
-@numba.njit(parallel=True)
-def step_loop(
-    policy_fn: Any, policy_params: Any, policy_state: Any,
+#: The policy step the module-level loop calls; :func:`step_loop_for` rebinds it per policy.
+decide = on_off_step
+
+#: Steps per chunk in which owners run one after another
+#: (the checks' buffers are T_CHUNK × VB).
+T_CHUNK = 64
+
+_LOOPS: dict[Any, Any] = {}
+
+
+def step_loop_for(policy_fn: Any) -> Any:
+    """Return the jitted step loop around ``policy_fn``.
+
+    The loop calls the policy's step as a compile-time constant (a global of the
+    function), so LLVM inlines it and vectorizes over variants. For the package's
+    :func:`on_off_step` it is the module's loop, cached on disk (a new process loads it
+    instead of compiling it, benchmarks/RESULTS.md); for any other policy function it is
+    the same code with that function as its ``decide``, compiled once per process (not
+    cached: numba's cache key does not see a function's globals).
+    """
+    if policy_fn is on_off_step:
+        return _step_loop_on_off
+    loop = _LOOPS.get(policy_fn)
+    if loop is None:
+        scope = dict(globals(), decide=policy_fn)
+        fn = types.FunctionType(_loop_body.__code__, scope, "step_loop")
+        loop = numba.njit(parallel=True)(fn)
+        _LOOPS[policy_fn] = loop
+    return loop
+
+
+def _loop_body(
+    policy_params: Any, policy_state: Any,
     t0: int, t1: int, steps_per_day: int, step_seconds: float, n_blocks: int,
-    market: Any, owner: Any, cohort_f: Any, installed: Any, power_pm: Any, capex: Any,
-    capex_steps: Any, owner_t: Any, variant_f: Any, cover: Any,
+    market: Any, owner_order: Any, owner_start: Any, cohort_f: Any, cohort_i: Any,
+    tariff: Any, capex_steps: Any, owner_t: Any, variant_f: Any, cover: Any,
     on: Any, alive_prev: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
     acc: Any, want: Any, own: Any, flows: Any, checks: Any, check: bool,
     day_cash: Any, day_coins: Any, day_alive: Any, record_days: bool, day0: int,
@@ -71,9 +156,9 @@ def step_loop(
 
     Parameters (arrays are C-contiguous float64 unless stated)
     ----------------------------------------------------------
-    policy_fn, policy_params, policy_state
-        The policy's compiled step (see :mod:`hashwinter.engine.kernel.protocol`),
-        its parameters (V, K) and its state (P, C, V, S).
+    policy_params, policy_state
+        The policy's parameters (K, V) and state (S, P, C, V) (see
+        :mod:`hashwinter.engine.kernel.protocol`).
     t0, t1 : int
         Steps to run. ``steps_per_day`` (1 or 24), ``step_seconds`` [s].
     n_blocks : int
@@ -81,14 +166,19 @@ def step_loop(
     market : (4, P, D)
         Price [currency/coin], reward per H/s in one step [coin/(H/s)], issuance in
         one step [coin] and network hashrate [H/s], per path and day.
-    owner : int64 (C,)
-        Owner of each cohort.
-    cohort_f : (4, C)
+    owner_order, owner_start : int64 (C,), (O + 1,)
+        The cohorts grouped by owner: owner ``o``'s are ``owner_order[owner_start[o]:
+        owner_start[o + 1]]``, in increasing order (the order the numpy loop sums them).
+    cohort_f : (7, C)
         Effective hashrate [H/s], hashrate after pool fee [H/s], management fee per
-        running machine and step [currency], restart cost [currency/machine].
-    installed, power_pm, capex : (T, C)
-        Machines installed, power cost of one running machine before the tariff
-        scale [currency], machine purchases paid [currency], per step.
+        running machine and step [currency], restart cost [currency/machine], machines
+        [machines], energy of one running machine in a step [kWh], purchase paid
+        [currency].
+    cohort_i : int64 (2, C)
+        First step installed; step the purchase is paid (-1: none in the run).
+    tariff : (T, C)
+        Tariff [currency/kWh]: one running machine's power cost before the tariff scale
+        is energy × tariff (the numpy loop's table, computed per step here).
     capex_steps : bool (T,)
         Steps with any purchase.
     owner_t : (4, T, O)
@@ -125,18 +215,14 @@ def step_loop(
         Relative slack of the issuance bound.
 
     """
-    want_coins = want[ACC_COINS]
-    want_revenue = want[ACC_REVENUE]
-    want_power = want[ACC_POWER]
-    want_running = want[ACC_RUNNING]
-    want_restart = want[ACC_RESTART]
-    want_off = want[ACC_OFF_STEPS]
-    want_main = want_coins or want_power or want_running
-    want_extra = want_revenue or want_restart or want_off
+    want_main = want[ACC_COINS] or want[ACC_POWER] or want[ACC_RUNNING]
+    want_extra = want[ACC_REVENUE] or want[ACC_RESTART] or want[ACC_OFF_STEPS]
     n_paths = on.shape[0]
     n_coh = on.shape[1]
     n_var = on.shape[2]
     n_own = cash.shape[1]
+    n_par = policy_params.shape[0]
+    n_st = policy_state.shape[0]
     # Work items: (variant block, path) pairs, so that a run of one variant and many
     # paths (a Monte Carlo) is parallel too.
     for item in numba.prange(n_blocks * n_paths):
@@ -145,143 +231,235 @@ def step_loop(
         v0 = b * n_var // n_blocks
         v1 = (b + 1) * n_var // n_blocks
         nvb = v1 - v0
-        mined_o = np.zeros((n_own, nvb))
-        solvent_before = np.zeros((n_own, nvb), dtype=np.bool_)
-        opex_o = np.zeros((n_own, nvb))
-        capex_o = np.zeros((n_own, nvb))
-        farm_hash = np.zeros(nvb)
-        mined_all = np.zeros(nvb)
+        v0u = np.uint64(v0)
+        # The block's slice of everything the inner loop touches, indexed from 0.
+        par = np.empty((n_par, nvb))
+        for k in range(n_par):
+            for j in range(nvb):
+                par[k, j] = policy_params[k, v0 + j]
+        pst = np.empty((n_st, n_coh, nvb))
+        for k in range(n_st):
+            for c in range(n_coh):
+                for j in range(nvb):
+                    pst[k, c, j] = policy_state[k, p, c, v0 + j]
+        scale = np.empty(nvb)
+        for j in range(nvb):
+            scale[j] = variant_f[0, v0 + j]
+        on_b = np.empty((n_coh, nvb), dtype=np.bool_)
+        acc_b = np.zeros((n_coh, N_ACC, nvb))
+        for c in range(n_coh):
+            for j in range(nvb):
+                on_b[c, j] = on[p, c, v0 + j]
+            if want_main or want_extra:
+                for k in range(N_ACC):
+                    row = _ACC_ROW[k]
+                    for j in range(nvb):
+                        acc_b[c, k, j] = acc[row, p, c, v0 + j]
+        alive_b = np.empty((n_own, nvb), dtype=np.bool_)
+        solvent_before = np.empty((n_own, nvb), dtype=np.bool_)
+        for o in range(n_own):
+            for j in range(nvb):
+                alive_b[o, j] = alive[p, o, v0 + j]
+                solvent_before[o, j] = alive_prev[p, o, v0 + j]
+        # Per-step owner sums of the owner being run, zeroed as the treasury reads them.
+        sums = np.zeros((4, nvb))
+        # The farm's mined coins and hashrate per step of a chunk of steps, summed over
+        # owners for the checks (owners run one after another within the chunk).
+        n_tc = T_CHUNK if check else 1
+        mined_t = np.zeros((n_tc, nvb))
+        hash_t = np.zeros((n_tc, nvb))
         max_share = 0.0
         max_excess = -np.inf
         max_violation = -np.inf
-        for t in range(t0, t1):
-            day = t // steps_per_day
-            d_obs = max(day - 1, 0)
-            t_prev = max(t - 1, 0)
-            price_obs = market[0, p, d_obs]
-            price_now = market[0, p, day]
-            rho_obs = market[1, p, d_obs]
-            rho_now = market[1, p, day]
-            mined_o[:, :] = 0.0
-            opex_o[:, :] = 0.0
-            capex_o[:, :] = 0.0
-            farm_hash[:] = 0.0
+        for tc0 in range(t0, t1, T_CHUNK):
+            tc1 = min(tc0 + T_CHUNK, t1)
+            # Owner by owner: an owner's cohorts and treasury depend on no other owner
+            # (the network is exogenous, hosting transfers are tables), so each owner runs
+            # the chunk's steps with its cohorts' state in L1/L2 (the network's shape has
+            # 10,000 cohorts: a step over all of them would stream 15 MB of totals).
             for o in range(n_own):
-                for j in range(nvb):
-                    solvent_before[o, j] = alive_prev[p, o, v0 + j]
-                    alive_prev[p, o, v0 + j] = alive[p, o, v0 + j]
-            for c in range(n_coh):
-                o = owner[c]
-                held = installed[t, c]
-                held_before = installed[t_prev, c]
-                hash_eff = cohort_f[COH_HASHING, c]
-                hash_net = cohort_f[COH_HASHING_NET, c]
-                mgmt = cohort_f[COH_MGMT, c]
-                restart_pm = cohort_f[COH_RESTART, c]
-                # 1. observe: expected revenue at yesterday's reward and price.
-                revenue = rho_obs * hash_net * price_obs
-                coins_pm = rho_now * hash_net
-                power_base = power_pm[t, c]
-                for j in range(nvb):
-                    v = v0 + j
-                    power = power_base * variant_f[0, v]
-                    cost = power + mgmt
-                    # 2. decide
-                    was = on[p, c, v]
-                    now = policy_fn(policy_params, policy_state, v, p, c, was,
-                                    revenue, cost, step_seconds)
-                    on[p, c, v] = now
-                    # 3. run: the planned fleet, nothing for a broke owner
-                    running = held if (now and alive[p, o, v]) else 0.0
-                    # 5. flows: machines switched back on pay the restart cost
-                    mined = running * coins_pm
-                    # What ran in the last step: its machines, if on and solvent then.
-                    before = held_before if (was and solvent_before[o, j]) else 0.0
-                    restarted = min(running, held_before) - before
-                    restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
-                    mined_o[o, j] += mined
-                    opex_o[o, j] += running * cost + restart
-                    if check:
-                        farm_hash[j] += running * hash_eff
-                    # Two predictable branches (not one per total): the common totals, the rest.
-                    if want_main:
-                        acc[ACC_COINS, p, c, v] += mined
-                        acc[ACC_POWER, p, c, v] += running * power
-                        acc[ACC_RUNNING, p, c, v] += running
-                    if want_extra:
-                        acc[ACC_REVENUE, p, c, v] += mined * price_now
-                        acc[ACC_RESTART, p, c, v] += restart
-                        if running == 0.0 and held > 0.0:
-                            acc[ACC_OFF_STEPS, p, c, v] += 1.0
-                if capex_steps[t]:
-                    paid = capex[t, c]
-                    if paid != 0.0:
-                        for j in range(nvb):
-                            if alive[p, o, v0 + j]:
-                                capex_o[o, j] += paid
-            # 4. the exogenous network: the cohorts' share of issuance.
-            if check:
-                mined_all[:] = 0.0
-                for o in range(n_own):
+                alive_o = alive_b[o]
+                solv_o = solvent_before[o]
+                for t in range(tc0, tc1):
+                    day = t // steps_per_day
+                    d_obs = max(day - 1, 0)
+                    t_prev = max(t - 1, 0)
+                    price_obs = market[0, p, d_obs]
+                    price_now = market[0, p, day]
+                    rho_obs = market[1, p, d_obs]
+                    rho_now = market[1, p, day]
+                    for ci in range(owner_start[o], owner_start[o + 1]):
+                        c = owner_order[ci]
+                        start = cohort_i[COH_START, c]
+                        count = cohort_f[COH_COUNT, c]
+                        held = count if t >= start else 0.0
+                        held_before = count if t_prev >= start else 0.0
+                        hash_net = cohort_f[COH_HASHING_NET, c]
+                        mgmt = cohort_f[COH_MGMT, c]
+                        # 1. observe: expected revenue at yesterday's reward and price.
+                        revenue = rho_obs * hash_net * price_obs
+                        power_base = cohort_f[COH_ENERGY, c] * tariff[t, c]
+                        onc = on_b[c]
+                        if held == 0.0 and held_before == 0.0:
+                            # Nothing installed now or in the last step: every flow is zero
+                            # (running = 0, restarted = 0); only the policy's state moves.
+                            for j in range(nvb):
+                                cost = power_base * scale[j] + mgmt
+                                onc[j] = decide(par, pst, j, c, onc[j], revenue, cost,
+                                                step_seconds)
+                            continue
+                        hash_eff = cohort_f[COH_HASHING, c]
+                        restart_pm = cohort_f[COH_RESTART, c]
+                        coins_pm = rho_now * hash_net
+                        accs = acc_b[c]
+                        if not want_extra:
+                            for j in range(nvb):
+                                power = power_base * scale[j]
+                                cost = power + mgmt
+                                # 2. decide
+                                was = onc[j]
+                                now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
+                                onc[j] = now
+                                # 3. run: the planned fleet, nothing for a broke owner
+                                running = held if (now and alive_o[j]) else 0.0
+                                # 5. flows: machines switched back on pay the restart cost
+                                mined = running * coins_pm
+                                # What ran in the last step: its machines, if on and solvent.
+                                before = held_before if (was and solv_o[j]) else 0.0
+                                restarted = min(running, held_before) - before
+                                restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
+                                sums[_MINED, j] += mined
+                                sums[_OPEX, j] += running * cost + restart
+                                sums[_HASH, j] += running * hash_eff
+                                accs[_A_COINS, j] += mined
+                                accs[_A_POWER, j] += running * power
+                                accs[_A_RUNNING, j] += running
+                        else:
+                            # The same, and the second group of totals.
+                            for j in range(nvb):
+                                power = power_base * scale[j]
+                                cost = power + mgmt
+                                was = onc[j]
+                                now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
+                                onc[j] = now
+                                running = held if (now and alive_o[j]) else 0.0
+                                mined = running * coins_pm
+                                before = held_before if (was and solv_o[j]) else 0.0
+                                restarted = min(running, held_before) - before
+                                restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
+                                sums[_MINED, j] += mined
+                                sums[_OPEX, j] += running * cost + restart
+                                sums[_HASH, j] += running * hash_eff
+                                accs[_A_COINS, j] += mined
+                                accs[_A_POWER, j] += running * power
+                                accs[_A_RUNNING, j] += running
+                                accs[_A_REVENUE, j] += mined * price_now
+                                accs[_A_RESTART, j] += restart
+                                off = 1.0 if (running == 0.0 and held > 0.0) else 0.0
+                                accs[_A_OFF, j] += off
+                    if capex_steps[t]:
+                        for ci in range(owner_start[o], owner_start[o + 1]):
+                            c = owner_order[ci]
+                            due = cohort_i[COH_CAPEX_STEP, c] == t
+                            paid = cohort_f[COH_CAPEX, c] if due else 0.0
+                            if paid != 0.0:
+                                for j in range(nvb):
+                                    if alive_o[j]:
+                                        sums[_CAPEX, j] += paid
+                    # 6.-7. transfers, then the owner's treasury.
+                    end_of_day = (t + 1) % steps_per_day == 0
+                    hosting = owner_t[OT_HOSTING, t, o]
+                    transfer = owner_t[OT_TRANSFER, t, o]
+                    site_capex = owner_t[OT_SITE_CAPEX, t, o]
+                    fixed = owner_t[OT_FIXED, t, o]
                     for j in range(nvb):
-                        mined_all[j] += mined_o[o, j]
-                network = market[3, p, day]
-                issuance = market[2, p, day]
+                        # Unsigned: numba adds no negative-index wraparound, so the loads
+                        # stay contiguous and the loop vectorizes.
+                        v = v0u + np.uint64(j)
+                        solvent = alive_b[o, j]
+                        # Solvent at the start of this step: "before" for the next one.
+                        solvent_before[o, j] = solvent
+                        mined = sums[_MINED, j]
+                        machine_capex = sums[_CAPEX, j]
+                        opex = sums[_OPEX, j] + hosting
+                        if check:
+                            mined_t[t - tc0, j] += mined
+                            hash_t[t - tc0, j] += sums[_HASH, j]
+                        sums[_MINED, j] = 0.0
+                        sums[_OPEX, j] = 0.0
+                        sums[_CAPEX, j] = 0.0
+                        sums[_HASH, j] = 0.0
+                        site = site_capex if solvent else 0.0
+                        other = machine_capex + site + fixed
+                        other = other - transfer
+                        held_coins = coins[p, o, v] + mined
+                        planned = (1.0 - variant_f[1, v]) * mined
+                        planned = max(planned, opex / price_now) if cover[v] else planned
+                        sold = min(planned, held_coins)
+                        held_coins = held_coins - sold
+                        proceeds = sold * price_now
+                        after = cash[p, o, v] + proceeds - opex - other
+                        short = max(-after, 0.0)
+                        forced = min(held_coins, short / price_now)
+                        forced_proceeds = forced * price_now
+                        final = after + forced_proceeds
+                        cash[p, o, v] = final
+                        coins[p, o, v] = held_coins - forced
+                        # The tie rule: exactly -broke_tolerance is still paid.
+                        broke = solvent and final < -broke_tolerance
+                        alive_b[o, j] = solvent and not broke
+                        broke_step[p, o, v] = t if broke else broke_step[p, o, v]
+                        own[OWN_PROCEEDS, p, o, v] += proceeds + forced_proceeds
+                        own[OWN_OPEX, p, o, v] += opex
+                        own[OWN_CAPEX, p, o, v] += machine_capex + site
+                        own[OWN_FIXED, p, o, v] += fixed
+                        own[OWN_OTHER, p, o, v] += transfer
+                        own[OWN_MIN_CASH, p, o, v] = min(own[OWN_MIN_CASH, p, o, v], final)
+                        if check:
+                            flows[0, p, o, v] += (proceeds + forced_proceeds - opex
+                                                  - machine_capex - site - fixed) + transfer
+                            flows[1, p, o, v] += mined - sold - forced
+                        if record_days and end_of_day:
+                            day_cash[day - day0, v, p, o] = final
+                            day_coins[day - day0, v, p, o] = held_coins - forced
+                            day_alive[day - day0, v, p, o] = alive_b[o, j]
+            # 4. the exogenous network: the cohorts' share of issuance, per step.
+            if check:
+                for t in range(tc0, tc1):
+                    day = t // steps_per_day
+                    network = market[3, p, day]
+                    issuance = market[2, p, day]
+                    for j in range(nvb):
+                        share = hash_t[t - tc0, j] / network if network > 0.0 else 0.0
+                        bound = issuance * share
+                        excess = mined_t[t - tc0, j] - bound
+                        max_share = max(max_share, share)
+                        max_excess = max(max_excess, excess)
+                        max_violation = max(max_violation,
+                                            excess - (rel_slack * bound + 1e-12))
+                        mined_t[t - tc0, j] = 0.0
+                        hash_t[t - tc0, j] = 0.0
+        # The block's state back into the run's arrays.
+        for k in range(n_st):
+            for c in range(n_coh):
                 for j in range(nvb):
-                    share = farm_hash[j] / network if network > 0.0 else 0.0
-                    bound = issuance * share
-                    excess = mined_all[j] - bound
-                    max_share = max(max_share, share)
-                    max_excess = max(max_excess, excess)
-                    max_violation = max(max_violation,
-                                        excess - (rel_slack * bound + 1e-12))
-            # 6.-7. transfers, then the treasury per owner.
-            end_of_day = (t + 1) % steps_per_day == 0
-            for o in range(n_own):
-                hosting = owner_t[OT_HOSTING, t, o]
-                transfer = owner_t[OT_TRANSFER, t, o]
-                site_capex = owner_t[OT_SITE_CAPEX, t, o]
-                fixed = owner_t[OT_FIXED, t, o]
-                for j in range(nvb):
-                    v = v0 + j
-                    solvent = alive[p, o, v]
-                    mined = mined_o[o, j]
-                    opex = opex_o[o, j] + hosting
-                    site = site_capex if solvent else 0.0
-                    other = capex_o[o, j] + site + fixed
-                    other = other - transfer
-                    held_coins = coins[p, o, v] + mined
-                    planned = (1.0 - variant_f[1, v]) * mined
-                    if cover[v]:
-                        planned = max(planned, opex / price_now)
-                    sold = min(planned, held_coins)
-                    held_coins = held_coins - sold
-                    proceeds = sold * price_now
-                    after = cash[p, o, v] + proceeds - opex - other
-                    short = max(-after, 0.0)
-                    forced = min(held_coins, short / price_now)
-                    forced_proceeds = forced * price_now
-                    final = after + forced_proceeds
-                    cash[p, o, v] = final
-                    coins[p, o, v] = held_coins - forced
-                    # The tie rule: exactly -broke_tolerance is still paid.
-                    if solvent and final < -broke_tolerance:
-                        alive[p, o, v] = False
-                        broke_step[p, o, v] = t
-                    own[OWN_PROCEEDS, p, o, v] += proceeds + forced_proceeds
-                    own[OWN_OPEX, p, o, v] += opex
-                    own[OWN_CAPEX, p, o, v] += capex_o[o, j] + site
-                    own[OWN_FIXED, p, o, v] += fixed
-                    own[OWN_OTHER, p, o, v] += transfer
-                    own[OWN_MIN_CASH, p, o, v] = min(own[OWN_MIN_CASH, p, o, v], final)
-                    if check:
-                        flows[0, p, o, v] += (proceeds + forced_proceeds - opex
-                                              - capex_o[o, j] - site - fixed) + transfer
-                        flows[1, p, o, v] += mined - sold - forced
-                    if record_days and end_of_day:
-                        day_cash[day - day0, v, p, o] = final
-                        day_coins[day - day0, v, p, o] = held_coins - forced
-                        day_alive[day - day0, v, p, o] = alive[p, o, v]
+                    policy_state[k, p, c, v0 + j] = pst[k, c, j]
+        for c in range(n_coh):
+            for j in range(nvb):
+                on[p, c, v0 + j] = on_b[c, j]
+            if want_main or want_extra:
+                for k in range(N_ACC):
+                    row = _ACC_ROW[k]
+                    for j in range(nvb):
+                        acc[row, p, c, v0 + j] = acc_b[c, k, j]
+        for o in range(n_own):
+            for j in range(nvb):
+                alive[p, o, v0 + j] = alive_b[o, j]
+                alive_prev[p, o, v0 + j] = solvent_before[o, j]
         checks[item, CHK_SHARE] = max(checks[item, CHK_SHARE], max_share)
         checks[item, CHK_EXCESS] = max(checks[item, CHK_EXCESS], max_excess)
         checks[item, CHK_VIOLATION] = max(checks[item, CHK_VIOLATION], max_violation)
+
+
+
+_step_loop_on_off = numba.njit(parallel=True, cache=True)(_loop_body)

@@ -5,21 +5,24 @@ A policy that can run on the compiled path implements :class:`CompiledPolicy`:
 that decides one cohort of one variant on one path, the policy's parameters as
 a ``(V|1, K)`` float array, and the initial value of its own state per cell
 (``(S,)`` floats, ``S`` may be 0). The kernel calls the function once per
-(step, path, cohort, variant), innermost over variants:
+(step, path, cohort, variant), innermost over variants, on one block of variants
+of one path at a time:
 
 .. code-block:: python
 
-    on = function(params, state, v, p, c, on, revenue, cost, step_seconds)
+    on = function(params, state, j, c, on, revenue, cost, step_seconds)
 
-with ``params`` broadcast to ``(V, K)``, ``state`` the policy's ``(P, C, V, S)``
-array (the function may update ``state[p, c, v, :]``), ``on`` whether the cohort
-ran in the previous step (or was switched on at the start of the run),
-``revenue`` and ``cost`` the expected revenue and avoidable cost of one running
-machine in the step (``Observation.revenue_per_machine`` and
-``cost_per_machine``) and ``step_seconds`` the step length. It returns whether
-the cohort runs in the step. ``compiled_step()`` may return None when the
-policy cannot run compiled in its present configuration; the run then takes
-the numpy path and says why.
+with ``params`` the block's parameters, parameter-major ``(K, VB)`` (``params[k, j]``
+is parameter ``k`` of the block's variant ``j``), ``state`` the block's state
+``(S, C, VB)`` on this path (the function may update ``state[:, c, j]``), ``on``
+whether the cohort ran in the previous step (or was switched on at the start of the
+run), ``revenue`` and ``cost`` the expected revenue and avoidable cost of one running
+machine in the step (``Observation.revenue_per_machine`` and ``cost_per_machine``)
+and ``step_seconds`` the step length. It returns whether the cohort runs in the
+step. The kernel compiles its loop around the function (the function inlines), so
+write it without branches where you can: the loop over ``j`` then vectorizes.
+``compiled_step()`` may return None when the policy cannot run compiled in its
+present configuration; the run then takes the numpy path and says why.
 
 The same shape of seam (a jitted function plus parameter and state arrays) is
 what instruments and networks will offer when the kernel covers them.
@@ -45,7 +48,7 @@ class CompiledStep:
     Attributes
     ----------
     function : numba dispatcher
-        ``(params, state, v, p, c, on, revenue, cost, step_seconds) -> bool`` (see
+        ``(params, state, j, c, on, revenue, cost, step_seconds) -> bool`` (see
         the module docstring); jitted with ``numba.njit``.
     params : ndarray (V|1, K)
         Parameters per variant (one row shared by all variants when V is 1).

@@ -40,8 +40,11 @@ __all__ = ["DAY_RECORD_VALUES", "VARIANT_BLOCK", "run_compiled"]
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Variants per block of the kernel: a block's (cohorts × variants) state stays in cache.
-VARIANT_BLOCK = 64
+#: Variants per block of the kernel. A block's totals of 100 cohorts (3 × 100 × 256 floats,
+#: 600 kB) stay in a core's 1 MB L2, and the vectorized loop over a block's variants is long
+#: enough to pay for its entry (runtime overlap tests): 1.74 ns per cohort-day against 2.06 at
+#: 64 (CPU time, the issue-4 workload, benchmarks/RESULTS.md).
+VARIANT_BLOCK = 256
 #: Largest per-day record buffer (days × V × P × O floats) of one chunk of steps.
 DAY_RECORD_VALUES = 4_000_000
 
@@ -61,19 +64,6 @@ def _c(a: npt.ArrayLike, dtype: type = np.float64) -> npt.NDArray[Any]:
     and the state arrays are written in place.
     """
     return np.require(a, dtype=dtype, requirements=["C_CONTIGUOUS", "WRITEABLE", "ALIGNED"])
-
-
-def _sum_by_owner(values: FloatArray, owner: npt.NDArray[np.int64], n_own: int) -> FloatArray:
-    """Sum (T, C) cohort columns into (T, O) owner columns.
-
-    A dense (C, O) matrix product costs T·C·O (3.6e10 at the network's shape of 10,000
-    cohorts and 1,000 owners); grouping the columns by owner costs T·C.
-    """
-    out = np.zeros((values.shape[0], n_own))
-    order = np.argsort(owner, kind="stable")
-    owners, starts = np.unique(owner[order], return_index=True)
-    out[:, owners] = np.add.reduceat(values[:, order], starts, axis=1)
-    return out
 
 
 def run_compiled(
@@ -118,16 +108,30 @@ def run_compiled(
     hashing_net = hashing * (1.0 - cohorts.pool_fee)
     energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
     energy_pm = energy_pm / WATTS_PER_KILOWATT
-    power_pm = energy_pm[None, :] * spec.tariff
     mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
     host_pm = cohorts.hosting_fee * dt / SECONDS_PER_DAY
-    installed = cohorts.installed(n_steps)
-    machine_capex = cohorts.capex(n_steps)
+    # No (steps × cohorts) tables of machines, power or capex: the kernel derives them
+    # per step from the cohorts' start and purchase steps and the tariff (the same
+    # expressions; at the network's shape the tables took longer to build than the run).
+    start_step = cohorts.start_step.astype(np.int64)
+    count = cohorts.count.astype(np.float64)
+    paid = (cohorts.capex_step >= 0) & (cohorts.capex_step < n_steps)
+    capex_step = np.where(paid, cohorts.capex_step, -1).astype(np.int64)
+    capex_amount = np.where(paid, cohorts.count * cohorts.unit_price, 0.0)
+    capex_steps = np.zeros(n_steps, dtype=np.bool_)
+    capex_steps[capex_step[paid]] = True
     hosted = (np.asarray(cohorts.host) >= 0).astype(np.float64)
-    hosting = installed * host_pm[None, :]
-    hosting_owner = (_sum_by_owner(hosting * (1.0 - hosted), cohorts.owner, n_own)
-                     if np.any(host_pm) else np.zeros((n_steps, n_own)))
+    hosting_owner = np.zeros((n_steps, n_own))
+    if np.any(host_pm):
+        # Per owner and step: the fees of its installed cohorts, paid outside the run.
+        # They change only where a cohort is installed (a sum of events, then a running sum).
+        events = np.zeros((n_steps + 1, n_own))
+        np.add.at(events, (np.clip(start_step, 0, n_steps), cohorts.owner),
+                  count * host_pm * (1.0 - hosted))
+        hosting_owner = np.cumsum(events, axis=0)[:n_steps]
     if hosted.any():
+        installed = cohorts.installed(n_steps)
+        hosting = installed * host_pm[None, :]
         full_matrix = cohorts.owner_matrix(n_own)
         host_transfer = (hosting * hosted) @ (cohorts.host_matrix(n_own) - full_matrix)
         imbalance = float(np.max(np.abs(host_transfer.sum(axis=1))))
@@ -141,13 +145,17 @@ def run_compiled(
     rho, issuance, net_hashrate = (np.broadcast_to(a, (n_paths, n_days)) for a in tables[:3])
     price = np.broadcast_to(spec.market.price, (n_paths, n_days))
     market = _c(np.stack([price, rho, issuance, net_hashrate]))
-    cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost]))
+    cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
+                            energy_pm, capex_amount]))
+    cohort_i = _c(np.stack([start_step, capex_step]), np.int64)
     variant_f = _c(np.stack([np.broadcast_to(scale, (n_var,)),
                              np.broadcast_to(treasury.hodl_ratio, (n_var,))]))
     cover = _c(np.broadcast_to(treasury.sell_to_cover, (n_var,)), np.bool_)
-    params = _c(np.broadcast_to(step.params, (n_var, step.params.shape[1])))
-    policy_state = _c(np.broadcast_to(step.initial_state,
-                                      (n_paths, n_coh, n_var, step.initial_state.size)))
+    # Parameter-major (K, V) and (S, P, C, V): a block's slice is contiguous per row.
+    params = _c(np.broadcast_to(step.params.T, (step.params.shape[1], n_var)))
+    n_state = step.initial_state.size
+    policy_state = _c(np.broadcast_to(step.initial_state[:, None, None, None],
+                                      (n_state, n_paths, n_coh, n_var)))
 
     # State, variants innermost.
     on = np.ones((n_paths, n_coh, n_var), dtype=np.bool_)
@@ -182,13 +190,18 @@ def run_compiled(
 
     for rec in recorders:
         rec.begin(meta)
+    step_loop = loop.step_loop_for(step.function)
+    # The cohorts grouped by owner (stable: each owner's in increasing order), CSR-style.
+    owner_order = _c(np.argsort(cohorts.owner, kind="stable"), np.int64)
+    owner_start = _c(np.concatenate([[0], np.cumsum(np.bincount(cohorts.owner,
+                                                                minlength=n_own))]), np.int64)
     for first_day in range(0, n_days, days_per_chunk):
         last_day = min(first_day + days_per_chunk, n_days)
-        loop.step_loop(
-            step.function, params, policy_state,
+        step_loop(
+            params, policy_state,
             first_day * spd, last_day * spd, spd, dt, n_blocks,
-            market, _c(cohorts.owner, np.int64), cohort_f, _c(installed), _c(power_pm),
-            _c(machine_capex), _c(machine_capex.any(axis=1), np.bool_), owner_t, variant_f,
+            market, owner_order, owner_start, cohort_f, cohort_i, _c(spec.tariff),
+            capex_steps, owner_t, variant_f,
             cover, on, alive_prev, cash, coins, alive, broke_step,
             acc, want, own, flows, checks, check,
             day_cash, day_coins, day_alive, bool(stats_recs), first_day,
@@ -230,7 +243,8 @@ def run_compiled(
                 elif name == "running_days":
                     cohort[name] = running if f == 1.0 else running * f
                 else:  # unplugged_days; a sequential sum, like the kernel's running sum
-                    cohort[name] = (np.cumsum(installed, axis=0)[-1] - running) * f
+                    installed_steps = np.cumsum(cohorts.installed(n_steps), axis=0)[-1]
+                    cohort[name] = (installed_steps - running) * f
         day_of_step = clock.day_of_step.astype(np.float64)
         owner_tot = {
             "proceeds": vpo(own[loop.OWN_PROCEEDS]), "operating_cost": vpo(own[loop.OWN_OPEX]),
@@ -254,7 +268,7 @@ def run_compiled(
         checker.max_excess = float(checks[:, loop.CHK_EXCESS].max())
         checker.cash_flows = vpo(flows[0])
         checker.coin_flows = vpo(flows[1])
-    held = np.broadcast_to(installed[-1], shape)
+    held = np.broadcast_to(np.where(start_step <= n_steps - 1, count, 0.0), shape)
     report = checker.finish(cash_v, coins_v, held)
     return RunResult(
         meta=meta,
