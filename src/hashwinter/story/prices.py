@@ -58,14 +58,17 @@ def price_section(ctx: StoryContext) -> Section:
                              line=dict(color="#111111", width=2)))
     fig.add_trace(go.Scatter(
         x=[pd.Timestamp(d) for d, _, _ in STORY_MARKS], y=[v for _, _, v in STORY_MARKS],
-        mode="markers+text", text=[t for _, t, _ in STORY_MARKS], textposition="top right",
+        mode="markers+text", text=[t for _, t, _ in STORY_MARKS],
+        textposition=["top right", "bottom left", "bottom right", "top right"],
         name="the story's marks", marker=dict(color=COLORS[5], size=10, symbol="diamond")))
     sec.figures.append(styled(fig, "BTC in CNY, Oct 2018 – Mar 2019: closes and the story's "
                               "marks", "CNY per BTC"))
+    # The table spans the January 2018 peak too: the figures of both are read from it.
+    table = btc.loc["2017-12-01":"2019-03-31"]
     sec.tables["daily"] = pd.DataFrame({
-        "date": pd.DatetimeIndex(winter.index).date, "btc_cny": winter.to_numpy(),
-        "btc_usd": ctx.daily("CNY")["price_usd"].loc[winter.index].to_numpy(),
-        "eth_cny": eth.reindex(winter.index).to_numpy()})
+        "date": pd.DatetimeIndex(table.index).date, "btc_cny": table.to_numpy(),
+        "btc_usd": ctx.daily("CNY")["price_usd"].loc[table.index].to_numpy(),
+        "eth_cny": eth.reindex(table.index).to_numpy()})
     sec.sources.append(_SOURCE)
     src = f"{_SOURCE}; hashwinter.data.network_states"
     sec.measures.update({

@@ -20,7 +20,7 @@ from hashwinter.story.section import Section
 __all__ = ["render_html", "write_tables"]
 
 #: Wide text tables (the figures table) read better left-aligned and wrapped.
-_STYLE = ("<style>td{vertical-align:top}.story td{text-align:left;max-width:340px}"
+_STYLE = ("<style>td{vertical-align:top}.story td,.story th{text-align:left;max-width:340px}"
           "h3{font-size:15px;margin:18px 0 6px}.src{font-size:12px;color:#5b6475}"
           "p{line-height:1.45}</style>")
 
