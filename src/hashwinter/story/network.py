@@ -7,6 +7,10 @@ the real price path, Bitcoin's retarget rule; :func:`hashwinter.network.dynamics
 and its tables, :func:`hashwinter.network.report.network_tables`) with the farm count of the
 scale: 1,000 at ``full``, :data:`CI_FARMS` at ``ci`` (the same machines in fewer, larger
 farms). The makers are not part of the network model yet: their sales come from makers.csv.
+
+"What if": the same population on geometric Brownian price paths from the 1 Oct 2018 price
+(the scenario's volatility, 0.8 a year; seed the run's), :data:`GBM_PATHS` of them per scale,
+for the spread of hashrate and of the early-December retarget.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from hashwinter.story.section import Measure, Section
 __all__ = ["CI_FARMS", "network_section", "retarget_near"]
 
 CI_FARMS = 150
+#: GBM price paths of the "what if" run, per scale.
+GBM_PATHS = {"ci": 3, "full": 10}
 #: The retarget the story's "−14.8 % in a month" refers to (the real one: −15.1 %, block
 #: 554,400 on 3 Dec 2018); a simulated retarget within this many days of it is that one.
 STORY_RETARGET, WINDOW_DAYS = pd.Timestamp("2018-12-03"), 7
@@ -56,8 +62,17 @@ def network_section(ctx: StoryContext) -> Section:
         "population": scenario.population.model_copy(update={"farms": farms, "seed": ctx.seed})})
     run = run_network(scenario, ctx.data_dir, n_paths=1)
     tables = network_tables(run)
+    gbm = run_network(scenario.model_copy(update={"price": scenario.price.model_copy(
+        update={"kind": "gbm", "seed": ctx.seed})}), ctx.data_dir,
+        n_paths=GBM_PATHS[ctx.scale])
+    fan = network_tables(gbm)
+    fan_daily, fan_ret = fan["network_daily"], fan["retargets"]
+    dec = [retarget_near(fan_ret[fan_ret["path"] == p].assign(path=0))
+           for p in range(GBM_PATHS[ctx.scale])]
     sec = Section("network", "8. The network: hashrate, difficulty, who absorbed whom, makers")
     sec.tables.update(tables)
+    sec.tables["gbm_daily"] = fan_daily
+    sec.tables["gbm_retargets"] = fan_ret
     near = retarget_near(tables["retargets"])
     daily = tables["network_daily"]
     d0 = daily[daily["path"] == 0]
@@ -70,6 +85,9 @@ def network_section(ctx: StoryContext) -> Section:
         (f"The simulated retarget nearest 3 Dec 2018 is on {near[0]:%d %b} at {near[1]:+.1%} "
          "(history: −15.1 % on 3 Dec)." if near else
          "No simulated retarget falls within a week of 3 Dec 2018."),
+        f"What if the price had wandered instead (GBM, {GBM_PATHS[ctx.scale]} paths, volatility "
+        f"{scenario.price.volatility:g} a year, seed {ctx.seed}): the early-December retarget "
+        "per path: " + ", ".join(f"{d[1]:+.1%}" if d else "none" for d in dec) + ".",
         "Makers: the network model has no makers yet (no sales or inventory are simulated); "
         "their reported sales and results, from makers.csv:",
     ]
@@ -92,6 +110,16 @@ def network_section(ctx: StoryContext) -> Section:
                              line=dict(color="#111111", width=2)), 2, 1)
     sec.figures.append(styled(fig, "Hashrate and difficulty: simulated against history",
                               height=520))
+    f = go.Figure()
+    for p, g in fan_daily.groupby("path"):
+        f.add_trace(go.Scatter(x=g["date"], y=g["hashrate_ehs"], mode="lines",
+                               line=dict(color="rgba(0,114,178,0.35)", width=1),
+                               name="GBM paths", showlegend=bool(p == 0)))
+    f.add_trace(go.Scatter(x=d0["date"], y=d0["hashrate_ehs"], name="on the real price",
+                           line=dict(color=COLORS[5], width=2)))
+    f.add_trace(go.Scatter(x=d0["date"], y=d0["history_hashrate_ehs"], name="history",
+                           line=dict(color="#111111", width=2)))
+    sec.figures.append(styled(f, "What if: hashrate on GBM price paths", "EH/s"))
     size = tables["hashrate_by_size"]
     f = go.Figure()
     for i, (name, g) in enumerate(size.groupby("farm_size", sort=False)):
