@@ -13,6 +13,7 @@ Run: ``PYTHONPATH=src python benchmarks/bench_story.py [--repeats 2]``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -22,7 +23,6 @@ import time
 from pathlib import Path
 
 from _shared import SHARED_DATA, machine
-
 from hashwinter.story import run_story
 
 
@@ -33,7 +33,7 @@ def one_run(scale: str, out: Path) -> tuple[float, list[tuple[str, float]]]:
     run_story("winter-2018", out, scale=scale, data_dir=SHARED_DATA,
               progress=lambda done, total, what: marks.append((what, time.perf_counter())))
     wall = time.perf_counter() - start
-    steps = [(what, t1 - t0) for (what, t0), (_, t1) in zip(marks, marks[1:], strict=False)]
+    steps = [(what, t1 - t0) for (what, t0), (_, t1) in itertools.pairwise(marks)]
     return wall, steps
 
 

@@ -114,7 +114,8 @@ def lao_luo_section(ctx: StoryContext, work: Path) -> Section:
     fig.add_trace(go.Scatter(x=pd_.index, y=pd_["coins"].cumsum(), name="BTC mined (cum.)",
                              line=dict(color=COLORS[1], dash="dot")), secondary_y=True)
     styled(fig, f"2,000 A741 running every day, {PERIOD[0]} – {PERIOD[1]}", "CNY")
-    fig.update_yaxes(title_text="BTC", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text="BTC", secondary_y=True, showgrid=False, rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero", secondary_y=False)
     sec.figures.append(fig)
     eq = go.Figure()
     for i, (name, r) in enumerate(legs.items()):

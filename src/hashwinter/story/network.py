@@ -28,7 +28,7 @@ __all__ = ["CI_FARMS", "network_section", "retarget_near"]
 
 CI_FARMS = 150
 #: GBM price paths of the "what if" run, per scale.
-GBM_PATHS = {"ci": 3, "full": 10}
+GBM_PATHS = {"ci": 3, "full": 5}
 #: The retarget the story's "−14.8 % in a month" refers to (the real one: −15.1 %, block
 #: 554,400 on 3 Dec 2018); a simulated retarget within this many days of it is that one.
 STORY_RETARGET, WINDOW_DAYS = pd.Timestamp("2018-12-03"), 7
@@ -89,13 +89,13 @@ def network_section(ctx: StoryContext) -> Section:
         f"{scenario.price.volatility:g} a year, seed {ctx.seed}): the early-December retarget "
         "per path: " + ", ".join(f"{d[1]:+.1%}" if d else "none" for d in dec) + ".",
         "Makers: the network model has no makers yet (no sales or inventory are simulated); "
-        "their reported sales and results, from makers.csv:",
+        "their reported sales and results, from makers.csv, are tabled after the charts.",
     ]
     makers = _makers(ctx)
     shown = makers[makers["metric"].isin(("revenue", "units_delivered", "net_profit",
                                           "ipo_target"))]
     sec.tables["makers"] = shown
-    sec.html.append(table_html(("maker", "from", "to", "metric", "value", "unit"), [
+    sec.after.append(table_html(("maker", "from", "to", "metric", "value", "unit"), [
         (r.maker, r.period_start, r.period_end, r.metric, f"{r.value:,.1f}", r.unit)
         for r in shown.itertuples()]))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True,

@@ -30,6 +30,7 @@ def _section_html(sec: Section) -> str:
     parts += [f"<p>{html.escape(p)}</p>" for p in sec.paragraphs]
     parts += [f'<div class="story">{block}</div>' for block in sec.html]
     parts += [figure_div(fig) for fig in sec.figures]
+    parts += [f'<div class="story">{block}</div>' for block in sec.after]
     if sec.sources:
         parts.append('<p class="src">Sources: ' + html.escape("; ".join(sec.sources)) + "</p>")
     parts.append("</section>")

@@ -59,6 +59,8 @@ class Section:
         Rendered blocks (tables, charts' divs), in order, after the prose.
     figures : list of plotly Figure
         Charts, rendered after ``html``.
+    after : list of str
+        Rendered blocks after the charts (reference tables).
     tables : dict of str to DataFrame
         Tables written as CSV beside the report.
     measures : dict of str to Measure
@@ -73,6 +75,7 @@ class Section:
     paragraphs: list[str] = dataclasses.field(default_factory=list)
     html: list[str] = dataclasses.field(default_factory=list)
     figures: list[go.Figure] = dataclasses.field(default_factory=list)
+    after: list[str] = dataclasses.field(default_factory=list)
     tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
     measures: dict[str, Measure] = dataclasses.field(default_factory=dict)
     sources: list[str] = dataclasses.field(default_factory=list)
