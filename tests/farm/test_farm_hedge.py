@@ -127,6 +127,10 @@ BAD_HEDGES = [
     ('instrument = "swap"\n', "hedge.instrument: must be one of 'linear_future'"),
     ('instrument = "linear_future"\nentry = 2018-12-28\nexpiry = 2018-09-28\n',
      "hedge.expiry: must be after entry (2018-12-28; got 2018-09-28)"),
+    ('instrument = "perpetual"\nprojected_retargets = -1\n',
+     "hedge.projected_retargets: must be >= 0"),
+    ('instrument = "perpetual"\nfunding = { source = "ar1", phi = 1.0 }\n',
+     "hedge.funding.phi: must be < 1"),
 ]
 
 
@@ -218,3 +222,25 @@ def test_a_policies_entry_is_the_same_hedge_as_the_section(funding):
     assert c is not None
     np.testing.assert_allclose(c.daily["revenue_hedged_cny"], c.daily["revenue_unhedged_cny"],
                                atol=1e-6)
+
+
+def test_ar1_funding_in_a_backtest_is_the_constant_rate_when_flat(funding):
+    """A backtest may draw its funding (one path, seeded by funding.seed): with sigma = 0
+    and phi = 0 the AR(1) is the constant rate, three fundings a day."""
+    market = history("CNY")
+
+    def run(**rates: object):
+        farm = _farm(funding=rates)
+        return backtest(farm, market, farm_run=build_farm_run(farm, market,
+                                                              funding=funding)).hedge
+
+    flat = run(source="ar1", mean=0.0001, phi=0.0, sigma=0.0)
+    constant = run(source="constant", rate=0.0001)
+    assert flat is not None and constant is not None
+    np.testing.assert_allclose(flat.daily["funding_cny"], constant.daily["funding_cny"],
+                               rtol=1e-12)
+    assert flat.monthly["funding_paid_cny"].lt(0).all()  # +0.01 %: longs pay the short
+    drawn, again = run(source="ar1"), run(source="ar1")
+    assert drawn is not None and again is not None
+    np.testing.assert_array_equal(drawn.daily["funding_cny"], again.daily["funding_cny"])
+    assert not np.allclose(drawn.daily["funding_cny"], flat.daily["funding_cny"])

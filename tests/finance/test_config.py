@@ -47,6 +47,12 @@ def test_a_full_table_validates():
     ({"instrument": "perpetual", "roll_day": 31}, "hedge.roll_day: must be <= 28"),
     ({"instrument": "perpetual", "funding": {"rate": 0.5}}, "hedge.funding.rate: must be <= 0.1"),
     ({"instrument": "perpetual", "ratoi": 0.5}, "hedge.ratoi: unknown field"),
+    ({"instrument": "perpetual", "projected_retargets": -1},
+     "hedge.projected_retargets: must be >= 0"),
+    ({"instrument": "perpetual", "funding": {"source": "ar1", "phi": 1.0}},
+     "hedge.funding.phi: must be < 1"),
+    ({"instrument": "perpetual", "funding": {"source": "ar1", "sigma": -0.001}},
+     "hedge.funding.sigma: must be >= 0"),
 ])
 def test_bad_input_is_one_line_naming_the_field(data, expected):
     assert expected in one_line(data)

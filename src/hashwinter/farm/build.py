@@ -284,6 +284,7 @@ def build_farm_run(
     futures: Mapping[str, Any] | None = None,
     hedge: bool = True,
     other_coins: Mapping[str, DailyMarket] | None = None,
+    seed: np.random.SeedSequence | None = None,
 ) -> FarmRun:
     """Build the engine inputs of a farm over a window of market history.
 
@@ -309,6 +310,9 @@ def build_farm_run(
     other_coins : mapping of str to DailyMarket, optional
         History of each ``[[coins]]`` entry by ticker, covering the window
         (:func:`hashwinter.farm.backtest.coin_history` reads them from the store).
+    seed : numpy.random.SeedSequence, optional
+        The run's seed sequence (a Monte Carlo chunk's): what policies draw at build
+        time (a hedge's AR(1) funding per path) is seeded from it.
 
     Returns
     -------
@@ -455,7 +459,7 @@ def build_farm_run(
                             currency=config.currency, funding=dict(funding or {}),
                             futures=dict(futures or {}), fleet_item=tuple(item_of),
                             role=tuple(role), farm=farm, market=window,
-                            tariff=tariff)
+                            tariff=tariff, seed=seed)
     entries = [*config.policies, *([config.hedge] if config.hedge is not None else [])]
     entries = [e for e in entries if hedge or not isinstance(e, HedgeConfig)]
     n_slots = sum(isinstance(e, HedgeConfig) for e in entries)

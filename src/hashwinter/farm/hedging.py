@@ -7,7 +7,10 @@ contract's entry day) it orders, per variant, path and owner, a short of
 * ``production``: ``ratio ×`` the coins the fleet that is on (after the
   curtailment policies before it in the chain) is expected to mine over the
   next ``horizon_days``, at the current difficulty
-  (``Σ_c on · held · coins_per_machine × steps_per_day × horizon``);
+  (``Σ_c on · held · coins_per_machine × steps_per_day × horizon``), or with
+  ``retargets = n > 0`` at the difficulties of the next ``n`` retargets projected
+  from the current epoch's pace and the hashrate trend (times the factor ``f`` of
+  :mod:`hashwinter.farm.hedge_retarget`);
 * ``power_bill``: coins worth ``ratio ×`` the power and management bill of
   the horizon at the last known price (the fiat revenue that pays the
   electricity is locked);
@@ -41,9 +44,15 @@ from hashwinter.engine.actions import Actions
 from hashwinter.engine.policy import Observation
 from hashwinter.engine.variants import as_variant_array, count_variants, take_variants
 from hashwinter.errors import InputError
+from hashwinter.farm.hedge_retarget import epoch_view, projection_factor
 from hashwinter.farm.registry import PolicyContext, register_policy
 from hashwinter.finance.config import HedgeConfig
-from hashwinter.finance.funding import rates_per_step
+from hashwinter.finance.funding import (
+    AR1Funding,
+    path_generators,
+    rates_per_step,
+    simulated_rates_per_step,
+)
 from hashwinter.finance.instruments import HedgeContract, roll_days
 from hashwinter.units import SECONDS_PER_DAY
 
@@ -54,6 +63,7 @@ __all__ = [
     "ProductionHedgeConfig",
     "build_hedge",
     "hedge_instrument",
+    "hedge_policy",
     "hedge_windows",
 ]
 
@@ -81,6 +91,11 @@ class HedgeShort:
         What is hedged.
     allow_over_hedge : bool
         Permit ``ratio > 1``.
+    retargets : int or array_like of int (V,)
+        Retargets projected over the horizon (0: the current difficulty).
+    network : (difficulty, blocks_per_day), arrays (P|1, D), optional
+        The run's daily difficulty and blocks found, which the projection reads
+        (required when ``retargets > 0``).
 
     """
 
@@ -89,10 +104,13 @@ class HedgeShort:
     slot: npt.NDArray[np.int64]
     opens: BoolArray
     target: Target
+    retargets: npt.NDArray[np.int64]
+    network: tuple[FloatArray, FloatArray] | None
 
     def __init__(self, ratio: npt.ArrayLike, horizon_days: npt.ArrayLike,
                  slot: npt.ArrayLike, opens: npt.ArrayLike, target: Target = "production",
-                 allow_over_hedge: bool = False) -> None:
+                 allow_over_hedge: bool = False, retargets: npt.ArrayLike = 0,
+                 network: tuple[npt.ArrayLike, npt.ArrayLike] | None = None) -> None:
         r = as_variant_array(ratio, "hedge.ratio")
         if not np.all(np.isfinite(r)) or np.any(r < 0):
             raise InputError(f"must be >= 0 (got {float(np.min(r)):g})", field="hedge.ratio")
@@ -110,18 +128,30 @@ class HedgeShort:
         if target not in ("production", "power_bill", "none"):
             raise InputError(f"must be production, power_bill or none (got {target!r})",
                              field="hedge.target")
+        n = as_variant_array(retargets, "hedge.projected_retargets", np.int64)
+        if np.any(n < 0):
+            raise InputError("must be >= 0", field="hedge.projected_retargets")
+        net = None
+        if network is not None:
+            net = (np.atleast_2d(np.asarray(network[0], dtype=np.float64)),
+                   np.atleast_2d(np.asarray(network[1], dtype=np.float64)))
+        elif np.any(n > 0):
+            raise InputError("a projected retarget needs the run's difficulty and blocks",
+                             field="hedge.projected_retargets")
         object.__setattr__(self, "ratio", r)
         object.__setattr__(self, "horizon_days", h)
         object.__setattr__(self, "slot", s)
         object.__setattr__(self, "opens", o)
         object.__setattr__(self, "target", target)
-        count_variants({"ratio": r, "horizon_days": h, "slot": s})
+        object.__setattr__(self, "retargets", n)
+        object.__setattr__(self, "network", net)
+        count_variants({"ratio": r, "horizon_days": h, "slot": s, "retargets": n})
 
     @property
     def n_variants(self) -> int:
         """Number of variants ``V``."""
         return count_variants({"ratio": self.ratio, "horizon_days": self.horizon_days,
-                               "slot": self.slot})
+                               "slot": self.slot, "retargets": self.retargets})
 
     def init_state(self, shape: tuple[int, int, int]) -> None:
         """No state: the book's positions are the state."""
@@ -154,6 +184,11 @@ class HedgeShort:
         if not due.any():
             return actions, None
         per_day = self.expected(obs, actions.on)
+        if self.target == "production" and self.network is not None and self.retargets.any():
+            x1, g, r0, a = epoch_view(*self.network, obs.day)  # (P|1,)
+            f = projection_factor(x1[None, :], g[None, :], r0[None, :], a[None, :],
+                                  self.horizon_days[:, None], self.retargets[:, None])
+            per_day = per_day * f[..., None]  # (V|1, P, O): coins at projected difficulties
         scale = (self.ratio * self.horizon_days * due).reshape(-1, 1, 1)
         short = -scale * per_day
         if obs.alive is not None:
@@ -179,8 +214,13 @@ def _funding(config: HedgeConfig, context: PolicyContext) -> FloatArray | None:
         step_hours = 24.0 / clock.steps_per_day
         return np.full(clock.n_steps, funding.rate * step_hours / funding.interval_hours)
     if funding.source == "ar1":
-        raise InputError("'ar1' funding is not yet simulated inside the engine; use 'data' "
-                         "(history) or 'constant'", field="hedge.funding.source")
+        # Every path of the run draws its own funding (a Monte Carlo chunk's seed, the
+        # config's seed, the path's index): (steps, P), the same on a path for every farm.
+        model = AR1Funding(funding.mean, funding.phi, funding.sigma, funding.interval_hours,
+                           funding.cap)
+        n_paths = context.market.n_paths if context.market is not None else 1
+        return simulated_rates_per_step(model, clock.dates, clock.steps_per_day,
+                                        path_generators(context.seed, funding.seed, n_paths))
     history = context.funding.get(funding.symbol.upper()) if context.funding else None
     if history is None:
         raise InputError(f"no funding rates for {funding.symbol!r} in the store (import them "
@@ -281,9 +321,19 @@ def build_hedge(config: HedgeConfig, context: PolicyContext, first_slot: int = 0
     n = first_slot + 1 if n_slots is None else n_slots
     table = np.zeros((n, opens.size), dtype=bool)
     table[first_slot] = opens
-    policy = HedgeShort(config.ratio, config.horizon_days, first_slot, table, config.target,
-                        allow_over_hedge=config.allow_over_hedge)
-    return policy, [instrument]
+    return hedge_policy(config, first_slot, table, context), [instrument]
+
+
+def hedge_policy(config: HedgeConfig, slot: int, opens: npt.ArrayLike,
+                 context: PolicyContext) -> HedgeShort:
+    """Return the policy of a hedge config trading instrument ``slot`` (opening days (I, D))."""
+    # Every variant carries the same network (a sweep stacks the policies of its points).
+    network = None
+    if context.market is not None:
+        network = (context.market.difficulty, context.market.blocks_per_day)
+    return HedgeShort(config.ratio, config.horizon_days, slot, opens, config.target,
+                      allow_over_hedge=config.allow_over_hedge,
+                      retargets=config.projected_retargets, network=network)
 
 
 class _HedgePolicyBase(HedgeConfig):

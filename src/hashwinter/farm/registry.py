@@ -81,6 +81,9 @@ class PolicyContext:
         tables, a momentum basis pricing each path's futures from its own path).
     tariff : ndarray (steps, C) or None
         Energy price of each cohort per step. [farm currency/kWh]
+    seed : numpy.random.SeedSequence or None
+        The run's seed sequence (a Monte Carlo chunk's) for what a policy draws at
+        build time (a hedge's simulated funding); None: a backtest.
 
     """
 
@@ -95,6 +98,7 @@ class PolicyContext:
     farm: LoadedFarm | None = None
     market: Any = None
     tariff: Any = None
+    seed: Any = None
 
 
 @dataclasses.dataclass(frozen=True)

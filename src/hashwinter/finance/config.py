@@ -8,9 +8,10 @@ the engine has a position book (see docs/hedging.md). Example::
     instrument = "perpetual"      # linear_future | inverse_future | perpetual | forward
     ratio = 1.0                   # share of expected production; > 1 needs allow_over_hedge
     horizon_days = 30
+    projected_retargets = 0       # > 0: size at the projected difficulties of n retargets
     roll_day = 1
     leverage = 1.0
-    funding = { source = "data", symbol = "XBTUSD" }
+    funding = { source = "data", symbol = "XBTUSD" }   # or constant (rate), ar1 (mean, phi, sigma)
 
 Every problem is reported with its dotted field (``hedge.ratio: must be <= 1
 unless allow_over_hedge = true (got 1.5)``); :func:`hedge_from_dict` raises
@@ -110,13 +111,22 @@ class FundingConfig(_Model):
     ----------
     source : {"data", "constant", "ar1"}
         Real rates of ``symbol`` from the store; one constant ``rate``; or an
-        AR(1) fitted to the store's rates of ``symbol``.
+        AR(1) per interval, ``r[t+1] - mean = phi (r[t] - mean) + sigma e``,
+        drawn for every path (its own seeded stream, see
+        :func:`hashwinter.finance.funding.path_generators`).
     rate : float
         Constant rate per interval (default: the 2018 BitMEX mean). [fraction]
     interval_hours : float
         Hours between funding times. [h]
     symbol : str
         Perpetual in the store.
+    mean, phi, sigma : float
+        The AR(1) (default: the fit to XBTUSD's 8-hourly rates 2016-06..2020-11,
+        :data:`hashwinter.finance.funding.XBTUSD_AR1`). [fraction per interval]
+    cap : float or None
+        Clip the AR(1)'s rates to ``[-cap, cap]`` (BitMEX: 0.375 %). [fraction]
+    seed : int
+        Seed of the AR(1) draws, mixed with the run's (a Monte Carlo chunk's).
 
     """
 
@@ -124,6 +134,11 @@ class FundingConfig(_Model):
     rate: FundingRate = -0.000072
     interval_hours: Annotated[float, Field(gt=0, le=168, allow_inf_nan=False)] = 8.0
     symbol: str = Field(default="XBTUSD", min_length=1)
+    mean: FundingRate = 0.000126
+    phi: Annotated[float, Field(gt=-1, lt=1, allow_inf_nan=False)] = 0.755
+    sigma: Annotated[float, Field(ge=0, le=0.1, allow_inf_nan=False)] = 0.000749
+    cap: Annotated[float, Field(gt=0, le=0.1, allow_inf_nan=False)] | None = None
+    seed: Annotated[int, Field(ge=0, strict=True)] = 0
 
 
 class HedgeConfig(_Model):
@@ -143,6 +158,11 @@ class HedgeConfig(_Model):
         Share of the expected production of the horizon that is shorted. [fraction]
     horizon_days : int
         Days of production hedged at each roll (the story: 30). [day]
+    projected_retargets : int
+        Production hedge: 0 sizes it at the current difficulty; ``n`` at the
+        difficulties of the next ``n`` retargets, projected from the current
+        epoch's block pace and the hashrate trend
+        (:mod:`hashwinter.farm.hedge_retarget`).
     roll_day : int
         Day of the month the hedge is closed and reopened (1..28).
     leverage : float
@@ -174,6 +194,7 @@ class HedgeConfig(_Model):
     allow_over_hedge: bool = False
     ratio: HedgeRatio = 1.0
     horizon_days: Annotated[int, Field(ge=1, le=3660, strict=True)] = 30
+    projected_retargets: Annotated[int, Field(ge=0, le=100, strict=True)] = 0
     roll_day: Annotated[int, Field(ge=1, le=28, strict=True)] = 1
     leverage: Leverage = 1.0
     maintenance_margin: Fraction = 0.005

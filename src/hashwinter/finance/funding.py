@@ -12,6 +12,15 @@ model gives one rate per funding interval:
     (:meth:`AR1Funding.fit`) and simulated for many paths at once
     (:meth:`AR1Funding.simulate`); optionally clipped to the exchange's cap.
 
+Inside the engine a simulated rate becomes one rate per step and path
+(:func:`simulated_rates_per_step`): the model is drawn per funding interval
+(funding times ``interval/2 + k·interval`` after each midnight UTC, BitMEX's
+04:00, 12:00, 20:00 for 8 h) and summed into the steps like the history
+(:func:`rates_per_step`). Path ``p`` draws from its own generator
+(:func:`path_generators`): seeded by the run's seed sequence (a Monte Carlo
+chunk's), the config's ``seed`` and ``p``, so a path's funding is reproducible
+and the same for every farm and variant on that path.
+
 It is independent of the simulated spot path: funding in the file is only
 weakly tied to the day's return, and a model of that link is not fitted here
 (the spot-dependent part of a perpetual's cost enters through the basis
@@ -28,7 +37,18 @@ from scipy.signal import lfilter
 
 from hashwinter.errors import InputError
 
-__all__ = ["AR1Funding", "ConstantFunding", "FundingHistory", "daily_sums", "rates_per_step"]
+__all__ = [
+    "FUNDING_STREAM",
+    "XBTUSD_AR1",
+    "AR1Funding",
+    "ConstantFunding",
+    "FundingHistory",
+    "daily_sums",
+    "funding_times",
+    "path_generators",
+    "rates_per_step",
+    "simulated_rates_per_step",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -298,8 +318,113 @@ def rates_per_step(history: FundingHistory, dates: npt.ArrayLike,
         last = str(times[-1]) if times.size else "none"
         raise InputError(f"the {history.symbol} funding history ({first} to {last}) does not "
                          f"cover the run ({days[0]} to {days[-1]})", field="hedge.funding")
+    return _sum_into_steps(times, history.rates, start, n, step)
+
+
+def _sum_into_steps(times: np.ndarray, rates: FloatArray, start: np.datetime64, n: int,
+                    step: np.timedelta64) -> FloatArray:
+    """Sum ``rates`` (last axis along ``times``) into ``n`` steps from ``start``: (n, ...)."""
+    end = start + n * step
     inside = (times >= start) & (times < end)
     index = ((times[inside] - start) // step).astype(np.int64)
-    out = np.zeros(n)
-    np.add.at(out, index, history.rates[inside])
+    r = np.asarray(rates, dtype=np.float64)[..., inside]
+    out = np.zeros((n, *r.shape[:-1]))
+    np.add.at(out, index, np.moveaxis(r, -1, 0))
     return out
+
+
+#: The AR(1) of BitMEX XBTUSD's 4,844 8-hourly rates, 2016-06-04 .. 2020-11-05
+#: (:meth:`AR1Funding.fit`; tests/finance/test_funding_data.py): the default of a
+#: ``funding.source = "ar1"`` hedge.
+XBTUSD_AR1 = AR1Funding(mean=0.000126, phi=0.755, sigma=0.000749)
+
+#: Spawn-key element of the funding streams (``b"FUND"``): no other stream of a chunk's
+#: seed sequence uses it, so funding draws never change the price paths.
+FUNDING_STREAM = 0x46554E44
+
+
+def funding_times(dates: npt.ArrayLike, interval_hours: float) -> np.ndarray:
+    """Return the funding times over consecutive days, ``interval/2 + k·interval`` from day 0.
+
+    8 h: 04:00, 12:00, 20:00 UTC, as BitMEX; 24 h: 12:00.
+
+    Parameters
+    ----------
+    dates : array_like of datetime64[D] (D,)
+        Consecutive days.
+    interval_hours : float
+        Hours between funding times (> 0).
+
+    Returns
+    -------
+    ndarray of datetime64[s]
+        Every funding time before the end of the last day.
+
+    """
+    days = np.asarray(dates, dtype="datetime64[D]")
+    seconds = float(interval_hours) * 3600.0
+    if not np.isfinite(seconds) or seconds <= 0:
+        raise InputError(f"must be > 0 (got {interval_hours!r})", field="funding.interval_hours")
+    total = days.size * 86400.0
+    n = int(np.floor((total - seconds / 2) / seconds)) + 1 if total > seconds / 2 else 0
+    offsets = np.round(seconds / 2 + seconds * np.arange(n)).astype(np.int64)
+    return np.asarray(days[0].astype("datetime64[s]") + offsets.astype("timedelta64[s]"))
+
+
+def path_generators(base: np.random.SeedSequence | None, seed: int,
+                    n_paths: int) -> list[np.random.Generator]:
+    """Return one generator per path for funding draws.
+
+    Path ``p`` is seeded by ``base``'s entropy with spawn key
+    ``base.spawn_key + (FUNDING_STREAM, seed, p)``: reproducible, independent of
+    how many paths the run has, of the farms and variants using it, and of every
+    other stream drawn from ``base`` (the price paths).
+
+    Parameters
+    ----------
+    base : numpy.random.SeedSequence or None
+        The run's seed sequence (a Monte Carlo chunk's); None: ``SeedSequence(0)``
+        (a backtest).
+    seed : int
+        The config's own seed (>= 0).
+    n_paths : int
+        Paths.
+
+    """
+    root = base if base is not None else np.random.SeedSequence(0)
+    key = (*root.spawn_key, FUNDING_STREAM, int(seed))
+    return [np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(*key, p)))
+            for p in range(int(n_paths))]
+
+
+def simulated_rates_per_step(model: AR1Funding | ConstantFunding, dates: npt.ArrayLike,
+                             steps_per_day: int,
+                             generators: list[np.random.Generator]) -> FloatArray:
+    """Draw a model's rates per funding interval for each path and sum them into steps.
+
+    Parameters
+    ----------
+    model : AR1Funding or ConstantFunding
+        The rate per interval (its ``interval_hours`` sets the funding times,
+        :func:`funding_times`).
+    dates : array_like of datetime64[D] (D,)
+        Consecutive days of the run.
+    steps_per_day : int
+        1 or 24.
+    generators : list of numpy.random.Generator
+        One per path (:func:`path_generators`); path ``p`` draws all its intervals
+        from ``generators[p]`` (the AR(1) starts from its stationary distribution).
+
+    Returns
+    -------
+    ndarray (D · steps_per_day, P)
+        Summed rate of each step and path. [fraction]
+
+    """
+    days = np.asarray(dates, dtype="datetime64[D]")
+    times = funding_times(days, model.interval_hours)
+    rates = np.concatenate([model.simulate(times.size, 1, g) for g in generators], axis=0) \
+        if generators else np.zeros((0, times.size))
+    step = np.timedelta64(86400 // steps_per_day, "s")
+    return _sum_into_steps(times, rates, days[0].astype("datetime64[s]"),
+                           days.size * steps_per_day, step)

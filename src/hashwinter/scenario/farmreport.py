@@ -473,6 +473,14 @@ def farm_html(
                          [[r["farm"], *[f"{r[c]:.1%}" if c == "ruin_end_reduced"
                                         else f"{r[c]:,.0f}" for c in cols]]
                           for r in hedges.to_dict(orient="records")]))
+        # The hedged farm and its twin have the same size: one chart each for P&L and
+        # cash, both fans on it, shows what the hedge changed.
+        for name in hedges["farm"]:
+            pair = fan[fan["farm"].isin([name, name + UNHEDGED_SUFFIX])]
+            for column, label in (("pnl", "P&L since the start"), ("cash", "cash")):
+                body.append(figure_div(_fan_chart(
+                    pair, column, f"{name}: {label}, hedged against unhedged "
+                    "(5-95 % and 25-75 % of paths)")))
     if comparison is not None:
         body.append("<h2>Follow the plan against stay put (means over paths; the difference "
                     "path by path)</h2>" + table_html(

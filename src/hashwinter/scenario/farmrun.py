@@ -443,7 +443,8 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
     job = chunk.job
     market = _market(job, chunk.n_paths, chunk_generator(chunk.seed))
     last = job.start + dt.timedelta(days=job.days - 1)
-    fr = build_farm_run(job.farm, market, start=job.start, end=last)
+    # The chunk's seed also seeds what the farm's policies draw (a hedge's funding paths).
+    fr = build_farm_run(job.farm, market, start=job.start, end=last, seed=chunk.seed)
     spec = fr.spec
     endo = job.endogenous
     if endo is not None:

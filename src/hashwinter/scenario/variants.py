@@ -35,7 +35,7 @@ from hashwinter.engine.variants import stack_variants
 from hashwinter.errors import InputError
 from hashwinter.farm import LoadedFarm, PolicyContext
 from hashwinter.farm.build import FarmRun, hedged_treasury
-from hashwinter.farm.hedging import HedgeShort, hedge_instrument, hedge_windows
+from hashwinter.farm.hedging import hedge_instrument, hedge_policy, hedge_windows
 from hashwinter.finance.config import HedgeConfig
 from hashwinter.finance.instruments import HedgeContract
 from hashwinter.scenario.load import grid_overrides
@@ -48,7 +48,7 @@ _PREFIX = "farm."
 _INPUT_FIELDS = {"restart_cost_per_machine"}
 #: ``[hedge]`` fields a sweep may put on the variant axis (the contract's slot follows).
 _HEDGE_FIELDS = {"ratio", "horizon_days", "instrument", "roll_day", "leverage", "target",
-                 "inverse_perpetual"}
+                 "inverse_perpetual", "projected_retargets"}
 
 
 def is_variant_key(key: str) -> bool:
@@ -104,7 +104,8 @@ class FarmVariants:
             for h in hedges:
                 # Contracts differ by everything but the amount hedged.
                 key = h.model_dump_json(exclude={"ratio", "horizon_days", "target",
-                                                 "allow_over_hedge", "kind"})
+                                                 "allow_over_hedge", "kind",
+                                                 "projected_retargets"})
                 if key not in keys:
                     keys[key] = len(contracts)
                     contracts.append(hedge_instrument(h, context))
@@ -153,8 +154,7 @@ class FarmVariants:
             tre = _validated(config.treasury, treasury_changes, "farm.treasury")
             parts = [pol.build(context), *(p.build(context) for p in config.policies
                                            if not isinstance(p, HedgeConfig))]
-            parts += [HedgeShort(h.ratio, h.horizon_days, slot, table, h.target,
-                                 allow_over_hedge=h.allow_over_hedge)
+            parts += [hedge_policy(h, slot, table, context)
                       for h, slot in zip(hedges[v], slots[v], strict=True)]
             policy = parts[0] if len(parts) == 1 else Policies(parts)
             treasury = hedged_treasury(tre.strategy, tre.hodl_ratio, hedges[v])
@@ -243,7 +243,7 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
                 "not a variant parameter: use farm.policy.<field> (not the restart cost), "
                 "farm.treasury.strategy, farm.treasury.hodl_ratio, farm.tariff_scale or "
                 "(with a [hedge]) farm.hedge.ratio, horizon_days, instrument, roll_day, "
-                "leverage, target or inverse_perpetual",
+                "leverage, target, inverse_perpetual or projected_retargets",
                 field=key, source="--grid")
         if key == "farm.tariff_scale":
             for x in values:
