@@ -86,3 +86,23 @@ def test_second_run_replaces_the_folder_whole(story_dir, tmp_path):
     assert _leftovers(story_dir.parent) == []
     names = sorted(p.name for p in story_dir.iterdir())
     assert names == ["data", "figures.csv", "figures.json", "report.html", "run.json"]
+
+
+def test_missing_store_is_one_line_exit_2_nothing_written(tmp_path, capsys):
+    out, store = tmp_path / "out", tmp_path / "none.duckdb"
+    assert main(["story", "winter-2018", "--out", str(out), "--store", str(store)]) == 2
+    assert capsys.readouterr().err.strip() == f"hashwinter: error: --store: no such store: {store}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_store_without_eth_is_refused(tmp_path, capsys):
+    from hashwinter.data import import_file
+
+    store = tmp_path / "btc.duckdb"
+    import_file("coinmetrics", shared_data_dir() / "btc_daily.csv", store=store)
+    out = tmp_path / "out"
+    assert main(["story", "winter-2018", "--out", str(out), "--store", str(store)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"hashwinter: error: --store: {store} lacks ETH, CNY (FX) history "
+                   "(hashwinter data import ...)")
+    assert not out.exists()
