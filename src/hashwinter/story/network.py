@@ -8,9 +8,12 @@ and its tables, :func:`hashwinter.network.report.network_tables`) with the farm 
 scale: 1,000 at ``full``, :data:`CI_FARMS` at ``ci`` (the same machines in fewer, larger
 farms). The makers are not part of the network model yet: their sales come from makers.csv.
 
-"What if": the same population on geometric Brownian price paths from the 1 Oct 2018 price
-(the scenario's volatility, 0.8 a year; seed the run's), :data:`GBM_PATHS` of them per scale,
-for the spread of hashrate and of the early-December retarget.
+"What if": the population of :data:`CI_FARMS` farms on geometric Brownian price paths from the
+1 Oct 2018 price (the scenario's volatility, 0.8 a year; seed the run's), :data:`GBM_PATHS`
+of them per scale, for the spread of hashrate and of the early-December retarget. The fan
+keeps the small population at both scales: on GBM paths the run costs ~9 s a path at 1,000
+farms against ~2 s at 150 on this machine (benchmarks/RESULTS.md), and more paths say more
+about a spread than more farms do.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ __all__ = ["CI_FARMS", "network_section", "retarget_near"]
 
 CI_FARMS = 150
 #: GBM price paths of the "what if" run, per scale.
-GBM_PATHS = {"ci": 3, "full": 5}
+GBM_PATHS = {"ci": 3, "full": 20}
 #: The retarget the story's "−14.8 % in a month" refers to (the real one: −15.1 %, block
 #: 554,400 on 3 Dec 2018); a simulated retarget within this many days of it is that one.
 STORY_RETARGET, WINDOW_DAYS = pd.Timestamp("2018-12-03"), 7
@@ -43,6 +46,17 @@ def retarget_near(retargets: pd.DataFrame, day: pd.Timestamp = STORY_RETARGET,
     if r.empty:
         return None
     return pd.Timestamp(r["date"].iloc[0]), float(r["change"].iloc[0])
+
+
+def _spread(changes: list[float], paths: int) -> str:
+    """Describe the retargets of the paths: median and range, and paths without one."""
+    if not changes:
+        return f"no path retargets within a week of 3 Dec ({paths} paths)"
+    s = pd.Series(changes)
+    none = paths - len(changes)
+    return (f"median {s.median():+.1%}, from {s.min():+.1%} to {s.max():+.1%} over "
+            f"{len(changes)} paths" + (f" ({none} without a retarget within a week)"
+                                       if none else ""))
 
 
 def _makers(ctx: StoryContext) -> pd.DataFrame:
@@ -62,9 +76,11 @@ def network_section(ctx: StoryContext) -> Section:
         "population": scenario.population.model_copy(update={"farms": farms, "seed": ctx.seed})})
     run = run_network(scenario, ctx.data_dir, n_paths=1)
     tables = network_tables(run)
-    gbm = run_network(scenario.model_copy(update={"price": scenario.price.model_copy(
-        update={"kind": "gbm", "seed": ctx.seed})}), ctx.data_dir,
-        n_paths=GBM_PATHS[ctx.scale])
+    gbm = run_network(scenario.model_copy(update={
+        "price": scenario.price.model_copy(update={"kind": "gbm", "seed": ctx.seed}),
+        "population": scenario.population.model_copy(update={"farms": CI_FARMS,
+                                                             "seed": ctx.seed})}),
+        ctx.data_dir, n_paths=GBM_PATHS[ctx.scale])
     fan = network_tables(gbm)
     fan_daily, fan_ret = fan["network_daily"], fan["retargets"]
     dec = [retarget_near(fan_ret[fan_ret["path"] == p].assign(path=0))
@@ -85,9 +101,10 @@ def network_section(ctx: StoryContext) -> Section:
         (f"The simulated retarget nearest 3 Dec 2018 is on {near[0]:%d %b} at {near[1]:+.1%} "
          "(history: −15.1 % on 3 Dec)." if near else
          "No simulated retarget falls within a week of 3 Dec 2018."),
-        f"What if the price had wandered instead (GBM, {GBM_PATHS[ctx.scale]} paths, volatility "
+        f"What if the price had wandered instead ({CI_FARMS} farms, {GBM_PATHS[ctx.scale]} GBM "
+        "paths, volatility "
         f"{scenario.price.volatility:g} a year, seed {ctx.seed}): the early-December retarget "
-        "per path: " + ", ".join(f"{d[1]:+.1%}" if d else "none" for d in dec) + ".",
+        + _spread([d[1] for d in dec if d is not None], len(dec)) + ".",
         "Makers: the network model has no makers yet (no sales or inventory are simulated); "
         "their reported sales and results, from makers.csv, are tabled after the charts.",
     ]
