@@ -11,8 +11,8 @@ farms). The makers are not part of the network model yet: their sales come from 
 "What if": the population of :data:`CI_FARMS` farms on geometric Brownian price paths from the
 1 Oct 2018 price (the scenario's volatility, 0.8 a year; seed the run's), :data:`GBM_PATHS`
 of them per scale, for the spread of hashrate and of the early-December retarget. The fan
-keeps the small population at both scales: on GBM paths the run costs ~9 s a path at 1,000
-farms against ~2 s at 150 on this machine (benchmarks/RESULTS.md), and more paths say more
+keeps the small population at both scales: on GBM paths the run cost ~35 s a path at 1,000
+farms against ~2 s at 150 on this machine (load ~8, benchmarks/RESULTS.md); more paths say more
 about a spread than more farms do.
 """
 
