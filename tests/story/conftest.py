@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from datafiles import shared_data_dir
+from datafiles import shared_data_dir, shared_data_required
 
 
 @pytest.fixture(scope="session")
@@ -15,8 +15,11 @@ def story_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from hashwinter.story import run_story
 
     data = shared_data_dir()
-    if not (data.parent / "story" / "figures.csv").is_file():
-        pytest.skip(f"needs {data.parent / 'story' / 'figures.csv'}")
+    figures = data.parent / "story" / "figures.csv"
+    if not figures.is_file():
+        if shared_data_required():
+            pytest.fail(f"needs {figures} [HASHWINTER_REQUIRE_SHARED/CI]", pytrace=False)
+        pytest.skip(f"needs {figures}")
     out = tmp_path_factory.mktemp("story") / "winter"
     run_story("winter-2018", out, scale="ci", data_dir=data, pdf=False)
     return out

@@ -17,7 +17,7 @@ import pandas as pd
 
 from hashwinter.errors import InputError
 
-__all__ = ["REPO", "SCALES", "StoryContext", "default_data_dir"]
+__all__ = ["REPO", "SCALES", "StoryContext", "default_data_dir", "read_daily"]
 
 #: The repository (examples/ and ../shared/ are found from it, like the web app's examples).
 REPO = Path(__file__).resolve().parents[3]
@@ -78,12 +78,12 @@ class StoryContext:
         return path
 
     def daily(self, currency: str = "CNY") -> pd.DataFrame:
-        """Daily network states from the store, indexed by date (see :func:`_daily`)."""
-        return _daily(self.store, currency)
+        """Daily network states from the store, indexed by date (see :func:`read_daily`)."""
+        return read_daily(self.store, currency)
 
 
 @functools.cache
-def _daily(store: Path, currency: str) -> pd.DataFrame:
+def read_daily(store: Path, currency: str) -> pd.DataFrame:
     """``network_states`` of every day FIRST_DAY..LAST_DAY in ``currency`` (read once)."""
     from hashwinter.data import network_states
 

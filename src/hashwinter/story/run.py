@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hashwinter.errors import InputError
-from hashwinter.story.context import REPO, SCALES, StoryContext, default_data_dir
+from hashwinter.story.context import REPO, SCALES, StoryContext, default_data_dir, read_daily
 from hashwinter.story.f2pool import f2pool_section
 from hashwinter.story.figures import read_figures
 from hashwinter.story.gpu_hedge import gpu_hedge_section
@@ -129,6 +129,7 @@ def run_story(name: str, out: Path, *, scale: str = "full", store: Path | None =
     if scale not in SCALES:
         raise InputError(f"unknown scale {scale!r} (ci or full)", field="--scale")
     t0 = time.perf_counter()
+    read_daily.cache_clear()  # a store given by path may have changed since an earlier run
     data = (data_dir or default_data_dir()).resolve()
     if not data.is_dir():
         raise InputError(f"no such folder: {data}", field="--data")
