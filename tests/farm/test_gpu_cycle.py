@@ -57,17 +57,22 @@ def test_exit_to_gamers_at_the_cost_line_and_back_into_cheap_rigs() -> None:
 
 def test_a_bull_market_sells_rigs_to_miners_and_buys_cards_from_gamers() -> None:
     # At 30,000 a card earns 7.54 a day: miners pay (7.54 - 2.4) x 180 + 12.5 = 938 a card,
-    # far above 1.3 x the gamer price (~190): rigs go to miners, cards come back from gamers.
-    _, led = run_cycle([30000.0] * 5)
+    # far above 1.3 x the gamer price (~190): each day, cards come from gamers and as many
+    # rigs' cards go to miners, floor(10 x bull_swap_per_day) of them.
+    _, led = run_cycle([30000.0] * 5, bull_swap_per_day=0.35)
     sold, bought = led.trade("sold")[:, 0, 0, 0], led.trade("bought")[:, 0, 0, 0]
-    # The first step sees the first day's price: sold at once, bought back the next day.
-    np.testing.assert_allclose(sold, [10, 0, 10, 0, 10])
-    np.testing.assert_allclose(bought, [0, 10, 0, 10, 0])
+    np.testing.assert_allclose(sold, [3] * 5)
+    np.testing.assert_allclose(bought, [3] * 5)
     margin = COINS_PER_DAY * 30000 - 2.4
-    assert led.owner["machine_sales"][0, 0, 0, 0] == pytest.approx(10 * (margin * 180 + 12.5))
-    # Cards bought from gamers at the gamer price before fees (age 366 days, no glut).
-    buy = 330 * 0.75 * math.exp(-0.25 * 366 / 365.25)
-    assert led.cohort["machine_capex"][1, 0, 0, 0] == pytest.approx(10 * buy, rel=1e-12)
+    assert led.owner["machine_sales"][0, 0, 0, 0] == pytest.approx(3 * (margin * 180 + 12.5))
+    # Cards bought from gamers at the gamer price before fees (age 365 days, no glut).
+    buy = 330 * 0.75 * math.exp(-0.25 * 365 / 365.25)
+    assert led.cohort["machine_capex"][0, 0, 0, 0] == pytest.approx(3 * buy, rel=1e-12)
+    # The swapped fleet keeps mining: all 10 cards run every day.
+    np.testing.assert_allclose(led.cohort["running"][:, 0, 0, 0], [10] * 5)
+    # The default depth, 1 % of 10 cards a day, is no whole card: no swap.
+    _, led = run_cycle([30000.0] * 5)
+    assert led.trade("sold").sum() == 0 and led.trade("bought").sum() == 0
 
 
 def test_thresholds_are_variants() -> None:

@@ -3,7 +3,8 @@
 Written as a Mesa user would write it, from the model's description (docs/network.md),
 importing nothing from ``hashwinter.engine``: each day every farm looks at yesterday's
 price and the difficulty in force, switches each of its tiers off below its shutdown
-price or back on above it (hysteresis), and the network's hashrate is the sum of the
+price or back on above it (hysteresis; a tier that stopped stays off at least
+``min_off`` days in a row), and the network's hashrate is the sum of the
 running machines; blocks come at the expected rate and every 2016 blocks the difficulty
 is retargeted by Bitcoin's rule (span over 2015 of the 2016 intervals, clamped to a
 factor 4), the day cut at the exact block. No second-hand market here.
@@ -34,6 +35,7 @@ class Farm(mesa.Agent):
         self.counts = counts
         self.tariffs = tariffs
         self.on = [True] * len(counts)
+        self.off_days = [0.0] * len(counts)
 
     def step(self) -> None:
         """Decide which tiers run today."""
@@ -46,7 +48,9 @@ class Farm(mesa.Agent):
             if self.on[k]:
                 self.on[k] = revenue >= cost * (1 + m.off_below)
             else:
-                self.on[k] = revenue > cost * (1 + m.on_above)
+                self.on[k] = (revenue > cost * (1 + m.on_above)
+                              and self.off_days[k] >= m.min_off)
+            self.off_days[k] = 0.0 if self.on[k] else self.off_days[k] + 1.0
 
     def hashrate(self) -> float:
         """Running hashrate [H/s]."""
@@ -60,13 +64,14 @@ class NetworkTwin(mesa.Model):
     def __init__(self, farms: list[tuple[list[float], list[float]]], tier_hashrate: list[float],
                  tier_power: list[float], prices: list[float], fees: list[float],
                  difficulty: float, height: float, elapsed: float, pue: float,
-                 overhead: float, off_below: float, on_above: float) -> None:
+                 overhead: float, off_below: float, on_above: float,
+                 min_off: float = 0.0) -> None:
         super().__init__(seed=0)
         self.tier_hashrate, self.tier_power = tier_hashrate, tier_power
         self.prices, self.fees = prices, fees
         self.difficulty, self.height, self.elapsed = difficulty, height, elapsed
         self.pue, self.overhead = pue, overhead
-        self.off_below, self.on_above = off_below, on_above
+        self.off_below, self.on_above, self.min_off = off_below, on_above, min_off
         self.day = 0
         for counts, tariffs in farms:
             Farm(self, counts, tariffs)

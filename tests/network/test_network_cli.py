@@ -37,6 +37,21 @@ def test_small_winter_writes_tables_and_report(tmp_path: Path,
     assert (out / "report.html").read_text().startswith("<!DOCTYPE html>")
     used = pd.read_csv(out / "used_prices.csv")
     assert set(used.columns) >= {"used_price_usd", "shutdown_price_usd_per_btc"}
+    # Parquet beside every CSV, the same table.
+    pq = pd.read_parquet(out / "retargets.parquet")
+    pq["date"] = pq["date"].astype(str)
+    pd.testing.assert_frame_equal(pq, pd.read_csv(out / "retargets.csv"), check_dtype=False)
+    # Makers per quarter: Q4 2018 (1 Oct - 30 Nov here) for Bitmain and Canaan; revenue is
+    # the machines sold at their list prices (972 and 658 USD, the example's).
+    q = pd.read_csv(out / "makers_quarterly.csv").set_index("maker")
+    assert list(q.index) == ["Bitmain", "Canaan"] and (q["days"] == 61).all()
+    assert q.loc["Bitmain", "revenue_usd"] == pytest.approx(q.loc["Bitmain", "sold"] * 972)
+    assert q.loc["Canaan", "revenue_usd"] == pytest.approx(q.loc["Canaan", "sold"] * 658)
+    assert "Bitmain: sold" in text
+    # Expected block interval: 600 s when hashrate matches difficulty (the first day).
+    assert daily["block_interval_s"].iloc[0] == pytest.approx(
+        600 * daily["difficulty"].iloc[0] / daily["history_difficulty"].iloc[0]
+        * daily["history_hashrate_ehs"].iloc[0] / daily["hashrate_ehs"].iloc[0])
 
 
 def test_bad_file_exits_2_naming_the_field(tmp_path: Path,
@@ -50,3 +65,29 @@ def test_bad_file_exits_2_naming_the_field(tmp_path: Path,
     assert not out.exists()
     data = tomllib.loads(EXAMPLE.read_text())
     assert data["population"]["farms"] == 1000
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    # Shares that do not sum to 1.
+    ("[regions]\n", "[regions]\nshares = { Sichuan = 0.6, Xinjiang = 0.3 }\n", "regions.shares"),
+    # A region of the map with no tariff (no quote in mining_power_prices.csv either).
+    ('Yunnan = { low = 0.025, high = 0.05, source = "assumption: hydro like Sichuan\'s" }\n',
+     "", "regions.tariffs.Yunnan"),
+    # A farm-size distribution with a negative scale.
+    ("size_scale = 100.0", "size_scale = -100.0", "population.size_scale"),
+    # A negative impact coefficient, and one so large that the price falls to 0.
+    ('kind = "history"', 'kind = "history"\nimpact = -1e-5', "price.impact"),
+    ('kind = "history"', 'kind = "history"\nimpact = 50.0', "price.impact"),
+    # A maker whose region is not in the population.
+    ('region = "Sichuan"           # assumption: its own', 'region = "Atlantis" # ',
+     "makers.maker[0].region"),
+])
+def test_bad_input_exits_2_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            old: str, new: str, field: str) -> None:
+    text = EXAMPLE.read_text()
+    assert old in text
+    path = _scenario(tmp_path, text.replace(old, new, 1))
+    out = tmp_path / "out"
+    assert main(["network", str(path), "--out", str(out)]) == 2
+    assert field in capsys.readouterr().err
+    assert not out.exists()

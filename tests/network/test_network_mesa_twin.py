@@ -19,11 +19,13 @@ from mesa_twin import NetworkTwin
 
 def test_same_paths_as_the_mesa_twin() -> None:
     folder = shared_data_dir()
-    # No market (the twin has none) and enough cash that nobody goes broke.
+    # No market and no makers (the twin has neither: the makers and the market are
+    # checked by their own tests) and enough cash that nobody goes broke.
     scenario = example(farms=30, cash_days=1e5, fixed_cost_per_machine_day=0.0)
     scenario = scenario.model_copy(update={
         "end": dt.date(2019, 1, 31),
-        "market": scenario.market.model_copy(update={"enabled": False})})
+        "market": scenario.market.model_copy(update={"enabled": False}),
+        "makers": scenario.makers.model_copy(update={"maker": []})})
     run = run_network(scenario, folder)
     pop = run.population
     dates = run.dates
@@ -43,7 +45,8 @@ def test_same_paths_as_the_mesa_twin() -> None:
         farms, pop.tier_hashrate.tolist(), pop.tier_power.tolist(), run.price[0].tolist(),
         hist["fees_per_block"].tolist(), float(hist["difficulty"].iloc[0]), float(height),
         elapsed, scenario.population.pue, scenario.population.overhead_per_machine_day,
-        scenario.dynamics.off_below, scenario.dynamics.on_above)
+        scenario.dynamics.off_below, scenario.dynamics.on_above,
+        scenario.dynamics.min_off_days)
     for _ in dates:
         twin.step()
     np.testing.assert_allclose(run.record.hashrate[:, 0], twin.hashrate_path, rtol=1e-9)
@@ -51,3 +54,5 @@ def test_same_paths_as_the_mesa_twin() -> None:
     # The paths move: farms unplugged and difficulty retargeted down in the winter.
     assert min(twin.hashrate_path) < 0.9 * twin.hashrate_path[0]
     assert min(twin.difficulty_path) < twin.difficulty_path[0]
+    # The shipped file's restart delay is on (the twin mirrors it).
+    assert scenario.dynamics.min_off_days == 14

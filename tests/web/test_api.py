@@ -365,8 +365,8 @@ def test_job_ids(client):
 def test_scenario_examples(client):
     names = [s["name"] for s in client.get("/api/v1/scenarios/examples").json()]
     # noda2019 is a block-clock study
-    assert names == ["shihezi_plan", "winter_endogenous", "winter_farms", "winter_hedged",
-                     "winter_hosting", "winter_trading"]
+    assert names == ["jin_xin_gpu", "shihezi_plan", "winter_endogenous", "winter_farms",
+                     "winter_hedged", "winter_hosting", "winter_trading"]
 
 
 # -- spec and pages --------------------------------------------------------------------

@@ -78,13 +78,21 @@ class CardResaleModel(BaseModel):
     rent_utilization: Annotated[float, Field(ge=0, le=1)] = 0.5
     rent_horizon_days: Annotated[float, Field(ge=0, le=3650)] = 365.0
 
+    def gross_price(self, new_price: npt.ArrayLike, age_days: npt.ArrayLike,
+                    glut: npt.ArrayLike) -> FloatArray:
+        """Return the gamer price before fees: what buying a used card from a gamer costs.
+
+        :func:`gamer_price` with this model's parameters [currency/card].
+        """
+        return _gross(self, new_price, age_days, glut)
+
     def card_value(
         self,
         new_price: npt.ArrayLike,
         age_days: npt.ArrayLike,
         glut: npt.ArrayLike,
         *,
-        card_power_w: float = 0.0,
+        card_power_w: npt.ArrayLike = 0.0,
         tariff: npt.ArrayLike = 0.0,
     ) -> FloatArray:
         """Return what one card brings its seller, net of fees, floored by renting it [currency].
@@ -97,18 +105,23 @@ class CardResaleModel(BaseModel):
             Age of the card. [day]
         glut : array_like
             Used-market glut in [0, 1]. [dimensionless]
-        card_power_w : float
+        card_power_w : array_like
             Card power while rented (for the rental floor's energy). [W]
         tariff : array_like
             Energy price of the renter-operator. [currency/kWh]
 
         """
-        gross = gamer_price(new_price, age_days, glut, fraction_of_new=self.fraction_of_new,
-                            age_decay_per_year=self.age_decay_per_year,
-                            glut_discount=self.glut_discount)
+        gross = self.gross_price(new_price, age_days, glut)
         floor = rental_floor(self.rent_per_card_hour, self.rent_utilization,
                              self.rent_horizon_days, card_power_w, tariff)
         return np.asarray(np.maximum(gross * (1.0 - self.selling_fee), floor), dtype=np.float64)
+
+
+def _gross(model: CardResaleModel, new_price: npt.ArrayLike, age_days: npt.ArrayLike,
+           glut: npt.ArrayLike) -> FloatArray:
+    return gamer_price(new_price, age_days, glut, fraction_of_new=model.fraction_of_new,
+                       age_decay_per_year=model.age_decay_per_year,
+                       glut_discount=model.glut_discount)
 
 
 def gamer_price(
@@ -146,7 +159,7 @@ def rental_floor(
     rent_per_card_hour: float,
     utilization: float,
     horizon_days: float,
-    card_power_w: float,
+    card_power_w: npt.ArrayLike,
     tariff: npt.ArrayLike,
 ) -> FloatArray:
     """Return the value of renting a card out as compute over a horizon [currency/card].
@@ -158,7 +171,8 @@ def rental_floor(
     405.15
     """
     t = np.asarray(tariff, dtype=np.float64)
-    hourly = (rent_per_card_hour - card_power_w / WATTS_PER_KILOWATT * t) * utilization
+    watts = np.asarray(card_power_w, dtype=np.float64)
+    hourly = (rent_per_card_hour - watts / WATTS_PER_KILOWATT * t) * utilization
     return np.asarray(np.maximum(hourly, 0.0) * HOURS_PER_DAY * horizon_days, dtype=np.float64)
 
 

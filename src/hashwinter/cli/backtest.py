@@ -89,6 +89,13 @@ def backtest_command(
     from hashwinter.energy.currency import normalize_currency
     from hashwinter.farm import backtest_from_store, load_farm
     from hashwinter.farm.build import farm_window
+    from hashwinter.farm.gpu_report import (
+        facts_table,
+        first_variant,
+        gpu_cycle_entry,
+        gpu_legs,
+        pnl_table,
+    )
     from hashwinter.farm.trading.book import (
         TRADING_KINDS,
         trading_comparison,
@@ -112,7 +119,9 @@ def backtest_command(
     machines = default_catalog()
     for path in catalog or []:
         machines = machines.merged_with(load_catalog(path))
-    loaded = load_farm(farm, catalog=machines)
+    # A gpu_cycle entry's threshold lists: the backtest runs the first, the GPU report all.
+    full = load_farm(farm, catalog=machines)
+    loaded = first_variant(full)
     config = loaded.config
     report = normalize_currency(currency, field="--currency") if currency else None
     first, last = farm_window(config, first, last, fields=("--from", "--to"))
@@ -178,6 +187,29 @@ def backtest_command(
             console.print(comparison_table(trading_comparison(
                 {"with trading": result, "without": base}),
                 "With the trading rules against the same farm without them"))
+    gpu = gpu_cycle_entry(loaded)
+    if gpu is not None and gpu.asic_leg is not None:
+        # Jin Xin's three P&Ls (docs/gpu.md): the cycle, the rigs held, an ASIC farm of the
+        # same capital, on the same window; the cycle leg is rerun with the others.
+        gpu_run = gpu_legs(full, lambda f: backtest_from_store(
+            f, store, start=first, end=last, currency=report, resolution=resolution.value,
+            fields=("--from", "--to"), check_run=guard))
+        console.print(comparison_table(pnl_table(gpu_run), "GPU cycle against holding the rigs "
+                                       "and against an ASIC farm of the same capital (P&L)"))
+        console.print(comparison_table(facts_table(gpu_run), "GPU fleet, card trades, the "
+                                       "gamer floor and the resale model (ASSUMPTIONS)"))
+        if gpu_run.sweep is not None:
+            # Shares in percent: the table prints two decimals.
+            shown = gpu_run.sweep.copy()
+            for col in [c for c in shown.columns if c in ("required_surplus", "exit_margin",
+                                                           "bull_premium", "bull_swap_per_day")]:
+                shown = shown.rename(columns={col: f"{col} [%]"})
+                shown[f"{col} [%]"] = gpu_run.sweep[col] * 100
+            console.print(comparison_table(shown, "The cycle's thresholds as variants (one "
+                                           "run) against holding the rigs"))
+        if gpu_run.sensitivity is not None:
+            console.print(comparison_table(gpu_run.sensitivity, "P&L with one resale parameter "
+                                           "changed"))
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)

@@ -452,7 +452,7 @@ def build_farm_run(
     if others:
         algorithms = [coin_algorithm(c.coin) for c in config.coins]
         cohorts = dataclasses.replace(cohorts, other_hashrate=np.array(
-            [[m.hashrate if m.algorithm == a else 0.0 for m in machines] for a in algorithms]))
+            [[m.rate(a)[0] if m.mines(a) else 0.0 for m in machines] for a in algorithms]))
     spec = EngineSpec(clock=clock, market=window, cohorts=cohorts, owners=owners, tariff=tariff,
                       other_coins=others)
     context = PolicyContext(cohorts=cohorts, clock=clock, owner_names=config.owner_names,
@@ -495,7 +495,7 @@ def _coin_axis(config: FarmConfig, machines: Sequence[Machine],
             raise InputError(f"the market given for {entry.coin} holds {market.coin}",
                              field=f"coins[{i}].coin")
         out.append(market.in_currency(config.currency).window(first, last))
-    if out and not any(m.algorithm == coin_algorithm(c.coin)
+    if out and not any(m.mines(coin_algorithm(c.coin))
                        for m in machines for c in config.coins):
         raise InputError("no fleet model can mine any of these coins", field="coins")
     return tuple(out)

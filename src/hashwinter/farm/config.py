@@ -33,6 +33,7 @@ from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
 from hashwinter.farm.registry import PolicyContext, register_policy, validate_policy_entry
 from hashwinter.finance.config import HedgeConfig
 from hashwinter.hardware import Catalog, Machine, default_catalog
+from hashwinter.hardware.rig import Rig, mining_as
 from hashwinter.ranges import InRange, get_range
 from hashwinter.tomlfile import locate, read_toml
 from hashwinter.units import JULIAN_YEAR_DAYS
@@ -45,6 +46,7 @@ __all__ = [
     "LoadedFarm",
     "OwnerConfig",
     "PolicyConfig",
+    "RigConfig",
     "SiteConfig",
     "TreasuryConfig",
     "farm_from_dict",
@@ -146,6 +148,27 @@ class SiteConfig(_Model):
 
 
 
+class RigConfig(_Model):
+    """The rigs a fleet item's graphics cards stand on (``[fleet.rig]``; docs/gpu.md).
+
+    Attributes
+    ----------
+    cards : int
+        Cards per rig (>= 1).
+    platform_power_w : float
+        Draw of one rig's frame, board, CPU, risers and PSU losses beyond its cards.
+        ASSUMPTION default 60 (:data:`hashwinter.hardware.rig.DEFAULT_PLATFORM_POWER_W`). [W]
+    platform_resale : float
+        What one rig's platform fetches when the rig is broken up. ASSUMPTION default 100
+        (USD, :data:`hashwinter.hardware.rig.DEFAULT_PLATFORM_RESALE_USD`). [farm currency]
+
+    """
+
+    cards: Annotated[int, Field(ge=1, le=64, strict=True)]
+    platform_power_w: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = 60.0
+    platform_resale: Annotated[float, InRange("machine_price")] = 100.0
+
+
 class FleetItem(_Model):
     """A purchase of identical machines: one cohort of the engine.
 
@@ -169,6 +192,10 @@ class FleetItem(_Model):
         Display name of the cohort (default: model, site and date).
     owner : str or None
         Owner of the machines (an ``[[owners]]`` name); default the farm.
+    rig : RigConfig or None
+        For graphics cards: the rigs they stand on. ``count`` and ``unit_price`` are
+        then per card (the engine's machines are the cards), each card drawing its
+        share of the platform's power.
 
     """
 
@@ -181,6 +208,7 @@ class FleetItem(_Model):
     depreciation_years: Years = 3.0
     label: str | None = None
     owner: str | None = Field(default=None, min_length=1)
+    rig: RigConfig | None = None
 
 
 class OwnerConfig(_Model):
@@ -434,7 +462,7 @@ def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[Input
             slots[j] += count
             members[j].append(i)
             if machine is not None:
-                watts[j] += count * machine.power
+                watts[j] += count * (machine.power + _platform_share(item.get("rig")))
     for j, site in enumerate(sites):
         if not isinstance(site, Mapping):
             continue
@@ -476,6 +504,18 @@ def _check_cross_fields(data: Mapping[str, Any], catalog: Catalog) -> list[Input
     return errors
 
 
+def _platform_share(rig: object) -> float:
+    """Return a card's share of its rig's platform power [W] (0 without a valid rig table)."""
+    if not isinstance(rig, Mapping):
+        return 0.0
+    cards, power = rig.get("cards"), rig.get("platform_power_w", 60.0)
+    if isinstance(cards, bool) or not isinstance(cards, int) or cards < 1:
+        return 0.0
+    if isinstance(power, bool) or not isinstance(power, int | float) or power < 0:
+        return 0.0
+    return float(power) / cards
+
+
 def _coin_problems(data: Mapping[str, Any], fleet: list[Any],
                    catalog: Catalog) -> list[InputError]:
     """Return the errors of coins named twice and of fleet models that cannot mine the main coin."""
@@ -509,10 +549,14 @@ def _coin_problems(data: Mapping[str, Any], fleet: list[Any],
             machine = catalog.get(model)
         except InputError:
             continue  # reported with the other model errors
-        if machine.algorithm != algorithm:
+        if not machine.mines(algorithm):
+            # A card with no hashrate for the coin: refused by algorithm, not by kind.
             errors.append(InputError(
-                f"{machine.model} mines {machine.algorithm}, not {main}'s {algorithm}",
-                field=f"fleet[{i}].model"))
+                f"{machine.model} mines {', '.join(machine.algorithms)}, not {main}'s "
+                f"{algorithm}", field=f"fleet[{i}].model"))
+        elif item.get("rig") is not None and machine.kind != "gpu":
+            errors.append(InputError(f"{machine.model} is an ASIC, not a card: only "
+                                     "graphics cards stand on rigs", field=f"fleet[{i}].rig"))
     return errors
 
 
@@ -565,11 +609,30 @@ def farm_from_dict(
         located = locate(_unique(errors), text, source)
         located.sort(key=lambda e: (e.line is None, e.line or 0))
         raise InputErrors(located)
-    machines = tuple(catalog.get(item.model) for item in config.fleet)
+    machines = _fleet_machines(config, catalog)
     scale = _money_scale_problems(config, machines)
     if scale:
         raise InputErrors(locate(scale, text, source))
     return LoadedFarm(config, machines, source)
+
+
+def _fleet_machines(config: FarmConfig, catalog: Catalog) -> tuple[Machine, ...]:
+    """Return each fleet item's machine as the engine sees it: on the farm's coin's algorithm.
+
+    A card mines the main coin at its catalog rate for that algorithm (its primary one or
+    one of its ``rates``); a fleet item on rigs (``[fleet.rig]``) is one card that draws its
+    share of the platform's power on every algorithm.
+    """
+    algorithm = coin_algorithm(config.coin)
+    out = []
+    for item in config.fleet:
+        machine = catalog.get(item.model)
+        if item.rig is not None:
+            out.append(Rig(machine, item.rig.cards, item.rig.platform_power_w,
+                           item.rig.platform_resale).per_card(algorithm))
+        else:
+            out.append(mining_as(machine, algorithm))
+    return tuple(out)
 
 
 def _max_price(node: object) -> float:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 from hashwinter.errors import InputError
 from hashwinter.hardware.machine import Machine
 
-__all__ = ["DEFAULT_PLATFORM_POWER_W", "DEFAULT_PLATFORM_RESALE_USD", "Rig"]
+__all__ = ["DEFAULT_PLATFORM_POWER_W", "DEFAULT_PLATFORM_RESALE_USD", "Rig", "mining_as"]
 
 #: ASSUMPTION: draw of a rig's platform beyond its cards (board, CPU, risers, the power
 #: supply's losses at ~90 % efficiency on ~1 kW of cards). [W]
@@ -65,3 +66,30 @@ class Rig:
     def cards_for(self, hashrate: float, algorithm: str) -> int:
         """Return the whole cards that make up ``hashrate`` on ``algorithm`` (rounded) [cards]."""
         return round(hashrate / self.card.rate(algorithm)[0])
+
+    def per_card(self, algorithm: str) -> Machine:
+        """Return one card of the rig as a machine mining ``algorithm``: the engine's unit.
+
+        Its power carries a card's share of the platform (``platform_power_w / cards``) on
+        every algorithm, so a cohort of cards draws what its rigs draw [W].
+        """
+        return mining_as(self.card, algorithm, extra_power_w=self.platform_power_w / self.cards)
+
+
+def mining_as(machine: Machine, algorithm: str, *, extra_power_w: float = 0.0) -> Machine:
+    """Return ``machine`` with ``algorithm`` as its primary rate (its others kept), plus power.
+
+    A card whose catalog row lists Ethash second mines ETH at that rate; the engine reads a
+    machine's primary ``hashrate`` and ``power``, so the farm file resolves each fleet model
+    to the rate of the farm's coin. ``extra_power_w`` is added on every algorithm (a rig's
+    platform share). Raises :class:`InputError` (``field="algorithm"``) without that rate.
+    """
+    hashrate, power = machine.rate(algorithm)
+    rates = [(a, h, p + extra_power_w) for a, h, p in
+             ((machine.algorithm, machine.hashrate, machine.power), *machine.other_rates)
+             if a != algorithm]
+    if algorithm == machine.algorithm and extra_power_w == 0.0:
+        return machine
+    changes: dict[str, Any] = dict(algorithm=algorithm, hashrate=hashrate,
+                                   power=power + extra_power_w, other_rates=tuple(rates))
+    return dataclasses.replace(machine, **changes)

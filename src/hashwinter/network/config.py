@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.tomlfile import locate, read_toml
@@ -19,6 +19,8 @@ from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = [
     "DynamicsConfig",
+    "HabitsConfig",
+    "MakerConfig",
     "MarketConfig",
     "NetworkScenario",
     "PopulationConfig",
@@ -67,15 +69,17 @@ class RegionsConfig(ConfigModel):
     #: CNY per USD for rows quoted in CNY without a USD figure (2018 mean ~6.6; SOURCES).
     cny_per_usd: float = Field(default=6.6, gt=0)
 
-    @model_validator(mode="after")
-    def _shares_sum(self) -> RegionsConfig:
-        if self.shares is not None:
-            if any(v < 0 for v in self.shares.values()):
+    @field_validator("shares")
+    @classmethod
+    def _shares_sum(cls, shares: dict[str, float] | None) -> dict[str, float] | None:
+        # A field validator, so that the error names regions.shares (and its line).
+        if shares is not None:
+            if any(v < 0 for v in shares.values()):
                 raise ValueError("shares must be >= 0")
-            total = sum(self.shares.values())
+            total = sum(shares.values())
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
-        return self
+        return shares
 
 
 class PopulationConfig(ConfigModel):
@@ -103,8 +107,9 @@ class PopulationConfig(ConfigModel):
     #: Fixed costs per installed machine and day (rent, staff). [USD] Assumption.
     fixed_cost_per_machine_day: float = Field(default=0.10, ge=0)
     #: Cost per running machine and day besides power (staff, maintenance, repairs,
-    #: hosting markups), the engine's management fee. [USD] Assumption (free parameter).
-    overhead_per_machine_day: float = Field(default=0.3, ge=0)
+    #: hosting markups), the engine's management fee. [USD] The free parameter, fitted
+    #: on October 2018 only (docs/network.md, "Calibration"): 0.17.
+    overhead_per_machine_day: float = Field(default=0.17, ge=0)
     #: PUE of every site. Assumption (CBECI's best guess is 1.10).
     pue: float = Field(default=1.05, ge=1)
     #: Seed of the assignment of farms to regions and tariff quantiles.
@@ -118,6 +123,9 @@ class DynamicsConfig(ConfigModel):
     off_below: float = Field(default=-0.05, gt=-1)
     #: On again when it rises above this (>= off_below). Assumption.
     on_above: float = Field(default=0.05, gt=-1)
+    #: A cohort that unplugged stays off at least this many days (network.restart).
+    #: Assumption; 0 is no delay.
+    min_off_days: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _hysteresis(self) -> DynamicsConfig:
@@ -144,6 +152,61 @@ class MarketConfig(ConfigModel):
     price_cap: float = Field(default=3000.0, gt=0)
     #: Bins of the price grid.
     bins: int = Field(default=48, ge=2, le=1000)
+    #: Days from clearing to settlement: freight and re-installation of used machines,
+    #: offline in between (network.trading). Assumption; 0 settles the same day.
+    ship_days: int = Field(default=0, ge=0, le=90)
+
+
+class MakerConfig(ConfigModel):
+    """A machine maker (network.makers): sells new machines, mines what it cannot sell.
+
+    Defaults are Bitmain's (makers.csv, before 2018-11-01); see docs/network.md.
+    """
+
+    name: str = "Bitmain"
+    #: Catalog model it sells (the hardware catalog's name). Bitmain's S9j: 2018-08.
+    model: str = "Antminer S9j"
+    #: Machines it can deliver per quarter. None: Bitmain's Q1 2018 units, a sold-out
+    #: quarter (revenue 1,860 M USD x hardware share 0.943 / ASP 972 USD, makers.csv;
+    #: every unit counted as a SHA-256 machine: an upper bound). [machines/quarter]
+    capacity_per_quarter: float | None = Field(default=None, gt=0)
+    #: Price of a new machine. Bitmain's average selling price, H1 2018 (makers.csv). [USD]
+    list_price: float = Field(default=972.0, gt=0)
+    #: Gross margin: unit cost = list_price x (1 - margin). Canaan's 2017 gross margin
+    #: 46.2 % (makers.csv; Bitmain's is not in the file: assumption that it is alike).
+    gross_margin: float = Field(default=0.462, ge=0, lt=1)
+    #: Days from order to delivery. Assumption (2018 batches shipped ~1 month out).
+    lead_days: int = Field(default=30, ge=0, le=365)
+    #: Days ahead that production is committed (wafers booked). Assumption: a quarter.
+    production_lead_days: int = Field(default=90, ge=0, le=730)
+    #: Annual return of a new machine at which orders reach capacity. None: fitted on
+    #: Bitmain's Q2 2018 units (makers.calibrate_full_return). [1/yr]
+    full_return: float | None = Field(default=None, gt=0)
+    #: Tariff of the maker's own farms and of the buyers' reference return.
+    #: Assumption (Bitmain's farms in Sichuan, Xinjiang, Inner Mongolia). [USD/kWh]
+    tariff: float = Field(default=0.04, gt=0)
+    #: Region of its own farms (must be a region of the population).
+    region: str = "Sichuan"
+    #: Cash at the start. Bitmain's crypto holdings at June 2018, 886.9 M USD (makers.csv).
+    starting_cash: float = Field(default=886.9e6, ge=0)
+    #: Unsold machines held at the start. Assumption. [machines]
+    inventory: float = Field(default=0.0, ge=0)
+
+
+class MakersConfig(ConfigModel):
+    """The makers of new machines (network.makers); none by default."""
+
+    #: One table per maker (``[[makers.maker]]`` in the file).
+    maker: list[MakerConfig] = Field(default_factory=list)
+    #: Share of its cash a farm may spend on new machines in a day. Assumption.
+    cash_share: float = Field(default=0.25, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> MakersConfig:
+        names = [m.name for m in self.maker]
+        if len(set(names)) != len(names):
+            raise ValueError("maker names must be unique")
+        return self
 
 
 class PriceConfig(ConfigModel):
@@ -155,6 +218,26 @@ class PriceConfig(ConfigModel):
     #: GBM volatility per sqrt(year). [1/sqrt(yr)] (~0.8: 2018's realised volatility).
     volatility: float = Field(default=0.8, ge=0)
     seed: int = Field(default=1, ge=0)
+    #: Impact of miners' net selling on the log price (network.impact): log price change
+    #: per coin sold beyond the first day's sales. 0: no feedback. [1/BTC] Assumption.
+    impact: float = Field(default=0.0, ge=0)
+
+
+class HabitsConfig(ConfigModel):
+    """The farms' treasury habit (network.habits)."""
+
+    treasury: Literal["sell_daily", "hodl", "sell_to_cover"] = "sell_daily"
+    #: Share of mined coins kept under ``hodl``. [fraction]
+    hodl_ratio: float = Field(default=1.0, ge=0, le=1)
+    #: Coins at the start, in days of the farm's first-day production. Assumption.
+    coin_days: float = Field(default=0.0, ge=0)
+    #: Share of the farms that hedge (the largest first: big farms hold futures
+    #: accounts; assumption). [fraction of farms]
+    hedgers: float = Field(default=0.0, ge=0, le=1)
+    #: Share of the next ``hedge_horizon_days``' production a hedger shorts. Assumption.
+    hedge_ratio: float = Field(default=0.5, ge=0, le=1)
+    #: Days of production hedged at each monthly roll (day 1). Assumption.
+    hedge_horizon_days: int = Field(default=30, ge=1, le=365)
 
 
 class NetworkScenario(ConfigModel):
@@ -170,6 +253,8 @@ class NetworkScenario(ConfigModel):
     dynamics: DynamicsConfig = Field(default_factory=DynamicsConfig)
     market: MarketConfig = Field(default_factory=MarketConfig)
     price: PriceConfig = Field(default_factory=PriceConfig)
+    makers: MakersConfig = Field(default_factory=MakersConfig)
+    habits: HabitsConfig = Field(default_factory=HabitsConfig)
 
     @model_validator(mode="after")
     def _dates(self) -> NetworkScenario:

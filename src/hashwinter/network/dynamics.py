@@ -10,7 +10,9 @@
 * owners whose cash runs out are broke (the engine's treasury): their machines stop and
   the market liquidates them;
 * the price is the history path (btc_daily.csv) or geometric Brownian motion from the
-  start day's price. No impact feedback of miners' selling yet.
+  start day's price (with the optional impact feedback of network.impact);
+* the makers, when the scenario has any (network.makers), sell new machines to the
+  farms and mine their unsold inventory.
 
 The engine's conservation checks (cash = flows, machine counts per cohort) run on
 every run; :class:`~hashwinter.network.recorder.NetworkRecorder` adds the network's
@@ -27,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from hashwinter.economics.revenue import revenue_per_day
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.cohorts import Cohorts
 from hashwinter.engine.market import DailyMarket
@@ -38,18 +41,22 @@ from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
 from hashwinter.network.clearing import price_grid
 from hashwinter.network.config import NetworkScenario
+from hashwinter.network.habits import hedging, network_treasury
+from hashwinter.network.impact import solve_impact
+from hashwinter.network.maker_population import add_makers, maker_policy
 from hashwinter.network.population import Population, build_population, read_btc_daily
 from hashwinter.network.recorder import NetworkRecord, NetworkRecorder
+from hashwinter.network.restart import MinimumOffTime
 from hashwinter.network.trading import SecondHandMarket
 
 __all__ = [
     "ANCHOR_DATE",
     "ANCHOR_HEIGHT",
-    "SIZE_CLASSES",
     "NetworkRun",
     "chain_position",
     "price_paths",
     "run_network",
+    "size_classes",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -57,9 +64,10 @@ FloatArray = npt.NDArray[np.float64]
 #: Block 550,368 (a retarget) was mined on 2018-11-17 (the −7.4 % retarget of issue 15).
 ANCHOR_HEIGHT = 550_368
 ANCHOR_DATE = pd.Timestamp("2018-11-17")
-#: Farm-size classes by machines at the start: upper bounds (the last is open).
-SIZE_CLASSES = (1_000.0, 10_000.0)
-SIZE_LABELS = ("< 1k machines", "1k-10k", ">= 10k")
+#: Farm-size classes: the farms holding the smallest, middle and largest third of the
+#: machines at the start (fixed bounds in machines would leave a class empty: farm sizes
+#: are scaled to the network).
+SIZE_LABELS = ("small farms", "middle farms", "large farms")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,8 +132,35 @@ def price_paths(scenario: NetworkScenario, history: pd.DataFrame, dates: pd.Date
     return np.asarray(real[0] * np.exp(log))
 
 
-def _size_class(machines: FloatArray) -> npt.NDArray[np.int64]:
-    return np.searchsorted(np.asarray(SIZE_CLASSES), machines, side="right").astype(np.int64)
+def _starting_coins(scenario: NetworkScenario, pop: Population,
+                    hist: pd.DataFrame) -> FloatArray:
+    """Return each owner's coins at the start: ``coin_days`` of its first day's mining."""
+    first = hist.iloc[0]
+    per_machine = np.asarray(revenue_per_day(pop.tier_hashrate, float(first["difficulty"]),
+                                             float(first["subsidy"]), 1.0,
+                                             float(first["fees_per_block"])))
+    daily = np.bincount(pop.cohort_owner, weights=pop.cohort_count
+                        * per_machine[pop.cohort_tier], minlength=pop.n_farms)
+    return np.asarray(daily * scenario.habits.coin_days, dtype=np.float64)
+
+
+def size_classes(machines: FloatArray) -> tuple[npt.NDArray[np.int64], tuple[str, ...]]:
+    """Return each farm's size class and the classes' labels (with their farms and sizes).
+
+    Farms sorted by size; a farm is in class ``k`` when the machines of the farms smaller
+    than it plus half its own fall in the ``k``-th third of all machines.
+    """
+    order = np.argsort(machines, kind="stable")
+    cum = np.cumsum(machines[order])
+    mid = (cum - machines[order] / 2) / cum[-1]
+    cls = np.empty(machines.size, np.int64)
+    cls[order] = np.minimum((mid * 3).astype(np.int64), 2)
+    labels = []
+    for k, name in enumerate(SIZE_LABELS):
+        m = machines[cls == k]
+        labels.append(f"{name} ({m.size}, {m.min():,.0f}-{m.max():,.0f} machines)" if m.size
+                      else f"{name} (none)")
+    return cls, tuple(labels)
 
 
 def run_network(
@@ -156,15 +191,14 @@ def run_network(
     if end not in history.index:
         raise InputError(f"btc_daily.csv ends before {scenario.end}", field="end")
     pop = build_population(scenario, folder, history)
+    n_real = pop.n_farms
+    makers = None
+    if scenario.makers.maker:
+        pop, makers = add_makers(pop, scenario.makers)
     dates = pd.date_range(start, end, freq="D")
     clock = Clock(dates.to_numpy().astype("datetime64[D]"))
     prices = price_paths(scenario, history, dates, n_paths)
     hist = history.loc[dates]
-    market = DailyMarket(
-        dates=clock.dates, price=prices, difficulty=hist["difficulty"].to_numpy(np.float64),
-        subsidy=hist["subsidy"].to_numpy(np.float64),
-        fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
-        blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
     height, elapsed = chain_position(history, start)
     network = EndogenousNetwork(
         clock, difficulty=float(hist["difficulty"].to_numpy(np.float64)[0]), height=height,
@@ -172,7 +206,10 @@ def run_network(
         window_elapsed=elapsed)
     c = pop.cohort_owner.size
     owner, tier = pop.cohort_owner, pop.cohort_tier
-    labels = tuple(f"farm {o} / {pop.tier_model[k]}" for o, k in zip(owner, tier, strict=True))
+    owner_names = (tuple(f"farm {o}" for o in range(n_real))
+                   + tuple(m.name for m in scenario.makers.maker))
+    labels = tuple(f"{owner_names[o]} / {pop.tier_model[k]}"
+                   for o, k in zip(owner, tier, strict=True))
     pc = scenario.population
     cohorts = Cohorts(
         label=labels, model=tuple(pop.tier_model[k] for k in tier),
@@ -191,13 +228,17 @@ def run_network(
     power_by_farm = np.bincount(owner, weights=daily_power, minlength=pop.n_farms)
     fixed = np.broadcast_to(pop.farm_machines * pc.fixed_cost_per_machine_day,
                             (clock.n_steps, pop.n_farms))
-    owners = Owners(names=tuple(f"farm {o}" for o in range(pop.n_farms)),
-                    starting_cash=np.asarray(power_by_farm * pc.cash_days, dtype=np.float64),
-                    starting_coins=np.zeros(pop.n_farms), fixed_costs=fixed,
+    starting_cash = power_by_farm * pc.cash_days
+    if makers is not None:
+        starting_cash[makers.maker_owner] += [m.starting_cash for m in scenario.makers.maker]
+    owners = Owners(names=owner_names,
+                    starting_cash=np.asarray(starting_cash, dtype=np.float64),
+                    starting_coins=_starting_coins(scenario, pop, hist), fixed_costs=fixed,
                     site_capex=np.zeros((clock.n_steps, pop.n_farms)))
-    spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
     dyn = scenario.dynamics
     parts: list[Policy] = [ShutdownPricePolicy(dyn.off_below, dyn.on_above)]
+    if dyn.min_off_days > 0:
+        parts.append(MinimumOffTime(dyn.min_off_days))
     mc = scenario.market
     if mc.enabled:
         n_tiers = pop.tier_hashrate.size
@@ -206,12 +247,44 @@ def run_network(
             grid=price_grid(np.full(n_tiers, mc.scrap_floor), np.full(n_tiers, mc.price_cap),
                             mc.bins),
             sell_after_days=mc.sell_after_days, payback_days=mc.payback_days,
-            cash_share=mc.cash_share))
-    recorder = NetworkRecorder(tier, pop.farm_region[owner],
-                               _size_class(pop.farm_machines)[owner], pop.tier_hashrate.size,
-                               len(pop.regions), len(SIZE_CLASSES) + 1, pop.tier_hashrate[tier])
-    result = run(spec, Policies(parts), recorders=[recorder], progress=progress,
-                 engine="numpy")
+            cash_share=mc.cash_share,
+            offers=None if makers is None else ~np.isin(np.arange(c), makers.maker_cohort),
+            ship_days=mc.ship_days))
+    farm_class, size_labels = size_classes(pop.farm_machines[:n_real])
+    size_class = np.concatenate([farm_class, np.full(pop.n_farms - n_real, 3, np.int64)])
+    if makers is not None:
+        parts.append(maker_policy(scenario, pop, makers, folder, history))
+        # The makers' own mining is a size class of its own ("mine in a bear market").
+        size_labels = (*size_labels, "makers")
+    recorder = NetworkRecorder(tier, pop.farm_region[owner], size_class[owner],
+                               pop.tier_hashrate.size, len(pop.regions), len(size_labels),
+                               pop.tier_hashrate[tier],
+                               None if makers is None else makers.maker_cohort)
+    treasury = network_treasury(scenario.habits)
+    hedge = hedging(scenario.habits, pop.farm_machines[:n_real], pop.n_farms, cohorts, clock,
+                    owner_names)
+    instruments = []
+    if hedge is not None:
+        parts.append(hedge[0])
+        instruments = hedge[1]
+
+    def once(price: FloatArray) -> tuple[RunResult, FloatArray]:
+        market = DailyMarket(
+            dates=clock.dates, price=price, difficulty=hist["difficulty"].to_numpy(np.float64),
+            subsidy=hist["subsidy"].to_numpy(np.float64),
+            fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
+            blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
+        spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
+        out = run(spec, Policies(parts), treasury=treasury, recorders=[recorder],
+                  progress=progress, engine="numpy", instruments=instruments)
+        rec = out.records[0]
+        assert isinstance(rec, NetworkRecord)
+        return out, rec.net_sold
+
+    if scenario.price.impact > 0:
+        result, prices = solve_impact(once, prices, scenario.price.impact)
+    else:
+        result, _ = once(prices)
     record = result.records[0]
     assert isinstance(record, NetworkRecord)
     for name, arr in (("hashrate", record.hashrate), ("difficulty", record.difficulty)):
@@ -219,4 +292,4 @@ def run_network(
             raise InputError(f"the run diverged: network {name} is not finite and > 0",
                              field="scenario")
     return NetworkRun(scenario=scenario, population=pop, dates=clock.dates, price=prices,
-                      history=hist, record=record, result=result)
+                      history=hist, record=record, result=result, size_labels=size_labels)

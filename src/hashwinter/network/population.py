@@ -89,6 +89,9 @@ class Population:
         The reconstructed machine mix.
     map_month : str
         Month of the mining map used for the shares (``YYYY-MM``) or ``"scenario"``.
+    n_makers : int
+        The last ``n_makers`` owners are machine makers (network.maker_population),
+        not farms; their ``farm_machines`` is 0.
 
     """
 
@@ -107,10 +110,11 @@ class Population:
     cohort_count: FloatArray
     mix: FleetMix
     map_month: str
+    n_makers: int = 0
 
     @property
     def n_farms(self) -> int:
-        """Number of farms ``O``."""
+        """Number of owners ``O`` (the farms, then the makers if any)."""
         return int(self.farm_machines.size)
 
     @property

@@ -2,9 +2,11 @@
 
 Per day and path: network hashrate and difficulty; running hashrate by region and by
 farm-size class; per tier the machines traded and the clearing price (variant 0).
-Each step it checks that every tier's machines sold equal its machines bought (counts
-conserved between farms) and that the coins the farms mined equal the network's
-issuance (the farms are the whole network), relative 1e-9.
+Per day and maker: machines produced, delivered, held (inventory) and running, and the
+revenue of deliveries. Each step it checks that every tier's machines sold equal its
+machines bought less the makers' production (counts conserved between owners) and
+that the coins the farms mined equal the network's issuance (the farms are the whole
+network), relative 1e-9.
 """
 
 from __future__ import annotations
@@ -40,6 +42,18 @@ class NetworkRecord:
         Clearing price per tier (NaN on a day without trades). [currency/machine]
     mined, issuance : ndarray (T, P)
         Coins the farms mined and the network issued. [coin]
+    sold, forced_sold : ndarray (T, P)
+        Coins the owners sold (planned and forced together), and forced alone. [coin]
+    short : ndarray (T, P)
+        Coins the owners are short in the position book at the day's end. [coin]
+    net_sold : ndarray (T, P)
+        Miners' net selling: ``sold`` plus the shorts opened that day (the first day's
+        position counts as held before the run). [coin]
+    produced, delivered, inventory, maker_running : ndarray (T, P, M)
+        Per maker: machines made, sold to farms, held at the day's end, running.
+        [machines]
+    maker_revenue : ndarray (T, P, M)
+        Deliveries times the list price. [currency]
 
     """
 
@@ -51,6 +65,15 @@ class NetworkRecord:
     used_price: FloatArray
     mined: FloatArray
     issuance: FloatArray
+    sold: FloatArray
+    forced_sold: FloatArray
+    short: FloatArray
+    net_sold: FloatArray
+    produced: FloatArray
+    delivered: FloatArray
+    inventory: FloatArray
+    maker_running: FloatArray
+    maker_revenue: FloatArray
 
 
 class NetworkRecorder:
@@ -64,12 +87,15 @@ class NetworkRecorder:
         Sizes of those axes.
     hashrate : ndarray (C,)
         Effective hashrate per machine of each cohort. [H/s]
+    maker_cohort : ndarray of int (M,), optional
+        The makers' inventory cohorts (their purchases are production).
 
     """
 
     def __init__(self, tier: npt.NDArray[np.int64], region: npt.NDArray[np.int64],
                  size_class: npt.NDArray[np.int64], n_tiers: int, n_regions: int,
-                 n_sizes: int, hashrate: FloatArray) -> None:
+                 n_sizes: int, hashrate: FloatArray,
+                 maker_cohort: npt.NDArray[np.int64] | None = None) -> None:
         def one_hot(index: npt.NDArray[np.int64], n: int) -> FloatArray:
             m = np.zeros((index.size, n))
             m[np.arange(index.size), index] = 1.0
@@ -79,6 +105,8 @@ class NetworkRecorder:
         self._region = one_hot(region, n_regions) * hashrate[:, None]
         self._size = one_hot(size_class, n_sizes) * hashrate[:, None]
         self._rows: dict[str, list[FloatArray]] = {}
+        self._makers = (np.zeros(0, np.int64) if maker_cohort is None
+                        else np.asarray(maker_cohort, np.int64))
 
     def begin(self, meta: RunMeta) -> None:
         """Reset the rows."""
@@ -96,13 +124,25 @@ class NetworkRecorder:
                                     f"the network's issuance {issuance}")
         traded = np.zeros((p, self._tier.shape[1]))
         price = np.full_like(traded, np.nan)
+        mk = self._makers
+        made = delivered = revenue = np.zeros((p, mk.size))
         if data.trades is not None:
-            sold = np.broadcast_to(data.trades.sold, data.running.shape)[0] @ self._tier
-            bought = np.broadcast_to(data.trades.bought, data.running.shape)[0] @ self._tier
+            sold_c = np.broadcast_to(data.trades.sold, data.running.shape)[0]
+            bought_c = np.broadcast_to(data.trades.bought, data.running.shape)[0]
+            proceeds = np.broadcast_to(data.trades.sale_proceeds, data.running.shape)[0]
+            made, delivered, revenue = bought_c[:, mk], sold_c[:, mk], proceeds[:, mk]
+            produced_c = np.zeros_like(bought_c)
+            produced_c[:, mk] = made
+            sold = sold_c @ self._tier
+            bought = (bought_c - produced_c) @ self._tier
             if not np.allclose(sold, bought, rtol=1e-9, atol=1e-9):
                 raise ConservationError(f"step {data.step}: machines sold {sold} and bought "
-                                        f"{bought} differ in a tier")
-            proceeds = np.broadcast_to(data.trades.sale_proceeds, data.running.shape)[0]
+                                        f"{bought} (less the makers' production) differ in "
+                                        "a tier")
+            # Used-market trades only: the makers' deliveries are new machines.
+            sold = sold - (delivered @ self._tier[mk])
+            proceeds = proceeds.copy()
+            proceeds[:, mk] = 0.0
             value = proceeds @ self._tier
             traded = sold
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -116,7 +156,22 @@ class NetworkRecorder:
         rows["used_price"].append(price)
         rows["mined"].append(mined)
         rows["issuance"].append(issuance)
+        forced = np.asarray(data.treasury.forced_sold)[0].sum(axis=-1)
+        rows["sold"].append(np.asarray(data.treasury.sold)[0].sum(axis=-1) + forced)
+        rows["forced_sold"].append(forced)
+        pos = data.positions
+        rows["short"].append(np.zeros(p) if pos is None
+                             else -np.asarray(pos)[0].sum(axis=(-2, -1)))
+        rows["produced"].append(made)
+        rows["delivered"].append(delivered)
+        rows["maker_revenue"].append(revenue)
+        rows["inventory"].append(np.broadcast_to(np.asarray(data.installed),
+                                                 data.running.shape)[0][:, mk])
+        rows["maker_running"].append(running[:, mk])
 
     def finish(self) -> NetworkRecord:
         """Return the daily arrays."""
-        return NetworkRecord(**{k: np.stack(v) for k, v in self._rows.items()})
+        rows = {k: np.stack(v) for k, v in self._rows.items() if k != "net_sold"}
+        short = rows["short"]
+        opened = np.diff(short, axis=0, prepend=short[:1])
+        return NetworkRecord(**rows, net_sold=rows["sold"] + opened)

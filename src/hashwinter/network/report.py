@@ -4,7 +4,8 @@ Tables (CSV, units in column names; path 0 for the history price, the mean over 
 otherwise where said):
 
 * ``network_daily.csv`` — per day and path: simulated hashrate [EH/s] and difficulty,
-  the history's (``D 2^32 / 600``), the price [USD/BTC];
+  the history's (``D 2^32 / 600``), the price [USD/BTC], and the expected block
+  interval at the day's end (``D 2^32 / H``) [s] beside the history's (86,400 / blocks);
 * ``retargets.csv`` — per path, each simulated retarget: day, relative change;
 * ``hashrate_by_region.csv``, ``hashrate_by_size.csv`` — per day, group: running
   hashrate [EH/s] (mean over paths);
@@ -12,7 +13,12 @@ otherwise where said):
   traded (path 0), and the tier machine's shutdown price at the median farm tariff
   [USD/BTC] and its daily margin at that price;
 * ``electricity.csv`` — per day: the simulated fleet's consumption and the CBECI-style
-  lower / best / upper bounds of the history [TWh/yr] (network.electricity).
+  lower / best / upper bounds of the history [TWh/yr] (network.electricity);
+* ``makers_daily.csv``, ``makers_quarterly.csv`` (with makers) — per day / quarter and
+  maker: machines produced, sold (delivered), held as inventory (at the day's or
+  quarter's end) and running, and revenue [USD] (path 0).
+
+Every table is also written as Parquet (same stem, ``.parquet``).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from hashwinter.economics.revenue import revenue_per_day
 from hashwinter.hardware import default_catalog
 from hashwinter.network.dynamics import NetworkRun
 from hashwinter.network.electricity import electricity_bounds
+from hashwinter.units import HASHES_PER_DIFFICULTY
 
 __all__ = ["network_tables", "summary_lines", "write_outputs"]
 
@@ -46,6 +53,9 @@ def _daily(run: NetworkRun) -> pd.DataFrame:
         "history_hashrate_ehs": np.repeat(hashrate_from_difficulty(real_d), n_paths) / _EXA,
         "history_difficulty": np.repeat(real_d, n_paths),
         "price_usd": run.price.T.ravel(),
+        "block_interval_s": (rec.difficulty * HASHES_PER_DIFFICULTY / rec.hashrate).ravel(),
+        "history_block_interval_s": np.repeat(
+            86400.0 / run.history["blocks"].to_numpy(np.float64), n_paths),
     })
 
 
@@ -114,10 +124,33 @@ def _electricity(run: NetworkRun) -> pd.DataFrame:
     return out
 
 
+def _makers(run: NetworkRun) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rec = run.record
+    names = [m.name for m in run.scenario.makers.maker]
+    days = pd.DatetimeIndex(run.dates)
+    frames = []
+    for i, name in enumerate(names):
+        frames.append(pd.DataFrame({
+            "date": days, "maker": name, "produced": rec.produced[:, 0, i],
+            "sold": rec.delivered[:, 0, i], "inventory": rec.inventory[:, 0, i],
+            "running": rec.maker_running[:, 0, i], "revenue_usd": rec.maker_revenue[:, 0, i]}))
+    daily = pd.concat(frames, ignore_index=True)
+    daily["quarter"] = daily["date"].dt.to_period("Q").astype(str)
+    quarterly = daily.groupby(["maker", "quarter"], sort=False).agg(
+        produced=("produced", "sum"), sold=("sold", "sum"), revenue_usd=("revenue_usd", "sum"),
+        inventory_end=("inventory", "last"), running_end=("running", "last"),
+        days=("date", "size")).reset_index()
+    daily["date"] = daily["date"].dt.date
+    return daily.drop(columns="quarter"), quarterly
+
+
 def network_tables(run: NetworkRun) -> dict[str, pd.DataFrame]:
     """Return the run's tidy tables by file stem (see the module docstring)."""
     pop = run.population
-    return {
+    makers = {}
+    if pop.n_makers:
+        makers = dict(zip(("makers_daily", "makers_quarterly"), _makers(run), strict=True))
+    return {**makers,
         "network_daily": _daily(run),
         "retargets": _retargets(run),
         "hashrate_by_region": _groups(run, run.record.by_region, pop.regions, "region"),
@@ -132,7 +165,9 @@ def summary_lines(run: NetworkRun) -> list[str]:
     pop, rec = run.population, run.record
     dates = pd.DatetimeIndex(run.dates)
     h = pd.Series(rec.hashrate[:, 0], index=dates).rolling(7).mean()
-    lines = [f"{run.scenario.name}: {pop.n_farms} farms x {pop.tier_hashrate.size} tiers "
+    makers = f" + {pop.n_makers} makers" if pop.n_makers else ""
+    lines = [f"{run.scenario.name}: {pop.n_farms - pop.n_makers} farms{makers} x "
+             f"{pop.tier_hashrate.size} tiers "
              f"= {pop.cohort_owner.size} cohorts, {pop.farm_machines.sum() / 1e6:.2f} M machines, "
              f"{pop.hashrate / _EXA:.1f} EH/s on {dates[0].date()} "
              f"(regions from the map of {pop.map_month})",
@@ -148,6 +183,10 @@ def summary_lines(run: NetworkRun) -> list[str]:
     broke = int((run.result.broke_step >= 0).sum())
     lines.append(f"machines traded: {np.nansum(rec.traded[:, 0]):,.0f} (path 0); "
                  f"farms broke (all paths): {broke}")
+    for i, m in enumerate(run.scenario.makers.maker):
+        lines.append(f"{m.name}: sold {rec.delivered[:, 0, i].sum():,.0f} machines "
+                     f"({rec.maker_revenue[:, 0, i].sum() / 1e6:,.0f} M USD), inventory at the "
+                     f"end {rec.inventory[-1, 0, i]:,.0f} (path 0)")
     return lines
 
 
@@ -178,6 +217,23 @@ def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
     ret = tables["retargets"]
     figs.append(go.Figure(go.Bar(x=ret["date"], y=ret["change"] * 100),
                           layout={"title": "Retargets [%]"}))
+    f = go.Figure(layout={"title": "Expected block interval [s] (path 0)"})
+    f.add_trace(go.Scatter(x=first["date"], y=first["block_interval_s"], name="simulated"))
+    f.add_trace(go.Scatter(x=first["date"], y=first["history_block_interval_s"],
+                           name="history (86,400 / blocks)", line={"color": "black"}))
+    figs.append(f)
+    if "makers_daily" in tables:
+        md = tables["makers_daily"]
+        f = make_subplots(rows=2, cols=1, shared_xaxes=True,
+                          subplot_titles=("Makers' sales [machines/day]",
+                                          "Makers' inventory and machines running"))
+        for name, grp in md.groupby("maker", sort=False):
+            f.add_trace(go.Scatter(x=grp["date"], y=grp["sold"], name=f"{name} sold"), 1, 1)
+            f.add_trace(go.Scatter(x=grp["date"], y=grp["inventory"],
+                                   name=f"{name} inventory"), 2, 1)
+            f.add_trace(go.Scatter(x=grp["date"], y=grp["running"], name=f"{name} running",
+                                   line={"dash": "dot"}), 2, 1)
+        figs.append(f)
     for key, col in (("hashrate_by_region", "region"), ("hashrate_by_size", "farm_size")):
         t = tables[key]
         f = go.Figure(layout={"title": f"Running hashrate by {col.replace('_', ' ')} [EH/s]"})
@@ -209,7 +265,7 @@ def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
 
 
 def write_outputs(run: NetworkRun, out: Path) -> list[Path]:
-    """Write the tables (CSV), and the HTML report, into ``out``; return the files.
+    """Write the tables (CSV and Parquet), and the HTML report, into ``out``; return the files.
 
     Everything is built in memory first, then written (a failure writes nothing).
     """
@@ -220,7 +276,8 @@ def write_outputs(run: NetworkRun, out: Path) -> list[Path]:
     for name, frame in tables.items():
         path = out / f"{name}.csv"
         frame.to_csv(path, index=False)
-        written.append(path)
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+        written += [path, out / f"{name}.parquet"]
     report = out / "report.html"
     report.write_text(html, encoding="utf-8")
     written.append(report)

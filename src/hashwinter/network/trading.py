@@ -12,7 +12,16 @@ Composed after the unplug policy (it sees the day's on/off state):
   go into the action bundle at the tier's clearing price, so machines change owner and
   every tier's count is conserved (the network recorder checks it each day).
 
-The policy's state is the days each cohort has been off in a row, shaped (V, P, C).
+With ``ship_days > 0`` a trade cleared on day ``t`` is **settled on day t + ship_days**
+(freight and re-installation of used machines): until then the machines stay with the
+seller (off: it stopped selling them), are not offered again, and take the buyer's slots
+and that much of its budget; on settlement the buyer pays the clearing price of day
+``t``. Deliveries to a buyer that went broke in between are cancelled and the tier's
+sellers keep that many machines, pro rata, so counts stay conserved.
+
+The policy's state is the days each cohort has been off in a row, shaped (V, P, C), and
+with shipping the pending trades of the last ``ship_days`` days: machines sold and
+bought per cohort, (S, V, P, C), and the clearing price per tier, (S, V, P, K).
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import numpy.typing as npt
 
 from hashwinter.engine.actions import Actions
 from hashwinter.engine.policy import Observation
-from hashwinter.network.clearing import clear_market
+from hashwinter.network.clearing import Clearing, clear_market
 from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = ["SecondHandMarket"]
@@ -53,6 +62,11 @@ class SecondHandMarket:
         Days of current margin a buyer pays for one machine. [day]
     cash_share : float
         Share of an owner's cash it may spend in a day, split over its tiers. [fraction]
+    offers : ndarray of bool (C,), optional
+        Cohorts that may offer on this market (default all; the makers' inventories
+        are sold by :class:`~hashwinter.network.makers.MakerPolicy` instead).
+    ship_days : int, default 0
+        Days between clearing and settlement (module docstring). [day]
 
     """
 
@@ -63,41 +77,92 @@ class SecondHandMarket:
     sell_after_days: float
     payback_days: float
     cash_share: float
+    offers: npt.NDArray[np.bool_] | None = None
+    ship_days: int = 0
 
     @property
     def n_variants(self) -> int:
         """One variant (the market's parameters are scalars)."""
         return 1
 
-    def init_state(self, shape: tuple[int, int, int]) -> FloatArray:
+    def init_state(self, shape: tuple[int, int, int]) -> Any:
         """Return days off in a row, zero at the start (every cohort ran before)."""
-        return np.zeros(shape)
+        if self.ship_days == 0:
+            return np.zeros(shape)
+        n_tiers = self.grid.shape[0]
+        return (np.zeros(shape), np.zeros((self.ship_days, *shape)),
+                np.zeros((self.ship_days, *shape)),
+                np.zeros((self.ship_days, *shape[:2], n_tiers)))
 
-    def decide(self, obs: Observation, actions: Actions,
-               state: Any) -> tuple[Actions, FloatArray]:
+    def decide(self, obs: Observation, actions: Actions, state: Any) -> tuple[Actions, Any]:
         """Return the bundle with the day's sales and purchases at the clearing prices."""
+        if self.ship_days > 0:
+            return self._decide_shipping(obs, actions, state)
         on = np.asarray(actions.on)
         off_days = np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
-        assert obs.alive is not None and obs.cash is not None  # the engine always sets them
-        alive_c = obs.alive[..., self.owner]
         held = np.broadcast_to(obs.installed, off_days.shape)
-        offer = np.where((off_days >= self.sell_after_days) | ~alive_c, held, 0.0)
-        per_day = SECONDS_PER_DAY / obs.step_seconds
-        margin = (obs.revenue_per_machine - obs.cost_per_machine) * per_day
-        bidding = on & alive_c
-        valuation = np.where(bidding, np.maximum(margin, 0.0) * self.payback_days, 0.0)
-        slots = np.where(bidding, np.maximum(self.capacity - held, 0.0), 0.0)
-        n_tiers_of_owner = np.bincount(self.owner).astype(np.float64)
-        budget = (np.maximum(obs.cash, 0.0) * self.cash_share
-                  / n_tiers_of_owner[None, None, :])[..., self.owner]
-        cleared = clear_market(offer, np.broadcast_to(valuation, off_days.shape), slots,
-                               np.broadcast_to(budget, off_days.shape), self.tier, self.grid)
+        cleared = self._clear(obs, on, off_days, held, held, 0.0)
         if not (cleared.volume > 0).any():
             return actions, off_days
         price_c = np.nan_to_num(cleared.price, nan=0.0)[..., self.tier]
         # Cohorts that sold everything start counting again when they next run.
         return actions.add_trades(sell=cleared.sold, sell_price=price_c, buy=cleared.bought,
                                   buy_price=price_c), off_days
+
+    def _clear(self, obs: Observation, on: npt.NDArray[np.bool_], off_days: FloatArray,
+               free: FloatArray, taken: FloatArray, committed: FloatArray | float) -> Clearing:
+        """Clear the day's market: ``free`` machines may be offered, ``taken`` fill slots."""
+        assert obs.alive is not None and obs.cash is not None  # the engine always sets them
+        alive_c = obs.alive[..., self.owner]
+        offer = np.where((off_days >= self.sell_after_days) | ~alive_c, free, 0.0)
+        if self.offers is not None:
+            offer = np.where(self.offers, offer, 0.0)
+        per_day = SECONDS_PER_DAY / obs.step_seconds
+        margin = (obs.revenue_per_machine - obs.cost_per_machine) * per_day
+        bidding = on & alive_c
+        valuation = np.where(bidding, np.maximum(margin, 0.0) * self.payback_days, 0.0)
+        slots = np.where(bidding, np.maximum(self.capacity - taken, 0.0), 0.0)
+        n_tiers_of_owner = np.bincount(self.owner).astype(np.float64)
+        budget = (np.maximum(obs.cash, 0.0) * self.cash_share
+                  / n_tiers_of_owner[None, None, :])[..., self.owner]
+        budget = np.maximum(budget - committed, 0.0)
+        return clear_market(offer, np.broadcast_to(valuation, off_days.shape), slots,
+                            np.broadcast_to(budget, off_days.shape), self.tier, self.grid)
+
+    def _decide_shipping(self, obs: Observation, actions: Actions,
+                         state: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+                         ) -> tuple[Actions, Any]:
+        off_prev, pend_sell, pend_buy, pend_price = state
+        on = np.asarray(actions.on)
+        off_days = np.where(on, 0.0, off_prev + obs.step_seconds / SECONDS_PER_DAY)
+        assert obs.alive is not None  # the engine always sets it
+        alive_c = obs.alive[..., self.owner]
+        held = np.broadcast_to(obs.installed, off_days.shape)
+        slot = obs.step % self.ship_days
+        # Machines already sold (or bought) but not delivered: not offered again, and
+        # they fill the buyer's slots and take its budget.
+        committed_cost = (pend_buy * np.take(pend_price, self.tier, axis=-1)).sum(axis=0)
+        cleared = self._clear(obs, on, off_days, np.maximum(held - pend_sell.sum(axis=0), 0.0),
+                              held + pend_buy.sum(axis=0), committed_cost)
+        # Settle the trades cleared ship_days ago; cancel deliveries to broke buyers.
+        due_buy = pend_buy[slot] * alive_c
+        due_sell = pend_sell[slot]
+        n_tiers = self.grid.shape[0]
+        onehot = np.zeros((self.tier.size, n_tiers))
+        onehot[np.arange(self.tier.size), self.tier] = 1.0
+        bought_k, sold_k = due_buy @ onehot, due_sell @ onehot
+        keep = np.divide(bought_k, sold_k, out=np.zeros_like(sold_k), where=sold_k > 0)
+        due_sell = due_sell * keep[..., self.tier]
+        price_c = np.take(pend_price[slot], self.tier, axis=-1)
+        pend_sell, pend_buy, pend_price = pend_sell.copy(), pend_buy.copy(), pend_price.copy()
+        pend_sell[slot] = np.broadcast_to(cleared.sold, off_days.shape)
+        pend_buy[slot] = np.broadcast_to(cleared.bought, off_days.shape)
+        pend_price[slot] = np.nan_to_num(cleared.price, nan=0.0)
+        new_state = (off_days, pend_sell, pend_buy, pend_price)
+        if not (due_buy > 0).any():
+            return actions, new_state
+        return actions.add_trades(sell=due_sell, sell_price=price_c, buy=due_buy,
+                                  buy_price=price_c), new_state
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> SecondHandMarket:
         """Return itself (one variant)."""

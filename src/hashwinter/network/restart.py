@@ -1,0 +1,61 @@
+"""Restart hysteresis in time: a cohort that unplugged stays off at least ``min_off_days``.
+
+Composed right after the unplug policy (farm.policies.ShutdownPricePolicy): where that
+policy would switch a stopped cohort back on before it has been off ``min_off_days``
+days in a row, it stays off. Why: a farm that unplugs lets its shift staff go and its
+power block lapse, so plugging back in takes time even when the margin returns
+(assumption; docs/network.md). 0 days: no delay (the plain hysteresis).
+
+The state is the days each cohort has been off in a row, shaped (V, P, C).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.engine.actions import Actions
+from hashwinter.engine.policy import Observation
+from hashwinter.units import SECONDS_PER_DAY
+
+__all__ = ["MinimumOffTime"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True)
+class MinimumOffTime:
+    """Keep a stopped cohort off until it has been off ``min_off_days`` days in a row.
+
+    Parameters
+    ----------
+    min_off_days : float
+        [day]
+
+    """
+
+    min_off_days: float
+
+    @property
+    def n_variants(self) -> int:
+        """One variant."""
+        return 1
+
+    def init_state(self, shape: tuple[int, int, int]) -> FloatArray:
+        """Return days off in a row: 0 (every cohort ran before the start)."""
+        return np.zeros(shape)
+
+    def decide(self, obs: Observation, actions: Actions,
+               state: FloatArray) -> tuple[Actions, FloatArray]:
+        """Return the bundle with too-early restarts undone, and the days off."""
+        on = np.asarray(actions.on)
+        early = on & (state > 0) & (state < self.min_off_days)
+        on = np.broadcast_to(on & ~early, state.shape)
+        days = np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
+        return actions.with_on(on), days
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MinimumOffTime:
+        """Return itself (one variant)."""
+        return self
