@@ -3,6 +3,7 @@ leaves --out as it was; the report holds the nine sections in the story's order.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -78,7 +79,10 @@ def test_report_holds_the_nine_sections_in_order_and_is_self_contained(story_dir
     assert html.count('class="chart"') >= 10
     # Every figure row appears in the table with its verdict.
     assert html.count("<tr><td>btc_") == 6
-    assert "hashrate_fall_month" in html and "FAIL" in html
+    rows = json.loads((story_dir / "figures.json").read_text(encoding="utf-8"))
+    for verdict, cell in (("pass", "<b>PASS</b>"), ("fail", "<b>FAIL</b>")):
+        assert html.count(cell) == sum(r["verdict"] == verdict for r in rows)
+    assert html.count("<td>REPORTED</td>") == 3
 
 
 def test_second_run_replaces_the_folder_whole(story_dir, tmp_path):

@@ -31,12 +31,9 @@ def _spec_rows() -> list[dict[str, str]]:
 
 SPEC = _spec_rows()
 #: Rows that genuinely fail today, with why (strict: they must fail, or the marker goes).
-KNOWN_FAILURES = {
-    "hashrate_fall_month": (
-        "the network run (issue 15, open) simulates the retarget of 4 Dec 2018 at -21.3 % "
-        "(CI scale, 150 farms; -20.2 % with 1,000), outside -14.8 % +/- 5 points: its farms "
-        "unplug more, and sooner, than the real network did"),
-}
+#: hashrate_fall_month failed until issue 15's network model landed (-21.3 % on 4 Dec at CI
+#: scale); with it the 3 Dec 2018 retarget is -18.1 % (CI) and passes.
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _passes(row: dict[str, str], value: float) -> bool:

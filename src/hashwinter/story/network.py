@@ -6,7 +6,9 @@ The run is ``hashwinter network examples/network/winter_2018.toml`` (1,000 farms
 the real price path, Bitcoin's retarget rule; :func:`hashwinter.network.dynamics.run_network`
 and its tables, :func:`hashwinter.network.report.network_tables`) with the farm count of the
 scale: 1,000 at ``full``, :data:`CI_FARMS` at ``ci`` (the same machines in fewer, larger
-farms). The makers are not part of the network model yet: their sales come from makers.csv.
+farms). The makers (Bitmain, Canaan) are simulated by the network model where the scenario has
+them (``makers_daily`` / ``makers_quarterly`` tables); their reported figures from makers.csv
+are tabled beside.
 
 "What if": the population of :data:`CI_FARMS` farms on geometric Brownian price paths from the
 1 Oct 2018 price (the scenario's volatility, 0.8 a year; seed the run's), :data:`GBM_PATHS`
@@ -59,6 +61,19 @@ def _spread(changes: list[float], paths: int) -> str:
                                        if none else ""))
 
 
+def _makers_line(tables: dict[str, pd.DataFrame]) -> str:
+    """Describe the simulated makers' quarters (or say the scenario has none)."""
+    q = tables.get("makers_quarterly")
+    if q is None or q.empty:
+        return ("Makers: the scenario simulates none; their reported sales and results, from "
+                "makers.csv, are tabled after the charts.")
+    parts = [f"{r.maker} {r.quarter}: {r.sold:,.0f} machines sold of {r.produced:,.0f} made, "
+             f"{r.inventory_end:,.0f} in stock at the end" for r in q.itertuples()]
+    return ("Makers, simulated (sell in a bull market, mine in a bear market): "
+            + "; ".join(parts) + ". Their reported figures (makers.csv) are tabled after the "
+            "charts.")
+
+
 def _makers(ctx: StoryContext) -> pd.DataFrame:
     return pd.read_csv(ctx.data_file("makers.csv"))
 
@@ -105,13 +120,12 @@ def network_section(ctx: StoryContext) -> Section:
         "paths, volatility "
         f"{scenario.price.volatility:g} a year, seed {ctx.seed}): the early-December retarget "
         + _spread([d[1] for d in dec if d is not None], len(dec)) + ".",
-        "Makers: the network model has no makers yet (no sales or inventory are simulated); "
-        "their reported sales and results, from makers.csv, are tabled after the charts.",
+        _makers_line(tables),
     ]
     makers = _makers(ctx)
     shown = makers[makers["metric"].isin(("revenue", "units_delivered", "net_profit",
                                           "ipo_target"))]
-    sec.tables["makers"] = shown
+    sec.tables["makers_reported"] = shown
     sec.after.append(table_html(("maker", "from", "to", "metric", "value", "unit"), [
         (r.maker, r.period_start, r.period_end, r.metric, f"{r.value:,.1f}", r.unit)
         for r in shown.itertuples()]))
@@ -151,6 +165,16 @@ def network_section(ctx: StoryContext) -> Section:
                                line=dict(color=COLORS[i], dash="solid" if i == 3 else "dot")))
     sec.figures.append(styled(f, "Electricity: simulated fleet against the CBECI-style bounds",
                               "TWh per year"))
+    md = tables.get("makers_daily")
+    if md is not None and not md.empty:
+        f = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=(
+            "Makers' sales [machines/day]", "Makers' inventory [machines]"))
+        for i, (maker, g) in enumerate(md.groupby("maker", sort=False)):
+            f.add_trace(go.Scatter(x=g["date"], y=g["sold"], name=str(maker),
+                                   line=dict(color=COLORS[i])), 1, 1)
+            f.add_trace(go.Scatter(x=g["date"], y=g["inventory"], showlegend=False,
+                                   line=dict(color=COLORS[i])), 2, 1)
+        sec.figures.append(styled(f, "The makers, simulated: sales and inventory", height=480))
     ipo = makers[(makers["maker"] == "Canaan") & (makers["metric"] == "ipo_target")]
     ipo = ipo.sort_values("period_start")
     src = f"examples/network/winter_2018.toml ({farms} farms); network.run_network"
