@@ -1,11 +1,10 @@
 """Section 6: Jin Xin's GPU farm (the cycle, its gamer exit) and the hedge on 30 coins.
 
-* GPU: issue 14's reference fleet — RX 580 cards (8 per rig) sized to 1 % of Ethereum's
-  hashrate on 25 Nov 2018 — through 2018 on the store's ETH history with
-  :class:`~hashwinter.farm.gpu_cycle.GpuCyclePolicy` and the card resale model, at
-  0.10 USD/kWh (ASSUMPTION: a GPU farm's tariff; at 0.05 the 2018 fall never crosses the
-  RX 580's cost line). Built on the engine directly: no shipped farm file holds GPU rigs
-  yet (docs/gpu.md, "Not yet").
+* GPU: examples/jin_xin_gpu.toml — 63,849 RX 580 cards on 8-card rigs, 1 % of Ethereum's
+  hashrate on 25 Nov 2018, 0.09 USD/kWh, the ``gpu_cycle`` policy with the card resale
+  model — through 2018 on the store's ETH history, with its three legs (the cycle, the
+  same rigs held, an ASIC farm of the same capital; :func:`hashwinter.farm.gpu_report
+  .gpu_legs`, the resale sensitivity left out).
 * Hedge: the story's stylised month (a short of 30 BTC at today's price, zero basis, the
   price 10 % lower a month later; BitMEX-style fees), with :mod:`hashwinter.finance`; then
   examples/lao_luo_hedged.toml (the XBTUSD perpetual with the real November funding)
@@ -15,11 +14,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from hashwinter.data.store import opened
 from hashwinter.reports.html import table_html
 from hashwinter.story.charts import COLORS, styled
 from hashwinter.story.context import StoryContext
@@ -28,8 +29,7 @@ from hashwinter.story.section import Measure, Section
 
 __all__ = ["gpu_hedge_section", "stylised_hedge"]
 
-GPU_TARIFF = 0.10  # USD/kWh, ASSUMPTION (see the module docstring)
-NEW_CARD_PRICE = 330.0  # USD, an RX 580 new in 2018 (gpu_prices.csv range; as issue 14's test)
+GPU_FILE = "jin_xin_gpu.toml"
 HEDGE_COINS = 30.0
 HEDGE_ENTRY, HEDGE_EXPIRY = dt.date(2018, 11, 1), dt.date(2018, 12, 1)
 
@@ -54,54 +54,37 @@ def stylised_hedge(s0: float, fall: float = 0.10, coins: float = HEDGE_COINS) ->
             "locked": hedged / (coins * entry) - 1}
 
 
-def _gpu_run(ctx: StoryContext) -> tuple[int, float, pd.DataFrame]:
-    from hashwinter.assets.card_resale import CardResaleModel
-    from hashwinter.data.store import opened
-    from hashwinter.engine import Clock, Cohorts, EngineSpec, LedgerRecorder, Owners, Treasury, run
-    from hashwinter.engine.history import market_from_store
-    from hashwinter.farm.gpu_cycle import GpuCyclePolicy
-    from hashwinter.hardware import Rig, default_catalog
+def _gpu_legs(ctx: StoryContext) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
+    """Jin Xin's file through 2018: the three legs, their P&Ls and facts (farm.gpu_report)."""
+    from hashwinter.farm import backtest_from_store, load_farm
+    from hashwinter.farm.gpu_report import facts_table, gpu_legs, pnl_table
 
-    with opened(ctx.store) as st:
-        chain = st.chain("ETH").set_index("date")
-    network = float(chain["hashrate_hs"].to_numpy(np.float64)[
-        chain.index == pd.Timestamp("2018-11-25")][0])
-    card = default_catalog().get("RX 580")
-    rig = Rig(card, cards=8)
-    cards = rig.cards_for(0.01 * network, "ethash")
-    market = market_from_store(ctx.store, start="2018-01-01", end="2018-12-31", asset="ETH")
-    n = market.n_days
-    one, zero = np.ones(1), np.zeros(1)
-    cohorts = Cohorts(label=("rx580",), model=(card.model,), site=("farm",),
-                      hashrate=np.array([card.hashrate]),
-                      power=np.array([rig.power("ethash") / rig.cards]),
-                      count=np.array([float(cards)]), owner=np.array([0]),
-                      start_step=np.array([0]), capex_step=np.array([-1]), unit_price=zero,
-                      uptime=one, pue=one, pool_fee=zero, management_fee=zero,
-                      hosting_fee=zero, restart_cost=zero)
-    owners = Owners(("jin",), np.array([0.0]), np.zeros(1), np.zeros((n, 1)), np.zeros((n, 1)))
-    spec = EngineSpec(Clock(market.dates), market, cohorts, owners, np.full((n, 1), GPU_TARIFF))
-    policy = GpuCyclePolicy([float(cards)], new_card_price=NEW_CARD_PRICE, card_age_days=365.0,
-                            platform_per_card=12.5, resale=CardResaleModel())
-    res = run(spec, policy, Treasury(), recorders=[LedgerRecorder()])
-    led = res.records[0]
-    frame = pd.DataFrame({
-        "date": pd.DatetimeIndex(market.dates.astype("datetime64[D]")),
-        "eth_usd": market.price[0], "cards_held": np.broadcast_to(led.cohort["installed"],
-                                       led.cohort["running"].shape)[:, 0, 0, 0],
-        "cards_sold": led.trade("sold")[:, 0, 0, 0],
-        "cards_bought": led.trade("bought")[:, 0, 0, 0],
-        "sales_usd": led.owner["machine_sales"][:, 0, 0, 0]})
-    return cards, network, frame
+    farm = load_farm(ctx.example(GPU_FILE))
+    legs = gpu_legs(farm, lambda f: backtest_from_store(f, ctx.store), sensitivity=())
+    return legs, pnl_table(legs), facts_table(legs)
 
 
 def gpu_hedge_section(ctx: StoryContext) -> Section:
     """Run the GPU cycle through 2018 (its gamer exit); the stylised and the real November hedge."""
     sec = Section("gpu_hedge", "6. Jin Xin's GPU farm, and the hedge on next month's 30 coins")
-    cards, network, gpu = _gpu_run(ctx)
+    legs, pnl, facts = _gpu_legs(ctx)
+    c = legs.cycle.cohorts
+    gpu = c.groupby("date", sort=True).agg(
+        eth_usd=("price_usd_per_eth", "first"), cards_held=("installed_machines", "sum"),
+        cards_sold=("machines_sold", "sum"), cards_bought=("machines_bought", "sum"),
+        sales_usd=("machine_sales_usd", "sum")).reset_index()
+    gpu["date"] = pd.to_datetime(gpu["date"])
     sec.tables["gpu_daily"] = gpu
-    sold = gpu[gpu["cards_sold"] > 0]
-    exit_day = sold["date"].iloc[-1] if len(sold) else None
+    sec.tables["gpu_pnl"] = pnl
+    sec.tables["gpu_facts"] = facts
+    sold = gpu[gpu["cards_sold"] >= 0.5 * legs.cards]  # the exits: the whole fleet to gamers
+    exit_day = sold["date"].iloc[0] if len(sold) else None
+    with opened(ctx.store) as st:
+        chain = st.chain("ETH").set_index("date")
+    network = float(chain["hashrate_hs"].to_numpy(np.float64)[
+        chain.index == pd.Timestamp("2018-11-25")][0])
+    rate = float(legs.cycle.farm_run.spec.cohorts.hashrate[0])
+    cards = int(legs.cards)
     s0 = float(ctx.daily("USD")["price"].loc[pd.Timestamp(HEDGE_ENTRY)])
     hedge = stylised_hedge(s0)
     sec.tables["hedge_stylised"] = pd.DataFrame([hedge])
@@ -112,20 +95,25 @@ def gpu_hedge_section(ctx: StoryContext) -> Section:
         "and at the cost line sells the cards to gamers; his farm holds ~1 % of Ethereum's "
         "hashrate. A hedging miner: \"I will produce 30 coins next month; the price may fall "
         "10 %; so I short 30 coins today for delivery in a month\".",
-        f"1 % of Ethereum's {network / 1e12:,.1f} TH/s on 25 Nov 2018 is {cards:,} RX 580 cards "
-        f"(30.2 MH/s each, 8 per rig). Run through 2018 at {GPU_TARIFF:.2f} USD/kWh with the "
-        "cycle policy: "
-        + (f"the last sale to gamers — the winter exit — is on {exit_day:%d %B %Y}, "
-           f"{float(sold['cards_sold'].iloc[-1]):,.0f} cards for "
-           f"{float(sold['sales_usd'].iloc[-1]):,.0f} USD (the card resale model's price less "
-           "fees; a card has a gamer's floor, an ASIC only scrap)." if exit_day is not None
-           else "the cycle never sells in 2018."),
+        f"examples/jin_xin_gpu.toml: {cards:,} RX 580 cards ({rate / 1e6:.1f} MH/s each, 8 per "
+        f"rig), {cards * rate / network:.2%} of Ethereum's {network / 1e12:,.1f} TH/s on "
+        "25 Nov 2018, through 2018 with the cycle policy: "
+        + (f"the winter exit — the whole fleet sold to gamers — is on {exit_day:%d %B %Y}, "
+           f"{float(sold['cards_sold'].iloc[0]):,.0f} cards for "
+           f"{float(sold['sales_usd'].iloc[0]):,.0f} USD (the card resale model's price less "
+           "fees: a card has a gamer's floor, an ASIC only scrap)." if exit_day is not None
+           else "the cycle never exits to gamers in 2018.")
+        + " The year's P&L of the cycle against the same rigs held and an ASIC farm of the "
+        "same capital (farm.gpu_report) is tabled below.",
         f"The stylised hedge: 30 BTC at {s0:,.0f} USD (the close of {HEDGE_ENTRY}), zero basis, "
         f"spot {hedge['spot_expiry']:,.0f} a month later: unhedged revenue "
         f"{hedge['revenue_unhedged']:,.0f} USD, hedged {hedge['revenue_hedged']:,.0f} (fees "
         f"only): {hedge['locked']:+.2%} of 30 × the entry price — the month's fiat revenue is "
         "locked.",
     ]
+    sec.html.append(table_html(["figure", "cycle", "hold", "asic"], [
+        (r["figure"].replace("_", " "), *(f"{r[k]:,.0f}" for k in ("cycle", "hold", "asic")))
+        for r in pnl.to_dict("records")]))
     if report is not None:
         m = report.monthly
         sec.paragraphs.append(
@@ -150,13 +138,13 @@ def gpu_hedge_section(ctx: StoryContext) -> Section:
                                   showgrid=False))
     sec.figures.append(fig)
     sec.measures["jin_xin_one_percent"] = Measure(
-        cards * 30.2e6 / network, "store: eth_daily.csv (hashrate 2018-11-25); catalog RX 580; "
-        "hardware.Rig.cards_for", "the fleet is sized from the figure (8-card rigs)",
-        text=f"{cards:,} RX 580 cards ({cards * 30.2e6 / network:.4f} of the network)")
+        cards * rate / network, "examples/jin_xin_gpu.toml (fleet); store: eth_daily.csv "
+        "(hashrate 2018-11-25); catalog RX 580", "the file's fleet, sized from the figure",
+        text=f"{cards:,} RX 580 cards ({cards * rate / network:.4f} of the network)")
     sec.measures["hedge_locks_revenue"] = Measure(
         hedge["locked"], "finance.LinearFuture (BitMEX fees), ConstantBasis(0); store close of "
         f"{HEDGE_ENTRY}", "entry at the 2018-11-01 close in USD, 0.075 % taker + 0.05 % "
         "settlement fees")
-    sec.sources += ["eth_daily.csv", "gpu_prices.csv", "btc_futures_2018.csv",
+    sec.sources += ["examples/jin_xin_gpu.toml", "eth_daily.csv", "btc_futures_2018.csv",
                     "examples/lao_luo_hedged.toml"]
     return sec
