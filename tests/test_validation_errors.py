@@ -100,3 +100,22 @@ def test_field_path_walks_the_data() -> None:
         "t.price"
     )
     assert field_path(("t", "price"), data={"t": {"kind": "flat", "name": "price"}}) == "t.price"
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    premium: Annotated[float, Field(ge=-1)] | list[Annotated[float, Field(ge=-1)]] = 0.0
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (-5, ["premium: must be >= -1 (got -5)"]),
+    ([0.1, -5], ["premium[1]: must be >= -1 (got -5)"]),
+    ("x", ["premium: must be a number (got 'x')"]),
+])
+def test_a_value_or_list_field_reports_the_branch_the_input_took(value, expected) -> None:
+    # Pydantic reports a failed `x | list[x]` once per branch; one line is kept, the one
+    # of the input's own type, without pydantic's branch label in the field.
+    with pytest.raises(ValidationError) as info:
+        Rule.model_validate({"premium": value})
+    errors = input_errors_from_validation(info.value, data={"premium": value})
+    assert [str(e) for e in errors.errors] == expected

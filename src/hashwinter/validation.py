@@ -181,6 +181,42 @@ def _is_scalar(value: object) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
+def _branch(part: object) -> str | None:
+    """Return ``"list"`` or ``"scalar"`` for pydantic's label of a union branch, else None."""
+    if not isinstance(part, str):
+        return None
+    if part.startswith("list["):
+        return "list"
+    return "scalar" if part.removeprefix("constrained-") in ("float", "int", "str", "bool") \
+        else None
+
+
+def _one_branch(errors: list[Any]) -> list[Any]:
+    """Keep, of a ``x | list[x]`` field's errors, the branch the input took; drop the label.
+
+    Pydantic reports a failed union once per branch (``premium.constrained-float: must be
+    >= -1`` and ``premium.list[constrained-float]: input should be a valid list``); the
+    input's own type says which one the user meant.
+    """
+    out = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        k = next((i for i, p in enumerate(loc) if _branch(p) is not None), None)
+        if k is None:
+            out.append(err)
+            continue
+        is_list = isinstance(err.get("input"), list) if k == len(loc) - 1 else None
+        kind = _branch(loc[k])
+        if kind == "list" and err.get("type") == "list_type":
+            continue  # the input was a scalar: its scalar branch's error says why
+        if kind == "scalar" and err.get("type") in ("float_type", "float_parsing", "int_type",
+                                                    "int_parsing", "string_type", "bool_type") \
+                and is_list:
+            continue  # the input was a list: its list branch's errors say why
+        out.append({**err, "loc": loc[:k] + loc[k + 1:]})
+    return out or errors
+
+
 def input_errors_from_validation(
     exc: ValidationError,
     *,
@@ -217,7 +253,7 @@ def input_errors_from_validation(
             field=field_path(err["loc"], prefix=prefix, data=data) or None,
             source=source,
         )
-        for err in exc.errors()
+        for err in _one_branch(exc.errors())
     ]
     if not errors:  # pragma: no cover - pydantic never raises an empty error
         errors = [InputError(str(exc), field=prefix, source=source)]

@@ -152,3 +152,24 @@ def test_value_table_equals_the_broadcast_function() -> None:
                          discount_rate_per_year=0.1, **per_date)
     np.testing.assert_allclose(table0, ref0, rtol=1e-12, atol=1e-9)  # deep OTM cells ~1e-34
     assert not np.allclose(table0[:, 0], table[:, 0])
+
+
+def test_value_table_with_a_difficulty_gap_equals_a_daily_loop() -> None:
+    # The break-even projection ln D_t / D_0 = G (1 - exp(-t / tau)), summed day by day in
+    # plain Python (step_days = 1, sigma = 0: each day's margin max(a_t S - c, 0)).
+    from hashwinter.assets import value_table
+
+    h, p, price, d0, tariff, gap, tau = 13.5e12, 1323.0, 27420.0, 6.653e12, 0.40, 0.5, 60.0
+    total = 0.0
+    for day in range(100):
+        t = day + 0.5
+        d_t = d0 * math.exp(gap * (1.0 - math.exp(-t / tau)))
+        coins = h * 86400 / (d_t * 2**32) * 12.76 * 0.98
+        total += max(coins * price - p / 1000 * 24 * tariff, 0.0)
+    kw = dict(price=price, difficulty=d0, subsidy=12.5, fees_per_block=0.26, tariff=tariff,
+              pool_fee=0.02, difficulty_gap=gap, relaxation_days=tau, life_days=100.0,
+              step_days=1.0)
+    assert float(option_adjusted_value(h, p, **kw)[()]) == pytest.approx(total, rel=1e-12)
+    assert float(value_table([h], [p], **kw)[0, 0]) == pytest.approx(total, rel=1e-12)
+    # The gap lowers the value: the difficulty rises by up to e^0.5 over the life.
+    assert total < float(option_adjusted_value(h, p, **dict(kw, difficulty_gap=0.0))[()])

@@ -184,18 +184,25 @@ def test_contracts_that_do_not_fit_the_run(tmp_path, terms, change, field, words
     assert info.value.field == field and words in info.value.message, info.value
 
 
-def test_the_cli_exits_2_naming_the_field_and_writes_nothing(tmp_path, capsys):
+@pytest.mark.parametrize(("terms", "change", "field", "words"), [
+    ("term_days = 5", ("slots = 10", "slots = 9"), "policies[0].slots", "need 10 slots"),
+    # The case: a contract longer than the backtest, with no end rule.
+    ("term_days = 50", None, "policies[0].term_days", "longer than the run's 20 days"),
+    ("management_fee_per_machine_day = 1", None, "policies[0].term_days", "no end rule"),
+])
+def test_the_cli_exits_2_naming_the_field_and_writes_nothing(tmp_path, capsys, terms, change,
+                                                             field, words):
     store = tmp_path / "history.duckdb"
     import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=store)
     import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=store)
-    path = _farm(tmp_path, "term_days = 5")
-    path.write_text(path.read_text(encoding="utf-8").replace("slots = 10", "slots = 9"),
-                    encoding="utf-8")
+    path = _farm(tmp_path, terms)
+    if change is not None:
+        path.write_text(path.read_text(encoding="utf-8").replace(*change), encoding="utf-8")
     out = tmp_path / "out"
     code = main(["backtest", str(path), "--store", str(store), "--out", str(out), "--no-html"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "policies[0].slots" in err and "need 10 slots" in err
+    assert field in err and words in err and "farm.toml:" in err, err
     assert not out.exists()
 
 
@@ -271,3 +278,64 @@ def test_a_contract_runs_on_numpy_and_says_why(tmp_path):
         run(fr.spec, fr.policy, fr.treasury, engine="compiled")
     result = run(fr.spec, fr.policy, fr.treasury)
     assert result.path == "numpy" and result.fallback
+
+
+def test_terms_as_a_list_are_variants_of_one_run_equal_to_single_runs(tmp_path):
+    # A sweep of the contract's terms in one engine run: output_share = [0, 0.05, 0.1] with
+    # management_fee_per_machine_day = [0.5, 1.0, 2.0] is three variants; each owner's cash
+    # at the end equals the farm file's run with those two values alone. The client pays
+    # more as both rise, the host receives it (transfers conserve cash: the sum is the same
+    # in every variant).
+    from hashwinter.engine import run
+    from hashwinter.farm import build_farm_run
+
+    def cash(terms: str, sub: str) -> np.ndarray:
+        (tmp_path / sub).mkdir()
+        fr = build_farm_run(load_farm(_farm(tmp_path / sub, terms)), history())
+        return run(fr.spec, fr.policy, fr.treasury).cash[:, 0, :]  # (V, owners)
+
+    base = TERMS.replace("management_fee_per_machine_day = 0.5\n", "").replace(
+        "output_share = 0.05\n", "")
+    swept = cash(base + "\noutput_share = [0.0, 0.05, 0.1]\n"
+                 "management_fee_per_machine_day = [0.5, 1.0, 2.0]", "swept")
+    assert swept.shape == (3, 2)
+    for v, (share, fee) in enumerate([(0.0, 0.5), (0.05, 1.0), (0.1, 2.0)]):
+        single = cash(base + f"\noutput_share = {share}\nmanagement_fee_per_machine_day = {fee}",
+                      f"single{v}")
+        np.testing.assert_allclose(swept[v], single[0], rtol=1e-12)
+    assert np.all(np.diff(swept[:, 1]) < 0) and np.all(np.diff(swept[:, 0]) > 0)
+    np.testing.assert_allclose(swept.sum(axis=1), swept.sum(axis=1)[0], rtol=1e-12)
+
+
+def test_the_host_reuses_the_machines_it_buys_back(tmp_path):
+    # term_days = 5 at 0.30 CNY/kWh with a 300 CNY buy-back: on day 5 the host pays 3,000
+    # and the ten S9s move into its own cohort at the site, where they run on for the host:
+    # it pays their power (10 x 1.323 kW x 1.1 x 0.95 x 24 h x 0.30 a day) and mines with
+    # them; no contract fee flows after the end; no machine is created or lost.
+    terms = ("management_fee_per_machine_day = 1.0\nterm_days = 5\nbuy_back_per_machine = 300\n"
+             "reuse_bought_back = true")
+    result = backtest(load_farm(_farm(tmp_path, terms)), history())
+    f = _flows(result)
+    assert f["hosting_buy_back"][5] == pytest.approx(-3000.0)
+    assert np.allclose(f["hosting_management_fee"], [10.0] * 5 + [0.0] * 15)
+    c = result.cohorts
+    client = c[c["cohort"] != "Antminer S9 @ S (bought)"]
+    host = c[c["cohort"] == "Antminer S9 @ S (bought)"]
+    assert client["installed_machines"].tolist() == [10] * 5 + [0] * 15
+    assert host["installed_machines"].tolist() == [0] * 5 + [10] * 15
+    assert host["running_machines"].to_numpy()[5:].min() == 10
+    kwh_day = 1.323 * 1.1 * 0.95 * 24
+    np.testing.assert_allclose(host["power_cost_cny"].to_numpy()[5:], 10 * kwh_day * 0.30,
+                               rtol=1e-9)
+    assert host["coins_mined_btc"].to_numpy()[5:].min() > 0
+    assert result.run.checks.max_count_error == 0
+
+
+def test_reuse_without_a_buy_back_names_the_field(tmp_path):
+    from hashwinter.farm import build_farm_run
+
+    with pytest.raises(InputError) as info:
+        build_farm_run(load_farm(_farm(tmp_path, "term_days = 5\nreuse_bought_back = true")),
+                       history())
+    assert info.value.field == "policies[0].reuse_bought_back"
+    assert "buy_back_per_machine > 0" in info.value.message

@@ -184,21 +184,38 @@ def test_bad_trading_input_names_the_field(policy, field, message):
     assert field in text and message in text
 
 
-def test_bad_trading_input_exits_2_on_the_cli(tmp_path, capsys):
-    text = LAO_LUO.read_text(encoding="utf-8") + (
-        '\n[[policies]]\nkind = "sell_on_date"\nfleet = [0]\ndate = 2018-11-25\ncount = 3000\n')
-    farm = tmp_path / "bad.toml"
-    farm.write_text(text, encoding="utf-8")
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def winter_store(tmp_path_factory):
     from datafiles import winter_data_file
     from hashwinter.data.importing import import_file
-    store = tmp_path / "h.duckdb"
+    store = tmp_path_factory.mktemp("store") / "h.duckdb"
     import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=store)
     import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=store)
-    code = main(["backtest", str(farm), "--store", str(store), "--out", str(out)])
+    return store
+
+
+@pytest.mark.parametrize(("policy", "field"), [
+    ('kind = "sell_on_date"\nfleet = [0]\ndate = 2018-11-25\ncount = 3000', "policies[0].count"),
+    ('kind = "buy_fleet"\nmodel = "Antminer S9"\nsite = "small farm"\ndate = 2018-11-26\n'
+     'count = 1000', "policies[0].site"),
+    ('kind = "buy_payback"\nmodel = "Antminer S9"\nsite = "small farm"\n'
+     'price_per_machine = -600', "policies[0].price_per_machine"),
+    ('kind = "sell_above_value"\nvaluation = { life_days = -1 }',
+     "policies[0].valuation.life_days"),
+])
+def test_bad_trading_input_exits_2_on_the_cli(tmp_path, capsys, winter_store, policy, field):
+    # Each bad input of the issue through `hashwinter backtest`: one line naming the field
+    # and the file, exit 2, nothing written (the site is full: 2,000 slots, 2,000 held).
+    text = LAO_LUO.read_text(encoding="utf-8").replace("capacity_slots = 2500",
+                                                       "capacity_slots = 2000")
+    farm = tmp_path / "bad.toml"
+    farm.write_text(text + f"\n[[policies]]\n{policy}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["backtest", str(farm), "--store", str(winter_store), "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 2
-    assert "policies[0].count" in err and "Traceback" not in err
+    assert code == 2, err
+    assert field in err and "bad.toml:" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
     assert not out.exists()
 
 
@@ -216,16 +233,6 @@ def test_a_list_of_thresholds_is_one_run_over_the_variant_axis():
     doc["policies"] = [dict(doc["policies"][0], payback_days=110)]
     single = backtest(farm_from_dict(doc), history()).cohorts
     assert totals[1] == pytest.approx(single["machines_bought"].sum())
-
-def test_trading_farm_runs_in_monte_carlo(tmp_path, capsys):
-    out = tmp_path / "mc"
-    code = main(["simulate", str(EXAMPLES / "scenarios" / "winter_trading.toml"),
-                 "--paths", "20", "--out", str(out)])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    assert "Hu Haifeng — buys S9s" in captured.out
-    assert (out / "summary.json").is_file()
-
 
 def test_backtest_cli_shows_and_writes_the_trading_ledger(tmp_path, capsys):
     from datafiles import winter_data_file
@@ -247,3 +254,42 @@ def test_backtest_cli_shows_and_writes_the_trading_ledger(tmp_path, capsys):
     assert trades["purchase_cost_cny"].sum() == pytest.approx(10000 * 600)
     assert {"market_price", "shutdown_price"} <= set(used.columns)
     assert "<h2>Trading</h2>" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_lao_luo_three_legs_in_one_report_on_the_cli(tmp_path, capsys):
+    # One command, one table: "sold" (its own file), its "without trading" leg (= run
+    # throughout) and "stored" (--against), on the same window; legs.csv holds the table.
+    from datafiles import winter_data_file
+    from hashwinter.data.importing import import_file
+    store = tmp_path / "h.duckdb"
+    import_file("coinmetrics", winter_data_file("btc_daily.csv"), store=store)
+    import_file("ecb", winter_data_file("usd_cny_daily.csv"), store=store)
+    out = tmp_path / "out"
+    code = main(["backtest", str(EXAMPLES / "lao_luo_sold.toml"), "--store", str(store),
+                 "--against", str(EXAMPLES / "lao_luo_stored.toml"), "--to", "2018-12-10",
+                 "--out", str(out), "--format", "csv", "--no-html"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Side by side, 2018-11-25 to 2018-12-10" in captured.out
+    import pandas as pd
+    table = pd.read_csv(out / "legs.csv").set_index("figure")
+    sold, run_, stored = ("Lao Luo — 2,000 A741 (sold)",
+                          "Lao Luo — 2,000 A741 (sold), without trading",
+                          "Lao Luo — 2,000 A741 (stored)")
+    assert list(table.columns) == [sold, run_, stored]
+    held = table.loc["machines held at the end"]
+    assert (held[sold], held[run_], held[stored]) == (0, 2000, 2000)
+    power = table.loc["power cost [CNY]"]
+    assert power[run_] > 0 and power[stored] == 0 and power[sold] == 0
+    assert table.loc["coins mined [BTC]", stored] == 0  # still under water by 10 Dec
+
+
+def test_a_bad_against_farm_exits_2_and_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(LAO_LUO.read_text(encoding="utf-8").replace("count = 2000", "count = -5"),
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["backtest", str(LAO_LUO), "--against", str(bad), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "fleet[0].count" in err and "bad.toml" in err
+    assert not out.exists()

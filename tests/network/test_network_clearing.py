@@ -92,6 +92,29 @@ def test_matches_a_plain_loop_and_conserves_counts() -> None:
     np.testing.assert_allclose(both.price[0], out.price)
 
 
+def test_rows_and_one_shared_grid_match_the_loop_row_by_row() -> None:
+    # Several (path) rows at once, one grid for every tier (the network's case: a single
+    # searchsorted), buyers without cash or slots among them: each row as the loop clears it.
+    rng = np.random.default_rng(11)
+    rows, c, k = 5, 60, 4
+    tier = rng.integers(0, k, c)
+    seller = rng.uniform(size=(rows, c)) < 0.25
+    offer = np.where(seller, rng.uniform(0, 50, (rows, c)), 0.0)
+    offer[2] = 0.0  # a path where nobody sells: no price, nothing changes hands
+    value = np.where(seller, 0.0, rng.uniform(0, 600, (rows, c)))
+    slots = np.where(rng.uniform(size=(rows, c)) < 0.2, 0.0, rng.uniform(0, 20, (rows, c)))
+    budget = np.where(rng.uniform(size=(rows, c)) < 0.2, 0.0, rng.uniform(0, 4000, (rows, c)))
+    grid = price_grid(np.full(k, 15.0), np.full(k, 3000.0), 48)
+    out = clear_market(offer, value, slots, budget, tier, grid)
+    for r in range(rows):
+        price, sold, bought = _loop(offer[r], value[r], slots[r], budget[r], tier, grid)
+        np.testing.assert_allclose(out.price[r], price, rtol=1e-12)
+        np.testing.assert_allclose(out.sold[r], sold, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out.bought[r], bought, rtol=1e-12, atol=1e-12)
+    assert np.nansum(out.volume) > 0  # the case trades at all
+    assert np.isnan(out.price[2]).all() and not out.bought[2].any()
+
+
 def test_bad_grid() -> None:
     with pytest.raises(InputError, match="scrap_floor"):
         price_grid([-1.0], [10.0], 4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -65,6 +66,36 @@ def test_bad_file_exits_2_naming_the_field(tmp_path: Path,
     assert not out.exists()
     data = tomllib.loads(EXAMPLE.read_text())
     assert data["population"]["farms"] == 1000
+
+
+def test_chunked_paths_write_the_tables_of_one_chunk(tmp_path: Path) -> None:
+    # GBM paths, 3 of them: in chunks of 2 (2 + 1) the daily table is that of one chunk.
+    text = EXAMPLE.read_text().replace('kind = "history"', 'kind = "gbm"')
+    path = _scenario(tmp_path, text)
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(["network", str(path), "--paths", "3", "--out", str(one)]) == 0
+    assert main(["network", str(path), "--paths", "3", "--chunk-paths", "2",
+                 "--out", str(two)]) == 0
+    daily = pd.read_csv(one / "network_daily.csv")
+    pd.testing.assert_frame_equal(daily, pd.read_csv(two / "network_daily.csv"))
+    assert daily["path"].nunique() == 3 and len(daily) == 3 * 61
+    # The paths differ (their prices do), so a mix-up of chunks would show.
+    assert daily.groupby("path")["hashrate_ehs"].last().nunique() == 3
+
+
+def test_cluster_without_dask_exits_2_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # Dask is the optional "cluster" extra: a None entry in sys.modules fails its import.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    path = _scenario(tmp_path, EXAMPLE.read_text())
+    out = tmp_path / "out"
+    assert main(["network", str(path), "--cluster", "tcp://127.0.0.1:8786",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ['hashwinter: error: --cluster: needs Dask, which is not installed: '
+                   'pip install "hashwinter[cluster]"']
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(("old", "new", "field"), [

@@ -118,3 +118,86 @@ def test_variant_keys_are_checked_before_anything_runs(tmp_path):
     assert many.value.errors[0].field == "farm.treasury.hodl_ratio"
     with pytest.raises(InputError):
         farm_variants(job.farm, [("farm.tariff_scale", [-1.0])])
+
+
+def test_a_policies_entry_field_on_the_variant_axis_equals_edited_farm_files(tmp_path, capsys):
+    """farm.policies.0.payback_days (Hu's buy rule, examples/scenarios/winter_trading.toml)
+    on the variant axis: each row equals a run of the farm file written with that value
+    (rtol 1e-9); the "(without trading)" twin has no such entry and is the same in every
+    row; a longer payback threshold buys at least as many machines."""
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    farm_text = (examples / "hu_haifeng_buys.toml").read_text()
+    scenario_text = (examples / "scenarios" / "winter_trading.toml").read_text()
+    assert "payback_days = 110" in farm_text
+
+    def write(folder, days):
+        folder.mkdir()
+        (folder / "hu_haifeng_buys.toml").write_text(
+            farm_text.replace("payback_days = 110", f"payback_days = {days}"))
+        path = folder / "scenario.toml"
+        path.write_text(scenario_text.replace("../hu_haifeng_buys.toml", "hu_haifeng_buys.toml")
+                        .replace("paths = 200", "paths = 12"))
+        return path
+
+    out = tmp_path / "out"
+    code = main(["sweep", str(write(tmp_path / "swept", 110)), "--grid",
+                 "farm.policies.0.payback_days=90,130", "--workers", "1", "--out", str(out),
+                 "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "sweep.csv")
+    assert len(table) == 4  # 2 points x (farm, its without-trading twin)
+    numeric = [c for c in table.columns if not c.startswith(("farm", "currency"))
+               and pd.api.types.is_numeric_dtype(table[c])]
+    for days in (90, 130):
+        loaded = load_scenario(write(tmp_path / f"p{days}", days))
+        with ThreadPoolExecutor(1) as ex:
+            farms = run_farms(loaded, ex, progress=False)
+        expected = farm_summary(farms, loaded.config.report.var_levels)
+        rows = table[table["farm.policies.0.payback_days"] == days]
+        for (_, row), (_, want) in zip(rows.iterrows(), expected.iterrows(), strict=True):
+            assert row["farm"] == want["farm"]
+            for col in numeric:
+                if pd.isna(want[col]):
+                    assert pd.isna(row[col]), col
+                    continue
+                np.testing.assert_allclose(row[col], want[col], rtol=1e-9, atol=1e-6,
+                                           err_msg=f"{col} at {days} days")
+    trading = table[~table["farm"].str.endswith("(without trading)")]
+    twins = table[table["farm"].str.endswith("(without trading)")]
+    assert trading["bought_mean"].iloc[1] > trading["bought_mean"].iloc[0]
+    assert twins["pnl_mean"].nunique() == 1
+
+
+def test_a_policies_entry_key_names_what_can_be_swept(tmp_path):
+    """An index past the entries, an entry's kind or an unknown field: one error naming
+    the key; a bad value is refused by the entry's own field."""
+    from pathlib import Path
+
+    from hashwinter.farm import load_farm
+
+    farm = load_farm(Path(__file__).resolve().parents[2] / "examples" / "hu_haifeng_buys.toml")
+    for key in ("farm.policies.9.payback_days", "farm.policies.0.kind",
+                "farm.policies.0.no_such_field"):
+        with pytest.raises(InputError) as err:
+            farm_variants(farm, [(key, [1])])
+        assert err.value.field == key
+    with pytest.raises((InputError, InputErrors)) as err:
+        farm_variants(farm, [("farm.policies.0.payback_days", [-5])])
+    assert "farm.policies.0.payback_days" in str(err.value)
+
+
+def test_a_policies_entry_key_that_fits_no_farm_of_the_scenario_is_refused(tmp_path, capsys):
+    """Jin Xin's scenario has the cycle farm and its held twin; a field of no entry of
+    either (payback_days is a buy rule's) is one line naming the key, exit 2, nothing
+    written; the cycle's own field runs (the held farm, without the entry, unchanged)."""
+    from pathlib import Path
+
+    scenario = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "jin_xin_gpu.toml"
+    out = tmp_path / "out"
+    code = main(["sweep", str(scenario), "--grid", "farm.policies.0.payback_days=1,2",
+                 "--paths", "4", "--workers", "1", "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "farm.policies.0.payback_days" in err and len(err.splitlines()) == 1
+    assert not out.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["ValuationParams"]
@@ -22,10 +24,25 @@ class ValuationParams(BaseModel):
         Continuously compounded discount rate. [1/year]
     life_days : float
         Remaining life of a used machine. [day]
+    difficulty_model : {"trailing", "break_even"}
+        The buyer's projection of difficulty. ``trailing``: it grows at
+        ``growth_scale`` times the trailing year's rate. ``break_even``: it relaxes,
+        with time constant ``relaxation_days``, towards the level at which the
+        network's marginal new machine (``reference_j_per_th``) just earns an all-in
+        cost (power and capital) of ``entry_cost_per_kwh``; never below today's (machines
+        already plugged in stay while they cover their power, so the network does not
+        shrink in expectation). See docs/assets.md, "Calibration".
     growth_scale : float
-        Multiplier on the trailing difficulty growth: the buyer's projection of
-        difficulty is ``growth_scale`` times the trailing year's growth (fitted by
+        Multiplier on the trailing difficulty growth (``trailing``; fitted by
         :func:`hashwinter.assets.calibrate.fit_growth_scale`). [dimensionless]
+    entry_cost_per_kwh : float
+        All-in cost per kWh of the marginal new machine (``break_even``; fitted by
+        :func:`hashwinter.assets.calibrate.fit_break_even`). [currency/kWh]
+    reference_j_per_th : float
+        Efficiency of the network's marginal machine (``break_even``; the S9's 98 J/TH
+        in 2017-2018). [J/TH]
+    relaxation_days : float
+        Time constant of the difficulty closing its gap (``break_even``). [day]
     liquidity : float
         Market price over value: the bid/ask discount of a thin market (1 = none;
         a parameter now, set by supply and demand in the network model). [fraction]
@@ -44,7 +61,11 @@ class ValuationParams(BaseModel):
     pool_fee: float = Field(default=0.02, ge=0.0, le=1.0, allow_inf_nan=False)
     discount_rate_per_year: float = Field(default=0.10, ge=0.0, le=10.0, allow_inf_nan=False)
     life_days: float = Field(default=730.0, gt=0.0, le=36_525.0, allow_inf_nan=False)
+    difficulty_model: Literal["trailing", "break_even"] = "trailing"
     growth_scale: float = Field(default=1.0, ge=0.0, le=5.0, allow_inf_nan=False)
+    entry_cost_per_kwh: float = Field(default=1.0, gt=0.0, le=100.0, allow_inf_nan=False)
+    reference_j_per_th: float = Field(default=98.0, gt=0.0, le=10_000.0, allow_inf_nan=False)
+    relaxation_days: float = Field(default=60.0, gt=0.0, le=36_525.0, allow_inf_nan=False)
     liquidity: float = Field(default=1.0, gt=0.0, le=2.0, allow_inf_nan=False)
     scrap_value_per_kw: float = Field(default=0.0, ge=0.0, le=1e7, allow_inf_nan=False)
     step_days: float = Field(default=7.0, gt=0.0, le=31.0, allow_inf_nan=False)

@@ -18,7 +18,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
-from hashwinter.assets.valuation import expected_call_margin, valuation_steps
+from hashwinter.assets.valuation import (
+    expected_call_margin,
+    log_difficulty_growth,
+    valuation_steps,
+)
 from hashwinter.chain.difficulty import reward_per_hash
 from hashwinter.units import (
     JULIAN_YEAR_DAYS,
@@ -50,6 +54,8 @@ def value_table(
     sigma_per_day: npt.ArrayLike = 0.0,
     drift_per_day: npt.ArrayLike = 0.0,
     difficulty_growth_per_year: npt.ArrayLike = 0.0,
+    difficulty_gap: npt.ArrayLike = 0.0,
+    relaxation_days: float = np.inf,
     discount_rate_per_year: float = 0.0,
     life_days: float = 730.0,
     days_to_halving: npt.ArrayLike = np.inf,
@@ -72,6 +78,11 @@ def value_table(
         As in :func:`~hashwinter.assets.valuation.option_adjusted_value`.
     sigma_per_day, drift_per_day, difficulty_growth_per_year, days_to_halving : array_like (N,)
         Per date (e.g. fitted on the days before each date).
+    difficulty_gap : array_like (N,) or scalar, default 0
+        Per date: log difficulty still to come (the break-even projection,
+        :func:`~hashwinter.assets.valuation.log_difficulty_growth`). [dimensionless]
+    relaxation_days : float, default inf
+        Time constant of closing the gap. [day]
     scrap_value : array_like (M,) or scalar
         Per model. [currency]
     max_cells : int, default 1,000,000
@@ -98,6 +109,7 @@ def value_table(
     sig = _per_date(sigma_per_day, n_dates)
     mu = _per_date(drift_per_day, n_dates)
     g = _per_date(difficulty_growth_per_year, n_dates)
+    gap = _per_date(difficulty_gap, n_dates)
     halving = _per_date(days_to_halving, n_dates)
     t, lengths = valuation_steps(life_days, step_days)  # (K,) midpoints and lengths
     n_steps = t.size
@@ -117,7 +129,8 @@ def value_table(
         # volatility. (N_chunk, K)
         reward = np.where(t[None, :] >= halving[sl, None], 0.5 * sub[sl, None],
                           sub[sl, None]) + fees[sl, None]
-        grown = d0[sl, None] * np.exp(g[sl, None] * t / JULIAN_YEAR_DAYS)
+        grown = d0[sl, None] * np.exp(log_difficulty_growth(t, g[sl, None], gap[sl, None],
+                                                            relaxation_days))
         unit_revenue = reward / grown * s0[sl, None] * np.exp(mu[sl, None] * t)
         vol = sig[sl, None] * np.sqrt(t)
         revenue = per_hash[:, None, None] * unit_revenue[None]  # (M, N_chunk, K)

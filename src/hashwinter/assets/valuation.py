@@ -15,16 +15,18 @@ value::
 
     V = max(scrap, sum_t exp(-r t / 365.25) E[max(a_t S_t - c, 0)])
 
-Coins per day fall as difficulty grows, ``D_t = D_0 exp(g t / 365.25)`` (``g``
-a continuously compounded rate per year, from a projection or fitted), and halve
-with the subsidy at the next halving. The valuation's time step is
-``step_days`` (default 7): each step's days are valued at the step's midpoint,
-so a weekly step sums 52 options per year instead of 365 (the difference from
-a daily strip is reported by the tests, well under 1 % for a two-year life).
+Coins per day fall as difficulty grows, ``D_t = D_0 exp(g t / 365.25 + G (1 -
+exp(-t / tau)))`` (``g`` a continuously compounded rate per year, from a projection
+or fitted; ``G`` a gap the difficulty closes with relaxation time ``tau``, see
+:func:`log_difficulty_growth`), and halve with the subsidy at the next halving.
+The valuation's time step is ``step_days`` (default 7): each step's days are
+valued at the step's midpoint, so a weekly step sums 52 options per year instead
+of 365 (the difference from a daily strip is reported by the tests, well under 1 %
+for a two-year life).
 
 With a restart cost the days are no longer independent (the decision to stay
-off depends on the path), and this closed form is an upper bound; see
-docs/assets.md for the Monte Carlo used there.
+off depends on the path), and this closed form is an upper bound; the value with
+a restart cost is a binomial lattice, :func:`hashwinter.assets.switching.switching_value`.
 
 Every function broadcasts over numpy arrays: models x dates x ... in one call.
 """
@@ -42,7 +44,8 @@ from hashwinter.units import (
     WATTS_PER_KILOWATT,
 )
 
-__all__ = ["expected_call_margin", "option_adjusted_value", "valuation_steps"]
+__all__ = ["expected_call_margin", "log_difficulty_growth", "option_adjusted_value",
+           "valuation_steps"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -104,6 +107,43 @@ def expected_call_margin(
     return np.asarray(np.where(live, black, intrinsic), dtype=np.float64)
 
 
+def log_difficulty_growth(
+    t: npt.ArrayLike,
+    growth_per_year: npt.ArrayLike = 0.0,
+    gap: npt.ArrayLike = 0.0,
+    relaxation_days: npt.ArrayLike = np.inf,
+) -> FloatArray:
+    """Return ``ln(D_t / D_0)``: steady growth plus a gap closed exponentially.
+
+    ``g t / 365.25 + G (1 - exp(-t / tau))``: the trailing projection is the first
+    term (``G = 0``); the break-even projection (:mod:`hashwinter.assets.params`,
+    ``difficulty_model = "break_even"``) is the second, the network's difficulty
+    relaxing towards the level where its marginal machine breaks even.
+
+    Parameters
+    ----------
+    t : array_like
+        Days from the valuation date. [day]
+    growth_per_year : array_like, default 0
+        Continuously compounded growth, ``g``. [1/year]
+    gap : array_like, default 0
+        ``G = ln(D_inf / D_0)``, the log difficulty still to come. [dimensionless]
+    relaxation_days : array_like, default inf
+        ``tau``, the time constant of closing the gap (inf: never). [day]
+
+    >>> round(float(log_difficulty_growth(365.25, 0.5)), 3)
+    0.5
+    >>> round(float(log_difficulty_growth(60.0, 0.0, 1.0, 60.0)), 4)  # 1 - 1/e of the gap
+    0.6321
+
+    """
+    t_ = np.asarray(t, dtype=np.float64)
+    tau = np.asarray(relaxation_days, dtype=np.float64)
+    closed = -np.expm1(-t_ / tau)  # 1 - exp(-t / tau), 0 when tau is inf
+    return np.asarray(np.asarray(growth_per_year) * t_ / JULIAN_YEAR_DAYS
+                      + np.asarray(gap) * closed, dtype=np.float64)
+
+
 def valuation_steps(life_days: float, step_days: float) -> tuple[FloatArray, FloatArray]:
     """Return the midpoints and lengths of the valuation's steps over the life [day].
 
@@ -137,6 +177,8 @@ def option_adjusted_value(
     sigma_per_day: npt.ArrayLike = 0.0,
     drift_per_day: npt.ArrayLike = 0.0,
     difficulty_growth_per_year: npt.ArrayLike = 0.0,
+    difficulty_gap: npt.ArrayLike = 0.0,
+    relaxation_days: float = np.inf,
     discount_rate_per_year: npt.ArrayLike = 0.0,
     life_days: float = 730.0,
     days_to_halving: npt.ArrayLike = np.inf,
@@ -176,6 +218,11 @@ def option_adjusted_value(
         Expected growth of the price, ``E[S_t] = S_0 exp(mu t)``. [1/day]
     difficulty_growth_per_year : array_like, default 0
         Continuously compounded growth of difficulty. [1/year]
+    difficulty_gap : array_like, default 0
+        Log difficulty still to come, closed with ``relaxation_days``
+        (:func:`log_difficulty_growth`). [dimensionless]
+    relaxation_days : float, default inf
+        Time constant of closing the gap. [day]
     discount_rate_per_year : array_like, default 0
         Continuously compounded discount rate. [1/year]
     life_days : float, default 730
@@ -208,13 +255,14 @@ def option_adjusted_value(
     args = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (
         hashrate, power, price, difficulty, subsidy, tariff, fees_per_block, pool_fee, pue,
         other_cost_per_day, sigma_per_day, drift_per_day, difficulty_growth_per_year,
-        discount_rate_per_year, days_to_halving, scrap_value)))
-    (h, p, s0, d0, sub, tar, fees, fee, pue_, other, sig, mu, g, r, halving, scrap) = (
+        difficulty_gap, discount_rate_per_year, days_to_halving, scrap_value)))
+    (h, p, s0, d0, sub, tar, fees, fee, pue_, other, sig, mu, g, gap, r, halving, scrap) = (
         a[..., None] for a in args)
     t = mids  # broadcasts as the trailing (K,) axis
 
     reward = np.where(t >= halving, 0.5 * sub, sub) + fees
-    per_hash = reward_per_hash(d0 * np.exp(g * t / JULIAN_YEAR_DAYS), reward)
+    per_hash = reward_per_hash(
+        d0 * np.exp(log_difficulty_growth(t, g, gap, relaxation_days)), reward)
     coins = h * SECONDS_PER_DAY * per_hash * (1.0 - fee)
     cost = p / WATTS_PER_KILOWATT * 24.0 * pue_ * tar + other
     forward = s0 * np.exp(mu * t)

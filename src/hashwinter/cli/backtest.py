@@ -68,6 +68,12 @@ def backtest_command(
         typer.Option(help="User machine catalog (TOML or CSV) merged over the built-in one."),
     ] = None,
     html: Annotated[bool, typer.Option("--html/--no-html", help="Write report.html.")] = True,
+    against: Annotated[
+        list[Path] | None,
+        typer.Option("--against", help="Another farm file run on the same window and shown "
+                     "side by side (repeatable): the legs of a decision, e.g. "
+                     "examples/lao_luo_stored.toml against examples/lao_luo_sold.toml."),
+    ] = None,
     memory: Annotated[
         str | None,
         typer.Option("--memory-limit", show_default=False,
@@ -122,6 +128,8 @@ def backtest_command(
     # A gpu_cycle entry's threshold lists: the backtest runs the first, the GPU report all.
     full = load_farm(farm, catalog=machines)
     loaded = first_variant(full)
+    # Every leg is loaded (validated) before anything runs: a bad one exits 2, nothing written.
+    others = [load_farm(path, catalog=machines) for path in against or []]
     config = loaded.config
     report = normalize_currency(currency, field="--currency") if currency else None
     first, last = farm_window(config, first, last, fields=("--from", "--to"))
@@ -176,6 +184,7 @@ def backtest_command(
     if hedged is not None:
         console.print(hedged)
     trading = trading_table(result)
+    base = None
     if trading is not None:
         console.print(trading)
         plain = without_trading(loaded)
@@ -210,8 +219,24 @@ def backtest_command(
         if gpu_run.sensitivity is not None:
             console.print(comparison_table(gpu_run.sensitivity, "P&L with one resale parameter "
                                            "changed"))
+    legs_frame = None
+    if others:
+        side = {config.name: result}
+        if base is not None:
+            side[f"{config.name}, without trading"] = base
+        for path, other in zip(against or [], others, strict=True):
+            name = other.config.name if other.config.name not in side else (
+                f"{other.config.name} ({path.name})")
+            side[name] = backtest_from_store(
+                other, store, start=first, end=last, currency=report,
+                resolution=resolution.value, fields=("--from", "--to"), check_run=guard)
+        legs_frame = trading_comparison(side)
+        console.print(comparison_table(legs_frame, f"Side by side, {first} to {last}"))
     if out is not None:
         files = write_backtest_outputs(result, out, ledger_format=ledger_format.value,
                                        html_report=html)
+        if legs_frame is not None:
+            legs_frame.to_csv(out / "legs.csv", index=False)
+            files = [*files, out / "legs.csv"]
         for path in files:
             err.print(f"wrote {path}", markup=False)

@@ -205,3 +205,112 @@ def _write_chart(index: pd.DataFrame, path: Path, currency: str) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write: {exc.strerror}", field="--chart") from None
+
+
+class Projection(enum.StrEnum):
+    """The buyer's projection of difficulty (docs/assets.md, "Calibration")."""
+
+    trailing = "trailing"
+    break_even = "break-even"
+
+
+@machines_app.command("calibrate")
+def calibrate_command(
+    fit_before: Annotated[str, typer.Option(help="Fit only quotes dated before this day.")],
+    tariff: Annotated[float, typer.Option(help="The buyer's power price per kWh in --currency.")],
+    currency: Annotated[str, typer.Option(help="Currency of the quotes fitted.")] = "CNY",
+    projection: Annotated[
+        Projection, typer.Option(help="trailing (growth scale x the trailing year) or "
+                                 "break-even (difficulty relaxes to where the marginal "
+                                 "machine earns an all-in entry cost).")
+    ] = Projection.break_even,
+    model: Annotated[
+        str | None, typer.Option(help="Only quotes whose model contains this text.")
+    ] = None,
+    discount_rate: Annotated[float, typer.Option(help="Discount rate per year.")] = 0.10,
+    life_days: Annotated[
+        float, typer.Option(help="Remaining life of a used machine [days].")
+    ] = 730,
+    store: Annotated[
+        Path | None, typer.Option(envvar="HASHWINTER_STORE", help="History store file (DuckDB).")
+    ] = None,
+    output_format: Annotated[
+        IndexFormat, typer.Option("--format", help="table, csv or json.")
+    ] = IndexFormat.table,
+) -> None:
+    """Fit the valuation to the stored machine prices dated before --fit-before.
+
+    Quotes come from the store (hashwinter data import machine-prices FILE, data
+    add-machine-price); every quote, fitted or not, gets the model's value and its log
+    error, so the later ones are out-of-sample checks.
+    """
+    import numpy as np
+    import pandas as pd
+    from pydantic import ValidationError
+
+    from hashwinter.assets.calibrate import fit_break_even, fit_growth_scale, quote_observations
+    from hashwinter.assets.inputs import valuation_inputs
+    from hashwinter.assets.params import ValuationParams
+    from hashwinter.data.store import opened
+    from hashwinter.hardware import default_catalog
+    from hashwinter.validation import input_errors_from_validation
+
+    cutoff = _day(fit_before, "--fit-before")
+    try:
+        params = ValuationParams(tariff=tariff, discount_rate_per_year=discount_rate,
+                                 life_days=life_days)
+    except ValidationError as exc:
+        errors = input_errors_from_validation(exc)
+        for err in errors.errors:
+            err.field = _FLAGS.get(err.field or "", err.field)
+        raise InputErrors(errors.errors) from None
+    currency = currency.strip().upper()
+    with opened(store) as st:
+        prices = st.machine_prices(model)
+    obs, left = quote_observations(prices, currency)
+    if obs.empty:
+        raise InputError(f"the store holds no machine price in {currency}"
+                         + (f" for {model!r}" if model else "")
+                         + " (hashwinter data import machine-prices FILE)", field="--store")
+    first = obs["date"].min().date()
+    last = obs["date"].max().date()
+    daily = _history(first, last, currency, store, lookback_days=366)
+    inputs = valuation_inputs(daily)
+    fit = fit_break_even if projection is Projection.break_even else fit_growth_scale
+    try:
+        cal = fit(obs[["date", "model", "price"]], inputs, default_catalog(), params,
+                  fit_before=cutoff)
+    except InputError as exc:
+        if exc.field != "observations":
+            raise
+        raise InputError(exc.message, field="--fit-before") from None
+    table = cal.table.assign(date=pd.to_datetime(cal.table["date"]).dt.date.astype(str))
+    p = cal.params
+    fitted = (f"entry cost {p.entry_cost_per_kwh:.4g} {currency}/kWh, relaxation "
+              f"{p.relaxation_days:g} days" if projection is Projection.break_even
+              else f"growth scale {p.growth_scale:.4g}")
+    if output_format is IndexFormat.json:
+        doc = {"params": p.model_dump(), "rmse_log_in_sample": cal.rmse_log_in_sample,
+               "observations": table.replace({np.nan: None}).to_dict(orient="records")}
+        sys.stdout.write(json.dumps(doc, allow_nan=False) + "\n")
+    elif output_format is IndexFormat.csv:
+        sys.stdout.write(table.to_csv(index=False))
+    else:
+        from rich.table import Table
+
+        out = Table(title=f"Calibration before {cutoff}: {fitted}; in-sample RMSE (log) "
+                    f"{cal.rmse_log_in_sample:.3f}", title_justify="left")
+        for head in ("date", "model", f"observed [{currency}]", f"fitted [{currency}]",
+                     "log error", "in sample"):
+            out.add_column(head, justify="left" if head in ("date", "model") else "right")
+        for r in table.to_dict(orient="records"):
+            out.add_row(str(r["date"]), str(r["model"]), f"{r['observed']:,.0f}",
+                        f"{r['fitted']:,.0f}", f"{r['log_error']:+.2f}",
+                        "yes" if r["in_sample"] else "")
+        stdout_console().print(out)
+    skipped = len(cal.skipped) + len(left)
+    stderr_console().print(
+        f"note: {fitted}; {int(cal.table['in_sample'].sum())} quotes fitted, "
+        f"{len(cal.table) - int(cal.table['in_sample'].sum())} checked out of sample, "
+        f"{skipped} left out (unknown model, other currency or a year-only date)",
+        markup=False)

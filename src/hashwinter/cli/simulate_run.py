@@ -231,6 +231,11 @@ def simulate(
         owners = owner_cash_summary(farms)
         if owners is not None:
             _stdout.print(owner_cash_table(owners))
+        from hashwinter.scenario.tradereport import trading_comparison, trading_table
+
+        traded = trading_comparison(farms)
+        if traded is not None:
+            _stdout.print(trading_table(traded))
     else:
         _stdout.print(
             blockclock_table(

@@ -2,7 +2,8 @@
 
 Each chunk is a self-contained engine run on a slice of the variants, so memory
 is bounded by the chunk size; totals are concatenated back along the variant
-axis in order. The same function is what an executor (a process pool, Dask)
+axis in order (whole :class:`~hashwinter.engine.run.RunResult` of chunks over
+paths: :func:`concat_paths`). The same function is what an executor (a process pool, Dask)
 maps over chunks: it takes and returns plain picklable objects.
 """
 
@@ -10,19 +11,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from hashwinter.engine.checks import ConservationReport
 from hashwinter.engine.policy import Policy
 from hashwinter.engine.recorders import Totals, TotalsRecorder
-from hashwinter.engine.run import run
+from hashwinter.engine.run import RunResult, run
 from hashwinter.engine.spec import EngineSpec
 from hashwinter.engine.treasury import Treasury
 from hashwinter.engine.variants import as_variant_array, count_variants
 from hashwinter.errors import InputError
 
-__all__ = ["concat_totals", "run_in_chunks"]
+__all__ = ["concat_paths", "concat_totals", "run_in_chunks"]
 
 
 def concat_totals(parts: Sequence[Totals], axis: int = 0) -> Totals:
@@ -36,6 +39,46 @@ def concat_totals(parts: Sequence[Totals], axis: int = 0) -> Totals:
     meta = dataclasses.replace(first.meta, **({"n_variants": size} if axis == 0 else
                                               {"n_paths": size}))
     return Totals(meta, cohort, owner)
+
+
+def concat_paths(parts: Sequence[RunResult], records: list[Any]) -> RunResult:
+    """Merge the results of runs on consecutive slices of the paths, in order.
+
+    Per-owner and per-cohort closing arrays are concatenated along the path axis
+    (1); so is every (V, P) array of the network's state (a dataclass of arrays);
+    the conservation report keeps each check's largest deviation. ``records`` are
+    the merged records (recorders differ in how they merge).
+    """
+    if not parts:
+        raise InputError("nothing to merge", field="parts")
+    first = parts[0]
+    if len(parts) == 1:
+        return dataclasses.replace(first, records=records)
+
+    def cat(arrays: Sequence[Any]) -> Any:
+        return None if arrays[0] is None else np.concatenate(arrays, axis=1)
+
+    state = first.network_state
+    if dataclasses.is_dataclass(state) and not isinstance(state, type):
+        merged = {f.name: np.concatenate([getattr(p.network_state, f.name) for p in parts],
+                                         axis=1) for f in dataclasses.fields(state)}
+        state = dataclasses.replace(state, **merged)
+    checks = [p.checks for p in parts]
+    report = ConservationReport(
+        max_share=max(c.max_share for c in checks),
+        max_excess_coins=max(c.max_excess_coins for c in checks),
+        max_cash_error=max(c.max_cash_error for c in checks),
+        max_coin_error=max(c.max_coin_error for c in checks),
+        enabled=all(c.enabled for c in checks),
+        max_count_error=max(c.max_count_error for c in checks),
+    )
+    return RunResult(
+        meta=dataclasses.replace(first.meta, n_paths=sum(p.meta.n_paths for p in parts)),
+        records=records, cash=cat([p.cash for p in parts]), coins=cat([p.coins for p in parts]),
+        broke_step=cat([p.broke_step for p in parts]), checks=report,
+        held=cat([p.held for p in parts]), positions=cat([p.positions for p in parts]),
+        network_state=state, path=first.path, fallback=first.fallback,
+    )
 
 
 def run_in_chunks(

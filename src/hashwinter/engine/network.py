@@ -402,11 +402,14 @@ class EndogenousNetwork:
         """
         st: EndogenousState = state  # type: ignore[assignment]
         day = int(self.clock.day_of_step[step])
-        if isinstance(self.rest_of_world, RestOfWorld):
-            seen = None if price is None else np.asarray(price)[None, :]
-            rest = self.rest_of_world.hashrate(day, st.difficulty, st.height, seen)
+        # Per-day arrays were made ndarrays in __post_init__; anything else is a RestOfWorld
+        # (an isinstance check against the runtime Protocol costs ~50 us a step).
+        if isinstance(self.rest_of_world, np.ndarray):
+            rest = self.rest_of_world[None, :, day]
         else:
-            rest = np.asarray(self.rest_of_world)[None, :, day]
+            seen = None if price is None else np.asarray(price)[None, :]
+            model = cast(RestOfWorld, self.rest_of_world)
+            rest = model.hashrate(day, st.difficulty, st.height, seen)
         total = np.broadcast_to(np.asarray(farm_hashrate, dtype=np.float64) + rest,
                                 st.difficulty.shape)
         fees = np.broadcast_to(self._fees(step), total.shape)

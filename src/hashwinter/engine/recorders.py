@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.ledger import Ledger
+from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.step import RunMeta, StepData
 from hashwinter.errors import InputError
 
@@ -215,10 +216,12 @@ class TotalsRecorder:
         self._day_fraction = 1.0
         self._cash: FloatArray | None = None
         self._coins: FloatArray | None = None
+        self._groups: OwnerGroups | None = None  # built on the first traded step
 
     def begin(self, meta: RunMeta) -> None:
         """Allocate the accumulators."""
         self._meta = meta
+        self._groups = None
         self._day_fraction = 1.0 / meta.clock.steps_per_day
         self._c = {k: np.zeros(meta.shape) for k in self.fields}
         self._o = {k: np.zeros(meta.owner_shape) for k in (
@@ -262,12 +265,13 @@ class TotalsRecorder:
         if data.trades is not None:
             meta = self._meta
             assert meta is not None
-            mat = meta.cohorts.owner_matrix(len(meta.owner_names))
+            if self._groups is None:
+                self._groups = OwnerGroups.of(meta.cohorts.owner, len(meta.owner_names))
             for key, arr in (("bought", data.trades.bought), ("sold_machines", data.trades.sold),
                              ("scrapped", data.trades.scrapped)):
                 if key not in o:
                     o[key] = np.zeros(meta.owner_shape)
-                o[key] += arr @ mat
+                o[key] += self._groups.sum(arr)
         np.minimum(o["min_cash"], tr.cash, out=o["min_cash"])
         o["broke_day"] = np.where(tr.broke_now, float(data.day), o["broke_day"])
         self._cash, self._coins = tr.cash, tr.coins

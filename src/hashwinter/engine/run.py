@@ -40,6 +40,7 @@ import numpy.typing as npt
 from hashwinter.engine.actions import Actions
 from hashwinter.engine.checks import ConservationChecker, ConservationError, ConservationReport
 from hashwinter.engine.network import ExogenousNetwork
+from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.policy import Observation, Policy
 from hashwinter.engine.positions import Instrument, Position
 from hashwinter.engine.spec import EngineSpec
@@ -100,15 +101,6 @@ class RunResult:
 
 #: Values of ``run(..., engine=)``.
 ENGINES = ("auto", "numpy", "compiled")
-
-
-def _owner_sum(values: FloatArray, matrix: FloatArray | None) -> FloatArray:
-    """Sum (V, P, C) cohort values into (V, P, O) owner values."""
-    if matrix is None:  # a single owner: a plain sum is faster than a matmul
-        return values.sum(axis=-1, keepdims=True)
-    # One 2-d matrix product (BLAS), not a batch of (1, C) @ (C, O) products.
-    flat = np.ascontiguousarray(values).reshape(-1, values.shape[-1]) @ matrix
-    return flat.reshape(*values.shape[:-1], matrix.shape[1])
 
 
 def _trade(
@@ -263,14 +255,22 @@ def run(
     capex_steps = np.asarray(machine_capex.any(axis=1), dtype=bool)
     restart_pm = cohorts.restart_cost
     restarts_cost = bool(np.any(restart_pm > 0))
-    full_matrix = cohorts.owner_matrix(n_own)
-    matrix = None if n_own == 1 else full_matrix
+    # Cohort -> owner sums group the cohorts by owner (O(C), not a dense (C, O) product).
+    by_owner = OwnerGroups.of(cohorts.owner, n_own).sum
     # Hosting of a cohort whose host is an owner of the run is a transfer from the
     # machines' owner to the host, not a cost paid outside the run.
-    hosted = (np.asarray(cohorts.host) >= 0).astype(np.float64)
-    hosting_owner = (hosting * (1.0 - hosted)) @ full_matrix  # (T, O) paid outside
-    host_minus_owner = cohorts.host_matrix(n_own) - full_matrix
-    host_transfer = (hosting * hosted) @ host_minus_owner if hosted.any() else None
+    host = np.asarray(cohorts.host)
+    hosted = (host >= 0).astype(np.float64)
+    hosting_owner = by_owner(hosting * (1.0 - hosted))  # (T, O) paid outside
+    host_transfer = None
+    if hosted.any():
+        # A cohort without a host pays nothing here: group it under its owner.
+        by_host = OwnerGroups.of(np.where(host >= 0, host, cohorts.owner), n_own).sum
+
+        def received_less_paid(values: FloatArray) -> FloatArray:
+            return by_host(values) - by_owner(values)
+
+        host_transfer = received_less_paid(hosting * hosted)
     owner_of_cohort = cohorts.owner
     scale_v = to_engine_axis(scale)
     scaled = not np.all(scale == 1.0)
@@ -346,7 +346,7 @@ def run(
             raise InputError(f"must be a coin index 0 .. {n_other}", field="actions.coin")
         # Few owners ever go broke: skip the mask while all are alive.
         all_alive = bool(alive.all())
-        alive_c = alive if matrix is None else alive[..., owner_of_cohort]
+        alive_c = alive if n_own == 1 else alive[..., owner_of_cohort]
         fast = actions.only_on_off and held is None and n_ins == 0
 
         trades: TradeStep | None = None
@@ -363,8 +363,7 @@ def run(
             if held is not None or trades is not None:
                 held = np.broadcast_to(held_t, shape)
             hosting_c = held_t * host_pm
-            hosting_o = _owner_sum(np.broadcast_to(hosting_c * (1.0 - hosted), shape),
-                                   full_matrix)
+            hosting_o = by_owner(np.broadcast_to(hosting_c * (1.0 - hosted), shape))
         running = on * held_t if all_alive else (on & alive_c) * held_t
         running_main = running
         other_rev_c = other_sales_o = None
@@ -374,7 +373,7 @@ def run(
             other_rev_c = np.zeros(shape)
             for k in range(n_other):
                 run_k = running * (coin_choice == k + 1)
-                hash_k = (run_k.reshape(-1, n_coh) @ other_hash[k]).reshape(n_var, n_paths)
+                hash_k = np.einsum("vpc,c->vp", run_k, other_hash[k])
                 other_states[k], net_k = other_nets[k].advance(other_states[k], t, hash_k)
                 coins_k = run_k * (net_k.reward_per_hash[..., None] * other_hash_net[k])
                 if check:
@@ -383,9 +382,11 @@ def run(
                         raise ConservationError(f"on step {t} the cohorts hold more than the "
                                                 f"whole {spec.other_coins[k].coin} network")
                 other_rev_c = other_rev_c + coins_k * other_prices[k][day][None, :, None]
-            other_sales_o = _owner_sum(other_rev_c, full_matrix)
+            other_sales_o = by_owner(other_rev_c)
 
-        farm_hashrate = (running_main.reshape(-1, n_coh) @ hashing).reshape(n_var, n_paths)
+        # einsum, not a BLAS product: each path's sum is then the same whatever the number
+        # of paths beside it (chunks over paths give the engine's numbers of one run to the bit).
+        farm_hashrate = np.einsum("vpc,c->vp", running_main, hashing)
         net_state, net = network.advance(net_state, t, farm_hashrate, prices[max(day - 1, 0)],
                                          running)
         coins_pm = net.reward_per_hash[..., None] * hashing_net  # (V|1, P|1, C)
@@ -410,17 +411,14 @@ def run(
             restart_c = zeros_c
         if trades is not None:
             opex_c += trades.move_cost
-        if matrix is None:
-            owner_flows = flows.sum(axis=-1, keepdims=True)
-        else:
-            owner_flows = (flows.reshape(-1, n_coh) @ matrix).reshape(2, *owner_shape)
+        owner_flows = by_owner(flows)
         mined_o = owner_flows[0]
         opex_o = owner_flows[1] + hosting_o
         if capex_steps[t] or trades is not None:
             capex_c = machine_capex[t] * alive_c
             if trades is not None:
                 capex_c = capex_c + trades.buy_cost
-            capex_o = _owner_sum(capex_c, matrix)
+            capex_o = by_owner(capex_c)
         else:
             capex_c, capex_o = zeros_c, zeros_o
         site_capex_o = owners.site_capex[t] * alive
@@ -430,7 +428,7 @@ def run(
         sales_o = transfers_o = ins_cash = ins_coins = positions = margin = None
         labelled: dict[str, FloatArray] | None = None
         if trades is not None:
-            sales_o = _owner_sum(trades.sale_proceeds + trades.scrap_proceeds, full_matrix)
+            sales_o = by_owner(trades.sale_proceeds + trades.scrap_proceeds)
             other_o = other_o - sales_o
         if other_sales_o is not None:
             other_o = other_o - other_sales_o
@@ -440,8 +438,8 @@ def run(
                 if fast:
                     transfers_o = transfers_o + host_transfer[t]
                 else:
-                    transfers_o = transfers_o + _owner_sum(
-                        np.broadcast_to(hosting_c * hosted, shape), host_minus_owner)
+                    transfers_o = transfers_o + received_less_paid(
+                        np.broadcast_to(hosting_c * hosted, shape))
             if actions.transfers is not None:
                 tr = actions.transfers
                 amount = np.broadcast_to(tr.amount, (n_var, n_paths, tr.payer.size))

@@ -28,6 +28,7 @@ import collections
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ from hashwinter.farm.hedging import build_hedge
 from hashwinter.farm.registry import CohortSlots, PolicyContext
 from hashwinter.finance.config import HedgeConfig
 from hashwinter.hardware import Machine
+from hashwinter.tomlfile import TomlLines
 from hashwinter.units import (
     HOURS_PER_DAY,
     JULIAN_YEAR_DAYS,
@@ -463,22 +465,37 @@ def build_farm_run(
     entries = [*config.policies, *([config.hedge] if config.hedge is not None else [])]
     entries = [e for e in entries if hedge or not isinstance(e, HedgeConfig)]
     n_slots = sum(isinstance(e, HedgeConfig) for e in entries)
-    parts: list[Policy] = [pol.build(context)]
     instruments: list[Instrument] = []
     hedges: list[HedgeConfig] = []
-    for entry in entries:
-        if isinstance(entry, HedgeConfig):
-            part, contracts = build_hedge(entry, context, len(instruments), n_slots)
-            instruments.extend(contracts)
-            hedges.append(entry)
-            parts.append(part)
-        else:
-            parts.append(entry.build(context))
+    try:
+        parts: list[Policy] = [pol.build(context)]
+        for entry in entries:
+            if isinstance(entry, HedgeConfig):
+                part, contracts = build_hedge(entry, context, len(instruments), n_slots)
+                instruments.extend(contracts)
+                hedges.append(entry)
+                parts.append(part)
+            else:
+                parts.append(entry.build(context))
+    except InputError as exc:  # what only the run can check (a full site): give it file:line
+        raise _located_in_file(exc, farm) from None
     policy: Policy = parts[0] if len(parts) == 1 else Policies(parts)
     unhedged = Treasury.from_strategy(config.treasury.strategy, config.treasury.hodl_ratio)
     treasury = hedged_treasury(config.treasury.strategy, config.treasury.hodl_ratio, hedges)
     return FarmRun(farm, spec, policy, treasury, by_owner.sum(axis=1), book_start, book_end,
                    by_owner, context, tuple(instruments), unhedged if hedges else None)
+
+
+def _located_in_file(error: InputError, farm: LoadedFarm) -> InputError:
+    """Return ``error`` with the farm file and its field's line, when it has neither."""
+    if error.source is not None or farm.source is None or error.field is None:
+        return error
+    try:
+        text = Path(farm.source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return InputError(error.message, field=error.field, source=farm.source)
+    return InputError(error.message, field=error.field, source=farm.source,
+                      line=TomlLines(text).line(error.field))
 
 
 def _coin_axis(config: FarmConfig, machines: Sequence[Machine],
@@ -532,7 +549,10 @@ def _slot_requests(farm: LoadedFarm, dates: npt.NDArray[np.datetime64]) -> list[
     for i, entry in enumerate(farm.config.policies):
         hook = getattr(entry, "cohort_slots", None)
         if callable(hook):
-            out.append(hook(farm, dates, f"policies[{i}]"))
+            try:
+                out.append(hook(farm, dates, f"policies[{i}]"))
+            except InputError as exc:  # checked against the run (what a fleet item holds)
+                raise _located_in_file(exc, farm) from None
     return out
 
 

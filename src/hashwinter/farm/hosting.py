@@ -23,8 +23,10 @@ received minus paid, per owner). Per step, for the client's machines at the site
   machine-day of downtime below the target, ``held * max(0, uptime_target -
   uptime)`` machine-days per day (``uptime`` is the site's);
 * ``hosting_buy_back`` (host → client): at termination, ``buy_back_per_machine``
-  per machine held; the machines leave the client's fleet (sold to the host, out
-  of the run's fleet).
+  per machine held; the machines leave the client's fleet: sold to the host out of
+  the run's fleet, or, with ``reuse_bought_back``, moved into the host's own cohorts
+  at the site (one per model, empty until then), where they run for the host, who
+  pays their power from then on.
 
 The contract ends after ``term_days`` days from the first day of the run, or
 when the client's machines earned nothing (none ran: curtailed, or the client
@@ -38,18 +40,22 @@ it, no cash moves.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
 from hashwinter.engine import Actions, Observation, Policy
-from hashwinter.engine.actions import Transfers
+from hashwinter.engine.actions import Moves, Transfers
+from hashwinter.engine.variants import as_variant_array, count_variants
 from hashwinter.errors import InputError
-from hashwinter.farm.registry import PolicyContext, register_policy
+from hashwinter.farm.registry import CohortSlots, PolicyContext, register_policy
 from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
 from hashwinter.validation import ConfigModel
+
+if TYPE_CHECKING:
+    from hashwinter.farm.config import LoadedFarm
 
 __all__ = ["FLOW_LABELS", "HostingConfig", "HostingContract", "HostingTerms"]
 
@@ -63,25 +69,33 @@ FLOW_LABELS = ("hosting_power_billed", "hosting_power_utility", "hosting_managem
 FLOW_SIGN = (1, -1, 1, 1, -1, -1)
 
 
+#: The money terms that take a list (one value per variant: a sweep in one run).
+VARIANT_TERMS = ("power_allowance", "power_markup_per_kwh", "management_fee_per_machine_day",
+                 "output_share", "sla_credit_per_machine_day", "buy_back_per_machine")
+
+
 @dataclasses.dataclass(frozen=True)
 class HostingTerms:
     """The money terms of a contract (see the module docstring for each flow).
 
+    The terms of :data:`VARIANT_TERMS` are arrays over the variant axis ``(V,)`` (length
+    1 for one value): a list of values in the farm file runs every variant at once.
+
     Attributes
     ----------
-    power_allowance : float
+    power_allowance : ndarray (V,)
         Share added to the power bill at the tariff. [fraction]
-    power_markup_per_kwh : float
+    power_markup_per_kwh : ndarray (V,)
         Added per kWh billed. [currency/kWh]
-    management_fee_per_machine_day : float
+    management_fee_per_machine_day : ndarray (V,)
         Per machine held at the site. [currency/(machine·day)]
-    output_share : float
+    output_share : ndarray (V,)
         Share of the client's expected output. [fraction]
     uptime_target : float
         Uptime below which downtime earns credits. [fraction]
-    sla_credit_per_machine_day : float
+    sla_credit_per_machine_day : ndarray (V,)
         Credit per machine-day of downtime below the target. [currency/(machine·day)]
-    buy_back_per_machine : float
+    buy_back_per_machine : ndarray (V,)
         Residual value paid per machine at termination (0: returned). [currency/machine]
     term_days : int or None
         Length from the first day of the run. [day]
@@ -90,15 +104,37 @@ class HostingTerms:
 
     """
 
-    power_allowance: float = 0.0
-    power_markup_per_kwh: float = 0.0
-    management_fee_per_machine_day: float = 0.0
-    output_share: float = 0.0
+    power_allowance: FloatArray = dataclasses.field(default_factory=lambda: np.zeros(1))
+    power_markup_per_kwh: FloatArray = dataclasses.field(default_factory=lambda: np.zeros(1))
+    management_fee_per_machine_day: FloatArray = dataclasses.field(
+        default_factory=lambda: np.zeros(1))
+    output_share: FloatArray = dataclasses.field(default_factory=lambda: np.zeros(1))
     uptime_target: float = 0.0
-    sla_credit_per_machine_day: float = 0.0
-    buy_back_per_machine: float = 0.0
+    sla_credit_per_machine_day: FloatArray = dataclasses.field(
+        default_factory=lambda: np.zeros(1))
+    buy_back_per_machine: FloatArray = dataclasses.field(default_factory=lambda: np.zeros(1))
     term_days: int | None = None
     idle_days: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in VARIANT_TERMS:
+            object.__setattr__(self, name, as_variant_array(getattr(self, name),
+                                                            f"policies.{name}"))
+        count_variants({n: getattr(self, n) for n in VARIANT_TERMS})
+
+    @property
+    def n_variants(self) -> int:
+        """Number of variants."""
+        return count_variants({n: getattr(self, n) for n in VARIANT_TERMS})
+
+    def take(self, sel: slice | npt.NDArray[np.int64]) -> HostingTerms:
+        """Return the terms restricted to some variants."""
+        return dataclasses.replace(self, **{n: getattr(self, n)[sel] for n in VARIANT_TERMS
+                                            if getattr(self, n).shape[0] > 1})
+
+    def column(self, name: str) -> FloatArray:
+        """Return a variant term as a (V, 1) column for (V, P) flows."""
+        return np.asarray(getattr(self, name))[:, None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,8 +165,8 @@ class HostingContract:
     """The engine policy of one contract: its transfers, unplugging and buy-back.
 
     Apply it after the policies that switch machines on and off (it reads their
-    decision). One variant (its terms are scalars; a sweep varies them as
-    scenarios of the farm file).
+    decision). The money terms of :data:`VARIANT_TERMS` are arrays over the
+    variant axis: a list of values is that many variants in one run.
 
     Attributes
     ----------
@@ -147,6 +183,9 @@ class HostingContract:
         ``max(0, uptime_target - uptime)`` of each cohort. [fraction]
     terms : HostingTerms
     steps_per_day : int
+    reuse_source, reuse_target : ndarray of int (K,) or None
+        With ``reuse_bought_back``: each client cohort and the host's cohort of its
+        model at the site that its bought-back machines move into.
 
     """
 
@@ -158,15 +197,17 @@ class HostingContract:
     downtime: FloatArray
     terms: HostingTerms
     steps_per_day: int
+    reuse_source: npt.NDArray[np.int64] | None = None
+    reuse_target: npt.NDArray[np.int64] | None = None
 
     @property
     def n_variants(self) -> int:
-        """One variant."""
-        return 1
+        """Number of variants (the money terms given as lists)."""
+        return self.terms.n_variants
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> HostingContract:
-        """Return the contract (it has no variant axis)."""
-        return self
+        """Return the contract restricted to some variants."""
+        return dataclasses.replace(self, terms=self.terms.take(sel))
 
     def init_state(self, shape: tuple[int, int, int]) -> HostingState:
         """Return an active contract."""
@@ -201,16 +242,18 @@ class HostingContract:
         utility = (running * utility_pm).sum(axis=-1)
         kwh = (running * self.energy_per_machine).sum(axis=-1)
         machines = held.sum(axis=-1)
-        billed = utility * (1.0 + k.power_allowance) + k.power_markup_per_kwh * kwh
-        fee = k.management_fee_per_machine_day * day_share * machines
+        billed = utility * (1.0 + k.column("power_allowance")) \
+            + k.column("power_markup_per_kwh") * kwh
+        fee = k.column("management_fee_per_machine_day") * day_share * machines
         price = obs.price[..., 0]
-        share = k.output_share * (running * obs.coins_per_machine).sum(axis=-1) * price
-        credit = (k.sla_credit_per_machine_day * day_share
+        share = k.column("output_share") * (running * obs.coins_per_machine).sum(axis=-1) \
+            * price
+        credit = (k.column("sla_credit_per_machine_day") * day_share
                   * (held * self.downtime).sum(axis=-1))
         out = np.stack(np.broadcast_arrays(billed, utility, fee, share, credit,
-                                           np.zeros_like(fee)), axis=-1)
+                                           np.zeros(active.shape)), axis=-1)
         out = out * active[..., None]
-        out[..., 5] = np.where(buy_back, k.buy_back_per_machine * machines, 0.0)
+        out[..., 5] = np.where(buy_back, k.column("buy_back_per_machine") * machines, 0.0)
         return out
 
     def decide(self, obs: Observation, actions: Actions,
@@ -237,14 +280,22 @@ class HostingContract:
                  else np.broadcast_to(obs.alive[..., obs.owner], shape))
         running = held * (on & alive)
         active = ~ended
-        flows = self.flows(obs, running, held, active, newly & (k.buy_back_per_machine > 0))
+        buys_back = k.column("buy_back_per_machine") > 0  # (V, 1)
+        flows = self.flows(obs, running, held, active, newly & buys_back)
         n = len(FLOW_LABELS)
         payer = np.array([self.client if s > 0 else self.host for s in FLOW_SIGN])
         payee = np.array([self.host if s > 0 else self.client for s in FLOW_SIGN])
         actions = actions.with_on(on).add_transfers(
             Transfers(payer, payee, flows.reshape(*flows.shape[:2], n), FLOW_LABELS))
-        if k.buy_back_per_machine > 0 and newly.any():
-            actions = actions.add_trades(sell=held * newly[..., None],
+        bought_back = newly & buys_back
+        if bought_back.any() and self.reuse_source is not None and self.reuse_target is not None:
+            # The host plugs them in again: a move into its own cohorts at the site.
+            src = self.reuse_source
+            actions = actions.add_moves(Moves(
+                src, self.reuse_target, held[..., src] * bought_back[..., None],
+                np.zeros(src.size)))
+        elif bought_back.any():
+            actions = actions.add_trades(sell=held * bought_back[..., None],
                                          sell_price=np.zeros(shape))
         earned = earned | (running.sum(axis=-1) > 0)
         return actions, HostingState(idle, earned, ended, obs.day)
@@ -257,6 +308,10 @@ def _entry_index(context: PolicyContext, entry: object) -> int:
             if e is entry:
                 return i
     return 0
+
+
+_Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
 @register_policy
@@ -277,11 +332,15 @@ class HostingConfig(ConfigModel):
         Power rented to the client, at the meter (PUE included). [MW]
     power_allowance, power_markup_per_kwh, management_fee_per_machine_day,
     output_share, uptime_target, sla_credit_per_machine_day, buy_back_per_machine
-        See :class:`HostingTerms`.
+        See :class:`HostingTerms`; all but ``uptime_target`` take a list (one value
+        per variant: the contract's terms swept in one run).
     outage_fund_share : float
         Share of the fees the host sets aside against SLA credits. [fraction]
     term_days, terminate_after_days_without_revenue : int or None
         End rules; at least one must end the contract inside the run.
+    reuse_bought_back : bool
+        The host (the farm itself) runs the machines it buys back, in its own
+        cohorts at the site (needs ``buy_back_per_machine`` > 0).
 
     """
 
@@ -291,26 +350,49 @@ class HostingConfig(ConfigModel):
     host: str | None = Field(default=None, min_length=1)
     slots: int = Field(gt=0)
     mw: float = Field(gt=0)
-    power_allowance: float = Field(default=0.0, ge=0)
-    power_markup_per_kwh: float = Field(default=0.0, ge=0)
-    management_fee_per_machine_day: float = Field(default=0.0, ge=0)
-    output_share: float = Field(default=0.0, ge=0, le=1)
+    power_allowance: _Money | list[_Money] = 0.0
+    power_markup_per_kwh: _Money | list[_Money] = 0.0
+    management_fee_per_machine_day: _Money | list[_Money] = 0.0
+    output_share: _Share | list[_Share] = 0.0
     outage_fund_share: float = Field(default=0.0, ge=0, le=1)
     uptime_target: float = Field(default=0.0, ge=0, le=1)
-    sla_credit_per_machine_day: float = Field(default=0.0, ge=0)
-    buy_back_per_machine: float = Field(default=0.0, ge=0)
+    sla_credit_per_machine_day: _Money | list[_Money] = 0.0
+    buy_back_per_machine: _Money | list[_Money] = 0.0
     term_days: int | None = Field(default=None, gt=0)
     terminate_after_days_without_revenue: int | None = Field(default=None, gt=0)
+    reuse_bought_back: bool = False
+
+    def _host_name(self, farm: LoadedFarm) -> str | None:
+        site = next((s for s in farm.config.sites if s.name == self.site), None)
+        return self.host if self.host is not None else getattr(site, "host", None)
+
+    def cohort_slots(self, farm: LoadedFarm, dates: npt.NDArray[np.datetime64],
+                     field: str) -> CohortSlots:
+        """With ``reuse_bought_back``: one empty host cohort per client model at the site."""
+        if not self.reuse_bought_back:
+            return CohortSlots()
+        if not np.any(np.asarray(self.buy_back_per_machine) > 0):
+            raise InputError("re-uses bought-back machines but buys none back: set "
+                             "buy_back_per_machine > 0", field=f"{field}.reuse_bought_back")
+        farm_name = farm.config.owner_names[0]
+        host = self._host_name(farm)
+        if host is not None and host != farm_name:
+            # The builder's empty cohorts belong to the farm file's own owner.
+            raise InputError(f"only the farm itself ({farm_name!r}) can re-use the machines it "
+                             f"buys back; the host is {host!r}", field=f"{field}.host")
+        models: dict[str, Any] = {}
+        for item, machine in zip(farm.config.fleet, farm.machines, strict=True):
+            if item.site == self.site and item.owner == self.client:
+                models.setdefault(machine.model, machine)
+        return CohortSlots(purchases=tuple((m, self.site) for m in models.values()))
 
     def terms(self) -> HostingTerms:
         """Return the money terms."""
-        return HostingTerms(
-            power_allowance=self.power_allowance, power_markup_per_kwh=self.power_markup_per_kwh,
-            management_fee_per_machine_day=self.management_fee_per_machine_day,
-            output_share=self.output_share, uptime_target=self.uptime_target,
-            sla_credit_per_machine_day=self.sla_credit_per_machine_day,
-            buy_back_per_machine=self.buy_back_per_machine, term_days=self.term_days,
-            idle_days=self.terminate_after_days_without_revenue)
+        arrays = {n: np.atleast_1d(np.asarray(getattr(self, n), dtype=np.float64))
+                  for n in VARIANT_TERMS}
+        return HostingTerms(**arrays, uptime_target=self.uptime_target,
+                            term_days=self.term_days,
+                            idle_days=self.terminate_after_days_without_revenue)
 
     def build(self, context: PolicyContext) -> Policy:
         """Resolve owners and cohorts, check the contract against the run; build it.
@@ -373,10 +455,19 @@ class HostingConfig(ConfigModel):
                 f"the contract {length}, longer than the run's {clock.n_days} days, and no "
                 "end rule: set term_days within the run or "
                 "terminate_after_days_without_revenue", field=f"{where}.term_days")
+        source = target = None
+        if self.reuse_bought_back:
+            source = np.flatnonzero(mask)
+            target = np.array([next(t for t, r in enumerate(role) if r == "purchase"
+                                    and cohorts.site[t] == self.site
+                                    and cohorts.model[t] == cohorts.model[c]
+                                    and cohorts.owner[t] == host) for c in source],
+                              dtype=np.int64)
         dt = clock.step_seconds
         energy = (cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
                   / WATTS_PER_KILOWATT)
         return HostingContract(
+            reuse_source=source, reuse_target=target,
             host=host, client=client, cohorts=mask,
             energy_per_machine=np.where(mask, energy, 0.0),
             management_per_machine=cohorts.management_fee * dt / SECONDS_PER_DAY,

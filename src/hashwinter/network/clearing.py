@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -116,28 +117,109 @@ def clear_market(
     Clearing
 
     """
+    n_tiers = grid.shape[0]
+    n_coh = tier.size
+    shape = (*np.broadcast_shapes(offer.shape, valuation.shape, slots.shape,
+                                  budget.shape)[:-1], n_coh)
+    rows = [np.ascontiguousarray(np.broadcast_to(a, shape), dtype=np.float64).reshape(-1, n_coh)
+            for a in (offer, valuation, slots, budget)]
+    n_rows = rows[0].shape[0]
+    price, volume = np.empty((n_rows, n_tiers)), np.empty((n_rows, n_tiers))
+    sold, bought = np.empty((n_rows, n_coh)), np.empty((n_rows, n_coh))
+    _clear_rows(rows[0], rows[1], rows[2], rows[3], np.ascontiguousarray(tier, dtype=np.int64),
+                np.ascontiguousarray(grid, dtype=np.float64), price, volume, sold, bought)
+    lead = shape[:-1]
+    return Clearing(price=price.reshape(*lead, n_tiers), volume=volume.reshape(*lead, n_tiers),
+                    sold=sold.reshape(shape), bought=bought.reshape(shape))
+
+
+@numba.njit(cache=True)
+def _bins_at_or_below(grid: FloatArray, x: float) -> int:  # pragma: no cover - compiled
+    """Return how many prices of the increasing ``grid`` are <= ``x`` (a binary search)."""
+    lo, hi = 0, grid.size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if grid[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True)
+def _clear_rows(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
+                budget: FloatArray, tier: npt.NDArray[np.int64], grid: FloatArray,
+                price: FloatArray, volume: FloatArray, sold: FloatArray,
+                bought: FloatArray) -> None:  # pragma: no cover - compiled
+    """Clear rows (R, C); write price, volume (R, K), sold, bought (R, C).
+
+    Demand per tier and bin in O(C + K·B) per row: ``q_c(p) = min(s_c, b_c / p)`` for
+    ``p <= v_c`` is ``s_c`` up to ``p = b_c / s_c`` and ``b_c / p`` above it, so
+    ``D_j = sum of s_c over cohorts with p_j <= min(v_c, b_c / s_c) + (sum of b_c over
+    cohorts with b_c / s_c < p_j <= v_c) / p_j``: histograms of the cohorts by bin,
+    summed from the top bin down (no (C, B) array of bids).
+    """
+    n_rows, n_coh = offer.shape
     n_tiers, n_bins = grid.shape
-    one_hot = np.zeros((tier.size, n_tiers))
-    one_hot[np.arange(tier.size), tier] = 1.0
-    supply = offer @ one_hot  # (..., K)
-    p_c = grid[tier]  # (C, B): each cohort's tier grid
-    bids = np.minimum(slots[..., None], budget[..., None] / p_c)  # (..., C, B)
-    bids = np.where(valuation[..., None] >= p_c, np.maximum(bids, 0.0), 0.0)
-    demand = np.einsum("...cb,ck->...kb", bids, one_hot)  # (..., K, B)
-    enough = demand >= supply[..., None]
-    # Highest bin whose demand covers supply; the floor's bin (0) when none does.
-    any_enough = enough.any(axis=-1)
-    last = n_bins - 1 - np.argmax(enough[..., ::-1], axis=-1)
-    j = np.where(any_enough, last, 0)
-    price = np.take_along_axis(np.broadcast_to(grid, demand.shape), j[..., None], -1)[..., 0]
-    d_star = np.take_along_axis(demand, j[..., None], -1)[..., 0]
-    volume = np.minimum(supply, d_star)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sell_share = np.where(supply > 0, volume / supply, 0.0)
-        buy_share = np.where(d_star > 0, volume / d_star, 0.0)
-    j_c = j[..., tier]  # (..., C)
-    q_star = np.take_along_axis(bids, j_c[..., None], -1)[..., 0]
-    sold = offer * sell_share[..., tier]
-    bought = q_star * buy_share[..., tier]
-    price = np.where(supply > 0, price, np.nan)
-    return Clearing(price=price, volume=volume, sold=sold, bought=bought)
+    supply = np.empty(n_tiers)
+    d_star = np.empty(n_tiers)
+    p_star = np.empty(n_tiers)
+    slots_at = np.empty((n_tiers, n_bins + 1))  # slots of cohorts whose min(v, b/s) bin is m
+    cash_to = np.empty((n_tiers, n_bins + 1))  # cash of cash-bound cohorts, by the v bin
+    cash_from = np.empty((n_tiers, n_bins + 1))  # the same, by the b/s bin
+    for r in range(n_rows):
+        supply[:] = 0.0
+        slots_at[:] = 0.0
+        cash_to[:] = 0.0
+        cash_from[:] = 0.0
+        d_star[:] = 0.0
+        for c in range(n_coh):
+            supply[tier[c]] += offer[r, c]
+        if not (supply > 0.0).any():
+            # Most days most paths offer nothing: no price, nothing changes hands.
+            price[r, :] = np.nan
+            volume[r, :] = 0.0
+            sold[r, :] = 0.0
+            bought[r, :] = 0.0
+            continue
+        for c in range(n_coh):
+            s, b = slots[r, c], budget[r, c]
+            k = tier[c]
+            # A cohort that values a machine below the floor bids in no bin: skip it.
+            if s > 0.0 and b > 0.0 and valuation[r, c] >= grid[k, 0]:
+                n_v = _bins_at_or_below(grid[k], valuation[r, c])
+                n_t = _bins_at_or_below(grid[k], b / s)
+                slots_at[k, min(n_v, n_t)] += s
+                if n_t < n_v:
+                    cash_to[k, n_v] += b
+                    cash_from[k, n_t] += b
+        for k in range(n_tiers):
+            # Highest bin whose demand covers supply; the floor's bin (0) when none does.
+            j_star = 0
+            tail_s = tail_to = tail_from = 0.0
+            for j in range(n_bins - 1, -1, -1):
+                tail_s += slots_at[k, j + 1]
+                tail_to += cash_to[k, j + 1]
+                tail_from += cash_from[k, j + 1]
+                if tail_s + (tail_to - tail_from) / grid[k, j] >= supply[k]:
+                    j_star = j
+                    break
+            p_star[k] = grid[k, j_star]
+        # What each cohort wants at its tier's price, and (summed) the demand there.
+        for c in range(n_coh):
+            k = tier[c]
+            p = p_star[k]
+            q = 0.0
+            if valuation[r, c] >= p:
+                q = max(min(slots[r, c], budget[r, c] / p), 0.0)
+            bought[r, c] = q
+            d_star[k] += q
+        for k in range(n_tiers):
+            volume[r, k] = min(supply[k], d_star[k])
+            price[r, k] = p_star[k] if supply[k] > 0.0 else np.nan
+            # Shares of each seller's offer and each buyer's wish that change hands.
+            d_star[k] = volume[r, k] / d_star[k] if d_star[k] > 0.0 else 0.0
+            supply[k] = volume[r, k] / supply[k] if supply[k] > 0.0 else 0.0
+        for c in range(n_coh):
+            sold[r, c] = offer[r, c] * supply[tier[c]]
+            bought[r, c] *= d_star[tier[c]]

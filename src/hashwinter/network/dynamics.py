@@ -22,7 +22,9 @@ every run; :class:`~hashwinter.network.recorder.NetworkRecorder` adds the networ
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashwinter.economics.revenue import revenue_per_day
+from hashwinter.engine.chunks import concat_paths
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.cohorts import Cohorts
 from hashwinter.engine.market import DailyMarket
@@ -45,16 +48,21 @@ from hashwinter.network.habits import hedging, network_treasury
 from hashwinter.network.impact import solve_impact
 from hashwinter.network.maker_population import add_makers, maker_policy
 from hashwinter.network.population import Population, build_population, read_btc_daily
-from hashwinter.network.recorder import NetworkRecord, NetworkRecorder
+from hashwinter.network.recorder import NetworkRecord, NetworkRecorder, concat_records
 from hashwinter.network.restart import MinimumOffTime
 from hashwinter.network.trading import SecondHandMarket
+from hashwinter.parallel.tasks import chunk_sizes, run_chunks
 
 __all__ = [
     "ANCHOR_DATE",
     "ANCHOR_HEIGHT",
+    "ChunkResult",
+    "NetworkChunk",
     "NetworkRun",
     "chain_position",
+    "chunk_count",
     "price_paths",
+    "run_chunk",
     "run_network",
     "size_classes",
 ]
@@ -167,8 +175,17 @@ def run_network(
     scenario: NetworkScenario, folder: Path, *, n_paths: int = 1,
     progress: Callable[[int], None] | None = None,
     history: pd.DataFrame | None = None,
+    chunk_paths: int | None = None,
+    executor: Executor | None = None,
+    engine: str = "numpy",
 ) -> NetworkRun:
     """Build the population and run the network through the scenario's days.
+
+    Paths run in chunks of ``chunk_paths`` (each a whole engine run on its paths, so the
+    working memory is one chunk's); paths are independent and every path's price is
+    drawn here, keyed by its index, so the results do not depend on the chunking or on
+    where the chunks ran (to rounding, 1e-12 relative; with price impact each chunk
+    solves its own paths' fixed point: equal within the solver's tolerance, 1e-10).
 
     Parameters
     ----------
@@ -179,9 +196,20 @@ def run_network(
     n_paths : int, default 1
         Price paths (GBM); the history price is the same on every path.
     progress : callable, optional
-        Called with the number of days done.
+        Called with the number of days done, over all chunks (``n_days`` per chunk and
+        engine pass; see :func:`chunk_count`). Not called when the chunks run on an
+        ``executor``.
     history : pandas.DataFrame, optional
         :func:`~hashwinter.network.population.read_btc_daily` output (read when omitted).
+    chunk_paths : int, optional
+        Paths per chunk (default: all paths in one chunk).
+    executor : concurrent.futures.Executor, optional
+        Where the chunks run (:func:`hashwinter.parallel.open_executor`: a process pool
+        or a Dask cluster), with a progress bar per chunk; default: here, one after
+        the other.
+    engine : {"numpy", "auto", "compiled"}, default "numpy"
+        The engine's step loop (:func:`~hashwinter.engine.run.run`); ``RunResult.path``
+        and ``.fallback`` say which ran.
 
     """
     if n_paths < 1:
@@ -191,13 +219,79 @@ def run_network(
     if end not in history.index:
         raise InputError(f"btc_daily.csv ends before {scenario.end}", field="end")
     pop = build_population(scenario, folder, history)
+    dates = pd.date_range(start, end, freq="D")
+    prices = price_paths(scenario, history, dates, n_paths)
+    bounds = np.cumsum([0, *chunk_sizes(n_paths, chunk_paths or n_paths)])
+    chunks = [NetworkChunk(scenario, folder, pop, history, prices[lo:hi], engine)
+              for lo, hi in itertools.pairwise(bounds)]
+    if executor is not None:
+        parts = run_chunks(executor, run_chunk, chunks, description="network chunks")
+    else:
+        parts = [run_chunk(chunk, _shifted(progress, i * dates.size))
+                 for i, chunk in enumerate(chunks)]
+    record = concat_records([p.record for p in parts])
+    result = concat_paths([p.result for p in parts], [record])
+    return NetworkRun(scenario=scenario, population=parts[0].population, dates=parts[0].dates,
+                      price=np.concatenate([p.prices for p in parts]),
+                      history=parts[0].history, record=record, result=result,
+                      size_labels=parts[0].size_labels)
+
+
+def _shifted(progress: Callable[[int], None] | None,
+             offset: int) -> Callable[[int], None] | None:
+    """Return ``progress`` counting ``offset`` more days (the chunks before this one)."""
+    if progress is None:
+        return None
+    call = progress
+
+    def shifted(done: int) -> None:
+        call(offset + done)
+
+    return shifted
+
+
+def chunk_count(n_paths: int, chunk_paths: int | None) -> int:
+    """Return how many chunks :func:`run_network` runs."""
+    return len(chunk_sizes(n_paths, chunk_paths or n_paths))
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkChunk:
+    """What one chunk of paths needs (picklable: it travels to a worker)."""
+
+    scenario: NetworkScenario
+    folder: Path
+    population: Population
+    history: pd.DataFrame
+    prices: FloatArray
+    engine: str = "numpy"
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkResult:
+    """One chunk's outputs (``prices``: after the impact feedback, when there is one)."""
+
+    population: Population
+    dates: npt.NDArray[np.datetime64]
+    history: pd.DataFrame
+    prices: FloatArray
+    record: NetworkRecord
+    result: RunResult
+    size_labels: tuple[str, ...]
+
+
+def run_chunk(chunk: NetworkChunk,
+              progress: Callable[[int], None] | None = None) -> ChunkResult:
+    """Run the network on one chunk's paths (module-level: an executor pickles it)."""
+    scenario, folder, pop, history = chunk.scenario, chunk.folder, chunk.population, chunk.history
+    start, end = pd.Timestamp(scenario.start), pd.Timestamp(scenario.end)
     n_real = pop.n_farms
     makers = None
     if scenario.makers.maker:
         pop, makers = add_makers(pop, scenario.makers)
     dates = pd.date_range(start, end, freq="D")
     clock = Clock(dates.to_numpy().astype("datetime64[D]"))
-    prices = price_paths(scenario, history, dates, n_paths)
+    prices = chunk.prices
     hist = history.loc[dates]
     height, elapsed = chain_position(history, start)
     network = EndogenousNetwork(
@@ -276,7 +370,7 @@ def run_network(
             blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
         spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
         out = run(spec, Policies(parts), treasury=treasury, recorders=[recorder],
-                  progress=progress, engine="numpy", instruments=instruments)
+                  progress=progress, engine=chunk.engine, instruments=instruments)
         rec = out.records[0]
         assert isinstance(rec, NetworkRecord)
         return out, rec.net_sold
@@ -291,5 +385,5 @@ def run_network(
         if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
             raise InputError(f"the run diverged: network {name} is not finite and > 0",
                              field="scenario")
-    return NetworkRun(scenario=scenario, population=pop, dates=clock.dates, price=prices,
-                      history=hist, record=record, result=result, size_labels=size_labels)
+    return ChunkResult(population=pop, dates=clock.dates, history=hist, prices=prices,
+                       record=record, result=result, size_labels=size_labels)

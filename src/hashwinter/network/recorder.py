@@ -17,9 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.checks import ConservationError
+from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.step import RunMeta, StepData
 
-__all__ = ["NetworkRecord", "NetworkRecorder"]
+__all__ = ["NetworkRecord", "NetworkRecorder", "concat_records"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -96,14 +97,14 @@ class NetworkRecorder:
                  size_class: npt.NDArray[np.int64], n_tiers: int, n_regions: int,
                  n_sizes: int, hashrate: FloatArray,
                  maker_cohort: npt.NDArray[np.int64] | None = None) -> None:
-        def one_hot(index: npt.NDArray[np.int64], n: int) -> FloatArray:
-            m = np.zeros((index.size, n))
-            m[np.arange(index.size), index] = 1.0
-            return m
-
-        self._tier = one_hot(tier, n_tiers)
-        self._region = one_hot(region, n_regions) * hashrate[:, None]
-        self._size = one_hot(size_class, n_sizes) * hashrate[:, None]
+        # Group sums: O(C), and each path's sum independent of the other paths (chunks).
+        self._tier = OwnerGroups.of(tier, n_tiers).sum
+        self._region = OwnerGroups.of(region, n_regions).sum
+        self._size = OwnerGroups.of(size_class, n_sizes).sum
+        self._hashrate = hashrate
+        self._n_tiers = n_tiers
+        self._maker_tier = (None if maker_cohort is None or len(maker_cohort) == 0
+                            else OwnerGroups.of(tier[np.asarray(maker_cohort)], n_tiers).sum)
         self._rows: dict[str, list[FloatArray]] = {}
         self._makers = (np.zeros(0, np.int64) if maker_cohort is None
                         else np.asarray(maker_cohort, np.int64))
@@ -122,7 +123,7 @@ class NetworkRecorder:
         if not np.allclose(mined, issuance, rtol=1e-9, atol=1e-12):
             raise ConservationError(f"step {data.step}: coins mined {mined} differ from "
                                     f"the network's issuance {issuance}")
-        traded = np.zeros((p, self._tier.shape[1]))
+        traded = np.zeros((p, self._n_tiers))
         price = np.full_like(traded, np.nan)
         mk = self._makers
         made = delivered = revenue = np.zeros((p, mk.size))
@@ -133,25 +134,27 @@ class NetworkRecorder:
             made, delivered, revenue = bought_c[:, mk], sold_c[:, mk], proceeds[:, mk]
             produced_c = np.zeros_like(bought_c)
             produced_c[:, mk] = made
-            sold = sold_c @ self._tier
-            bought = (bought_c - produced_c) @ self._tier
+            sold = self._tier(sold_c)
+            bought = self._tier(bought_c - produced_c)
             if not np.allclose(sold, bought, rtol=1e-9, atol=1e-9):
                 raise ConservationError(f"step {data.step}: machines sold {sold} and bought "
                                         f"{bought} (less the makers' production) differ in "
                                         "a tier")
             # Used-market trades only: the makers' deliveries are new machines.
-            sold = sold - (delivered @ self._tier[mk])
+            if self._maker_tier is not None:
+                sold = sold - self._maker_tier(delivered)
             proceeds = proceeds.copy()
             proceeds[:, mk] = 0.0
-            value = proceeds @ self._tier
+            value = self._tier(proceeds)
             traded = sold
             with np.errstate(divide="ignore", invalid="ignore"):
                 price = np.where(sold > 1e-9, value / sold, np.nan)
         rows = self._rows
         rows["hashrate"].append(np.broadcast_to(np.asarray(net.network_hashrate)[0], (p,)))
         rows["difficulty"].append(np.broadcast_to(np.asarray(net.difficulty)[0], (p,)))
-        rows["by_region"].append(running @ self._region)
-        rows["by_size"].append(running @ self._size)
+        hashing = running * self._hashrate
+        rows["by_region"].append(self._region(hashing))
+        rows["by_size"].append(self._size(hashing))
         rows["traded"].append(traded)
         rows["used_price"].append(price)
         rows["mined"].append(mined)
@@ -175,3 +178,11 @@ class NetworkRecorder:
         short = rows["short"]
         opened = np.diff(short, axis=0, prepend=short[:1])
         return NetworkRecord(**rows, net_sold=rows["sold"] + opened)
+
+
+def concat_records(parts: list[NetworkRecord]) -> NetworkRecord:
+    """Merge the records of runs on consecutive slices of the paths (axis 1), in order."""
+    if len(parts) == 1:
+        return parts[0]
+    return NetworkRecord(**{f: np.concatenate([getattr(p, f) for p in parts], axis=1)
+                            for f in NetworkRecord.__dataclass_fields__})

@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from rich.table import Table
 
+from hashwinter.farm.trading.paths import TRADE_FIGURES
 from hashwinter.reports.finite import dumps, finite_frame
 from hashwinter.reports.html import figure_div, page, table_html
 from hashwinter.risk import (
@@ -70,7 +71,9 @@ def farm_summary(farms: Sequence[FarmPaths], var_levels: Sequence[float]) -> pd.
     ``cash_q50``, ``cash_q95`` at the end, ``mined_mean`` (coins mined in the window,
     mean over paths) and ``difficulty_end_q5``/``q50``/``q95`` (difficulty in force at the
     end: constant or projected with an exogenous network, retargeted on each path with an
-    endogenous one).
+    endogenous one). A farm with trading rules adds ``fleet_end_q50`` (machines held at
+    the end, median) and ``bought_mean``, ``sold_mean``, ``scrapped_mean`` [machines] and
+    ``realised_gain_mean`` [currency] (its ``(without trading)`` twin has none).
     """
     rows = []
     for fp in farms:
@@ -98,6 +101,11 @@ def farm_summary(farms: Sequence[FarmPaths], var_levels: Sequence[float]) -> pd.
         cash = np.quantile(fp.cash[-1], [0.05, 0.5, 0.95])
         row.update(cash_q5=float(cash[0]), cash_q50=float(cash[1]), cash_q95=float(cash[2]))
         row["mined_mean"] = float(fp.mined[-1].mean())
+        if fp.trades is not None:  # a trading farm: its fleet and trades (sweep columns)
+            end = fp.trades[-1]
+            row["fleet_end_q50"] = float(np.median(end[:, TRADE_FIGURES.index("fleet")]))
+            for name in ("bought", "sold", "scrapped", "realised_gain"):
+                row[f"{name}_mean"] = float(end[:, TRADE_FIGURES.index(name)].mean())
         diff = np.quantile(fp.difficulty[-1], [0.05, 0.5, 0.95])
         row.update(difficulty_end_q5=float(diff[0]), difficulty_end_q50=float(diff[1]),
                    difficulty_end_q95=float(diff[2]))  # fmt: skip
@@ -436,10 +444,12 @@ def farm_html(
     title: str,
     notes: Sequence[str] = (),
     comparison: pd.DataFrame | None = None,
+    trading: str | None = None,
 ) -> str:
     """Return the self-contained HTML report: tables, fan charts, ruin curve, P&L histogram.
 
-    ``comparison`` (:func:`plan_comparison`) adds follow the plan against stay put.
+    ``comparison`` (:func:`plan_comparison`) adds follow the plan against stay put;
+    ``trading`` (:func:`hashwinter.scenario.tradereport.trading_html`) the trading section.
     """
     body = [f"<h1>{title}</h1>"]
     ccy = ", ".join(sorted(set(summary["currency"])))
@@ -491,6 +501,8 @@ def farm_html(
                                                      "difference_q5", "difference_q95")],
                           f"{r['p_follow_higher']:.1%}"]
                          for r in comparison.to_dict(orient="records")]))
+    if trading is not None:
+        body.append(trading)
     pay_rows = [
         [r["farm"], r["item"], f"{r['cost']:,.0f}", f"{r['share_paid_back']:.1%}",
          _days(r["q10"]), _days(r["q50"]), _days(r["q90"])]
@@ -564,7 +576,9 @@ def write_farm_outputs(
 ) -> pd.DataFrame:
     """Write summary (CSV, JSON), paybacks.csv, paths and fan tables (Parquet), report.html.
 
-    With farms that follow a plan, also ``plan_comparison.csv`` (:func:`plan_comparison`).
+    With farms that follow a plan, also ``plan_comparison.csv`` (:func:`plan_comparison`);
+    with trading farms ``trading.csv``, ``trading_fleet.csv`` and
+    ``trading_used_prices.csv`` (:mod:`hashwinter.scenario.tradereport`).
 
     ``out_dir`` should be a staging folder (:func:`hashwinter.parallel.atomic_output_dir`).
     Returns the summary.
@@ -589,11 +603,29 @@ def write_farm_outputs(
     if comparison is not None:
         comparison.to_csv(out_dir / "plan_comparison.csv", index=False, float_format="%.10g")
         doc["plan_comparison"] = comparison.to_dict(orient="records")
+    from hashwinter.scenario.tradereport import (
+        trading_comparison,
+        trading_fleet_fan,
+        trading_html,
+        trading_used_prices,
+    )
+
+    trading = trading_comparison(farms)
+    trading_section = None
+    if trading is not None:
+        fleet = trading_fleet_fan(farms)
+        trading.to_csv(out_dir / "trading.csv", index=False, float_format="%.10g")
+        used = trading_used_prices(farms)
+        for frame, name in ((fleet, "trading_fleet.csv"), (used, "trading_used_prices.csv")):
+            if frame is not None:
+                frame.to_csv(out_dir / name, index=False, float_format="%.10g")
+        doc["trading"] = trading.to_dict(orient="records")
+        trading_section = trading_html(trading, fleet, used)
     (out_dir / "summary.json").write_text(dumps(doc, indent=2, default=str), encoding="utf-8")
     paths.to_parquet(out_dir / "paths.parquet", index=False)
     fan.to_parquet(out_dir / "fan.parquet", index=False)
     (out_dir / "report.html").write_text(
         farm_html(summary, paybacks, fan, paths, title=title, notes=notes,
-                  comparison=comparison), encoding="utf-8"
+                  comparison=comparison, trading=trading_section), encoding="utf-8"
     )
     return summary

@@ -33,6 +33,13 @@ from hashwinter.engine import DailyMarket, RunMeta, StepData, run
 from hashwinter.engine import EndogenousNetwork as EngineEndogenousNetwork
 from hashwinter.errors import InputError
 from hashwinter.farm import LoadedFarm, build_farm_run, load_farm, stay_put_farm
+from hashwinter.farm.trading.book import (
+    WITHOUT_TRADING_SUFFIX,
+    has_trading,
+    opening_book,
+    without_trading,
+)
+from hashwinter.farm.trading.paths import TradeRecorder
 from hashwinter.market.base import PriceProcess
 from hashwinter.network import (
     ConstantGrowthDifficulty,
@@ -134,6 +141,15 @@ class FarmPaths:
         The daily ledger of ``cohort_margin_end``: kept only when asked
         (``daily_margin=True``), as it grows with days x paths x cohorts (27 GiB at
         10,000 cohorts x 1,000 paths x 365 days). [currency]
+    trades : ndarray (days, paths, figures) or None
+        For a farm with trading rules: the fleet held and its trades per day and path,
+        :data:`~hashwinter.farm.trading.paths.TRADE_FIGURES` on the last axis.
+    used_models : tuple of str
+        The models of ``used_price`` and ``shutdown_price`` (a trading farm's, in the
+        order of their first cohort).
+    used_price, shutdown_price : ndarray (days, paths, models) or None
+        Each model's second-hand market price [currency/machine] and shutdown price
+        [currency/coin] per day and path.
 
     """
 
@@ -161,6 +177,10 @@ class FarmPaths:
     road_days: FloatArray | None = None
     plan_leg: tuple[str, str] | None = None
     cohort_margin: FloatArray | None = None
+    trades: FloatArray | None = None
+    used_models: tuple[str, ...] = ()
+    used_price: FloatArray | None = None
+    shutdown_price: FloatArray | None = None
 
     _PATH_AXIS = (
         ("starting_equity", 0),
@@ -180,6 +200,9 @@ class FarmPaths:
         ("move_cost", 1),
         ("road_days", 1),
         ("cohort_margin", 1),
+        ("trades", 1),
+        ("used_price", 1),
+        ("shutdown_price", 1),
     )
 
     @property
@@ -401,6 +424,9 @@ class FarmJob:
     variants: FarmVariants | None = None
     plan_leg: tuple[str, str] | None = None
     daily_margin: bool = False
+    #: The farm a twin (unhedged, without trading) was made from: a sweep's
+    #: ``farm.policies.<i>`` keys index that farm's entries.
+    origin: LoadedFarm | None = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -478,12 +504,22 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
         to_item[np.arange(cohorts.n), item_of] = 1.0
     out: list[FarmPaths | None] = [None] * n_var
     # Policies of different kinds cannot share a run: one run per kind, same price paths.
+    trading = has_trading(job.farm)
+    tables = [p.tables for p in getattr(fr.policy, "parts", (fr.policy,)) if hasattr(p, "tables")]
+    first_of = {m: c for c, m in reversed(list(enumerate(cohorts.model)))}
+    used_models = tuple(m for m in dict.fromkeys(cohorts.model)) if tables else ()
     for group in groups:
         recorder = PathRecorder(fr.in_transit, to_item=to_item, item_cost=item_cost,
                                 daily_margin=job.daily_margin)
+        recorders: list[Any] = [recorder]
+        if trading:  # the fleet and its trades on every path (the "with trading" leg)
+            recorders.append(TradeRecorder(
+                *opening_book(fr), market=tables[0].market if tables else None,
+                price_cohorts=np.array([first_of[m] for m in used_models], dtype=np.int64)))
         result = run(spec, group.policy, group.treasury, tariff_scale=group.tariff_scale,
-                     recorders=[recorder], instruments=instruments)
+                     recorders=recorders, instruments=instruments)
         rec: PathRecorder = result.records[0]
+        tr_rec = result.records[1] if trading else None
         meta = result.meta
         day0_price = fr.spec.market.price[:, 0]
         starting = meta.starting_cash.sum() + meta.starting_coins.sum() * day0_price
@@ -514,6 +550,12 @@ def simulate_farm_chunk_variants(chunk: FarmChunk) -> list[FarmPaths]:
                 road_days=rec.road[:, w],
                 plan_leg=job.plan_leg,
                 cohort_margin=None if rec.margin is None else rec.margin[:, w],
+                trades=None if tr_rec is None else tr_rec.figures[:, w],
+                used_models=used_models if tr_rec is not None else (),
+                used_price=None if tr_rec is None or not used_models
+                else tr_rec.used_price[:, w],
+                shutdown_price=None if tr_rec is None or not used_models
+                else tr_rec.shutdown_price[:, w],
             )
     assert all(o is not None for o in out)
     return out  # type: ignore[return-value]
@@ -579,7 +621,14 @@ def farm_jobs(loaded: LoadedScenario) -> list[FarmJob]:
             # and benefit side by side. With a plan, the twin is the leg that follows it
             # (no unhedged stay-put leg): the two comparisons are independent.
             jobs.append(dataclasses.replace(legs[0], farm=unhedged_farm(legs[0].farm),
-                                            plan_leg=None))
+                                            plan_leg=None, origin=legs[0].farm))
+        if has_trading(farm):
+            # Likewise a farm with trading rules runs beside "<name> (without trading)":
+            # the same farm, paths and decisions, its fleet fixed.
+            name = legs[0].farm.config.name + WITHOUT_TRADING_SUFFIX
+            jobs.append(dataclasses.replace(
+                legs[0], farm=without_trading(legs[0].farm, name=name), plan_leg=None,
+                origin=legs[0].farm))
     return jobs
 
 
@@ -688,6 +737,20 @@ def run_farm_scenarios(
     return [variants[0] for variants in batches]
 
 
+def _with_variants(jobs: list[FarmJob],
+                   axes: Sequence[tuple[str, list[Any]]]) -> list[FarmJob]:
+    """Give each farm job of a scenario its variant grid; every key must fit some farm."""
+    others = len({id(job.origin or job.farm) for job in jobs}) > 1
+    out = [dataclasses.replace(job, variants=farm_variants(
+        job.farm, axes, unhedged_twin=job.farm.config.name.endswith(UNHEDGED_SUFFIX),
+        origin=job.origin, other_farms=others)) for job in jobs]
+    for key, _ in axes:
+        if all(job.variants is not None and key in job.variants.entry_index
+               and job.variants.entry_index[key] is None for job in out):
+            farm_variants(out[0].origin or out[0].farm, [(key, [])])  # raises, naming it
+    return out
+
+
 def run_farm_sweep(
     scenarios: Sequence[LoadedScenario],
     variant_axes: Sequence[tuple[str, list[Any]]],
@@ -714,10 +777,7 @@ def run_farm_sweep(
         if daily_margin:
             jobs = [dataclasses.replace(job, daily_margin=True) for job in jobs]
         if variant_axes:
-            jobs = [dataclasses.replace(job, variants=farm_variants(
-                job.farm, variant_axes,
-                unhedged_twin=job.farm.config.name.endswith(UNHEDGED_SUFFIX)))
-                for job in jobs]
+            jobs = _with_variants(jobs, variant_axes)
             n_var = jobs[0].variants.n if jobs and jobs[0].variants is not None else 1
         shape.append(len(jobs))
         sizes = chunk_sizes(loaded.config.paths, loaded.config.chunk_paths)

@@ -34,7 +34,8 @@ __all__ = [
     "scenario_from_dict",
 ]
 
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+# A part may be an index (``farm.policies.0.fee``: the first [[policies]] entry).
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*$")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,6 +12,12 @@ engine's variant axis ``V`` and are run in one pass over the same price paths;
 every other key changes the inputs (prices, network, horizon) and is run point
 by point.
 
+``farm.policies.<i>.<field>`` changes a field of the farm's ``i``-th
+``[[policies]]`` entry (0-based, as errors name them: ``policies[0]``), e.g. a
+trading rule's threshold, a hosting contract's fee or the GPU cycle's required
+surplus; an entry's ``kind`` is what it is and cannot be swept, and a hedge
+entry is swept through its own fields only as ``farm.hedge.*`` of a ``[hedge]``.
+
 ``farm.policy.kind`` (e.g. ``always_on`` against ``shutdown_price``) changes what
 the policy is, and policies of different kinds cannot stack into one array
 policy: the points are grouped by the kinds of their policy chain (a hedge's
@@ -76,6 +82,10 @@ class FarmVariants:
     """
 
     points: list[dict[str, Any]]
+    #: Each ``farm.policies.<i>.<field>`` key: the position of the entry it changes in
+    #: this farm's own ``[[policies]]`` (a twin drops entries), None where the key does
+    #: not apply to this farm (it then changes nothing).
+    entry_index: dict[str, int | None] = dataclasses.field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -152,7 +162,8 @@ class FarmVariants:
                                 if k.startswith("farm.treasury.")}
             pol = _validated(config.policy, policy_changes, "farm.policy")
             tre = _validated(config.treasury, treasury_changes, "farm.treasury")
-            parts = [pol.build(context), *(p.build(context) for p in config.policies
+            entries = _entries(config.policies, point, self.entry_index)
+            parts = [pol.build(context), *(p.build(context) for p in entries
                                            if not isinstance(p, HedgeConfig))]
             parts += [hedge_policy(h, slot, table, context)
                       for h, slot in zip(hedges[v], slots[v], strict=True)]
@@ -202,6 +213,35 @@ def _context(fr: FarmRun) -> PolicyContext:
                          owner_names=config.owner_names, currency=config.currency)
 
 
+def _entry_changes(point: dict[str, Any],
+                   entry_index: dict[str, int | None]) -> dict[int, dict[str, Any]]:
+    """Return a point's ``farm.policies.<i>.<field>`` values by the farm's own entry index."""
+    out: dict[int, dict[str, Any]] = {}
+    for key, x in point.items():
+        own = entry_index.get(key)
+        if own is not None:  # None: the key does not apply to this farm
+            out.setdefault(own, {})[key.split(".", 3)[3]] = x
+    return out
+
+
+def _entries(policies: Sequence[Any], point: dict[str, Any],
+             entry_index: dict[str, int | None]) -> list[Any]:
+    """Return the farm's ``[[policies]]`` entries with a point's changes validated in."""
+    changes = _entry_changes(point, entry_index)
+    return [_validated(p, changes.get(i, {}), f"farm.policies.{i}")
+            for i, p in enumerate(policies)]
+
+
+def _is_entry_key(parts: list[str], policies: Sequence[Any]) -> bool:
+    """Whether ``farm.policies.<i>.<field>`` names a sweepable field of an entry."""
+    if len(parts) != 4 or parts[1] != "policies" or not parts[2].isdigit():
+        return False
+    i = int(parts[2])
+    if i >= len(policies) or isinstance(policies[i], HedgeConfig):
+        return False
+    return parts[3] != "kind" and parts[3] in type(policies[i]).model_fields
+
+
 def _validated(model: Any, changes: dict[str, Any], prefix: str) -> Any:
     if not changes:
         return model
@@ -214,11 +254,18 @@ def _validated(model: Any, changes: dict[str, Any], prefix: str) -> Any:
 
 
 def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
-                  unhedged_twin: bool = False) -> FarmVariants:
+                  unhedged_twin: bool = False,
+                  origin: LoadedFarm | None = None,
+                  other_farms: bool = False) -> FarmVariants:
     """Check the ``farm.*`` axes of a grid against a farm and return the variant grid.
 
     ``unhedged_twin``: the farm is the unhedged twin of a hedged farm (its
     ``farm.hedge.*`` values change nothing: every variant is the same farm).
+    ``origin``: the farm a twin was made from; ``farm.policies.<i>`` keys index its
+    entries, and change nothing in a twin that dropped the entry. ``other_farms``: the
+    scenario has other farms, so a ``farm.policies.<i>`` key that names no field of
+    this farm's entry ``i`` changes nothing here (it is in
+    :attr:`FarmVariants.entry_index` as None); the caller checks that some farm takes it.
 
     Raises
     ------
@@ -227,6 +274,19 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
 
     """
     config = farm.config
+    listed = (origin or farm).config.policies
+    entry_index: dict[str, int | None] = {}
+    for key, _ in axes:
+        parts = key.split(".")
+        if len(parts) < 2 or parts[1] != "policies":
+            continue
+        if _is_entry_key(parts, listed):
+            entry = listed[int(parts[2])]
+            # A twin's entries are the origin's own objects, those it kept.
+            entry_index[key] = next((j for j, q in enumerate(config.policies)
+                                     if q is entry), None)
+        elif other_farms or origin is not None:
+            entry_index[key] = None
     for key, values in axes:
         parts = key.split(".")
         ok = (key == "farm.tariff_scale"
@@ -237,13 +297,16 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
                   and parts[2] in ("strategy", "hodl_ratio"))
               or (len(parts) == 3 and parts[1] == "hedge"
                   and (config.hedge is not None or unhedged_twin)
-                  and parts[2] in _HEDGE_FIELDS))
+                  and parts[2] in _HEDGE_FIELDS)
+              or key in entry_index)
         if not ok:
             raise InputError(
                 "not a variant parameter: use farm.policy.<field> (not the restart cost), "
                 "farm.treasury.strategy, farm.treasury.hodl_ratio, farm.tariff_scale or "
                 "(with a [hedge]) farm.hedge.ratio, horizon_days, instrument, roll_day, "
-                "leverage, target, inverse_perpetual or projected_retargets",
+                "leverage, target, inverse_perpetual or projected_retargets, or "
+                "farm.policies.<i>.<field> (a field of the i-th [[policies]] entry, "
+                "0-based, not its kind; not a hedge entry)",
                 field=key, source="--grid")
         if key == "farm.tariff_scale":
             for x in values:
@@ -251,7 +314,7 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
                     raise InputError(f"must be a number >= 0 (got {x!r})", field=key,
                                      source="--grid")
     points = grid_overrides(axes)
-    variants = FarmVariants(points)
+    variants = FarmVariants(points, entry_index)
     for point in points:  # every value is checked by its field before anything runs
         _validated(config.policy, {k.split(".", 2)[2]: x for k, x in point.items()
                                    if k.startswith("farm.policy.")}, "farm.policy")
@@ -260,4 +323,5 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
         if config.hedge is not None:
             _validated(config.hedge, {k.split(".", 2)[2]: x for k, x in point.items()
                                       if k.startswith("farm.hedge.")}, "farm.hedge")
+        _entries(config.policies, point, entry_index)
     return variants

@@ -24,7 +24,8 @@ import pandas as pd
 
 from hashwinter.units import JULIAN_YEAR_DAYS
 
-__all__ = ["trade_book", "trading_comparison", "trading_tables", "used_price_paths",
+__all__ = ["TRADING_KINDS", "WITHOUT_TRADING_SUFFIX", "has_trading", "opening_book",
+           "trade_book", "trading_comparison", "trading_tables", "used_price_paths",
            "without_trading"]
 
 #: The registered kinds of the trading rules (farm/trading/config.py).
@@ -32,22 +33,45 @@ TRADING_KINDS = frozenset({"sell_above_value", "buy_payback", "buy_fleet", "scra
                            "sell_on_date", "store_until_recovery"})
 
 
-def without_trading(farm: Any) -> Any:
-    """Return the same loaded farm without its trading rules (the "without" leg), or None."""
+#: Suffix of the "without" twin of a trading farm in a scenario's outputs.
+WITHOUT_TRADING_SUFFIX = " (without trading)"
+
+
+def has_trading(farm: Any) -> bool:
+    """Whether a loaded farm has a trading rule among its ``[[policies]]``."""
+    return any(getattr(p, "kind", None) in TRADING_KINDS for p in farm.config.policies)
+
+
+def without_trading(farm: Any, *, name: str | None = None) -> Any:
+    """Return the same loaded farm without its trading rules (the "without" leg), or None.
+
+    ``name``: a new name for it (a scenario's twin is ``<name> (without trading)``).
+    """
     import dataclasses
 
     config = farm.config
     kept = [p for p in config.policies if getattr(p, "kind", None) not in TRADING_KINDS]
     if len(kept) == len(config.policies):
         return None
-    return dataclasses.replace(farm, config=config.model_copy(update={"policies": kept}))
+    update: dict[str, Any] = {"policies": kept}
+    if name is not None:
+        update["name"] = name
+    return dataclasses.replace(farm, config=config.model_copy(update=update))
 
 _PURCHASE_LIFE_YEARS = 2.0
 
 
 def _opening_book(result: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (undepreciated cost, book value, life in days) per cohort on the first day."""
-    fr = result.farm_run
+    return opening_book(result.farm_run)
+
+
+def opening_book(fr: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (undepreciated cost, book value, life in days) per cohort on a run's first day.
+
+    ``fr`` is a :class:`~hashwinter.farm.build.FarmRun`. A fleet item bought before the
+    first day opens at its cost depreciated straight-line to that day; purchase cohorts
+    and items bought later open empty (their price arrives as a purchase).
+    """
     cohorts = fr.spec.cohorts
     context = fr.context
     items = context.fleet_item if context is not None and context.fleet_item else tuple(

@@ -187,25 +187,39 @@ class SellRule:
             return actions, None
         market, keep = self.tables.on_day(obs.day)
         net = market * (1.0 - self.fee)
+        # The premium at which a cohort's sale pays, (1, P, C): net > (1 + premium) x keep
+        # <=> net / keep - 1 > premium (keep >= 0; keep = 0 with net > 0 sells at any
+        # finite premium; NaN never). One small array per day; the (V, P, C) work only
+        # on a day some variant sells.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pays = np.where(self.cohorts, net / keep - 1.0, np.nan)
+        cash, owner = (obs.cash, obs.owner) if np.any(self.min_cash > 0) else (None, None)
+        cash_rule = cash is not None and owner is not None
+        with np.errstate(invalid="ignore"):
+            any_dear = bool(np.any(pays > self.premium.min()))
+        if not any_dear and not cash_rule:
+            return actions, None
         shape = _state_shape(obs, self.n_variants)
         held = _held(obs, shape)
-        with np.errstate(invalid="ignore"):
-            dear = net > (1.0 + to_engine_axis(self.premium)) * keep
-        sell = np.where(dear & self.cohorts, held, 0.0)
-        if np.any(self.min_cash > 0) and obs.cash is not None and obs.owner is not None:
+        if any_dear:
+            with np.errstate(invalid="ignore"):
+                sell = held * (pays > to_engine_axis(self.premium))
+        else:
+            sell = np.zeros(shape)
+        if cash is not None and owner is not None:
             # Cash short: sell the same share of every cohort of the owner, rounded up.
             left = (held - sell) * self.cohorts
             worth = left * net
-            n_own = obs.cash.shape[-1]
+            n_own = cash.shape[-1]
             mat = np.zeros((shape[-1], n_own))
-            mat[np.arange(shape[-1]), obs.owner] = 1.0
+            mat[np.arange(shape[-1]), owner] = 1.0
             total = worth @ mat  # (V, P, O)
-            short = np.maximum(to_engine_axis(self.min_cash) - obs.cash, 0.0)
+            short = np.maximum(to_engine_axis(self.min_cash) - cash, 0.0)
             share = np.minimum(1.0, np.divide(short, total, out=np.zeros(total.shape),
                                               where=total > 0))
-            extra = np.minimum(np.ceil(left * share[..., obs.owner] - 1e-9), left)
+            extra = np.minimum(np.ceil(left * share[..., owner] - 1e-9), left)
             sell = sell + extra
-        if not np.any(sell > 0):
+        if not sell.any():  # sell >= 0: any non-zero cell is a sale
             return actions, None
         return actions.add_trades(sell=sell, sell_price=np.broadcast_to(net, shape)), None
 
@@ -445,12 +459,20 @@ class ScrapRule:
             return actions, None
         market, keep = self.tables.on_day(obs.day)
         scrap = self.tables.scrap
-        worthless = (keep <= (1.0 + to_engine_axis(self.margin)) * scrap) & (
-            market <= scrap * (1.0 + 1e-12)) & self.cohorts & (scrap > 0)
-        if not np.any(worthless):
+        # The margin over scrap that keeping is worth, (1, P, C), where the market pays no
+        # more than scrap: scrapped where keep / scrap - 1 <= margin. One small array a
+        # day; the (V, P, C) work only on a day something could be scrapped.
+        base = (market <= scrap * (1.0 + 1e-12)) & self.cohorts & (scrap > 0)
+        if not np.any(base):
             return actions, None
-        shape = _state_shape(obs, self.n_variants)
-        n = np.where(worthless, _held(obs, shape), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            over = np.where(base, keep / scrap - 1.0, np.nan)
+            if not np.any(over <= self.margin.max()):
+                return actions, None
+            shape = _state_shape(obs, self.n_variants)
+            n = _held(obs, shape) * (over <= to_engine_axis(self.margin))
+        if not np.any(n):
+            return actions, None  # nothing left to scrap (already scrapped or never held)
         return actions.add_trades(scrap=n, scrap_price=np.broadcast_to(scrap, shape)), None
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ScrapRule:
