@@ -74,7 +74,7 @@ def test_help_lists_every_command():
     names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
     assert sorted(n for n in names if n) == ["backtest", "data", "machines", "network", "plan",
                                              "serve",
-                                             "shutdown", "simulate", "sweep"]
+                                             "shutdown", "simulate", "story", "sweep"]
     for name in names:
         assert f" {name} " in out, name
     data_help = str(imported_after(

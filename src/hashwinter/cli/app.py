@@ -46,6 +46,7 @@ try:
     from hashwinter.cli.serve import serve_command
     from hashwinter.cli.shutdown import shutdown_command
     from hashwinter.cli.simulate import simulate_command, sweep_command
+    from hashwinter.cli.story import story_command
     from hashwinter.errors import HashwinterError
 except BaseException as exc:  # pragma: no cover - timing-dependent
     if not isinstance(exc, KeyboardInterrupt) and not _interrupts:
@@ -86,6 +87,7 @@ app.command("sweep")(sweep_command)
 app.command("plan")(plan_command)
 app.command("network")(network_command)
 app.command("serve")(serve_command)
+app.command("story")(story_command)
 
 
 def _print_error(line: str) -> None:
