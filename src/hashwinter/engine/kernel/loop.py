@@ -111,6 +111,177 @@ def on_off_step(params: Any, state: Any, j: int, c: int,
     return (params[0, j] != 0.0) | decided
 
 
+# Instrument terms, rows of ``ins_f`` (K, I) (kernel/run.py packs CompiledContract into it).
+(IF_INVERSE, IF_PERPETUAL, IF_DELIVER, IF_LEVERAGE, IF_MAINTENANCE, IF_TAKER, IF_SETTLEMENT,
+ IF_LIQ_FEE) = range(8)
+N_IF = 8
+# The hedge book's state per (owner, variant) of the variant's instrument, rows of ``book``.
+BK_SIZE, BK_ENTRY, BK_LAST, BK_COLLATERAL, BK_OPEN, BK_HEDGED, BK_LIFE, BK_LIQUIDATION = range(8)
+N_BK = 8
+
+
+@numba.njit
+def _pnl(size: float, entry: float, exit: float, inverse: bool) -> float:
+    """P&L of ``size`` from ``entry`` to ``exit``: coins × move, or face × reciprocal move."""
+    if inverse:
+        return size * (1.0 / entry - 1.0 / exit)
+    return size * (exit - entry)
+
+
+@numba.njit
+def _fee(size: float, price: float, rate: float, inverse: bool) -> float:
+    """Fee at ``rate`` on the notional (coins |face|/price, or currency |size|·price)."""
+    if inverse:
+        return rate * (abs(size) / price)
+    return rate * (abs(size) * price)
+
+
+@numba.njit
+def _liquidation_price(size: float, entry: float, leverage: float, m: float,
+                       inverse: bool) -> float:
+    """:func:`hashwinter.finance.margin.liquidation_price` of one position."""
+    inv_lev = 1.0 / leverage
+    if inverse:
+        if size > 0:
+            return entry * (1.0 + m) / (1.0 + inv_lev)
+        denominator = 1.0 - inv_lev
+        return entry * (1.0 - m) / denominator if denominator > 0 else np.inf
+    if size > 0:
+        return max(entry * (1.0 - inv_lev) / (1.0 - m), 0.0)
+    return entry * (1.0 + inv_lev) / (1.0 + m)
+
+
+@numba.njit
+def book_cell(bk: Any, o: int, j: int, ins_f: Any, i: int, price: float, fill_open: float,
+              spot: float, closing: bool, rate: float, order: float) -> tuple[float, float]:
+    """Settle one owner's position of one variant in instrument ``i``: (cash, coins) received.
+
+    :meth:`hashwinter.finance.instruments.HedgeContract.settle` for one cell of a
+    margined contract, the same expressions in the same order: mark at ``price`` (and
+    liquidate at or beyond the liquidation price, the loss capped at the collateral, the
+    fee once), funding ``rate`` of an open perpetual, the close at a close day's close
+    (``closing``: P&L since the mark, settlement or taker fee, delivery of the hedged
+    coins at ``spot``), then the fill of ``order`` [coin] at ``fill_open`` after a close
+    or ``price`` otherwise. ``bk[:, o, j]`` is the state (rows ``BK_*``); prices in
+    currency/coin. The journal's figures (realised P&L, accrued) are not kept.
+    """
+    inverse = ins_f[IF_INVERSE, i] != 0.0
+    size = bk[BK_SIZE, o, j]
+    is_open = bk[BK_OPEN, o, j] != 0.0
+    hedged = bk[BK_HEDGED, o, j]
+    life = bk[BK_LIFE, o, j]
+    traded = order != 0.0
+    if not (is_open or traded or (closing and (hedged != 0.0 or life != 0.0))):
+        return 0.0, 0.0  # an idle cell: nothing open, to fill or to deliver
+    perpetual = ins_f[IF_PERPETUAL, i] != 0.0
+    entry = bk[BK_ENTRY, o, j]
+    last = bk[BK_LAST, o, j]
+    collateral = bk[BK_COLLATERAL, o, j]
+    liquidation = bk[BK_LIQUIDATION, o, j]
+    # 1. Mark (and liquidate).
+    variation = 0.0
+    fees = 0.0
+    if is_open:
+        variation = _pnl(size, last, price, inverse)
+        hit = price <= liquidation if size > 0 else price >= liquidation
+        if hit:
+            realised = max(_pnl(size, entry, price, inverse), -collateral)
+            fees = min(_fee(size, price, ins_f[IF_LIQ_FEE, i], inverse),
+                       max(collateral + realised, 0.0))
+            variation = realised - _pnl(size, entry, last, inverse)
+            is_open = False
+        last = price
+    # 2. Funding of an open perpetual.
+    funding = 0.0
+    if perpetual and is_open:
+        funding = -rate * size / price if inverse else -rate * size * price
+    # 3. Close at the close of a close day.
+    payoff = 0.0
+    delivered = 0.0
+    deliver = ins_f[IF_DELIVER, i] != 0.0
+    if closing:
+        if is_open:
+            payoff = _pnl(size, entry, price, inverse) - _pnl(size, entry, last, inverse)
+            fee_rate = ins_f[IF_TAKER, i] if perpetual else ins_f[IF_SETTLEMENT, i]
+            fees = fees + _fee(size, price, fee_rate, inverse)
+            last = price
+            is_open = False
+        if deliver:
+            delivered = max(-hedged, 0.0)
+        hedged = 0.0
+    paid = variation + funding - fees + payoff
+    # 4. Fill the order (a new contract after a close).
+    entry_fee = 0.0
+    if traded:
+        fill = fill_open if closing else price
+        order_size = order * fill if inverse else order
+        new_size = (size if is_open else 0.0) + order_size
+        entry_fee = _fee(order_size, fill, ins_f[IF_TAKER, i], inverse)
+        leverage = ins_f[IF_LEVERAGE, i]
+        value = abs(new_size) / fill if inverse else abs(new_size) * fill
+        size, entry, last, collateral = new_size, fill, fill, value / leverage
+        is_open = new_size != 0.0
+        liquidation = _liquidation_price(new_size, fill, leverage, ins_f[IF_MAINTENANCE, i],
+                                         inverse)
+        hedged = hedged + order
+    flow = paid - entry_fee
+    cash = 0.0 if inverse else flow
+    coins = flow if inverse else 0.0
+    if closing and deliver:
+        if inverse:  # the coins the contract paid (or took) over its life are sold too
+            delivered = delivered + life + paid
+        coins = coins - delivered
+        cash = cash + delivered * spot
+    life = -entry_fee if closing else life + flow
+    bk[BK_SIZE, o, j] = size
+    bk[BK_ENTRY, o, j] = entry
+    bk[BK_LAST, o, j] = last
+    bk[BK_COLLATERAL, o, j] = collateral
+    bk[BK_OPEN, o, j] = 1.0 if is_open else 0.0
+    bk[BK_HEDGED, o, j] = hedged
+    bk[BK_LIFE, o, j] = life
+    bk[BK_LIQUIDATION, o, j] = liquidation
+    return cash, coins
+
+
+@numba.njit
+def _hedge_orders(order_b: Any, t: int, day: int, end_of_day: bool, o: int, on_b: Any,
+                  alive_o: Any, owner_order: Any, owner_start: Any, cohort_i: Any,
+                  cohort_f: Any, tariff: Any, scale: Any, rho_obs: float, price_obs: float,
+                  steps_per_day: int, target: int, hscale_b: Any, slot_b: Any, opens: Any,
+                  opens_any: Any) -> None:
+    """Write owner ``o``'s orders of step ``t`` [coin] into ``order_b`` (VB,), 0 on most steps.
+
+    :meth:`hashwinter.farm.hedging.HedgeShort.decide`: at the close of a day on which
+    the variant's instrument opens, short ``scale ·`` the owner's expected coins per day
+    of the cohorts that are on (``target`` 0: coins per machine at the observed reward;
+    1: avoidable cost over the observed price), nothing for a broke owner. It reads the
+    step's decisions ``on_b``, so it runs after the owner's cohorts.
+    """
+    nvb = order_b.size
+    for j in range(nvb):
+        order_b[j] = 0.0
+    if not (end_of_day and opens_any[day]):
+        return
+    for ci in range(owner_start[o], owner_start[o + 1]):
+        c = owner_order[ci]
+        held = cohort_f[COH_COUNT, c] if t >= cohort_i[COH_START, c] else 0.0
+        if target == 0:
+            coins_obs = rho_obs * cohort_f[COH_HASHING_NET, c]
+            for j in range(nvb):
+                order_b[j] += (held if on_b[c, j] else 0.0) * coins_obs
+        else:
+            power_base = cohort_f[COH_ENERGY, c] * tariff[t, c]
+            mgmt = cohort_f[COH_MGMT, c]
+            for j in range(nvb):
+                cost = power_base * scale[j] + mgmt
+                order_b[j] += (held if on_b[c, j] else 0.0) * cost / price_obs
+    for j in range(nvb):
+        due = opens[slot_b[j], day]
+        short = -(hscale_b[j] if due else 0.0) * (order_b[j] * steps_per_day)
+        order_b[j] = short if alive_o[j] else 0.0
+
+
 #: The policy step the module-level loop calls; :func:`step_loop_for` rebinds it per policy.
 decide = on_off_step
 
@@ -151,6 +322,8 @@ def _loop_body(
     acc: Any, want: Any, own: Any, flows: Any, checks: Any, check: bool,
     day_cash: Any, day_coins: Any, day_alive: Any, record_days: bool, day0: int,
     broke_tolerance: float, rel_slack: float,
+    book_on: bool, hedge_scale: Any, hedge_slot: Any, hedge_target: int, opens: Any,
+    opens_any: Any, close_days: Any, ins_f: Any, contract_px: Any, funding: Any, book: Any,
 ) -> None:
     """Advance every variant block, path, cohort and owner through steps ``t0 .. t1 - 1``.
 
@@ -213,6 +386,24 @@ def _loop_body(
         Cash below minus this is unpaid (:data:`~hashwinter.engine.treasury.BROKE_TOLERANCE`).
     rel_slack : float
         Relative slack of the issuance bound.
+    book_on : bool
+        Whether the hedge book runs (else the arrays below are placeholders).
+    hedge_scale, hedge_slot : (V,), int64 (V,)
+        The hedge policy's ratio × horizon [day] and instrument per variant
+        (:class:`~hashwinter.engine.kernel.protocol.CompiledOrders`); ``hedge_target``
+        0 production, 1 power bill.
+    opens, opens_any : bool (I, D), bool (D,)
+        Days at whose close each instrument's hedge opens; any instrument's.
+    close_days : bool (I, D)
+        Days at whose close each instrument's contract closes.
+    ins_f : (N_IF, I)
+        Instrument terms (rows ``IF_*``).
+    contract_px : (2, I, P, D)
+        Price of the open contract and of one opened at a close [currency/coin].
+    funding : (I, P|1, T)
+        Funding rate per step [fraction].
+    book : (N_BK, P, O, V)
+        State: each owner's position in its variant's instrument (rows ``BK_*``).
 
     """
     want_main = want[ACC_COINS] or want[ACC_POWER] or want[ACC_RUNNING]
@@ -261,6 +452,24 @@ def _loop_body(
             for j in range(nvb):
                 alive_b[o, j] = alive[p, o, v0 + j]
                 solvent_before[o, j] = alive_prev[p, o, v0 + j]
+        # The hedge book of the block: each variant trades one instrument (its slot), so
+        # its state is one position per (owner, variant); the other slots stay flat.
+        n_bk = book.shape[0] if book_on else 0
+        bk = np.empty((n_bk, n_own, nvb))
+        for k in range(n_bk):
+            for o in range(n_own):
+                for j in range(nvb):
+                    bk[k, o, j] = book[k, p, o, v0 + j]
+        slot_b = np.zeros(nvb, dtype=np.int64)
+        hscale_b = np.zeros(nvb)
+        if book_on:
+            for j in range(nvb):
+                slot_b[j] = hedge_slot[v0 + j]
+                hscale_b[j] = hedge_scale[v0 + j]
+        p_fund = min(p, funding.shape[1] - 1)
+        order_b = np.zeros(nvb)
+        ins_cash_b = np.zeros(nvb)
+        ins_coins_b = np.zeros(nvb)
         # Per-step owner sums of the owner being run, zeroed as the treasury reads them.
         sums = np.zeros((4, nvb))
         # The farm's mined coins and hashrate per step of a chunk of steps, summed over
@@ -366,8 +575,21 @@ def _loop_body(
                                 for j in range(nvb):
                                     if alive_o[j]:
                                         sums[_CAPEX, j] += paid
-                    # 6.-7. transfers, then the owner's treasury.
                     end_of_day = (t + 1) % steps_per_day == 0
+                    if book_on:
+                        # 2. the hedge's orders, 6. the book (order_b, ins_*_b of the step).
+                        _hedge_orders(order_b, t, day, end_of_day, o, on_b, alive_o, owner_order,
+                                      owner_start, cohort_i, cohort_f, tariff, scale, rho_obs,
+                                      price_obs, steps_per_day, hedge_target, hscale_b, slot_b,
+                                      opens, opens_any)
+                        for j in range(nvb):
+                            i = slot_b[j]
+                            ins_cash_b[j], ins_coins_b[j] = book_cell(
+                                bk, o, j, ins_f, i, contract_px[0, i, p, day],
+                                contract_px[1, i, p, day], price_now,
+                                end_of_day and close_days[i, day], funding[i, p_fund, t],
+                                order_b[j])
+                    # 6.-7. transfers, then the owner's treasury.
                     hosting = owner_t[OT_HOSTING, t, o]
                     transfer = owner_t[OT_TRANSFER, t, o]
                     site_capex = owner_t[OT_SITE_CAPEX, t, o]
@@ -392,7 +614,15 @@ def _loop_body(
                         site = site_capex if solvent else 0.0
                         other = machine_capex + site + fixed
                         other = other - transfer
+                        # The book's cash and coins (0 without one); coins owed beyond those
+                        # held are bought at the step's price.
+                        ins_cash = ins_cash_b[j]
+                        other = other - ins_cash
                         held_coins = coins[p, o, v] + mined
+                        held_coins = held_coins + ins_coins_b[j]
+                        bought = max(-held_coins, 0.0)
+                        held_coins = held_coins + bought
+                        other = other + bought * price_now
                         planned = (1.0 - variant_f[1, v]) * mined
                         planned = max(planned, opex / price_now) if cover[v] else planned
                         sold = min(planned, held_coins)
@@ -413,12 +643,13 @@ def _loop_body(
                         own[OWN_OPEX, p, o, v] += opex
                         own[OWN_CAPEX, p, o, v] += machine_capex + site
                         own[OWN_FIXED, p, o, v] += fixed
-                        own[OWN_OTHER, p, o, v] += transfer
+                        other_income = transfer + ins_cash - bought * price_now
+                        own[OWN_OTHER, p, o, v] += other_income
                         own[OWN_MIN_CASH, p, o, v] = min(own[OWN_MIN_CASH, p, o, v], final)
                         if check:
                             flows[0, p, o, v] += (proceeds + forced_proceeds - opex
-                                                  - machine_capex - site - fixed) + transfer
-                            flows[1, p, o, v] += mined - sold - forced
+                                                  - machine_capex - site - fixed) + other_income
+                            flows[1, p, o, v] += mined - sold - forced + ins_coins_b[j] + bought
                         if record_days and end_of_day:
                             day_cash[day - day0, v, p, o] = final
                             day_coins[day - day0, v, p, o] = held_coins - forced
@@ -439,6 +670,10 @@ def _loop_body(
                                             excess - (rel_slack * bound + 1e-12))
                         mined_t[t - tc0, j] = 0.0
                         hash_t[t - tc0, j] = 0.0
+        for k in range(n_bk):
+            for o in range(n_own):
+                for j in range(nvb):
+                    book[k, p, o, v0 + j] = bk[k, o, j]
         # The block's state back into the run's arrays.
         for k in range(n_st):
             for c in range(n_coh):
