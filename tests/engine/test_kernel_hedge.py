@@ -12,17 +12,31 @@ hand values pin that the compiled run does hedge (the numpy test file derives th
 from __future__ import annotations
 
 import dataclasses
+import tomllib
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from test_engine_hedge import farm_spec
 from test_kernel import assert_same, close
 
-from hashwinter.engine import OwnerStatsRecorder, Policies, TotalsRecorder, Treasury, run
+from datafiles import WINTER_FIRST, WINTER_LAST, shared_data_file, winter_data_file
+from hashwinter.data.importers import read_funding
+from hashwinter.engine import (
+    OwnerStatsRecorder,
+    Policies,
+    TotalsRecorder,
+    Treasury,
+    market_from_coinmetrics,
+    run,
+)
 from hashwinter.errors import InputError
+from hashwinter.farm import build_farm_run, farm_from_dict
 from hashwinter.farm.hedging import HedgeShort
 from hashwinter.farm.policies import AlwaysOn, ShutdownPricePolicy
+from hashwinter.finance import FundingHistory
 from hashwinter.finance.instruments import BookJournal, HedgeContract, roll_days
 
 TAKER, SETTLE = 0.00075, 0.0005
@@ -164,3 +178,31 @@ def test_what_the_book_does_not_compile_falls_back_with_its_reason():
         with pytest.raises(InputError, match=reason):
             run(spec, policy, Treasury(1.0), instruments=instruments, engine="compiled",
                 recorders=[TotalsRecorder()])
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lao_luo_hedged.toml"
+
+
+@pytest.fixture(scope="module")
+def example_inputs():
+    """The XBTUSD funding of 2018 (BitMEX) and the winter's daily history in CNY."""
+    rates = read_funding(shared_data_file("btc_futures_2018.csv"))
+    market = market_from_coinmetrics(pd.read_csv(winter_data_file("btc_daily.csv")),
+                                     pd.read_csv(winter_data_file("usd_cny_daily.csv")),
+                                     currency="CNY", start=WINTER_FIRST, end=WINTER_LAST)
+    return {"XBTUSD": FundingHistory.from_frame(rates, symbol="XBTUSD")}, market
+
+
+@pytest.mark.parametrize("hedge", [{}, {"inverse_perpetual": False, "leverage": 2.0},
+                                   {"instrument": "inverse_future"},
+                                   {"instrument": "linear_future", "target": "power_bill"}])
+def test_the_hedged_example_farm_on_real_funding(example_inputs, hedge):
+    """examples/lao_luo_hedged.toml (XBTUSD perpetual, BitMEX funding 2018) and variations."""
+    funding, market = example_inputs
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["hedge"] = {**data["hedge"], **hedge}
+    fr = build_farm_run(farm_from_dict(data), market, funding=funding)
+    instruments = [i.with_journal(None) for i in fr.instruments]  # a journal is numpy-only
+    n, c = both(fr.spec, fr.policy, instruments, fr.treasury)
+    assert np.any(c.positions != 0) or np.any(c.records[0].owner["other_income"] != 0)
+    assert np.any(n.records[0].owner["other_income"] != 0)  # the hedge paid or received

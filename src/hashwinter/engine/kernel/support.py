@@ -63,11 +63,14 @@ def compiled_plan(
             return None, (f"recorder {type(rec).__name__} has no compiled form (the kernel "
                           "keeps totals and owner statistics, not every step's flows)")
     parts = list(policy.parts) if isinstance(policy, Policies) else [policy]
+    n_parts = len(parts)
     hedge = None
-    if parts and hasattr(parts[-1], "compiled_orders"):
+    offer_orders = getattr(parts[-1], "compiled_orders", None) if parts else None
+    if offer_orders is not None:
         hedge = parts.pop()  # a hedge reads the decisions of the policies before it
-    if len(parts) > 1 or (hedge is None and len(parts) != 1):
-        return None, f"a chain of {len(parts) + (hedge is not None)} policies has no compiled step yet"
+    if len(parts) > 1 or (hedge is None and not parts):
+        return None, (f"a chain of {n_parts} policies has no compiled step yet (one on/off "
+                      "policy, optionally followed by a hedge)")
     if any(hasattr(p, "compiled_orders") for p in parts):
         return None, "a hedge policy before the on/off policy has no compiled step"
     contracts: list[CompiledContract] = []
@@ -81,8 +84,8 @@ def compiled_plan(
                 return None, (f"instrument {ins.name!r} has no compiled book (the kernel "
                               "settles margined futures and perpetuals, without a journal)")
             contracts.append(contract)
-        if hedge is not None:
-            orders = hedge.compiled_orders()
+        if hedge is not None and offer_orders is not None:
+            orders = offer_orders()
             if orders is None:
                 return None, (f"policy {type(hedge).__name__} has no compiled orders in this "
                               "configuration (projected retargets)")
