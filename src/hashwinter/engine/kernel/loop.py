@@ -244,6 +244,48 @@ def book_cell(bk: Any, o: int, j: int, ins_f: Any, i: int, price: float, fill_op
     return cash, coins
 
 
+@numba.njit(error_model="numpy")  # 1 / 0 of a flat slot is selected away, not raised
+def _mark_open(bk: Any, o: int, px_i: Any, rate_i: Any, slot_b: Any, inv_b: Any, perp_b: Any,
+               cash_b: Any, coins_b: Any) -> bool:
+    """Mark and fund owner ``o``'s open positions of a step without close or order.
+
+    :func:`book_cell` on such a step, branch-free over the block's variants so that it
+    vectorizes: variation margin since the last mark at the instrument's price
+    ``px_i[slot]``, funding at ``rate_i[slot]`` of an open perpetual, cash (linear) or coins
+    (inverse) into ``cash_b``, ``coins_b``. Returns True, having changed nothing, when a
+    position is at or beyond its liquidation price: the caller then runs
+    :func:`book_cell` for the step.
+    """
+    nvb = slot_b.size
+    hit = False
+    for j in range(nvb):
+        price = px_i[slot_b[j]]
+        size = bk[BK_SIZE, o, j]
+        liquidation = bk[BK_LIQUIDATION, o, j]
+        beyond = (price <= liquidation) if size > 0 else (price >= liquidation)
+        hit = hit | ((bk[BK_OPEN, o, j] != 0.0) & beyond)
+    if hit:
+        return True
+    for j in range(nvb):
+        i = slot_b[j]
+        price = px_i[i]
+        rate = rate_i[i]
+        is_open = bk[BK_OPEN, o, j] != 0.0
+        inverse = inv_b[j]
+        size = bk[BK_SIZE, o, j]
+        last = bk[BK_LAST, o, j]
+        variation = size * (1.0 / last - 1.0 / price) if inverse else size * (price - last)
+        funding = -rate * size / price if inverse else -rate * size * price
+        funding = funding if perp_b[j] else 0.0
+        flow = (variation + funding - 0.0) + 0.0  # book_cell's paid, no fee or payoff
+        flow = flow if is_open else 0.0
+        cash_b[j] = 0.0 if inverse else flow
+        coins_b[j] = flow if inverse else 0.0
+        bk[BK_LAST, o, j] = price if is_open else last
+        bk[BK_LIFE, o, j] = bk[BK_LIFE, o, j] + flow
+    return False
+
+
 @numba.njit
 def _hedge_orders(order_b: Any, t: int, day: int, end_of_day: bool, o: int, on_b: Any,
                   alive_o: Any, owner_order: Any, owner_start: Any, cohort_i: Any,
@@ -467,6 +509,18 @@ def _loop_body(
                 slot_b[j] = hedge_slot[v0 + j]
                 hscale_b[j] = hedge_scale[v0 + j]
         p_fund = min(p, funding.shape[1] - 1)
+        n_ins = ins_f.shape[1]
+        close_any = np.zeros(close_days.shape[1], dtype=np.bool_)
+        for i in range(close_days.shape[0]):
+            for d in range(close_days.shape[1]):
+                close_any[d] = close_any[d] or close_days[i, d]
+        inv_b = np.zeros(nvb, dtype=np.bool_)
+        perp_b = np.zeros(nvb, dtype=np.bool_)
+        for j in range(nvb):
+            inv_b[j] = ins_f[IF_INVERSE, slot_b[j]] != 0.0
+            perp_b[j] = ins_f[IF_PERPETUAL, slot_b[j]] != 0.0
+        px_i = np.zeros(n_ins)
+        rate_i = np.zeros(n_ins)
         order_b = np.zeros(nvb)
         ins_cash_b = np.zeros(nvb)
         ins_coins_b = np.zeros(nvb)
@@ -578,17 +632,25 @@ def _loop_body(
                     end_of_day = (t + 1) % steps_per_day == 0
                     if book_on:
                         # 2. the hedge's orders, 6. the book (order_b, ins_*_b of the step).
-                        _hedge_orders(order_b, t, day, end_of_day, o, on_b, alive_o, owner_order,
-                                      owner_start, cohort_i, cohort_f, tariff, scale, rho_obs,
-                                      price_obs, steps_per_day, hedge_target, hscale_b, slot_b,
-                                      opens, opens_any)
-                        for j in range(nvb):
-                            i = slot_b[j]
-                            ins_cash_b[j], ins_coins_b[j] = book_cell(
-                                bk, o, j, ins_f, i, contract_px[0, i, p, day],
-                                contract_px[1, i, p, day], price_now,
-                                end_of_day and close_days[i, day], funding[i, p_fund, t],
-                                order_b[j])
+                        for i in range(n_ins):
+                            px_i[i] = contract_px[0, i, p, day]
+                            rate_i[i] = funding[i, p_fund, t]
+                        rare = end_of_day and (opens_any[day] or close_any[day])
+                        if not rare:
+                            # Most steps: mark and fund what is open (no close, no order).
+                            rare = _mark_open(bk, o, px_i, rate_i, slot_b, inv_b, perp_b,
+                                              ins_cash_b, ins_coins_b)
+                        if rare:
+                            _hedge_orders(order_b, t, day, end_of_day, o, on_b, alive_o,
+                                          owner_order, owner_start, cohort_i, cohort_f, tariff,
+                                          scale, rho_obs, price_obs, steps_per_day,
+                                          hedge_target, hscale_b, slot_b, opens, opens_any)
+                            for j in range(nvb):
+                                i = slot_b[j]
+                                ins_cash_b[j], ins_coins_b[j] = book_cell(
+                                    bk, o, j, ins_f, i, px_i[i], contract_px[1, i, p, day],
+                                    price_now, end_of_day and close_days[i, day], rate_i[i],
+                                    order_b[j])
                     # 6.-7. transfers, then the owner's treasury.
                     hosting = owner_t[OT_HOSTING, t, o]
                     transfer = owner_t[OT_TRANSFER, t, o]
