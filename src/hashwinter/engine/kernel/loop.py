@@ -81,6 +81,8 @@ CHK_SHARE, CHK_EXCESS, CHK_VIOLATION = range(3)
 # (for the checks) shares the array, so the inner loop writes fewer arrays (each pair of
 # arrays costs the vectorizer a runtime overlap test per entry into the loop).
 _MINED, _OPEX, _CAPEX, _HASH = range(4)
+# Rows of ``sums`` the book writes each step: cash and coins it paid the owner (0 without one).
+_ICASH, _ICOINS = 4, 5
 # Rows of the block-local totals ``acc_b`` (C, 6, VB): the common group first and
 # together, so that a run keeping only those touches half the rows.
 _A_COINS, _A_POWER, _A_RUNNING, _A_REVENUE, _A_RESTART, _A_OFF = range(6)
@@ -522,10 +524,8 @@ def _loop_body(
         px_i = np.zeros(n_ins)
         rate_i = np.zeros(n_ins)
         order_b = np.zeros(nvb)
-        ins_cash_b = np.zeros(nvb)
-        ins_coins_b = np.zeros(nvb)
         # Per-step owner sums of the owner being run, zeroed as the treasury reads them.
-        sums = np.zeros((4, nvb))
+        sums = np.zeros((6, nvb))
         # The farm's mined coins and hashrate per step of a chunk of steps, summed over
         # owners for the checks (owners run one after another within the chunk).
         n_tc = T_CHUNK if check else 1
@@ -631,7 +631,7 @@ def _loop_body(
                                         sums[_CAPEX, j] += paid
                     end_of_day = (t + 1) % steps_per_day == 0
                     if book_on:
-                        # 2. the hedge's orders, 6. the book (order_b, ins_*_b of the step).
+                        # 2. the hedge's orders, 6. the book (its cash and coins into sums).
                         for i in range(n_ins):
                             px_i[i] = contract_px[0, i, p, day]
                             rate_i[i] = funding[i, p_fund, t]
@@ -639,7 +639,7 @@ def _loop_body(
                         if not rare:
                             # Most steps: mark and fund what is open (no close, no order).
                             rare = _mark_open(bk, o, px_i, rate_i, slot_b, inv_b, perp_b,
-                                              ins_cash_b, ins_coins_b)
+                                              sums[_ICASH], sums[_ICOINS])
                         if rare:
                             _hedge_orders(order_b, t, day, end_of_day, o, on_b, alive_o,
                                           owner_order, owner_start, cohort_i, cohort_f, tariff,
@@ -647,7 +647,7 @@ def _loop_body(
                                           hedge_target, hscale_b, slot_b, opens, opens_any)
                             for j in range(nvb):
                                 i = slot_b[j]
-                                ins_cash_b[j], ins_coins_b[j] = book_cell(
+                                sums[_ICASH, j], sums[_ICOINS, j] = book_cell(
                                     bk, o, j, ins_f, i, px_i[i], contract_px[1, i, p, day],
                                     price_now, end_of_day and close_days[i, day], rate_i[i],
                                     order_b[j])
@@ -676,15 +676,20 @@ def _loop_body(
                         site = site_capex if solvent else 0.0
                         other = machine_capex + site + fixed
                         other = other - transfer
-                        # The book's cash and coins (0 without one); coins owed beyond those
-                        # held are bought at the step's price.
-                        ins_cash = ins_cash_b[j]
-                        other = other - ins_cash
                         held_coins = coins[p, o, v] + mined
-                        held_coins = held_coins + ins_coins_b[j]
-                        bought = max(-held_coins, 0.0)
-                        held_coins = held_coins + bought
-                        other = other + bought * price_now
+                        other_income = transfer
+                        coins_in = 0.0
+                        if book_on:  # loop-invariant: the loop is unswitched, no cost without
+                            # The book's cash and coins; coins owed beyond those held are
+                            # bought at the step's price.
+                            ins_cash = sums[_ICASH, j]
+                            other = other - ins_cash
+                            held_coins = held_coins + sums[_ICOINS, j]
+                            bought = max(-held_coins, 0.0)
+                            held_coins = held_coins + bought
+                            other = other + bought * price_now
+                            other_income = transfer + ins_cash - bought * price_now
+                            coins_in = sums[_ICOINS, j] + bought
                         planned = (1.0 - variant_f[1, v]) * mined
                         planned = max(planned, opex / price_now) if cover[v] else planned
                         sold = min(planned, held_coins)
@@ -705,13 +710,12 @@ def _loop_body(
                         own[OWN_OPEX, p, o, v] += opex
                         own[OWN_CAPEX, p, o, v] += machine_capex + site
                         own[OWN_FIXED, p, o, v] += fixed
-                        other_income = transfer + ins_cash - bought * price_now
                         own[OWN_OTHER, p, o, v] += other_income
                         own[OWN_MIN_CASH, p, o, v] = min(own[OWN_MIN_CASH, p, o, v], final)
                         if check:
                             flows[0, p, o, v] += (proceeds + forced_proceeds - opex
                                                   - machine_capex - site - fixed) + other_income
-                            flows[1, p, o, v] += mined - sold - forced + ins_coins_b[j] + bought
+                            flows[1, p, o, v] += mined - sold - forced + coins_in
                         if record_days and end_of_day:
                             day_cash[day - day0, v, p, o] = final
                             day_coins[day - day0, v, p, o] = held_coins - forced
