@@ -3,8 +3,9 @@
 One numba function runs steps ``t0 .. t1 - 1`` of a run for every variant block,
 path, cohort and owner, in the order of docs/engine.md (*One step*): observe,
 decide (the policy's compiled step), run (no trades: the planned fleet), the
-exogenous network, flows per cohort, hosting transfers, the treasury per owner,
-record and check.
+exogenous network, flows per cohort, the hedge's orders and the book (when the run has
+instruments: :func:`book_cell`), hosting transfers, the treasury per owner, record and
+check.
 
 Why it is shaped as it is (each point measured, benchmarks/RESULTS.md):
 
@@ -54,12 +55,15 @@ __all__ = [
     "ACC_REVENUE",
     "ACC_RUNNING",
     "N_ACC",
+    "N_BK",
+    "N_IF",
     "OWN_CAPEX",
     "OWN_FIXED",
     "OWN_MIN_CASH",
     "OWN_OPEX",
     "OWN_OTHER",
     "OWN_PROCEEDS",
+    "book_cell",
     "on_off_step",
     "step_loop_for",
 ]
