@@ -17,7 +17,9 @@ then hedge, then migrate). Everything is arrays over the run's axes:
 * orders — change of each owner's position in each instrument ``(V, P, O, I)``
   [coin];
 * coin choice — index of the coin each cohort mines in the step ``(V, P, C)``
-  (the market's coin axis).
+  (the market's coin axis);
+* cost — an extra operating cost per running machine in the step ``(V, P, C)``
+  (e.g. the time a rig loses switching coins).
 
 Unset parts are ``None``: the engine's fast path (on/off only) does no extra
 work for them. The engine clips what cannot be done (a sale of more machines
@@ -152,6 +154,10 @@ class Actions:
     coin : ndarray of int (V|1, P|1, C) or None
         Coin each cohort mines in the step (index into the market's coins; 0 is
         the run's main coin).
+    cost : ndarray (V|1, P|1, C) or None
+        Extra operating cost of each running machine in the step, paid with its
+        power and booked with the restart costs (a coin switch restarts the
+        machine on another coin). [currency/machine]
 
     """
 
@@ -166,6 +172,7 @@ class Actions:
     transfers: Transfers | None = None
     orders: FloatArray | None = None
     coin: IntArray | None = None
+    cost: FloatArray | None = None
 
     @property
     def trades(self) -> bool:
@@ -177,7 +184,7 @@ class Actions:
     def only_on_off(self) -> bool:
         """Whether the bundle is the fast path's: on/off and nothing else."""
         return (not self.trades and self.transfers is None and self.orders is None
-                and self.coin is None)
+                and self.coin is None and self.cost is None)
 
     @classmethod
     def start(cls, on: BoolArray) -> Actions:
@@ -268,6 +275,13 @@ class Actions:
     def with_coin(self, coin: npt.ArrayLike) -> Actions:
         """Return the bundle with the coin each cohort mines ``(V|1, P|1, C)``."""
         return dataclasses.replace(self, coin=np.asarray(coin, dtype=np.int64))
+
+    def add_cost(self, cost: npt.ArrayLike) -> Actions:
+        """Return the bundle with more cost per running machine ``(V|1, P|1, C)`` [currency]."""
+        more = np.asarray(cost, dtype=np.float64)
+        if np.any(more < 0) or not np.all(np.isfinite(more)):
+            raise InputError("must be finite and >= 0", field="actions.cost")
+        return dataclasses.replace(self, cost=more if self.cost is None else self.cost + more)
 
 
 _EMPTY = {f.name: None for f in dataclasses.fields(Actions)}

@@ -411,6 +411,11 @@ def run(
             restart_c = zeros_c
         if trades is not None:
             opex_c += trades.move_cost
+        if actions.cost is not None:
+            # Booked with the restarts: a coin switch restarts the machine on another coin.
+            extra_c = running * actions.cost
+            opex_c += extra_c
+            restart_c = restart_c + extra_c
         owner_flows = by_owner(flows)
         mined_o = owner_flows[0]
         opex_o = owner_flows[1] + hosting_o
