@@ -101,7 +101,7 @@ def _used(run: NetworkRun) -> pd.DataFrame:
 
 
 def _electricity(run: NetworkRun) -> pd.DataFrame:
-    pop, hist = run.population, run.history
+    hist = run.history
     machines = [m for m in default_catalog().machines(algorithm="sha256")
                 if m.release is not None]
     real_h = hashrate_from_difficulty(hist["difficulty"].to_numpy(np.float64))
@@ -112,12 +112,9 @@ def _electricity(run: NetworkRun) -> pd.DataFrame:
     bounds = electricity_bounds(
         real_h, rev, run.dates, np.array([m.power / m.hashrate for m in machines]),
         np.array([np.datetime64(m.release, "D") for m in machines if m.release is not None]))
-    share = run.record.by_region.sum(axis=-1).mean(axis=1)  # running hashrate (T,)
-    # Fleet power: running hashrate per tier is not kept; the mean efficiency of the
-    # tiers weighted by their starting hashrate is used (stated in docs/network.md).
-    eff = float((pop.tier_power @ np.bincount(pop.cohort_tier, weights=pop.cohort_count))
-                / pop.hashrate)
-    twh = share * eff * run.scenario.population.pue * 8766 / 1e12
+    # The running fleet's wall power (every tier, the makers' new models included), the
+    # mean over paths, times the PUE, as TWh a year (8,766 h: the Julian year).
+    twh = run.record.power.mean(axis=1) * run.scenario.population.pue * 8766 / 1e12
     out = pd.DataFrame({"date": pd.DatetimeIndex(run.dates).date, "simulated_twh_per_yr": twh})
     for name in ("lower", "best", "upper"):
         out[f"{name}_twh_per_yr"] = np.asarray(getattr(bounds, name))
