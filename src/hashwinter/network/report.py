@@ -237,9 +237,8 @@ def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
             fig.add_trace(go.Scatter(x=fan["date"], y=fan[f"{stem}_q50"], mode="lines",
                                      line={"color": "rgb(31,119,180)"}, name="median",
                                      showlegend=row == 1), row, 1)
-    for p, grp in daily.groupby("path"):
-        if p >= (SAMPLE_PATHS if n_paths > 1 else 1):
-            break
+    for p in range(min(n_paths, SAMPLE_PATHS) if n_paths > 1 else 1):
+        grp = daily[daily["path"] == p]
         show = p == 0
         fig.add_trace(go.Scatter(x=grp["date"], y=grp["hashrate_ehs"], mode="lines",
                                  line={"width": 1, "color": "rgba(214,39,40,0.5)"
