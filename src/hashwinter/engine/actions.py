@@ -83,18 +83,22 @@ class Moves:
 
 @dataclasses.dataclass(frozen=True)
 class Transfers:
-    """Cash paid by owners ``payer`` to owners ``payee``.
+    """Cash (or coins) paid by owners ``payer`` to owners ``payee``.
 
     Attributes
     ----------
     payer, payee : ndarray of int (K,)
         Owner indices.
     amount : ndarray (V|1, P|1, K)
-        Cash paid in the step (>= 0). [currency]
+        Paid in the step (>= 0): cash, or coins where ``in_coins``. [currency], [coin]
     labels : tuple of str or None
         What each transfer is (``"hosting_power"``, ``"sla_credit"``); labelled
         transfers get their own rows in the ledger (``transfer:<label>``, received
-        minus paid per owner). None: unlabelled.
+        minus paid per owner, coins valued at the step's price). None: unlabelled.
+    in_coins : ndarray of bool (K,) or None
+        Transfers paid in the run's main coin (a hosting fee taken as a share of the
+        output): they move coin balances, not cash; the payer buys what it lacks at
+        the step's price. None: all in cash.
 
     """
 
@@ -102,6 +106,7 @@ class Transfers:
     payee: IntArray
     amount: FloatArray
     labels: tuple[str, ...] | None = None
+    in_coins: BoolArray | None = None
 
     def __post_init__(self) -> None:
         payer = np.atleast_1d(np.asarray(self.payer, dtype=np.int64))
@@ -114,15 +119,27 @@ class Transfers:
             raise InputError("must be finite and >= 0", field="transfers.amount")
         if self.labels is not None and len(self.labels) != payer.size:
             raise InputError("must have one label per transfer", field="transfers.labels")
+        if self.in_coins is not None:
+            in_coins = np.asarray(self.in_coins, dtype=bool)
+            if in_coins.shape != payer.shape:
+                raise InputError("must have one entry per transfer", field="transfers.in_coins")
+            object.__setattr__(self, "in_coins", in_coins if in_coins.any() else None)
         object.__setattr__(self, "payer", payer)
         object.__setattr__(self, "payee", payee)
         object.__setattr__(self, "amount", amount)
 
-    def by_label(self, n_owners: int, shape: tuple[int, int]) -> dict[str, FloatArray]:
-        """Return each label's net cash per owner (received - paid), (V, P, O) [currency]."""
+    def by_label(self, n_owners: int, shape: tuple[int, int],
+                 price: FloatArray | float = 1.0) -> dict[str, FloatArray]:
+        """Return each label's net value per owner (received - paid), (V, P, O) [currency].
+
+        Coin transfers are valued at ``price`` (``(1, P, 1)`` or a scalar) [currency/coin].
+        """
         if self.labels is None:
             return {}
         amount = np.broadcast_to(self.amount, (*shape, self.payer.size))
+        if self.in_coins is not None:
+            price_k = np.broadcast_to(np.asarray(price, dtype=np.float64), (*shape, 1))
+            amount = np.where(self.in_coins, amount * price_k, amount)
         out: dict[str, FloatArray] = {}
         for k, label in enumerate(self.labels):
             net = np.zeros((*shape, n_owners))
@@ -261,9 +278,15 @@ class Actions:
         if old.labels is not None or transfers.labels is not None:
             labels = (*(old.labels or ("transfer",) * old.payer.size),
                       *(transfers.labels or ("transfer",) * transfers.payer.size))
+        in_coins = None
+        if old.in_coins is not None or transfers.in_coins is not None:
+            in_coins = np.concatenate([
+                np.zeros(old.payer.size, bool) if old.in_coins is None else old.in_coins,
+                np.zeros(transfers.payer.size, bool) if transfers.in_coins is None
+                else transfers.in_coins])
         return dataclasses.replace(self, transfers=Transfers(
             np.concatenate([old.payer, transfers.payer]),
-            np.concatenate([old.payee, transfers.payee]), amount, labels))
+            np.concatenate([old.payee, transfers.payee]), amount, labels, in_coins))
 
     def add_orders(self, orders: npt.ArrayLike) -> Actions:
         """Return the bundle with more instrument orders ``(V|1, P|1, O, I)`` [coin]."""
