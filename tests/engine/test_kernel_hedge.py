@@ -25,6 +25,8 @@ from test_kernel import assert_same, close
 from datafiles import WINTER_FIRST, WINTER_LAST, shared_data_file, winter_data_file
 from hashwinter.data.importers import read_funding
 from hashwinter.engine import (
+    Clock,
+    Owners,
     OwnerStatsRecorder,
     Policies,
     TotalsRecorder,
@@ -206,3 +208,31 @@ def test_the_hedged_example_farm_on_real_funding(example_inputs, hedge):
     n, c = both(fr.spec, fr.policy, instruments, fr.treasury)
     assert np.any(c.positions != 0) or np.any(c.records[0].owner["other_income"] != 0)
     assert np.any(n.records[0].owner["other_income"] != 0)  # the hedge paid or received
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_hourly_steps_with_hourly_funding_and_a_liquidation(inverse):
+    """Hourly steps: orders and closes at the day's last hour, funding every hour, 10x."""
+    dates = np.arange(np.datetime64("2018-11-25"), np.datetime64("2018-12-05"))
+    prices = np.array([6_000, 6_300, 6_700, 7_000, 6_200, 5_800, 6_100, 6_500, 6_900, 7_300],
+                      dtype=float)
+    spec = farm_spec(dates, prices, cash=100_000.0)
+    clock = Clock(dates, steps_per_day=24)
+    spec = dataclasses.replace(
+        spec, clock=clock, tariff=np.zeros((clock.n_steps, 1)),
+        owners=Owners(("farm",), np.array([100_000.0]), np.zeros(1),
+                      np.zeros((clock.n_steps, 1)), np.zeros((clock.n_steps, 1))))
+    close_days = roll_days(dates, 1)
+    opens = close_days.copy()
+    opens[0] = True
+    rates = np.full(clock.n_steps, 0.0001 / 8)
+    contract = HedgeContract("perpetual", close_days, inverse_perpetual=inverse, leverage=10.0,
+                             funding=rates)
+    policy = Policies([AlwaysOn(), HedgeShort(1.0, 30, 0, opens[None, :])])
+    both(spec, policy, [contract])
+    # The 10x short (liquidation at 1.1/1.005 of entry) is liquidated twice: entered at
+    # 6,000, at 6,700 on day 2; reopened at the 12-01 roll at 6,100, at 6,900 on day 8.
+    journal = BookJournal()
+    run(spec, policy, Treasury(1.0), instruments=[contract.with_journal(journal)])
+    hit = journal.arrays(clock.n_steps, (1, 1, 1))["liquidated"][:, 0, 0, 0]
+    assert_allclose(np.flatnonzero(hit) // 24, [2, 8])
