@@ -295,45 +295,33 @@ def main() -> None:
 
     # 2. The book's added cost per cohort-day, interleaved, at 100 and at 1 cohort per owner:
     # the compiled kernel with the book against the kernel without (all variants in one run;
-    # a first call of each loads the compiled loop).
+    # a first call of each loads the compiled loop); --numpy-book: the same on numpy.
     g = strategy_grid(args.variants)
-    for owners in (1, 100):
-        spec = build_spec(args.overhead_paths, owners=owners)
-        cells = g["ratio"].size * args.overhead_paths * spec.cohorts.n * spec.clock.n_steps
-        for hedge in (False, True):
-            run_grid(spec, g, hedge=hedge, chunk=g["ratio"].size, engine="compiled")
-        times = {False: [], True: []}
-        for _ in range(args.kernel_repeats):
-            for hedge in (False, True):
-                t0 = time.perf_counter()
-                run_grid(spec, g, hedge=hedge, chunk=g["ratio"].size, engine="compiled")
-                times[hedge].append(time.perf_counter() - t0)
-        plain, book = min(times[False]), min(times[True])
-        print(f"kernel, {100 // owners} cohort(s) per owner ({owners} owner(s)), "
-              f"{args.overhead_paths} paths, {numba.get_num_threads()} threads: without hedge "
-              f"{plain / cells * 1e9:.2f} ns/cohort-day (median "
-              f"{np.median(times[False]) / cells * 1e9:.2f}), with hedge "
-              f"{book / cells * 1e9:.2f} (median {np.median(times[True]) / cells * 1e9:.2f}): "
-              f"the book adds {book / plain - 1:+.0%} (medians "
-              f"{np.median(times[True]) / np.median(times[False]) - 1:+.0%}); load "
-              f"{load()}")
-    # The same on the numpy engine (--numpy-book; minutes at 1 cohort per owner).
-    for owners in ((1, 100) if args.numpy_book else ()):
-        spec = build_spec(args.overhead_paths, owners=owners)
-        cells = g["ratio"].size * args.overhead_paths * spec.cohorts.n * spec.clock.n_steps
-        times: dict[bool, list[float]] = {False: [], True: []}
-        for _ in range(args.repeats):
-            for hedge in (False, True):
-                t0 = time.perf_counter()
-                run_grid(spec, g, hedge=hedge, chunk=args.chunk)
-                times[hedge].append(time.perf_counter() - t0)
-        plain, book = min(times[False]), min(times[True])
-        print(f"{100 // owners} cohort(s) per owner ({owners} owner(s)), {args.overhead_paths} "
-              f"paths: without hedge {plain / cells * 1e9:.1f} ns/cohort-day (median "
-              f"{np.median(times[False]) / cells * 1e9:.1f}), with hedge "
-              f"{book / cells * 1e9:.1f} (median {np.median(times[True]) / cells * 1e9:.1f}): "
-              f"the book adds {book / plain - 1:+.0%} (medians "
-              f"{np.median(times[True]) / np.median(times[False]) - 1:+.0%})")
+    engines = [("compiled", g["ratio"].size, args.kernel_repeats)]
+    if args.numpy_book:  # minutes at 1 cohort per owner
+        engines.append(("numpy", args.chunk, args.repeats))
+    for engine, chunk, repeats in engines:
+        for owners in (1, 100):
+            spec = build_spec(args.overhead_paths, owners=owners)
+            cells = g["ratio"].size * args.overhead_paths * spec.cohorts.n * spec.clock.n_steps
+            if engine == "compiled":
+                for hedge in (False, True):
+                    run_grid(spec, g, hedge=hedge, chunk=chunk, engine=engine)
+            times: dict[bool, list[float]] = {False: [], True: []}
+            for _ in range(repeats):
+                for hedge in (False, True):
+                    t0 = time.perf_counter()
+                    run_grid(spec, g, hedge=hedge, chunk=chunk, engine=engine)
+                    times[hedge].append(time.perf_counter() - t0)
+            plain, book = min(times[False]), min(times[True])
+            print(f"{engine}, {100 // owners} cohort(s) per owner ({owners} owner(s)), "
+                  f"{args.overhead_paths} paths, {numba.get_num_threads()} threads: without "
+                  f"hedge {plain / cells * 1e9:.2f} ns/cohort-day (median "
+                  f"{np.median(times[False]) / cells * 1e9:.2f}), with hedge "
+                  f"{book / cells * 1e9:.2f} (median "
+                  f"{np.median(times[True]) / cells * 1e9:.2f}): the book adds "
+                  f"{book / plain - 1:+.0%} (medians "
+                  f"{np.median(times[True]) / np.median(times[False]) - 1:+.0%}); load {load()}")
 
     # 3. The full grid: 330 variants x 100 paths x 100 cohorts x 730 days, one owner.
     spec = build_spec(args.paths)
