@@ -250,7 +250,7 @@ def book_cell(bk: Any, o: int, j: int, ins_f: Any, i: int, price: float, fill_op
     return cash, coins
 
 
-@numba.njit(error_model="numpy")  # 1 / 0 of a flat slot is selected away, not raised
+@numba.njit(error_model="numpy", inline="always")  # inlined: vectorized with the loop
 def _mark_open(bk: Any, o: int, px_i: Any, rate_i: Any, slot_b: Any, inv_b: Any, perp_b: Any,
                cash_b: Any, coins_b: Any) -> bool:
     """Mark and fund owner ``o``'s open positions of a step without close or order.
@@ -280,7 +280,9 @@ def _mark_open(bk: Any, o: int, px_i: Any, rate_i: Any, slot_b: Any, inv_b: Any,
         inverse = inv_b[j]
         size = bk[BK_SIZE, o, j]
         last = bk[BK_LAST, o, j]
-        variation = size * (1.0 / last - 1.0 / price) if inverse else size * (price - last)
+        # A flat slot marks from the price itself (0 variation; a never-opened one has last 0).
+        since = last if is_open else price
+        variation = size * (1.0 / since - 1.0 / price) if inverse else size * (price - since)
         funding = -rate * size / price if inverse else -rate * size * price
         funding = funding if perp_b[j] else 0.0
         flow = (variation + funding - 0.0) + 0.0  # book_cell's paid, no fee or payoff
