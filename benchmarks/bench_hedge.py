@@ -261,7 +261,11 @@ def main() -> None:
     parser.add_argument("--loop-paths", type=int, default=2)
     parser.add_argument("--loop-cohorts", type=int, default=20)
     parser.add_argument("--loop-days", type=int, default=365)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="numba threads of the kernel (0: numba's default).")
     args = parser.parse_args()
+    if args.threads:
+        numba.set_num_threads(args.threads)
     print(f"machine: {machine()}")
 
     # 1. Same numbers: engine vs plain loop on a subset (varied ratio, horizon, instrument).
@@ -308,12 +312,17 @@ def main() -> None:
                 for hedge in (False, True):
                     run_grid(spec, g, hedge=hedge, chunk=chunk, engine=engine)
             times: dict[bool, list[float]] = {False: [], True: []}
+            cpu: dict[bool, list[float]] = {False: [], True: []}
             for _ in range(repeats):
                 for hedge in (False, True):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     run_grid(spec, g, hedge=hedge, chunk=chunk, engine=engine)
                     times[hedge].append(time.perf_counter() - t0)
+                    cpu[hedge].append(time.process_time() - c0)
             plain, book = min(times[False]), min(times[True])
+            # CPU time (all threads): steadier than wall time on a shared machine.
+            cpu_added = min(cpu[True]) / min(cpu[False]) - 1
+            cpu_median = np.median(cpu[True]) / np.median(cpu[False]) - 1
             print(f"{engine}, {100 // owners} cohort(s) per owner ({owners} owner(s)), "
                   f"{args.overhead_paths} paths, {numba.get_num_threads()} threads: without "
                   f"hedge {plain / cells * 1e9:.2f} ns/cohort-day (median "
@@ -321,7 +330,9 @@ def main() -> None:
                   f"{book / cells * 1e9:.2f} (median "
                   f"{np.median(times[True]) / cells * 1e9:.2f}): the book adds "
                   f"{book / plain - 1:+.0%} (medians "
-                  f"{np.median(times[True]) / np.median(times[False]) - 1:+.0%}); load {load()}")
+                  f"{np.median(times[True]) / np.median(times[False]) - 1:+.0%}); CPU time "
+                  f"{min(cpu[False]) / cells * 1e9:.2f} -> {min(cpu[True]) / cells * 1e9:.2f} "
+                  f"ns: {cpu_added:+.0%} (medians {cpu_median:+.0%}); load {load()}")
 
     # 3. The full grid: 330 variants x 100 paths x 100 cohorts x 730 days, one owner.
     spec = build_spec(args.paths)
