@@ -46,9 +46,10 @@ IntArray = npt.NDArray[np.int64]
 class CompiledDaysRecorder(Protocol):
     """A recorder the endogenous kernel fills with per-day network rows.
 
-    ``compiled_groups()`` returns ``(C, G0)`` group indices (column ``g`` of cohort ``c``
-    says which of ``n`` groups its running hashrate counts in; the indices of all columns
-    share one axis), or None when this configuration has no compiled form. After the run
+    ``compiled_groups()`` returns ``(C, G0)`` group indices and their number ``G``
+    (column ``g`` of cohort ``c`` says which of the ``G`` groups its running hashrate
+    counts in; the columns share one axis of groups), or None when this configuration
+    has no compiled form. After the run
     ``load_compiled_days(rows, groups)`` gets ``rows`` — ``hashrate``, ``difficulty``
     (network hashrate [H/s] and difficulty at each day's last step), ``issuance``,
     ``mined``, ``sold``, ``forced_sold`` (the day's coins) — shaped (D, P) of variant 0,
@@ -56,8 +57,8 @@ class CompiledDaysRecorder(Protocol):
     steps, variant 0.
     """
 
-    def compiled_groups(self) -> IntArray | None:
-        """Return the group indices (C, G0), or None."""
+    def compiled_groups(self) -> tuple[IntArray, int] | None:
+        """Return the group indices (C, G0) and the number of groups, or None."""
         ...
 
     def load_compiled_days(self, rows: dict[str, FloatArray], groups: FloatArray) -> None:
@@ -130,6 +131,7 @@ def run_endogenous(
     from hashwinter.engine.checks import _REL, ConservationChecker, ConservationError
     from hashwinter.engine.kernel import network_loop as nl
     from hashwinter.engine.kernel.run import _variant_blocks
+    from hashwinter.engine.network_days import DAY_ROWS
     from hashwinter.engine.run import RunResult
     from hashwinter.engine.treasury import BROKE_TOLERANCE
     from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
@@ -173,9 +175,10 @@ def run_endogenous(
     span_factor = (rule.interval - 1) / rule.interval
 
     days_recs = [r for r in recorders if isinstance(r, CompiledDaysRecorder)]
-    group_cols = [np.asarray(r.compiled_groups(), np.int64).reshape(n_coh, -1)
-                  for r in days_recs]
-    offsets = np.cumsum([0] + [int(g.max()) + 1 if g.size else 0 for g in group_cols])
+    offered = [r.compiled_groups() for r in days_recs]
+    group_cols = [np.asarray(g[0], np.int64).reshape(n_coh, -1) for g in offered if g]
+    sizes = [int(g[1]) for g in offered if g]
+    offsets = np.cumsum([0, *sizes])
     group = _c(np.concatenate([g + off for g, off in zip(group_cols, offsets, strict=False)]
                               + [np.zeros((n_coh, 0), np.int64)], axis=1), np.int64)
     day_rows = np.zeros((nl.N_DAY, n_days, n_paths, n_var))
@@ -216,10 +219,8 @@ def run_endogenous(
         raise InputError(f"hashrate too large: more than {nl.MAX_SEGMENTS:,} retargets in "
                          "one step", field="rest_of_world")
 
-    names = ("hashrate", "difficulty", "issuance", "mined", "sold", "forced_sold")
-    rows = {name: np.ascontiguousarray(day_rows[k, :, :, 0]) for k, name in enumerate(names)}
-    for rec, off, cols in zip(days_recs, offsets, group_cols, strict=False):
-        n_g = int(cols.max()) + 1 if cols.size else 0
+    rows = {name: np.ascontiguousarray(day_rows[k, :, :, 0]) for k, name in enumerate(DAY_ROWS)}
+    for rec, off, n_g in zip(days_recs, offsets[:-1], sizes, strict=True):
         rec.load_compiled_days(rows, day_groups[:, :, off:off + n_g].copy())
 
     def vpo(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
