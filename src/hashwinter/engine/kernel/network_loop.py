@@ -45,11 +45,11 @@ __all__ = [
     "DAY_ISSUANCE",
     "DAY_MINED",
     "DAY_SOLD",
-    "N_DAY",
     "NET_DIFFICULTY",
     "NET_ELAPSED",
     "NET_HEIGHT",
     "NET_RETARGETS",
+    "N_DAY",
     "endogenous_loop_for",
     "on_off_min_off_step",
 ]
@@ -71,7 +71,7 @@ MAX_SEGMENTS = 10_000
 @numba.njit
 def on_off_min_off_step(params: Any, state: Any, j: int, c: int,
                         on: bool, revenue: float, cost: float, step_seconds: float) -> bool:
-    """The on/off step of ``loop.on_off_step`` followed by a restart delay.
+    """Decide one cell as ``loop.on_off_step``, then apply a restart delay.
 
     ``params[:, j] = (always_on, off_below, on_above, minimum, min_off_days)``;
     ``state[0, c, j]`` is the days the cohort has been off in a row. The first four

@@ -18,6 +18,7 @@ recorders (``TotalsRecorder`` sums are kept by the exogenous loop only).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -117,20 +118,15 @@ def endogenous_plan(
     return _restart_step(policy)
 
 
-def _c(a: npt.ArrayLike, dtype: type = np.float64) -> npt.NDArray[Any]:
-    """Return ``a`` as a writable C-contiguous array (see ``kernel.run._c``)."""
-    return np.require(a, dtype=dtype, requirements=["C_CONTIGUOUS", "WRITEABLE", "ALIGNED"])
-
-
 def run_endogenous(
     spec: EngineSpec, step: CompiledStep, treasury: Treasury, scale: FloatArray, n_var: int,
     meta: RunMeta, recorders: Sequence[Recorder], progress: Callable[[int], None] | None,
     check: bool,
 ) -> RunResult:
-    """Run ``spec`` (an endogenous network) on the compiled path; the arguments as ``run_compiled``."""
+    """Run ``spec`` (an endogenous network) on the compiled path (arguments: ``run_compiled``)."""
     from hashwinter.engine.checks import _REL, ConservationChecker, ConservationError
     from hashwinter.engine.kernel import network_loop as nl
-    from hashwinter.engine.kernel.run import _variant_blocks
+    from hashwinter.engine.kernel.run import _c, _variant_blocks
     from hashwinter.engine.network_days import DAY_ROWS
     from hashwinter.engine.run import RunResult
     from hashwinter.engine.treasury import BROKE_TOLERANCE
@@ -201,10 +197,11 @@ def run_endogenous(
     for rec in recorders:
         rec.begin(meta)
     loop_fn = nl.endogenous_loop_for(step.function)
-    # Chunks of days only to report progress (the state carries over between calls).
-    days_per_call = n_days if progress is None else max(1, min(n_days, 64))
-    for first_day in range(0, n_days, days_per_call):
-        last_day = min(first_day + days_per_call, n_days)
+    # Calls over chunks of days only to report progress (the state carries over between
+    # calls): the first day alone, then 64 days at a time (a caller timing steps 2 .. D
+    # from the first report, as benchmarks/bench_network.py does, sees them all).
+    bounds = [0, n_days] if progress is None else sorted({0, *range(1, n_days, 64), n_days})
+    for first_day, last_day in itertools.pairwise(bounds):
         loop_fn(params, policy_state, first_day * spd, last_day * spd, spd, dt, n_blocks,
                 price, fees, rest, net, network.window, span_factor, float(TARGET_TIMESPAN_S),
                 _c(cohorts.owner, np.int64), owner_order, owner_start, cohort_f, cohort_i,
