@@ -18,8 +18,10 @@ Per step, on one work item (a block of variants on one path):
 5. per-day network rows and the running hashrate per group (variant 0), the checks.
 
 Owners cannot run one after another over chunks of steps here (every owner's hashrate
-moves every other owner's reward), so the cohorts are walked once per step; a block
-keeps the running machines of its cohorts between passes 2 and 4. Why one loop per
+moves every other owner's reward), so the cohorts are walked once per step, owner by
+owner; pass 2 keeps each owner's running hashrate after pool fee, and pass 4 multiplies
+it by the step's reward (the numpy loop sums the cohorts' coins instead: the same to
+float rounding). Why one loop per
 policy function and block-local state: see ``loop.py``. The loop of
 :func:`on_off_min_off_step` (the package's on/off policies, with or without the
 network's restart delay) is cached on disk; numba's cache is keyed on this file, so
@@ -131,8 +133,8 @@ def _endogenous_body(
     t0: int, t1: int, steps_per_day: int, step_seconds: float, n_blocks: int,
     price: Any, fees: Any, rest: Any, net: Any, window: int, span_factor: float,
     target_span: float,
-    cohort_owner: Any, owner_order: Any, owner_start: Any, cohort_f: Any, cohort_i: Any,
-    group: Any, tariff: Any, owner_t: Any, variant_f: Any, cover: Any,
+    owner_order: Any, owner_start: Any, cohort_f: Any, cohort_i: Any,
+    group: Any, tariff: Any, tariff_row: Any, capex_steps: Any, owner_t: Any, variant_f: Any, cover: Any,
     on: Any, alive_prev: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
     flows: Any, checks: Any, check: bool, day_rows: Any, day_groups: Any,
     broke_tolerance: float, rel_slack: float,
@@ -154,14 +156,17 @@ def _endogenous_body(
     window : int
         Blocks per retarget window. ``span_factor``: the rule's measured share of the
         window's time (2015/2016); ``target_span``: two weeks [s].
-    cohort_owner, owner_order, owner_start : int64
-        Owner of each cohort; the cohorts grouped by owner (CSR).
+    owner_order, owner_start : int64
+        The cohorts grouped by owner (CSR, each owner's in increasing order).
     cohort_f : (7, C); cohort_i : int64 (2, C)
         As ``loop.py``'s.
     group : int64 (C, G0)
         Columns of group indices into ``day_groups``' last axis (e.g. region, size).
-    tariff : (T, C)
-        Tariff [currency/kWh].
+    tariff, tariff_row : (U, C), int64 (T,)
+        The distinct rows of the tariff [currency/kWh] and each step's row (a run's
+        tariff changes on few steps, e.g. with the season: streaming a (T, C) table was
+        a third of the loop's memory traffic). ``capex_steps`` : bool (T,), steps
+        with a purchase.
     owner_t : (2, T, O)
         Site capex and fixed costs per step. [currency]
     variant_f : (2, V); cover : bool (V,)
@@ -219,8 +224,15 @@ def _endogenous_body(
             height[j] = net[1, p, v0 + j]
             elapsed[j] = net[2, p, v0 + j]
             retargets[j] = net[3, p, v0 + j]
-        running_b = np.zeros((n_coh, nvb))
+        scale = np.empty(nvb)
+        for j in range(nvb):
+            scale[j] = variant_f[0, v0 + j]
         opex_o = np.zeros((n_own, nvb))
+        hash_o = np.zeros((n_own, nvb))
+        sold_all = np.empty(nvb)
+        forced_all = np.empty(nvb)
+        grp = np.zeros(day_groups.shape[2])
+        run0 = np.zeros(n_coh)
         rho_obs = np.empty(nvb)
         rho_now = np.empty(nvb)
         issued = np.empty(nvb)
@@ -241,42 +253,55 @@ def _endogenous_body(
             t_prev = max(t - 1, 0)
             price_obs = price[p, d_obs]
             price_now = price[p, day]
+            tariff_t = tariff[tariff_row[t]]
             # 1. observe: EndogenousNetwork.observe (the previous day's fees).
             for j in range(nvb):
                 reward = _subsidy(height[j]) + fees[pf, d_obs]
                 rho_obs[j] = step_seconds * (reward / (diff[j] * hpd))
                 farm[j] = 0.0
                 mined_all[j] = 0.0
-            # 2. decide and run, every cohort: costs per owner, the farm's hashrate.
-            for c in range(n_coh):
-                o = cohort_owner[c]
-                start = cohort_i[0, c]
-                count = cohort_f[_COUNT, c]
-                held = count if t >= start else 0.0
-                held_before = count if t_prev >= start else 0.0
-                hash_net = cohort_f[_HASHING_NET, c]
-                hash_eff = cohort_f[_HASHING, c]
-                mgmt = cohort_f[_MGMT, c]
-                restart_pm = cohort_f[_RESTART, c]
-                power_base = cohort_f[_ENERGY, c] * tariff[t, c]
-                onc = on_b[c]
-                run_c = running_b[c]
+                sold_all[j] = 0.0
+                forced_all[j] = 0.0
+            # 2. decide and run, owner by owner: each owner's operating cost and its
+            # running hashrate after pool fee (mined = reward x that, once the network has
+            # moved), the farm's hashrate; the groups' hashrate of variant 0. One pass over
+            # the cohorts a step (the running machines are not kept), row views per owner.
+            for o in range(n_own):
                 alive_o = alive_b[o]
                 solv_o = solv[o]
-                opex_c = opex_o[o]
-                for j in range(nvb):
-                    revenue = rho_obs[j] * hash_net * price_obs
-                    cost = power_base * variant_f[0, v0 + j] + mgmt
-                    was = onc[j]
-                    now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
-                    onc[j] = now
-                    running = held if (now and alive_o[j]) else 0.0
-                    before = held_before if (was and solv_o[j]) else 0.0
-                    restarted = min(running, held_before) - before
-                    restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
-                    run_c[j] = running
-                    opex_c[j] += running * cost + restart
-                    farm[j] += running * hash_eff
+                opex_r = opex_o[o]
+                hn_r = hash_o[o]
+                for ci in range(owner_start[o], owner_start[o + 1]):
+                    c = owner_order[ci]
+                    start = cohort_i[0, c]
+                    count = cohort_f[_COUNT, c]
+                    held = count if t >= start else 0.0
+                    held_before = count if t_prev >= start else 0.0
+                    hash_net = cohort_f[_HASHING_NET, c]
+                    hash_eff = cohort_f[_HASHING, c]
+                    mgmt = cohort_f[_MGMT, c]
+                    restart_pm = cohort_f[_RESTART, c]
+                    power_base = cohort_f[_ENERGY, c] * tariff_t[c]
+                    onc = on_b[c]
+                    for j in range(nvb):
+                        revenue = rho_obs[j] * hash_net * price_obs
+                        cost = power_base * scale[j] + mgmt
+                        was = onc[j]
+                        now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
+                        onc[j] = now
+                        running = held if (now and alive_o[j]) else 0.0
+                        before = held_before if (was and solv_o[j]) else 0.0
+                        restarted = min(running, held_before) - before
+                        restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
+                        opex_r[j] += running * cost + restart
+                        hn_r[j] += running * hash_net
+                        farm[j] += running * hash_eff
+                    run0[c] = held if (onc[0] and alive_o[0]) else 0.0
+            if record_groups:
+                for c in range(n_coh):
+                    h = run0[c] * cohort_f[_HASHING, c]
+                    for g in range(n_grp):
+                        grp[group[c, g]] += h
             # 3. the block clock: EndogenousNetwork.advance, per variant.
             fee_now = fees[pf, day]
             for j in range(nvb):
@@ -317,18 +342,17 @@ def _endogenous_body(
             end_of_day = (t + 1) % steps_per_day == 0
             for o in range(n_own):
                 for j in range(nvb):
-                    mined_o[j] = 0.0
+                    # Coins mined: the step's reward x the owner's running hashrate.
+                    mined_o[j] = rho_now[j] * hash_o[o, j]
+                    hash_o[o, j] = 0.0
                     capex_o[j] = 0.0
-                for ci in range(owner_start[o], owner_start[o + 1]):
-                    c = owner_order[ci]
-                    hash_net = cohort_f[_HASHING_NET, c]
-                    run_c = running_b[c]
-                    for j in range(nvb):
-                        mined_o[j] += run_c[j] * (rho_now[j] * hash_net)
-                    if cohort_i[1, c] == t:
-                        paid = cohort_f[_CAPEX, c]
-                        for j in range(nvb):
-                            capex_o[j] += paid if alive_b[o, j] else 0.0
+                if capex_steps[t]:
+                    for ci in range(owner_start[o], owner_start[o + 1]):
+                        c = owner_order[ci]
+                        if cohort_i[1, c] == t:
+                            paid = cohort_f[_CAPEX, c]
+                            for j in range(nvb):
+                                capex_o[j] += paid if alive_b[o, j] else 0.0
                 site_capex = owner_t[0, t, o]
                 fixed = owner_t[1, t, o]
                 for j in range(nvb):
@@ -359,8 +383,8 @@ def _endogenous_body(
                     alive_b[o, j] = solvent and not broke
                     broke_step[p, o, v] = t if broke else broke_step[p, o, v]
                     mined_all[j] += mined
-                    day_rows[4, day, p, v] += sold + forced
-                    day_rows[5, day, p, v] += forced
+                    sold_all[j] += sold + forced
+                    forced_all[j] += forced
                     if check:
                         flows[0, p, o, v] += (proceeds + forced_proceeds - opex
                                               - machine_capex - site - fixed)
@@ -370,6 +394,8 @@ def _endogenous_body(
                 v = v0 + j
                 day_rows[2, day, p, v] += issued[j]
                 day_rows[3, day, p, v] += mined_all[j]
+                day_rows[4, day, p, v] += sold_all[j]
+                day_rows[5, day, p, v] += forced_all[j]
                 if end_of_day:
                     day_rows[0, day, p, v] = total_b[j]
                     day_rows[1, day, p, v] = diff[j]
@@ -380,10 +406,9 @@ def _endogenous_body(
                     max_excess = max(max_excess, excess)
                     max_violation = max(max_violation, excess - (rel_slack * bound + 1e-12))
             if record_groups:
-                for c in range(n_coh):
-                    h = running_b[c, 0] * cohort_f[_HASHING, c] / steps_per_day
-                    for g in range(n_grp):
-                        day_groups[day, p, group[c, g]] += h
+                for g in range(grp.size):
+                    day_groups[day, p, g] += grp[g] / steps_per_day
+                    grp[g] = 0.0
         for k in range(n_st):
             for c in range(n_coh):
                 for j in range(nvb):

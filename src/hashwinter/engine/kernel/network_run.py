@@ -22,6 +22,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -152,6 +153,8 @@ def run_endogenous(
     cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
                             energy_pm, capex_amount]))
     cohort_i = _c(np.stack([start_step, capex_step]), np.int64)
+    capex_steps = np.zeros(n_steps, dtype=np.bool_)
+    capex_steps[capex_step[paid]] = True
     owner_t = _c(np.stack([owners.site_capex, owners.fixed_costs]))
     variant_f = _c(np.stack([np.broadcast_to(scale, (n_var,)),
                              np.broadcast_to(treasury.hodl_ratio, (n_var,))]))
@@ -194,6 +197,12 @@ def run_endogenous(
     owner_start = _c(np.concatenate([[0], np.cumsum(np.bincount(cohorts.owner,
                                                                 minlength=n_own))]), np.int64)
 
+    # The tariff's distinct rows: a new row wherever a step's differs from the last.
+    tariff = np.asarray(spec.tariff, dtype=np.float64)
+    changed = np.concatenate([[True], np.any(tariff[1:] != tariff[:-1], axis=1)])
+    tariff_row = _c(np.cumsum(changed) - 1, np.int64)
+    tariff_rows = _c(tariff[changed])
+
     for rec in recorders:
         rec.begin(meta)
     loop_fn = nl.endogenous_loop_for(step.function)
@@ -201,15 +210,22 @@ def run_endogenous(
     # calls): the first day alone, then 64 days at a time (a caller timing steps 2 .. D
     # from the first report, as benchmarks/bench_network.py does, sees them all).
     bounds = [0, n_days] if progress is None else sorted({0, *range(1, n_days, 64), n_days})
-    for first_day, last_day in itertools.pairwise(bounds):
-        loop_fn(params, policy_state, first_day * spd, last_day * spd, spd, dt, n_blocks,
-                price, fees, rest, net, network.window, span_factor, float(TARGET_TIMESPAN_S),
-                _c(cohorts.owner, np.int64), owner_order, owner_start, cohort_f, cohort_i,
-                group, _c(spec.tariff), owner_t, variant_f, cover,
-                on, alive_prev, cash, coins, alive, broke_step,
-                flows, checks, check, day_rows, day_groups, BROKE_TOLERANCE, _REL)
-        if progress is not None:
-            progress(last_day * spd)
+    # No more threads than work items: an idle thread of the pool would only make each
+    # call wait for it (on a shared machine, a scheduler slice of ~5 ms a call, measured).
+    threads = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(threads, n_blocks * n_paths)))
+    try:
+        for first_day, last_day in itertools.pairwise(bounds):
+            loop_fn(params, policy_state, first_day * spd, last_day * spd, spd, dt, n_blocks,
+                    price, fees, rest, net, network.window, span_factor, float(TARGET_TIMESPAN_S),
+                    owner_order, owner_start, cohort_f, cohort_i,
+                    group, tariff_rows, tariff_row, capex_steps, owner_t, variant_f, cover,
+                    on, alive_prev, cash, coins, alive, broke_step,
+                    flows, checks, check, day_rows, day_groups, BROKE_TOLERANCE, _REL)
+            if progress is not None:
+                progress(last_day * spd)
+    finally:
+        numba.set_num_threads(threads)
     if float(checks[:, 3].max()) > 0:
         from hashwinter.errors import InputError
 
