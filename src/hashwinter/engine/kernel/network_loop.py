@@ -122,6 +122,8 @@ def endogenous_loop_for(policy_fn: Any) -> Any:
     fn = _LOOPS.get(policy_fn)
     if fn is None:
         scope = dict(globals(), decide=policy_fn)
+        scalar = types.FunctionType(_owner_scalar_body.__code__, scope, "owner_scalar")
+        scope["_owner_scalar"] = numba.njit(scalar)
         body = types.FunctionType(_endogenous_body.__code__, scope, "endogenous_loop")
         fn = numba.njit(parallel=True)(body)
         _LOOPS[policy_fn] = fn
@@ -134,7 +136,8 @@ def _endogenous_body(
     price: Any, fees: Any, rest: Any, net: Any, window: int, span_factor: float,
     target_span: float,
     owner_order: Any, owner_start: Any, cohort_f: Any, cohort_i: Any,
-    group: Any, tariff: Any, tariff_row: Any, capex_steps: Any, owner_t: Any, variant_f: Any, cover: Any,
+    group: Any, tariff: Any, tariff_row: Any, capex_steps: Any, owner_t: Any, variant_f: Any,
+    cover: Any,
     on: Any, alive_prev: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
     flows: Any, checks: Any, check: bool, day_rows: Any, day_groups: Any,
     broke_tolerance: float, rel_slack: float,
@@ -231,7 +234,7 @@ def _endogenous_body(
         hash_o = np.zeros((n_own, nvb))
         sold_all = np.empty(nvb)
         forced_all = np.empty(nvb)
-        grp = np.zeros(day_groups.shape[2])
+        grp = np.zeros((4, day_groups.shape[2]))
         run0 = np.zeros(n_coh)
         rho_obs = np.empty(nvb)
         rho_now = np.empty(nvb)
@@ -267,6 +270,14 @@ def _endogenous_body(
             # moved), the farm's hashrate; the groups' hashrate of variant 0. One pass over
             # the cohorts a step (the running machines are not kept), row views per owner.
             for o in range(n_own):
+                if nvb == 1:
+                    # One variant (a network run): the same cell with its sums in
+                    # registers. Through memory, each cohort's adds waited on the last
+                    # cohort's store (the vectorized loop pays that once per 256 variants).
+                    _owner_scalar(par, pst, o, t, t_prev, owner_order, owner_start, cohort_f,
+                                  cohort_i, tariff_t, on_b, alive_b, solv, opex_o, hash_o,
+                                  farm, run0, rho_obs[0], price_obs, scale[0], step_seconds)
+                    continue
                 alive_o = alive_b[o]
                 solv_o = solv[o]
                 opex_r = opex_o[o]
@@ -298,10 +309,14 @@ def _endogenous_body(
                         farm[j] += running * hash_eff
                     run0[c] = held if (onc[0] and alive_o[0]) else 0.0
             if record_groups:
+                # Four partial sums (by cohort index mod 4): neighbouring cohorts share
+                # their groups, and one sum would chain every add on the one before
+                # (a quarter of the loop's time, measured).
                 for c in range(n_coh):
                     h = run0[c] * cohort_f[_HASHING, c]
+                    lane = c & 3
                     for g in range(n_grp):
-                        grp[group[c, g]] += h
+                        grp[lane, group[c, g]] += h
             # 3. the block clock: EndogenousNetwork.advance, per variant.
             fee_now = fees[pf, day]
             for j in range(nvb):
@@ -406,9 +421,11 @@ def _endogenous_body(
                     max_excess = max(max_excess, excess)
                     max_violation = max(max_violation, excess - (rel_slack * bound + 1e-12))
             if record_groups:
-                for g in range(grp.size):
-                    day_groups[day, p, g] += grp[g] / steps_per_day
-                    grp[g] = 0.0
+                for g in range(grp.shape[1]):
+                    day_groups[day, p, g] += ((grp[0, g] + grp[1, g]) + (grp[2, g] + grp[3, g])
+                                              ) / steps_per_day
+                    for lane in range(4):
+                        grp[lane, g] = 0.0
         for k in range(n_st):
             for c in range(n_coh):
                 for j in range(nvb):
@@ -431,4 +448,41 @@ def _endogenous_body(
         checks[item, 3] = max(checks[item, 3], overflow)
 
 
+def _owner_scalar_body(par: Any, pst: Any, o: int, t: int, t_prev: int, owner_order: Any,
+                       owner_start: Any, cohort_f: Any, cohort_i: Any, tariff_t: Any,
+                       on_b: Any, alive_b: Any, solv: Any, opex_o: Any, hash_o: Any,
+                       farm: Any, run0: Any, rho_obs: float, price_obs: float,
+                       scale: float, step_seconds: float) -> None:
+    """Pass 2 of one owner when the block has one variant (the loop's cell, scalar sums)."""
+    alive = alive_b[o, 0]
+    solvent = solv[o, 0]
+    opex = 0.0
+    hashed = 0.0
+    total = farm[0]
+    for ci in range(owner_start[o], owner_start[o + 1]):
+        c = owner_order[ci]
+        start = cohort_i[0, c]
+        count = cohort_f[_COUNT, c]
+        held = count if t >= start else 0.0
+        held_before = count if t_prev >= start else 0.0
+        hash_net = cohort_f[_HASHING_NET, c]
+        revenue = rho_obs * hash_net * price_obs
+        cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
+        was = on_b[c, 0]
+        now = decide(par, pst, 0, c, was, revenue, cost, step_seconds)
+        on_b[c, 0] = now
+        running = held if (now and alive) else 0.0
+        before = held_before if (was and solvent) else 0.0
+        restarted = min(running, held_before) - before
+        restart = (restarted if restarted > 0.0 else 0.0) * cohort_f[_RESTART, c]
+        opex += running * cost + restart
+        hashed += running * hash_net
+        total += running * cohort_f[_HASHING, c]
+        run0[c] = running
+    opex_o[o, 0] += opex
+    hash_o[o, 0] += hashed
+    farm[0] = total
+
+
+_owner_scalar = numba.njit(_owner_scalar_body)
 _endogenous_on_off = numba.njit(parallel=True, cache=True)(_endogenous_body)
