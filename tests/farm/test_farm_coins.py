@@ -191,3 +191,25 @@ def test_cli_backtest_of_two_coins(two_coin_store, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "coins[0].coin" in err and "ETC" in err
+
+
+def test_a_switch_pays_its_cost_once_and_a_dear_switch_is_not_made():
+    """The fork pays 1.25x every day: with a switching cost of 1 CNY a machine the farm
+    switches on the first day and pays 1,000 machines x 1 CNY once (cash 1,000 below the
+    free switch, revenue the same); a cost above the day's gain (a quarter of an S9's
+    ~12 CNY a day) keeps it on Bitcoin."""
+    free = backtest(s9_farm(), history(), other_coins={"BCH": fork(1.25)})
+    paid = backtest(s9_farm(policies=[{"kind": "most_profitable_coin",
+                                       "switch_cost_per_machine": 1.0}]),
+                    history(), other_coins={"BCH": fork(1.25)})
+    assert_allclose(paid.summary.revenue, free.summary.revenue, rtol=1e-12)
+    assert_allclose(free.summary.cash_end - paid.summary.cash_end, 1000.0, rtol=1e-9)
+    # Booked with the restarts (a switch restarts the rigs on another coin), nowhere else.
+    assert_allclose(paid.summary.restart_costs - free.summary.restart_costs, 1000.0, rtol=1e-9)
+    assert paid.summary.hosting_fees == free.summary.hosting_fees
+    dear = backtest(s9_farm(policies=[{"kind": "most_profitable_coin",
+                                       "switch_cost_per_machine": 100.0}]),
+                    history(), other_coins={"BCH": fork(1.25)})
+    base = backtest(s9_farm(coins=()), history())
+    assert dear.summary.other_coin_revenue == 0.0
+    assert_allclose(dear.summary.cash_end, base.summary.cash_end, rtol=1e-12)

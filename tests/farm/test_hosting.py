@@ -339,3 +339,39 @@ def test_reuse_without_a_buy_back_names_the_field(tmp_path):
                        history())
     assert info.value.field == "policies[0].reuse_bought_back"
     assert "buy_back_per_machine > 0" in info.value.message
+
+
+def test_the_output_share_paid_in_coins_moves_coins_not_cash(tmp_path):
+    """output_share_in = "coins": the same 5 % of the expected coins as the cash contract,
+    but the client's coins go to the host (both sell daily, so the host keeps them): the
+    host ends with exactly Σ 0.05 x 10 x reward per machine in coins, its cash is lower by
+    their value at the days' prices, the client's cash is the same as with the cash term;
+    the ledger's row values them at each day's price; coin balances equal their flows.
+    (The cash term pays the share at the last known close, yesterday's.)"""
+    cash_run = backtest(load_farm(_farm(tmp_path)), history())
+    coin_run = backtest(load_farm(_farm(tmp_path, TERMS + '\noutput_share_in = "coins"')),
+                        history())
+    rho = coin_run.ledger.cohort["coins_per_machine"][:, 0, 0, 0]
+    coins_paid = [0.05 * 10 * rho[max(d - 1, 0)] for d in range(20)]
+    t, t0 = coin_run.treasury, cash_run.treasury
+    host, host0 = t[t["owner"] == "host"], t0[t0["owner"] == "host"]
+    client, client0 = t[t["owner"] == "client"], t0[t0["owner"] == "client"]
+    price = host["price_cny_per_btc"].to_numpy()
+    np.testing.assert_allclose(host["coins_btc"].iloc[-1], sum(coins_paid), rtol=1e-9)
+    np.testing.assert_allclose(host["coin_transfers_in_btc"].to_numpy(), coins_paid, rtol=1e-9)
+    np.testing.assert_allclose(client["coin_transfers_in_btc"].to_numpy(),
+                               -np.array(coins_paid), rtol=1e-9)
+    np.testing.assert_allclose(host["hosting_output_share_cny"].to_numpy(),
+                               np.array(coins_paid) * price, rtol=1e-9)
+    prev = np.concatenate([price[:1], price[:-1]])
+    np.testing.assert_allclose(host0["cash_cny"].iloc[-1] - host["cash_cny"].iloc[-1],
+                               sum(c * p for c, p in zip(coins_paid, prev, strict=True)),
+                               rtol=1e-9)
+    # The client sells the rest of its coins the day it mines them: its cash differs from
+    # the cash contract only by the output share's price (yesterday's close) against today's.
+    assert client["coins_btc"].abs().max() < 1e-12
+    lag = sum(c * (p_now - p_prev) for c, p_now, p_prev in zip(
+        coins_paid, price, prev, strict=True))
+    np.testing.assert_allclose(client["cash_cny"].iloc[-1] - client0["cash_cny"].iloc[-1],
+                               -lag, rtol=1e-6, atol=1e-6)
+    assert coin_run.run.checks.max_cash_error < 1e-6

@@ -81,6 +81,15 @@ def test_chunked_paths_write_the_tables_of_one_chunk(tmp_path: Path) -> None:
     assert daily["path"].nunique() == 3 and len(daily) == 3 * 61
     # The paths differ (their prices do), so a mix-up of chunks would show.
     assert daily.groupby("path")["hashrate_ehs"].last().nunique() == 3
+    # The fan: per day, the quantiles of the three paths' values (numpy's linear rule: the
+    # median is the middle path, 5 % is 0.9 of the lowest + 0.1 of the middle).
+    fan = pd.read_csv(one / "network_fan.csv")
+    assert len(fan) == 61
+    last = daily[daily["date"] == daily["date"].max()]["hashrate_ehs"].sort_values().to_numpy()
+    assert fan["hashrate_ehs_q50"].iloc[-1] == pytest.approx(last[1], rel=1e-12)
+    assert fan["hashrate_ehs_q05"].iloc[-1] == pytest.approx(0.9 * last[0] + 0.1 * last[1],
+                                                             rel=1e-12)
+    assert "simulated 05-95 %" in (one / "report.html").read_text()
 
 
 def test_cluster_without_dask_exits_2_and_writes_nothing(

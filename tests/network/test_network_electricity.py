@@ -80,3 +80,44 @@ def test_bad_shapes_and_no_machine_released_are_refused() -> None:
     with pytest.raises(InputError, match="no machine released before 2010-01-01"):
         electricity_bounds([1.0], [1.0], [D("2010-01-01")], [1e-10], [D("2015-01-01")])
     assert float(profitability_threshold(0.0012e-12, 0.05)) == pytest.approx(1e-12)
+
+
+def test_the_simulated_fleet_power_counts_every_running_machine(monkeypatch) -> None:
+    """The record's power is Σ running x wall power per cohort (a plain loop over the
+    cohorts each day, the makers' new models included), and electricity.csv's simulated
+    TWh a year is its path mean x PUE x 8,766 h / 1e12."""
+    import datetime as dt
+
+    from test_network_population import example
+
+    from datafiles import shared_data_dir
+    from hashwinter.network.dynamics import run_network
+    from hashwinter.network.recorder import NetworkRecorder
+    from hashwinter.network.report import network_tables
+
+    seen: list[np.ndarray] = []
+    record = NetworkRecorder.record
+
+    def spy(self, data):  # type: ignore[no-untyped-def]
+        seen.append(np.asarray(data.running)[0].copy())
+        record(self, data)
+
+    monkeypatch.setattr(NetworkRecorder, "record", spy)
+    scenario = example(farms=30).model_copy(update={"end": dt.date(2018, 12, 15)})
+    run = run_network(scenario, shared_data_dir())
+    pop = run.population
+    # The shipped makers' models are tiers of their own, counted like the others.
+    assert {"Antminer S9j", "AvalonMiner 851"} <= set(pop.tier_model)
+    watts = pop.tier_power[pop.cohort_tier]
+    for t, running in enumerate(seen):
+        expected = [sum(running[p, c] * watts[c] for c in range(watts.size))
+                    for p in range(running.shape[0])]
+        np.testing.assert_allclose(run.record.power[t], expected, rtol=1e-12)
+    table = network_tables(run)["electricity"]
+    pue = scenario.population.pue
+    np.testing.assert_allclose(table["simulated_twh_per_yr"].iloc[40],
+                               run.record.power[40].mean() * pue * 8766 / 1e12, rtol=1e-12)
+    # 30 farms scaled to the whole network of October 2018: between the day's CBECI-style
+    # lower and upper bounds (52.7 TWh/yr against 55.7 best-guess when written).
+    first = table.iloc[0]
+    assert first["lower_twh_per_yr"] < first["simulated_twh_per_yr"] < first["upper_twh_per_yr"]

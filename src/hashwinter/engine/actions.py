@@ -17,7 +17,9 @@ then hedge, then migrate). Everything is arrays over the run's axes:
 * orders — change of each owner's position in each instrument ``(V, P, O, I)``
   [coin];
 * coin choice — index of the coin each cohort mines in the step ``(V, P, C)``
-  (the market's coin axis).
+  (the market's coin axis);
+* cost — an extra operating cost per running machine in the step ``(V, P, C)``
+  (e.g. the time a rig loses switching coins).
 
 Unset parts are ``None``: the engine's fast path (on/off only) does no extra
 work for them. The engine clips what cannot be done (a sale of more machines
@@ -81,18 +83,22 @@ class Moves:
 
 @dataclasses.dataclass(frozen=True)
 class Transfers:
-    """Cash paid by owners ``payer`` to owners ``payee``.
+    """Cash (or coins) paid by owners ``payer`` to owners ``payee``.
 
     Attributes
     ----------
     payer, payee : ndarray of int (K,)
         Owner indices.
     amount : ndarray (V|1, P|1, K)
-        Cash paid in the step (>= 0). [currency]
+        Paid in the step (>= 0): cash, or coins where ``in_coins``. [currency], [coin]
     labels : tuple of str or None
         What each transfer is (``"hosting_power"``, ``"sla_credit"``); labelled
         transfers get their own rows in the ledger (``transfer:<label>``, received
-        minus paid per owner). None: unlabelled.
+        minus paid per owner, coins valued at the step's price). None: unlabelled.
+    in_coins : ndarray of bool (K,) or None
+        Transfers paid in the run's main coin (a hosting fee taken as a share of the
+        output): they move coin balances, not cash; the payer buys what it lacks at
+        the step's price. None: all in cash.
 
     """
 
@@ -100,6 +106,7 @@ class Transfers:
     payee: IntArray
     amount: FloatArray
     labels: tuple[str, ...] | None = None
+    in_coins: BoolArray | None = None
 
     def __post_init__(self) -> None:
         payer = np.atleast_1d(np.asarray(self.payer, dtype=np.int64))
@@ -112,15 +119,27 @@ class Transfers:
             raise InputError("must be finite and >= 0", field="transfers.amount")
         if self.labels is not None and len(self.labels) != payer.size:
             raise InputError("must have one label per transfer", field="transfers.labels")
+        if self.in_coins is not None:
+            in_coins = np.asarray(self.in_coins, dtype=bool)
+            if in_coins.shape != payer.shape:
+                raise InputError("must have one entry per transfer", field="transfers.in_coins")
+            object.__setattr__(self, "in_coins", in_coins if in_coins.any() else None)
         object.__setattr__(self, "payer", payer)
         object.__setattr__(self, "payee", payee)
         object.__setattr__(self, "amount", amount)
 
-    def by_label(self, n_owners: int, shape: tuple[int, int]) -> dict[str, FloatArray]:
-        """Return each label's net cash per owner (received - paid), (V, P, O) [currency]."""
+    def by_label(self, n_owners: int, shape: tuple[int, int],
+                 price: FloatArray | float = 1.0) -> dict[str, FloatArray]:
+        """Return each label's net value per owner (received - paid), (V, P, O) [currency].
+
+        Coin transfers are valued at ``price`` (``(1, P, 1)`` or a scalar) [currency/coin].
+        """
         if self.labels is None:
             return {}
         amount = np.broadcast_to(self.amount, (*shape, self.payer.size))
+        if self.in_coins is not None:
+            price_k = np.broadcast_to(np.asarray(price, dtype=np.float64), (*shape, 1))
+            amount = np.where(self.in_coins, amount * price_k, amount)
         out: dict[str, FloatArray] = {}
         for k, label in enumerate(self.labels):
             net = np.zeros((*shape, n_owners))
@@ -152,6 +171,10 @@ class Actions:
     coin : ndarray of int (V|1, P|1, C) or None
         Coin each cohort mines in the step (index into the market's coins; 0 is
         the run's main coin).
+    cost : ndarray (V|1, P|1, C) or None
+        Extra operating cost of each running machine in the step, paid with its
+        power and booked with the restart costs (a coin switch restarts the
+        machine on another coin). [currency/machine]
 
     """
 
@@ -166,6 +189,7 @@ class Actions:
     transfers: Transfers | None = None
     orders: FloatArray | None = None
     coin: IntArray | None = None
+    cost: FloatArray | None = None
 
     @property
     def trades(self) -> bool:
@@ -177,7 +201,7 @@ class Actions:
     def only_on_off(self) -> bool:
         """Whether the bundle is the fast path's: on/off and nothing else."""
         return (not self.trades and self.transfers is None and self.orders is None
-                and self.coin is None)
+                and self.coin is None and self.cost is None)
 
     @classmethod
     def start(cls, on: BoolArray) -> Actions:
@@ -254,9 +278,15 @@ class Actions:
         if old.labels is not None or transfers.labels is not None:
             labels = (*(old.labels or ("transfer",) * old.payer.size),
                       *(transfers.labels or ("transfer",) * transfers.payer.size))
+        in_coins = None
+        if old.in_coins is not None or transfers.in_coins is not None:
+            in_coins = np.concatenate([
+                np.zeros(old.payer.size, bool) if old.in_coins is None else old.in_coins,
+                np.zeros(transfers.payer.size, bool) if transfers.in_coins is None
+                else transfers.in_coins])
         return dataclasses.replace(self, transfers=Transfers(
             np.concatenate([old.payer, transfers.payer]),
-            np.concatenate([old.payee, transfers.payee]), amount, labels))
+            np.concatenate([old.payee, transfers.payee]), amount, labels, in_coins))
 
     def add_orders(self, orders: npt.ArrayLike) -> Actions:
         """Return the bundle with more instrument orders ``(V|1, P|1, O, I)`` [coin]."""
@@ -268,6 +298,13 @@ class Actions:
     def with_coin(self, coin: npt.ArrayLike) -> Actions:
         """Return the bundle with the coin each cohort mines ``(V|1, P|1, C)``."""
         return dataclasses.replace(self, coin=np.asarray(coin, dtype=np.int64))
+
+    def add_cost(self, cost: npt.ArrayLike) -> Actions:
+        """Return the bundle with more cost per running machine ``(V|1, P|1, C)`` [currency]."""
+        more = np.asarray(cost, dtype=np.float64)
+        if np.any(more < 0) or not np.all(np.isfinite(more)):
+            raise InputError("must be finite and >= 0", field="actions.cost")
+        return dataclasses.replace(self, cost=more if self.cost is None else self.cost + more)
 
 
 _EMPTY = {f.name: None for f in dataclasses.fields(Actions)}

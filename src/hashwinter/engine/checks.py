@@ -138,6 +138,12 @@ class ConservationChecker:
             self.cash_flows += data.other_income
         if data.instrument_coins is not None:
             self.coin_flows += data.instrument_coins
+        if data.coin_transfers is not None:
+            self.coin_flows += data.coin_transfers
+            imbalance = float(np.max(np.abs(data.coin_transfers.sum(axis=-1))))
+            if imbalance > 1e-9 * max(1.0, float(np.max(np.abs(data.coin_transfers)))):
+                raise ConservationError(f"on step {data.step} coin transfers between owners "
+                                        f"do not net to zero (off by {imbalance:.3g})")
         if tr.coins_bought is not None:
             self.coin_flows += tr.coins_bought
         if data.transfers is not None:

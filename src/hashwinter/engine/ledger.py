@@ -27,7 +27,8 @@ _COHORT_SUMS = ("coins", "pool_fee_coins", "energy_kwh", "power_cost", "manageme
                 "coins_per_machine")
 _OWNER_SUMS = ("mined", "sold", "forced_sold", "proceeds", "forced_proceeds", "operating_cost",
                "machine_capex_owner", "site_capex", "fixed_costs", "machine_sales", "transfers",
-               "instrument_cash", "instrument_coins", "coins_bought", "other_coin_sales")
+               "instrument_cash", "instrument_coins", "coins_bought", "other_coin_sales",
+               "coin_transfers")
 _TRADES = ("bought", "sold", "scrapped", "moved_in", "moved_out", "buy_cost", "sale_proceeds",
            "scrap_proceeds", "move_cost")
 
@@ -218,6 +219,7 @@ class Ledger:
             f"instrument_cash_{ccy}": "instrument_cash",
             f"instrument_coins_{coin}": "instrument_coins",
             f"coins_bought_{coin}": "coins_bought",
+            f"coin_transfers_in_{coin}": "coin_transfers",
             f"other_coin_sales_{ccy}": "other_coin_sales",
             f"cash_{ccy}": "cash",
             f"coins_{coin}": "coins",

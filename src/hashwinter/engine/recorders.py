@@ -50,7 +50,7 @@ _TRADE_FIELDS = ("bought", "sold", "scrapped", "moved_in", "moved_out", "buy_cos
                  "sale_proceeds", "scrap_proceeds", "move_cost")
 #: Owner flows kept from the first step that has them.
 _OWNER_EXTRA = ("machine_sales", "transfers", "instrument_cash", "instrument_coins",
-                "coins_bought")
+                "coins_bought", "coin_transfers")
 
 
 class LedgerRecorder:
@@ -135,7 +135,8 @@ class LedgerRecorder:
                  "instrument_cash": data.instrument_cash,
                  "instrument_coins": data.instrument_coins,
                  "coins_bought": data.treasury.coins_bought,
-                 "other_coin_sales": data.other_coin_sales}
+                 "other_coin_sales": data.other_coin_sales,
+                 "coin_transfers": data.coin_transfers}
         for k, value in extra.items():
             if value is not None:
                 if k not in o:

@@ -411,6 +411,11 @@ def run(
             restart_c = zeros_c
         if trades is not None:
             opex_c += trades.move_cost
+        if actions.cost is not None:
+            # Booked with the restarts: a coin switch restarts the machine on another coin.
+            extra_c = running * actions.cost
+            opex_c += extra_c
+            restart_c = restart_c + extra_c
         owner_flows = by_owner(flows)
         mined_o = owner_flows[0]
         opex_o = owner_flows[1] + hosting_o
@@ -425,7 +430,7 @@ def run(
         fixed_o = np.broadcast_to(owners.fixed_costs[t], owner_shape)
         other_o = capex_o + site_capex_o + fixed_o
 
-        sales_o = transfers_o = ins_cash = ins_coins = positions = margin = None
+        sales_o = transfers_o = ins_cash = ins_coins = positions = margin = coin_tr_o = None
         labelled: dict[str, FloatArray] | None = None
         if trades is not None:
             sales_o = by_owner(trades.sale_proceeds + trades.scrap_proceeds)
@@ -447,9 +452,13 @@ def run(
                 paid[np.arange(tr.payer.size), tr.payer] = 1.0
                 got = np.zeros_like(paid)
                 got[np.arange(tr.payer.size), tr.payee] = 1.0
+                if tr.in_coins is not None:
+                    # Paid in coins: they go to the coin balances (treasury's coins_in).
+                    coin_tr_o = (amount * tr.in_coins) @ (got - paid)
+                    amount = amount * ~tr.in_coins
                 transfers_o = transfers_o + amount @ (got - paid)
                 if tr.labels is not None:
-                    labelled = tr.by_label(n_own, (n_var, n_paths))
+                    labelled = tr.by_label(n_own, (n_var, n_paths), price_now[None, :, None])
             other_o = other_o - transfers_o
         if n_ins:
             orders = (np.zeros((*owner_shape, n_ins)) if actions.orders is None
@@ -470,10 +479,13 @@ def run(
             other_o = other_o - ins_cash
         elif actions.orders is not None:
             raise InputError("orders need instruments in the run", field="actions.orders")
+        coins_in = ins_coins
+        if coin_tr_o is not None:
+            coins_in = coin_tr_o if coins_in is None else coins_in + coin_tr_o
         step = treasury_step(
             treasury, cash=cash, coins=coins, alive=alive, mined=mined_o,
             operating_cost=opex_o, other_cost=other_o,
-            price=price_now[None, :, None], coins_in=ins_coins,
+            price=price_now[None, :, None], coins_in=coins_in,
         )
         cash, coins = step.cash, step.coins
         if step.broke_now.any():
@@ -490,6 +502,7 @@ def run(
             transfers=transfers_o, instrument_cash=ins_cash, instrument_coins=ins_coins,
             positions=positions, margin=margin, other_coin_revenue=other_rev_c,
             other_coin_sales=other_sales_o, labelled_transfers=labelled,
+            coin_transfers=coin_tr_o,
         )
         checker.record(data, farm_hashrate)
         for rec in recorders:

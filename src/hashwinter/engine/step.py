@@ -147,7 +147,10 @@ class StepData:
     coins_bought : ndarray (V, P, O) or None
         Coins bought at the step's price to deliver what the book owed. [coin]
     labelled_transfers : dict of str to ndarray (V, P, O) or None
-        The part of ``transfers`` of each label (received - paid). [currency]
+        The part of ``transfers`` of each label (received - paid), coin transfers
+        valued at the step's price. [currency]
+    coin_transfers : ndarray (V, P, O) or None
+        Coins received from other owners minus coins paid to them. [coin]
 
     """
 
@@ -184,6 +187,7 @@ class StepData:
     other_coin_revenue: FloatArray | None = None
     other_coin_sales: FloatArray | None = None
     labelled_transfers: dict[str, FloatArray] | None = None
+    coin_transfers: FloatArray | None = None
 
     @property
     def other_income(self) -> FloatArray | float:

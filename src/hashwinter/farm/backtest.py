@@ -142,7 +142,8 @@ def check_ledger_balances(treasury: pd.DataFrame, cash_start: float | Mapping[st
             raise ConservationError(f"ledger cash differs from the sum of its flows by {err:.4f}")
         coins = coins0 + (g[f"coins_mined_{k}"] - g[f"coins_sold_{k}"]
                                - g[f"forced_coins_sold_{k}"] + g[f"instrument_coins_{k}"]
-                               + g[f"coins_bought_{k}"]).cumsum()
+                               + g[f"coins_bought_{k}"]
+                               + g.get(f"coin_transfers_in_{k}", 0.0)).cumsum()
         err = float(np.max(np.abs(g[f"coins_{k}"] - coins)))
         if err > COIN_TOLERANCE:
             raise ConservationError(f"ledger coins differ from mined minus sold by {err:.3g}")

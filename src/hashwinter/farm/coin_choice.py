@@ -31,12 +31,17 @@ class MostProfitableCoinConfig(ConfigModel):
     min_gain : float
         Switch only when the best coin beats the current one by more than this
         share of its revenue; 0 switches to the best coin every step. [fraction]
+    switch_cost_per_machine : float
+        What one switch costs a running machine (the hashing lost while a rig
+        restarts on another algorithm), paid in the step it switches; a cohort
+        switches only when the gain of the step covers it. [farm currency/machine]
 
     """
 
     kind: Literal["most_profitable_coin"]
     min_gain: Annotated[float, Field(ge=0), InRange("fraction")] = 0.0
+    switch_cost_per_machine: Annotated[float, Field(ge=0)] = 0.0
 
     def build(self, context: PolicyContext) -> Policy:
         """Return the engine policy (the farm file's check: it has ``[[coins]]``)."""
-        return MostProfitableCoin(self.min_gain)
+        return MostProfitableCoin(self.min_gain, self.switch_cost_per_machine)

@@ -18,7 +18,10 @@ received minus paid, per owner). Per step, for the client's machines at the site
   per machine held at the site;
 * ``hosting_output_share`` (client → host): ``output_share`` of the coins the
   running machines are expected to mine in the step (the reward per hash known
-  at its start, as the policies see it), paid in cash at the last known price;
+  at its start, as the policies see it), paid in cash at the last known price,
+  or, with ``output_share_in = "coins"``, in the coins themselves (they move from
+  the client's coin balance to the host's; the ledger's row values them at the
+  step's price);
 * ``hosting_sla_credit`` (host → client): ``sla_credit_per_machine_day`` per
   machine-day of downtime below the target, ``held * max(0, uptime_target -
   uptime)`` machine-days per day (``uptime`` is the site's);
@@ -199,6 +202,7 @@ class HostingContract:
     steps_per_day: int
     reuse_source: npt.NDArray[np.int64] | None = None
     reuse_target: npt.NDArray[np.int64] | None = None
+    output_share_in_coins: bool = False
 
     @property
     def n_variants(self) -> int:
@@ -245,7 +249,7 @@ class HostingContract:
         billed = utility * (1.0 + k.column("power_allowance")) \
             + k.column("power_markup_per_kwh") * kwh
         fee = k.column("management_fee_per_machine_day") * day_share * machines
-        price = obs.price[..., 0]
+        price = 1.0 if self.output_share_in_coins else obs.price[..., 0]
         share = k.column("output_share") * (running * obs.coins_per_machine).sum(axis=-1) \
             * price
         credit = (k.column("sla_credit_per_machine_day") * day_share
@@ -285,8 +289,11 @@ class HostingContract:
         n = len(FLOW_LABELS)
         payer = np.array([self.client if s > 0 else self.host for s in FLOW_SIGN])
         payee = np.array([self.host if s > 0 else self.client for s in FLOW_SIGN])
+        in_coins = np.array([self.output_share_in_coins and label == "hosting_output_share"
+                             for label in FLOW_LABELS])
         actions = actions.with_on(on).add_transfers(
-            Transfers(payer, payee, flows.reshape(*flows.shape[:2], n), FLOW_LABELS))
+            Transfers(payer, payee, flows.reshape(*flows.shape[:2], n), FLOW_LABELS,
+                      in_coins=in_coins))
         bought_back = newly & buys_back
         if bought_back.any() and self.reuse_source is not None and self.reuse_target is not None:
             # The host plugs them in again: a move into its own cohorts at the site.
@@ -354,6 +361,7 @@ class HostingConfig(ConfigModel):
     power_markup_per_kwh: _Money | list[_Money] = 0.0
     management_fee_per_machine_day: _Money | list[_Money] = 0.0
     output_share: _Share | list[_Share] = 0.0
+    output_share_in: Literal["cash", "coins"] = "cash"
     outage_fund_share: float = Field(default=0.0, ge=0, le=1)
     uptime_target: float = Field(default=0.0, ge=0, le=1)
     sla_credit_per_machine_day: _Money | list[_Money] = 0.0
@@ -472,4 +480,5 @@ class HostingConfig(ConfigModel):
             energy_per_machine=np.where(mask, energy, 0.0),
             management_per_machine=cohorts.management_fee * dt / SECONDS_PER_DAY,
             downtime=np.where(mask, np.maximum(self.uptime_target - cohorts.uptime, 0.0), 0.0),
-            terms=self.terms(), steps_per_day=clock.steps_per_day)
+            terms=self.terms(), steps_per_day=clock.steps_per_day,
+            output_share_in_coins=self.output_share_in == "coins")

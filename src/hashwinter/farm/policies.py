@@ -177,21 +177,34 @@ class MostProfitableCoin:
         pool's margin against flapping between coins of near-equal value);
         0 picks the best coin every step. Every cohort starts on the main coin.
         [fraction]
+    switch_cost : float or array_like (V,), default 0
+        Cost of one switch per running machine (the hashing a rig loses while
+        it restarts on another coin's algorithm or builds its DAG), charged in
+        the step it switches (``Actions.cost``). A cohort switches only when the
+        best coin's expected revenue less this cost beats the current coin's
+        (past ``min_gain``): the myopic rule, which a switch that pays for
+        itself within the step always passes. [currency/machine]
 
     """
 
     min_gain: npt.NDArray[np.float64]
+    switch_cost: npt.NDArray[np.float64]
 
-    def __init__(self, min_gain: npt.ArrayLike = 0.0) -> None:
+    def __init__(self, min_gain: npt.ArrayLike = 0.0, switch_cost: npt.ArrayLike = 0.0) -> None:
         gain = as_variant_array(min_gain, "policy.min_gain")
         if not np.all(np.isfinite(gain)) or np.any(gain < 0):
             raise InputError("must be finite and >= 0", field="policy.min_gain")
+        cost = as_variant_array(switch_cost, "policy.switch_cost")
+        if not np.all(np.isfinite(cost)) or np.any(cost < 0):
+            raise InputError("must be finite and >= 0", field="policy.switch_cost")
+        count_variants({"min_gain": gain, "switch_cost": cost})
         object.__setattr__(self, "min_gain", gain)
+        object.__setattr__(self, "switch_cost", cost)
 
     @property
     def n_variants(self) -> int:
         """Number of variants ``V``."""
-        return int(self.min_gain.shape[0])
+        return count_variants({"min_gain": self.min_gain, "switch_cost": self.switch_cost})
 
     def init_state(self, shape: tuple[int, int, int]) -> npt.NDArray[np.int64]:
         """Return the coin each cohort mines: the main coin (0) everywhere."""
@@ -206,14 +219,19 @@ class MostProfitableCoin:
         shape = np.broadcast_shapes(rev.shape[1:], state.shape)
         rev = np.broadcast_to(rev, (rev.shape[0], *shape))
         best = np.argmax(rev, axis=0)
-        if not np.any(self.min_gain):
+        charged = bool(np.any(self.switch_cost))
+        if not np.any(self.min_gain) and not charged:
             return actions.with_coin(best), best
         current = np.broadcast_to(state, shape)
         now = np.take_along_axis(rev, current[None], axis=0)[0]
         top = np.take_along_axis(rev, best[None], axis=0)[0]
-        switch = top > now * (1.0 + to_engine_axis(self.min_gain))
+        cost = to_engine_axis(self.switch_cost)
+        switch = (best != current) & (top - cost > now * (1.0 + to_engine_axis(self.min_gain)))
         choice = np.where(switch, best, current)
-        return actions.with_coin(choice), choice
+        actions = actions.with_coin(choice)
+        if charged:
+            actions = actions.add_cost(np.where(switch, cost, 0.0))
+        return actions, choice
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MostProfitableCoin:
         """Return the policy restricted to some variants."""

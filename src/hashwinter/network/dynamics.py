@@ -356,7 +356,8 @@ def run_chunk(chunk: NetworkChunk,
     recorder = NetworkRecorder(tier, pop.farm_region[owner], size_class[owner],
                                pop.tier_hashrate.size, len(pop.regions), len(size_labels),
                                pop.tier_hashrate[tier],
-                               None if makers is None else makers.maker_cohort)
+                               None if makers is None else makers.maker_cohort,
+                               power=pop.tier_power[tier])
     treasury = network_treasury(scenario.habits, pop.farm_machines[:n_real], pop.n_farms)
     hedge = hedging(scenario.habits, pop.farm_machines[:n_real], pop.n_farms, cohorts, clock,
                     owner_names)

@@ -55,6 +55,8 @@ class NetworkRecord:
         [machines]
     maker_revenue : ndarray (T, P, M)
         Deliveries times the list price. [currency]
+    power : ndarray (T, P)
+        Wall power of the running machines, makers' new models included (no PUE). [W]
 
     """
 
@@ -75,6 +77,7 @@ class NetworkRecord:
     inventory: FloatArray
     maker_running: FloatArray
     maker_revenue: FloatArray
+    power: FloatArray
 
 
 class NetworkRecorder:
@@ -90,18 +93,22 @@ class NetworkRecorder:
         Effective hashrate per machine of each cohort. [H/s]
     maker_cohort : ndarray of int (M,), optional
         The makers' inventory cohorts (their purchases are production).
+    power : ndarray (C,), optional
+        Wall power per machine of each cohort (default: 0, no power kept). [W]
 
     """
 
     def __init__(self, tier: npt.NDArray[np.int64], region: npt.NDArray[np.int64],
                  size_class: npt.NDArray[np.int64], n_tiers: int, n_regions: int,
                  n_sizes: int, hashrate: FloatArray,
-                 maker_cohort: npt.NDArray[np.int64] | None = None) -> None:
+                 maker_cohort: npt.NDArray[np.int64] | None = None,
+                 power: FloatArray | None = None) -> None:
         # Group sums: O(C), and each path's sum independent of the other paths (chunks).
         self._tier = OwnerGroups.of(tier, n_tiers).sum
         self._region = OwnerGroups.of(region, n_regions).sum
         self._size = OwnerGroups.of(size_class, n_sizes).sum
         self._hashrate = hashrate
+        self._power = np.zeros_like(hashrate) if power is None else np.asarray(power, float)
         self._n_tiers = n_tiers
         self._maker_tier = (None if maker_cohort is None or len(maker_cohort) == 0
                             else OwnerGroups.of(tier[np.asarray(maker_cohort)], n_tiers).sum)
@@ -208,6 +215,8 @@ class NetworkRecorder:
         rows["inventory"].append(np.broadcast_to(np.asarray(data.installed),
                                                  data.running.shape)[0][:, mk])
         rows["maker_running"].append(running[:, mk])
+        # einsum: each path's sum is the same whatever the paths beside it (chunks).
+        rows["power"].append(np.einsum("pc,c->p", running, self._power))
 
     def finish(self) -> NetworkRecord:
         """Return the daily arrays."""

@@ -6,6 +6,8 @@ otherwise where said):
 * ``network_daily.csv`` — per day and path: simulated hashrate [EH/s] and difficulty,
   the history's (``D 2^32 / 600``), the price [USD/BTC], and the expected block
   interval at the day's end (``D 2^32 / H``) [s] beside the history's (86,400 / blocks);
+* ``network_fan.csv`` — per day: quantiles over the paths (5, 25, 50, 75, 95 %) of the
+  simulated hashrate [EH/s] and difficulty, beside the history's;
 * ``retargets.csv`` — per path, each simulated retarget: day, relative change;
 * ``hashrate_by_region.csv``, ``hashrate_by_size.csv`` — per day, group: running
   hashrate [EH/s] (mean over paths);
@@ -59,6 +61,27 @@ def _daily(run: NetworkRun) -> pd.DataFrame:
     })
 
 
+#: Quantiles of the fan chart and table (5 .. 95 %).
+FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Paths drawn one by one beside the fan (the rest are in the quantiles).
+SAMPLE_PATHS = 3
+
+
+def _fan(run: NetworkRun) -> pd.DataFrame:
+    """Return per day the quantiles over the paths of hashrate [EH/s] and difficulty."""
+    rec, hist = run.record, run.history
+    real_d = hist["difficulty"].to_numpy(np.float64)
+    out = pd.DataFrame({"date": pd.DatetimeIndex(run.dates).date,
+                        "history_hashrate_ehs": hashrate_from_difficulty(real_d) / _EXA,
+                        "history_difficulty": real_d})
+    h = np.quantile(rec.hashrate, FAN_QUANTILES, axis=1) / _EXA  # (Q, T)
+    d = np.quantile(rec.difficulty, FAN_QUANTILES, axis=1)
+    for q, hq, dq in zip(FAN_QUANTILES, h, d, strict=True):
+        out[f"hashrate_ehs_q{round(q * 100):02d}"] = hq
+        out[f"difficulty_q{round(q * 100):02d}"] = dq
+    return out
+
+
 def _retargets(run: NetworkRun) -> pd.DataFrame:
     d = run.record.difficulty
     rows = []
@@ -101,7 +124,7 @@ def _used(run: NetworkRun) -> pd.DataFrame:
 
 
 def _electricity(run: NetworkRun) -> pd.DataFrame:
-    pop, hist = run.population, run.history
+    hist = run.history
     machines = [m for m in default_catalog().machines(algorithm="sha256")
                 if m.release is not None]
     real_h = hashrate_from_difficulty(hist["difficulty"].to_numpy(np.float64))
@@ -112,12 +135,9 @@ def _electricity(run: NetworkRun) -> pd.DataFrame:
     bounds = electricity_bounds(
         real_h, rev, run.dates, np.array([m.power / m.hashrate for m in machines]),
         np.array([np.datetime64(m.release, "D") for m in machines if m.release is not None]))
-    share = run.record.by_region.sum(axis=-1).mean(axis=1)  # running hashrate (T,)
-    # Fleet power: running hashrate per tier is not kept; the mean efficiency of the
-    # tiers weighted by their starting hashrate is used (stated in docs/network.md).
-    eff = float((pop.tier_power @ np.bincount(pop.cohort_tier, weights=pop.cohort_count))
-                / pop.hashrate)
-    twh = share * eff * run.scenario.population.pue * 8766 / 1e12
+    # The running fleet's wall power (every tier, the makers' new models included), the
+    # mean over paths, times the PUE, as TWh a year (8,766 h: the Julian year).
+    twh = run.record.power.mean(axis=1) * run.scenario.population.pue * 8766 / 1e12
     out = pd.DataFrame({"date": pd.DatetimeIndex(run.dates).date, "simulated_twh_per_yr": twh})
     for name in ("lower", "best", "upper"):
         out[f"{name}_twh_per_yr"] = np.asarray(getattr(bounds, name))
@@ -152,6 +172,7 @@ def network_tables(run: NetworkRun) -> dict[str, pd.DataFrame]:
         makers = dict(zip(("makers_daily", "makers_quarterly"), _makers(run), strict=True))
     return {**makers,
         "network_daily": _daily(run),
+        "network_fan": _fan(run),
         "retargets": _retargets(run),
         "hashrate_by_region": _groups(run, run.record.by_region, pop.regions, "region"),
         "hashrate_by_size": _groups(run, run.record.by_size, run.size_labels, "farm_size"),
@@ -197,16 +218,36 @@ def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
     from hashwinter.reports.html import figure_div, page
 
     daily = tables["network_daily"]
+    fan = tables["network_fan"]
+    n_paths = int(daily["path"].max()) + 1
     figs = []
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True,
                         subplot_titles=("Hashrate [EH/s]", "Difficulty"))
-    for p, grp in daily.groupby("path"):
+    if n_paths > 1:
+        # A fan (5-95 % and 25-75 % of the paths, the median), not a line per path: a
+        # thousand paths would make the page unreadable and tens of MB.
+        for row, stem in ((1, "hashrate_ehs"), (2, "difficulty")):
+            for lo, hi, shade in (("05", "95", 0.15), ("25", "75", 0.3)):
+                fig.add_trace(go.Scatter(x=fan["date"], y=fan[f"{stem}_q{hi}"], mode="lines",
+                                         line={"width": 0}, showlegend=False), row, 1)
+                fig.add_trace(go.Scatter(
+                    x=fan["date"], y=fan[f"{stem}_q{lo}"], mode="lines", line={"width": 0},
+                    fill="tonexty", fillcolor=f"rgba(31,119,180,{shade})",
+                    name=f"simulated {lo}-{hi} %", showlegend=row == 1), row, 1)
+            fig.add_trace(go.Scatter(x=fan["date"], y=fan[f"{stem}_q50"], mode="lines",
+                                     line={"color": "rgb(31,119,180)"}, name="median",
+                                     showlegend=row == 1), row, 1)
+    for p in range(min(n_paths, SAMPLE_PATHS) if n_paths > 1 else 1):
+        grp = daily[daily["path"] == p]
         show = p == 0
         fig.add_trace(go.Scatter(x=grp["date"], y=grp["hashrate_ehs"], mode="lines",
-                                 line={"width": 1, "color": "rgba(31,119,180,0.4)"},
-                                 name="simulated", showlegend=bool(show)), 1, 1)
+                                 line={"width": 1, "color": "rgba(214,39,40,0.5)"
+                                       if n_paths > 1 else "rgb(31,119,180)"},
+                                 name="path" if n_paths > 1 else "simulated",
+                                 showlegend=bool(show)), 1, 1)
         fig.add_trace(go.Scatter(x=grp["date"], y=grp["difficulty"], mode="lines",
-                                 line={"width": 1, "color": "rgba(31,119,180,0.4)"},
+                                 line={"width": 1, "color": "rgba(214,39,40,0.5)"
+                                       if n_paths > 1 else "rgb(31,119,180)"},
                                  showlegend=False), 2, 1)
     first = daily[daily["path"] == 0]
     fig.add_trace(go.Scatter(x=first["date"], y=first["history_hashrate_ehs"], name="history",
