@@ -90,9 +90,9 @@ class NetworkDaysRecorder:
         running = np.asarray(data.running)[0] * self._hashing
         self._groups[d] += self._sum(running) / self._spd
 
-    def compiled_groups(self) -> tuple[IntArray, int]:
-        """Return the kernel's group column (C, 1) and the number of groups."""
-        return self.group[:, None], self.n_groups
+    def compiled_groups(self, hashrate: FloatArray) -> tuple[IntArray, FloatArray, int]:
+        """Return the kernel's group column (C, 1), its weight (the hashrate) and ``G``."""
+        return self.group[:, None], np.asarray(hashrate, np.float64)[:, None], self.n_groups
 
     def load_compiled_days(self, rows: dict[str, FloatArray], groups: FloatArray) -> None:
         """Take the kernel's rows (compiled path)."""

@@ -124,18 +124,23 @@ class NetworkRecorder:
         self._rows = {k: [] for k in NetworkRecord.__dataclass_fields__}
         self._loaded = None
 
-    def compiled_groups(self) -> tuple[npt.NDArray[np.int64], int] | None:
-        """Return the compiled kernel's groups: region, then size class (None with makers).
+    def compiled_groups(self, hashrate: FloatArray
+                        ) -> tuple[npt.NDArray[np.int64], FloatArray, int] | None:
+        """Return the compiled kernel's groups: region and size class by hashrate, power.
 
         The endogenous kernel (:mod:`hashwinter.engine.kernel.network_run`) keeps the
-        network's days and the running hashrate per group; a run with makers trades
+        network's days and these groups' sums over the running machines (``hashrate`` is
+        the kernel's; this recorder weighs by its own). None with makers: they trade
         machines, which only the numpy path does.
         """
         if self._makers.size:
             return None
         region, size = self._columns
         n_regions, n_sizes = self._n_groups
-        return np.stack([region, size + n_regions], axis=1), n_regions + n_sizes
+        power = np.full(region.size, n_regions + n_sizes)
+        groups = np.stack([region, size + n_regions, power], axis=1)
+        weights = np.stack([self._hashrate, self._hashrate, self._power], axis=1)
+        return groups, weights, n_regions + n_sizes + 1
 
     def load_compiled_days(self, rows: dict[str, FloatArray], groups: FloatArray) -> None:
         """Build the record from the kernel's days (no trades, no makers, no book)."""
@@ -149,13 +154,13 @@ class NetworkRecorder:
         none = np.zeros((n_days, n_paths, 0))
         self._loaded = NetworkRecord(
             hashrate=rows["hashrate"], difficulty=rows["difficulty"],
-            by_region=groups[..., :n_regions], by_size=groups[..., n_regions:],
+            by_region=groups[..., :n_regions], by_size=groups[..., n_regions:-1],
             traded=np.zeros((n_days, n_paths, self._n_tiers)),
             used_price=np.full((n_days, n_paths, self._n_tiers), np.nan),
             mined=mined, issuance=issuance, sold=rows["sold"],
             forced_sold=rows["forced_sold"], short=np.zeros((n_days, n_paths)),
             net_sold=rows["sold"].copy(), produced=none, delivered=none, inventory=none,
-            maker_running=none, maker_revenue=none)
+            maker_running=none, maker_revenue=none, power=groups[..., -1].copy())
 
     def record(self, data: StepData) -> None:
         """Keep the step's daily values and check the network's conservation."""

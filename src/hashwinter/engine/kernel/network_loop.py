@@ -136,8 +136,8 @@ def _endogenous_body(
     price: Any, fees: Any, rest: Any, net: Any, window: int, span_factor: float,
     target_span: float,
     owner_order: Any, owner_start: Any, cohort_f: Any, cohort_i: Any,
-    group: Any, tariff: Any, tariff_row: Any, capex_steps: Any, owner_t: Any, variant_f: Any,
-    cover: Any,
+    group: Any, weight: Any, tariff: Any, tariff_row: Any, capex_steps: Any, owner_t: Any,
+    variant_f: Any, cover: Any,
     on: Any, alive_prev: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
     flows: Any, checks: Any, check: bool, day_rows: Any, day_groups: Any,
     broke_tolerance: float, rel_slack: float,
@@ -163,8 +163,10 @@ def _endogenous_body(
         The cohorts grouped by owner (CSR, each owner's in increasing order).
     cohort_f : (7, C); cohort_i : int64 (2, C)
         As ``loop.py``'s.
-    group : int64 (C, G0)
-        Columns of group indices into ``day_groups``' last axis (e.g. region, size).
+    group, weight : int64 (C, G0), (C, G0)
+        Columns of group indices into ``day_groups``' last axis (e.g. region, size) and
+        what one running machine of the cohort adds to its group in that column (e.g.
+        its hashrate [H/s] or its power [W]).
     tariff, tariff_row : (U, C), int64 (T,)
         The distinct rows of the tariff [currency/kWh] and each step's row (a run's
         tariff changes on few steps, e.g. with the season: streaming a (T, C) table was
@@ -180,7 +182,8 @@ def _endogenous_body(
         Cash and coin flows; largest share, excess, violation, and 1 where a step
         crossed more than :data:`MAX_SEGMENTS` boundaries.
     day_rows : (6, D, P, V); day_groups : (D, P, G)
-        Per-day network rows (DAY_*) and running hashrate per group of variant 0. [H/s]
+        Per-day network rows (DAY_*) and the groups' sums of ``weight`` over the running
+        machines of variant 0, mean over the day's steps.
 
     """
     n_paths = on.shape[0]
@@ -267,7 +270,7 @@ def _endogenous_body(
                 forced_all[j] = 0.0
             # 2. decide and run, owner by owner: each owner's operating cost and its
             # running hashrate after pool fee (mined = reward x that, once the network has
-            # moved), the farm's hashrate; the groups' hashrate of variant 0. One pass over
+            # moved), the farm's hashrate; the groups' sums of variant 0. One pass over
             # the cohorts a step (the running machines are not kept), row views per owner.
             for o in range(n_own):
                 if nvb == 1:
@@ -313,10 +316,10 @@ def _endogenous_body(
                 # their groups, and one sum would chain every add on the one before
                 # (a quarter of the loop's time, measured).
                 for c in range(n_coh):
-                    h = run0[c] * cohort_f[_HASHING, c]
+                    running = run0[c]
                     lane = c & 3
                     for g in range(n_grp):
-                        grp[lane, group[c, g]] += h
+                        grp[lane, group[c, g]] += running * weight[c, g]
             # 3. the block clock: EndogenousNetwork.advance, per variant.
             fee_now = fees[pf, day]
             for j in range(nvb):

@@ -48,19 +48,20 @@ IntArray = npt.NDArray[np.int64]
 class CompiledDaysRecorder(Protocol):
     """A recorder the endogenous kernel fills with per-day network rows.
 
-    ``compiled_groups()`` returns ``(C, G0)`` group indices and their number ``G``
-    (column ``g`` of cohort ``c`` says which of the ``G`` groups its running hashrate
-    counts in; the columns share one axis of groups), or None when this configuration
-    has no compiled form. After the run
+    ``compiled_groups(hashrate)`` (``hashrate``: each cohort's effective hashrate per
+    machine [H/s]) returns ``(C, G0)`` group indices, ``(C, G0)`` weights and the number
+    ``G`` of groups: column ``g`` of cohort ``c`` adds ``weight[c, g]`` per running machine
+    (e.g. its hashrate [H/s] or its power [W]) to group ``group[c, g]``; the columns share
+    one axis of groups. None when this configuration has no compiled form. After the run
     ``load_compiled_days(rows, groups)`` gets ``rows`` — ``hashrate``, ``difficulty``
     (network hashrate [H/s] and difficulty at each day's last step), ``issuance``,
     ``mined``, ``sold``, ``forced_sold`` (the day's coins) — shaped (D, P) of variant 0,
-    and ``groups`` (D, P, G): the running hashrate per group [H/s] averaged over the day's
-    steps, variant 0.
+    and ``groups`` (D, P, G): each group's sum over the running machines of variant 0,
+    mean over the day's steps.
     """
 
-    def compiled_groups(self) -> tuple[IntArray, int] | None:
-        """Return the group indices (C, G0) and the number of groups, or None."""
+    def compiled_groups(self, hashrate: FloatArray) -> tuple[IntArray, FloatArray, int] | None:
+        """Return the group indices and weights (C, G0) and the number of groups, or None."""
         ...
 
     def load_compiled_days(self, rows: dict[str, FloatArray], groups: FloatArray) -> None:
@@ -113,7 +114,8 @@ def endogenous_plan(
         return None, f"treasury {type(treasury).__name__} has no compiled step"
     for rec in recorders:
         groups = getattr(rec, "compiled_groups", None)
-        if groups is None or not isinstance(rec, CompiledDaysRecorder) or groups() is None:
+        if (groups is None or not isinstance(rec, CompiledDaysRecorder)
+                or groups(spec.cohorts.effective_hashrate) is None):
             return None, (f"recorder {type(rec).__name__} has no compiled form with an "
                           "endogenous network (the kernel keeps the network's days)")
     return _restart_step(policy)
@@ -174,12 +176,14 @@ def run_endogenous(
     span_factor = (rule.interval - 1) / rule.interval
 
     days_recs = [r for r in recorders if isinstance(r, CompiledDaysRecorder)]
-    offered = [r.compiled_groups() for r in days_recs]
+    offered = [r.compiled_groups(hashing) for r in days_recs]
     group_cols = [np.asarray(g[0], np.int64).reshape(n_coh, -1) for g in offered if g]
-    sizes = [int(g[1]) for g in offered if g]
+    weights = [np.asarray(g[1], np.float64).reshape(n_coh, -1) for g in offered if g]
+    sizes = [int(g[2]) for g in offered if g]
     offsets = np.cumsum([0, *sizes])
     group = _c(np.concatenate([g + off for g, off in zip(group_cols, offsets, strict=False)]
                               + [np.zeros((n_coh, 0), np.int64)], axis=1), np.int64)
+    weight = _c(np.concatenate([*weights, np.zeros((n_coh, 0))], axis=1))
     day_rows = np.zeros((nl.N_DAY, n_days, n_paths, n_var))
     day_groups = np.zeros((n_days, n_paths, max(int(offsets[-1]), 1)))
 
@@ -219,7 +223,7 @@ def run_endogenous(
             loop_fn(params, policy_state, first_day * spd, last_day * spd, spd, dt, n_blocks,
                     price, fees, rest, net, network.window, span_factor, float(TARGET_TIMESPAN_S),
                     owner_order, owner_start, cohort_f, cohort_i,
-                    group, tariff_rows, tariff_row, capex_steps, owner_t, variant_f, cover,
+                    group, weight, tariff_rows, tariff_row, capex_steps, owner_t, variant_f, cover,
                     on, alive_prev, cash, coins, alive, broke_step,
                     flows, checks, check, day_rows, day_groups, BROKE_TOLERANCE, _REL)
             if progress is not None:
