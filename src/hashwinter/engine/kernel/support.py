@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hashwinter.engine.kernel.protocol import CompiledStep
-from hashwinter.engine.network import ExogenousNetwork
+from hashwinter.engine.network import EndogenousNetwork, ExogenousNetwork
 from hashwinter.engine.policy import Policies, Policy
 from hashwinter.engine.positions import Instrument
 from hashwinter.engine.recorders import OwnerStatsRecorder, TotalsRecorder
@@ -50,6 +50,11 @@ def compiled_plan(
         return None, "instruments (the position book) have no compiled step yet"
     if spec.other_coins:
         return None, "other coins of the coin axis have no compiled step yet"
+    if type(spec.network) is EndogenousNetwork:
+        # Its own loop, recorders and policy chains (kernel.network_run).
+        from hashwinter.engine.kernel.network_run import endogenous_plan
+
+        return endogenous_plan(spec, policy, treasury, recorders)
     if spec.network is not None and type(spec.network) is not ExogenousNetwork:
         return None, f"network {type(spec.network).__name__} has no compiled step yet"
     if type(treasury) is not Treasury:
