@@ -55,7 +55,7 @@ def test_plugin_policy_falls_back_and_says_why(monkeypatch):
     (lambda spec: dict(recorders=[LedgerRecorder()]), "recorder LedgerRecorder"),
     (lambda spec: dict(policy=Policies([AlwaysOn(), MostProfitableCoin()])), "chain of 2"),
     (lambda spec: dict(spec=__import__("dataclasses").replace(spec, network=EndogenousNetwork(
-        spec.clock, 6.6e12, 550_000, 4e19))), "network EndogenousNetwork"),
+        spec.clock, 6.6e12, 550_000, 4e19))), "hosting fees have no compiled step"),
 ])
 def test_unsupported_runs_fall_back(make, reason, monkeypatch):
     from hashwinter.engine.kernel import support

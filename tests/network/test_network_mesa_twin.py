@@ -17,16 +17,40 @@ pytest.importorskip("mesa")
 from mesa_twin import NetworkTwin
 
 
-def test_same_paths_as_the_mesa_twin() -> None:
-    folder = shared_data_dir()
-    # No market and no makers (the twin has neither: the makers and the market are
-    # checked by their own tests) and enough cash that nobody goes broke.
-    scenario = example(farms=30, cash_days=1e5, fixed_cost_per_machine_day=0.0)
-    scenario = scenario.model_copy(update={
+def twin_scenario(**population: float):
+    """No market and no makers (the twin has neither: the makers and the market are
+    checked by their own tests) and enough cash that nobody goes broke."""
+    scenario = example(farms=30, **({"cash_days": 1e5, "fixed_cost_per_machine_day": 0.0}
+                                    | population))
+    return scenario.model_copy(update={
         "end": dt.date(2019, 1, 31),
         "market": scenario.market.model_copy(update={"enabled": False}),
         "makers": scenario.makers.model_copy(update={"maker": []})})
-    run = run_network(scenario, folder)
+
+
+def test_compiled_network_record_equals_numpy() -> None:
+    # Every field of the record and every closing balance, with farms going broke
+    # (little cash, fixed costs): the kernel's days against the numpy recorder's.
+    scenario = twin_scenario(cash_days=2.0, fixed_cost_per_machine_day=0.3)
+    a = run_network(scenario, shared_data_dir(), engine="numpy")
+    b = run_network(scenario, shared_data_dir(), engine="compiled")
+    assert b.result.path == "compiled" and np.any(a.result.broke_step >= 0)
+    for name in a.record.__dataclass_fields__:
+        want = getattr(a.record, name)
+        np.testing.assert_allclose(getattr(b.record, name), want, rtol=1e-9,
+                                   atol=1e-9 * float(np.nanmax(np.abs(want), initial=0.0)),
+                                   err_msg=name)
+    np.testing.assert_allclose(b.result.cash, a.result.cash, rtol=1e-9, atol=1e-6)
+    np.testing.assert_array_equal(b.result.broke_step, a.result.broke_step)
+
+
+@pytest.mark.parametrize("engine, path", [("numpy", "numpy"), ("auto", "compiled")])
+def test_same_paths_as_the_mesa_twin(engine: str, path: str) -> None:
+    folder = shared_data_dir()
+    scenario = twin_scenario()
+    run = run_network(scenario, folder, engine=engine)
+    # The twin's model (no market, makers or hedgers) is the compiled kernel's by default.
+    assert run.result.path == path
     pop = run.population
     dates = run.dates
     months = np.array([d.astype(object).month for d in dates])

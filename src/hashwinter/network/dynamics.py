@@ -177,7 +177,7 @@ def run_network(
     history: pd.DataFrame | None = None,
     chunk_paths: int | None = None,
     executor: Executor | None = None,
-    engine: str = "numpy",
+    engine: str = "auto",
 ) -> NetworkRun:
     """Build the population and run the network through the scenario's days.
 
@@ -207,9 +207,12 @@ def run_network(
         Where the chunks run (:func:`hashwinter.parallel.open_executor`: a process pool
         or a Dask cluster), with a progress bar per chunk; default: here, one after
         the other.
-    engine : {"numpy", "auto", "compiled"}, default "numpy"
-        The engine's step loop (:func:`~hashwinter.engine.run.run`); ``RunResult.path``
-        and ``.fallback`` say which ran.
+    engine : {"auto", "numpy", "compiled"}, default "auto"
+        The engine's step loop (:func:`~hashwinter.engine.run.run`): ``"auto"`` takes the
+        compiled kernel whenever it covers the run (no second-hand market, makers or
+        hedgers: the endogenous network's loop, kernel.network_run; it is cached on disk,
+        so it pays at any size) and numpy otherwise; ``RunResult.path`` and ``.fallback``
+        say which ran.
 
     """
     if n_paths < 1:
@@ -264,7 +267,7 @@ class NetworkChunk:
     population: Population
     history: pd.DataFrame
     prices: FloatArray
-    engine: str = "numpy"
+    engine: str = "auto"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -370,8 +373,16 @@ def run_chunk(chunk: NetworkChunk,
             fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
             blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
         spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
+        engine = chunk.engine
+        if engine == "auto":
+            # Not the engine's size threshold: the endogenous loop loads from numba's
+            # disk cache, and at the twin's size it already runs ~40x the numpy loop.
+            from hashwinter.engine.kernel.support import compiled_plan
+
+            step, _ = compiled_plan(spec, Policies(parts), treasury, [recorder], instruments)
+            engine = "compiled" if step is not None else "numpy"
         out = run(spec, Policies(parts), treasury=treasury, recorders=[recorder],
-                  progress=progress, engine=chunk.engine, instruments=instruments)
+                  progress=progress, engine=engine, instruments=instruments)
         rec = out.records[0]
         assert isinstance(rec, NetworkRecord)
         return out, rec.net_sold

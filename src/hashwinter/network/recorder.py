@@ -115,10 +115,52 @@ class NetworkRecorder:
         self._rows: dict[str, list[FloatArray]] = {}
         self._makers = (np.zeros(0, np.int64) if maker_cohort is None
                         else np.asarray(maker_cohort, np.int64))
+        self._columns = (np.asarray(region, np.int64), np.asarray(size_class, np.int64))
+        self._n_groups = (n_regions, n_sizes)
+        self._loaded: NetworkRecord | None = None
 
     def begin(self, meta: RunMeta) -> None:
         """Reset the rows."""
         self._rows = {k: [] for k in NetworkRecord.__dataclass_fields__}
+        self._loaded = None
+
+    def compiled_groups(self, hashrate: FloatArray
+                        ) -> tuple[npt.NDArray[np.int64], FloatArray, int] | None:
+        """Return the compiled kernel's groups: region and size class by hashrate, power.
+
+        The endogenous kernel (:mod:`hashwinter.engine.kernel.network_run`) keeps the
+        network's days and these groups' sums over the running machines (``hashrate`` is
+        the kernel's; this recorder weighs by its own). None with makers: they trade
+        machines, which only the numpy path does.
+        """
+        if self._makers.size:
+            return None
+        region, size = self._columns
+        n_regions, n_sizes = self._n_groups
+        power = np.full(region.size, n_regions + n_sizes)
+        groups = np.stack([region, size + n_regions, power], axis=1)
+        weights = np.stack([self._hashrate, self._hashrate, self._power], axis=1)
+        return groups, weights, n_regions + n_sizes + 1
+
+    def load_compiled_days(self, rows: dict[str, FloatArray], groups: FloatArray) -> None:
+        """Build the record from the kernel's days (no trades, no makers, no book)."""
+        mined, issuance = rows["mined"], rows["issuance"]
+        if not np.allclose(mined, issuance, rtol=1e-9, atol=1e-12):
+            day = int(np.argmax(np.abs(mined - issuance).max(axis=1)))
+            raise ConservationError(f"day {day}: coins mined {mined[day]} differ from the "
+                                    f"network's issuance {issuance[day]}")
+        n_days, n_paths = mined.shape
+        n_regions = self._n_groups[0]
+        none = np.zeros((n_days, n_paths, 0))
+        self._loaded = NetworkRecord(
+            hashrate=rows["hashrate"], difficulty=rows["difficulty"],
+            by_region=groups[..., :n_regions], by_size=groups[..., n_regions:-1],
+            traded=np.zeros((n_days, n_paths, self._n_tiers)),
+            used_price=np.full((n_days, n_paths, self._n_tiers), np.nan),
+            mined=mined, issuance=issuance, sold=rows["sold"],
+            forced_sold=rows["forced_sold"], short=np.zeros((n_days, n_paths)),
+            net_sold=rows["sold"].copy(), produced=none, delivered=none, inventory=none,
+            maker_running=none, maker_revenue=none, power=groups[..., -1].copy())
 
     def record(self, data: StepData) -> None:
         """Keep the step's daily values and check the network's conservation."""
@@ -183,6 +225,8 @@ class NetworkRecorder:
 
     def finish(self) -> NetworkRecord:
         """Return the daily arrays."""
+        if self._loaded is not None:
+            return self._loaded
         rows = {k: np.stack(v) for k, v in self._rows.items() if k != "net_sold"}
         short = rows["short"]
         opened = np.diff(short, axis=0, prepend=short[:1])

@@ -56,6 +56,14 @@ class MinimumOffTime:
         days = np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
         return actions.with_on(on), days
 
+    def compiled_restart_delay(self) -> float:
+        """Return ``min_off_days``: the compiled kernel's form of this policy.
+
+        With an endogenous network the kernel runs an on/off step followed by this
+        delay as one compiled step (:mod:`hashwinter.engine.kernel.network_run`).
+        """
+        return float(self.min_off_days)
+
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MinimumOffTime:
         """Return itself (one variant)."""
         return self

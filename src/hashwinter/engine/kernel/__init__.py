@@ -12,10 +12,14 @@
   position).
 * :mod:`~hashwinter.engine.kernel.run` — arrays in, records out
   (:func:`run_compiled`).
+* :mod:`~hashwinter.engine.kernel.network_loop` and
+  :mod:`~hashwinter.engine.kernel.network_run` — the same for an endogenous network
+  (its block clock in the loop; the per-day network rows as records).
 
 :func:`hashwinter.engine.run` chooses the path (``engine="auto"|"numpy"|"compiled"``)
 and reports it as ``RunResult.path`` and ``RunResult.fallback``. See docs/engine.md,
-*Compiled path*. Only this package's loop, run and policy_steps modules import numba.
+*Compiled path*. Only this package's loop, run, network_loop, network_run and policy_steps modules
+import numba.
 """
 
 from hashwinter.engine.kernel.protocol import CompiledPolicy, CompiledStep

@@ -27,6 +27,7 @@ from hashwinter.engine.checks import (
 )
 from hashwinter.engine.kernel import loop
 from hashwinter.engine.kernel.protocol import CompiledStep
+from hashwinter.engine.network import EndogenousNetwork
 from hashwinter.engine.recorders import OwnerStatsRecorder, TotalsRecorder
 from hashwinter.engine.spec import EngineSpec
 from hashwinter.engine.step import Recorder, RunMeta
@@ -97,6 +98,11 @@ def run_compiled(
     """
     from hashwinter.engine.run import RunResult
 
+    if type(spec.network) is EndogenousNetwork:
+        from hashwinter.engine.kernel.network_run import run_endogenous
+
+        return run_endogenous(spec, step, treasury, scale, n_var, meta, recorders, progress,
+                              check)
     clock, cohorts, owners = spec.clock, spec.cohorts, spec.owners
     network = spec.net
     n_paths, n_coh, n_own, n_steps = spec.market.n_paths, cohorts.n, owners.n, clock.n_steps

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hashwinter.engine.kernel.protocol import CompiledContract, CompiledOrders, CompiledStep
-from hashwinter.engine.network import ExogenousNetwork
+from hashwinter.engine.network import EndogenousNetwork, ExogenousNetwork
 from hashwinter.engine.policy import Policies, Policy
 from hashwinter.engine.positions import Instrument
 from hashwinter.engine.recorders import OwnerStatsRecorder, TotalsRecorder
@@ -54,6 +54,14 @@ def compiled_plan(
     """Return the policy's compiled step, or None and the reason the run falls back."""
     if spec.other_coins:
         return None, "other coins of the coin axis have no compiled step yet"
+    if type(spec.network) is EndogenousNetwork:
+        if instruments:
+            return None, ("instruments on the endogenous network have no compiled book yet "
+                          "(the hedge book runs in the exogenous network's loop)")
+        # Its own loop, recorders and policy chains (kernel.network_run).
+        from hashwinter.engine.kernel.network_run import endogenous_plan
+
+        return endogenous_plan(spec, policy, treasury, recorders)
     if spec.network is not None and type(spec.network) is not ExogenousNetwork:
         return None, f"network {type(spec.network).__name__} has no compiled step yet"
     if type(treasury) is not Treasury:
