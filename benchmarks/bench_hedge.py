@@ -10,17 +10,16 @@ threshold (5: the shutdown-price policy's off_below -0.2 .. 0). That is 2.41e9 c
 in one vectorized run of the numpy engine (variants in chunks), the book in engine state
 (V, P, O, I).
 
-Reported: time and peak RSS of the full run; the ratio to a plain Python loop (variants x
-paths x cohorts x days, the same model: curtailment, mining, the hedge book's marks,
-funding, rolls and deliveries, the hodl-and-deliver treasury) on a scaled-down subset whose
-final cash and coins equal the engine's (asserted, rtol 1e-9); and the book's added cost
-per cohort-day against the same run without the hedge (curtailment only, no instruments),
-at 100 cohorts per owner (1 owner) and at 1 cohort per owner (100 owners), interleaved
-(min and median of ``--repeats``) on ``--overhead-paths`` paths.
-
-The goal of the issue (the book adds < 50 % per cohort-day) is for the compiled kernel
-against the compiled kernel; here both sides are the numpy engine (the compiled path for
-instruments is pending).
+Reported: time and peak RSS of the full run (the compiled kernel by default, all variants
+in one run; ``--full-engine numpy`` for the numpy engine in chunks); the ratio to a plain
+Python loop (variants x paths x cohorts x days, the same model: curtailment, mining, the
+hedge book's marks, funding, rolls and deliveries, the hodl-and-deliver treasury) on a
+scaled-down subset whose final cash and coins equal the numpy engine's and the kernel's
+(asserted, rtol 1e-9); and the book's added cost per cohort-day, the issue's goal (< +50 %):
+the kernel with the hedge against the kernel without it (curtailment only, no
+instruments), at 100 cohorts per owner (1 owner) and at 1 cohort per owner (100 owners),
+interleaved (min and median of ``--kernel-repeats``) on ``--overhead-paths`` paths;
+``--numpy-book`` times the same on the numpy engine.
 
 Run: ``python benchmarks/bench_hedge.py`` (``--paths``, ``--chunk``, ``--repeats`` to vary).
 """
@@ -31,6 +30,7 @@ import argparse
 import resource
 import time
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -55,6 +55,12 @@ MODELS = ("Antminer S7", "Antminer S9", "AvalonMiner 741", "Antminer T9+", "What
           "Antminer S17 Pro")
 FUNDING_PER_DAY = 3 * 0.0001  # +0.01 % per 8 h (longs pay shorts) [fraction/day]
 TAKER, SETTLE = 0.00075, 0.0005
+
+
+def load() -> str:
+    """The load average (1, 5, 15 min) of the shared machine."""
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return " ".join(f.read().split()[:3])
 
 
 def build_spec(n_paths: int, *, n_cohorts: int = 100, owners: int = 1, start: str = "2018-01-01",
@@ -127,7 +133,8 @@ def kept_share(g: dict[str, np.ndarray]) -> np.ndarray:
     return np.asarray(np.minimum(1.0, g["ratio"] * np.minimum(1.0, g["horizon"] / 30.0)))
 
 
-def run_grid(spec: EngineSpec, g: dict[str, np.ndarray], *, hedge: bool, chunk: int):
+def run_grid(spec: EngineSpec, g: dict[str, np.ndarray], *, hedge: bool, chunk: int,
+             engine: str = "numpy"):
     """Run every variant of ``g`` in chunks; return closing (cash, coins) (V, P, O)."""
     book, opens = contracts(spec)
     n = g["ratio"].size
@@ -135,7 +142,8 @@ def run_grid(spec: EngineSpec, g: dict[str, np.ndarray], *, hedge: bool, chunk: 
     for lo in range(0, n, chunk):
         part = {k: v[lo:lo + chunk] for k, v in g.items()}
         policy, treasury = policies(part, opens, hedge)
-        res = run(spec, policy, treasury, instruments=book if hedge else ())
+        res = run(spec, policy, treasury, instruments=book if hedge else (), engine=engine)
+        assert res.path == engine, res.fallback
         cash.append(res.cash)
         coins.append(res.coins)
     return np.concatenate(cash), np.concatenate(coins)
@@ -245,11 +253,19 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=66, help="Variants per engine run.")
     parser.add_argument("--overhead-paths", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--kernel-repeats", type=int, default=5)
+    parser.add_argument("--numpy-book", action="store_true",
+                        help="Also time the book's added cost on the numpy engine.")
+    parser.add_argument("--full-engine", choices=("numpy", "compiled"), default="compiled")
     parser.add_argument("--loop-variants", type=int, default=4)
     parser.add_argument("--loop-paths", type=int, default=2)
     parser.add_argument("--loop-cohorts", type=int, default=20)
     parser.add_argument("--loop-days", type=int, default=365)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="numba threads of the kernel (0: numba's default).")
     args = parser.parse_args()
+    if args.threads:
+        numba.set_num_threads(args.threads)
     print(f"machine: {machine()}")
 
     # 1. Same numbers: engine vs plain loop on a subset (varied ratio, horizon, instrument).
@@ -274,37 +290,64 @@ def main() -> None:
           f"{args.loop_cohorts} cohorts x {args.loop_days} days = {loop_ns:,.0f} ns per "
           "cohort-day; engine cash and coins equal the loop's (rtol 1e-9)")
 
-    # 2. The book's added cost per cohort-day, interleaved, at 100 and at 1 cohort per owner.
+    # The compiled kernel (hedge book included) gives the same numbers on the subset.
+    kernel_cash, kernel_coins = run_grid(sub, g_sub, hedge=True, chunk=len(pick),
+                                         engine="compiled")
+    np.testing.assert_allclose(kernel_cash, loop_cash, rtol=1e-9)
+    np.testing.assert_allclose(kernel_coins, loop_coins, rtol=1e-9, atol=1e-9)
+    print("kernel: cash and coins equal the loop's (rtol 1e-9)")
+
+    # 2. The book's added cost per cohort-day, interleaved, at 100 and at 1 cohort per owner:
+    # the compiled kernel with the book against the kernel without (all variants in one run;
+    # a first call of each loads the compiled loop); --numpy-book: the same on numpy.
     g = strategy_grid(args.variants)
-    for owners in (1, 100):
-        spec = build_spec(args.overhead_paths, owners=owners)
-        cells = g["ratio"].size * args.overhead_paths * spec.cohorts.n * spec.clock.n_steps
-        times: dict[bool, list[float]] = {False: [], True: []}
-        for _ in range(args.repeats):
-            for hedge in (False, True):
-                t0 = time.perf_counter()
-                run_grid(spec, g, hedge=hedge, chunk=args.chunk)
-                times[hedge].append(time.perf_counter() - t0)
-        plain, book = min(times[False]), min(times[True])
-        print(f"{100 // owners} cohort(s) per owner ({owners} owner(s)), {args.overhead_paths} "
-              f"paths: without hedge {plain / cells * 1e9:.1f} ns/cohort-day (median "
-              f"{np.median(times[False]) / cells * 1e9:.1f}), with hedge "
-              f"{book / cells * 1e9:.1f} (median {np.median(times[True]) / cells * 1e9:.1f}): "
-              f"the book adds {book / plain - 1:+.0%} (medians "
-              f"{np.median(times[True]) / np.median(times[False]) - 1:+.0%})")
+    engines = [("compiled", g["ratio"].size, args.kernel_repeats)]
+    if args.numpy_book:  # minutes at 1 cohort per owner
+        engines.append(("numpy", args.chunk, args.repeats))
+    for engine, chunk, repeats in engines:
+        for owners in (1, 100):
+            spec = build_spec(args.overhead_paths, owners=owners)
+            cells = g["ratio"].size * args.overhead_paths * spec.cohorts.n * spec.clock.n_steps
+            if engine == "compiled":
+                for hedge in (False, True):
+                    run_grid(spec, g, hedge=hedge, chunk=chunk, engine=engine)
+            times: dict[bool, list[float]] = {False: [], True: []}
+            cpu: dict[bool, list[float]] = {False: [], True: []}
+            for _ in range(repeats):
+                for hedge in (False, True):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    run_grid(spec, g, hedge=hedge, chunk=chunk, engine=engine)
+                    times[hedge].append(time.perf_counter() - t0)
+                    cpu[hedge].append(time.process_time() - c0)
+            plain, book = min(times[False]), min(times[True])
+            # CPU time (all threads): steadier than wall time on a shared machine.
+            cpu_added = min(cpu[True]) / min(cpu[False]) - 1
+            cpu_median = np.median(cpu[True]) / np.median(cpu[False]) - 1
+            print(f"{engine}, {100 // owners} cohort(s) per owner ({owners} owner(s)), "
+                  f"{args.overhead_paths} paths, {numba.get_num_threads()} threads: without "
+                  f"hedge {plain / cells * 1e9:.2f} ns/cohort-day (median "
+                  f"{np.median(times[False]) / cells * 1e9:.2f}), with hedge "
+                  f"{book / cells * 1e9:.2f} (median "
+                  f"{np.median(times[True]) / cells * 1e9:.2f}): the book adds "
+                  f"{book / plain - 1:+.0%} (medians "
+                  f"{np.median(times[True]) / np.median(times[False]) - 1:+.0%}); CPU time "
+                  f"{min(cpu[False]) / cells * 1e9:.2f} -> {min(cpu[True]) / cells * 1e9:.2f} "
+                  f"ns: {cpu_added:+.0%} (medians {cpu_median:+.0%}); load {load()}")
 
     # 3. The full grid: 330 variants x 100 paths x 100 cohorts x 730 days, one owner.
     spec = build_spec(args.paths)
     cells = g["ratio"].size * args.paths * spec.cohorts.n * spec.clock.n_steps
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
-    cash, coins = run_grid(spec, g, hedge=True, chunk=args.chunk)
+    full_chunk = args.chunk if args.full_engine == "numpy" else g["ratio"].size
+    cash, coins = run_grid(spec, g, hedge=True, chunk=full_chunk, engine=args.full_engine)
     full_s = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine_ns = full_s / cells * 1e9
     print(f"full grid: {g['ratio'].size} variants x {args.paths} paths x {spec.cohorts.n} "
           f"cohorts x {spec.clock.n_steps} days = {cells:.3g} cohort-days in {full_s:.1f} s "
-          f"({engine_ns:.1f} ns per cohort-day), chunks of {args.chunk} variants; peak RSS "
+          f"({engine_ns:.1f} ns per cohort-day), {args.full_engine} engine, chunks of "
+          f"{full_chunk} variants; load {load()}; peak RSS "
           f"{rss1:,.0f} MB (before {rss0:,.0f} MB)")
     print(f"ratio vs the plain loop: {loop_ns / engine_ns:,.0f}x per cohort-day")
     equity = cash + coins * spec.market.price[None, :, -1, None]

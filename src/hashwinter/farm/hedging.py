@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +55,9 @@ from hashwinter.finance.funding import (
 )
 from hashwinter.finance.instruments import HedgeContract, roll_days
 from hashwinter.units import SECONDS_PER_DAY
+
+if TYPE_CHECKING:
+    from hashwinter.engine.kernel.protocol import CompiledOrders
 
 __all__ = [
     "HedgeShort",
@@ -198,6 +201,18 @@ class HedgeShort:
         onehot[np.arange(self.slot.size), self.slot] = 1.0
         orders = short[..., None] * onehot[:, None, None, :]
         return actions.add_orders(orders), None
+
+    def compiled_orders(self) -> CompiledOrders | None:
+        """Return the orders for the kernel's book (None with projected retargets)."""
+        from hashwinter.engine.kernel.protocol import CompiledOrders
+
+        if self.target == "production" and self.network is not None and self.retargets.any():
+            return None
+        scale = self.ratio * self.horizon_days
+        if self.target == "none":
+            scale = np.zeros_like(scale)
+        return CompiledOrders(scale=scale, slot=self.slot, opens=self.opens,
+                              target=1 if self.target == "power_bill" else 0)
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> HedgeShort:
         """Return the policy restricted to some variants."""

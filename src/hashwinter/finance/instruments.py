@@ -57,7 +57,7 @@ goes to an optional :class:`BookJournal`.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -70,6 +70,9 @@ from hashwinter.finance.futures import inverse_pnl, linear_pnl, trade_fee
 from hashwinter.finance.margin import liquidation_loss, liquidation_price
 from hashwinter.finance.perpetual import funding_payment
 from hashwinter.units import JULIAN_YEAR_DAYS
+
+if TYPE_CHECKING:
+    from hashwinter.engine.kernel.protocol import CompiledContract
 
 __all__ = [
     "JOURNAL_FIELDS",
@@ -499,6 +502,34 @@ class HedgeContract:
         book = dataclasses.replace(book, last_mark=np.where(book.is_open, price, book.last_mark),
                                    is_open=is_open)
         return book, np.asarray(variation, dtype=np.float64), hit, fee
+
+    def compiled_contract(self, spot: FloatArray, n_steps: int) -> CompiledContract | None:
+        """Return the contract for the kernel's book (None: a forward, or a journal is kept).
+
+        ``spot`` is the run's price (P, D) [currency/coin]; the price tables are this
+        contract's :meth:`contract_price` of each day, so both paths mark at the same prices.
+        """
+        from hashwinter.engine.kernel.protocol import CompiledContract
+
+        if not self.margined or self.journal is not None:
+            return None
+        s = np.asarray(spot, dtype=np.float64)
+        prices = np.empty((2, *s.shape))
+        for d in range(s.shape[1]):
+            col = s[None, :, d, None]  # (1, P, 1): the engine's shape of a day's spot
+            for row, opening in enumerate((False, True)):
+                prices[row, :, d] = np.broadcast_to(
+                    self.contract_price(d, col, opening=opening), col.shape)[0, :, 0]
+        funding = np.zeros((1, n_steps))
+        if self.kind == "perpetual" and self.funding is not None:
+            f = np.asarray(self.funding, dtype=np.float64)  # (T,) or (T, P)
+            funding = np.ascontiguousarray((f.T if f.ndim == 2 else f[None, :])[:, :n_steps])
+        return CompiledContract(
+            inverse=self.inverse, perpetual=self.kind == "perpetual",
+            deliver_at_close=self.deliver_at_close, leverage=self.leverage,
+            maintenance_margin=self.maintenance_margin, taker_fee=self.taker_fee,
+            settlement_fee=self.settlement_fee, liquidation_fee=self.liquidation_fee,
+            prices=prices, funding=funding, close_days=self.close_days)
 
     def margin(self, position: Position, mark: FloatArray) -> FloatArray:
         """Return the collateral posted against the open position, in currency (coins at spot)."""

@@ -7,7 +7,9 @@
 * :mod:`~hashwinter.engine.kernel.policy_steps` — the compiled steps of
   ``ShutdownPricePolicy`` and ``AlwaysOn`` (one function for both).
 * :mod:`~hashwinter.engine.kernel.loop` — the jitted loop (days → cohorts →
-  variants, parallel over (variant block, path) pairs).
+  variants, parallel over (variant block, path) pairs) and the hedge book's cell
+  (:func:`~hashwinter.engine.kernel.loop.book_cell`, ``HedgeContract.settle`` of one
+  position).
 * :mod:`~hashwinter.engine.kernel.run` — arrays in, records out
   (:func:`run_compiled`).
 * :mod:`~hashwinter.engine.kernel.network_loop` and

@@ -3,8 +3,9 @@
 One numba function runs steps ``t0 .. t1 - 1`` of a run for every variant block,
 path, cohort and owner, in the order of docs/engine.md (*One step*): observe,
 decide (the policy's compiled step), run (no trades: the planned fleet), the
-exogenous network, flows per cohort, hosting transfers, the treasury per owner,
-record and check.
+exogenous network, flows per cohort, the hedge's orders and the book (when the run has
+instruments: :func:`book_cell`), hosting transfers, the treasury per owner, record and
+check.
 
 Why it is shaped as it is (each point measured, benchmarks/RESULTS.md):
 
@@ -54,12 +55,15 @@ __all__ = [
     "ACC_REVENUE",
     "ACC_RUNNING",
     "N_ACC",
+    "N_BK",
+    "N_IF",
     "OWN_CAPEX",
     "OWN_FIXED",
     "OWN_MIN_CASH",
     "OWN_OPEX",
     "OWN_OTHER",
     "OWN_PROCEEDS",
+    "book_cell",
     "on_off_step",
     "step_loop_for",
 ]
@@ -81,6 +85,8 @@ CHK_SHARE, CHK_EXCESS, CHK_VIOLATION = range(3)
 # (for the checks) shares the array, so the inner loop writes fewer arrays (each pair of
 # arrays costs the vectorizer a runtime overlap test per entry into the loop).
 _MINED, _OPEX, _CAPEX, _HASH = range(4)
+# Rows of ``sums`` the book writes each step: cash and coins it paid the owner (0 without one).
+_ICASH, _ICOINS = 4, 5
 # Rows of the block-local totals ``acc_b`` (C, 6, VB): the common group first and
 # together, so that a run keeping only those touches half the rows.
 _A_COINS, _A_POWER, _A_RUNNING, _A_REVENUE, _A_RESTART, _A_OFF = range(6)
@@ -109,6 +115,221 @@ def on_off_step(params: Any, state: Any, j: int, c: int,
     enough = (minimum == 0.0) | ((revenue - cost) >= minimum * (step_seconds / SECONDS_PER_DAY))
     decided = ((on & stay) | (~on & start)) & enough
     return (params[0, j] != 0.0) | decided
+
+
+# Instrument terms, rows of ``ins_f`` (K, I) (kernel/run.py packs CompiledContract into it).
+(IF_INVERSE, IF_PERPETUAL, IF_DELIVER, IF_LEVERAGE, IF_MAINTENANCE, IF_TAKER, IF_SETTLEMENT,
+ IF_LIQ_FEE) = range(8)
+N_IF = 8
+# The hedge book's state per (owner, variant) of the variant's instrument, rows of ``book``.
+BK_SIZE, BK_ENTRY, BK_LAST, BK_COLLATERAL, BK_OPEN, BK_HEDGED, BK_LIFE, BK_LIQUIDATION = range(8)
+N_BK = 8
+
+
+@numba.njit
+def _pnl(size: float, entry: float, exit: float, inverse: bool) -> float:
+    """P&L of ``size`` from ``entry`` to ``exit``: coins × move, or face × reciprocal move."""
+    if inverse:
+        return size * (1.0 / entry - 1.0 / exit)
+    return size * (exit - entry)
+
+
+@numba.njit
+def _fee(size: float, price: float, rate: float, inverse: bool) -> float:
+    """Fee at ``rate`` on the notional (coins |face|/price, or currency |size|·price)."""
+    if inverse:
+        return rate * (abs(size) / price)
+    return rate * (abs(size) * price)
+
+
+@numba.njit
+def _liquidation_price(size: float, entry: float, leverage: float, m: float,
+                       inverse: bool) -> float:
+    """:func:`hashwinter.finance.margin.liquidation_price` of one position."""
+    inv_lev = 1.0 / leverage
+    if inverse:
+        if size > 0:
+            return entry * (1.0 + m) / (1.0 + inv_lev)
+        denominator = 1.0 - inv_lev
+        return entry * (1.0 - m) / denominator if denominator > 0 else np.inf
+    if size > 0:
+        return max(entry * (1.0 - inv_lev) / (1.0 - m), 0.0)
+    return entry * (1.0 + inv_lev) / (1.0 + m)
+
+
+@numba.njit
+def book_cell(bk: Any, o: int, j: int, ins_f: Any, i: int, price: float, fill_open: float,
+              spot: float, closing: bool, rate: float, order: float) -> tuple[float, float]:
+    """Settle one owner's position of one variant in instrument ``i``: (cash, coins) received.
+
+    :meth:`hashwinter.finance.instruments.HedgeContract.settle` for one cell of a
+    margined contract, the same expressions in the same order: mark at ``price`` (and
+    liquidate at or beyond the liquidation price, the loss capped at the collateral, the
+    fee once), funding ``rate`` of an open perpetual, the close at a close day's close
+    (``closing``: P&L since the mark, settlement or taker fee, delivery of the hedged
+    coins at ``spot``), then the fill of ``order`` [coin] at ``fill_open`` after a close
+    or ``price`` otherwise. ``bk[:, o, j]`` is the state (rows ``BK_*``); prices in
+    currency/coin. The journal's figures (realised P&L, accrued) are not kept.
+    """
+    inverse = ins_f[IF_INVERSE, i] != 0.0
+    size = bk[BK_SIZE, o, j]
+    is_open = bk[BK_OPEN, o, j] != 0.0
+    hedged = bk[BK_HEDGED, o, j]
+    life = bk[BK_LIFE, o, j]
+    traded = order != 0.0
+    if not (is_open or traded or (closing and (hedged != 0.0 or life != 0.0))):
+        return 0.0, 0.0  # an idle cell: nothing open, to fill or to deliver
+    perpetual = ins_f[IF_PERPETUAL, i] != 0.0
+    entry = bk[BK_ENTRY, o, j]
+    last = bk[BK_LAST, o, j]
+    collateral = bk[BK_COLLATERAL, o, j]
+    liquidation = bk[BK_LIQUIDATION, o, j]
+    # 1. Mark (and liquidate).
+    variation = 0.0
+    fees = 0.0
+    if is_open:
+        variation = _pnl(size, last, price, inverse)
+        hit = price <= liquidation if size > 0 else price >= liquidation
+        if hit:
+            realised = max(_pnl(size, entry, price, inverse), -collateral)
+            fees = min(_fee(size, price, ins_f[IF_LIQ_FEE, i], inverse),
+                       max(collateral + realised, 0.0))
+            variation = realised - _pnl(size, entry, last, inverse)
+            is_open = False
+        last = price
+    # 2. Funding of an open perpetual.
+    funding = 0.0
+    if perpetual and is_open:
+        funding = -rate * size / price if inverse else -rate * size * price
+    # 3. Close at the close of a close day.
+    payoff = 0.0
+    delivered = 0.0
+    deliver = ins_f[IF_DELIVER, i] != 0.0
+    if closing:
+        if is_open:
+            payoff = _pnl(size, entry, price, inverse) - _pnl(size, entry, last, inverse)
+            fee_rate = ins_f[IF_TAKER, i] if perpetual else ins_f[IF_SETTLEMENT, i]
+            fees = fees + _fee(size, price, fee_rate, inverse)
+            last = price
+            is_open = False
+        if deliver:
+            delivered = max(-hedged, 0.0)
+        hedged = 0.0
+    paid = variation + funding - fees + payoff
+    # 4. Fill the order (a new contract after a close).
+    entry_fee = 0.0
+    if traded:
+        fill = fill_open if closing else price
+        order_size = order * fill if inverse else order
+        new_size = (size if is_open else 0.0) + order_size
+        entry_fee = _fee(order_size, fill, ins_f[IF_TAKER, i], inverse)
+        leverage = ins_f[IF_LEVERAGE, i]
+        value = abs(new_size) / fill if inverse else abs(new_size) * fill
+        size, entry, last, collateral = new_size, fill, fill, value / leverage
+        is_open = new_size != 0.0
+        liquidation = _liquidation_price(new_size, fill, leverage, ins_f[IF_MAINTENANCE, i],
+                                         inverse)
+        hedged = hedged + order
+    flow = paid - entry_fee
+    cash = 0.0 if inverse else flow
+    coins = flow if inverse else 0.0
+    if closing and deliver:
+        if inverse:  # the coins the contract paid (or took) over its life are sold too
+            delivered = delivered + life + paid
+        coins = coins - delivered
+        cash = cash + delivered * spot
+    life = -entry_fee if closing else life + flow
+    bk[BK_SIZE, o, j] = size
+    bk[BK_ENTRY, o, j] = entry
+    bk[BK_LAST, o, j] = last
+    bk[BK_COLLATERAL, o, j] = collateral
+    bk[BK_OPEN, o, j] = 1.0 if is_open else 0.0
+    bk[BK_HEDGED, o, j] = hedged
+    bk[BK_LIFE, o, j] = life
+    bk[BK_LIQUIDATION, o, j] = liquidation
+    return cash, coins
+
+
+@numba.njit(error_model="numpy", inline="always")  # inlined: vectorized with the loop
+def _mark_open(bk: Any, o: int, px_i: Any, rate_i: Any, slot_b: Any, inv_b: Any, perp_b: Any,
+               cash_b: Any, coins_b: Any) -> bool:
+    """Mark and fund owner ``o``'s open positions of a step without close or order.
+
+    :func:`book_cell` on such a step, branch-free over the block's variants so that it
+    vectorizes: variation margin since the last mark at the instrument's price
+    ``px_i[slot]``, funding at ``rate_i[slot]`` of an open perpetual, cash (linear) or coins
+    (inverse) into ``cash_b``, ``coins_b``. Returns True, having changed nothing, when a
+    position is at or beyond its liquidation price: the caller then runs
+    :func:`book_cell` for the step.
+    """
+    nvb = slot_b.size
+    hit = False
+    for j in range(nvb):
+        price = px_i[slot_b[j]]
+        size = bk[BK_SIZE, o, j]
+        liquidation = bk[BK_LIQUIDATION, o, j]
+        beyond = (price <= liquidation) if size > 0 else (price >= liquidation)
+        hit = hit | ((bk[BK_OPEN, o, j] != 0.0) & beyond)
+    if hit:
+        return True
+    for j in range(nvb):
+        i = slot_b[j]
+        price = px_i[i]
+        rate = rate_i[i]
+        is_open = bk[BK_OPEN, o, j] != 0.0
+        inverse = inv_b[j]
+        size = bk[BK_SIZE, o, j]
+        last = bk[BK_LAST, o, j]
+        # A flat slot marks from the price itself (0 variation; a never-opened one has last 0).
+        since = last if is_open else price
+        variation = size * (1.0 / since - 1.0 / price) if inverse else size * (price - since)
+        funding = -rate * size / price if inverse else -rate * size * price
+        funding = funding if perp_b[j] else 0.0
+        flow = (variation + funding - 0.0) + 0.0  # book_cell's paid, no fee or payoff
+        flow = flow if is_open else 0.0
+        cash_b[j] = 0.0 if inverse else flow
+        coins_b[j] = flow if inverse else 0.0
+        bk[BK_LAST, o, j] = price if is_open else last
+        bk[BK_LIFE, o, j] = bk[BK_LIFE, o, j] + flow
+    return False
+
+
+@numba.njit
+def _hedge_orders(order_b: Any, t: int, day: int, end_of_day: bool, o: int, on_b: Any,
+                  alive_o: Any, owner_order: Any, owner_start: Any, cohort_i: Any,
+                  cohort_f: Any, tariff: Any, scale: Any, rho_obs: float, price_obs: float,
+                  steps_per_day: int, target: int, hscale_b: Any, slot_b: Any, opens: Any,
+                  opens_any: Any) -> None:
+    """Write owner ``o``'s orders of step ``t`` [coin] into ``order_b`` (VB,), 0 on most steps.
+
+    :meth:`hashwinter.farm.hedging.HedgeShort.decide`: at the close of a day on which
+    the variant's instrument opens, short ``scale ·`` the owner's expected coins per day
+    of the cohorts that are on (``target`` 0: coins per machine at the observed reward;
+    1: avoidable cost over the observed price), nothing for a broke owner. It reads the
+    step's decisions ``on_b``, so it runs after the owner's cohorts.
+    """
+    nvb = order_b.size
+    for j in range(nvb):
+        order_b[j] = 0.0
+    if not (end_of_day and opens_any[day]):
+        return
+    for ci in range(owner_start[o], owner_start[o + 1]):
+        c = owner_order[ci]
+        held = cohort_f[COH_COUNT, c] if t >= cohort_i[COH_START, c] else 0.0
+        if target == 0:
+            coins_obs = rho_obs * cohort_f[COH_HASHING_NET, c]
+            for j in range(nvb):
+                order_b[j] += (held if on_b[c, j] else 0.0) * coins_obs
+        else:
+            power_base = cohort_f[COH_ENERGY, c] * tariff[t, c]
+            mgmt = cohort_f[COH_MGMT, c]
+            for j in range(nvb):
+                cost = power_base * scale[j] + mgmt
+                order_b[j] += (held if on_b[c, j] else 0.0) * cost / price_obs
+    for j in range(nvb):
+        due = opens[slot_b[j], day]
+        short = -(hscale_b[j] if due else 0.0) * (order_b[j] * steps_per_day)
+        order_b[j] = short if alive_o[j] else 0.0
 
 
 #: The policy step the module-level loop calls; :func:`step_loop_for` rebinds it per policy.
@@ -151,6 +372,8 @@ def _loop_body(
     acc: Any, want: Any, own: Any, flows: Any, checks: Any, check: bool,
     day_cash: Any, day_coins: Any, day_alive: Any, record_days: bool, day0: int,
     broke_tolerance: float, rel_slack: float,
+    book_on: bool, hedge_scale: Any, hedge_slot: Any, hedge_target: int, opens: Any,
+    opens_any: Any, close_days: Any, ins_f: Any, contract_px: Any, funding: Any, book: Any,
 ) -> None:
     """Advance every variant block, path, cohort and owner through steps ``t0 .. t1 - 1``.
 
@@ -213,6 +436,24 @@ def _loop_body(
         Cash below minus this is unpaid (:data:`~hashwinter.engine.treasury.BROKE_TOLERANCE`).
     rel_slack : float
         Relative slack of the issuance bound.
+    book_on : bool
+        Whether the hedge book runs (else the arrays below are placeholders).
+    hedge_scale, hedge_slot : (V,), int64 (V,)
+        The hedge policy's ratio × horizon [day] and instrument per variant
+        (:class:`~hashwinter.engine.kernel.protocol.CompiledOrders`); ``hedge_target``
+        0 production, 1 power bill.
+    opens, opens_any : bool (I, D), bool (D,)
+        Days at whose close each instrument's hedge opens; any instrument's.
+    close_days : bool (I, D)
+        Days at whose close each instrument's contract closes.
+    ins_f : (N_IF, I)
+        Instrument terms (rows ``IF_*``).
+    contract_px : (2, I, P, D)
+        Price of the open contract and of one opened at a close [currency/coin].
+    funding : (I, P|1, T)
+        Funding rate per step [fraction].
+    book : (N_BK, P, O, V)
+        State: each owner's position in its variant's instrument (rows ``BK_*``).
 
     """
     want_main = want[ACC_COINS] or want[ACC_POWER] or want[ACC_RUNNING]
@@ -261,8 +502,36 @@ def _loop_body(
             for j in range(nvb):
                 alive_b[o, j] = alive[p, o, v0 + j]
                 solvent_before[o, j] = alive_prev[p, o, v0 + j]
+        # The hedge book of the block: each variant trades one instrument (its slot), so
+        # its state is one position per (owner, variant); the other slots stay flat.
+        n_bk = book.shape[0] if book_on else 0
+        bk = np.empty((n_bk, n_own, nvb))
+        for k in range(n_bk):
+            for o in range(n_own):
+                for j in range(nvb):
+                    bk[k, o, j] = book[k, p, o, v0 + j]
+        slot_b = np.zeros(nvb, dtype=np.int64)
+        hscale_b = np.zeros(nvb)
+        if book_on:
+            for j in range(nvb):
+                slot_b[j] = hedge_slot[v0 + j]
+                hscale_b[j] = hedge_scale[v0 + j]
+        p_fund = min(p, funding.shape[1] - 1)
+        n_ins = ins_f.shape[1]
+        close_any = np.zeros(close_days.shape[1], dtype=np.bool_)
+        for i in range(close_days.shape[0]):
+            for d in range(close_days.shape[1]):
+                close_any[d] = close_any[d] or close_days[i, d]
+        inv_b = np.zeros(nvb, dtype=np.bool_)
+        perp_b = np.zeros(nvb, dtype=np.bool_)
+        for j in range(nvb):
+            inv_b[j] = ins_f[IF_INVERSE, slot_b[j]] != 0.0
+            perp_b[j] = ins_f[IF_PERPETUAL, slot_b[j]] != 0.0
+        px_i = np.zeros(n_ins)
+        rate_i = np.zeros(n_ins)
+        order_b = np.zeros(nvb)
         # Per-step owner sums of the owner being run, zeroed as the treasury reads them.
-        sums = np.zeros((4, nvb))
+        sums = np.zeros((6, nvb))
         # The farm's mined coins and hashrate per step of a chunk of steps, summed over
         # owners for the checks (owners run one after another within the chunk).
         n_tc = T_CHUNK if check else 1
@@ -366,8 +635,29 @@ def _loop_body(
                                 for j in range(nvb):
                                     if alive_o[j]:
                                         sums[_CAPEX, j] += paid
-                    # 6.-7. transfers, then the owner's treasury.
                     end_of_day = (t + 1) % steps_per_day == 0
+                    if book_on:
+                        # 2. the hedge's orders, 6. the book (its cash and coins into sums).
+                        for i in range(n_ins):
+                            px_i[i] = contract_px[0, i, p, day]
+                            rate_i[i] = funding[i, p_fund, t]
+                        rare = end_of_day and (opens_any[day] or close_any[day])
+                        if not rare:
+                            # Most steps: mark and fund what is open (no close, no order).
+                            rare = _mark_open(bk, o, px_i, rate_i, slot_b, inv_b, perp_b,
+                                              sums[_ICASH], sums[_ICOINS])
+                        if rare:
+                            _hedge_orders(order_b, t, day, end_of_day, o, on_b, alive_o,
+                                          owner_order, owner_start, cohort_i, cohort_f, tariff,
+                                          scale, rho_obs, price_obs, steps_per_day,
+                                          hedge_target, hscale_b, slot_b, opens, opens_any)
+                            for j in range(nvb):
+                                i = slot_b[j]
+                                sums[_ICASH, j], sums[_ICOINS, j] = book_cell(
+                                    bk, o, j, ins_f, i, px_i[i], contract_px[1, i, p, day],
+                                    price_now, end_of_day and close_days[i, day], rate_i[i],
+                                    order_b[j])
+                    # 6.-7. transfers, then the owner's treasury.
                     hosting = owner_t[OT_HOSTING, t, o]
                     transfer = owner_t[OT_TRANSFER, t, o]
                     site_capex = owner_t[OT_SITE_CAPEX, t, o]
@@ -393,6 +683,19 @@ def _loop_body(
                         other = machine_capex + site + fixed
                         other = other - transfer
                         held_coins = coins[p, o, v] + mined
+                        other_income = transfer
+                        coins_in = 0.0
+                        if book_on:  # loop-invariant: the loop is unswitched, no cost without
+                            # The book's cash and coins; coins owed beyond those held are
+                            # bought at the step's price.
+                            ins_cash = sums[_ICASH, j]
+                            other = other - ins_cash
+                            held_coins = held_coins + sums[_ICOINS, j]
+                            bought = max(-held_coins, 0.0)
+                            held_coins = held_coins + bought
+                            other = other + bought * price_now
+                            other_income = transfer + ins_cash - bought * price_now
+                            coins_in = sums[_ICOINS, j] + bought
                         planned = (1.0 - variant_f[1, v]) * mined
                         planned = max(planned, opex / price_now) if cover[v] else planned
                         sold = min(planned, held_coins)
@@ -413,12 +716,12 @@ def _loop_body(
                         own[OWN_OPEX, p, o, v] += opex
                         own[OWN_CAPEX, p, o, v] += machine_capex + site
                         own[OWN_FIXED, p, o, v] += fixed
-                        own[OWN_OTHER, p, o, v] += transfer
+                        own[OWN_OTHER, p, o, v] += other_income
                         own[OWN_MIN_CASH, p, o, v] = min(own[OWN_MIN_CASH, p, o, v], final)
                         if check:
                             flows[0, p, o, v] += (proceeds + forced_proceeds - opex
-                                                  - machine_capex - site - fixed) + transfer
-                            flows[1, p, o, v] += mined - sold - forced
+                                                  - machine_capex - site - fixed) + other_income
+                            flows[1, p, o, v] += mined - sold - forced + coins_in
                         if record_days and end_of_day:
                             day_cash[day - day0, v, p, o] = final
                             day_coins[day - day0, v, p, o] = held_coins - forced
@@ -439,6 +742,10 @@ def _loop_body(
                                             excess - (rel_slack * bound + 1e-12))
                         mined_t[t - tc0, j] = 0.0
                         hash_t[t - tc0, j] = 0.0
+        for k in range(n_bk):
+            for o in range(n_own):
+                for j in range(nvb):
+                    book[k, p, o, v0 + j] = bk[k, o, j]
         # The block's state back into the run's arrays.
         for k in range(n_st):
             for c in range(n_coh):

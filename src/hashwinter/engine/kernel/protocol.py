@@ -24,8 +24,8 @@ write it without branches where you can: the loop over ``j`` then vectorizes.
 ``compiled_step()`` may return None when the policy cannot run compiled in its
 present configuration; the run then takes the numpy path and says why.
 
-The same shape of seam (a jitted function plus parameter and state arrays) is
-what instruments and networks will offer when the kernel covers them.
+Instruments offer :class:`CompiledContract` (terms and price tables) and a hedge
+policy :class:`CompiledOrders` (what it shorts); the kernel's book settles them.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CompiledPolicy", "CompiledStep"]
+__all__ = ["CompiledContract", "CompiledOrders", "CompiledPolicy", "CompiledStep"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -56,6 +56,11 @@ class CompiledStep:
         The policy's own state of every (path, cohort, variant) cell at the start.
     name : str
         What the run reports (e.g. ``"ShutdownPricePolicy"``).
+    orders : CompiledOrders, optional
+        The hedge policy after it in the chain (attached by
+        :func:`~hashwinter.engine.kernel.support.compiled_plan`; None: no orders).
+    contracts : tuple of CompiledContract
+        The run's instruments (empty: no book).
 
     """
 
@@ -63,6 +68,8 @@ class CompiledStep:
     params: FloatArray
     initial_state: FloatArray
     name: str
+    orders: CompiledOrders | None = None
+    contracts: tuple[CompiledContract, ...] = ()
 
     def __post_init__(self) -> None:
         params = np.ascontiguousarray(np.asarray(self.params, dtype=np.float64))
@@ -82,3 +89,72 @@ class CompiledPolicy(Protocol):
     def compiled_step(self) -> CompiledStep | None:
         """Return the compiled step, or None if this configuration has none."""
         ...
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledContract:
+    """An instrument's terms and price tables for the kernel's hedge book.
+
+    The kernel's book (:func:`~hashwinter.engine.kernel.loop.book_cell`) is one
+    settlement rule for margined futures and perpetuals, linear or inverse; a contract
+    offers it through ``compiled_contract(spot, n_steps)`` (None: not this contract).
+
+    Attributes
+    ----------
+    inverse, perpetual, deliver_at_close : bool
+        Margin currency coins; funding and taker fee at the close; a short delivers
+        its hedged coins at the close.
+    leverage, maintenance_margin : float
+        Entry notional / collateral; maintenance rate on mark value. [fraction]
+    taker_fee, settlement_fee, liquidation_fee : float
+        Fee rates on notional. [fraction]
+    prices : ndarray (2, P, D)
+        Contract price of the open contract (row 0) and of a new one opened at a
+        close (row 1), per path and day. [currency/coin]
+    funding : ndarray (P|1, T)
+        Funding rate per step (zeros: none). [fraction]
+    close_days : ndarray of bool (D,)
+        Days at whose close the open contract closes (expiry or roll).
+
+    """
+
+    inverse: bool
+    perpetual: bool
+    deliver_at_close: bool
+    leverage: float
+    maintenance_margin: float
+    taker_fee: float
+    settlement_fee: float
+    liquidation_fee: float
+    prices: FloatArray
+    funding: FloatArray
+    close_days: npt.NDArray[np.bool_]
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledOrders:
+    """A hedge policy's orders in the kernel: a short of the expected production or bill.
+
+    At the close of a day on which the variant's instrument opens, the kernel orders
+    ``-scale · spd · Σ_c on · held · x_c`` coins (0 for a broke owner) into the
+    variant's slot, ``x_c`` the cohort's expected coins per machine and step
+    (``target = 0``) or its avoidable cost per step over the observed price
+    (``target = 1``), the sum over the owner's cohorts.
+
+    Attributes
+    ----------
+    scale : ndarray (V|1,)
+        Share hedged × horizon. [day]
+    slot : ndarray of int (V|1,)
+        Instrument of each variant.
+    opens : ndarray of bool (I, D)
+        Days at whose close each instrument's hedge opens.
+    target : int
+        0 production, 1 power bill.
+
+    """
+
+    scale: FloatArray
+    slot: npt.NDArray[np.int64]
+    opens: npt.NDArray[np.bool_]
+    target: int

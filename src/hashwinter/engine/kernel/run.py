@@ -194,6 +194,8 @@ def run_compiled(
     day_cash, day_coins = np.zeros(day_shape), np.zeros(day_shape)
     day_alive = np.zeros(day_shape, dtype=np.bool_)
 
+    hedge = _book_arrays(step, n_var, n_paths, n_own, n_days)
+
     for rec in recorders:
         rec.begin(meta)
     step_loop = loop.step_loop_for(step.function)
@@ -211,7 +213,7 @@ def run_compiled(
             cover, on, alive_prev, cash, coins, alive, broke_step,
             acc, want, own, flows, checks, check,
             day_cash, day_coins, day_alive, bool(stats_recs), first_day,
-            BROKE_TOLERANCE, _REL,
+            BROKE_TOLERANCE, _REL, *hedge,
         )
         for d in range(first_day, last_day):
             for srec in stats_recs:
@@ -284,7 +286,7 @@ def run_compiled(
         broke_step=broke_v,
         checks=report,
         held=held,
-        positions=np.zeros((*owner_shape, 0)),
+        positions=_positions(step, hedge, owner_shape),
         network_state=network.init_state(n_var, n_paths),
         path="compiled",
     )
@@ -297,3 +299,51 @@ def _variant_blocks(n_var: int, n_paths: int) -> int:
     if blocks * n_paths < threads:
         blocks = min(n_var, math.ceil(threads / n_paths))
     return max(1, blocks)
+
+
+def _book_arrays(step: CompiledStep, n_var: int, n_paths: int, n_own: int,
+                 n_days: int) -> tuple[Any, ...]:
+    """Return the hedge book's arguments of the loop (placeholders without orders)."""
+    orders, contracts = step.orders, step.contracts
+    if orders is None or not contracts:
+        one = np.zeros(1)
+        return (False, one, np.zeros(1, np.int64), 0, np.zeros((1, 1), np.bool_),
+                np.zeros(1, np.bool_), np.zeros((1, 1), np.bool_), np.zeros((loop.N_IF, 1)),
+                np.zeros((2, 1, 1, 1)), np.zeros((1, 1, 1)), np.zeros((loop.N_BK, 1, 1, 1)))
+    n_ins = len(contracts)
+    ins_f = np.zeros((loop.N_IF, n_ins))
+    for i, k in enumerate(contracts):
+        ins_f[[loop.IF_INVERSE, loop.IF_PERPETUAL, loop.IF_DELIVER, loop.IF_LEVERAGE,
+               loop.IF_MAINTENANCE, loop.IF_TAKER, loop.IF_SETTLEMENT, loop.IF_LIQ_FEE], i] = (
+            k.inverse, k.perpetual, k.deliver_at_close, k.leverage, k.maintenance_margin,
+            k.taker_fee, k.settlement_fee, k.liquidation_fee)
+    n_fund = max(k.funding.shape[0] for k in contracts)
+    funding = _c(np.stack([np.broadcast_to(k.funding, (n_fund, k.funding.shape[1]))
+                           for k in contracts]))
+    prices = _c(np.stack([np.broadcast_to(k.prices, (2, n_paths, n_days)) for k in contracts],
+                         axis=1))
+    opens = _c(np.asarray(orders.opens, dtype=np.bool_)[:n_ins], np.bool_)
+    close_days = _c(np.stack([k.close_days for k in contracts]), np.bool_)
+    book = np.zeros((loop.N_BK, n_paths, n_own, n_var))
+    book[loop.BK_LIQUIDATION] = np.inf  # a flat position is never liquidated
+    return (True, _c(np.broadcast_to(orders.scale, (n_var,))),
+            _c(np.broadcast_to(orders.slot, (n_var,)), np.int64), int(orders.target), opens,
+            _c(opens.any(axis=0), np.bool_), close_days, ins_f, prices, funding, book)
+
+
+def _positions(step: CompiledStep, hedge: tuple[Any, ...],
+               owner_shape: tuple[int, int, int]) -> FloatArray:
+    """Return the closing positions (V, P, O, I) [coin]: each variant's in its slot only."""
+    n_ins = len(step.contracts)
+    out = np.zeros((*owner_shape, n_ins))
+    if not hedge[0]:
+        return out
+    slot, ins_f, book = hedge[2], hedge[7], hedge[10]
+    size, entry = book[loop.BK_SIZE], book[loop.BK_ENTRY]
+    inverse = ins_f[loop.IF_INVERSE, slot] != 0  # (V,)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quantity = np.where(inverse, size / np.where(entry != 0, entry, 1.0), size)
+    quantity = np.where(book[loop.BK_OPEN] != 0, quantity, 0.0)  # (P, O, V)
+    v = np.arange(owner_shape[0])
+    out[v, :, :, slot] = np.moveaxis(quantity, -1, 0)
+    return out

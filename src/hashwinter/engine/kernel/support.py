@@ -2,8 +2,11 @@
 
 The compiled path covers the common case (docs/engine.md, *Compiled path*): the
 exogenous (history) network of the main coin, one on/off policy with a compiled
-step, the package's :class:`~hashwinter.engine.treasury.Treasury`, totals and
-owner statistics as the only recorders, no instruments, no other coins. Anything
+step (optionally followed by a hedge policy with compiled orders,
+:class:`~hashwinter.farm.hedging.HedgeShort`), the package's
+:class:`~hashwinter.engine.treasury.Treasury`, totals and owner statistics as the
+only recorders, instruments with a compiled book (margined futures and perpetuals,
+no journal), no other coins. Anything
 else runs on the numpy path; :func:`compiled_plan` returns the reason, which
 ``RunResult.fallback`` reports. Cheap tests come first, so that a run that falls
 back never imports numba.
@@ -11,9 +14,12 @@ back never imports numba.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
-from hashwinter.engine.kernel.protocol import CompiledStep
+import numpy as np
+
+from hashwinter.engine.kernel.protocol import CompiledContract, CompiledOrders, CompiledStep
 from hashwinter.engine.network import EndogenousNetwork, ExogenousNetwork
 from hashwinter.engine.policy import Policies, Policy
 from hashwinter.engine.positions import Instrument
@@ -46,11 +52,12 @@ def compiled_plan(
     recorders: Sequence[Recorder], instruments: Sequence[Instrument],
 ) -> tuple[CompiledStep | None, str | None]:
     """Return the policy's compiled step, or None and the reason the run falls back."""
-    if instruments:
-        return None, "instruments (the position book) have no compiled step yet"
     if spec.other_coins:
         return None, "other coins of the coin axis have no compiled step yet"
     if type(spec.network) is EndogenousNetwork:
+        if instruments:
+            return None, ("instruments on the endogenous network have no compiled book yet "
+                          "(the hedge book runs in the exogenous network's loop)")
         # Its own loop, recorders and policy chains (kernel.network_run).
         from hashwinter.engine.kernel.network_run import endogenous_plan
 
@@ -63,11 +70,42 @@ def compiled_plan(
         if type(rec) not in COMPILED_RECORDERS:
             return None, (f"recorder {type(rec).__name__} has no compiled form (the kernel "
                           "keeps totals and owner statistics, not every step's flows)")
-    part: Policy = policy
-    if isinstance(policy, Policies):
-        if len(policy.parts) != 1:
-            return None, f"a chain of {len(policy.parts)} policies has no compiled step yet"
-        part = policy.parts[0]
+    parts = list(policy.parts) if isinstance(policy, Policies) else [policy]
+    n_parts = len(parts)
+    hedge = None
+    offer_orders = getattr(parts[-1], "compiled_orders", None) if parts else None
+    if offer_orders is not None:
+        hedge = parts.pop()  # a hedge reads the decisions of the policies before it
+    if len(parts) > 1 or (hedge is None and not parts):
+        return None, (f"a chain of {n_parts} policies has no compiled step yet (one on/off "
+                      "policy, optionally followed by a hedge)")
+    if any(hasattr(p, "compiled_orders") for p in parts):
+        return None, "a hedge policy before the on/off policy has no compiled step"
+    contracts: list[CompiledContract] = []
+    orders: CompiledOrders | None = None
+    if instruments:
+        spot = np.broadcast_to(spec.market.price, (spec.market.n_paths, spec.clock.n_days))
+        for ins in instruments:
+            offer_book = getattr(ins, "compiled_contract", None)
+            contract = None if offer_book is None else offer_book(spot, spec.clock.n_steps)
+            if contract is None:
+                return None, (f"instrument {ins.name!r} has no compiled book (the kernel "
+                              "settles margined futures and perpetuals, without a journal)")
+            contracts.append(contract)
+        if hedge is not None and offer_orders is not None:
+            orders = offer_orders()
+            if orders is None:
+                return None, (f"policy {type(hedge).__name__} has no compiled orders in this "
+                              "configuration (projected retargets)")
+            if np.any(orders.slot >= len(instruments)):
+                return None, "a hedge slot beyond the run's instruments"
+    if not parts:
+        from hashwinter.engine.kernel.policy_steps import ALWAYS_ON_PARAMS, on_off_step
+
+        # A hedge alone keeps every cohort on (its actions start from the last step's on).
+        step = CompiledStep(on_off_step, ALWAYS_ON_PARAMS, np.zeros(0), "AlwaysOn")
+        return dataclasses.replace(step, orders=orders, contracts=tuple(contracts)), None
+    part = parts[0]
     name = type(part).__name__
     offer = getattr(part, "compiled_step", None)
     if offer is None:
@@ -81,4 +119,4 @@ def compiled_plan(
         return None, f"policy {name} has no compiled step in this configuration"
     if not isinstance(step, CompiledStep):
         return None, f"policy {name}.compiled_step() did not return a CompiledStep"
-    return step, None
+    return dataclasses.replace(step, orders=orders, contracts=tuple(contracts)), None
