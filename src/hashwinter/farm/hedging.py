@@ -41,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.actions import Actions
+from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.policy import Observation
 from hashwinter.engine.variants import as_variant_array, count_variants, take_variants
 from hashwinter.errors import InputError
@@ -172,10 +173,8 @@ class HedgeShort:
         owner = obs.owner if obs.owner is not None else np.zeros(per.shape[-1], np.int64)
         if n_own == 1:
             per_owner = per.sum(axis=-1, keepdims=True)
-        else:
-            matrix = np.zeros((per.shape[-1], n_own))
-            matrix[np.arange(per.shape[-1]), owner] = 1.0
-            per_owner = per @ matrix
+        else:  # O(C), not a (C, O) product: a network has thousands of owners
+            per_owner = OwnerGroups.of(owner, n_own).sum(per)
         return np.asarray(per_owner * spd, dtype=np.float64)
 
     def decide(self, obs: Observation, actions: Actions, state: Any) -> tuple[Actions, None]:

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.actions import Actions
+from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.policy import Observation
 from hashwinter.engine.variants import (
     as_variant_array,
@@ -210,10 +211,7 @@ class SellRule:
             # Cash short: sell the same share of every cohort of the owner, rounded up.
             left = (held - sell) * self.cohorts
             worth = left * net
-            n_own = cash.shape[-1]
-            mat = np.zeros((shape[-1], n_own))
-            mat[np.arange(shape[-1]), owner] = 1.0
-            total = worth @ mat  # (V, P, O)
+            total = OwnerGroups.of(owner, cash.shape[-1]).sum(worth)  # (V, P, O)
             short = np.maximum(to_engine_axis(self.min_cash) - cash, 0.0)
             share = np.minimum(1.0, np.divide(short, total, out=np.zeros(total.shape),
                                               where=total > 0))
