@@ -59,7 +59,12 @@ from hashwinter.scenario.endogenous import (
 )
 from hashwinter.scenario.load import LoadedScenario
 from hashwinter.scenario.run import chunk_generator
-from hashwinter.scenario.variants import FarmVariants, VariantGroup, farm_variants
+from hashwinter.scenario.variants import (
+    FarmVariants,
+    VariantGroup,
+    farm_variants,
+    not_a_variant,
+)
 from hashwinter.units import SECONDS_PER_DAY, TARGET_BLOCK_INTERVAL_S
 
 __all__ = [
@@ -747,7 +752,7 @@ def _with_variants(jobs: list[FarmJob],
     for key, _ in axes:
         if all(job.variants is not None and key in job.variants.entry_index
                and job.variants.entry_index[key] is None for job in out):
-            farm_variants(out[0].origin or out[0].farm, [(key, [])])  # raises, naming it
+            raise not_a_variant(key)
     return out
 
 

@@ -253,6 +253,18 @@ def _validated(model: Any, changes: dict[str, Any], prefix: str) -> Any:
                                            source="--grid") from None
 
 
+def not_a_variant(key: str) -> InputError:
+    """Return the error of a ``farm.*`` grid key that is no decision of the farm."""
+    return InputError(
+        "not a variant parameter: use farm.policy.<field> (not the restart cost), "
+        "farm.treasury.strategy, farm.treasury.hodl_ratio, farm.tariff_scale or "
+        "(with a [hedge]) farm.hedge.ratio, horizon_days, instrument, roll_day, "
+        "leverage, target, inverse_perpetual or projected_retargets, or "
+        "farm.policies.<i>.<field> (a field of the i-th [[policies]] entry, "
+        "0-based, not its kind; not a hedge entry)",
+        field=key, source="--grid")
+
+
 def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
                   unhedged_twin: bool = False,
                   origin: LoadedFarm | None = None,
@@ -300,14 +312,7 @@ def farm_variants(farm: LoadedFarm, axes: Sequence[tuple[str, list[Any]]], *,
                   and parts[2] in _HEDGE_FIELDS)
               or key in entry_index)
         if not ok:
-            raise InputError(
-                "not a variant parameter: use farm.policy.<field> (not the restart cost), "
-                "farm.treasury.strategy, farm.treasury.hodl_ratio, farm.tariff_scale or "
-                "(with a [hedge]) farm.hedge.ratio, horizon_days, instrument, roll_day, "
-                "leverage, target, inverse_perpetual or projected_retargets, or "
-                "farm.policies.<i>.<field> (a field of the i-th [[policies]] entry, "
-                "0-based, not its kind; not a hedge entry)",
-                field=key, source="--grid")
+            raise not_a_variant(key)
         if key == "farm.tariff_scale":
             for x in values:
                 if not isinstance(x, int | float) or isinstance(x, bool) or not x >= 0:
