@@ -95,6 +95,9 @@ class NetworkRecorder:
         The makers' inventory cohorts (their purchases are production).
     power : ndarray (C,), optional
         Wall power per machine of each cohort (default: 0, no power kept). [W]
+    region_by_day : ndarray of int (D, C), optional
+        Region of each cohort per day, when farms move (network.migration); ``region``
+        otherwise.
 
     """
 
@@ -102,7 +105,8 @@ class NetworkRecorder:
                  size_class: npt.NDArray[np.int64], n_tiers: int, n_regions: int,
                  n_sizes: int, hashrate: FloatArray,
                  maker_cohort: npt.NDArray[np.int64] | None = None,
-                 power: FloatArray | None = None) -> None:
+                 power: FloatArray | None = None,
+                 region_by_day: npt.NDArray[np.int64] | None = None) -> None:
         # Group sums: O(C), and each path's sum independent of the other paths (chunks).
         self._tier = OwnerGroups.of(tier, n_tiers).sum
         self._region = OwnerGroups.of(region, n_regions).sum
@@ -116,6 +120,7 @@ class NetworkRecorder:
         self._makers = (np.zeros(0, np.int64) if maker_cohort is None
                         else np.asarray(maker_cohort, np.int64))
         self._columns = (np.asarray(region, np.int64), np.asarray(size_class, np.int64))
+        self._region_by_day = region_by_day
         self._n_groups = (n_regions, n_sizes)
         self._loaded: NetworkRecord | None = None
 
@@ -133,7 +138,7 @@ class NetworkRecorder:
         the kernel's; this recorder weighs by its own). None with makers: they trade
         machines, which only the numpy path does.
         """
-        if self._makers.size:
+        if self._makers.size or self._region_by_day is not None:
             return None
         region, size = self._columns
         n_regions, n_sizes = self._n_groups
@@ -202,7 +207,14 @@ class NetworkRecorder:
         rows["hashrate"].append(np.broadcast_to(np.asarray(net.network_hashrate)[0], (p,)))
         rows["difficulty"].append(np.broadcast_to(np.asarray(net.difficulty)[0], (p,)))
         hashing = running * self._hashrate
-        rows["by_region"].append(self._region(hashing))
+        if self._region_by_day is None:
+            rows["by_region"].append(self._region(hashing))
+        else:
+            n_regions = self._n_groups[0]
+            today = self._region_by_day[data.step]
+            # One bincount per path: each path's sums independent of the others (chunks).
+            rows["by_region"].append(np.stack([
+                np.bincount(today, weights=h, minlength=n_regions) for h in hashing]))
         rows["by_size"].append(self._size(hashing))
         rows["traded"].append(traded)
         rows["used_price"].append(price)
