@@ -153,6 +153,10 @@ class MarketConfig(ConfigModel):
     price_cap: float = Field(default=3000.0, gt=0)
     #: Bins of the price grid.
     bins: int = Field(default=48, ge=2, le=1000)
+    #: A cohort that offers its machines (off ``sell_after_days``) has closed that site
+    #: and never restarts them itself; they come back only through a buyer
+    #: (network.restart.ExitOnSale). Assumption; false: unsold machines restart.
+    sellers_exit: bool = False
     #: Days from clearing to settlement: freight and re-installation of used machines,
     #: offline in between (network.trading). Assumption; 0 settles the same day.
     ship_days: int = Field(default=0, ge=0, le=90)

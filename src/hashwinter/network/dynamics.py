@@ -50,7 +50,7 @@ from hashwinter.network.maker_population import add_makers, maker_policy
 from hashwinter.network.migration import MigrationPlan, SeasonalMove, migration_plan
 from hashwinter.network.population import Population, build_population, read_btc_daily
 from hashwinter.network.recorder import NetworkRecord, NetworkRecorder, concat_records
-from hashwinter.network.restart import MinimumOffTime
+from hashwinter.network.restart import ExitOnSale, MinimumOffTime
 from hashwinter.network.trading import SecondHandMarket
 from hashwinter.parallel.tasks import chunk_sizes, run_chunks
 
@@ -355,6 +355,9 @@ def run_chunk(chunk: NetworkChunk,
     parts: list[Policy] = [ShutdownPricePolicy(dyn.off_below, dyn.on_above)]
     if dyn.min_off_days > 0:
         parts.append(MinimumOffTime(dyn.min_off_days))
+    mc = scenario.market
+    if mc.enabled and mc.sellers_exit:
+        parts.append(ExitOnSale(mc.sell_after_days))
     if plan is not None:
         # After the restart delay (a move is not an unplugging), before the market (a
         # dark cohort's machines are off, so offered after market.sell_after_days).
