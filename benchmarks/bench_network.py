@@ -64,9 +64,10 @@ def scenario(farms: int, market: bool, price: str = "history", *, tiers: int = 6
     """Return the shipped scenario with ``farms`` x ``tiers`` cohorts over ``days`` days."""
     data = tomllib.loads(EXAMPLE.read_text())
     data["population"].update(farms=farms, tiers=tiers)
-    if not market:  # the twin's model: no market, no makers, nobody broke
+    if not market:  # the twin's model: no market, makers, dry season; nobody broke
         data["population"].update(cash_days=1e5, fixed_cost_per_machine_day=0.0)
         data.setdefault("makers", {})["maker"] = []
+        data.setdefault("migration", {})["enabled"] = False
     data["market"]["enabled"] = market
     data["price"].update(kind=price, volatility=volatility)
     data["end"] = START + dt.timedelta(days=days - 1)

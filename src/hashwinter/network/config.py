@@ -166,8 +166,8 @@ class MigrationConfig(ConfigModel):
     """Seasonal migration of hydro farms to sister sites (network.migration).
 
     Off by default. ``hydro_share``, ``sister_share``, ``to`` and ``spread_days``
-    default to the mining map's seasonal swing (:func:`~hashwinter.network.migration.map_swing`: the map's
-    first year stands in for the season, as for the shares).
+    default to the mining map's seasonal swing (network.migration.map_swing: the
+    map's first year stands in for the season, as for the shares).
     """
 
     enabled: bool = False
@@ -321,7 +321,8 @@ class NetworkScenario(ConfigModel):
         if self.end <= self.start:
             raise ValueError("end must be after start")
         mig = self.migration
-        if mig.enabled and self.market.enabled and mig.transit_days >= self.market.sell_after_days:
+        if (mig.enabled and self.market.enabled
+                and mig.transit_days >= self.market.sell_after_days):
             # The market offers a cohort off that long: machines on a truck are not for sale.
             raise ValueError("migration.transit_days must be below market.sell_after_days")
         if self.market.price_cap <= self.market.scrap_floor:

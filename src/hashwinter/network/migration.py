@@ -1,30 +1,33 @@
-"""Seasonal migration: hydro farms that lose their power in the dry season move north.
+"""Seasonal migration: hydro sites lose their power in the dry season; some move north.
 
 Seed §5: "Sichuan: hydropower, cheap in the wet season; in the dry season farms fall back
 on dearer thermal power ... Machines migrate with the seasons", and "at the end of
 November Sichuan's dry season brought [a Xinjiang farm] a large number of used
-machines". Part of the origin region's farms (``hydro_share`` of its machines) sit on
-hydro stations that stop supplying them when the water falls: they have no power at all
-in their dry season, not a dearer tariff. Of those, ``sister_share`` (by machines) have
-a sister site in the north (Xinjiang, Inner Mongolia, ``to``); the others go dark and,
-being off, sell their machines on the used market after ``market.sell_after_days``.
+machines". Part of the origin region's sites (``hydro_share`` of its hashrate) sit on
+hydro stations that stop supplying them when the water falls: no power at all in their
+dry season, not a dearer tariff. Of those, ``sister_share`` (by hashrate) belong to
+farms with a sister site in the north (Xinjiang, Inner Mongolia, ``to``); the others go
+dark and, being off, their machines are sold on the used market after
+``market.sell_after_days``.
 
-Each hydro farm's own dry season is the calendar's (``regions.dry_months``) shifted by
-``offset`` days, ``0 <= offset < spread_days``, spread evenly over the farms by machines
-(the stations run dry at different dates). When it starts, each cohort (farm x tier)
-of a farm with a sister site decides (:class:`SeasonalMove`): it moves when the move
-pays at today's margin there, ``m (days left - transit_days) > 2 cost_per_machine``;
-then its machines are off ``transit_days`` (unracking, trucks, re-installing), it pays
+A site is a cohort (farm x tier): a large farm's sites sit on different stations, and
+one farm of the heavy tail may hold a tenth of the network, so the picks are per
+cohort (:func:`migration_plan`). Each hydro site's dry season is the calendar's
+(``regions.dry_months``) shifted by ``offset`` days, ``0 <= offset < spread_days``,
+spread evenly by hashrate (the stations run dry at different dates). When it starts, a
+site with a sister site decides (:class:`SeasonalMove`): it moves when the move pays at
+today's margin there, ``m (days left - transit_days) > 2 cost_per_machine``; then its
+machines are off ``transit_days`` (unracking, trucks, re-installing), it pays
 ``cost_per_machine`` per machine on delivery, runs at the sister site's tariff (the
 destination region's range at the farm's own quantile and size premium) and counts in
-that region; it moves back the same way when its dry season ends. A cohort that does
-not move, like every cohort of a farm without a sister site, stays dark (off) through
-the dry season, so the market sells its machines. A run that starts inside a farm's
-dry season finds its cohorts moved.
+that region; it moves back the same way when its dry season ends. A site that does not
+move, like every hydro site without a sister site, stays dark through the dry season.
+A run that starts inside a site's dry season finds it moved. New machines from the
+makers go to the farms' sites with power (the makers' model cohorts are never hydro).
 
-The calendar is computed before the run (:func:`plan_migration`, pure: who is on a
-hydro-only site, when its season starts, what the sister site costs); the decisions
-depend on the price path and are the policy's.
+The calendar is computed before the run (:func:`plan_migration`, pure: which sites are
+hydro-only, when their seasons start, what the sister sites cost); the decisions depend
+on the price path and are the policy's.
 """
 
 from __future__ import annotations
@@ -41,8 +44,16 @@ from hashwinter.engine.policy import Observation
 from hashwinter.errors import InputError
 from hashwinter.network.config import MigrationConfig
 
-__all__ = ["MigrationPlan", "SeasonalMove", "Swing", "prefix_pick", "map_swing",
-           "migration_plan", "plan_migration", "spread_offsets"]
+__all__ = [
+    "MigrationPlan",
+    "SeasonalMove",
+    "Swing",
+    "map_swing",
+    "migration_plan",
+    "plan_migration",
+    "prefix_pick",
+    "spread_offsets",
+]
 
 #: First year of the CBECI province map (2019-09 .. 2021-07, SOURCES.md).
 MAP_FIRST_YEAR = 2019
@@ -341,6 +352,12 @@ def migration_plan(cfg: MigrationConfig, folder: Path, regions: tuple[str, ...],
 
     Parameters
     ----------
+    cfg : MigrationConfig
+        The scenario's ``[migration]``; its None fields come from :func:`map_swing`.
+    folder : Path
+        Folder of the public data (the mining map).
+    regions : tuple of str
+        The population's regions (R).
     cohort_owner : ndarray of int (C,)
         Owner of each cohort (farms first, makers after: they never move).
     cohort_weight : ndarray (C,)
@@ -351,8 +368,14 @@ def migration_plan(cfg: MigrationConfig, folder: Path, regions: tuple[str, ...],
         Each farm's tariff quantile and size premium (network.population).
     region_tariff : ndarray (R, 4)
         Each region's tariff ranges. [USD/kWh]
+    dates : ndarray of datetime64[D] (D,)
+        The run's days.
+    dry_months : tuple of int
+        Months (1-12) of the calendar's dry season.
     tariff : ndarray (D, C)
         Each cohort's tariff at home, day by day. [USD/kWh]
+    seed : int
+        Seed of the three orders the cohorts are picked in.
 
     """
     if cfg.origin not in regions:
