@@ -139,6 +139,15 @@ def test_bad_migration_fields() -> None:
     with pytest.raises(InputError, match="Atlantis") as err:
         run_network(scenario, shared_data_dir())
     assert err.value.field == "migration.origin"
+    data["migration"] = {"enabled": True, "to": {"Xinjiang": -1.0}}
+    with pytest.raises(ValueError, match="weights must be >= 0"):
+        NetworkScenario.model_validate(data)
+    data["migration"] = {"enabled": True, "to": {"Narnia": 1.0}}
+    scenario = NetworkScenario.model_validate(data).model_copy(
+        update={"end": dt.date(2018, 10, 3)})
+    with pytest.raises(InputError, match="Narnia") as err:
+        run_network(scenario, shared_data_dir())
+    assert err.value.field == "migration.to.Narnia"
 
 
 def test_a_run_where_every_sichuan_site_is_hydro() -> None:

@@ -87,8 +87,8 @@ class MigrationPlan:
     """
 
     dry: BoolArray
-    left: FloatArray
-    region: IntArray
+    left: npt.NDArray[np.float32]
+    region: npt.NDArray[np.int32]
     tariff: FloatArray
     hydro: BoolArray
     sister: BoolArray
@@ -156,17 +156,18 @@ def plan_migration(
     month = own.astype("datetime64[M]").astype(np.int64) % 12 + 1
     dry_all = np.isin(month, np.asarray(dry_months)) & hydro[None, :]
     # Days left in the season, today included: a run length counted from the end.
-    left_all = np.zeros(dry_all.shape)
-    run = np.zeros(dry_all.shape[1])
+    # float32 and int32: (D, C) arrays at 10^4 cohorts x 730 days (whole days, regions).
+    left_all = np.zeros(dry_all.shape, np.float32)
+    run = np.zeros(dry_all.shape[1], np.float32)
     for d in range(dry_all.shape[0] - 1, -1, -1):
-        run = np.where(dry_all[d], run + 1.0, 0.0)
+        run = np.where(dry_all[d], run + np.float32(1.0), np.float32(0.0))
         left_all[d] = run
     dry = dry_all[:n_days]
     away = dry & sister[None, :]
     region = np.where(away, destination[None, :], farm_region[None, :])
     out_tariff = np.where(away, sister_tariff[None, :], tariff)
     return MigrationPlan(dry=np.asarray(dry), left=left_all[:n_days],
-                         region=np.asarray(region, np.int64),
+                         region=np.asarray(region, np.int32),
                          tariff=np.asarray(out_tariff, np.float64), hydro=hydro,
                          sister=sister, offset=np.where(hydro, offset, 0).astype(np.int64))
 
@@ -206,7 +207,7 @@ class SeasonalMove:
     """
 
     dry: BoolArray
-    left: FloatArray
+    left: npt.NDArray[np.floating]
     sister: BoolArray
     transit_days: int
     cost_per_machine: float

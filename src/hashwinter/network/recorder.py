@@ -106,7 +106,7 @@ class NetworkRecorder:
                  n_sizes: int, hashrate: FloatArray,
                  maker_cohort: npt.NDArray[np.int64] | None = None,
                  power: FloatArray | None = None,
-                 region_by_day: npt.NDArray[np.int64] | None = None) -> None:
+                 region_by_day: npt.NDArray[np.integer] | None = None) -> None:
         # Group sums: O(C), and each path's sum independent of the other paths (chunks).
         self._tier = OwnerGroups.of(tier, n_tiers).sum
         self._region = OwnerGroups.of(region, n_regions).sum
