@@ -65,24 +65,27 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclasses.dataclass(frozen=True)
 class MigrationPlan:
-    """The calendar of every farm's dry season, and where its sister site is.
+    """The calendar of every site's dry season, and where its sister site is.
+
+    A site is a cohort in the network run (:func:`migration_plan`); :func:`plan_migration`
+    takes any units (U).
 
     Attributes
     ----------
-    dry : ndarray of bool (D, O)
-        The farm is on a hydro-only site in its own dry season (no power at home).
-    left : ndarray (D, O)
+    dry : ndarray of bool (D, U)
+        The site is hydro-only and in its own dry season (no power at home).
+    left : ndarray of float32 (D, U)
         Days of its dry season left, today included (0 outside it). [day]
-    region : ndarray of int (D, O)
-        Region the farm's machines run in if it moved (its sister site's in its dry
+    region : ndarray of int32 (D, U)
+        Region the site's machines run in if it moved (its sister site's in its dry
         season, its home otherwise).
-    tariff : ndarray (D, O)
-        Energy price the farm pays where it runs (the sister site's in its dry season
-        when it has one). [USD/kWh]
-    hydro, sister : ndarray of bool (O,)
-        Farms on a hydro-only site; those of them with a sister site.
-    offset : ndarray of int (O,)
-        Days the farm's dry season lags the calendar's (0 for the other farms).
+    tariff : ndarray (D, U)
+        Energy price where it runs (the sister site's in its dry season when it has
+        one). [USD/kWh]
+    hydro, sister : ndarray of bool (U,)
+        Hydro-only sites; those of them with a sister site.
+    offset : ndarray of int (U,)
+        Days the site's dry season lags the calendar's (0 for the other sites).
 
     """
 
@@ -122,10 +125,10 @@ def spread_offsets(weight: FloatArray, spread_days: int) -> IntArray:
 
 def plan_migration(
     dates: npt.NDArray[np.datetime64], dry_months: tuple[int, ...],
-    farm_region: IntArray, tariff: FloatArray, hydro: BoolArray, sister: BoolArray,
+    home_region: IntArray, tariff: FloatArray, hydro: BoolArray, sister: BoolArray,
     destination: IntArray, sister_tariff: FloatArray, offset: IntArray,
 ) -> MigrationPlan:
-    """Return the farms' dry-season calendar (see the module docstring).
+    """Return the sites' dry-season calendar (see the module docstring).
 
     Parameters
     ----------
@@ -133,22 +136,22 @@ def plan_migration(
         The run's days (consecutive).
     dry_months : tuple of int
         Months (1-12) of the calendar's dry season.
-    farm_region : ndarray of int (O,)
-        Each farm's home region.
-    tariff : ndarray (D, O)
-        Each farm's tariff at home, day by day. [USD/kWh]
-    hydro, sister : ndarray of bool (O,)
-        Hydro-only farms and those of them with a sister site.
-    destination : ndarray of int (O,)
+    home_region : ndarray of int (U,)
+        Each site's home region.
+    tariff : ndarray (D, U)
+        Each site's tariff at home, day by day. [USD/kWh]
+    hydro, sister : ndarray of bool (U,)
+        Hydro-only sites and those of them with a sister site.
+    destination : ndarray of int (U,)
         Region of each sister site (read where ``sister``).
-    sister_tariff : ndarray (O,)
+    sister_tariff : ndarray (U,)
         Tariff at the sister site (read where ``sister``). [USD/kWh]
-    offset : ndarray of int (O,)
-        Days each hydro farm's dry season lags the calendar's.
+    offset : ndarray of int (U,)
+        Days each hydro site's dry season lags the calendar's.
 
     """
     n_days = tariff.shape[0]
-    # Each farm's own calendar, run past the end by a year so that a season running
+    # Each site's own calendar, run past the end by a year so that a season running
     # over the end still knows its days left.
     day = dates.astype("datetime64[D]")
     days = day[0] + np.arange(n_days + 366).astype("timedelta64[D]")
@@ -164,7 +167,7 @@ def plan_migration(
         left_all[d] = run
     dry = dry_all[:n_days]
     away = dry & sister[None, :]
-    region = np.where(away, destination[None, :], farm_region[None, :])
+    region = np.where(away, destination[None, :], home_region[None, :])
     out_tariff = np.where(away, sister_tariff[None, :], tariff)
     return MigrationPlan(dry=np.asarray(dry), left=left_all[:n_days],
                          region=np.asarray(region, np.int32),
@@ -174,14 +177,13 @@ def plan_migration(
 
 @dataclasses.dataclass(frozen=True)
 class SeasonalMove:
-    """The hydro farms' dry-season decision, per cohort: move, or go dark and sell.
+    """The hydro sites' dry-season decision, per cohort: move, or go dark and sell.
 
-    On the first day of its farm's dry season a cohort whose farm has a sister site
-    moves there when the move pays at today's margin ``m`` (revenue less power at the
-    sister site's tariff and overhead, per machine and day, the price and difficulty
-    of today held): ``m (left - transit_days) > 2 cost_per_machine`` (there and back);
-    otherwise, like every cohort of a farm without one, it stays dark through the dry
-    season. A moving cohort is off ``transit_days`` days each way and pays
+    On the first day of its dry season a hydro cohort with a sister site moves there
+    when the move pays at today's margin ``m`` (revenue less power at the sister site's
+    tariff and overhead, per machine and day, today's price and difficulty held):
+    ``m (left - transit_days) > 2 cost_per_machine`` (there and back); otherwise, like
+    every hydro cohort without one, it stays dark through the dry season. A moving cohort is off ``transit_days`` days each way and pays
     ``cost_per_machine`` per machine on its first running day after each move
     (freight and installation paid on delivery).
 
@@ -196,9 +198,9 @@ class SeasonalMove:
     Parameters
     ----------
     dry, left : ndarray (D, C)
-        The cohort's farm in its own dry season on a hydro-only site; days left in it.
+        The cohort is a hydro-only site in its own dry season; days left in it.
     sister : ndarray of bool (C,)
-        The cohort's farm has a sister site.
+        The cohort has a sister site.
     transit_days : int
         [day]
     cost_per_machine : float
@@ -219,7 +221,7 @@ class SeasonalMove:
 
     def init_state(self, shape: tuple[int, int, int]) -> tuple[FloatArray, FloatArray,
                                                                 FloatArray]:
-        """Return the state: a run that starts in a dry season finds the farms moved."""
+        """Return the state: a run that starts in a dry season finds the sites moved."""
         moved = np.broadcast_to((self.dry[0] & self.sister).astype(np.float64), shape).copy()
         return moved, np.zeros(shape), np.zeros(shape)
 
@@ -281,7 +283,7 @@ class Swing:
         return min(1.0, max(0.0, (self.origin_wet - self.origin_first) / lost)) if lost else 1.0
 
     def spread_days(self, first_month_days: int) -> int:
-        """Return the spread of the farms' season starts that the first month's mean shows.
+        """Return the spread of the sites' season starts that the first month's mean shows.
 
         Starts spread evenly over ``S`` days from the month's first day leave a mean
         fraction ``f = n / (2 S)`` of the loss in an ``n``-day month when ``S >= n``,
