@@ -183,9 +183,10 @@ class SeasonalMove:
     when the move pays at today's margin ``m`` (revenue less power at the sister site's
     tariff and overhead, per machine and day, today's price and difficulty held):
     ``m (left - transit_days) > 2 cost_per_machine`` (there and back); otherwise, like
-    every hydro cohort without one, it stays dark through the dry season. A moving cohort is off ``transit_days`` days each way and pays
-    ``cost_per_machine`` per machine on its first running day after each move
-    (freight and installation paid on delivery).
+    every hydro cohort without one, it stays dark through the dry season. A moving
+    cohort is off ``transit_days`` days each way and pays ``cost_per_machine`` per
+    machine on its first running day after each move (freight and installation paid
+    on delivery).
 
     Composed after the unplug policy and its restart delay (a move is not an
     unplugging) and before the market, so the market sees a dark cohort off and offers
