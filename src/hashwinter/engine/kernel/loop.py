@@ -698,6 +698,9 @@ def _loop_body(
                                         sums[_CAPEX, j] += paid
                     end_of_day = (t + 1) % steps_per_day == 0
                     mark = False
+                    # Whether the book pays anything this step: without (no position open, no
+                    # book_cell) the treasury's plain loop is exact (no coins owed).
+                    book_step = False
                     if book_on:
                         # 2. the hedge's orders, 6. the book. Most steps only mark and fund
                         # what is open, in the treasury's loop below; a step of closes or
@@ -710,6 +713,7 @@ def _loop_body(
                                 rare = rare | ((px <= lim_lo[o, i]) | (px >= lim_hi[o, i]))
                         if not rare:
                             mark = n_open[o] > 0
+                            book_step = mark
                             t_mark[o] = t if mark else t_mark[o]
                             if book_paid:
                                 for j in range(nvb):
@@ -733,6 +737,7 @@ def _loop_body(
                                     end_of_day and close_days[i, day], funding[i, p_fund, t],
                                     order_b[j])
                             book_paid = True
+                            book_step = True
                             n_open[o] = _owner_book(bk, o, slot_b, inv_b, lim_lo, lim_hi, msz,
                                                     lastq)
                     tq = t - tc0
@@ -764,7 +769,7 @@ def _loop_body(
                         held_coins = coins[p, o, v] + mined
                         other_income = transfer
                         coins_in = 0.0
-                        if book_on:  # loop-invariant: the loop is unswitched, no cost without
+                        if book_step:  # loop-invariant: the loop is unswitched, no cost without
                             # The mark of a step without book_cell (``mark``): variation
                             # margin and funding of the open position (msz 0: flat), in cash
                             # (linear) or coins (inverse), fused here so that the book adds
