@@ -774,19 +774,22 @@ def _loop_body(
                             # margin and funding of the open position (msz 0: flat), in cash
                             # (linear) or coins (inverse), fused here so that the book adds
                             # no pass over the variants on most steps (benchmarks/RESULTS.md).
-                            ms = msz[o, j]
-                            q = qtab[tq, j]
-                            lq = lastq[o, j]
-                            flow = ms * (q - lq) + ms * ftab[tq, j]
-                            flow = flow if (mark and ms != 0.0) else 0.0
-                            lastq[o, j] = q if mark else lq
-                            if any_inv:  # the coins an inverse contract paid over its life
-                                bk[BK_LIFE, o, j] = bk[BK_LIFE, o, j] + flow
-                            inverse = inv_b[j]
+                            if mark:
+                                ms = msz[o, j]
+                                q = qtab[tq, j]
+                                flow = ms * (q - lastq[o, j]) + ms * ftab[tq, j]
+                                flow = flow if ms != 0.0 else 0.0
+                                lastq[o, j] = q
+                                if any_inv:  # the coins an inverse contract paid in its life
+                                    bk[BK_LIFE, o, j] = bk[BK_LIFE, o, j] + flow
+                                inverse = inv_b[j]
+                                ins_cash = 0.0 if inverse else flow
+                                ins_coins = flow if inverse else 0.0
+                            else:
+                                ins_cash = sums[_ICASH, j]
+                                ins_coins = sums[_ICOINS, j]
                             # The book's cash and coins; coins owed beyond those held are
                             # bought at the step's price.
-                            ins_cash = sums[_ICASH, j] + (0.0 if inverse else flow)
-                            ins_coins = sums[_ICOINS, j] + (flow if inverse else 0.0)
                             other = other - ins_cash
                             held_coins = held_coins + ins_coins
                             bought = max(-held_coins, 0.0)
