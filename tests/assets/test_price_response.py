@@ -1,4 +1,4 @@
-"""Difficulty following the price: the closed form against Monte Carlo, the fit on a known series."""
+"""Difficulty following the price: the closed form against Monte Carlo, the fit on a series."""
 
 from __future__ import annotations
 

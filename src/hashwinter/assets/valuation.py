@@ -197,11 +197,11 @@ def price_response(
     mu = np.asarray(drift_per_day, dtype=np.float64)
     beta = np.asarray(elasticity, dtype=np.float64)
     lag = np.asarray(lag_days, dtype=np.float64)
-    u = np.maximum(t_ - lag, 0.0)
+    # u = 0 without a response, so beta = 0 gives mu t and sigma sqrt(t) to the last bit
+    u = np.where(beta == 0.0, 0.0, np.maximum(t_ - lag, 0.0))
     log_forward = mu * (t_ - beta * u) - 0.5 * sig**2 * beta * (1.0 - beta) * u
-    variance = sig**2 * (np.minimum(t_, lag) + (1.0 - beta) ** 2 * u)
-    return (np.asarray(log_forward, dtype=np.float64),
-            np.asarray(np.sqrt(variance), dtype=np.float64))
+    total_sigma = sig * np.sqrt((t_ - u) + (1.0 - beta) ** 2 * u)  # t - u = min(t, L)
+    return (np.asarray(log_forward, dtype=np.float64), np.asarray(total_sigma, dtype=np.float64))
 
 
 def valuation_steps(life_days: float, step_days: float) -> tuple[FloatArray, FloatArray]:
