@@ -19,6 +19,8 @@ Coins per day fall as difficulty grows, ``D_t = D_0 exp(g t / 365.25 + G (1 -
 exp(-t / tau)))`` (``g`` a continuously compounded rate per year, from a projection
 or fitted; ``G`` a gap the difficulty closes with relaxation time ``tau``, see
 :func:`log_difficulty_growth`), and halve with the subsidy at the next halving.
+With ``price_elasticity > 0`` the difficulty also follows the future price after a
+lag (:func:`price_response`): the day's option is then on ``S_t / D_t``, still lognormal.
 The valuation's time step is ``step_days`` (default 7): each step's days are
 valued at the step's midpoint, so a weekly step sums 52 options per year instead
 of 365 (the difference from a daily strip is reported by the tests, well under 1 %
