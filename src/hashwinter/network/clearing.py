@@ -201,8 +201,10 @@ def clear_row(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
     for c in range(n_coh):
         s, b = slots[c], budget[c]
         k = tier[c]
-        # A cohort that values a machine below the floor bids in no bin: skip it.
-        if s > 0.0 and b > 0.0 and valuation[c] >= grid[k, 0]:
+        # A cohort that values a machine below the floor bids in no bin, and a tier
+        # nobody offers trades nothing (its buyers' share is 0): skip them (most tiers
+        # on most days; the two bin searches were most of a clearing's time).
+        if supply[k] > 0.0 and s > 0.0 and b > 0.0 and valuation[c] >= grid[k, 0]:
             n_v = _bins_at_or_below(grid[k], valuation[c])
             n_t = _bins_at_or_below(grid[k], b / s)
             slots_at[k, min(n_v, n_t)] += s
@@ -226,7 +228,7 @@ def clear_row(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
         k = tier[c]
         p = p_star[k]
         q = 0.0
-        if valuation[c] >= p:
+        if supply[k] > 0.0 and valuation[c] >= p:
             q = max(min(slots[c], budget[c] / p), 0.0)
         bought[c] = q
         d_star[k] += q

@@ -76,7 +76,8 @@ def market_loop(
     group: Any, weight: Any, tariff: Any, tariff_row: Any, owner_t: Any, scale: float,
     hodl: Any, cover: Any,
     tier: Any, offers: Any, capacity: Any, owner_cohorts: Any, grid: Any,
-    market_f: Any, is_maker: Any, maker_bp: Any, maker_sp: Any,
+    market_f: Any, is_maker: Any, maker_rel: Any, maker_list: Any, maker_bp: Any,
+    maker_sp: Any,
     maker_cohort: Any, farm_cohorts: Any, farm_owner: Any, farm_weight: Any,
     maker_f: Any, maker_i: Any, maker_cash_share: float,
     on: Any, held: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
@@ -104,8 +105,10 @@ def market_loop(
         hold, and its owner's cohorts (the budget's split). ``grid`` (K, B) the
         price grid; ``market_f`` = (enabled, sell_after_days, payback_days,
         cash_share).
-    is_maker : bool (C,); maker_bp, maker_sp : (C,)
-        The makers' inventory cohorts; the makers' buy and sell price per cohort
+    is_maker, maker_rel : bool (C,); maker_list : int64 (R,); maker_bp, maker_sp : (C,)
+        The makers' inventory cohorts; those and the farms' cohorts of the makers'
+        models (the cohorts the makers trade with), also as a list; the makers' buy
+        and sell price per cohort
         (unit cost and list price at the inventory, list price at the farms'
         cohorts of the maker's model).
     maker_cohort : int64 (M,); farm_cohorts : int64 (M, F); farm_owner : int64 (F,)
@@ -148,6 +151,7 @@ def market_loop(
         cash_p = cash[p]
         coins_p = coins[p]
         alive_p = alive[p]
+        count_flows_p = count_flows[p]
         offer = np.zeros(n_coh)
         value = np.zeros(n_coh)
         slots = np.zeros(n_coh)
@@ -188,33 +192,67 @@ def market_loop(
             tariff_t = tariff[tariff_row[t]]
             reward = _subsidy(height) + fees[pf, d_obs]
             rho_obs = step_seconds * (reward / (diff * hpd))
-            # 2. decide; the market's inputs (SecondHandMarket._clear's expressions).
+            # 2. decide, owner by owner; what each cohort offers; and, as if nothing
+            # traded, the running machines and their sums (most days most paths trade
+            # nothing: one pass; the makers' cohorts wait for the makers, below).
             any_offer = False
-            for c in range(n_coh):
-                o = owner[c]
-                if t > 0 and cohort_i[0, c] == t:
-                    held_p[c] += cohort_f[_COUNT, c]  # a planned install arrives
-                revenue = rho_obs * cohort_f[_HASHING_NET, c] * price_obs
-                cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
-                now = on_off_min_off_step(par, pst, 0, c, on_p[c], revenue, cost, step_seconds)
-                on_p[c] = now
-                if not market_on:
-                    continue
+            farm = 0.0
+            grp[:, :] = 0.0
+            for o in range(n_own):
                 live = alive_p[o]
-                h = held_p[c]
-                give = h if (offers[c] and (pst[0, c, 0] >= sell_after or not live)) else 0.0
-                offer[c] = give
-                any_offer = any_offer or give > 0.0
-                if now and live:
-                    value[c] = max((revenue - cost) * per_day, 0.0) * payback
-                    slots[c] = max(capacity[c] - h, 0.0)
-                else:
-                    value[c] = 0.0
-                    slots[c] = 0.0
-                budget[c] = max(max(cash_p[o], 0.0) * cash_share / owner_cohorts[o] - 0.0, 0.0)
-            # 3. the market (clearing.clear_row: the numpy path's function).
-            cleared = any_offer and clear_row(offer, value, slots, budget, tier, grid, price_k,
-                                              volume_k, sold_m, bought_m, scratch)
+                opex = 0.0
+                hashed = 0.0
+                capex = 0.0
+                for ci in range(owner_start[o], owner_start[o + 1]):
+                    c = owner_order[ci]
+                    if t > 0 and cohort_i[0, c] == t:
+                        held_p[c] += cohort_f[_COUNT, c]  # a planned install arrives
+                    hash_net = cohort_f[_HASHING_NET, c]
+                    revenue = rho_obs * hash_net * price_obs
+                    cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
+                    now = on_off_min_off_step(par, pst, 0, c, on_p[c], revenue, cost,
+                                              step_seconds)
+                    on_p[c] = now
+                    h = held_p[c]
+                    if market_on:
+                        give = h if (offers[c] and (pst[0, c, 0] >= sell_after or not live)
+                                     ) else 0.0
+                        offer[c] = give
+                        any_offer = any_offer or give > 0.0
+                    if maker_rel[c]:
+                        continue
+                    running = h if (now and live) else 0.0
+                    opex += running * cost
+                    hashed += running * hash_net
+                    farm += running * cohort_f[_HASHING, c]
+                    run0[c] = running
+                    if cohort_i[1, c] == t and live:
+                        capex += cohort_f[_CAPEX, c]
+                    lane = c & 3
+                    for g in range(n_grp):
+                        grp[lane, group[c, g]] += running * weight[c, g]
+                opex_o[o] = opex
+                hash_o[o] = hashed
+                capex_o[o] = capex
+                sales_o[o] = 0.0
+            # 3. the market (SecondHandMarket._clear's inputs; clearing.clear_row, the
+            # numpy path's function), when anybody offers.
+            cleared = False
+            if any_offer:
+                for c in range(n_coh):
+                    o = owner[c]
+                    if on_p[c] and alive_p[o]:
+                        revenue = rho_obs * cohort_f[_HASHING_NET, c] * price_obs
+                        cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
+                        value[c] = max((revenue - cost) * per_day, 0.0) * payback
+                        slots[c] = max(capacity[c] - held_p[c], 0.0)
+                    else:
+                        value[c] = 0.0
+                        slots[c] = 0.0
+                    budget[c] = max(max(cash_p[o], 0.0) * cash_share / owner_cohorts[o] - 0.0,
+                                    0.0)
+                cleared = clear_row(offer, value, slots, budget, tier, grid, price_k,
+                                    volume_k, sold_m, bought_m, scratch)
             # 4. the makers (MakerPolicy.decide).
             if n_makers:
                 total_w = 0.0
@@ -248,58 +286,53 @@ def market_loop(
                         delivered += alloc
                     maker_buy[c] = made[m]
                     maker_sell[c] = delivered
-            # 5. trades, running machines, owner sums (engine.run._trade and the step).
-            farm = 0.0
+            # 5. trades (engine.run._trade), running machines, owner sums: pass 2 took
+            # nothing as traded; the cohorts that traded on the market are corrected
+            # (their first contribution taken out), the makers' cohorts added.
             t_sold[:] = 0.0
             t_bought[:] = 0.0
             t_value[:] = 0.0
-            for o in range(n_own):
-                live = alive_p[o]
-                opex = 0.0
-                hashed = 0.0
-                capex = 0.0
-                sales = 0.0
-                for ci in range(owner_start[o], owner_start[o + 1]):
-                    c = owner_order[ci]
+            if cleared:
+                for c in range(n_coh):
+                    ms = sold_m[c]
+                    mb = bought_m[c]
+                    if maker_rel[c] or (ms <= 0.0 and mb <= 0.0):
+                        continue
+                    o = owner[c]
                     k = tier[c]
-                    ms = sold_m[c] if cleared else 0.0
-                    mb = bought_m[c] if cleared else 0.0
-                    pc = price_k[k] if cleared else 0.0
+                    pc = price_k[k]
                     pc = 0.0 if math.isnan(pc) else pc
-                    sell = ms + maker_sell[c]
-                    buy = mb + maker_buy[c]
-                    h = held_p[c]
-                    s = min(sell, h)
-                    b = buy if live else 0.0
-                    now_held = (h - s) + b
-                    held_p[c] = now_held
-                    if now_held < -count_tolerance:
-                        negative = 1.0
-                    count_flows[p, c] += b - s
-                    running = now_held if (on_p[c] and live) else 0.0
+                    old = run0[c]
                     cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
-                    opex += running * cost
-                    hashed += running * cohort_f[_HASHING_NET, c]
-                    farm += running * cohort_f[_HASHING, c]
-                    run0[c] = running
-                    buy_price = pc if mb > 0.0 else maker_bp[c]
-                    sale_price = pc if ms > 0.0 else maker_sp[c]
-                    paid = b * buy_price
-                    if cohort_i[1, c] == t and live:
-                        paid += cohort_f[_CAPEX, c]
-                    capex += paid
-                    proceeds = s * sale_price
-                    sales += proceeds
-                    t_sold[k] += s
-                    if is_maker[c]:
-                        maker_sell[c] = s  # what was delivered (clipped), for the rows
-                    else:
-                        t_bought[k] += b
-                        t_value[k] += proceeds
-                opex_o[o] = opex
-                hash_o[o] = hashed
-                capex_o[o] = capex
-                sales_o[o] = sales
+                    d_opex, d_hash, d_farm, d_capex, d_sales, bad = _trade_cohort(
+                        c, t, alive_p[o], ms, mb, pc, old, False, held_p, on_p, count_flows_p,
+                        run0, cohort_f, cohort_i, tariff_t, scale, maker_buy, maker_sell,
+                        maker_bp, maker_sp, is_maker, k, t_sold, t_bought, t_value, grp,
+                        group, weight, count_tolerance)
+                    opex_o[o] += d_opex - old * cost
+                    hash_o[o] += d_hash - old * cohort_f[_HASHING_NET, c]
+                    farm += d_farm - old * cohort_f[_HASHING, c]
+                    capex_o[o] += d_capex
+                    sales_o[o] += d_sales
+                    negative = max(negative, bad)
+            for c in maker_list:
+                o = owner[c]
+                k = tier[c]
+                ms = sold_m[c] if cleared else 0.0
+                mb = bought_m[c] if cleared else 0.0
+                pc = price_k[k] if cleared else 0.0
+                pc = 0.0 if math.isnan(pc) else pc
+                d_opex, d_hash, d_farm, d_capex, d_sales, bad = _trade_cohort(
+                    c, t, alive_p[o], ms, mb, pc, 0.0, True, held_p, on_p, count_flows_p, run0,
+                    cohort_f, cohort_i, tariff_t, scale, maker_buy, maker_sell, maker_bp,
+                    maker_sp, is_maker, k, t_sold, t_bought, t_value, grp, group, weight,
+                    count_tolerance)
+                opex_o[o] += d_opex
+                hash_o[o] += d_hash
+                farm += d_farm
+                capex_o[o] += d_capex
+                sales_o[o] += d_sales
+                negative = max(negative, bad)
             for k in range(n_tiers):
                 if abs(t_sold[k] - t_bought[k]) > 1e-9 + 1e-9 * abs(t_bought[k]):
                     tiers_off = 1.0
@@ -316,11 +349,6 @@ def market_loop(
             for k in range(n_tiers):
                 traded[day, p, k] = t_sold[k]
                 used_price[day, p, k] = t_value[k] / t_sold[k] if t_sold[k] > 1e-9 else np.nan
-            for c in range(n_coh):
-                running = run0[c]
-                lane = c & 3
-                for g in range(n_grp):
-                    grp[lane, group[c, g]] += running * weight[c, g]
             # 6. the block clock (network_loop's), then the treasury.
             fee_now = fees[pf, day]
             total = farm + rest[pr, day]
@@ -400,8 +428,6 @@ def market_loop(
                 max_violation = max(max_violation, excess - (rel_slack * bound + 1e-12))
             for g in range(grp.shape[1]):
                 day_groups[day, p, g] += (grp[0, g] + grp[1, g]) + (grp[2, g] + grp[3, g])
-                for lane in range(4):
-                    grp[lane, g] = 0.0
         net[0, p] = diff
         net[1, p] = height
         net[2, p] = elapsed
@@ -412,3 +438,55 @@ def market_loop(
         checks[p, 3] = max(checks[p, 3], overflow)
         checks[p, CHECK_TIERS] = max(checks[p, CHECK_TIERS], tiers_off)
         checks[p, CHECK_COUNT] = max(checks[p, CHECK_COUNT], negative)
+
+
+# Inlined at numba's level: a call per cohort would pass (and reference-count) its
+# twenty arrays every time (3x the loop's time, measured).
+@numba.njit(inline="always")
+def _trade_cohort(c: int, t: int, live: bool, ms: float, mb: float, pc: float, old: float,
+                  planned: bool, held_p: Any,
+                  on_p: Any, count_flows_p: Any, run0: Any, cohort_f: Any, cohort_i: Any,
+                  tariff_t: Any, scale: float, maker_buy: Any, maker_sell: Any,
+                  maker_bp: Any, maker_sp: Any, is_maker: Any, k: int, t_sold: Any,
+                  t_bought: Any, t_value: Any, grp: Any, group: Any, weight: Any,
+                  count_tolerance: float) -> tuple[float, float, float, float, float, float]:
+    """Trade one cohort's machines and run it (engine.run._trade, then the step's costs).
+
+    ``ms``, ``mb``: machines it sold and bought on the used market at ``pc`` (its tier's
+    price); the makers' trades are ``maker_sell`` and ``maker_buy``. ``old``: its
+    running machines already in the groups; ``planned``: whether to add its planned
+    purchase of this step (not yet counted). Sales are clipped
+    to the machines held, purchases need a live owner (``live``). Writes the machines
+    held, the count flows, the running machines (``run0``), the tier sums and the
+    groups; returns the cohort's operating cost, hashrate after pool fee, effective
+    hashrate, purchases and sale proceeds, and 1.0 for a negative count.
+    """
+    sell = ms + maker_sell[c]
+    buy = mb + maker_buy[c]
+    h = held_p[c]
+    s = min(sell, h)
+    b = buy if live else 0.0
+    now_held = (h - s) + b
+    held_p[c] = now_held
+    count_flows_p[c] += b - s
+    running = now_held if (on_p[c] and live) else 0.0
+    cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
+    run0[c] = running
+    buy_price = pc if mb > 0.0 else maker_bp[c]
+    sale_price = pc if ms > 0.0 else maker_sp[c]
+    paid = b * buy_price
+    if planned and cohort_i[1, c] == t and live:
+        paid += cohort_f[_CAPEX, c]
+    proceeds = s * sale_price
+    t_sold[k] += s
+    if is_maker[c]:
+        maker_sell[c] = s  # what was delivered (clipped), for the rows
+    else:
+        t_bought[k] += b
+        t_value[k] += proceeds
+    lane = c & 3
+    for g in range(group.shape[1]):
+        grp[lane, group[c, g]] += (running - old) * weight[c, g]
+    bad = 1.0 if now_held < -count_tolerance else 0.0
+    return (running * cost, running * cohort_f[_HASHING_NET, c], running * cohort_f[_HASHING, c],
+            paid, proceeds, bad)

@@ -106,6 +106,7 @@ def run_market(
     owner_cohorts = _c(np.bincount(mk.owner, minlength=n_own).astype(np.float64))
     mp = step.makers
     is_maker = np.zeros(n_coh, np.bool_)
+    maker_rel = np.zeros(n_coh, np.bool_)
     maker_bp = np.zeros(n_coh)
     maker_sp = np.zeros(n_coh)
     if mp is not None:
@@ -118,6 +119,8 @@ def run_market(
         cash_share = float(mp.cash_share)
         n_ring = int(max(mp.lead_days.max(), mp.production_lead_days.max())) + 1
         is_maker[maker_cohort] = True
+        maker_rel[maker_cohort] = True
+        maker_rel[farm_cohorts] = True
         # MakerPolicy's prices: unit cost and list price at the inventory, list price at
         # the farms' cohorts of the maker's model.
         maker_bp[maker_cohort] = mp.unit_cost
@@ -133,6 +136,7 @@ def run_market(
         cash_share = 0.0
         n_ring = 1
     n_tiers, n_makers = int(grid.shape[0]), int(maker_cohort.size)
+    maker_list = _c(np.flatnonzero(maker_rel), np.int64)
 
     days_recs = [r for r in recorders if isinstance(r, CompiledDaysRecorder)]
     offered = [r.compiled_groups(hashing) for r in days_recs]
@@ -183,7 +187,7 @@ def run_market(
                 owner, owner_order, owner_start, cohort_f, cohort_i, group, weight,
                 tariff_rows, tariff_row, owner_t, scale_1, hodl_o, cover_o,
                 tier, offers, capacity, owner_cohorts, grid, market_f,
-                is_maker, maker_bp, maker_sp, maker_cohort, farm_cohorts, farm_owner,
+                is_maker, maker_rel, maker_list, maker_bp, maker_sp, maker_cohort, farm_cohorts, farm_owner,
                 farm_weight, maker_f, maker_i, cash_share,
                 on, held, cash, coins, alive, broke_step, ring, backlog,
                 flows, count_flows, checks, check, day_rows, day_groups, traded,
