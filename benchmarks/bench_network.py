@@ -197,7 +197,8 @@ def full(args: argparse.Namespace) -> None:
     how = ("measured" if args.measure == args.paths else
            f"{args.measure} paths measured, x {args.paths / args.measure:.0f} extrapolated")
     print(f"| 2018 network, 10^4 cohorts / 10^3 farms x {args.days} days x {args.paths:,} "
-          f"paths, daily clearing, GBM {args.volatility}, chunks of {args.chunk} | {total:.0f} s ({how}; "
+          f"paths, daily clearing, GBM {args.volatility}, chunks of {args.chunk} | "
+          f"{total:.0f} s ({how}; "
           f"{wall:.1f} s for {args.measure}) | peak {peak:.0f} MiB | load {load()} |")
     print(text)
 

@@ -145,14 +145,17 @@ def _market_plan(spec: EngineSpec, parts: list[Policy],
     delay = 0.0
     if rest and hasattr(rest[0], "compiled_restart_delay"):
         delay = float(rest.pop(0).compiled_restart_delay())  # type: ignore[attr-defined]
-    market = makers = None
+    market: SecondHandMarket | None = None
+    makers: MakerPolicy | None = None
     if rest and isinstance(rest[0], SecondHandMarket):
-        market = rest.pop(0)
+        market = rest[0]
+        rest.pop(0)
         if market.ship_days > 0:
             return None, ("a shipping delay (market.ship_days > 0) has no compiled step yet "
                           "(trades settle the day they clear on the kernel)")
     if rest and isinstance(rest[0], MakerPolicy):
-        makers = rest.pop(0)
+        makers = rest[0]
+        rest.pop(0)
         if market is None:
             return None, "makers without the second-hand market have no compiled step"
     if rest:

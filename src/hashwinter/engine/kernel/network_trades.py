@@ -44,8 +44,12 @@ def run_market(
 ) -> RunResult:
     """Run ``spec`` with its market and makers on the compiled path (``run_compiled``'s args)."""
     from hashwinter.chain.retarget import TARGET_TIMESPAN_S
-    from hashwinter.engine.checks import _REL, COUNT_TOLERANCE, ConservationChecker, \
-        ConservationError
+    from hashwinter.engine.checks import (
+        _REL,
+        COUNT_TOLERANCE,
+        ConservationChecker,
+        ConservationError,
+    )
     from hashwinter.engine.kernel import network_market as nm
     from hashwinter.engine.kernel.run import _c
     from hashwinter.engine.network_days import DAY_ROWS
@@ -187,8 +191,8 @@ def run_market(
                 owner, owner_order, owner_start, cohort_f, cohort_i, group, weight,
                 tariff_rows, tariff_row, owner_t, scale_1, hodl_o, cover_o,
                 tier, offers, capacity, owner_cohorts, grid, market_f,
-                is_maker, maker_rel, maker_list, maker_bp, maker_sp, maker_cohort, farm_cohorts, farm_owner,
-                farm_weight, maker_f, maker_i, cash_share,
+                is_maker, maker_rel, maker_list, maker_bp, maker_sp, maker_cohort,
+                farm_cohorts, farm_owner, farm_weight, maker_f, maker_i, cash_share,
                 on, held, cash, coins, alive, broke_step, ring, backlog,
                 flows, count_flows, checks, check, day_rows, day_groups, traded,
                 used_price, maker_rows, BROKE_TOLERANCE, _REL, COUNT_TOLERANCE)
