@@ -135,11 +135,11 @@ class NetworkRecorder:
 
         The endogenous kernel (:mod:`hashwinter.engine.kernel.network_run`) keeps the
         network's days and these groups' sums over the running machines (``hashrate`` is
-        the kernel's; this recorder weighs by its own). None with makers: they trade
-        machines, which only the numpy path does.
+        the kernel's; this recorder weighs by its own); with the market and the makers
+        (kernel.network_market) it also hands the trades' rows.
         """
-        if self._makers.size or self._region_by_day is not None:
-            return None
+        if self._region_by_day is not None:
+            return None  # regions that change by day (network.migration): numpy only
         region, size = self._columns
         n_regions, n_sizes = self._n_groups
         power = np.full(region.size, n_regions + n_sizes)
@@ -148,7 +148,12 @@ class NetworkRecorder:
         return groups, weights, n_regions + n_sizes + 1
 
     def load_compiled_days(self, rows: dict[str, FloatArray], groups: FloatArray) -> None:
-        """Build the record from the kernel's days (no trades, no makers, no book)."""
+        """Build the record from the kernel's days (no book).
+
+        ``rows`` holds the network's days and, from the market's kernel, ``traded`` and
+        ``used_price`` (D, P, K) and the makers' rows (D, P, M)
+        (``kernel.network_trades.MARKET_ROWS``); without them nothing traded.
+        """
         mined, issuance = rows["mined"], rows["issuance"]
         if not np.allclose(mined, issuance, rtol=1e-9, atol=1e-12):
             day = int(np.argmax(np.abs(mined - issuance).max(axis=1)))
@@ -156,16 +161,18 @@ class NetworkRecorder:
                                     f"network's issuance {issuance[day]}")
         n_days, n_paths = mined.shape
         n_regions = self._n_groups[0]
-        none = np.zeros((n_days, n_paths, 0))
+        none = np.zeros((n_days, n_paths, self._makers.size))
         self._loaded = NetworkRecord(
             hashrate=rows["hashrate"], difficulty=rows["difficulty"],
             by_region=groups[..., :n_regions], by_size=groups[..., n_regions:-1],
-            traded=np.zeros((n_days, n_paths, self._n_tiers)),
-            used_price=np.full((n_days, n_paths, self._n_tiers), np.nan),
+            traded=rows.get("traded", np.zeros((n_days, n_paths, self._n_tiers))),
+            used_price=rows.get("used_price", np.full((n_days, n_paths, self._n_tiers), np.nan)),
             mined=mined, issuance=issuance, sold=rows["sold"],
             forced_sold=rows["forced_sold"], short=np.zeros((n_days, n_paths)),
-            net_sold=rows["sold"].copy(), produced=none, delivered=none, inventory=none,
-            maker_running=none, maker_revenue=none, power=groups[..., -1].copy())
+            net_sold=rows["sold"].copy(), produced=rows.get("produced", none),
+            delivered=rows.get("delivered", none), inventory=rows.get("inventory", none),
+            maker_running=rows.get("maker_running", none),
+            maker_revenue=rows.get("maker_revenue", none), power=groups[..., -1].copy())
 
     def record(self, data: StepData) -> None:
         """Keep the step's daily values and check the network's conservation."""
