@@ -64,10 +64,13 @@ def scenario(farms: int, market: bool, price: str = "history", *, tiers: int = 6
     """Return the shipped scenario with ``farms`` x ``tiers`` cohorts over ``days`` days."""
     data = tomllib.loads(EXAMPLE.read_text())
     data["population"].update(farms=farms, tiers=tiers)
-    if not market:  # the twin's model: no market, makers, dry season; nobody broke
+    if not market:  # the twin's model: no market, no makers, nobody broke
         data["population"].update(cash_days=1e5, fixed_cost_per_machine_day=0.0)
         data.setdefault("makers", {})["maker"] = []
-        data.setdefault("migration", {})["enabled"] = False
+    # The compiled kernel's model (kernel.network_market): the dry season and the sellers'
+    # closing have no compiled form yet, and would send every run to the numpy path.
+    data.setdefault("migration", {})["enabled"] = False
+    data["market"]["sellers_exit"] = False
     data["market"]["enabled"] = market
     data["price"].update(kind=price, volatility=volatility)
     data["end"] = START + dt.timedelta(days=days - 1)
