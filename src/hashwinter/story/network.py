@@ -93,7 +93,7 @@ def _dry_season_line(by_region: pd.DataFrame, migration: MigrationConfig) -> str
     if (not migration.enabled or origin not in table
             or not all(d in table.index for d in days)):
         return "The run moves no farm in the dry season ([migration] is off)."
-    values = table.loc[days, [origin, *north]].to_numpy(float)
+    values = table.reindex(index=days, columns=[origin, *north]).to_numpy(float)
     home, away = values[:, 0].tolist(), values[:, 1:].sum(axis=1).tolist()
     share = ("the map's share" if migration.sister_share is None
              else f"a share {migration.sister_share:g}")
