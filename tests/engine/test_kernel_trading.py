@@ -29,6 +29,7 @@ from hashwinter.engine import (
     market_from_coinmetrics,
     run,
 )
+from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
 from hashwinter.farm.trading import (
     BlockBuy,
@@ -44,7 +45,7 @@ from hashwinter.hardware import default_catalog
 MODELS = ("Antminer S7", "Antminer S9", "AvalonMiner 741", "WhatsMiner M3")
 
 
-def winter_spec(n_owners: int = 1):
+def winter_spec(n_owners: int = 1, scrap_per_kw: float = 10.0):
     """Eight cohorts at two sites (the last two empty purchase cohorts), the real winter."""
     btc = pd.read_csv(shared_data_file("btc_daily.csv"))
     market = market_from_coinmetrics(btc, currency="USD", start=WINTER_FIRST,
@@ -79,7 +80,7 @@ def winter_spec(n_owners: int = 1):
                         watts=watts * 1.5, meter_watts=power * pue)
     spec = EngineSpec(clock, market, cohorts, owners, tariff)
     tables = trade_tables(cohorts, market, tariff, buyer_tariff=0.05, liquidity=0.8,
-                          scrap_value_per_kw=10.0, sigma_per_day=0.04)
+                          scrap_value_per_kw=scrap_per_kw, sigma_per_day=0.04)
     return spec, limits, tables
 
 
@@ -120,3 +121,93 @@ def assert_same_trades(n, c):
     np.testing.assert_array_equal(c.broke_step, n.broke_step)
     np.testing.assert_array_equal(c.held, n.held)
     assert c.checks.max_count_error < 1e-9 and c.checks.max_cash_error < 1e-6
+
+
+PREMIUM = np.array([-0.3, 0.2, 1.0, np.inf])
+PAYBACK = np.array([60.0, 200.0, 400.0, 900.0])
+OFF = np.array([0.0, -0.1, 0.0, -0.2])
+
+
+def test_sell_buy_scrap_sweep_equals_numpy():
+    """A sale, a purchase into limited slots and the sweep's other legs, as numpy does them."""
+    spec, limits, tables = winter_spec()
+    n, c = both(spec, trading_chain(spec, limits, tables, PREMIUM, PAYBACK, OFF))
+    assert_same_trades(n, c)
+    owner = c.records[0].owner
+    # Variant 0 (premium -0.3) sells where the used price less 5 % is above 0.7 x the value
+    # of keeping (the table on day 0: cohorts 1, 3, 4, and 5 when it arrives on day 30:
+    # 25 + 20 + 35 + 10); variants 1 and 2 keep.
+    pays = tables.market[0, :, 0] * 0.95 / tables.keep[0, :, 0] - 1
+    assert np.flatnonzero(pays[:6] > -0.3).tolist() == [1, 3, 4, 5]
+    assert owner["sold_machines"][0, 0, 0] == 90.0 and owner["sold_machines"][1:3].sum() == 0
+    # Variant 3 buys into site 0's 12.4 free slots: whole machines only, 12.
+    assert owner["bought"][3, 0, 0] == 12.0
+    held_site0 = c.held[3, 0, limits.site == 0].sum()
+    assert held_site0 <= limits.slots[0] and held_site0 == 95 + 12
+    # Counts: bought - sold - scrapped = change in fleet (the planned 10 arrive on day 30).
+    change = owner["bought"] - owner["sold_machines"] - owner["scrapped"]
+    assert_allclose_counts(c.held.sum(axis=-1), spec.cohorts.count.sum() + change[..., 0])
+
+
+def assert_allclose_counts(got, want):
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_trade_ledger_and_block_buy_equal_numpy_with_two_owners():
+    """The trade book (realised gain against book value) and a failing farm's fleet.
+
+    Scrap at 100 per kW floors the S7's used price at its scrap value (the table's market
+    for the S7 is below it all winter), so the scrap rule takes the S7 cohorts (0, and 5
+    from day 30) where the sell rule does not sell them first (variant 3: premium inf).
+    """
+    spec, limits, tables = winter_spec(n_owners=2, scrap_per_kw=100.0)
+    every = np.ones(spec.cohorts.n, dtype=bool)
+    policy = Policies([
+        ShutdownPricePolicy(OFF, OFF + 0.05),
+        SellRule(tables, every, 0.05, PREMIUM),
+        BlockBuy(tables, limits, 7, 1, day=40, count=25.0,
+                 discount=np.array([0.5, 0.7, 1.0, 0.9])),
+        ScrapRule(tables, every, np.array([0.0, 0.5, 2.0, 10.0])),
+    ])
+    cost = spec.cohorts.count * np.array([900.0, 1800, 1200, 1500, 1700, 800, 0, 0])
+    book = (cost, cost * 0.6, np.full(spec.cohorts.n, 730.0))
+    n, c = both(spec, policy, book)
+    assert_same_trades(n, c)
+    fig_n, fig_c = n.records[2].figures, c.records[2].figures
+    close(fig_c, fig_n, "trade ledger figures")
+    last = fig_c[-1]  # (V, P, figures) on the last day
+    s7 = tables.scrap[0]
+    assert np.all(tables.market[0, [0, 5]] == s7)
+    day30 = fig_c[30, 3, 0]  # variant 3 (never sells) by the end of day 30
+    assert day30[2] == 0.0 and day30[3] == 50.0  # it scrapped the 40 + 10 S7s
+    # Its realised gain by hand: 40 S7s at scrap against their opening book (0.6 x 40 x 900)
+    # on day 0, and 10 on day 30 against 0.6 x 8,000 less 30 days of 8,000 / 730.
+    gain = (40 * s7 - 0.6 * 36_000) + (10 * s7 - (0.6 * 8_000 - 30 * 8_000 / 730))
+    assert day30[6] == pytest.approx(gain, rel=1e-9)
+    assert last[3, 0, 3] > 50  # later in the winter more fall to scrap
+    assert np.all(last[:, 0, 1] > 0)  # every variant bought some of the block on day 40
+    assert np.all(fig_c[39, :, 0, 1] == 0)
+
+
+def test_trades_the_kernel_does_not_take_fall_back_with_a_reason():
+    spec, limits, tables = winter_spec()
+    every = np.ones(spec.cohorts.n, dtype=bool)
+    cash_rule = Policies([SellRule(tables, every, 0.05, PREMIUM, min_cash=1e5)])
+    with pytest.raises(InputError, match="SellRule has no compiled step"):
+        run(spec, cash_rule, engine="compiled")
+    two = Policies([SellRule(tables, every, 0.05, 0.1), SellRule(tables, every, 0.05, 0.2)])
+    with pytest.raises(InputError, match="two sell rules"):
+        run(spec, two, engine="compiled")
+    spec2, limits2, tables2 = winter_spec(n_owners=2)
+    one_site = SiteLimits(site=np.zeros(spec2.cohorts.n, dtype=np.int64),
+                          slots=limits2.slots[:1] * 3, watts=limits2.watts[:1] * 3,
+                          meter_watts=limits2.meter_watts)
+    buy = Policies([BuyRule(tables2, one_site, 6, 0, 100.0)])
+    with pytest.raises(InputError, match="site shared with another owner"):
+        run(spec2, buy, engine="compiled")
+    # What the kernel does not take is never silently different: it says so and runs numpy.
+    from hashwinter.engine.kernel.support import compiled_plan
+    from hashwinter.engine.treasury import Treasury
+
+    step, reason = compiled_plan(spec2, buy, Treasury(), [], [])
+    assert step is None and "shared with another owner" in reason
