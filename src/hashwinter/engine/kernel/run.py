@@ -207,7 +207,8 @@ def run_compiled(
 
     for rec in recorders:
         rec.begin(meta)
-    step_loop = loop.step_loop_for(step.function, trading=trading.on)
+    step_loop = (loop.step_loop_for(step.function, trading=True) if trading.on
+                 else loop.step_loop_for(step.function))
     # The cohorts grouped by owner (stable: each owner's in increasing order), CSR-style.
     owner_order = _c(np.argsort(cohorts.owner, kind="stable"), np.int64)
     owner_start = _c(np.concatenate([[0], np.cumsum(np.bincount(cohorts.owner,
