@@ -149,6 +149,22 @@ def test_sell_buy_scrap_sweep_equals_numpy():
     assert_allclose_counts(c.held.sum(axis=-1), spec.cohorts.count.sum() + change[..., 0])
 
 
+def test_common_totals_only_equal_numpy():
+    """A run keeping only the common totals takes the kernel's other trading branch."""
+    spec, limits, tables = winter_spec()
+    policy = trading_chain(spec, limits, tables, PREMIUM, PAYBACK, OFF)
+    fields = ("coins", "power_cost", "running_days", "unplugged_days")
+    n, c = (run(spec, policy, recorders=[TotalsRecorder(fields)], engine=e)
+            for e in ("numpy", "compiled"))
+    assert c.path == "compiled"
+    for k in fields:
+        close(c.records[0].cohort[k], n.records[0].cohort[k], k)
+    for k in n.records[0].owner:
+        close(c.records[0].owner[k], n.records[0].owner[k], k)
+    close(c.cash, n.cash, "cash")
+    np.testing.assert_array_equal(c.held, n.held)
+
+
 def assert_allclose_counts(got, want):
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
 

@@ -51,7 +51,6 @@ from hashwinter.engine.kernel.trade_cells import (
     N_TS,
     TS_DH,
     TS_DHP,
-    TS_HELD_STEPS,
     TS_OUT,
     TSC_BOOK,
     owner_day_end,
@@ -638,6 +637,31 @@ def _loop_body(
                             coins_pm = rho_now * hash_net
                             accs = acc_b[c]
                             tsc = ts[c]
+                            if not (want_extra or (trade_step and moved[c])):
+                                # Most steps: no trade of this cohort now, the common totals.
+                                for j in range(nvb):
+                                    power = power_base * scale[j]
+                                    cost = power + mgmt
+                                    was = onc[j]
+                                    now = decide(par, pst, j, c, was, revenue, cost,
+                                                 step_seconds)
+                                    onc[j] = now
+                                    dh = tsc[TS_DH, j]
+                                    held_j = held + dh
+                                    kept = held_before + dh
+                                    running = held_j if (now and alive_o[j]) else 0.0
+                                    mined = running * coins_pm
+                                    before = kept if (was and solv_o[j]) else 0.0
+                                    restarted = min(running, kept) - before
+                                    restart = (restarted if restarted > 0.0
+                                               else 0.0) * restart_pm
+                                    sums[_MINED, j] += mined
+                                    sums[_OPEX, j] += running * cost + restart
+                                    sums[_HASH, j] += running * hash_eff
+                                    accs[_A_COINS, j] += mined
+                                    accs[_A_POWER, j] += running * power
+                                    accs[_A_RUNNING, j] += running
+                                continue
                             moved_c = trade_step and moved[c]
                             for j in range(nvb):
                                 power = power_base * scale[j]
@@ -661,12 +685,10 @@ def _loop_body(
                                 accs[_A_COINS, j] += mined
                                 accs[_A_POWER, j] += running * power
                                 accs[_A_RUNNING, j] += running
-                                tsc[TS_HELD_STEPS, j] += dh
-                                if want_extra:
-                                    accs[_A_REVENUE, j] += mined * price_now
-                                    accs[_A_RESTART, j] += restart
-                                    off = 1.0 if (running == 0.0 and held_j > 0.0) else 0.0
-                                    accs[_A_OFF, j] += off
+                                accs[_A_REVENUE, j] += mined * price_now
+                                accs[_A_RESTART, j] += restart
+                                off = 1.0 if (running == 0.0 and held_j > 0.0) else 0.0
+                                accs[_A_OFF, j] += off
                             continue
                         if held == 0.0 and held_before == 0.0:
                             # Nothing installed now or in the last step: every flow is zero

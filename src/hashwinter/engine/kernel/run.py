@@ -203,7 +203,7 @@ def run_compiled(
 
     hedge = _book_arrays(step, n_var, n_paths, n_own, n_days)
     trading = trade_arrays(step.trades, n_var, n_paths, n_coh, n_blocks * n_paths, buffer_days,
-                           book_recs[0] if book_recs else None)
+                           n_steps, book_recs[0] if book_recs else None)
 
     for rec in recorders:
         rec.begin(meta)

@@ -51,7 +51,8 @@ __all__ = [
 
 # Rows of the trade state ``ts`` (C, N_TS, VB) of a block (and (N_TS, P, C, V) of a run):
 # traded machines so far, before this step's trades, taken out this step; the book's
-# undepreciated cost and value; cumulative counts and money; machine-steps traded in.
+# undepreciated cost and value; cumulative counts and money; machine-steps traded in
+# (each trade's count times the steps from it to the run's end).
 (TS_DH, TS_DHP, TS_OUT, TS_COST, TS_BOOK, TS_BOUGHT, TS_SOLD, TS_SCRAPPED, TS_BUY_COST,
  TS_SALES, TS_SCRAP_CASH, TS_GAIN, TS_HELD_STEPS) = range(13)
 N_TS = 13
@@ -63,10 +64,10 @@ N_TF = 5
 TV_PREMIUM, TV_MARGIN, TV_PAYBACK, TV_MAX_DAY, TV_RESERVE, TV_DISCOUNT = range(6)
 N_TV = 6
 # Scalars of ``tr_s``: sell fee, buy mode, target, owner, fee, fixed price, block day,
-# block count, the target site's slots and watts, whether the book is kept.
+# block count, the target site's slots and watts, whether the book is kept, the run's steps.
 (TSC_SELL_FEE, TSC_MODE, TSC_TARGET, TSC_OWNER, TSC_BUY_FEE, TSC_FIXED, TSC_BLOCK_DAY,
- TSC_BLOCK_COUNT, TSC_SLOTS, TSC_WATTS, TSC_BOOK) = range(11)
-N_TSC = 11
+ TSC_BLOCK_COUNT, TSC_SLOTS, TSC_WATTS, TSC_BOOK, TSC_N_STEPS) = range(12)
+N_TSC = 12
 # Figures of the trade ledger per day (TradeRecorder's TRADE_FIGURES order).
 (FIG_FLEET, FIG_BOUGHT, FIG_SOLD, FIG_SCRAPPED, FIG_BUY_COST, FIG_PROCEEDS, FIG_GAIN,
  FIG_BOOK) = range(8)
@@ -183,6 +184,17 @@ def owner_trades(ts: Any, touched: Any, moved: Any, tsum: Any, buy_b: Any, t: in
         if not (pays > min_premium or over <= max_margin or is_target):
             continue
         planned = cohort_f[4, c] if t >= cohort_i[0, c] else 0.0
+        if not is_target:
+            # A first pass without writes (it vectorizes): most days no variant of a cohort
+            # the gate lets through trades (what the cheapest premium would sell is gone).
+            trades_c = False
+            for j in range(nvb):
+                held = planned + ts[c, TS_DH, j]
+                trades_c = trades_c | ((held > 0.0) & ((pays > tr_vb[TV_PREMIUM, j])
+                                                       | (over <= tr_vb[TV_MARGIN, j])))
+            if not trades_c:
+                continue
+        remaining = tr_s[TSC_N_STEPS] - t  # steps the trade's machines are held (or not)
         any_trade = False
         for j in range(nvb):
             dh = ts[c, TS_DH, j]
@@ -206,6 +218,7 @@ def owner_trades(ts: Any, touched: Any, moved: Any, tsum: Any, buy_b: Any, t: in
             ts[c, TS_BUY_COST, j] += cost
             ts[c, TS_SALES, j] += sales
             ts[c, TS_SCRAP_CASH, j] += scrap_cash
+            ts[c, TS_HELD_STEPS, j] += (bought - sold - scrapped) * remaining
             if book_on:
                 share = out / held if held > 0 else 0.0
                 disposed = ts[c, TS_BOOK, j] * share

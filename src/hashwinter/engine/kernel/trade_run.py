@@ -51,7 +51,8 @@ def _placeholders() -> tuple[Any, ...]:
 
 
 def trade_arrays(trades: CompiledTrades | None, n_var: int, n_paths: int, n_coh: int,
-                 n_items: int, buffer_days: int, book_recorder: Any = None) -> TradeArrays:
+                 n_items: int, buffer_days: int, n_steps: int,
+                 book_recorder: Any = None) -> TradeArrays:
     """Return the loop's trade arguments (placeholders when ``trades`` is None).
 
     ``book_recorder`` is a :class:`~hashwinter.farm.trading.paths.TradeRecorder` whose
@@ -91,6 +92,7 @@ def trade_arrays(trades: CompiledTrades | None, n_var: int, n_paths: int, n_coh:
     tr_s[tc.TSC_BLOCK_DAY] = trades.block_day
     tr_s[tc.TSC_BLOCK_COUNT] = trades.block_count
     tr_s[tc.TSC_BOOK] = 1.0 if book_recorder is not None else 0.0
+    tr_s[tc.TSC_N_STEPS] = n_steps
     members = np.zeros(0, np.int64)
     if trades.buy_mode >= 0:
         assert trades.site is not None and trades.slots is not None
