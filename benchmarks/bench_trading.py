@@ -2,7 +2,8 @@
 
 Workload (issue 11): 100 cohorts of real catalog machines (S7 .. S17 Pro) at 7 sites with
 slot and MW limits, 90 of them holding machines and 10 empty purchase cohorts (one model per
-site; Hu's rule buys into the one of the most efficient model); 10 years daily of real history (2015-01-01 .. 2024-12-31, btc_daily.csv, USD);
+site; Hu's rule buys into the one of the most efficient model); 10 years daily of real
+history (2015-01-01 .. 2024-12-31, btc_daily.csv, USD);
 1,000 variants = Hu's payback threshold (20: 30 .. 600 days) x the sell rule's premium
 (10: -0.5 .. 4) x the curtailment threshold (5: off_below -0.2 .. 0). The chain is
 curtailment, sell above value, buy by payback into one purchase

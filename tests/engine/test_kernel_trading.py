@@ -206,7 +206,7 @@ def test_trade_ledger_and_block_buy_equal_numpy_with_two_owners():
 
 
 def test_trades_the_kernel_does_not_take_fall_back_with_a_reason():
-    spec, limits, tables = winter_spec()
+    spec, _, tables = winter_spec()
     every = np.ones(spec.cohorts.n, dtype=bool)
     cash_rule = Policies([SellRule(tables, every, 0.05, PREMIUM, min_cash=1e5)])
     with pytest.raises(InputError, match="SellRule has no compiled step"):

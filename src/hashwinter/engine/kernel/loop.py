@@ -932,7 +932,7 @@ def _trading_loop() -> Any:
         fn.__qualname__ = "_step_loop_trading"
         try:
             disp = numba.njit(parallel=True, cache=True)(fn)
-            index = disp._cache._cache_file
+            index = disp._cache._cache_file  # type: ignore[attr-defined]
             cells = os.stat(trade_cells.__file__)
             index._source_stamp = (index._source_stamp, (cells.st_mtime, cells.st_size))
         except (AttributeError, OSError):  # pragma: no cover - another numba's internals

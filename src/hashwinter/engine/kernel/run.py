@@ -231,7 +231,7 @@ def run_compiled(
                 k = d - first_day
                 srec.record_day(d, day_cash[k], day_coins[k], price[:, d], day_alive[k])
             for brec in book_recs:
-                brec.load_day(d, trading.day_figures[d - first_day])
+                cast(Any, brec).load_day(d, trading.day_figures[d - first_day])
         if progress is not None:
             progress(last_day * spd)
 

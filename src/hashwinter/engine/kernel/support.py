@@ -8,8 +8,8 @@ optionally followed by a hedge policy with compiled orders
 (:class:`~hashwinter.farm.hedging.HedgeShort`), the package's
 :class:`~hashwinter.engine.treasury.Treasury`, totals and owner statistics as the
 only recorders (and, with trading rules, the trade book
-:class:`~hashwinter.farm.trading.paths.TradeRecorder`), instruments with a compiled book (margined futures and perpetuals,
-no journal), no other coins. Anything
+:class:`~hashwinter.farm.trading.paths.TradeRecorder`), instruments with a compiled book
+(margined futures and perpetuals, no journal), no other coins. Anything
 else runs on the numpy path; :func:`compiled_plan` returns the reason, which
 ``RunResult.fallback`` reports. Cheap tests come first, so that a run that falls
 back never imports numba.

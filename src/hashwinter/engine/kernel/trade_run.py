@@ -1,4 +1,4 @@
-"""The kernel's machine trades: arrays in (:func:`trade_arrays`), ledger out (:func:`trade_results`).
+"""The kernel's machine trades: arrays in (:func:`trade_arrays`), counts out (trade_results).
 
 :func:`trade_arrays` packs a :class:`~hashwinter.engine.kernel.protocol.CompiledTrades` and
 the opening books of a trade ledger recorder into the loop's ``trade`` argument
@@ -36,12 +36,12 @@ class TradeArrays:
     @property
     def state(self) -> FloatArray:
         """The trade state (N_TS, P, C, V)."""
-        return self.args[0]  # type: ignore[no-any-return]
+        return self.args[0]
 
     @property
     def day_figures(self) -> FloatArray:
         """The trade ledger's per-day figures of the current chunk (days, V, P, N_FIG)."""
-        return self.args[6]  # type: ignore[no-any-return]
+        return self.args[6]
 
 
 def _placeholders() -> tuple[Any, ...]:
