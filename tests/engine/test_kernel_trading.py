@@ -45,12 +45,12 @@ from hashwinter.hardware import default_catalog
 MODELS = ("Antminer S7", "Antminer S9", "AvalonMiner 741", "WhatsMiner M3")
 
 
-def winter_spec(n_owners: int = 1, scrap_per_kw: float = 10.0):
+def winter_spec(n_owners: int = 1, scrap_per_kw: float = 10.0, steps_per_day: int = 1,
+                last: str = WINTER_LAST):
     """Eight cohorts at two sites (the last two empty purchase cohorts), the real winter."""
     btc = pd.read_csv(shared_data_file("btc_daily.csv"))
-    market = market_from_coinmetrics(btc, currency="USD", start=WINTER_FIRST,
-                                    end=WINTER_LAST)
-    clock = Clock(market.dates)
+    market = market_from_coinmetrics(btc, currency="USD", start=WINTER_FIRST, end=last)
+    clock = Clock(market.dates, steps_per_day=steps_per_day)
     catalog = default_catalog()
     pick = [0, 1, 2, 3, 1, 0, 1, 2]
     machines = [catalog.get(MODELS[i]) for i in pick]
@@ -72,7 +72,8 @@ def winter_spec(n_owners: int = 1, scrap_per_kw: float = 10.0):
                              (clock.n_steps, n)).copy()
     names = tuple(f"farm{o}" for o in range(n_owners))
     owners = Owners(names, np.full(n_owners, 20_000.0), np.zeros(n_owners),
-                    np.full((clock.n_steps, n_owners), 20.0), np.zeros((clock.n_steps, n_owners)))
+                    np.full((clock.n_steps, n_owners), 20.0 / steps_per_day),
+                    np.zeros((clock.n_steps, n_owners)))
     held = np.bincount(site, weights=count, minlength=2)
     watts = np.bincount(site, weights=count * power * pue, minlength=2)
     # Room for 12.4 more machines' slots at site 0 (MW for more): a purchase fills it.
@@ -163,6 +164,27 @@ def test_common_totals_only_equal_numpy():
         close(c.records[0].owner[k], n.records[0].owner[k], k)
     close(c.cash, n.cash, "cash")
     np.testing.assert_array_equal(c.held, n.held)
+
+
+def test_npv_rule_at_a_fixed_price_hourly_equals_numpy():
+    """Hourly steps (trades on a day's first hour), the NPV rule and a fixed price."""
+    spec, limits, tables = winter_spec(steps_per_day=24, last="2018-11-30")
+    roomy = SiteLimits(site=limits.site, slots=limits.slots + 1_000, watts=limits.watts * 10,
+                       meter_watts=limits.meter_watts)
+    policy = Policies([
+        ShutdownPricePolicy(OFF, OFF + 0.05),
+        BuyRule(tables, roomy, 7, 0, 0.0, rule="npv", price_per_machine=30.0,
+                max_per_day=np.array([1.0, 2.0, 3.0, 4.0]), cash_reserve=2_000.0),
+    ])
+    n, c = both(spec, policy)
+    assert_same_trades(n, c)
+    # The A741's value of keeping is above 30 on each of the 61 days and the site and the
+    # cash (18,000 above the reserve: 600 machines) have room: each variant buys its daily
+    # cap every day.
+    assert np.all(tables.keep[0, 7] > 30.0) and spec.clock.n_days == 61
+    bought = c.records[0].owner["bought"][:, 0, 0]
+    assert bought.tolist() == [61.0, 122.0, 183.0, 244.0]
+    close(c.records[0].owner["capex"][:, 0, 0], bought * 30.0, "purchases paid")
 
 
 def assert_allclose_counts(got, want):
