@@ -287,7 +287,9 @@ class TotalsRecorder:
         """
         assert self._meta is not None, "begin() was not called"
         self._c = {k: cohort[k] for k in self.fields}
-        self._o = {k: owner[k] for k in self._o}
+        # With trades the owner totals also hold the machines bought, sold and scrapped.
+        self._o = {k: owner[k] for k in (*self._o, "bought", "sold_machines", "scrapped")
+                   if k in owner}
         self._cash, self._coins = cash, coins
 
     def finish(self) -> Totals:

@@ -12,14 +12,18 @@
   position).
 * :mod:`~hashwinter.engine.kernel.run` — arrays in, records out
   (:func:`run_compiled`).
+* :mod:`~hashwinter.engine.kernel.trade_plan` (which trading rules the kernel takes, their
+  merged :class:`~hashwinter.engine.kernel.protocol.CompiledTrades`; no numba),
+  :mod:`~hashwinter.engine.kernel.trade_cells` (the sell, scrap and buy cells the trading
+  loop inlines) and :mod:`~hashwinter.engine.kernel.trade_run` (their arrays and results).
 * :mod:`~hashwinter.engine.kernel.network_loop` and
   :mod:`~hashwinter.engine.kernel.network_run` — the same for an endogenous network
   (its block clock in the loop; the per-day network rows as records).
 
 :func:`hashwinter.engine.run` chooses the path (``engine="auto"|"numpy"|"compiled"``)
 and reports it as ``RunResult.path`` and ``RunResult.fallback``. See docs/engine.md,
-*Compiled path*. Only this package's loop, run, network_loop, network_run and policy_steps modules
-import numba.
+*Compiled path*. Only this package's loop, run, network_loop, network_run, policy_steps,
+trade_cells and trade_run modules import numba.
 """
 
 from hashwinter.engine.kernel.protocol import CompiledPolicy, CompiledStep

@@ -39,12 +39,23 @@ agree to float rounding of the sums over cohorts and owners.
 
 from __future__ import annotations
 
+import os
 import types
 from typing import Any
 
 import numba
 import numpy as np
 
+from hashwinter.engine.kernel.trade_cells import (
+    N_FIG,
+    N_TS,
+    TS_DH,
+    TS_DHP,
+    TS_OUT,
+    TSC_BOOK,
+    owner_day_end,
+    owner_trades,
+)
 from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = [
@@ -374,6 +385,10 @@ def _hedge_orders(order_b: Any, t: int, day: int, end_of_day: bool, o: int, on_b
 
 #: The policy step the module-level loop calls; :func:`step_loop_for` rebinds it per policy.
 decide = on_off_step
+#: Whether the loop applies machine trades (a compile-time constant: the module-level loop
+#: has none, so its code and speed are those of a fixed fleet; :func:`step_loop_for`
+#: builds the trading loop with it True).
+TRADING = False
 
 #: Steps per chunk in which owners run one after another
 #: (the checks' buffers are T_CHUNK × VB).
@@ -382,24 +397,28 @@ T_CHUNK = 64
 _LOOPS: dict[Any, Any] = {}
 
 
-def step_loop_for(policy_fn: Any) -> Any:
-    """Return the jitted step loop around ``policy_fn``.
+def step_loop_for(policy_fn: Any, trading: bool = False) -> Any:
+    """Return the jitted step loop around ``policy_fn`` (with machine trades if ``trading``).
 
     The loop calls the policy's step as a compile-time constant (a global of the
     function), so LLVM inlines it and vectorizes over variants. For the package's
     :func:`on_off_step` it is the module's loop, cached on disk (a new process loads it
     instead of compiling it, benchmarks/RESULTS.md); for any other policy function it is
     the same code with that function as its ``decide``, compiled once per process (not
-    cached: numba's cache key does not see a function's globals).
+    cached: numba's cache key does not see a function's globals). The trading loop of
+    :func:`on_off_step` (``TRADING`` True, the cells of
+    :mod:`~hashwinter.engine.kernel.trade_cells` inlined) is cached on disk too, under its
+    own name and stamped on both files (:func:`_trading_loop`).
     """
     if policy_fn is on_off_step:
-        return _step_loop_on_off
-    loop = _LOOPS.get(policy_fn)
+        return _trading_loop() if trading else _step_loop_on_off
+    key = (policy_fn, trading)
+    loop = _LOOPS.get(key)
     if loop is None:
-        scope = dict(globals(), decide=policy_fn)
+        scope = dict(globals(), decide=policy_fn, TRADING=trading)
         fn = types.FunctionType(_loop_body.__code__, scope, "step_loop")
         loop = numba.njit(parallel=True)(fn)
-        _LOOPS[policy_fn] = loop
+        _LOOPS[key] = loop
     return loop
 
 
@@ -414,6 +433,7 @@ def _loop_body(
     broke_tolerance: float, rel_slack: float,
     book_on: bool, hedge_scale: Any, hedge_slot: Any, hedge_target: int, opens: Any,
     opens_any: Any, close_days: Any, ins_f: Any, contract_px: Any, funding: Any, book: Any,
+    trade: Any,
 ) -> None:
     """Advance every variant block, path, cohort and owner through steps ``t0 .. t1 - 1``.
 
@@ -494,6 +514,15 @@ def _loop_body(
         Funding rate per step [fraction].
     book : (N_BK, P, O, V)
         State: each owner's position in its variant's instrument (rows ``BK_*``).
+    trade : tuple
+        The machine trades (read only when ``TRADING``; placeholders otherwise):
+        ``(tstate (N_TS, P, C, V), tprice (2, P|1, C, D), tr_f (N_TF, C), tr_v (N_TV, V),
+        tr_s (N_TSC,), members int64 (M,), day_trade (days, V, P, N_FIG), issued int64
+        (n_blocks * P,))``: the trade state (rows ``TS_*`` of
+        :mod:`~hashwinter.engine.kernel.trade_cells`), the rules' market and keep tables,
+        per-cohort, per-variant and scalar terms, the cohorts at the purchase's site, the
+        trade ledger's figures per day from ``day0`` (when ``tr_s[TSC_BOOK]``), and
+        whether any rule issued a trade, per work item.
 
     """
     want_main = want[ACC_COINS] or want[ACC_POWER] or want[ACC_RUNNING]
@@ -558,6 +587,28 @@ def _loop_body(
                 hscale_b[j] = hedge_scale[v0 + j]
         p_fund = min(p, funding.shape[1] - 1)
         n_ins = ins_f.shape[1]
+        # Machine trades: the block's trade state and terms (empty without trading).
+        tstate, tprice, tr_f, tr_v, tr_s, members, day_trade, issued = trade
+        n_tc = n_coh if TRADING else 0
+        ts = np.zeros((n_tc, N_TS, nvb))
+        touched = np.zeros(n_tc, dtype=np.bool_)
+        moved = np.zeros(n_tc, dtype=np.bool_)
+        tsum = np.zeros((2, nvb))
+        buy_b = np.zeros((2, nvb))
+        fig = np.zeros((N_FIG, nvb))
+        tr_vb = np.zeros((tr_v.shape[0], nvb))
+        pt = min(p, tprice.shape[1] - 1)
+        record_trades = TRADING and tr_s[TSC_BOOK] != 0.0
+        if TRADING:
+            for c in range(n_coh):
+                for k in range(N_TS):
+                    for j in range(nvb):
+                        ts[c, k, j] = tstate[k, p, c, v0 + j]
+                for j in range(nvb):
+                    touched[c] = touched[c] or ts[c, TS_DH, j] != 0.0
+            for k in range(tr_v.shape[0]):
+                for j in range(nvb):
+                    tr_vb[k, j] = tr_v[k, v0 + j]
         close_any = np.zeros(close_days.shape[1], dtype=np.bool_)
         for i in range(close_days.shape[0]):
             for d in range(close_days.shape[1]):
@@ -618,6 +669,14 @@ def _loop_body(
                     price_now = market[0, p, day]
                     rho_obs = market[1, p, d_obs]
                     rho_now = market[1, p, day]
+                    trade_step = TRADING and t % steps_per_day == 0
+                    if trade_step:
+                        # 3. trades (a day's first step): counts, prices and cash per owner.
+                        if owner_trades(ts, touched, moved, tsum, buy_b, t, day, pt, p, o, v0,
+                                        owner_order, owner_start, cohort_f, cohort_i, tariff,
+                                        scale, rho_obs, price_obs, steps_per_day, alive_o, cash,
+                                        tprice, tr_f, tr_vb, tr_s, members):
+                            issued[item] = 1
                     for ci in range(owner_start[o], owner_start[o + 1]):
                         c = owner_order[ci]
                         start = cohort_i[COH_START, c]
@@ -630,6 +689,68 @@ def _loop_body(
                         revenue = rho_obs * hash_net * price_obs
                         power_base = cohort_f[COH_ENERGY, c] * tariff[t, c]
                         onc = on_b[c]
+                        if TRADING and (touched[c] or held != 0.0 or held_before != 0.0):
+                            # The held counts are state: the planned fleet plus the machines
+                            # traded in; a restart counts against what ran in the last step
+                            # and is still here (sales and scrapping take stopped machines).
+                            hash_eff = cohort_f[COH_HASHING, c]
+                            restart_pm = cohort_f[COH_RESTART, c]
+                            coins_pm = rho_now * hash_net
+                            accs = acc_b[c]
+                            tsc = ts[c]
+                            if not (want_extra or (trade_step and moved[c])):
+                                # Most steps: no trade of this cohort now, the common totals.
+                                for j in range(nvb):
+                                    power = power_base * scale[j]
+                                    cost = power + mgmt
+                                    was = onc[j]
+                                    now = decide(par, pst, j, c, was, revenue, cost,
+                                                 step_seconds)
+                                    onc[j] = now
+                                    dh = tsc[TS_DH, j]
+                                    held_j = held + dh
+                                    kept = held_before + dh
+                                    running = held_j if (now and alive_o[j]) else 0.0
+                                    mined = running * coins_pm
+                                    before = kept if (was and solv_o[j]) else 0.0
+                                    restarted = min(running, kept) - before
+                                    restart = (restarted if restarted > 0.0
+                                               else 0.0) * restart_pm
+                                    sums[_MINED, j] += mined
+                                    sums[_OPEX, j] += running * cost + restart
+                                    sums[_HASH, j] += running * hash_eff
+                                    accs[_A_COINS, j] += mined
+                                    accs[_A_POWER, j] += running * power
+                                    accs[_A_RUNNING, j] += running
+                                continue
+                            moved_c = trade_step and moved[c]
+                            for j in range(nvb):
+                                power = power_base * scale[j]
+                                cost = power + mgmt
+                                was = onc[j]
+                                now = decide(par, pst, j, c, was, revenue, cost, step_seconds)
+                                onc[j] = now
+                                dh = tsc[TS_DH, j]
+                                held_j = held + dh
+                                prev = tsc[TS_DHP, j] if moved_c else dh
+                                out = tsc[TS_OUT, j] if moved_c else 0.0
+                                kept = max(held_before + prev - out, 0.0)
+                                running = held_j if (now and alive_o[j]) else 0.0
+                                mined = running * coins_pm
+                                before = kept if (was and solv_o[j]) else 0.0
+                                restarted = min(running, kept) - before
+                                restart = (restarted if restarted > 0.0 else 0.0) * restart_pm
+                                sums[_MINED, j] += mined
+                                sums[_OPEX, j] += running * cost + restart
+                                sums[_HASH, j] += running * hash_eff
+                                accs[_A_COINS, j] += mined
+                                accs[_A_POWER, j] += running * power
+                                accs[_A_RUNNING, j] += running
+                                accs[_A_REVENUE, j] += mined * price_now
+                                accs[_A_RESTART, j] += restart
+                                off = 1.0 if (running == 0.0 and held_j > 0.0) else 0.0
+                                accs[_A_OFF, j] += off
+                            continue
                         if held == 0.0 and held_before == 0.0:
                             # Nothing installed now or in the last step: every flow is zero
                             # (running = 0, restarted = 0); only the policy's state moves.
@@ -697,6 +818,14 @@ def _loop_body(
                                     if alive_o[j]:
                                         sums[_CAPEX, j] += paid
                     end_of_day = (t + 1) % steps_per_day == 0
+                    if TRADING and end_of_day and record_trades:
+                        # The trade ledger's day: depreciation, then the owner's figures.
+                        owner_day_end(ts, fig, t, o, owner_order, owner_start, cohort_f,
+                                      cohort_i, tr_f, True, True)
+                        for k in range(N_FIG):
+                            for j in range(nvb):
+                                day_trade[day - day0, v0 + j, p, k] += fig[k, j]
+                                fig[k, j] = 0.0
                     mark = False
                     # Whether the book pays anything this step: without (no position open, no
                     # book_cell) the treasury's plain loop is exact (no coins owed).
@@ -755,6 +884,8 @@ def _loop_body(
                         solvent_before[o, j] = solvent
                         mined = sums[_MINED, j]
                         machine_capex = sums[_CAPEX, j]
+                        if trade_step:  # the day's purchases, and sales (below)
+                            machine_capex = machine_capex + tsum[1, j]
                         opex = sums[_OPEX, j] + hosting
                         if check:
                             mined_t[t - tc0, j] += mined
@@ -765,6 +896,8 @@ def _loop_body(
                         sums[_HASH, j] = 0.0
                         site = site_capex if solvent else 0.0
                         other = machine_capex + site + fixed
+                        if trade_step:
+                            other = other - tsum[0, j]
                         other = other - transfer
                         held_coins = coins[p, o, v] + mined
                         other_income = transfer
@@ -797,6 +930,8 @@ def _loop_body(
                             other = other + bought * price_now
                             other_income = transfer + ins_cash - bought * price_now
                             coins_in = ins_coins + bought
+                        if trade_step:
+                            other_income = other_income + tsum[0, j]
                         planned = (1.0 - variant_f[1, v]) * mined
                         planned = max(planned, opex / price_now) if cover[v] else planned
                         sold = min(planned, held_coins)
@@ -850,6 +985,11 @@ def _loop_body(
             for o in range(n_own):
                 for j in range(nvb):
                     book[k, p, o, v0 + j] = bk[k, o, j]
+        if TRADING:
+            for c in range(n_coh):
+                for k in range(N_TS):
+                    for j in range(nvb):
+                        tstate[k, p, c, v0 + j] = ts[c, k, j]
         # The block's state back into the run's arrays.
         for k in range(n_st):
             for c in range(n_coh):
@@ -874,3 +1014,32 @@ def _loop_body(
 
 
 _step_loop_on_off = numba.njit(parallel=True, cache=True)(_loop_body)
+
+
+_TRADING_LOOP: list[Any] = []
+
+
+def _trading_loop() -> Any:
+    """Return the trading loop of :func:`on_off_step`, cached on disk (built on first use).
+
+    numba stamps a disk cache with the source file of the function (this one) and keys it
+    on the function's name and bytecode, not its globals: the loop gets a name of its own
+    (else it would load the fixed-fleet loop's cache, ``TRADING`` being a global) and a
+    stamp of this file and trade_cells.py, whose cells it inlines (else an edit of the
+    cells would load a stale loop). Without numba's cache internals it is not cached.
+    """
+    if not _TRADING_LOOP:
+        from hashwinter.engine.kernel import trade_cells
+
+        fn = types.FunctionType(_loop_body.__code__, dict(globals(), TRADING=True),
+                                "step_loop_trading")
+        fn.__qualname__ = "_step_loop_trading"
+        try:
+            disp = numba.njit(parallel=True, cache=True)(fn)
+            index = disp._cache._cache_file  # type: ignore[attr-defined]
+            cells = os.stat(trade_cells.__file__)
+            index._source_stamp = (index._source_stamp, (cells.st_mtime, cells.st_size))
+        except (AttributeError, OSError):  # pragma: no cover - another numba's internals
+            disp = numba.njit(parallel=True)(fn)
+        _TRADING_LOOP.append(disp)
+    return _TRADING_LOOP[0]

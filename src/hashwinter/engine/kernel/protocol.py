@@ -26,6 +26,10 @@ present configuration; the run then takes the numpy path and says why.
 
 Instruments offer :class:`CompiledContract` (terms and price tables) and a hedge
 policy :class:`CompiledOrders` (what it shorts); the kernel's book settles them.
+Trading rules (sell, scrap, buy) offer :class:`CompiledTrades` through
+``compiled_trades()``; :func:`~hashwinter.engine.kernel.trade_plan.combine_trades` merges
+a chain's parts and the kernel's trade cells (:mod:`~hashwinter.engine.kernel.trade_cells`)
+apply them.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CompiledContract", "CompiledOrders", "CompiledPolicy", "CompiledStep"]
+__all__ = ["CompiledContract", "CompiledOrders", "CompiledPolicy", "CompiledStep",
+           "CompiledTrades"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -61,6 +66,8 @@ class CompiledStep:
         :func:`~hashwinter.engine.kernel.support.compiled_plan`; None: no orders).
     contracts : tuple of CompiledContract
         The run's instruments (empty: no book).
+    trades : CompiledTrades, optional
+        The chain's machine trades (attached by ``compiled_plan``; None: a fixed fleet).
 
     """
 
@@ -70,6 +77,7 @@ class CompiledStep:
     name: str
     orders: CompiledOrders | None = None
     contracts: tuple[CompiledContract, ...] = ()
+    trades: CompiledTrades | None = None
 
     def __post_init__(self) -> None:
         params = np.ascontiguousarray(np.asarray(self.params, dtype=np.float64))
@@ -158,3 +166,95 @@ class CompiledOrders:
     slot: npt.NDArray[np.int64]
     opens: npt.NDArray[np.bool_]
     target: int
+
+
+#: ``CompiledTrades.buy_mode`` values: no purchase, Hu's payback rule, the NPV rule, a
+#: block purchase (a failing farm's fleet on one day).
+BUY_NONE, BUY_PAYBACK, BUY_NPV, BUY_BLOCK = -1, 0, 1, 2
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledTrades:
+    """A chain's machine trades in the kernel: what the trading rules sell, scrap and buy.
+
+    Each rule (:class:`~hashwinter.farm.trading.SellRule`, ``ScrapRule``, ``BuyRule``,
+    ``BlockBuy``) offers its part through ``compiled_trades()`` with the other kinds left
+    at their defaults (nothing); :func:`~hashwinter.engine.kernel.trade_plan.combine_trades`
+    merges the parts of a chain (one rule of each kind, one price table). The kernel decides
+    on each day's first step with the numpy ``decide``'s expressions
+    (:mod:`~hashwinter.engine.kernel.trade_cells`).
+
+    Attributes
+    ----------
+    market, keep : ndarray (P|1, C, D)
+        The rules' price table (:class:`~hashwinter.farm.trading.prices.TradeTables`):
+        market price and value of keeping. [currency/machine]
+    scrap : ndarray (C,)
+        Scrap value. [currency/machine]
+    sell_cohorts : ndarray of bool (C,)
+        Cohorts the sell rule may sell (all False: no sell rule).
+    sell_fee : float
+        Share of the market price lost on a sale. [fraction]
+    sell_premium : ndarray (V|1,)
+        Sell when ``market x (1 - fee) > (1 + premium) x keep``. [fraction]
+    scrap_cohorts : ndarray of bool (C,)
+        Cohorts the scrap rule may scrap (all False: no scrap rule).
+    scrap_margin : ndarray (V|1,)
+        Scrap when ``keep <= (1 + margin) x scrap`` and the market pays no more. [fraction]
+    buy_mode : int
+        ``BUY_NONE``, ``BUY_PAYBACK``, ``BUY_NPV`` or ``BUY_BLOCK``.
+    buy_target, buy_owner : int
+        Cohort the machines go into and the owner paying.
+    buy_fee : float
+        Share added to the market price. [fraction]
+    buy_fixed_price : float
+        A fixed price per machine (NaN: the market's). [currency/machine]
+    payback_days, max_per_day, cash_reserve, discount : ndarray (V|1,)
+        Hu's threshold [day], machines a day at most, cash never spent [currency], and the
+        block purchase's price over the market [fraction].
+    block_day : int
+        Day of the block purchase. ``block_count``: machines offered.
+    site : ndarray of int (C,)
+        Site of each cohort (-1: none). ``slots`` [machines] and ``watts`` [W] per site,
+        ``meter_watts`` [W] per machine of each cohort.
+
+    """
+
+    market: FloatArray
+    keep: FloatArray
+    scrap: FloatArray
+    sell_cohorts: npt.NDArray[np.bool_]
+    sell_fee: float = 0.0
+    sell_premium: FloatArray = dataclasses.field(default_factory=lambda: np.full(1, np.inf))
+    scrap_cohorts: npt.NDArray[np.bool_] | None = None
+    scrap_margin: FloatArray = dataclasses.field(default_factory=lambda: np.full(1, -np.inf))
+    buy_mode: int = BUY_NONE
+    buy_target: int = -1
+    buy_owner: int = -1
+    buy_fee: float = 0.0
+    buy_fixed_price: float = float("nan")
+    payback_days: FloatArray = dataclasses.field(default_factory=lambda: np.zeros(1))
+    max_per_day: FloatArray = dataclasses.field(default_factory=lambda: np.full(1, np.inf))
+    cash_reserve: FloatArray = dataclasses.field(default_factory=lambda: np.zeros(1))
+    discount: FloatArray = dataclasses.field(default_factory=lambda: np.ones(1))
+    block_day: int = -1
+    block_count: float = 0.0
+    site: npt.NDArray[np.int64] | None = None
+    slots: FloatArray | None = None
+    watts: FloatArray | None = None
+    meter_watts: FloatArray | None = None
+    kinds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        n_c = self.scrap.size
+        for name in ("sell_cohorts", "scrap_cohorts"):
+            value = getattr(self, name)
+            mask = np.zeros(n_c, dtype=np.bool_) if value is None else np.broadcast_to(
+                np.asarray(value, dtype=np.bool_), (n_c,)).copy()
+            object.__setattr__(self, name, mask)
+        for name in ("sell_premium", "scrap_margin", "payback_days", "max_per_day",
+                     "cash_reserve", "discount"):
+            arr = np.atleast_1d(np.asarray(getattr(self, name), dtype=np.float64))
+            if arr.ndim != 1:
+                raise ValueError(f"{name} must be 1-d over variants, got shape {arr.shape}")
+            object.__setattr__(self, name, arr)

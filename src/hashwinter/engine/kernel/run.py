@@ -27,6 +27,8 @@ from hashwinter.engine.checks import (
 )
 from hashwinter.engine.kernel import loop
 from hashwinter.engine.kernel.protocol import CompiledStep
+from hashwinter.engine.kernel.trade_cells import N_FIG, TS_HELD_STEPS
+from hashwinter.engine.kernel.trade_run import trade_arrays, trade_results
 from hashwinter.engine.network import EndogenousNetwork
 from hashwinter.engine.recorders import OwnerStatsRecorder, TotalsRecorder
 from hashwinter.engine.spec import EngineSpec
@@ -186,25 +188,34 @@ def run_compiled(
     checks = np.zeros((n_blocks * n_paths, 3))
     checks[:, 1:] = -np.inf
 
+    # A trade ledger recorder (TradeRecorder) takes the kernel's per-day trade figures.
+    book_recs = [r for r in recorders if getattr(r, "kernel_trade_book", None) is not None]
     days_per_chunk = n_days
     if stats_recs:
         days_per_chunk = max(1, min(n_days, DAY_RECORD_VALUES // (n_var * n_paths * n_own)))
-    buffer_days = days_per_chunk if stats_recs else 1
+    if book_recs:
+        days_per_chunk = max(1, min(days_per_chunk,
+                                    DAY_RECORD_VALUES // (n_var * n_paths * N_FIG)))
+    buffer_days = days_per_chunk if (stats_recs or book_recs) else 1
     day_shape = (buffer_days, n_var, n_paths, n_own) if stats_recs else (1, 1, 1, 1)
     day_cash, day_coins = np.zeros(day_shape), np.zeros(day_shape)
     day_alive = np.zeros(day_shape, dtype=np.bool_)
 
     hedge = _book_arrays(step, n_var, n_paths, n_own, n_days)
+    trading = trade_arrays(step.trades, n_var, n_paths, n_coh, n_blocks * n_paths, buffer_days,
+                           n_steps, book_recs[0] if book_recs else None)
 
     for rec in recorders:
         rec.begin(meta)
-    step_loop = loop.step_loop_for(step.function)
+    step_loop = (loop.step_loop_for(step.function, trading=True) if trading.on
+                 else loop.step_loop_for(step.function))
     # The cohorts grouped by owner (stable: each owner's in increasing order), CSR-style.
     owner_order = _c(np.argsort(cohorts.owner, kind="stable"), np.int64)
     owner_start = _c(np.concatenate([[0], np.cumsum(np.bincount(cohorts.owner,
                                                                 minlength=n_own))]), np.int64)
     for first_day in range(0, n_days, days_per_chunk):
         last_day = min(first_day + days_per_chunk, n_days)
+        trading.day_figures[...] = 0.0
         step_loop(
             params, policy_state,
             first_day * spd, last_day * spd, spd, dt, n_blocks,
@@ -213,12 +224,14 @@ def run_compiled(
             cover, on, alive_prev, cash, coins, alive, broke_step,
             acc, want, own, flows, checks, check,
             day_cash, day_coins, day_alive, bool(stats_recs), first_day,
-            BROKE_TOLERANCE, _REL, *hedge,
+            BROKE_TOLERANCE, _REL, *hedge, trading.args,
         )
         for d in range(first_day, last_day):
             for srec in stats_recs:
                 k = d - first_day
                 srec.record_day(d, day_cash[k], day_coins[k], price[:, d], day_alive[k])
+            for brec in book_recs:
+                cast(Any, brec).load_day(d, trading.day_figures[d - first_day])
         if progress is not None:
             progress(last_day * spd)
 
@@ -252,6 +265,9 @@ def run_compiled(
                     cohort[name] = running if f == 1.0 else running * f
                 else:  # unplugged_days; a sequential sum, like the kernel's running sum
                     installed_steps = np.cumsum(cohorts.installed(n_steps), axis=0)[-1]
+                    if trading.on:  # and the machine-steps traded in (or out: negative)
+                        installed_steps = installed_steps + vpo(
+                            trading.state[TS_HELD_STEPS])
                     cohort[name] = (installed_steps - running) * f
         day_of_step = clock.day_of_step.astype(np.float64)
         owner_tot = {
@@ -260,6 +276,8 @@ def run_compiled(
             "other_income": vpo(own[loop.OWN_OTHER]), "min_cash": vpo(own[loop.OWN_MIN_CASH]),
             "broke_day": np.where(broke_v >= 0, day_of_step[np.maximum(broke_v, 0)], -1.0),
         }
+        if trading.on:
+            owner_tot.update(trade_results(trading, np.zeros(shape), cohorts.owner, n_own)[2])
         for trec in totals_recs:
             trec.load_totals(cohort, owner_tot, cash_v, coins_v)
 
@@ -277,6 +295,14 @@ def run_compiled(
         checker.cash_flows = vpo(flows[0])
         checker.coin_flows = vpo(flows[1])
     held = np.broadcast_to(np.where(start_step <= n_steps - 1, count, 0.0), shape)
+    if trading.on:
+        # Counts are state: the planned fleet plus what was traded; the checker compares
+        # them with bought - sold - scrapped.
+        held, change, _ = trade_results(trading, held, cohorts.owner, n_own)
+        if check:
+            if float(held.min()) < -1e-9:
+                raise ConservationError("a cohort holds a negative count")
+            checker.count_flows = change
     report = checker.finish(cash_v, coins_v, held)
     return RunResult(
         meta=meta,

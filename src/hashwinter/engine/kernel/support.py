@@ -2,11 +2,14 @@
 
 The compiled path covers the common case (docs/engine.md, *Compiled path*): the
 exogenous (history) network of the main coin, one on/off policy with a compiled
-step (optionally followed by a hedge policy with compiled orders,
-:class:`~hashwinter.farm.hedging.HedgeShort`), the package's
+step and trading rules with compiled trades (sell above value, scrap below value, buy by
+payback or NPV, a block purchase: :mod:`~hashwinter.engine.kernel.trade_plan`),
+optionally followed by a hedge policy with compiled orders
+(:class:`~hashwinter.farm.hedging.HedgeShort`), the package's
 :class:`~hashwinter.engine.treasury.Treasury`, totals and owner statistics as the
-only recorders, instruments with a compiled book (margined futures and perpetuals,
-no journal), no other coins. Anything
+only recorders (and, with trading rules, the trade book
+:class:`~hashwinter.farm.trading.paths.TradeRecorder`), instruments with a compiled book
+(margined futures and perpetuals, no journal), no other coins. Anything
 else runs on the numpy path; :func:`compiled_plan` returns the reason, which
 ``RunResult.fallback`` reports. Cheap tests come first, so that a run that falls
 back never imports numba.
@@ -20,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hashwinter.engine.kernel.protocol import CompiledContract, CompiledOrders, CompiledStep
+from hashwinter.engine.kernel.trade_plan import combine_trades, trade_reason
 from hashwinter.engine.network import EndogenousNetwork, ExogenousNetwork
 from hashwinter.engine.policy import Policies, Policy
 from hashwinter.engine.positions import Instrument
@@ -54,6 +58,10 @@ def compiled_plan(
     """Return the policy's compiled step, or None and the reason the run falls back."""
     if spec.other_coins:
         return None, "other coins of the coin axis have no compiled step yet"
+    all_parts = list(policy.parts) if isinstance(policy, Policies) else [policy]
+    traders = [p for p in all_parts if hasattr(p, "compiled_trades")]
+    if traders and type(spec.network) is EndogenousNetwork:
+        return None, "trading rules on the endogenous network have no compiled step yet"
     if type(spec.network) is EndogenousNetwork:
         if instruments:
             return None, ("instruments on the endogenous network have no compiled book yet "
@@ -67,18 +75,31 @@ def compiled_plan(
     if type(treasury) is not Treasury:
         return None, f"treasury {type(treasury).__name__} has no compiled step"
     for rec in recorders:
+        book = getattr(rec, "kernel_trade_book", None)
+        if book is not None and traders:
+            reason = book()
+            if reason is not None:
+                return None, reason
+            continue
         if type(rec) not in COMPILED_RECORDERS:
             return None, (f"recorder {type(rec).__name__} has no compiled form (the kernel "
                           "keeps totals and owner statistics, not every step's flows)")
-    parts = list(policy.parts) if isinstance(policy, Policies) else [policy]
-    n_parts = len(parts)
+    trades = None
+    if traders:
+        trades, reason = combine_trades(traders)
+        if trades is not None:
+            reason = trade_reason(spec, trades, len(instruments))
+        if reason is not None:
+            return None, reason
+    parts = [p for p in all_parts if not hasattr(p, "compiled_trades")]
+    n_parts = len(all_parts)
     hedge = None
     offer_orders = getattr(parts[-1], "compiled_orders", None) if parts else None
     if offer_orders is not None:
         hedge = parts.pop()  # a hedge reads the decisions of the policies before it
-    if len(parts) > 1 or (hedge is None and not parts):
+    if len(parts) > 1 or (hedge is None and not parts and trades is None):
         return None, (f"a chain of {n_parts} policies has no compiled step yet (one on/off "
-                      "policy, optionally followed by a hedge)")
+                      "policy and trading rules, optionally followed by a hedge)")
     if any(hasattr(p, "compiled_orders") for p in parts):
         return None, "a hedge policy before the on/off policy has no compiled step"
     contracts: list[CompiledContract] = []
@@ -104,7 +125,8 @@ def compiled_plan(
 
         # A hedge alone keeps every cohort on (its actions start from the last step's on).
         step = CompiledStep(on_off_step, ALWAYS_ON_PARAMS, np.zeros(0), "AlwaysOn")
-        return dataclasses.replace(step, orders=orders, contracts=tuple(contracts)), None
+        return dataclasses.replace(step, orders=orders, contracts=tuple(contracts),
+                                   trades=trades), None
     part = parts[0]
     name = type(part).__name__
     offer = getattr(part, "compiled_step", None)
@@ -119,4 +141,5 @@ def compiled_plan(
         return None, f"policy {name} has no compiled step in this configuration"
     if not isinstance(step, CompiledStep):
         return None, f"policy {name}.compiled_step() did not return a CompiledStep"
-    return dataclasses.replace(step, orders=orders, contracts=tuple(contracts)), None
+    return dataclasses.replace(step, orders=orders, contracts=tuple(contracts),
+                               trades=trades), None

@@ -110,6 +110,21 @@ class TradeRecorder:
             with np.errstate(divide="ignore", invalid="ignore"):
                 self.shutdown_price[data.day] = np.where(coins > 0, cost / coins, np.nan)
 
+    def kernel_trade_book(self) -> str | None:
+        """Return why the compiled kernel cannot keep this ledger, or None (it can)."""
+        if self._pick is not None:
+            return ("the trade recorder's used and shutdown prices per model have no "
+                    "compiled form yet")
+        return None
+
+    def opening_books(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Return the opening cost and book value [currency] and life [day] per cohort."""
+        return self._cost0, self._book0, self._life
+
+    def load_day(self, day: int, figures: FloatArray) -> None:
+        """Take day ``day``'s figures (V, P, len(TRADE_FIGURES)) from the compiled kernel."""
+        self.figures[day] = figures
+
     def finish(self) -> TradeRecorder:
         """Return itself (:attr:`figures` is the result)."""
         return self

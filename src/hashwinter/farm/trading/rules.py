@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.actions import Actions
+from hashwinter.engine.kernel.protocol import BUY_BLOCK, BUY_NPV, BUY_PAYBACK, CompiledTrades
 from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.policy import Observation
 from hashwinter.engine.variants import (
@@ -56,6 +57,13 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+def _site_terms(limits: SiteLimits) -> dict[str, Any]:
+    return dict(site=np.asarray(limits.site, dtype=np.int64),
+                slots=np.asarray(limits.slots, dtype=np.float64),
+                watts=np.asarray(limits.watts, dtype=np.float64),
+                meter_watts=np.asarray(limits.meter_watts, dtype=np.float64))
 
 
 def _take(obj: Any, sel: slice | npt.NDArray[np.int64], names: tuple[str, ...]) -> Any:
@@ -221,6 +229,14 @@ class SellRule:
             return actions, None
         return actions.add_trades(sell=sell, sell_price=np.broadcast_to(net, shape)), None
 
+    def compiled_trades(self) -> CompiledTrades | None:
+        """Return the kernel's terms of the rule; None with the cash rule (``min_cash``)."""
+        if np.any(self.min_cash > 0):
+            return None  # the owner-wide shortfall share has no compiled step yet
+        t = self.tables
+        return CompiledTrades(t.market, t.keep, t.scrap, self.cohorts, sell_fee=self.fee,
+                              sell_premium=self.premium, kinds=("sell",))
+
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> SellRule:
         """Return the rule restricted to some variants."""
         return _take(self, sel, ("premium", "min_cash"))
@@ -338,6 +354,17 @@ class BuyRule:
         unit[..., self.target] = price
         return actions.add_trades(buy=buy, buy_price=unit), None
 
+    def compiled_trades(self) -> CompiledTrades:
+        """Return the kernel's terms of the rule."""
+        t = self.tables
+        fixed = float("nan") if self.price_per_machine is None else float(self.price_per_machine)
+        return CompiledTrades(
+            t.market, t.keep, t.scrap, np.zeros(t.scrap.size, dtype=bool),
+            buy_mode=BUY_NPV if self.rule == "npv" else BUY_PAYBACK, buy_target=self.target,
+            buy_owner=self.owner, buy_fee=self.fee, buy_fixed_price=fixed,
+            payback_days=self.payback_days, max_per_day=self.max_per_day,
+            cash_reserve=self.cash_reserve, kinds=("buy",), **_site_terms(self.limits))
+
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> BuyRule:
         """Return the rule restricted to some variants."""
         return _take(self, sel, ("payback_days", "max_per_day", "cash_reserve"))
@@ -411,6 +438,15 @@ class BlockBuy:
         unit[..., self.target] = price
         return actions.add_trades(buy=buy, buy_price=unit), None
 
+    def compiled_trades(self) -> CompiledTrades:
+        """Return the kernel's terms of the purchase."""
+        t = self.tables
+        return CompiledTrades(
+            t.market, t.keep, t.scrap, np.zeros(t.scrap.size, dtype=bool), buy_mode=BUY_BLOCK,
+            buy_target=self.target, buy_owner=self.owner, discount=self.discount,
+            cash_reserve=self.cash_reserve, block_day=self.day, block_count=self.count,
+            kinds=("buy",), **_site_terms(self.limits))
+
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> BlockBuy:
         """Return the rule restricted to some variants."""
         return _take(self, sel, ("discount", "cash_reserve"))
@@ -472,6 +508,13 @@ class ScrapRule:
         if not np.any(n):
             return actions, None  # nothing left to scrap (already scrapped or never held)
         return actions.add_trades(scrap=n, scrap_price=np.broadcast_to(scrap, shape)), None
+
+    def compiled_trades(self) -> CompiledTrades:
+        """Return the kernel's terms of the rule."""
+        t = self.tables
+        return CompiledTrades(t.market, t.keep, t.scrap, np.zeros(t.scrap.size, dtype=bool),
+                              scrap_cohorts=self.cohorts, scrap_margin=self.margin,
+                              kinds=("scrap",))
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ScrapRule:
         """Return the rule restricted to some variants."""
