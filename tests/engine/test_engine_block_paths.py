@@ -121,3 +121,26 @@ def test_fees_per_step_are_paid_by_the_blocks_of_the_step() -> None:
     with pytest.raises(InputError) as err:
         BlockNetwork(CLOCK, 1e10, HEIGHT, WORLD, BitcoinRule(), fees_per_block=fees[:3])
     assert err.value.field == "fees_per_block"
+
+
+def test_a_fleet_that_grows_mid_run_earns_its_new_share_at_the_new_rate() -> None:
+    """The fleet goes from 10 to 50 PH/s on day 4 (world 90 PH/s): the block pending then,
+    drawn at 100 PH/s, is moved to 140 PH/s (its remaining work at the new rate), so every
+    day's coins are the fleet's share (10 % then 50 / 140) of the day's issuance, and days
+    4-7 hold Poisson(4 x 86,400 / 306.78 s) = 1,126.5 blocks a path: 45,061 over 40
+    paths, sd 212, tolerance 4 sd."""
+    n_paths = 40
+    net = BlockNetwork(CLOCK, 1e10, HEIGHT, WORLD, BitcoinRule(), seed=9)
+    state = net.init_state(1, n_paths)
+    late = 0
+    for step in range(DATES.size):
+        fleet = 1e16 if step < 4 else 5e16
+        before = state.count.copy()
+        state, out = net.advance(state, step, np.full((1, n_paths), fleet),
+                                 price=np.full(n_paths, 4_000.0))
+        assert_allclose(out.reward_per_hash * fleet, out.issuance * fleet / (fleet + 9e16),
+                        rtol=1e-12)
+        if step >= 4:
+            late += int((state.count - before).sum())
+    mean = n_paths * 4 * 86400.0 / (1e10 * 2**32 / 1.4e17)
+    assert abs(late - mean) < 4 * np.sqrt(mean)

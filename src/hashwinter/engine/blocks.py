@@ -584,6 +584,8 @@ class BlockNetwork:
             self._cover_draws(st)
             self._redraw(st, np.ones(n, dtype=bool), farm, False, (np.empty(n), np.empty(n)))
             st.started = True
+        elif farm is not None:
+            self._rescale(st, step, farm)
         count_before = st.count.reshape(-1).copy()
         step_end = (step + 1) * self.clock.step_seconds
         rho = self._rounds(st, step_end, farm, self.price is not None and st.fused)
@@ -602,6 +604,33 @@ class BlockNetwork:
         return st, NetworkStep(reward_per_hash=rho_vp, issuance=issuance, network_hashrate=seen,
                                difficulty=st.difficulty.copy(),
                                height=st.height.astype(np.float64))
+
+    def _rescale(self, st: BlockState, step: int, farm: FloatArray) -> None:
+        """Move each live path's pending block to the hashrate of this step's start.
+
+        The pending block was drawn with the previous step's hashrate ``H0``; what is
+        left of its work, ``(next - now) · H0`` hashes, takes ``(next - now) · H0 / H1``
+        at this step's ``H1`` (the fleet, and the outside supply at the price now). For
+        exponential intervals this is exact in distribution (memoryless); it also makes
+        the block pay the fleet its share at ``H1``. Paths whose hashrate is unchanged
+        are left bit for bit.
+        """
+        d, px = st.difficulty.reshape(-1), st.price.reshape(-1)
+        rev = px * st.coef.reshape(-1) / d  # not fused: coef = reward / 2^32
+        hashrate = np.empty_like(rev)
+        self.supply.fill(rev, hashrate)
+        hashrate += farm
+        pending = st.pending.reshape(-1)
+        change = ~st.stopped.reshape(-1) & (hashrate != pending)
+        if not change.any():
+            return
+        now = step * self.clock.step_seconds
+        nxt, last = st.next_time.reshape(-1), st.last_time.reshape(-1)
+        moved = now + (nxt - now) * (pending / hashrate)
+        np.copyto(nxt, moved, where=change)
+        np.copyto(st.interval.reshape(-1), nxt - last, where=change)
+        np.copyto(st.share.reshape(-1), st.reward.reshape(-1) / hashrate, where=change)
+        np.copyto(pending, hashrate, where=change)
 
     def _rounds(self, st: BlockState, step_end: float | None, farm: FloatArray | None,
                 exact: bool) -> FloatArray | None:

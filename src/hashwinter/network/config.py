@@ -8,6 +8,7 @@ lists them all). A bad value is a field-level error with its file and line
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,7 @@ from hashwinter.tomlfile import locate, read_toml
 from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = [
+    "ChainConfig",
     "DynamicsConfig",
     "HabitsConfig",
     "MakerConfig",
@@ -253,6 +255,35 @@ class HabitsConfig(ConfigModel):
         return self
 
 
+class ChainConfig(ConfigModel):
+    """The network's blocks and retarget rule (``[network]`` in the file; network.chain).
+
+    The defaults are the expected-value clock with Bitcoin's rule, the model the
+    winter-2018 checks are calibrated on.
+    """
+
+    #: ``"expected"``: blocks at the expected rate ``H / (D 2^32)``; ``"poisson"``: each
+    #: interval exponential (a Poisson number of blocks a day), per path.
+    blocks: Literal["expected", "poisson"] = "expected"
+    #: Retarget rule: ``"bitcoin"`` (every 2016 blocks, x4 clamp) or ``"cw-N"``, Bitcoin
+    #: Cash's November 2017 rolling-window rule over N blocks (``"cw-144"``: BCH's; every
+    #: block). A per-block rule runs on the block-resolution network (its expected
+    #: intervals unless ``blocks = "poisson"``).
+    rule: str = "bitcoin"
+    #: Seed of the Poisson intervals; path ``p`` draws from the seed's child ``p``, so a
+    #: path's blocks do not depend on the chunking.
+    seed: int = Field(default=0, ge=0)
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, rule: str) -> str:
+        match = re.fullmatch(r"bitcoin|cw-(\d+)", rule)
+        if match is None or (match[1] is not None and int(match[1]) < 2):
+            raise ValueError(f"unknown rule {rule!r}; use 'bitcoin' or 'cw-N' (N >= 2), "
+                             "e.g. 'cw-144'")
+        return rule
+
+
 class NetworkScenario(ConfigModel):
     """A network scenario file."""
 
@@ -268,6 +299,7 @@ class NetworkScenario(ConfigModel):
     price: PriceConfig = Field(default_factory=PriceConfig)
     makers: MakersConfig = Field(default_factory=MakersConfig)
     habits: HabitsConfig = Field(default_factory=HabitsConfig)
+    network: ChainConfig = Field(default_factory=ChainConfig)
 
     @model_validator(mode="after")
     def _dates(self) -> NetworkScenario:

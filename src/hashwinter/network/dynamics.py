@@ -6,7 +6,9 @@
 * hashrate is the sum of the running cohorts (the farms are the whole network: no rest
   of the world); blocks arrive at the expected rate and the difficulty retargets by
   Bitcoin's rule (:class:`~hashwinter.engine.network.EndogenousNetwork` with its
-  ``BitcoinRule``), starting from the real difficulty, window position and fees;
+  ``BitcoinRule``), starting from the real difficulty, window position and fees; or,
+  as ``[network]`` chooses, Poisson blocks and/or another rule (cw-144) on the
+  block-resolution network (:mod:`hashwinter.network.chainmodel`);
 * owners whose cash runs out are broke (the engine's treasury): their machines stop and
   the market liquidates them;
 * the price is the history path (btc_daily.csv) or geometric Brownian motion from the
@@ -36,13 +38,13 @@ from hashwinter.engine.chunks import concat_paths
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.cohorts import Cohorts
 from hashwinter.engine.market import DailyMarket
-from hashwinter.engine.network import EndogenousNetwork
 from hashwinter.engine.policy import Policies, Policy
 from hashwinter.engine.run import RunResult, run
 from hashwinter.engine.spec import EngineSpec, Owners
 from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
 from hashwinter.network.clearing import price_grid
+from hashwinter.network.chainmodel import scenario_network
 from hashwinter.network.config import NetworkScenario
 from hashwinter.network.habits import hedging, network_treasury
 from hashwinter.network.impact import solve_impact
@@ -225,7 +227,8 @@ def run_network(
     dates = pd.date_range(start, end, freq="D")
     prices = price_paths(scenario, history, dates, n_paths)
     bounds = np.cumsum([0, *chunk_sizes(n_paths, chunk_paths or n_paths)])
-    chunks = [NetworkChunk(scenario, folder, pop, history, prices[lo:hi], engine)
+    chunks = [NetworkChunk(scenario, folder, pop, history, prices[lo:hi], engine,
+                           first_path=int(lo))
               for lo, hi in itertools.pairwise(bounds)]
     if executor is not None:
         parts = run_chunks(executor, run_chunk, chunks, description="network chunks")
@@ -268,6 +271,8 @@ class NetworkChunk:
     history: pd.DataFrame
     prices: FloatArray
     engine: str = "auto"
+    #: Index of the chunk's first path in the run (its paths' Poisson blocks).
+    first_path: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -297,10 +302,11 @@ def run_chunk(chunk: NetworkChunk,
     prices = chunk.prices
     hist = history.loc[dates]
     height, elapsed = chain_position(history, start)
-    network = EndogenousNetwork(
-        clock, difficulty=float(hist["difficulty"].to_numpy(np.float64)[0]), height=height,
-        rest_of_world=0.0, fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
-        window_elapsed=elapsed)
+    network = scenario_network(
+        scenario.network, clock, difficulty=float(hist["difficulty"].to_numpy(np.float64)[0]),
+        height=height, elapsed_s=elapsed,
+        fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
+        first_path=chunk.first_path, n_paths=prices.shape[0])
     c = pop.cohort_owner.size
     owner, tier = pop.cohort_owner, pop.cohort_tier
     owner_names = (tuple(f"farm {o}" for o in range(n_real))
@@ -374,15 +380,19 @@ def run_chunk(chunk: NetworkChunk,
             blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
         spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
         engine = chunk.engine
+        reason = None
         if engine == "auto":
             # Not the engine's size threshold: the endogenous loop loads from numba's
             # disk cache, and at the twin's size it already runs ~40x the numpy loop.
             from hashwinter.engine.kernel.support import compiled_plan
 
-            step, _ = compiled_plan(spec, Policies(parts), treasury, [recorder], instruments)
+            step, reason = compiled_plan(spec, Policies(parts), treasury, [recorder],
+                                         instruments)
             engine = "compiled" if step is not None else "numpy"
         out = run(spec, Policies(parts), treasury=treasury, recorders=[recorder],
                   progress=progress, engine=engine, instruments=instruments)
+        if reason is not None:  # why "auto" fell back, not "numpy was asked for"
+            out = dataclasses.replace(out, fallback=reason)
         rec = out.records[0]
         assert isinstance(rec, NetworkRecord)
         return out, rec.net_sold
