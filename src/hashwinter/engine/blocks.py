@@ -196,6 +196,33 @@ class BlockState:
     started: bool = False
     fee: float = 0.0  # fees of the blocks found in the current step [coin per block]
 
+    @classmethod
+    def concat_paths(cls, parts: Sequence[BlockState]) -> BlockState:
+        """Join the states of runs on consecutive chunks of paths (axis 1), in order.
+
+        The per-path statistics and the trace are joined; the run's internals (rule
+        trackers, draws, the book of a network that ran ahead) are not: the joined
+        state is read, not stepped further.
+        """
+        first = parts[0]
+
+        def cat(name: str, of: list[object]) -> npt.NDArray[np.generic]:
+            return np.concatenate([getattr(p, name) for p in of], axis=1)
+
+        names = ("difficulty", "last_time", "next_time", "interval", "price", "count",
+                 "sumsq_s2", "longest_s", "stopped", "pending", "share", "reward", "coef",
+                 "last_term")
+        trace = first.trace
+        if trace is not None:
+            traces: list[object] = [p.trace for p in parts]
+            trace = dataclasses.replace(trace, **{
+                f: cat(f, traces) for f in ("interval_s", "time_s", "difficulty", "hashrate",
+                                            "price", "taken", "since_count", "since_total",
+                                            "due")})
+        return dataclasses.replace(first, **{f: cat(f, list(parts)) for f in names},
+                                   trace=trace, trackers=[], book=None,
+                                   draw_index=np.zeros(0, dtype=np.int64))
+
     @property
     def total_s(self) -> FloatArray:
         """Sum of the intervals of the blocks found: the last one's time [s]."""

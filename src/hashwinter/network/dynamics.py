@@ -92,6 +92,8 @@ class NetworkRun:
     record: NetworkRecord
     result: RunResult
     size_labels: tuple[str, ...] = SIZE_LABELS
+    #: Height of the run's first block (chain_position). [blocks]
+    start_height: int = 0
 
 
 def chain_position(daily: pd.DataFrame, start: pd.Timestamp) -> tuple[int, float]:
@@ -240,7 +242,7 @@ def run_network(
     return NetworkRun(scenario=scenario, population=parts[0].population, dates=parts[0].dates,
                       price=np.concatenate([p.prices for p in parts]),
                       history=parts[0].history, record=record, result=result,
-                      size_labels=parts[0].size_labels)
+                      size_labels=parts[0].size_labels, start_height=parts[0].start_height)
 
 
 def _shifted(progress: Callable[[int], None] | None,
@@ -286,6 +288,7 @@ class ChunkResult:
     record: NetworkRecord
     result: RunResult
     size_labels: tuple[str, ...]
+    start_height: int = 0
 
 
 def run_chunk(chunk: NetworkChunk,
@@ -408,4 +411,5 @@ def run_chunk(chunk: NetworkChunk,
             raise InputError(f"the run diverged: network {name} is not finite and > 0",
                              field="scenario")
     return ChunkResult(population=pop, dates=clock.dates, history=hist, prices=prices,
-                       record=record, result=result, size_labels=size_labels)
+                       record=record, result=result, size_labels=size_labels,
+                       start_height=height)

@@ -8,7 +8,11 @@ otherwise where said):
   interval at the day's end (``D 2^32 / H``) [s] beside the history's (86,400 / blocks);
 * ``network_fan.csv`` — per day: quantiles over the paths (5, 25, 50, 75, 95 %) of the
   simulated hashrate [EH/s] and difficulty, beside the history's;
-* ``retargets.csv`` — per path, each simulated retarget: day, relative change;
+* ``retargets.csv`` — per path, each simulated retarget: day, relative change, the
+  difficulties before and after, the height, and under Bitcoin's rule the window's mean
+  block time [s] (network.blocktimes; a per-block rule: the day's net change);
+* ``block_times.csv`` — per day and path: blocks found and the mean time between them
+  [s] (86,400 / blocks), beside the history's blocks;
 * ``hashrate_by_region.csv``, ``hashrate_by_size.csv`` — per day, group: running
   hashrate [EH/s] (mean over paths);
 * ``used_prices.csv`` — per day and tier: clearing price [USD/machine] and machines
@@ -35,6 +39,7 @@ import pandas as pd
 from hashwinter.chain import hashrate_from_difficulty
 from hashwinter.economics.revenue import revenue_per_day
 from hashwinter.hardware import default_catalog
+from hashwinter.network.blocktimes import block_time_table, daily_blocks, retarget_table
 from hashwinter.network.dynamics import NetworkRun
 from hashwinter.network.electricity import electricity_bounds
 from hashwinter.units import HASHES_PER_DIFFICULTY
@@ -82,14 +87,19 @@ def _fan(run: NetworkRun) -> pd.DataFrame:
     return out
 
 
+def _blocks(run: NetworkRun) -> np.ndarray:
+    """Return the blocks found each day (T, P) (network.blocktimes)."""
+    return daily_blocks(run.record.issuance, run.history["fees_per_block"].to_numpy(np.float64),
+                        run.start_height)
+
+
 def _retargets(run: NetworkRun) -> pd.DataFrame:
-    d = run.record.difficulty
-    rows = []
-    for p in range(d.shape[1]):
-        change = d[1:, p] / d[:-1, p] - 1
-        for i in np.flatnonzero(np.abs(change) > 1e-12):
-            rows.append((pd.Timestamp(run.dates[i + 1]).date(), p, float(change[i])))
-    return pd.DataFrame(rows, columns=["date", "path", "change"])
+    return retarget_table(run.dates, run.record.difficulty, _blocks(run), run.start_height,
+                          run.scenario.network.rule)
+
+
+def _block_times(run: NetworkRun) -> pd.DataFrame:
+    return block_time_table(run.dates, _blocks(run), run.history["blocks"].to_numpy(np.float64))
 
 
 def _groups(run: NetworkRun, values: np.ndarray, names: tuple[str, ...],
@@ -174,6 +184,7 @@ def network_tables(run: NetworkRun) -> dict[str, pd.DataFrame]:
         "network_daily": _daily(run),
         "network_fan": _fan(run),
         "retargets": _retargets(run),
+        "block_times": _block_times(run),
         "hashrate_by_region": _groups(run, run.record.by_region, pop.regions, "region"),
         "hashrate_by_size": _groups(run, run.record.by_size, run.size_labels, "farm_size"),
         "used_prices": _used(run),
@@ -192,15 +203,24 @@ def summary_lines(run: NetworkRun) -> list[str]:
              f"= {pop.cohort_owner.size} cohorts, {pop.farm_machines.sum() / 1e6:.2f} M machines, "
              f"{pop.hashrate / _EXA:.1f} EH/s on {dates[0].date()} "
              f"(regions from the map of {pop.map_month})",
-             f"paths: {rec.hashrate.shape[1]}; days: {len(dates)}"]
+             f"paths: {rec.hashrate.shape[1]}; days: {len(dates)}; blocks "
+             f"{run.scenario.network.blocks}, retarget rule {run.scenario.network.rule}"]
     nov = (pd.Timestamp("2018-11-01"), pd.Timestamp("2018-11-30"))
     if nov[0] >= dates[6] and nov[1] <= dates[-1]:
         lines.append(f"7-day-mean hashrate 1 -> 30 Nov 2018 (path 0): "
                      f"{h[nov[1]] / h[nov[0]] - 1:+.1%}")
     ret = _retargets(run)
     ret0 = ret[ret["path"] == 0]
-    lines.append("retargets (path 0): " + ", ".join(
-        f"{d:%d %b %Y} {c:+.1%}" for d, c in zip(ret0["date"], ret0["change"], strict=True)))
+    if run.scenario.network.rule == "bitcoin":
+        lines.append("retargets (path 0): " + ", ".join(
+            f"{d:%d %b %Y} {c:+.1%}" for d, c in zip(ret0["date"], ret0["change"], strict=True)))
+    else:
+        lines.append(f"difficulty changes every block ({run.scenario.network.rule}); day "
+                     f"changes (path 0) from {ret0['change'].min():+.1%} to "
+                     f"{ret0['change'].max():+.1%}" if len(ret0) else "no difficulty change")
+    gaps = 86400.0 / _blocks(run)
+    lines.append(f"mean time between blocks: {gaps.mean():.0f} s over days and paths "
+                 f"(days of path 0 from {gaps[:, 0].min():.0f} to {gaps[:, 0].max():.0f} s)")
     broke = int((run.result.broke_step >= 0).sum())
     lines.append(f"machines traded: {np.nansum(rec.traded[:, 0]):,.0f} (path 0); "
                  f"farms broke (all paths): {broke}")
@@ -258,8 +278,14 @@ def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
     ret = tables["retargets"]
     figs.append(go.Figure(go.Bar(x=ret["date"], y=ret["change"] * 100),
                           layout={"title": "Retargets [%]"}))
-    f = go.Figure(layout={"title": "Expected block interval [s] (path 0)"})
-    f.add_trace(go.Scatter(x=first["date"], y=first["block_interval_s"], name="simulated"))
+    f = go.Figure(layout={"title": "Block times [s] (path 0)"})
+    times = tables["block_times"]
+    times = times[times["path"] == 0]
+    f.add_trace(go.Scatter(x=times["date"], y=times["mean_block_time_s"],
+                           name="simulated (86,400 / blocks of the day)"))
+    f.add_trace(go.Scatter(x=first["date"], y=first["block_interval_s"],
+                           name="simulated, expected at the day's end (D 2^32 / H)",
+                           line={"dash": "dot"}))
     f.add_trace(go.Scatter(x=first["date"], y=first["history_block_interval_s"],
                            name="history (86,400 / blocks)", line={"color": "black"}))
     figs.append(f)
