@@ -193,6 +193,24 @@ class MakerConfig(ConfigModel):
     starting_cash: float = Field(default=886.9e6, ge=0)
     #: Unsold machines held at the start. Assumption. [machines]
     inventory: float = Field(default=0.0, ge=0)
+    #: Slots at host farms where the maker places unsold machines its own farms cannot
+    #: hold ("mine in a bear market": Bitmain's 50,000 hosted machines in Shihezi, seed
+    #: story section 9). 0: no hosting (the default; the shipped file too). [machines]
+    hosted_slots: float = Field(default=0.0, ge=0)
+    #: Machines the maker's own farms hold; with hosting, the stock beyond them goes to
+    #: the hosts first. Bitmain's own farm capacity, June 2018: 200,000 machines in 11
+    #: farms (makers.csv). [machines]
+    own_slots: float = Field(default=200_000.0, ge=0)
+    #: Region of the host farms (must be a region of the population). Assumption:
+    #: Xinjiang (Shihezi, mining_power_prices.csv: a 40,000-slot farm at 0.28 CNY/kWh).
+    host_region: str = "Xinjiang"
+    #: Host farms: the largest farms of ``host_region``, slots split pro rata to their
+    #: size. Assumption.
+    hosts: int = Field(default=1, ge=1, le=100)
+    #: Hosting fee the maker pays the host per placed machine and day, on top of the
+    #: power at the host's tariff. Assumption: the host's margin, ~0.03 CNY/kWh on an
+    #: S9's ~32 kWh a day (SOURCES.md quotes 0.25 CNY/kWh all-in Sichuan hosting). [USD]
+    hosting_fee_per_machine_day: float = Field(default=0.15, ge=0)
 
 
 class MakersConfig(ConfigModel):

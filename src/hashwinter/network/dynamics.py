@@ -317,18 +317,25 @@ def run_chunk(chunk: NetworkChunk,
     labels = tuple(f"{owner_names[o]} / {pop.tier_model[k]}"
                    for o, k in zip(owner, tier, strict=True))
     pc = scenario.population
+    # Where each cohort is (its owner's site, or its host's: a maker's hosted machines).
+    place = owner if makers is None else makers.place(owner)
+    hosting_fee, host = np.zeros(c), np.full(c, -1, np.int64)
+    if makers is not None and makers.hosted_cohort.size:
+        fees = np.array([m.hosting_fee_per_machine_day for m in scenario.makers.maker])
+        hosting_fee[makers.hosted_cohort] = fees[makers.hosted_maker]
+        host[makers.hosted_cohort] = makers.hosted_host
     cohorts = Cohorts(
         label=labels, model=tuple(pop.tier_model[k] for k in tier),
-        site=tuple(pop.regions[pop.farm_region[o]] for o in owner),
+        site=tuple(pop.regions[pop.farm_region[o]] for o in place),
         hashrate=pop.tier_hashrate[tier], power=pop.tier_power[tier], count=pop.cohort_count,
         owner=owner, start_step=np.zeros(c, np.int64), capex_step=np.full(c, -1, np.int64),
         unit_price=np.zeros(c), uptime=np.ones(c), pue=np.full(c, pc.pue),
         pool_fee=np.zeros(c),
-        management_fee=np.full(c, pc.overhead_per_machine_day), hosting_fee=np.zeros(c),
-        restart_cost=np.zeros(c))
+        management_fee=np.full(c, pc.overhead_per_machine_day), hosting_fee=hosting_fee,
+        restart_cost=np.zeros(c), host=host)
     dry = np.isin(dates.month.to_numpy(), pop.dry_months)
-    tariff = np.where(dry[:, None], pop.farm_dry_tariff[owner][None, :],
-                      pop.farm_tariff[owner][None, :])
+    tariff = np.where(dry[:, None], pop.farm_dry_tariff[place][None, :],
+                      pop.farm_tariff[place][None, :])
     daily_power = (pop.cohort_count * pop.tier_power[tier] * pc.pue * 24 / 1000
                    * tariff[0])
     power_by_farm = np.bincount(owner, weights=daily_power, minlength=pop.n_farms)
@@ -354,7 +361,8 @@ def run_chunk(chunk: NetworkChunk,
                             mc.bins),
             sell_after_days=mc.sell_after_days, payback_days=mc.payback_days,
             cash_share=mc.cash_share,
-            offers=None if makers is None else ~np.isin(np.arange(c), makers.maker_cohort),
+            offers=None if makers is None else ~np.isin(
+                np.arange(c), np.concatenate([makers.maker_cohort, makers.hosted_cohort])),
             ship_days=mc.ship_days))
     farm_class, size_labels = size_classes(pop.farm_machines[:n_real])
     size_class = np.concatenate([farm_class, np.full(pop.n_farms - n_real, 3, np.int64)])
@@ -362,11 +370,13 @@ def run_chunk(chunk: NetworkChunk,
         parts.append(maker_policy(scenario, pop, makers, folder, history))
         # The makers' own mining is a size class of its own ("mine in a bear market").
         size_labels = (*size_labels, "makers")
-    recorder = NetworkRecorder(tier, pop.farm_region[owner], size_class[owner],
+    recorder = NetworkRecorder(tier, pop.farm_region[place], size_class[owner],
                                pop.tier_hashrate.size, len(pop.regions), len(size_labels),
                                pop.tier_hashrate[tier],
                                None if makers is None else makers.maker_cohort,
-                               power=pop.tier_power[tier])
+                               power=pop.tier_power[tier],
+                               hosted=None if makers is None else (makers.hosted_cohort,
+                                                                   makers.hosted_maker))
     treasury = network_treasury(scenario.habits, pop.farm_machines[:n_real], pop.n_farms)
     hedge = hedging(scenario.habits, pop.farm_machines[:n_real], pop.n_farms, cohorts, clock,
                     owner_names)

@@ -2,8 +2,8 @@
 
 Per day and path: network hashrate and difficulty; running hashrate by region and by
 farm-size class; per tier the machines traded and the clearing price (variant 0).
-Per day and maker: machines produced, delivered, held (inventory) and running, and the
-revenue of deliveries. Each step it checks that every tier's machines sold equal its
+Per day and maker: machines produced, delivered, held (inventory) and running, placed
+at host farms, and the revenue of deliveries. Each step it checks that every tier's machines sold equal its
 machines bought less the makers' production (counts conserved between owners) and
 that the coins the farms mined equal the network's issuance (the farms are the whole
 network), relative 1e-9.
@@ -55,6 +55,9 @@ class NetworkRecord:
         [machines]
     maker_revenue : ndarray (T, P, M)
         Deliveries times the list price. [currency]
+    hosted : ndarray (T, P, M)
+        Per maker: its machines placed at host farms at the day's end (not in
+        ``inventory``; running ones are in ``maker_running``). [machines]
     power : ndarray (T, P)
         Wall power of the running machines, makers' new models included (no PUE). [W]
 
@@ -78,6 +81,7 @@ class NetworkRecord:
     maker_running: FloatArray
     maker_revenue: FloatArray
     power: FloatArray
+    hosted: FloatArray
 
 
 class NetworkRecorder:
@@ -95,6 +99,8 @@ class NetworkRecorder:
         The makers' inventory cohorts (their purchases are production).
     power : ndarray (C,), optional
         Wall power per machine of each cohort (default: 0, no power kept). [W]
+    hosted : tuple of ndarray of int (K,), optional
+        The makers' hosted cohorts and the maker (0 .. M-1) of each.
 
     """
 
@@ -102,7 +108,9 @@ class NetworkRecorder:
                  size_class: npt.NDArray[np.int64], n_tiers: int, n_regions: int,
                  n_sizes: int, hashrate: FloatArray,
                  maker_cohort: npt.NDArray[np.int64] | None = None,
-                 power: FloatArray | None = None) -> None:
+                 power: FloatArray | None = None,
+                 hosted: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+                 ) -> None:
         # Group sums: O(C), and each path's sum independent of the other paths (chunks).
         self._tier = OwnerGroups.of(tier, n_tiers).sum
         self._region = OwnerGroups.of(region, n_regions).sum
@@ -116,6 +124,9 @@ class NetworkRecorder:
         self._makers = (np.zeros(0, np.int64) if maker_cohort is None
                         else np.asarray(maker_cohort, np.int64))
         self._columns = (np.asarray(region, np.int64), np.asarray(size_class, np.int64))
+        empty = np.zeros(0, np.int64)
+        self._hosted = (empty, empty) if hosted is None else (
+            np.asarray(hosted[0], np.int64), np.asarray(hosted[1], np.int64))
         self._n_groups = (n_regions, n_sizes)
         self._loaded: NetworkRecord | None = None
 
@@ -160,7 +171,7 @@ class NetworkRecorder:
             mined=mined, issuance=issuance, sold=rows["sold"],
             forced_sold=rows["forced_sold"], short=np.zeros((n_days, n_paths)),
             net_sold=rows["sold"].copy(), produced=none, delivered=none, inventory=none,
-            maker_running=none, maker_revenue=none, power=groups[..., -1].copy())
+            maker_running=none, maker_revenue=none, power=groups[..., -1].copy(), hosted=none)
 
     def record(self, data: StepData) -> None:
         """Keep the step's daily values and check the network's conservation."""
@@ -217,9 +228,16 @@ class NetworkRecorder:
         rows["produced"].append(made)
         rows["delivered"].append(delivered)
         rows["maker_revenue"].append(revenue)
-        rows["inventory"].append(np.broadcast_to(np.asarray(data.installed),
-                                                 data.running.shape)[0][:, mk])
-        rows["maker_running"].append(running[:, mk])
+        installed = np.broadcast_to(np.asarray(data.installed), data.running.shape)[0]
+        rows["inventory"].append(installed[:, mk])
+        h_cohort, h_maker = self._hosted
+        hosted = np.zeros((p, mk.size))
+        hosted_running = np.zeros((p, mk.size))
+        if h_cohort.size:
+            np.add.at(hosted, (slice(None), h_maker), installed[:, h_cohort])
+            np.add.at(hosted_running, (slice(None), h_maker), running[:, h_cohort])
+        rows["hosted"].append(hosted)
+        rows["maker_running"].append(running[:, mk] + hosted_running)
         # einsum: each path's sum is the same whatever the paths beside it (chunks).
         rows["power"].append(np.einsum("pc,c->p", running, self._power))
 

@@ -21,8 +21,8 @@ otherwise where said):
 * ``electricity.csv`` — per day: the simulated fleet's consumption and the CBECI-style
   lower / best / upper bounds of the history [TWh/yr] (network.electricity);
 * ``makers_daily.csv``, ``makers_quarterly.csv`` (with makers) — per day / quarter and
-  maker: machines produced, sold (delivered), held as inventory (at the day's or
-  quarter's end) and running, and revenue [USD] (path 0).
+  maker: machines produced, sold (delivered), held as inventory and placed at host farms
+  (at the day's or quarter's end), running (own and hosted), and revenue [USD] (path 0).
 
 Every table is also written as Parquet (same stem, ``.parquet``).
 """
@@ -163,12 +163,14 @@ def _makers(run: NetworkRun) -> tuple[pd.DataFrame, pd.DataFrame]:
         frames.append(pd.DataFrame({
             "date": days, "maker": name, "produced": rec.produced[:, 0, i],
             "sold": rec.delivered[:, 0, i], "inventory": rec.inventory[:, 0, i],
+            "hosted": rec.hosted[:, 0, i],
             "running": rec.maker_running[:, 0, i], "revenue_usd": rec.maker_revenue[:, 0, i]}))
     daily = pd.concat(frames, ignore_index=True)
     daily["quarter"] = daily["date"].dt.to_period("Q").astype(str)
     quarterly = daily.groupby(["maker", "quarter"], sort=False).agg(
         produced=("produced", "sum"), sold=("sold", "sum"), revenue_usd=("revenue_usd", "sum"),
-        inventory_end=("inventory", "last"), running_end=("running", "last"),
+        inventory_end=("inventory", "last"), hosted_end=("hosted", "last"),
+        running_end=("running", "last"),
         days=("date", "size")).reset_index()
     daily["date"] = daily["date"].dt.date
     return daily.drop(columns="quarter"), quarterly
@@ -227,7 +229,9 @@ def summary_lines(run: NetworkRun) -> list[str]:
     for i, m in enumerate(run.scenario.makers.maker):
         lines.append(f"{m.name}: sold {rec.delivered[:, 0, i].sum():,.0f} machines "
                      f"({rec.maker_revenue[:, 0, i].sum() / 1e6:,.0f} M USD), inventory at the "
-                     f"end {rec.inventory[-1, 0, i]:,.0f} (path 0)")
+                     f"end {rec.inventory[-1, 0, i]:,.0f}"
+                     + (f", hosted {rec.hosted[-1, 0, i]:,.0f}" if m.hosted_slots else "")
+                     + " (path 0)")
     return lines
 
 
@@ -300,6 +304,9 @@ def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
                                    name=f"{name} inventory"), 2, 1)
             f.add_trace(go.Scatter(x=grp["date"], y=grp["running"], name=f"{name} running",
                                    line={"dash": "dot"}), 2, 1)
+            if grp["hosted"].any():
+                f.add_trace(go.Scatter(x=grp["date"], y=grp["hosted"],
+                                       name=f"{name} hosted"), 2, 1)
         figs.append(f)
     for key, col in (("hashrate_by_region", "region"), ("hashrate_by_size", "farm_size")):
         t = tables[key]
