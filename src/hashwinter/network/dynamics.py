@@ -417,8 +417,13 @@ def run_chunk(chunk: NetworkChunk,
     record = result.records[0]
     assert isinstance(record, NetworkRecord)
     for name, arr in (("hashrate", record.hashrate), ("difficulty", record.difficulty)):
-        if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-            raise InputError(f"the run diverged: network {name} is not finite and > 0",
+        bad = ~(np.isfinite(arr) & (arr > 0))
+        if bad.any():
+            day, path = (int(i[0]) for i in np.nonzero(bad))
+            raise InputError(f"the run diverged: network {name} is {arr[day, path]:.6g} on "
+                             f"{pd.Timestamp(dates[day]).date()} (path "
+                             f"{chunk.first_path + path}), not a finite number > 0 (every "
+                             "farm unplugged, or the price left the model's range)",
                              field="scenario")
     return ChunkResult(population=pop, dates=clock.dates, history=hist, prices=prices,
                        record=record, result=result, size_labels=size_labels,
