@@ -3,6 +3,8 @@ draws), Poisson counts against the expected rate, expected intervals, fees per s
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -42,7 +44,7 @@ def test_chunks_of_paths_find_the_blocks_of_the_whole_run(rule) -> None:
     whole = run(_spec(6, net), AlwaysOn()).network_state
     for bounds in ((0, 2, 4, 6), (0, 3, 6)):
         parts = [run(_spec(6, net).take_paths(slice(lo, hi)), AlwaysOn()).network_state
-                 for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+                 for lo, hi in itertools.pairwise(bounds)]
         for name in ("count", "last_time", "sumsq_s2", "longest_s", "difficulty"):
             joined = np.concatenate([getattr(p, name) for p in parts], axis=1)
             assert_array_equal(joined, getattr(whole, name), err_msg=name)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -215,12 +216,13 @@ class BlockState:
         trace = first.trace
         if trace is not None:
             traces: list[object] = [p.trace for p in parts]
-            trace = dataclasses.replace(trace, **{
+            joined_trace: dict[str, Any] = {
                 f: cat(f, traces) for f in ("interval_s", "time_s", "difficulty", "hashrate",
                                             "price", "taken", "since_count", "since_total",
-                                            "due")})
-        return dataclasses.replace(first, **{f: cat(f, list(parts)) for f in names},
-                                   trace=trace, trackers=[], book=None,
+                                            "due")}
+            trace = dataclasses.replace(trace, **joined_trace)
+        joined: dict[str, Any] = {f: cat(f, list(parts)) for f in names}
+        return dataclasses.replace(first, **joined, trace=trace, trackers=[], book=None,
                                    draw_index=np.zeros(0, dtype=np.int64))
 
     @property

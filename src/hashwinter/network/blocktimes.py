@@ -73,11 +73,13 @@ def retarget_table(dates: npt.NDArray[np.datetime64], difficulty: FloatArray,
     Parameters
     ----------
     dates : ndarray (T,)
+        The run's days.
     difficulty : ndarray (T, P)
         Difficulty at each day's close.
     blocks : ndarray (T, P)
         :func:`daily_blocks`.
     start_height : int
+        Height of the run's first block. [blocks]
     rule : str
         ``"bitcoin"`` or ``"cw-N"``.
 

@@ -43,8 +43,8 @@ from hashwinter.engine.run import RunResult, run
 from hashwinter.engine.spec import EngineSpec, Owners
 from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
-from hashwinter.network.clearing import price_grid
 from hashwinter.network.chainmodel import scenario_network
+from hashwinter.network.clearing import price_grid
 from hashwinter.network.config import NetworkScenario
 from hashwinter.network.habits import hedging, network_treasury
 from hashwinter.network.impact import solve_impact

@@ -315,15 +315,15 @@ class MakerPolicy:
         assert self.hosted_slots is not None and self.own_slots is not None
         k_maker = self.hosted_maker
         hosted = installed[..., self.hosted_cohort]  # (V, P, K)
-        per_maker = np.zeros(stock_left.shape)
-        np.add.at(per_maker, (..., k_maker), hosted)  # hosted machines per maker
+        onehot = np.zeros((k_maker.size, stock_left.shape[-1]))
+        onehot[np.arange(k_maker.size), k_maker] = 1.0  # placement -> its maker
+        per_maker = hosted @ onehot  # hosted machines per maker
         stock = stock_left + production + per_maker
         target = np.clip(stock - self.own_slots, 0.0, self.hosted_slots)  # (V, P, M)
         delta = target[..., k_maker] * self.hosted_share - hosted  # (V, P, K)
         out = np.maximum(delta, 0.0)
         # Only machines in the inventory now can leave it (production lands after).
-        wanted = np.zeros(stock_left.shape)
-        np.add.at(wanted, (..., k_maker), out)
+        wanted = out @ onehot
         scale = np.minimum(1.0, np.divide(np.maximum(stock_left, 0.0), wanted,
                                           out=np.ones_like(wanted), where=wanted > 0))
         out = out * scale[..., k_maker]

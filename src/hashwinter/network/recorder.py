@@ -3,10 +3,10 @@
 Per day and path: network hashrate and difficulty; running hashrate by region and by
 farm-size class; per tier the machines traded and the clearing price (variant 0).
 Per day and maker: machines produced, delivered, held (inventory) and running, placed
-at host farms, and the revenue of deliveries. Each step it checks that every tier's machines sold equal its
-machines bought less the makers' production (counts conserved between owners) and
-that the coins the farms mined equal the network's issuance (the farms are the whole
-network), relative 1e-9.
+at host farms, and the revenue of deliveries. Each step it checks that every tier's
+machines sold equal its machines bought less the makers' production (counts conserved
+between owners) and that the coins the farms mined equal the network's issuance (the
+farms are the whole network), relative 1e-9.
 """
 
 from __future__ import annotations
@@ -234,8 +234,10 @@ class NetworkRecorder:
         hosted = np.zeros((p, mk.size))
         hosted_running = np.zeros((p, mk.size))
         if h_cohort.size:
-            np.add.at(hosted, (slice(None), h_maker), installed[:, h_cohort])
-            np.add.at(hosted_running, (slice(None), h_maker), running[:, h_cohort])
+            onehot = np.zeros((h_cohort.size, mk.size))
+            onehot[np.arange(h_cohort.size), h_maker] = 1.0  # placement -> its maker
+            hosted = installed[:, h_cohort] @ onehot
+            hosted_running = running[:, h_cohort] @ onehot
         rows["hosted"].append(hosted)
         rows["maker_running"].append(running[:, mk] + hosted_running)
         # einsum: each path's sum is the same whatever the paths beside it (chunks).
