@@ -230,14 +230,26 @@ class MakersConfig(ConfigModel):
 
 
 class PriceConfig(ConfigModel):
-    """The coin price: the history path, or geometric Brownian motion from the start."""
+    """The coin price: the history path, or a Monte Carlo process from the start's price.
 
-    kind: Literal["history", "gbm"] = "history"
+    ``"gbm"``: geometric Brownian motion; ``"bootstrap"``: a circular block bootstrap of
+    the history's daily log returns over ``fit_start`` .. ``fit_end`` (before the start:
+    no look-ahead).
+    """
+
+    kind: Literal["history", "gbm", "bootstrap"] = "history"
     #: GBM drift per year. [1/yr]
     drift: float = 0.0
     #: GBM volatility per sqrt(year). [1/sqrt(yr)] (~0.8: 2018's realised volatility).
     volatility: float = Field(default=0.8, ge=0)
     seed: int = Field(default=1, ge=0)
+    #: Bootstrap: the history window whose daily log returns are resampled (both days
+    #: included; the end defaults to the day before ``start``). Assumption: 2017-2018.
+    fit_start: dt.date = dt.date(2017, 1, 1)
+    fit_end: dt.date | None = None
+    #: Bootstrap: consecutive days per resampled block (keeps a week or two of volatility
+    #: clustering). Assumption. [days]
+    block_length: int = Field(default=10, ge=1, le=365)
     #: Impact of miners' net selling on the log price (network.impact): log price change
     #: per coin sold beyond the first day's sales. 0: no feedback. [1/BTC] Assumption.
     impact: float = Field(default=0.0, ge=0)
@@ -325,6 +337,11 @@ class NetworkScenario(ConfigModel):
             raise ValueError("end must be after start")
         if self.market.price_cap <= self.market.scrap_floor:
             raise ValueError("market.price_cap must be above market.scrap_floor")
+        fit_end = self.price.fit_end
+        if fit_end is not None and fit_end >= self.start:
+            raise ValueError("price.fit_end must be before start (no look-ahead)")
+        if (fit_end or self.start - dt.timedelta(days=1)) <= self.price.fit_start:
+            raise ValueError("price.fit_start must be before price.fit_end")
         return self
 
 

@@ -43,6 +43,7 @@ from hashwinter.engine.run import RunResult, run
 from hashwinter.engine.spec import EngineSpec, Owners
 from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
+from hashwinter.market import BlockBootstrap, log_returns
 from hashwinter.network.chainmodel import scenario_network
 from hashwinter.network.clearing import price_grid
 from hashwinter.network.config import NetworkScenario
@@ -131,12 +132,25 @@ def chain_position(daily: pd.DataFrame, start: pd.Timestamp) -> tuple[int, float
 
 def price_paths(scenario: NetworkScenario, history: pd.DataFrame, dates: pd.DatetimeIndex,
                 n_paths: int) -> FloatArray:
-    """Return the price paths (P, D) [USD/BTC]: the history, or GBM from the start's price."""
+    """Return the price paths (P, D) [USD/BTC], from the start's price.
+
+    The history, or GBM, or a block bootstrap of the history's returns before the start;
+    drawn for all paths at once, so a path's price does not depend on the chunking.
+    """
     real = history.loc[dates, "price"].to_numpy(np.float64)
     pc = scenario.price
     if pc.kind == "history":
         return np.broadcast_to(real, (n_paths, real.size)).copy()
     rng = np.random.default_rng(pc.seed)
+    if pc.kind == "bootstrap":
+        end = (pd.Timestamp(pc.fit_end) if pc.fit_end is not None
+               else dates[0] - pd.Timedelta(days=1))
+        window = history.loc[pd.Timestamp(pc.fit_start):end, "price"]
+        if len(window) <= pc.block_length:
+            raise InputError(f"the window holds {len(window)} days of prices, not more than "
+                             f"block_length ({pc.block_length})", field="price.fit_start")
+        process = BlockBootstrap(float(real[0]), log_returns(window), pc.block_length)
+        return np.asarray(process.simulate(n_paths, real.size - 1, rng))
     dt = 1.0 / 365.25
     shocks = rng.standard_normal((n_paths, real.size - 1))
     steps = (pc.drift - pc.volatility**2 / 2) * dt + pc.volatility * np.sqrt(dt) * shocks
