@@ -192,6 +192,27 @@ def test_machines_calibrate_fits_the_stored_quotes_and_checks_the_user_s(
     mine = rows[("2018-11-25", 600.0)]
     assert not mine["in_sample"] and mine["fitted"] == pytest.approx(1781, rel=0.03)
     assert "left out" in captured.err
+    # With difficulty following the price (fitted on the store's BTC days 2014-01-01 ..
+    # 2018-10-31) and the 2018 discount rate ln(1.24): tests/assets/test_out_of_sample.py's
+    # fit (elasticity 0.324 after 170 days; 25 Nov S9 ~1,356 CNY from the hand-built frame,
+    # 3 % for the store's fees and FX), inside the band (<= 1,500).
+    code = main(["machines", "calibrate", "--fit-before", "2018-11-01", "--tariff", "0.40",
+                 "--price-response", "--discount-rate", "0.21511", "--store", str(quote_store),
+                 "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    doc = json.loads(captured.out)
+    assert doc["price_response"]["elasticity"] == pytest.approx(0.324, abs=0.005)
+    assert doc["price_response"]["lag_days"] == 170.0
+    assert doc["params"]["price_elasticity"] == doc["price_response"]["elasticity"]
+    assert doc["rmse_log_in_sample"] == pytest.approx(0.234, abs=0.005)
+    mine = {(r["date"], r["observed"]): r for r in doc["observations"]}[("2018-11-25", 600.0)]
+    assert mine["fitted"] == pytest.approx(1356, rel=0.03) and mine["fitted"] <= 1500
+    code = main(["machines", "calibrate", "--fit-before", "2018-11-01", "--tariff", "0.40",
+                 "--price-response", "--response-from", "2018-06-01",
+                 "--store", str(quote_store)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--response-from" in err
     code = main(["machines", "calibrate", "--fit-before", "2017-01-01", "--tariff", "0.40",
                  "--store", str(quote_store)])
     err = capsys.readouterr().err

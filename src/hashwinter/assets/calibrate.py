@@ -4,7 +4,9 @@ The free parameters are the buyer's projection of difficulty
 (:class:`~hashwinter.assets.params.ValuationParams`): ``growth_scale`` times the
 trailing year's growth (:func:`fit_growth_scale`), or the break-even projection's
 ``entry_cost_per_kwh`` and ``relaxation_days`` (:func:`fit_break_even`); the other
-assumptions (tariff, discount rate, life, liquidity) are the user's.
+assumptions (tariff, discount rate, life, liquidity, and the response of difficulty to the
+price, fitted on daily history by :func:`hashwinter.assets.response.fit_price_response`)
+are the user's.
 Only observations dated before ``fit_before`` are fitted (least squares on log
 prices over a grid, then refined); every observation, fitted or not, gets its
 model value and log error, so the quotes of the period checked are out-of-sample.

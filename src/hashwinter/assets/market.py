@@ -74,6 +74,7 @@ def market_values(
         tariff=params.tariff, pool_fee=params.pool_fee, pue=params.pue,
         sigma_per_day=inputs["sigma_per_day"].to_numpy(np.float64),
         difficulty_growth_per_year=growth, difficulty_gap=gap, relaxation_days=tau,
+        price_elasticity=params.price_elasticity, price_lag_days=params.price_lag_days,
         discount_rate_per_year=params.discount_rate_per_year, life_days=params.life_days,
         days_to_halving=inputs["days_to_halving"].to_numpy(np.float64),
         step_days=params.step_days,

@@ -43,6 +43,12 @@ class ValuationParams(BaseModel):
         in 2017-2018). [J/TH]
     relaxation_days : float
         Time constant of the difficulty closing its gap (``break_even``). [day]
+    price_elasticity : float
+        Response of difficulty to the future coin price, ``d ln D / d ln S`` after
+        ``price_lag_days`` (0: none; fitted on daily history by
+        :func:`hashwinter.assets.response.fit_price_response`). [dimensionless]
+    price_lag_days : float
+        Lag of that response. [day]
     liquidity : float
         Market price over value: the bid/ask discount of a thin market (1 = none;
         a parameter now, set by supply and demand in the network model). [fraction]
@@ -66,6 +72,8 @@ class ValuationParams(BaseModel):
     entry_cost_per_kwh: float = Field(default=1.0, gt=0.0, le=100.0, allow_inf_nan=False)
     reference_j_per_th: float = Field(default=98.0, gt=0.0, le=10_000.0, allow_inf_nan=False)
     relaxation_days: float = Field(default=60.0, gt=0.0, le=36_525.0, allow_inf_nan=False)
+    price_elasticity: float = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
+    price_lag_days: float = Field(default=60.0, ge=0.0, le=3_650.0, allow_inf_nan=False)
     liquidity: float = Field(default=1.0, gt=0.0, le=2.0, allow_inf_nan=False)
     scrap_value_per_kw: float = Field(default=0.0, ge=0.0, le=1e7, allow_inf_nan=False)
     step_days: float = Field(default=7.0, gt=0.0, le=31.0, allow_inf_nan=False)

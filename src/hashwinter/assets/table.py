@@ -21,6 +21,7 @@ from scipy.special import ndtr
 from hashwinter.assets.valuation import (
     expected_call_margin,
     log_difficulty_growth,
+    price_response,
     valuation_steps,
 )
 from hashwinter.chain.difficulty import reward_per_hash
@@ -56,6 +57,8 @@ def value_table(
     difficulty_growth_per_year: npt.ArrayLike = 0.0,
     difficulty_gap: npt.ArrayLike = 0.0,
     relaxation_days: float = np.inf,
+    price_elasticity: float = 0.0,
+    price_lag_days: float = np.inf,
     discount_rate_per_year: float = 0.0,
     life_days: float = 730.0,
     days_to_halving: npt.ArrayLike = np.inf,
@@ -83,6 +86,9 @@ def value_table(
         :func:`~hashwinter.assets.valuation.log_difficulty_growth`). [dimensionless]
     relaxation_days : float, default inf
         Time constant of closing the gap. [day]
+    price_elasticity, price_lag_days : float, default 0, inf
+        Response of difficulty to the future price and its lag
+        (:func:`~hashwinter.assets.valuation.price_response`). [dimensionless], [day]
     scrap_value : array_like (M,) or scalar
         Per model. [currency]
     max_cells : int, default 1,000,000
@@ -131,8 +137,9 @@ def value_table(
                           sub[sl, None]) + fees[sl, None]
         grown = d0[sl, None] * np.exp(log_difficulty_growth(t, g[sl, None], gap[sl, None],
                                                             relaxation_days))
-        unit_revenue = reward / grown * s0[sl, None] * np.exp(mu[sl, None] * t)
-        vol = sig[sl, None] * np.sqrt(t)
+        log_forward, vol = price_response(t, sig[sl, None], mu[sl, None], price_elasticity,
+                                          price_lag_days)
+        unit_revenue = reward / grown * s0[sl, None] * np.exp(log_forward)
         revenue = per_hash[:, None, None] * unit_revenue[None]  # (M, N_chunk, K)
         c = cost[:, None, None]
         if np.all(vol > 0) and np.all(cost > 0) and np.all(unit_revenue > 0) \

@@ -19,6 +19,8 @@ Coins per day fall as difficulty grows, ``D_t = D_0 exp(g t / 365.25 + G (1 -
 exp(-t / tau)))`` (``g`` a continuously compounded rate per year, from a projection
 or fitted; ``G`` a gap the difficulty closes with relaxation time ``tau``, see
 :func:`log_difficulty_growth`), and halve with the subsidy at the next halving.
+With ``price_elasticity > 0`` the difficulty also follows the future price after a
+lag (:func:`price_response`): the day's option is then on ``S_t / D_t``, still lognormal.
 The valuation's time step is ``step_days`` (default 7): each step's days are
 valued at the step's midpoint, so a weekly step sums 52 options per year instead
 of 365 (the difference from a daily strip is reported by the tests, well under 1 %
@@ -45,7 +47,7 @@ from hashwinter.units import (
 )
 
 __all__ = ["expected_call_margin", "log_difficulty_growth", "option_adjusted_value",
-           "valuation_steps"]
+           "price_response", "valuation_steps"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -144,6 +146,66 @@ def log_difficulty_growth(
                       + np.asarray(gap) * closed, dtype=np.float64)
 
 
+def price_response(
+    t: npt.ArrayLike,
+    sigma_per_day: npt.ArrayLike,
+    drift_per_day: npt.ArrayLike = 0.0,
+    elasticity: npt.ArrayLike = 0.0,
+    lag_days: npt.ArrayLike = np.inf,
+) -> tuple[FloatArray, FloatArray]:
+    """Return the log forward of ``S_t / D_t`` over its deterministic part, and its total sigma.
+
+    Difficulty follows the price with elasticity ``beta`` and lag ``L``:
+    ``ln D_t = ln Dbar_t + beta (ln S_{t-L} - ln S_0)`` for ``t > L`` (no response
+    before: the price moves already seen are in today's difficulty and gap). With
+    ``u = max(t - L, 0)`` and ``ln S`` a Brownian motion with drift, ``ln(S_t / D_t)`` is
+    normal, so each day is still Black's option, on the revenue with::
+
+        ln F_t = ln(S_0 / Dbar_t) + mu (t - beta u) - sigma^2 beta (1 - beta) u / 2
+        total variance = sigma^2 (min(t, L) + (1 - beta)^2 u)
+
+    A network that adds hashrate when the price rises takes part of every rally from
+    the machine: at ``beta = 1`` the revenue's variance stops growing after the lag.
+    ``beta = 0`` (or ``L`` infinite) is the plain lognormal price.
+
+    Parameters
+    ----------
+    t : array_like
+        Days from the valuation date. [day]
+    sigma_per_day : array_like
+        Volatility of the log price. [1/sqrt(day)]
+    drift_per_day : array_like, default 0
+        ``mu``, ``E[S_t] = S_0 exp(mu t)``. [1/day]
+    elasticity : array_like, default 0
+        ``beta``, d ln D / d ln S after the lag. [dimensionless]
+    lag_days : array_like, default inf
+        ``L``. [day]
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``ln F_t - ln(S_0 / Dbar_t)`` [dimensionless] and the total sigma [dimensionless].
+
+    >>> f, s = price_response(100.0, 0.03, 0.0, 1.0, 40.0)   # no variance after the lag
+    >>> round(float(f), 6), round(float(s), 4), round(0.03 * 40 ** 0.5, 4)
+    (0.0, 0.1897, 0.1897)
+    >>> f, s = price_response(100.0, 0.03, 0.0, 0.5, 40.0)
+    >>> round(float(f), 6), round(float(s) ** 2, 6)   # -0.0009 x 0.25 x 60 / 2; 0.0009 x 55
+    (-0.00675, 0.0495)
+
+    """
+    t_ = np.asarray(t, dtype=np.float64)
+    sig = np.asarray(sigma_per_day, dtype=np.float64)
+    mu = np.asarray(drift_per_day, dtype=np.float64)
+    beta = np.asarray(elasticity, dtype=np.float64)
+    lag = np.asarray(lag_days, dtype=np.float64)
+    # u = 0 without a response, so beta = 0 gives mu t and sigma sqrt(t) to the last bit
+    u = np.where(beta == 0.0, 0.0, np.maximum(t_ - lag, 0.0))
+    log_forward = mu * (t_ - beta * u) - 0.5 * sig**2 * beta * (1.0 - beta) * u
+    total_sigma = sig * np.sqrt((t_ - u) + (1.0 - beta) ** 2 * u)  # t - u = min(t, L)
+    return (np.asarray(log_forward, dtype=np.float64), np.asarray(total_sigma, dtype=np.float64))
+
+
 def valuation_steps(life_days: float, step_days: float) -> tuple[FloatArray, FloatArray]:
     """Return the midpoints and lengths of the valuation's steps over the life [day].
 
@@ -179,6 +241,8 @@ def option_adjusted_value(
     difficulty_growth_per_year: npt.ArrayLike = 0.0,
     difficulty_gap: npt.ArrayLike = 0.0,
     relaxation_days: float = np.inf,
+    price_elasticity: float = 0.0,
+    price_lag_days: float = np.inf,
     discount_rate_per_year: npt.ArrayLike = 0.0,
     life_days: float = 730.0,
     days_to_halving: npt.ArrayLike = np.inf,
@@ -223,6 +287,11 @@ def option_adjusted_value(
         (:func:`log_difficulty_growth`). [dimensionless]
     relaxation_days : float, default inf
         Time constant of closing the gap. [day]
+    price_elasticity : float, default 0
+        Response of difficulty to the future price, ``beta`` (:func:`price_response`).
+        [dimensionless]
+    price_lag_days : float, default inf
+        Lag of that response, ``L``. [day]
     discount_rate_per_year : array_like, default 0
         Continuously compounded discount rate. [1/year]
     life_days : float, default 730
@@ -265,8 +334,9 @@ def option_adjusted_value(
         d0 * np.exp(log_difficulty_growth(t, g, gap, relaxation_days)), reward)
     coins = h * SECONDS_PER_DAY * per_hash * (1.0 - fee)
     cost = p / WATTS_PER_KILOWATT * 24.0 * pue_ * tar + other
-    forward = s0 * np.exp(mu * t)
-    daily = expected_call_margin(coins, forward, cost, sig * np.sqrt(t))
+    log_forward, total_sigma = price_response(t, sig, mu, price_elasticity, price_lag_days)
+    forward = s0 * np.exp(log_forward)
+    daily = expected_call_margin(coins, forward, cost, total_sigma)
     discount = np.exp(-r * t / JULIAN_YEAR_DAYS)
     value = np.sum(daily * discount * lengths, axis=-1)
     return np.asarray(np.maximum(value, scrap[..., 0]), dtype=np.float64)

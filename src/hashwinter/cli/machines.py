@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from hashwinter.assets.index import Tier
+    from hashwinter.assets.response import PriceResponse
 
 __all__ = ["machines_app"]
 
@@ -207,6 +208,28 @@ def _write_chart(index: pd.DataFrame, path: Path, currency: str) -> None:
         raise InputError(f"cannot write: {exc.strerror}", field="--chart") from None
 
 
+def _fit_response(start: dt.date, before: dt.date, store: Path | None) -> PriceResponse:
+    """Fit difficulty's response to the USD price on the store's BTC days in [start, before)."""
+    import pandas as pd
+
+    from hashwinter.assets.response import fit_price_response
+    from hashwinter.data import network_states
+    from hashwinter.data.store import opened
+
+    with opened(store) as st:
+        chain = st.chain("BTC")
+    stored_from = pd.Timestamp(chain["date"].min()).date() if len(chain) else None
+    if stored_from is None or start < stored_from:
+        raise InputError(f"before the stored BTC history (starts {stored_from})",
+                         field="--response-from")
+    days = pd.date_range(start, before - dt.timedelta(days=1), freq="D")
+    states = network_states(days.date, store=store, currency="USD")
+    try:
+        return fit_price_response(states, start=start, before=before)
+    except InputError as exc:
+        raise InputError(exc.message, field="--response-from") from None
+
+
 class Projection(enum.StrEnum):
     """The buyer's projection of difficulty (docs/assets.md, "Calibration")."""
 
@@ -231,6 +254,14 @@ def calibrate_command(
     life_days: Annotated[
         float, typer.Option(help="Remaining life of a used machine [days].")
     ] = 730,
+    price_response: Annotated[
+        bool, typer.Option("--price-response", help="Difficulty follows the future price: fit "
+                           "its elasticity and lag on the store's BTC history (USD) from "
+                           "--response-from to --fit-before (docs/assets.md).")
+    ] = False,
+    response_from: Annotated[
+        str, typer.Option(help="First day of the price-response fit (YYYY-MM-DD).")
+    ] = "2014-01-01",
     store: Annotated[
         Path | None, typer.Option(envvar="HASHWINTER_STORE", help="History store file (DuckDB).")
     ] = None,
@@ -276,6 +307,11 @@ def calibrate_command(
     last = obs["date"].max().date()
     daily = _history(first, last, currency, store, lookback_days=366)
     inputs = valuation_inputs(daily)
+    response = None
+    if price_response:
+        response = _fit_response(_day(response_from, "--response-from"), cutoff, store)
+        params = params.model_copy(update={"price_elasticity": response.elasticity,
+                                           "price_lag_days": response.lag_days})
     fit = fit_break_even if projection is Projection.break_even else fit_growth_scale
     try:
         cal = fit(obs[["date", "model", "price"]], inputs, default_catalog(), params,
@@ -289,8 +325,16 @@ def calibrate_command(
     fitted = (f"entry cost {p.entry_cost_per_kwh:.4g} {currency}/kWh, relaxation "
               f"{p.relaxation_days:g} days" if projection is Projection.break_even
               else f"growth scale {p.growth_scale:.4g}")
+    if response is not None:
+        fitted += (f"; difficulty follows the price with elasticity {response.elasticity:.3f} "
+                   f"after {response.lag_days:g} days (R2 {response.r_squared:.2f}, "
+                   f"{response_from} to {cutoff})")
     if output_format is IndexFormat.json:
         doc = {"params": p.model_dump(), "rmse_log_in_sample": cal.rmse_log_in_sample,
+               "price_response": None if response is None else {
+                   "elasticity": response.elasticity, "lag_days": response.lag_days,
+                   "trend_per_year": response.trend_per_year,
+                   "r_squared": response.r_squared, "n": response.n},
                "observations": table.replace({np.nan: None}).to_dict(orient="records")}
         sys.stdout.write(json.dumps(doc, allow_nan=False) + "\n")
     elif output_format is IndexFormat.csv:

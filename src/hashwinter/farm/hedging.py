@@ -304,8 +304,9 @@ def hedge_instrument(config: HedgeConfig, context: PolicyContext,
     return HedgeContract(
         kind=config.instrument, close_days=close, inverse_perpetual=config.inverse_perpetual,
         leverage=config.leverage, maintenance_margin=config.maintenance_margin,
-        taker_fee=config.taker_fee, settlement_fee=config.settlement_fee,
-        liquidation_fee=config.liquidation_fee,
+        # The contract's one trading rate: what the roll's orders pay (docs/hedging.md).
+        taker_fee=config.taker_fee if config.orders == "taker" else config.maker_fee,
+        settlement_fee=config.settlement_fee, liquidation_fee=config.liquidation_fee,
         basis_per_year=config.basis.annual if config.basis.kind == "constant" else 0.0,
         observed_prices=_observed(config, context), basis_path=_basis_path(config, context),
         funding=_funding(config, context),

@@ -170,7 +170,12 @@ class HedgeConfig(_Model):
     maintenance_margin : float
         Maintenance margin rate on mark value (< 1 / leverage). [fraction]
     taker_fee, maker_fee, settlement_fee, liquidation_fee : float
-        Fee rates on notional. [fraction]
+        Fee rates on notional; a negative maker fee is a rebate. [fraction]
+    orders : {"taker", "maker"}
+        How the roll's orders trade: ``taker`` crosses the spread at the close and
+        pays ``taker_fee``; ``maker`` rests a limit order at the close's price,
+        assumed filled (the roll is small against a day's volume: an assumption),
+        and earns or pays ``maker_fee``.
     entry, expiry : datetime.date or None
         A single dated contract (expiry after entry); None: roll every month.
     inverse_perpetual : bool
@@ -200,6 +205,7 @@ class HedgeConfig(_Model):
     maintenance_margin: Fraction = 0.005
     taker_fee: Fee = 0.00075
     maker_fee: Fee = -0.00025
+    orders: Literal["taker", "maker"] = "taker"
     settlement_fee: Fee = 0.0005
     liquidation_fee: Fee = 0.005
     entry: dt.date | None = None
