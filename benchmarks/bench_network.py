@@ -67,6 +67,10 @@ def scenario(farms: int, market: bool, price: str = "history", *, tiers: int = 6
     if not market:  # the twin's model: no market, no makers, nobody broke
         data["population"].update(cash_days=1e5, fixed_cost_per_machine_day=0.0)
         data.setdefault("makers", {})["maker"] = []
+    # The compiled kernel's model (kernel.network_market): the dry season and the sellers'
+    # closing have no compiled form yet, and would send every run to the numpy path.
+    data.setdefault("migration", {})["enabled"] = False
+    data["market"]["sellers_exit"] = False
     data["market"]["enabled"] = market
     data["price"].update(kind=price, volatility=volatility)
     data["end"] = START + dt.timedelta(days=days - 1)
@@ -138,9 +142,10 @@ def twin(args: argparse.Namespace) -> None:
 
 
 def measure(farms: int, tiers: int, days: int, paths: int, chunk: int, folder: Path,
-            profile: bool = False, price: str = "gbm") -> tuple[float, float, str]:
+            profile: bool = False, price: str = "gbm",
+            volatility: float = 0.4) -> tuple[float, float, str]:
     """Run once; return wall [s], peak traced memory [MiB], the profile's top lines."""
-    s = scenario(farms, market=True, price=price, tiers=tiers, days=days)
+    s = scenario(farms, market=True, price=price, tiers=tiers, days=days, volatility=volatility)
     prof = cProfile.Profile() if profile else None
     tracemalloc.start()
     t0 = time.perf_counter()
@@ -170,14 +175,16 @@ def scale(args: argparse.Namespace) -> None:
             cells = cohorts * paths * args.days
             if cells <= args.max_cells:
                 wall, peak, _ = measure(farms, tiers, args.days, paths,
-                                        min(paths, args.chunk), args.data, price=args.price)
+                                        min(paths, args.chunk), args.data, price=args.price,
+                                        volatility=args.volatility)
                 if paths == args.chunk:
                     per_chunk = (wall, peak)
                 how = "measured"
             else:
                 if per_chunk is None:
                     per_chunk = measure(farms, tiers, args.days, args.chunk, args.chunk,
-                                        args.data, price=args.price)[:2]
+                                        args.data, price=args.price,
+                                        volatility=args.volatility)[:2]
                 wall, peak = per_chunk[0] * paths / args.chunk, per_chunk[1]
                 how = ("measured (one chunk)" if paths == args.chunk else
                        f"extrapolated: {paths // args.chunk} x a measured {args.chunk}-path chunk")
@@ -189,12 +196,13 @@ def full(args: argparse.Namespace) -> None:
     """The whole 2018 network: measured paths under cProfile, the rest per chunk."""
     farms, tiers = COHORTS[10_000]
     wall, peak, text = measure(farms, tiers, args.days, args.measure, args.chunk, args.data,
-                               profile=True)
+                               profile=True, volatility=args.volatility)
     total = wall * args.paths / args.measure
     how = ("measured" if args.measure == args.paths else
            f"{args.measure} paths measured, x {args.paths / args.measure:.0f} extrapolated")
     print(f"| 2018 network, 10^4 cohorts / 10^3 farms x {args.days} days x {args.paths:,} "
-          f"paths, daily clearing, chunks of {args.chunk} | {total:.0f} s ({how}; "
+          f"paths, daily clearing, GBM {args.volatility}, chunks of {args.chunk} | "
+          f"{total:.0f} s ({how}; "
           f"{wall:.1f} s for {args.measure}) | peak {peak:.0f} MiB | load {load()} |")
     print(text)
 
@@ -207,7 +215,8 @@ def dask(args: argparse.Namespace) -> None:
     from hashwinter.parallel import open_executor
 
     farms, tiers = COHORTS[10_000]
-    s = scenario(farms, market=True, price="gbm", tiers=tiers, days=args.days)
+    s = scenario(farms, market=True, price="gbm", tiers=tiers, days=args.days,
+                 volatility=args.volatility)
     # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which switches off
     # glibc's adaptive mmap threshold: every large array is then a fresh mmap, and this
     # run costs 3-5x the CPU (measured). ``--malloc-trim`` keeps Dask's default.
@@ -246,6 +255,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--days", type=int, default=730)
     ap.add_argument("--chunk", type=int, default=100)
+    ap.add_argument("--volatility", type=float, default=0.4,
+                    help="GBM volatility [1/sqrt(yr)] (at 0.4 one of 1,000 paths of two "
+                         "years loses every farm: the run stops as diverged)")
     sub = ap.add_subparsers(dest="what", required=True)
     t = sub.add_parser("twin")
     t.add_argument("--farms", type=int, default=1000)

@@ -104,6 +104,37 @@ def test_stylised_month_through_the_engine():
     assert res.cash[0, 0, 0] == pytest.approx(1_000 + 30 * s0 - fees, rel=1e-13)
 
 
+def test_basis_cost_notional_and_mark_of_a_backwardated_future():
+    """The stylised month on a future at a constant basis of -12 %/year (backwardation).
+
+    The 30-day contract opened on 11-01 is priced F0 = S0·exp(-0.12·30/365.25) = 6,238.21:
+    the short sells 30 coins 61.79 below spot, a basis cost of q·(F0 − S0) = 1,853.68 paid
+    at entry. Each day's mark is S_d·exp(-0.12·τ_d/365.25), τ_d the days left (0 at the
+    expiry: the contract converges to spot), the notional 30 × the mark while open, and the
+    hedged revenue 30·F0 less the taker fee on F0 and the settlement fee on S1.
+    """
+    dates = np.arange(np.datetime64("2018-11-01"), np.datetime64("2018-12-02"))
+    s0, s1 = 6300.0, 5670.0
+    prices = np.linspace(s0, s1, dates.size)
+    close = dates == np.datetime64("2018-12-01")
+    opens = dates == np.datetime64("2018-11-01")
+    contract = HedgeContract("linear_future", close, basis_per_year=-0.12)
+    _, led, book = hedged_run(farm_spec(dates, prices), contract, opens)
+    f0 = s0 * np.exp(-0.12 * 30 / 365.25)
+    assert f0 == pytest.approx(6_238.21, abs=0.005)
+    assert_allclose(book["entry"][:-1, 0, 0, 0], f0, rtol=1e-13)
+    assert book["basis"][0, 0, 0, 0] == pytest.approx(30 * (s0 - f0), rel=1e-12)
+    assert book["basis"][0, 0, 0, 0] == pytest.approx(1_853.68, abs=0.005)
+    assert book["basis"][1:].sum() == 0.0  # paid once, at entry
+    marks = prices * np.exp(-0.12 * (30 - np.arange(dates.size)) / 365.25)
+    assert_allclose(book["mark"][:, 0, 0, 0], marks, rtol=1e-12)
+    assert book["mark"][-1, 0, 0, 0] == s1
+    assert_allclose(book["notional"][:-1, 0, 0, 0], 30 * marks[:-1], rtol=1e-12)
+    assert book["notional"][-1, 0, 0, 0] == 0.0  # closed at the expiry
+    hedged = led.owner["instrument_cash"].sum()
+    assert hedged == pytest.approx(30 * f0 - TAKER * 30 * f0 - SETTLE * 30 * s1, rel=1e-12)
+
+
 @pytest.fixture(scope="module")
 def funding() -> FundingHistory:
     return FundingHistory.from_frame(read_funding(shared_data_file("btc_futures_2018.csv")))

@@ -236,3 +236,81 @@ def test_hourly_steps_with_hourly_funding_and_a_liquidation(inverse):
     run(spec, policy, Treasury(1.0), instruments=[contract.with_journal(journal)])
     hit = journal.arrays(clock.n_steps, (1, 1, 1))["liquidated"][:, 0, 0, 0]
     assert_allclose(np.flatnonzero(hit) // 24, [2, 8])
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_positions_held_across_chunks_of_days(monkeypatch, inverse):
+    """The run cut into chunks of 3 days: open positions, marks and a liquidation cross seams.
+
+    The kernel keeps each position's last mark outside the book between its settlements
+    (``lastq``, restored into ``BK_LAST`` before ``book_cell`` and when a chunk ends): a
+    stale last mark at a seam would change the next chunk's variation margin, and the
+    balances would leave the numpy engine's.
+    """
+    from hashwinter.engine.kernel import run as kernel_run
+
+    monkeypatch.setattr(kernel_run, "DAY_RECORD_VALUES", 2 * 2 * 3)  # V 2 x P 2 x 3 days
+    dates = np.arange(np.datetime64("2018-11-20"), np.datetime64("2018-12-12"))
+    rng = np.random.default_rng(7)
+    # Path 0 rises 2.5 % a day. The 5x short's liquidation price is 1.2/1.005 of entry
+    # (+19.4 %, linear) or 0.995/0.8 (+24.4 %, inverse), reached after ln(1.194)/ln(1.025)
+    # = 7.2 or ln(1.244)/ln(1.025) = 8.8 days: liquidated on day 8 (9), reopened at the
+    # roll on day 11 (2018-12-01), liquidated again on day 19 (20), in the 3rd and 7th
+    # chunks of 3 days. Path 1 wanders and is never liquidated.
+    prices = np.stack([6_000.0 * 1.025 ** np.arange(dates.size),
+                       6_000.0 * np.exp(np.cumsum(rng.normal(0, 0.03, dates.size)))])
+    spec = farm_spec(dates, prices[0], cash=50_000.0)
+    spec = dataclasses.replace(spec, market=spec.market.with_price_paths(prices))
+    close_days = roll_days(dates, 1)
+    opens = close_days.copy()
+    opens[0] = True
+    contract = HedgeContract("perpetual", close_days, inverse_perpetual=inverse, leverage=5.0,
+                             funding=rng.normal(0.0001, 0.0005, (dates.size, 2)))
+    policy = Policies([AlwaysOn(), HedgeShort(np.array([1.0, 0.5]), 30, 0, opens[None, :])])
+    journal = BookJournal()
+    run(spec, policy, Treasury(1.0), instruments=[contract.with_journal(journal)])
+    hit = journal.arrays(spec.clock.n_steps, (2, 2, 1))["liquidated"]
+    days = [9, 20] if inverse else [8, 19]
+    for v in range(2):  # both ratios
+        assert_allclose(np.flatnonzero(hit[:, v, 0, 0]), days)
+    assert not hit[:, :, 1].any()
+    both(spec, policy, [contract])
+
+
+def test_owner_bounds_flag_exactly_the_marks_that_liquidate():
+    """``_owner_book``'s per-instrument bounds against book_cell's test, position by position.
+
+    Longs and shorts, open and flat, in two instruments (one inverse): at every price of a
+    grid through all the liquidation prices, ``price <= lim_lo or price >= lim_hi`` of an
+    instrument holds exactly when some open position in it has ``price <= liquidation``
+    (long) or ``price >= liquidation`` (short); ``msz`` is the size of the open positions
+    and 0 of the flat ones, ``lastq`` the last mark (linear) or minus its reciprocal.
+    """
+    from hashwinter.engine.kernel import loop
+
+    rng = np.random.default_rng(3)
+    nvb = 40
+    bk = np.zeros((loop.N_BK, 1, nvb))
+    size = rng.choice([-1.0, 1.0], nvb) * rng.uniform(1, 5, nvb)
+    bk[loop.BK_SIZE, 0] = size
+    bk[loop.BK_OPEN, 0] = rng.random(nvb) < 0.7
+    bk[loop.BK_LAST, 0] = rng.uniform(5_000, 7_000, nvb)
+    liquidation = np.where(size > 0, rng.uniform(3_000, 5_500, nvb),
+                           rng.uniform(6_500, 9_000, nvb))
+    bk[loop.BK_LIQUIDATION, 0] = liquidation
+    slot = rng.integers(0, 2, nvb).astype(np.int64)
+    inv = slot == 1
+    lim_lo, lim_hi = np.empty((1, 2)), np.empty((1, 2))
+    msz, lastq = np.full((1, nvb), np.nan), np.full((1, nvb), np.nan)
+    n_open = loop._owner_book(bk, 0, slot, inv, lim_lo, lim_hi, msz, lastq)
+    is_open = bk[loop.BK_OPEN, 0] != 0
+    assert n_open == is_open.sum()
+    assert_allclose(msz[0], np.where(is_open, size, 0.0), rtol=0, atol=0)
+    last = bk[loop.BK_LAST, 0]
+    assert_allclose(lastq[0], np.where(is_open, np.where(inv, -1.0 / last, last), 0.0), rtol=0)
+    for price in np.concatenate([np.sort(liquidation), np.linspace(2_000, 10_000, 81)]):
+        for i in range(2):
+            mine = slot == i
+            beyond = np.where(size > 0, price <= liquidation, price >= liquidation)
+            expected = bool((is_open & mine & beyond).any())
+            assert ((price <= lim_lo[0, i]) or (price >= lim_hi[0, i])) == expected

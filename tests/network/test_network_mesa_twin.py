@@ -18,13 +18,14 @@ from mesa_twin import NetworkTwin
 
 
 def twin_scenario(**population: float):
-    """No market and no makers (the twin has neither: the makers and the market are
-    checked by their own tests) and enough cash that nobody goes broke."""
+    """No market, no makers and no dry-season migration (the twin has none of them: they
+    are checked by their own tests) and enough cash that nobody goes broke."""
     scenario = example(farms=30, **({"cash_days": 1e5, "fixed_cost_per_machine_day": 0.0}
                                     | population))
     return scenario.model_copy(update={
         "end": dt.date(2019, 1, 31),
         "market": scenario.market.model_copy(update={"enabled": False}),
+        "migration": scenario.migration.model_copy(update={"enabled": False}),
         "makers": scenario.makers.model_copy(update={"maker": []})})
 
 

@@ -161,8 +161,10 @@ def test_lao_luo_from_the_period_table(story_dir, table):
 
 def test_used_machine_figures_from_the_values_table(story_dir, table):
     v = _data(story_dir, "used_values").set_index("date")
-    assert v.loc["2018-11-25", "s9_cny_at_040"] / v.loc["2018-11-21", "s9_cny_at_040"] == (
-        pytest.approx(table["s9_used_price_halves"]["computed"], rel=1e-9))
+    col = "s9_cny_at_040_price_response"  # the calibration that meets issue 11's band
+    v21, v25 = v.loc["2018-11-21", col], v.loc["2018-11-25", col]
+    assert v25 / v21 == pytest.approx(table["s9_used_price_halves"]["computed"], rel=1e-9)
+    assert 1200 / 2.5 <= v21 <= 1200 * 2.5 and 600 / 2.5 <= v25 <= 600 * 2.5  # the quotes
     nov = v.loc["2018-11-01":"2018-11-30", "s9_cny_at_028"]
     assert len(nov) == 30
     # The cost: the 2018-01 S9 row of used_asic_prices.csv.
@@ -175,6 +177,8 @@ def test_used_machine_figures_from_the_values_table(story_dir, table):
     # The M3 at 0.40: its value before the floor stays below the scrap value in December.
     dec = v.loc["2018-12-01":"2018-12-31"]
     assert dec["m3_unfloored_cny_at_040"].max() < 2.0 * 60
+    # ... with the trailing projection; with difficulty following the price it stays above.
+    assert dec["m3_unfloored_cny_at_040_price_response"].min() > 2.0 * 60
     assert dec["m3_cny_at_040"].to_numpy() == pytest.approx(np.full(len(dec), 120.0))  # 2 kW x 60
 
 

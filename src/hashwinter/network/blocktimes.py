@@ -4,7 +4,9 @@
   the subsidy of its height and the day's fees (the expected-value clock's fractional
   blocks and the block network's whole ones alike); a day that crosses a halving is
   split at it. The **mean time between blocks** of the day is ``86,400 / n_t`` [s].
-* **retargets**: every change of the difficulty between two days' closes, its size
+* **retargets**: under Bitcoin's rule every day that reaches a multiple of 2016 blocks
+  (a retarget may change the difficulty by ~0 on a steady network); under a per-block
+  rule every change of the difficulty between two days' closes; its size
   ``D_after / D_before - 1`` and the height reached that day. Under Bitcoin's rule a
   retarget closes a window of 2016 blocks whose mean interval the rule itself
   measured: ``D_after / D_before = 2016 x 600 / span`` with ``span`` its 2015 intervals,
@@ -86,13 +88,18 @@ def retarget_table(dates: npt.NDArray[np.datetime64], difficulty: FloatArray,
     """
     d = np.asarray(difficulty, dtype=np.float64)
     height = start_height + np.cumsum(blocks, axis=0)
-    ratio = d[1:] / d[:-1]
-    day, path = np.nonzero(np.abs(ratio - 1) > 1e-12)
+    if rule == "bitcoin":
+        # A retarget is the day a multiple of 2016 is reached (its size may be ~0 on a
+        # steady network), the heights rebuilt from the coins to ~1e-9 of a block.
+        window = np.floor((height + 1e-6) / RETARGET_INTERVAL)
+        day, path = np.nonzero(window[1:] > window[:-1])
+    else:
+        day, path = np.nonzero(np.abs(d[1:] / d[:-1] - 1) > 1e-12)
     before, after = d[day, path], d[day + 1, path]
     reached = height[day + 1, path]
     window = np.full(day.size, np.nan)
     if rule == "bitcoin":
-        reached = np.floor(reached / RETARGET_INTERVAL) * RETARGET_INTERVAL
+        reached = np.floor((reached + 1e-6) / RETARGET_INTERVAL) * RETARGET_INTERVAL
         r = after / before
         unclamped = (r > 0.25 * (1 + 1e-9)) & (r < 4 * (1 - 1e-9))
         window = np.where(unclamped, TARGET_BLOCK_INTERVAL_S * RETARGET_INTERVAL

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from hashwinter.errors import InputError
 
-__all__ = ["Clearing", "clear_market", "price_grid"]
+__all__ = ["Clearing", "clear_market", "clear_row", "price_grid"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -151,7 +151,24 @@ def _clear_rows(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
                 budget: FloatArray, tier: npt.NDArray[np.int64], grid: FloatArray,
                 price: FloatArray, volume: FloatArray, sold: FloatArray,
                 bought: FloatArray) -> None:  # pragma: no cover - compiled
-    """Clear rows (R, C); write price, volume (R, K), sold, bought (R, C).
+    """Clear rows (R, C); write price, volume (R, K), sold, bought (R, C) (:func:`clear_row`)."""
+    n_tiers, n_bins = grid.shape
+    scratch = np.empty((6, n_tiers, n_bins + 1))
+    for r in range(offer.shape[0]):
+        clear_row(offer[r], valuation[r], slots[r], budget[r], tier, grid, price[r],
+                  volume[r], sold[r], bought[r], scratch)
+
+
+@numba.njit(cache=True)
+def clear_row(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
+              budget: FloatArray, tier: npt.NDArray[np.int64], grid: FloatArray,
+              price: FloatArray, volume: FloatArray, sold: FloatArray,
+              bought: FloatArray, scratch: FloatArray) -> bool:  # pragma: no cover - compiled
+    """Clear one row (C,): write price, volume (K,), sold, bought (C,); return if any supply.
+
+    ``scratch`` is a work array (6, K, B + 1). The same function clears the numpy path's
+    rows (:func:`clear_market`) and the compiled network kernel's paths
+    (:mod:`hashwinter.engine.kernel.network_market`), so both give the same numbers.
 
     Demand per tier and bin in O(C + K·B) per row: ``q_c(p) = min(s_c, b_c / p)`` for
     ``p <= v_c`` is ``s_c`` up to ``p = b_c / s_c`` and ``b_c / p`` above it, so
@@ -159,67 +176,69 @@ def _clear_rows(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
     cohorts with b_c / s_c < p_j <= v_c) / p_j``: histograms of the cohorts by bin,
     summed from the top bin down (no (C, B) array of bids).
     """
-    n_rows, n_coh = offer.shape
+    n_coh = offer.shape[0]
     n_tiers, n_bins = grid.shape
-    supply = np.empty(n_tiers)
-    d_star = np.empty(n_tiers)
-    p_star = np.empty(n_tiers)
-    slots_at = np.empty((n_tiers, n_bins + 1))  # slots of cohorts whose min(v, b/s) bin is m
-    cash_to = np.empty((n_tiers, n_bins + 1))  # cash of cash-bound cohorts, by the v bin
-    cash_from = np.empty((n_tiers, n_bins + 1))  # the same, by the b/s bin
-    for r in range(n_rows):
-        supply[:] = 0.0
-        slots_at[:] = 0.0
-        cash_to[:] = 0.0
-        cash_from[:] = 0.0
-        d_star[:] = 0.0
-        for c in range(n_coh):
-            supply[tier[c]] += offer[r, c]
-        if not (supply > 0.0).any():
-            # Most days most paths offer nothing: no price, nothing changes hands.
-            price[r, :] = np.nan
-            volume[r, :] = 0.0
-            sold[r, :] = 0.0
-            bought[r, :] = 0.0
-            continue
-        for c in range(n_coh):
-            s, b = slots[r, c], budget[r, c]
-            k = tier[c]
-            # A cohort that values a machine below the floor bids in no bin: skip it.
-            if s > 0.0 and b > 0.0 and valuation[r, c] >= grid[k, 0]:
-                n_v = _bins_at_or_below(grid[k], valuation[r, c])
-                n_t = _bins_at_or_below(grid[k], b / s)
-                slots_at[k, min(n_v, n_t)] += s
-                if n_t < n_v:
-                    cash_to[k, n_v] += b
-                    cash_from[k, n_t] += b
-        for k in range(n_tiers):
-            # Highest bin whose demand covers supply; the floor's bin (0) when none does.
-            j_star = 0
-            tail_s = tail_to = tail_from = 0.0
-            for j in range(n_bins - 1, -1, -1):
-                tail_s += slots_at[k, j + 1]
-                tail_to += cash_to[k, j + 1]
-                tail_from += cash_from[k, j + 1]
-                if tail_s + (tail_to - tail_from) / grid[k, j] >= supply[k]:
-                    j_star = j
-                    break
-            p_star[k] = grid[k, j_star]
-        # What each cohort wants at its tier's price, and (summed) the demand there.
-        for c in range(n_coh):
-            k = tier[c]
-            p = p_star[k]
-            q = 0.0
-            if valuation[r, c] >= p:
-                q = max(min(slots[r, c], budget[r, c] / p), 0.0)
-            bought[r, c] = q
-            d_star[k] += q
-        for k in range(n_tiers):
-            volume[r, k] = min(supply[k], d_star[k])
-            price[r, k] = p_star[k] if supply[k] > 0.0 else np.nan
-            # Shares of each seller's offer and each buyer's wish that change hands.
-            d_star[k] = volume[r, k] / d_star[k] if d_star[k] > 0.0 else 0.0
-            supply[k] = volume[r, k] / supply[k] if supply[k] > 0.0 else 0.0
-        for c in range(n_coh):
-            sold[r, c] = offer[r, c] * supply[tier[c]]
-            bought[r, c] *= d_star[tier[c]]
+    supply = scratch[0, :, 0]
+    d_star = scratch[4, :, 0]
+    p_star = scratch[5, :, 0]
+    slots_at = scratch[1]  # slots of cohorts whose min(v, b/s) bin is m
+    cash_to = scratch[2]  # cash of cash-bound cohorts, by the v bin
+    cash_from = scratch[3]  # the same, by the b/s bin
+    supply[:] = 0.0
+    slots_at[:] = 0.0
+    cash_to[:] = 0.0
+    cash_from[:] = 0.0
+    d_star[:] = 0.0
+    for c in range(n_coh):
+        supply[tier[c]] += offer[c]
+    if not (supply > 0.0).any():
+        # Most days most paths offer nothing: no price, nothing changes hands.
+        price[:] = np.nan
+        volume[:] = 0.0
+        sold[:] = 0.0
+        bought[:] = 0.0
+        return False
+    for c in range(n_coh):
+        s, b = slots[c], budget[c]
+        k = tier[c]
+        # A cohort that values a machine below the floor bids in no bin, and a tier
+        # nobody offers trades nothing (its buyers' share is 0): skip them (most tiers
+        # on most days; the two bin searches were most of a clearing's time).
+        if supply[k] > 0.0 and s > 0.0 and b > 0.0 and valuation[c] >= grid[k, 0]:
+            n_v = _bins_at_or_below(grid[k], valuation[c])
+            n_t = _bins_at_or_below(grid[k], b / s)
+            slots_at[k, min(n_v, n_t)] += s
+            if n_t < n_v:
+                cash_to[k, n_v] += b
+                cash_from[k, n_t] += b
+    for k in range(n_tiers):
+        # Highest bin whose demand covers supply; the floor's bin (0) when none does.
+        j_star = 0
+        tail_s = tail_to = tail_from = 0.0
+        for j in range(n_bins - 1, -1, -1):
+            tail_s += slots_at[k, j + 1]
+            tail_to += cash_to[k, j + 1]
+            tail_from += cash_from[k, j + 1]
+            if tail_s + (tail_to - tail_from) / grid[k, j] >= supply[k]:
+                j_star = j
+                break
+        p_star[k] = grid[k, j_star]
+    # What each cohort wants at its tier's price, and (summed) the demand there.
+    for c in range(n_coh):
+        k = tier[c]
+        p = p_star[k]
+        q = 0.0
+        if supply[k] > 0.0 and valuation[c] >= p:
+            q = max(min(slots[c], budget[c] / p), 0.0)
+        bought[c] = q
+        d_star[k] += q
+    for k in range(n_tiers):
+        volume[k] = min(supply[k], d_star[k])
+        price[k] = p_star[k] if supply[k] > 0.0 else np.nan
+        # Shares of each seller's offer and each buyer's wish that change hands.
+        d_star[k] = volume[k] / d_star[k] if d_star[k] > 0.0 else 0.0
+        supply[k] = volume[k] / supply[k] if supply[k] > 0.0 else 0.0
+    for c in range(n_coh):
+        sold[c] = offer[c] * supply[tier[c]]
+        bought[c] *= d_star[tier[c]]
+    return True

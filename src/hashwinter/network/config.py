@@ -24,6 +24,7 @@ __all__ = [
     "HabitsConfig",
     "MakerConfig",
     "MarketConfig",
+    "MigrationConfig",
     "NetworkScenario",
     "PopulationConfig",
     "PriceConfig",
@@ -154,9 +155,54 @@ class MarketConfig(ConfigModel):
     price_cap: float = Field(default=3000.0, gt=0)
     #: Bins of the price grid.
     bins: int = Field(default=48, ge=2, le=1000)
+    #: A cohort that offers its machines (off ``sell_after_days``) has closed that site
+    #: and never restarts them itself; they come back only through a buyer
+    #: (network.restart.ExitOnSale). Assumption; false: unsold machines restart.
+    sellers_exit: bool = False
     #: Days from clearing to settlement: freight and re-installation of used machines,
     #: offline in between (network.trading). Assumption; 0 settles the same day.
     ship_days: int = Field(default=0, ge=0, le=90)
+
+
+class MigrationConfig(ConfigModel):
+    """Seasonal migration of hydro farms to sister sites (network.migration).
+
+    Off by default. ``hydro_share``, ``sister_share``, ``to`` and ``spread_days``
+    default to the mining map's seasonal swing (network.migration.map_swing: the
+    map's first year stands in for the season, as for the shares).
+    """
+
+    enabled: bool = False
+    #: The hydro region whose farms lose their power in the dry season.
+    origin: str = "Sichuan"
+    #: Share of the origin's machines on hydro-only sites (no power in the dry season).
+    #: None: 1 - (the origin's mean global share over the dry months) / (its share in
+    #: the last wet month), from the map.
+    hydro_share: float | None = Field(default=None, ge=0, le=1)
+    #: Share of those machines whose farm has a sister site. None: the destinations'
+    #: gain over the same months / the origin's loss, from the map (at most 1).
+    sister_share: float | None = Field(default=None, ge=0, le=1)
+    #: Sister sites' regions and weights (normalised). None: the destinations' gains.
+    to: dict[str, float] | None = None
+    #: Regions the map's gains are read from when ``to`` is not given.
+    destinations: list[str] = Field(default_factory=lambda: ["Xinjiang", "Inner Mongolia"])
+    #: The farms' dry seasons start (and end) spread over this many days after the
+    #: calendar's. None: the spread whose first dry month's mean share matches the
+    #: map's (network.migration.Swing.spread_days).
+    spread_days: int | None = Field(default=None, ge=1, le=120)
+    #: Days the machines are off on each move (unrack, ~2,500 km by truck, re-install).
+    #: Assumption.
+    transit_days: int = Field(default=7, ge=0, le=60)
+    #: Cost of moving one machine, each way (freight, labour). [USD] Assumption.
+    cost_per_machine: float = Field(default=10.0, ge=0)
+
+    @field_validator("to")
+    @classmethod
+    def _weights(cls, to: dict[str, float] | None) -> dict[str, float] | None:
+        if to is not None and (not to or any(v < 0 for v in to.values())
+                               or sum(to.values()) <= 0):
+            raise ValueError("weights must be >= 0 with a positive sum")
+        return to
 
 
 class MakerConfig(ConfigModel):
@@ -329,12 +375,18 @@ class NetworkScenario(ConfigModel):
     price: PriceConfig = Field(default_factory=PriceConfig)
     makers: MakersConfig = Field(default_factory=MakersConfig)
     habits: HabitsConfig = Field(default_factory=HabitsConfig)
+    migration: MigrationConfig = Field(default_factory=MigrationConfig)
     network: ChainConfig = Field(default_factory=ChainConfig)
 
     @model_validator(mode="after")
     def _dates(self) -> NetworkScenario:
         if self.end <= self.start:
             raise ValueError("end must be after start")
+        mig = self.migration
+        if (mig.enabled and self.market.enabled
+                and mig.transit_days >= self.market.sell_after_days):
+            # The market offers a cohort off that long: machines on a truck are not for sale.
+            raise ValueError("migration.transit_days must be below market.sell_after_days")
         if self.market.price_cap <= self.market.scrap_floor:
             raise ValueError("market.price_cap must be above market.scrap_floor")
         fit_end = self.price.fit_end

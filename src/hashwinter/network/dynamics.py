@@ -50,9 +50,10 @@ from hashwinter.network.config import NetworkScenario
 from hashwinter.network.habits import hedging, network_treasury
 from hashwinter.network.impact import solve_impact
 from hashwinter.network.maker_population import add_makers, maker_policy
+from hashwinter.network.migration import MigrationPlan, SeasonalMove, migration_plan
 from hashwinter.network.population import Population, build_population, read_btc_daily
 from hashwinter.network.recorder import NetworkRecord, NetworkRecorder, concat_records
-from hashwinter.network.restart import MinimumOffTime
+from hashwinter.network.restart import ExitOnSale, MinimumOffTime
 from hashwinter.network.trading import SecondHandMarket
 from hashwinter.parallel.tasks import chunk_sizes, run_chunks
 
@@ -305,6 +306,21 @@ class ChunkResult:
     start_height: int = 0
 
 
+def _migration(scenario: NetworkScenario, pop: Population, folder: Path,
+               dates: npt.NDArray[np.datetime64], tariff: FloatArray) -> MigrationPlan | None:
+    """Return the ``[migration]`` plan of the cohorts (None when it is off)."""
+    cfg = scenario.migration
+    if not cfg.enabled:
+        return None
+    assert pop.farm_quantile is not None and pop.farm_premium is not None
+    assert pop.region_tariff is not None
+    weight = pop.cohort_count * pop.tier_hashrate[pop.cohort_tier]
+    return migration_plan(cfg, folder, pop.regions, pop.cohort_owner, weight,
+                          pop.farm_region, pop.farm_quantile, pop.farm_premium,
+                          pop.region_tariff, dates, pop.dry_months, tariff,
+                          scenario.population.seed)
+
+
 def run_chunk(chunk: NetworkChunk,
               progress: Callable[[int], None] | None = None) -> ChunkResult:
     """Run the network on one chunk's paths (module-level: an executor pickles it)."""
@@ -350,6 +366,9 @@ def run_chunk(chunk: NetworkChunk,
     dry = np.isin(dates.month.to_numpy(), pop.dry_months)
     tariff = np.where(dry[:, None], pop.farm_dry_tariff[place][None, :],
                       pop.farm_tariff[place][None, :])
+    plan = _migration(scenario, pop, folder, clock.dates, tariff)
+    if plan is not None:
+        tariff = plan.tariff
     daily_power = (pop.cohort_count * pop.tier_power[tier] * pc.pue * 24 / 1000
                    * tariff[0])
     power_by_farm = np.bincount(owner, weights=daily_power, minlength=pop.n_farms)
@@ -366,6 +385,15 @@ def run_chunk(chunk: NetworkChunk,
     parts: list[Policy] = [ShutdownPricePolicy(dyn.off_below, dyn.on_above)]
     if dyn.min_off_days > 0:
         parts.append(MinimumOffTime(dyn.min_off_days))
+    mc = scenario.market
+    if mc.enabled and mc.sellers_exit:
+        parts.append(ExitOnSale(mc.sell_after_days))
+    if plan is not None:
+        # After the restart delay (a move is not an unplugging), before the market (a
+        # dark cohort's machines are off, so offered after market.sell_after_days).
+        mig = scenario.migration
+        parts.append(SeasonalMove(plan.dry, plan.left, plan.sister, mig.transit_days,
+                                  mig.cost_per_machine))
     mc = scenario.market
     if mc.enabled:
         n_tiers = pop.tier_hashrate.size
@@ -389,6 +417,7 @@ def run_chunk(chunk: NetworkChunk,
                                pop.tier_hashrate[tier],
                                None if makers is None else makers.maker_cohort,
                                power=pop.tier_power[tier],
+                               region_by_day=None if plan is None else plan.region,
                                hosted=None if makers is None else (makers.hosted_cohort,
                                                                    makers.hosted_maker))
     treasury = network_treasury(scenario.habits, pop.farm_machines[:n_real], pop.n_farms)

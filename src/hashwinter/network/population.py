@@ -92,6 +92,12 @@ class Population:
     n_makers : int
         The last ``n_makers`` owners are machine makers (network.maker_population),
         not farms; their ``farm_machines`` is 0.
+    region_tariff : ndarray (R, 4), optional
+        Each region's tariff range ``(low, high, dry_low, dry_high)``. [USD/kWh]
+    farm_quantile, farm_premium : ndarray (O,), optional
+        The quantile of its region's range each farm's tariff sits at, and its size
+        premium ``(size / median) ** -small_farm_elasticity`` (network.migration
+        prices a farm's sister site with them).
 
     """
 
@@ -111,6 +117,9 @@ class Population:
     mix: FleetMix
     map_month: str
     n_makers: int = 0
+    region_tariff: FloatArray | None = None
+    farm_quantile: FloatArray | None = None
+    farm_premium: FloatArray | None = None
 
     @property
     def n_farms(self) -> int:
@@ -326,4 +335,6 @@ def build_population(scenario: NetworkScenario, folder: Path,
         farm_machines=size, farm_tariff=farm_tariff, farm_dry_tariff=farm_dry,
         dry_months=tuple(scenario.regions.dry_months), cohort_owner=owner, cohort_tier=tier,
         cohort_count=count, mix=mix, map_month=map_month,
+        region_tariff=np.array([tariffs[r] for r in regions], dtype=np.float64).reshape(-1, 4),
+        farm_quantile=q, farm_premium=premium,
     )

@@ -99,6 +99,9 @@ class NetworkRecorder:
         The makers' inventory cohorts (their purchases are production).
     power : ndarray (C,), optional
         Wall power per machine of each cohort (default: 0, no power kept). [W]
+    region_by_day : ndarray of int (D, C), optional
+        Region of each cohort per day, when farms move (network.migration); ``region``
+        otherwise.
     hosted : tuple of ndarray of int (K,), optional
         The makers' hosted cohorts and the maker (0 .. M-1) of each.
 
@@ -109,6 +112,7 @@ class NetworkRecorder:
                  n_sizes: int, hashrate: FloatArray,
                  maker_cohort: npt.NDArray[np.int64] | None = None,
                  power: FloatArray | None = None,
+                 region_by_day: npt.NDArray[np.integer] | None = None,
                  hosted: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
                  ) -> None:
         # Group sums: O(C), and each path's sum independent of the other paths (chunks).
@@ -124,6 +128,7 @@ class NetworkRecorder:
         self._makers = (np.zeros(0, np.int64) if maker_cohort is None
                         else np.asarray(maker_cohort, np.int64))
         self._columns = (np.asarray(region, np.int64), np.asarray(size_class, np.int64))
+        self._region_by_day = region_by_day
         empty = np.zeros(0, np.int64)
         self._hosted = (empty, empty) if hosted is None else (
             np.asarray(hosted[0], np.int64), np.asarray(hosted[1], np.int64))
@@ -141,11 +146,11 @@ class NetworkRecorder:
 
         The endogenous kernel (:mod:`hashwinter.engine.kernel.network_run`) keeps the
         network's days and these groups' sums over the running machines (``hashrate`` is
-        the kernel's; this recorder weighs by its own). None with makers: they trade
-        machines, which only the numpy path does.
+        the kernel's; this recorder weighs by its own); with the market and the makers
+        (kernel.network_market) it also hands the trades' rows.
         """
-        if self._makers.size:
-            return None
+        if self._region_by_day is not None:
+            return None  # regions that change by day (network.migration): numpy only
         region, size = self._columns
         n_regions, n_sizes = self._n_groups
         power = np.full(region.size, n_regions + n_sizes)
@@ -154,7 +159,12 @@ class NetworkRecorder:
         return groups, weights, n_regions + n_sizes + 1
 
     def load_compiled_days(self, rows: dict[str, FloatArray], groups: FloatArray) -> None:
-        """Build the record from the kernel's days (no trades, no makers, no book)."""
+        """Build the record from the kernel's days (no book).
+
+        ``rows`` holds the network's days and, from the market's kernel, ``traded`` and
+        ``used_price`` (D, P, K) and the makers' rows (D, P, M)
+        (``kernel.network_trades.MARKET_ROWS``); without them nothing traded.
+        """
         mined, issuance = rows["mined"], rows["issuance"]
         if not np.allclose(mined, issuance, rtol=1e-9, atol=1e-12):
             day = int(np.argmax(np.abs(mined - issuance).max(axis=1)))
@@ -162,16 +172,19 @@ class NetworkRecorder:
                                     f"network's issuance {issuance[day]}")
         n_days, n_paths = mined.shape
         n_regions = self._n_groups[0]
-        none = np.zeros((n_days, n_paths, 0))
+        none = np.zeros((n_days, n_paths, self._makers.size))
         self._loaded = NetworkRecord(
             hashrate=rows["hashrate"], difficulty=rows["difficulty"],
             by_region=groups[..., :n_regions], by_size=groups[..., n_regions:-1],
-            traded=np.zeros((n_days, n_paths, self._n_tiers)),
-            used_price=np.full((n_days, n_paths, self._n_tiers), np.nan),
+            traded=rows.get("traded", np.zeros((n_days, n_paths, self._n_tiers))),
+            used_price=rows.get("used_price", np.full((n_days, n_paths, self._n_tiers), np.nan)),
             mined=mined, issuance=issuance, sold=rows["sold"],
             forced_sold=rows["forced_sold"], short=np.zeros((n_days, n_paths)),
-            net_sold=rows["sold"].copy(), produced=none, delivered=none, inventory=none,
-            maker_running=none, maker_revenue=none, power=groups[..., -1].copy(), hosted=none)
+            net_sold=rows["sold"].copy(), produced=rows.get("produced", none),
+            delivered=rows.get("delivered", none), inventory=rows.get("inventory", none),
+            maker_running=rows.get("maker_running", none),
+            maker_revenue=rows.get("maker_revenue", none), power=groups[..., -1].copy(),
+            hosted=none)
 
     def record(self, data: StepData) -> None:
         """Keep the step's daily values and check the network's conservation."""
@@ -213,7 +226,14 @@ class NetworkRecorder:
         rows["hashrate"].append(np.broadcast_to(np.asarray(net.network_hashrate)[0], (p,)))
         rows["difficulty"].append(np.broadcast_to(np.asarray(net.difficulty)[0], (p,)))
         hashing = running * self._hashrate
-        rows["by_region"].append(self._region(hashing))
+        if self._region_by_day is None:
+            rows["by_region"].append(self._region(hashing))
+        else:
+            n_regions = self._n_groups[0]
+            today = self._region_by_day[data.step]
+            # One bincount per path: each path's sums independent of the others (chunks).
+            rows["by_region"].append(np.stack([
+                np.bincount(today, weights=h, minlength=n_regions) for h in hashing]))
         rows["by_size"].append(self._size(hashing))
         rows["traded"].append(traded)
         rows["used_price"].append(price)

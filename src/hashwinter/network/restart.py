@@ -20,7 +20,7 @@ from hashwinter.engine.actions import Actions
 from hashwinter.engine.policy import Observation
 from hashwinter.units import SECONDS_PER_DAY
 
-__all__ = ["MinimumOffTime"]
+__all__ = ["ExitOnSale", "MinimumOffTime"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -65,5 +65,49 @@ class MinimumOffTime:
         return float(self.min_off_days)
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MinimumOffTime:
+        """Return itself (one variant)."""
+        return self
+
+
+@dataclasses.dataclass(frozen=True)
+class ExitOnSale:
+    """A cohort off ``after_days`` days in a row has closed: it never restarts itself.
+
+    The market offers such a cohort's machines (``market.sell_after_days``); a farm
+    that put a tier's machines up for sale has let that site's staff and power
+    contract go and packed the machines for buyers, so it does not plug the unsold
+    ones back in when the margin returns (after a retarget): they come back only
+    through a buyer. Composed after the unplug policy and the restart delay, and
+    before network.migration's dry-season policy (a hydro site dark for its season
+    has not closed: it restarts when the water returns).
+
+    The state is the days each cohort has been off in a row, shaped (V, P, C).
+
+    Parameters
+    ----------
+    after_days : float
+        [day]
+
+    """
+
+    after_days: float
+
+    @property
+    def n_variants(self) -> int:
+        """One variant."""
+        return 1
+
+    def init_state(self, shape: tuple[int, int, int]) -> FloatArray:
+        """Return days off in a row: 0 (every cohort ran before the start)."""
+        return np.zeros(shape)
+
+    def decide(self, obs: Observation, actions: Actions,
+               state: FloatArray) -> tuple[Actions, FloatArray]:
+        """Return the bundle with the closed cohorts kept off, and the days off."""
+        on = np.broadcast_to(np.asarray(actions.on) & (state < self.after_days), state.shape)
+        days = np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
+        return actions.with_on(on), days
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ExitOnSale:
         """Return itself (one variant)."""
         return self

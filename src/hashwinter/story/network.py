@@ -24,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from hashwinter.network.config import MigrationConfig
 from hashwinter.reports.html import table_html
 from hashwinter.story.charts import COLORS, styled
 from hashwinter.story.context import StoryContext
@@ -78,6 +79,32 @@ def _makers(ctx: StoryContext) -> pd.DataFrame:
     return pd.read_csv(ctx.data_file("makers.csv"))
 
 
+#: The days the dry-season sentence reads: before it, ten days in, at November's end.
+DRY_SEASON_DAYS = ("2018-10-31", "2018-11-10", "2018-11-30")
+
+
+def _dry_season_line(by_region: pd.DataFrame, migration: MigrationConfig) -> str:
+    """Describe the origin's running hashrate and its destinations' on DRY_SEASON_DAYS."""
+    rows = by_region[by_region["path"] == 0] if "path" in by_region else by_region
+    table = rows.pivot_table(index="date", columns="region", values="hashrate_ehs")
+    table.index = pd.to_datetime(table.index)
+    days = [pd.Timestamp(d) for d in DRY_SEASON_DAYS]
+    origin, north = migration.origin, [r for r in migration.destinations if r in table]
+    if (not migration.enabled or origin not in table
+            or not all(d in table.index for d in days)):
+        return "The run moves no farm in the dry season ([migration] is off)."
+    values = table.reindex(index=days, columns=[origin, *north]).to_numpy(float)
+    home, away = values[:, 0].tolist(), values[:, 1:].sum(axis=1).tolist()
+    share = ("the map's share" if migration.sister_share is None
+             else f"a share {migration.sister_share:g}")
+    return (f"{origin}'s dry season in the network ([migration]: its hydro-only sites lose "
+            f"their power from 1 November; {share} of them move to a sister site with "
+            f"{migration.transit_days} days in transit, the rest go dark and sell): "
+            f"{origin}'s running hashrate " + " → ".join(f"{v:.1f}" for v in home)
+            + f" EH/s and {' + '.join(north)}'s " + " → ".join(f"{v:.1f}" for v in away)
+            + " EH/s on " + ", ".join(f"{d:%d %b}" for d in days) + ".")
+
+
 def network_section(ctx: StoryContext) -> Section:
     """Run the network: its tables, charts, hashrate_fall_month and canaan_ipo_target."""
     from hashwinter.network.config import load_network_scenario
@@ -121,6 +148,7 @@ def network_section(ctx: StoryContext) -> Section:
         f"{scenario.price.volatility:g} a year, seed {ctx.seed}): the early-December retarget "
         + _spread([d[1] for d in dec if d is not None], len(dec)) + ".",
         _makers_line(tables),
+        _dry_season_line(tables["hashrate_by_region"], scenario.migration),
     ]
     makers = _makers(ctx)
     shown = makers[makers["metric"].isin(("revenue", "units_delivered", "net_profit",
@@ -151,6 +179,12 @@ def network_section(ctx: StoryContext) -> Section:
     f.add_trace(go.Scatter(x=d0["date"], y=d0["history_hashrate_ehs"], name="history",
                            line=dict(color="#111111", width=2)))
     sec.figures.append(styled(f, "What if: hashrate on GBM price paths", "EH/s"))
+    region = tables["hashrate_by_region"]
+    f = go.Figure()
+    for i, (name, g) in enumerate(region.groupby("region", sort=False)):
+        f.add_trace(go.Scatter(x=g["date"], y=g["hashrate_ehs"], name=str(name),
+                               stackgroup="one", line=dict(color=COLORS[i % len(COLORS)])))
+    sec.figures.append(styled(f, "Sichuan's dry season: running hashrate by region", "EH/s"))
     size = tables["hashrate_by_size"]
     f = go.Figure()
     for i, (name, g) in enumerate(size.groupby("farm_size", sort=False)):

@@ -250,48 +250,88 @@ def book_cell(bk: Any, o: int, j: int, ins_f: Any, i: int, price: float, fill_op
     return cash, coins
 
 
-@numba.njit(error_model="numpy", inline="always")  # inlined: vectorized with the loop
-def _mark_open(bk: Any, o: int, px_i: Any, rate_i: Any, slot_b: Any, inv_b: Any, perp_b: Any,
-               cash_b: Any, coins_b: Any) -> bool:
-    """Mark and fund owner ``o``'s open positions of a step without close or order.
+@numba.njit
+def _owner_book(bk: Any, o: int, slot_b: Any, inv_b: Any, lim_lo: Any, lim_hi: Any,
+                msz: Any, lastq: Any) -> int:
+    """Derive owner ``o``'s mark state from its book; return its count of open positions.
 
-    :func:`book_cell` on such a step, branch-free over the block's variants so that it
-    vectorizes: variation margin since the last mark at the instrument's price
-    ``px_i[slot]``, funding at ``rate_i[slot]`` of an open perpetual, cash (linear) or coins
-    (inverse) into ``cash_b``, ``coins_b``. Returns True, having changed nothing, when a
-    position is at or beyond its liquidation price: the caller then runs
-    :func:`book_cell` for the step.
+    Run where :func:`book_cell` may have changed the book (the block's start, a step of
+    closes, orders or a liquidation), so that the other steps' mark (in the treasury's
+    loop over variants) reads three numbers per position:
+
+    * ``msz[o, j]``: the size of an open position, 0 for a flat one;
+    * ``lastq[o, j]``: the last mark in the margin currency's units, the price (linear)
+      or minus its reciprocal (inverse), so that the variation margin of either kind is
+      ``msz · (q − lastq)`` with ``q`` the mark's (see :func:`_mark_tables`);
+    * ``lim_lo[o, i]``, ``lim_hi[o, i]``: the highest liquidation price of the owner's
+      open longs in instrument ``i`` (-inf: none) and the lowest of its open shorts
+      (+inf: none). A mark at ``price`` reaches some position's liquidation price
+      (:func:`book_cell`'s test, ``price <= liquidation`` for a long, ``>=`` for a short)
+      exactly when ``price <= lim_lo`` or ``price >= lim_hi``: one comparison per
+      instrument a step instead of a pass over the variants. The liquidation price is
+      fixed at entry, so the bounds change only where :func:`book_cell` runs.
     """
-    nvb = slot_b.size
-    hit = False
-    for j in range(nvb):
-        price = px_i[slot_b[j]]
-        size = bk[BK_SIZE, o, j]
-        liquidation = bk[BK_LIQUIDATION, o, j]
-        beyond = (price <= liquidation) if size > 0 else (price >= liquidation)
-        hit = hit | ((bk[BK_OPEN, o, j] != 0.0) & beyond)
-    if hit:
-        return True
-    for j in range(nvb):
-        i = slot_b[j]
-        price = px_i[i]
-        rate = rate_i[i]
-        is_open = bk[BK_OPEN, o, j] != 0.0
-        inverse = inv_b[j]
-        size = bk[BK_SIZE, o, j]
-        last = bk[BK_LAST, o, j]
-        # A flat slot marks from the price itself (0 variation; a never-opened one has last 0).
-        since = last if is_open else price
-        variation = size * (1.0 / since - 1.0 / price) if inverse else size * (price - since)
-        funding = -rate * size / price if inverse else -rate * size * price
-        funding = funding if perp_b[j] else 0.0
-        flow = (variation + funding - 0.0) + 0.0  # book_cell's paid, no fee or payoff
-        flow = flow if is_open else 0.0
-        cash_b[j] = 0.0 if inverse else flow
-        coins_b[j] = flow if inverse else 0.0
-        bk[BK_LAST, o, j] = price if is_open else last
-        bk[BK_LIFE, o, j] = bk[BK_LIFE, o, j] + flow
-    return False
+    for i in range(lim_lo.shape[1]):
+        lim_lo[o, i] = -np.inf
+        lim_hi[o, i] = np.inf
+    n_open = 0
+    for j in range(slot_b.size):
+        if bk[BK_OPEN, o, j] != 0.0:
+            n_open += 1
+            i = slot_b[j]
+            size = bk[BK_SIZE, o, j]
+            last = bk[BK_LAST, o, j]
+            liquidation = bk[BK_LIQUIDATION, o, j]
+            if size > 0:
+                lim_lo[o, i] = max(lim_lo[o, i], liquidation)
+            else:
+                lim_hi[o, i] = min(lim_hi[o, i], liquidation)
+            msz[o, j] = size
+            lastq[o, j] = -1.0 / last if inv_b[j] else last
+        else:
+            msz[o, j] = 0.0
+            lastq[o, j] = 0.0
+    return n_open
+
+
+@numba.njit
+def _mark_tables(qtab: Any, ftab: Any, tc0: int, tc1: int, p: int, p_fund: int,
+                 steps_per_day: int, contract_px: Any, funding: Any, slot_b: Any,
+                 inv_b: Any, perp_b: Any) -> None:
+    """Fill each variant's mark terms for steps ``tc0 .. tc1 - 1`` (rows ``t - tc0``).
+
+    ``qtab`` is the instrument's price (linear) or minus its reciprocal (inverse),
+    ``ftab`` the funding paid per unit of size, ``-rate · price`` (linear) or
+    ``-rate / price`` (inverse), 0 for a future: a mark's payment is then
+    ``size · ((q − lastq) + f)``, :func:`book_cell`'s variation margin plus funding
+    (the funding's product taken in another order: equal to rounding). Computed once a
+    chunk of steps for all owners, so that an owner's mark reads contiguous rows.
+    """
+    for t in range(tc0, tc1):
+        day = t // steps_per_day
+        for j in range(slot_b.size):
+            i = slot_b[j]
+            price = contract_px[0, i, p, day]
+            rate = funding[i, p_fund, t]
+            inverse = inv_b[j]
+            qtab[t - tc0, j] = -1.0 / price if inverse else price
+            f = -rate / price if inverse else -rate * price
+            ftab[t - tc0, j] = f if perp_b[j] else 0.0
+
+
+@numba.njit
+def _restore_last(bk: Any, o: int, t_mark: int, p: int, steps_per_day: int,
+                  contract_px: Any, slot_b: Any) -> None:
+    """Set ``BK_LAST`` of owner ``o``'s open positions to the mark of step ``t_mark``.
+
+    The treasury's mark keeps ``lastq`` only; an open position is marked on every step,
+    so its last mark is its instrument's price on the owner's last marked step, written
+    back before :func:`book_cell` reads the book and when the block ends.
+    """
+    day = t_mark // steps_per_day
+    for j in range(slot_b.size):
+        if bk[BK_OPEN, o, j] != 0.0:
+            bk[BK_LAST, o, j] = contract_px[0, slot_b[j], p, day]
 
 
 @numba.njit
@@ -527,8 +567,26 @@ def _loop_body(
         for j in range(nvb):
             inv_b[j] = ins_f[IF_INVERSE, slot_b[j]] != 0.0
             perp_b[j] = ins_f[IF_PERPETUAL, slot_b[j]] != 0.0
-        px_i = np.zeros(n_ins)
-        rate_i = np.zeros(n_ins)
+        # Per owner: positions open in the block, their mark state and liquidation bounds
+        # (:func:`_owner_book`), the last step marked since the book last ran (-1: none);
+        # the variants' mark terms per step of a chunk (:func:`_mark_tables`); whether the
+        # book's rows of ``sums`` hold a payment.
+        lim_lo = np.empty((n_own, n_ins))
+        lim_hi = np.empty((n_own, n_ins))
+        n_open = np.zeros(n_own, dtype=np.int64)
+        msz = np.zeros((n_own, nvb))
+        lastq = np.zeros((n_own, nvb))
+        t_mark = np.full(n_own, -1, dtype=np.int64)
+        any_inv = False
+        for j in range(nvb):
+            any_inv = any_inv or inv_b[j]
+        n_tq = T_CHUNK if book_on else 1
+        qtab = np.zeros((n_tq, nvb))
+        ftab = np.zeros((n_tq, nvb))
+        if book_on:
+            for o in range(n_own):
+                n_open[o] = _owner_book(bk, o, slot_b, inv_b, lim_lo, lim_hi, msz, lastq)
+        book_paid = False
         order_b = np.zeros(nvb)
         # Per-step owner sums of the owner being run, zeroed as the treasury reads them.
         sums = np.zeros((6, nvb))
@@ -542,6 +600,9 @@ def _loop_body(
         max_violation = -np.inf
         for tc0 in range(t0, t1, T_CHUNK):
             tc1 = min(tc0 + T_CHUNK, t1)
+            if book_on:
+                _mark_tables(qtab, ftab, tc0, tc1, p, p_fund, steps_per_day, contract_px,
+                             funding, slot_b, inv_b, perp_b)
             # Owner by owner: an owner's cohorts and treasury depend on no other owner
             # (the network is exogenous, hosting transfers are tables), so each owner runs
             # the chunk's steps with its cohorts' state in L1/L2 (the network's shape has
@@ -636,17 +697,34 @@ def _loop_body(
                                     if alive_o[j]:
                                         sums[_CAPEX, j] += paid
                     end_of_day = (t + 1) % steps_per_day == 0
+                    mark = False
+                    # Whether the book pays anything this step: without (no position open, no
+                    # book_cell) the treasury's plain loop is exact (no coins owed).
+                    book_step = False
                     if book_on:
-                        # 2. the hedge's orders, 6. the book (its cash and coins into sums).
-                        for i in range(n_ins):
-                            px_i[i] = contract_px[0, i, p, day]
-                            rate_i[i] = funding[i, p_fund, t]
+                        # 2. the hedge's orders, 6. the book. Most steps only mark and fund
+                        # what is open, in the treasury's loop below; a step of closes or
+                        # orders, or whose mark reaches a liquidation price, runs
+                        # book_cell, its cash and coins into sums.
                         rare = end_of_day and (opens_any[day] or close_any[day])
+                        if not rare and n_open[o] > 0:
+                            for i in range(n_ins):
+                                px = contract_px[0, i, p, day]
+                                rare = rare | ((px <= lim_lo[o, i]) | (px >= lim_hi[o, i]))
                         if not rare:
-                            # Most steps: mark and fund what is open (no close, no order).
-                            rare = _mark_open(bk, o, px_i, rate_i, slot_b, inv_b, perp_b,
-                                              sums[_ICASH], sums[_ICOINS])
-                        if rare:
+                            mark = n_open[o] > 0
+                            book_step = mark
+                            t_mark[o] = t if mark else t_mark[o]
+                            if book_paid:
+                                for j in range(nvb):
+                                    sums[_ICASH, j] = 0.0
+                                    sums[_ICOINS, j] = 0.0
+                                book_paid = False
+                        else:
+                            if t_mark[o] >= 0:
+                                _restore_last(bk, o, t_mark[o], p, steps_per_day, contract_px,
+                                              slot_b)
+                                t_mark[o] = -1
                             _hedge_orders(order_b, t, day, end_of_day, o, on_b, alive_o,
                                           owner_order, owner_start, cohort_i, cohort_f, tariff,
                                           scale, rho_obs, price_obs, steps_per_day,
@@ -654,9 +732,15 @@ def _loop_body(
                             for j in range(nvb):
                                 i = slot_b[j]
                                 sums[_ICASH, j], sums[_ICOINS, j] = book_cell(
-                                    bk, o, j, ins_f, i, px_i[i], contract_px[1, i, p, day],
-                                    price_now, end_of_day and close_days[i, day], rate_i[i],
+                                    bk, o, j, ins_f, i, contract_px[0, i, p, day],
+                                    contract_px[1, i, p, day], price_now,
+                                    end_of_day and close_days[i, day], funding[i, p_fund, t],
                                     order_b[j])
+                            book_paid = True
+                            book_step = True
+                            n_open[o] = _owner_book(bk, o, slot_b, inv_b, lim_lo, lim_hi, msz,
+                                                    lastq)
+                    tq = t - tc0
                     # 6.-7. transfers, then the owner's treasury.
                     hosting = owner_t[OT_HOSTING, t, o]
                     transfer = owner_t[OT_TRANSFER, t, o]
@@ -685,17 +769,34 @@ def _loop_body(
                         held_coins = coins[p, o, v] + mined
                         other_income = transfer
                         coins_in = 0.0
-                        if book_on:  # loop-invariant: the loop is unswitched, no cost without
+                        if book_step:  # loop-invariant: the loop is unswitched, no cost without
+                            # The mark of a step without book_cell (``mark``): variation
+                            # margin and funding of the open position (msz 0: flat), in cash
+                            # (linear) or coins (inverse), fused here so that the book adds
+                            # no pass over the variants on most steps (benchmarks/RESULTS.md).
+                            if mark:
+                                ms = msz[o, j]
+                                q = qtab[tq, j]
+                                flow = ms * (q - lastq[o, j]) + ms * ftab[tq, j]
+                                flow = flow if ms != 0.0 else 0.0
+                                lastq[o, j] = q
+                                if any_inv:  # the coins an inverse contract paid in its life
+                                    bk[BK_LIFE, o, j] = bk[BK_LIFE, o, j] + flow
+                                inverse = inv_b[j]
+                                ins_cash = 0.0 if inverse else flow
+                                ins_coins = flow if inverse else 0.0
+                            else:
+                                ins_cash = sums[_ICASH, j]
+                                ins_coins = sums[_ICOINS, j]
                             # The book's cash and coins; coins owed beyond those held are
                             # bought at the step's price.
-                            ins_cash = sums[_ICASH, j]
                             other = other - ins_cash
-                            held_coins = held_coins + sums[_ICOINS, j]
+                            held_coins = held_coins + ins_coins
                             bought = max(-held_coins, 0.0)
                             held_coins = held_coins + bought
                             other = other + bought * price_now
                             other_income = transfer + ins_cash - bought * price_now
-                            coins_in = sums[_ICOINS, j] + bought
+                            coins_in = ins_coins + bought
                         planned = (1.0 - variant_f[1, v]) * mined
                         planned = max(planned, opex / price_now) if cover[v] else planned
                         sold = min(planned, held_coins)
@@ -742,6 +843,9 @@ def _loop_body(
                                             excess - (rel_slack * bound + 1e-12))
                         mined_t[t - tc0, j] = 0.0
                         hash_t[t - tc0, j] = 0.0
+        for o in range(n_own):
+            if t_mark[o] >= 0:
+                _restore_last(bk, o, t_mark[o], p, steps_per_day, contract_px, slot_b)
         for k in range(n_bk):
             for o in range(n_own):
                 for j in range(nvb):

@@ -18,6 +18,7 @@ recorders (``TotalsRecorder`` sums are kept by the exogenous loop only).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -38,7 +39,7 @@ from hashwinter.engine.treasury import Treasury
 if TYPE_CHECKING:
     from hashwinter.engine.run import RunResult
 
-__all__ = ["CompiledDaysRecorder", "endogenous_plan", "run_endogenous"]
+__all__ = ["CompiledDaysRecorder", "MarketStep", "endogenous_plan", "run_endogenous"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -98,10 +99,82 @@ def _restart_step(policy: Policy) -> tuple[CompiledStep | None, str | None]:
                         " + ".join(type(p).__name__ for p in parts)), None
 
 
+@dataclasses.dataclass(frozen=True)
+class MarketStep(CompiledStep):
+    """The compiled step of a network run with machine trades (kernel.network_market).
+
+    ``params`` and ``function`` are the on/off step with the restart delay
+    (``network_loop.on_off_min_off_step``, one variant); ``market`` and ``makers`` the
+    trading policies of the chain (None: not in it).
+    """
+
+    market: Any = None
+    makers: Any = None
+
+
+def _market_plan(spec: EngineSpec, parts: list[Policy],
+                 treasury: Treasury) -> tuple[CompiledStep | None, str | None]:
+    """Return the compiled step of a chain with the market or the makers, or why not.
+
+    The chain is an on/off policy with a compiled step, the restart delay (optional),
+    the second-hand market without shipping (optional) and the makers (optional), in
+    that order, one variant, daily steps.
+    """
+    from hashwinter.engine.kernel.network_loop import on_off_min_off_step
+    from hashwinter.engine.kernel.policy_steps import on_off_step
+    from hashwinter.engine.treasury import OwnerTreasury
+    from hashwinter.network.makers import MakerPolicy
+    from hashwinter.network.trading import SecondHandMarket
+
+    if spec.clock.steps_per_day != 1:
+        return None, "the market's compiled step runs daily steps only (it clears once a step)"
+    if type(treasury) not in (Treasury, OwnerTreasury) or treasury.n_variants != 1:
+        return None, (f"treasury {type(treasury).__name__} with {treasury.n_variants} variants "
+                      "has no compiled step with the market (one variant)")
+    if np.any(spec.cohorts.restart_cost > 0):
+        return None, "restart costs with machine trades have no compiled step yet"
+    rest = list(parts)
+    first = rest.pop(0)
+    offer = getattr(first, "compiled_step", None)
+    step = offer() if offer is not None else None
+    if not isinstance(step, CompiledStep) or step.function is not on_off_step:
+        return None, (f"policy {type(first).__name__} has no compiled on/off step before the "
+                      "market")
+    if step.params.shape[0] != 1:
+        return None, "the market's compiled step runs one variant"
+    delay = 0.0
+    if rest and hasattr(rest[0], "compiled_restart_delay"):
+        delay = float(rest.pop(0).compiled_restart_delay())  # type: ignore[attr-defined]
+    market: SecondHandMarket | None = None
+    makers: MakerPolicy | None = None
+    if rest and isinstance(rest[0], SecondHandMarket):
+        market = rest[0]
+        rest.pop(0)
+        if market.ship_days > 0:
+            return None, ("a shipping delay (market.ship_days > 0) has no compiled step yet "
+                          "(trades settle the day they clear on the kernel)")
+    if rest and isinstance(rest[0], MakerPolicy):
+        makers = rest[0]
+        rest.pop(0)
+        if market is None:
+            return None, "makers without the second-hand market have no compiled step"
+    if rest:
+        names = ", ".join(type(p).__name__ for p in parts)
+        return None, (f"a chain of {names} has no compiled step (on/off, restart delay, "
+                      "SecondHandMarket, MakerPolicy, in that order)")
+    params = np.concatenate([step.params, np.full((1, 1), delay)], axis=1)
+    return MarketStep(on_off_min_off_step, params, np.zeros(1),
+                      " + ".join(type(p).__name__ for p in parts), market=market,
+                      makers=makers), None
+
+
 def endogenous_plan(
     spec: EngineSpec, policy: Policy, treasury: Treasury, recorders: Sequence[Recorder],
 ) -> tuple[CompiledStep | None, str | None]:
     """Return the compiled step of an endogenous run, or None and why it falls back."""
+    from hashwinter.network.makers import MakerPolicy
+    from hashwinter.network.trading import SecondHandMarket
+
     network = spec.network
     assert isinstance(network, EndogenousNetwork)
     if not isinstance(network.rest_of_world, np.ndarray):
@@ -110,14 +183,17 @@ def endogenous_plan(
         return None, f"retarget rule {network.rule.name!r} has no compiled step"
     if np.any(spec.cohorts.hosting_fee) or np.any(np.asarray(spec.cohorts.host) >= 0):
         return None, "hosting fees have no compiled step with an endogenous network yet"
-    if type(treasury) is not Treasury:
-        return None, f"treasury {type(treasury).__name__} has no compiled step"
     for rec in recorders:
         groups = getattr(rec, "compiled_groups", None)
         if (groups is None or not isinstance(rec, CompiledDaysRecorder)
                 or groups(spec.cohorts.effective_hashrate) is None):
             return None, (f"recorder {type(rec).__name__} has no compiled form with an "
                           "endogenous network (the kernel keeps the network's days)")
+    parts = list(policy.parts) if isinstance(policy, Policies) else [policy]
+    if any(isinstance(p, SecondHandMarket | MakerPolicy) for p in parts):
+        return _market_plan(spec, parts, treasury)
+    if type(treasury) is not Treasury:
+        return None, f"treasury {type(treasury).__name__} has no compiled step"
     return _restart_step(policy)
 
 
@@ -135,6 +211,10 @@ def run_endogenous(
     from hashwinter.engine.treasury import BROKE_TOLERANCE
     from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
 
+    if isinstance(step, MarketStep):
+        from hashwinter.engine.kernel.network_trades import run_market
+
+        return run_market(spec, step, treasury, scale, n_var, meta, recorders, progress, check)
     network = spec.network
     assert isinstance(network, EndogenousNetwork)
     clock, cohorts, owners = spec.clock, spec.cohorts, spec.owners

@@ -1,0 +1,241 @@
+"""The run of a network with machine trades on the compiled path (kernel.network_market).
+
+:func:`run_market` is what ``network_run.run_endogenous`` hands a
+:class:`~hashwinter.engine.kernel.network_run.MarketStep` to: it builds the kernel's
+tables from the spec, the market's and the makers' policies, runs
+:func:`~hashwinter.engine.kernel.network_market.market_loop` over chunks of days, and
+returns the :class:`~hashwinter.engine.run.RunResult` the numpy path would (closing
+balances, machines held, conservation report, the recorders' records).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from hashwinter.engine.kernel.network_run import CompiledDaysRecorder, MarketStep
+from hashwinter.engine.network import EndogenousNetwork, EndogenousState
+from hashwinter.engine.spec import EngineSpec
+from hashwinter.engine.step import Recorder, RunMeta
+from hashwinter.engine.treasury import Treasury
+from hashwinter.errors import InputError
+
+if TYPE_CHECKING:
+    from hashwinter.engine.run import RunResult
+
+__all__ = ["MARKET_ROWS", "run_market"]
+
+FloatArray = npt.NDArray[np.float64]
+#: Extra rows the kernel hands a recorder's ``load_compiled_days`` with the market:
+#: ``traded`` and ``used_price`` (D, P, K), the makers' (D, P, M).
+MARKET_ROWS = ("traded", "used_price", "produced", "delivered", "inventory",
+               "maker_running", "maker_revenue")
+
+
+def run_market(
+    spec: EngineSpec, step: MarketStep, treasury: Treasury, scale: FloatArray, n_var: int,
+    meta: RunMeta, recorders: Sequence[Recorder], progress: Callable[[int], None] | None,
+    check: bool,
+) -> RunResult:
+    """Run ``spec`` with its market and makers on the compiled path (``run_compiled``'s args)."""
+    from hashwinter.chain.retarget import TARGET_TIMESPAN_S
+    from hashwinter.engine.checks import (
+        _REL,
+        COUNT_TOLERANCE,
+        ConservationChecker,
+        ConservationError,
+    )
+    from hashwinter.engine.kernel import network_market as nm
+    from hashwinter.engine.kernel.run import _c
+    from hashwinter.engine.network_days import DAY_ROWS
+    from hashwinter.engine.run import RunResult
+    from hashwinter.engine.treasury import BROKE_TOLERANCE
+    from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
+
+    if n_var != 1:
+        raise InputError(f"the market's compiled step runs one variant (got {n_var}); "
+                         "use engine='numpy'", field="engine")
+    network = spec.network
+    assert isinstance(network, EndogenousNetwork)
+    clock, cohorts, owners = spec.clock, spec.cohorts, spec.owners
+    n_paths, n_coh, n_own, n_steps = spec.market.n_paths, cohorts.n, owners.n, clock.n_steps
+    n_days, dt = clock.n_days, clock.step_seconds
+
+    # The numpy loop's per-cohort factors, same expressions (network_run's).
+    hashing = cohorts.effective_hashrate
+    hashing_net = hashing * (1.0 - cohorts.pool_fee)
+    energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
+    energy_pm = energy_pm / WATTS_PER_KILOWATT
+    mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
+    start_step = cohorts.start_step.astype(np.int64)
+    count = cohorts.count.astype(np.float64)
+    paid = (cohorts.capex_step >= 0) & (cohorts.capex_step < n_steps)
+    capex_step = np.where(paid, cohorts.capex_step, -1).astype(np.int64)
+    capex_amount = np.where(paid, cohorts.count * cohorts.unit_price, 0.0)
+    cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
+                            energy_pm, capex_amount]))
+    cohort_i = _c(np.stack([start_step, capex_step]), np.int64)
+    owner_t = _c(np.stack([owners.site_capex, owners.fixed_costs]))
+    hodl, cover = treasury.sale_rules()
+    hodl_o = _c(np.broadcast_to(np.asarray(hodl, np.float64), (1, 1, n_own)).reshape(n_own))
+    cover_o = _c(np.broadcast_to(np.asarray(cover, bool), (1, 1, n_own)).reshape(n_own), np.bool_)
+    par = _c(step.params.T)  # (5, 1)
+    price = _c(np.broadcast_to(spec.market.price, (n_paths, n_days)))
+    fees = _c(np.asarray(network.fees_per_block))
+    rest = _c(np.asarray(network.rest_of_world))
+    st = network.init_state(1, n_paths)
+    net = _c(np.stack([np.broadcast_to(a, (1, n_paths))[0] for a in (
+        st.difficulty, st.height, st.window_elapsed, st.retargets.astype(np.float64))]))
+    rule = network.rule
+    span_factor = (rule.interval - 1) / rule.interval  # type: ignore[attr-defined]
+
+    owner = _c(cohorts.owner, np.int64)
+    owner_order = _c(np.argsort(cohorts.owner, kind="stable"), np.int64)
+    per_owner = np.bincount(cohorts.owner, minlength=n_own)
+    owner_start = _c(np.concatenate([[0], np.cumsum(per_owner)]), np.int64)
+
+    # The market (SecondHandMarket's fields; the plan asks for one).
+    mk = step.market
+    assert mk is not None
+    tier = _c(mk.tier, np.int64)
+    offers = _c(np.ones(n_coh, bool) if mk.offers is None else mk.offers, np.bool_)
+    capacity = _c(np.broadcast_to(mk.capacity, (n_coh,)))
+    grid = _c(mk.grid)
+    market_f = _c([1.0, mk.sell_after_days, mk.payback_days, mk.cash_share])
+    owner_cohorts = _c(np.bincount(mk.owner, minlength=n_own).astype(np.float64))
+    mp = step.makers
+    is_maker = np.zeros(n_coh, np.bool_)
+    maker_rel = np.zeros(n_coh, np.bool_)
+    maker_bp = np.zeros(n_coh)
+    maker_sp = np.zeros(n_coh)
+    if mp is not None:
+        maker_cohort = _c(mp.maker_cohort, np.int64)
+        farm_cohorts = _c(mp.farm_cohorts, np.int64)
+        farm_owner = _c(mp.farm_owner, np.int64)
+        farm_weight = _c(mp.farm_weight)
+        maker_f = _c(np.stack([mp.capacity_day, mp.list_price, mp.unit_cost, mp.full_return]))
+        maker_i = _c(np.stack([mp.lead_days, mp.production_lead_days]), np.int64)
+        cash_share = float(mp.cash_share)
+        n_ring = int(max(mp.lead_days.max(), mp.production_lead_days.max())) + 1
+        is_maker[maker_cohort] = True
+        maker_rel[maker_cohort] = True
+        maker_rel[farm_cohorts] = True
+        # MakerPolicy's prices: unit cost and list price at the inventory, list price at
+        # the farms' cohorts of the maker's model.
+        maker_bp[maker_cohort] = mp.unit_cost
+        maker_bp[farm_cohorts] = mp.list_price[:, None]
+        maker_sp[maker_cohort] = mp.list_price
+    else:
+        maker_cohort = np.zeros(0, np.int64)
+        farm_cohorts = np.zeros((0, 0), np.int64)
+        farm_owner = np.zeros(0, np.int64)
+        farm_weight = np.zeros(0)
+        maker_f = np.zeros((4, 0))
+        maker_i = np.zeros((2, 0), np.int64)
+        cash_share = 0.0
+        n_ring = 1
+    n_tiers, n_makers = int(grid.shape[0]), int(maker_cohort.size)
+    maker_list = _c(np.flatnonzero(maker_rel), np.int64)
+
+    days_recs = [r for r in recorders if isinstance(r, CompiledDaysRecorder)]
+    offered = [r.compiled_groups(hashing) for r in days_recs]
+    group_cols = [np.asarray(g[0], np.int64).reshape(n_coh, -1) for g in offered if g]
+    weights = [np.asarray(g[1], np.float64).reshape(n_coh, -1) for g in offered if g]
+    sizes = [int(g[2]) for g in offered if g]
+    offsets = np.cumsum([0, *sizes])
+    group = _c(np.concatenate([g + off for g, off in zip(group_cols, offsets, strict=False)]
+                              + [np.zeros((n_coh, 0), np.int64)], axis=1), np.int64)
+    weight = _c(np.concatenate([*weights, np.zeros((n_coh, 0))], axis=1))
+    day_rows = np.zeros((len(DAY_ROWS), n_days, n_paths))
+    day_groups = np.zeros((n_days, n_paths, max(int(offsets[-1]), 1)))
+    traded = np.zeros((n_days, n_paths, n_tiers))
+    used_price = np.full((n_days, n_paths, n_tiers), np.nan)
+    maker_rows = np.zeros((nm.N_MAKER_ROWS, n_days, n_paths, n_makers))
+
+    on = np.ones((n_paths, n_coh), dtype=np.bool_)
+    policy_state = np.zeros((n_paths, 1, n_coh, 1))
+    held = _c(np.broadcast_to(np.where(start_step <= 0, count, 0.0), (n_paths, n_coh)))
+    cash = _c(np.broadcast_to(owners.starting_cash, (n_paths, n_own)))
+    coins = _c(np.broadcast_to(owners.starting_coins, (n_paths, n_own)))
+    alive = np.ones((n_paths, n_own), dtype=np.bool_)
+    broke_step = np.full((n_paths, n_own), -1, dtype=np.int64)
+    ring = np.zeros((n_paths, n_makers, n_ring))
+    backlog = np.zeros((n_paths, n_makers))
+    flows = np.zeros((2, n_paths, n_own))
+    count_flows = np.zeros((n_paths, n_coh))
+    checks = np.zeros((n_paths, 6))
+    checks[:, 1:3] = -np.inf
+
+    tariff = np.asarray(spec.tariff, dtype=np.float64)
+    changed = np.concatenate([[True], np.any(tariff[1:] != tariff[:-1], axis=1)])
+    tariff_row = _c(np.cumsum(changed) - 1, np.int64)
+    tariff_rows = _c(tariff[changed])
+    scale_1 = float(np.broadcast_to(scale, (1,))[0])
+
+    for rec in recorders:
+        rec.begin(meta)
+    # Chunks of days only to report progress (network_run's: day 1, then 64 at a time).
+    bounds = [0, n_days] if progress is None else sorted({0, *range(1, n_days, 64), n_days})
+    threads = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(threads, n_paths)))
+    try:
+        for first_day, last_day in itertools.pairwise(bounds):
+            nm.market_loop(
+                par, policy_state, first_day, last_day, dt, price, fees, rest, net,
+                network.window, span_factor, float(TARGET_TIMESPAN_S),
+                owner, owner_order, owner_start, cohort_f, cohort_i, group, weight,
+                tariff_rows, tariff_row, owner_t, scale_1, hodl_o, cover_o,
+                tier, offers, capacity, owner_cohorts, grid, market_f,
+                is_maker, maker_rel, maker_list, maker_bp, maker_sp, maker_cohort,
+                farm_cohorts, farm_owner, farm_weight, maker_f, maker_i, cash_share,
+                on, held, cash, coins, alive, broke_step, ring, backlog,
+                flows, count_flows, checks, check, day_rows, day_groups, traded,
+                used_price, maker_rows, BROKE_TOLERANCE, _REL, COUNT_TOLERANCE)
+            if progress is not None:
+                progress(last_day)
+    finally:
+        numba.set_num_threads(threads)
+    if float(checks[:, 3].max()) > 0:
+        raise InputError("hashrate too large: more than 10,000 retargets in one step",
+                         field="rest_of_world")
+
+    rows: dict[str, Any] = {name: np.ascontiguousarray(day_rows[k])
+                            for k, name in enumerate(DAY_ROWS)}
+    rows.update(traded=traded, used_price=used_price)
+    for k, name in enumerate(MARKET_ROWS[2:]):
+        rows[name] = np.ascontiguousarray(maker_rows[k])
+    for rec, off, n_g in zip(days_recs, offsets[:-1], sizes, strict=True):
+        rec.load_compiled_days(rows, day_groups[:, :, off:off + n_g].copy())
+
+    checker = ConservationChecker(meta, enabled=check)
+    if check:
+        if float(checks[:, nm.CHECK_TIERS].max()) > 0:
+            raise ConservationError("machines sold and bought (less the makers' production) "
+                                    "differ in a tier")
+        if float(checks[:, nm.CHECK_COUNT].max()) > 0:
+            raise ConservationError("a cohort holds a negative count")
+        max_share = float(checks[:, 0].max())
+        if max_share > 1 + _REL:
+            raise ConservationError(f"the cohorts hold {max_share:.3g} of the network "
+                                    "hashrate: more than the whole network")
+        if float(checks[:, 2].max()) > 0:
+            raise ConservationError("cohorts mined more coins than issuance times their "
+                                    "hashrate share")
+        checker.max_share = max_share
+        checker.max_excess = float(checks[:, 1].max())
+        checker.cash_flows = flows[0][None]
+        checker.coin_flows = flows[1][None]
+        checker.count_flows = count_flows[None]
+    report = checker.finish(cash[None], coins[None], held[None])
+    state = EndogenousState(difficulty=net[0][None].copy(), height=net[1][None].copy(),
+                            window_elapsed=net[2][None].copy(),
+                            retargets=net[3][None].astype(np.int64))
+    return RunResult(meta=meta, records=[rec.finish() for rec in recorders], cash=cash[None],
+                     coins=coins[None], broke_step=broke_step[None], checks=report,
+                     held=held[None], positions=np.zeros((1, n_paths, n_own, 0)),
+                     network_state=state, path="compiled")

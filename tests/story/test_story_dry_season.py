@@ -1,0 +1,28 @@
+"""The network section's dry-season sentence reads the region table it is given."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hashwinter.network.config import MigrationConfig
+from hashwinter.story.network import DRY_SEASON_DAYS, _dry_season_line
+
+
+def _table() -> pd.DataFrame:
+    rows = []
+    for day, sichuan, xinjiang, mongolia in zip(DRY_SEASON_DAYS, (17.8, 14.7, 6.3),
+                                                 (5.9, 6.2, 5.8), (2.1, 2.1, 2.2), strict=True):
+        rows += [(day, 0, "Sichuan", sichuan), (day, 0, "Xinjiang", xinjiang),
+                 (day, 0, "Inner Mongolia", mongolia), (day, 1, "Sichuan", 99.0)]
+    return pd.DataFrame(rows, columns=["date", "path", "region", "hashrate_ehs"])
+
+
+def test_the_sentence_gives_path_0s_origin_and_destinations():
+    line = _dry_season_line(_table(), MigrationConfig(enabled=True, sister_share=0.2))
+    assert "17.8 → 14.7 → 6.3 EH/s" in line  # path 1's 99 is not read
+    assert "8.0 → 8.3 → 8.0 EH/s" in line  # 5.9 + 2.1, 6.2 + 2.1, 5.8 + 2.2
+    assert "a share 0.2" in line and "7 days in transit" in line
+
+
+def test_no_migration_says_so():
+    assert "is off" in _dry_season_line(_table(), MigrationConfig(enabled=False))
