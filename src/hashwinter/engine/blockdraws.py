@@ -2,14 +2,27 @@
 
 Block ``n`` of the run on path ``p`` always uses the ``n``-th exponential and
 normal of path ``p``, whichever step it falls in and however fast other paths
-go: variants (e.g. one retarget rule each) share them, and a path's numbers do
-not depend on which other paths run with it. They are drawn in chunks of
-:data:`DRAW_CHUNK_BLOCKS` blocks × all paths (an exponential array, then a
-standard-normal one: the layout that makes a seed reproduce a run) as the
-fastest path needs them, and dropped once the slowest has passed them.
+go: variants (e.g. one retarget rule each) share them. They are drawn in chunks
+of :data:`DRAW_CHUNK_BLOCKS` blocks as the fastest path needs them, and dropped
+once the slowest has passed them. Three sources:
+
+* **one stream per path** (``streams``, a generator per path: what a
+  :class:`~hashwinter.engine.blocks.BlockNetwork` seeded with an int or a
+  ``SeedSequence`` uses, path ``p`` from the seed's child ``p``): per chunk, path by
+  path, its exponentials then its normals. A path's numbers depend on its index
+  only, not on which other paths run beside it, so a run cut into chunks of paths
+  draws the same numbers as the whole run;
+* **one generator for all paths** (``rng``: a block network given a
+  ``numpy.random.Generator``, the block-clock studies): per chunk a
+  ``(chunk, n_paths)`` exponential array, then a standard-normal one. The numbers
+  of a path then depend on how many paths are drawn together;
+* **no draws** (``unit``): every exponential is 1 and every normal 0, the blocks at
+  their expected intervals.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +54,10 @@ class BlockDraws:
         Factors the exponentials and normals are multiplied by once, when drawn.
     draws : tuple of ndarray, optional
         Explicit ``(exponentials, normals)``, each ``(n_blocks, n_paths)``.
+    streams : sequence of numpy.random.Generator, optional
+        One generator per path (instead of ``rng``).
+    unit : bool, default False
+        No draws: exponentials 1, normals 0 (instead of ``rng``).
 
     """
 
@@ -48,8 +65,14 @@ class BlockDraws:
         self, rng: np.random.Generator | None, n_paths: int, max_blocks: int | None,
         exp_scale: float, normal_scale: float,
         draws: tuple[FloatArray, FloatArray] | None = None,
+        streams: Sequence[np.random.Generator] | None = None, unit: bool = False,
     ) -> None:
+        if streams is not None and len(streams) != n_paths:
+            raise InputError(f"needs one generator per path ({n_paths}, got {len(streams)})",
+                             field="seed")
         self.rng = rng
+        self.streams = None if streams is None else tuple(streams)
+        self.unit = unit
         self.n_paths = n_paths
         self.max_blocks = max_blocks
         self.exp_scale = exp_scale
@@ -64,7 +87,7 @@ class BlockDraws:
             self.rows = e.shape[0]
             self.fixed = True
         else:
-            if rng is None:
+            if rng is None and streams is None and not unit:
                 raise InputError("give a seed (or explicit draws)", field="seed")
             self.exp = np.empty(0)
             self.normal = np.empty(0)
@@ -97,9 +120,7 @@ class BlockDraws:
         limit = self.max_blocks if self.max_blocks is not None else np.iinfo(np.int64).max
         while end <= last_block and end < limit:
             size = min(DRAW_CHUNK_BLOCKS, limit - end)
-            assert self.rng is not None
-            e = self.rng.standard_exponential((size, self.n_paths))
-            z = self.rng.standard_normal((size, self.n_paths))
+            e, z = self._draw(size)
             e *= self.exp_scale
             z *= self.normal_scale
             new_e.append(e.reshape(-1))
@@ -113,6 +134,20 @@ class BlockDraws:
             self.normal = np.concatenate([self.normal, *new_z])
             self.rows = end - self.first
         return dropped
+
+    def _draw(self, size: int) -> tuple[FloatArray, FloatArray]:
+        """Return the next ``size`` blocks' (exponentials, normals), each ``(size, n_paths)``."""
+        shape = (size, self.n_paths)
+        if self.unit:
+            return np.ones(shape), np.zeros(shape)
+        if self.streams is not None:
+            e, z = np.empty(shape), np.empty(shape)
+            for p, gen in enumerate(self.streams):  # one call per path and chunk
+                e[:, p] = gen.standard_exponential(size)
+                z[:, p] = gen.standard_normal(size)
+            return e, z
+        assert self.rng is not None
+        return self.rng.standard_exponential(shape), self.rng.standard_normal(shape)
 
     def row(self, block: int) -> tuple[FloatArray, FloatArray]:
         """Return the (exponentials, normals) of block number ``block`` of every path."""

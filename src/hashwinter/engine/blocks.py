@@ -17,7 +17,12 @@ The block loop inside a step goes round by round: in each round every path
 whose pending block falls in the step finds it (all paths at once, a few dozen
 array operations; paths without a block that round are left as they are).
 Random numbers are keyed by block number and path
-(:class:`hashwinter.engine.blockdraws.BlockDraws`), so variants share them.
+(:class:`hashwinter.engine.blockdraws.BlockDraws`), so variants share them; with an
+int or ``SeedSequence`` seed each path draws from its own stream (the seed's child of
+the path's index), so the paths cut into chunks (:meth:`BlockNetwork.take_paths`) draw
+what they draw in the whole run. With ``expected=True`` there are no draws: every
+interval is its expected value ``D · 2^32 / H`` (a block-resolution clock for per-block
+rules such as cw-144, without the Poisson noise).
 The network records per-path block statistics (count, sum and sum of squares
 of intervals, the longest), stops a path after ``max_blocks`` blocks or once
 its next block would start after ``horizon_s``, and keeps a trace every
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -189,6 +195,35 @@ class BlockState:
     book: BlockBook | None = None
     headroom: int = 0
     started: bool = False
+    fee: float = 0.0  # fees of the blocks found in the current step [coin per block]
+
+    @classmethod
+    def concat_paths(cls, parts: Sequence[BlockState]) -> BlockState:
+        """Join the states of runs on consecutive chunks of paths (axis 1), in order.
+
+        The per-path statistics and the trace are joined; the run's internals (rule
+        trackers, draws, the book of a network that ran ahead) are not: the joined
+        state is read, not stepped further.
+        """
+        first = parts[0]
+
+        def cat(name: str, of: list[object]) -> npt.NDArray[np.generic]:
+            return np.concatenate([getattr(p, name) for p in of], axis=1)
+
+        names = ("difficulty", "last_time", "next_time", "interval", "price", "count",
+                 "sumsq_s2", "longest_s", "stopped", "pending", "share", "reward", "coef",
+                 "last_term")
+        trace = first.trace
+        if trace is not None:
+            traces: list[object] = [p.trace for p in parts]
+            joined_trace: dict[str, Any] = {
+                f: cat(f, traces) for f in ("interval_s", "time_s", "difficulty", "hashrate",
+                                            "price", "taken", "since_count", "since_total",
+                                            "due")}
+            trace = dataclasses.replace(trace, **joined_trace)
+        joined: dict[str, Any] = {f: cat(f, list(parts)) for f in names}
+        return dataclasses.replace(first, **joined, trace=trace, trackers=[], book=None,
+                                   draw_index=np.zeros(0, dtype=np.int64))
 
     @property
     def total_s(self) -> FloatArray:
@@ -222,11 +257,17 @@ class BlockNetwork:
     seed : int, numpy.random.SeedSequence or numpy.random.Generator
         Seed of the block draws (an exponential and a normal per path and block,
         in chunks of :data:`~hashwinter.engine.blockdraws.DRAW_CHUNK_BLOCKS` blocks).
+        An int or a ``SeedSequence``: path ``p`` draws from its own generator, the
+        seed's child ``p`` (``SeedSequence(entropy, spawn_key=(..., p))``), so a path's
+        blocks do not depend on the paths beside it (chunks over paths). A
+        ``Generator``: one stream for all the paths, ``(chunk, n_paths)`` arrays (the
+        block-clock studies' layout); such a network cannot be cut into chunks.
     price : BlockPrice, optional
         The network's own block-by-block price; by default the engine's last
         known price (the previous day's close, held within the day).
-    fees_per_block : float, default 0
-        [coin per block]
+    fees_per_block : float or ndarray (n_steps,), default 0
+        Fees of a block found in each step (one value, or one per step of ``clock``;
+        per step needs ``ahead=False``). [coin per block]
     max_blocks : int, optional
         Blocks per path after which the path's network stops (a block-time study
         of N blocks); the run's cohorts then earn nothing.
@@ -248,6 +289,13 @@ class BlockNetwork:
         ``max_blocks``), one block per live path a round, as a block clock does
         (paths at different paces do not hold each other up within a day), and
         each block is booked into its step; the steps then report the book.
+    expected : bool, default False
+        No draws: every interval is its expected value ``D · 2^32 / H`` and a price of
+        its own does not diffuse (the blocks of an expected-value clock, one by one,
+        for per-block retarget rules).
+    path_index : ndarray of int (P,), optional
+        Index of each of the run's paths in the whole run, whose streams it draws
+        (set by :meth:`take_paths`; default ``0 .. P - 1``).
 
     """
 
@@ -258,13 +306,15 @@ class BlockNetwork:
     rule: RetargetRule | Sequence[RetargetRule]
     seed: int | np.random.SeedSequence | np.random.Generator = 0
     price: BlockPrice | None = None
-    fees_per_block: float = 0.0
+    fees_per_block: float | FloatArray = 0.0
     max_blocks: int | None = None
     horizon_s: float | None = None
     trace_every: int | None = None
     prehistory_interval_s: float = TARGET_BLOCK_INTERVAL_S
     draws: tuple[FloatArray, FloatArray] | None = None
     ahead: bool = False
+    expected: bool = False
+    path_index: IntArray | None = None
     endogenous: bool = dataclasses.field(default=True, init=False)
 
     def __post_init__(self) -> None:
@@ -279,9 +329,20 @@ class BlockNetwork:
             raise InputError(f"must be > 0 (got {self.horizon_s!r})", field="horizon_s")
         if self.trace_every is not None and (self.trace_every < 1 or self.max_blocks is None):
             raise InputError("must be >= 1, with max_blocks", field="trace_every")
-        if not (np.isfinite(self.fees_per_block) and self.fees_per_block >= 0):
+        fees = np.asarray(self.fees_per_block, dtype=np.float64)
+        if not (np.all(np.isfinite(fees)) and np.all(fees >= 0)):
             raise InputError(f"must be >= 0 (got {self.fees_per_block!r})",
                              field="fees_per_block")
+        if fees.ndim > 1 or (fees.ndim == 1 and fees.shape[0] != self.clock.n_steps):
+            raise InputError(f"must be one value or one per step ({self.clock.n_steps})",
+                             field="fees_per_block")
+        if fees.ndim == 1 and self.ahead:
+            raise InputError("fees per step need a network stepped with the run (ahead=False)",
+                             field="fees_per_block")
+        if self.path_index is not None:
+            index = np.asarray(self.path_index)
+            if index.ndim != 1 or index.dtype.kind not in "iu" or np.any(index < 0):
+                raise InputError("must be whole numbers >= 0, one per path", field="path_index")
         if not (np.isfinite(self.prehistory_interval_s) and self.prehistory_interval_s > 0):
             raise InputError(f"must be > 0 (got {self.prehistory_interval_s!r})",
                              field="prehistory_interval_s")
@@ -332,19 +393,20 @@ class BlockNetwork:
                  rule.start(d0[v].copy(), self.height, self.prehistory_interval_s))
                 for v, rule in enumerate(rules)
             ]
-        if isinstance(self.seed, np.random.Generator):
-            rng: np.random.Generator | None = self.seed
-        elif self.draws is None:
-            seq = self.seed if isinstance(self.seed, np.random.SeedSequence) else (
-                np.random.SeedSequence(self.seed))
-            rng = np.random.Generator(np.random.SFC64(seq))
+        rng: np.random.Generator | None = None
+        streams = None
+        if self.draws is not None or self.expected:
+            pass
+        elif isinstance(self.seed, np.random.Generator):
+            rng = self.seed
         else:
-            rng = None
+            streams = self._streams(n_paths)
         exp_scale = (HASHES_PER_DIFFICULTY / self.supply.h_max  # type: ignore[attr-defined]
                      if self._fusable else 1.0)
         sigma = self.price.sigma_per_day if self.price is not None else 0.0
         draws = BlockDraws(rng, n_paths, self.max_blocks, exp_scale,
-                           sigma / np.sqrt(SECONDS_PER_DAY), self.draws)
+                           sigma / np.sqrt(SECONDS_PER_DAY), self.draws, streams=streams,
+                           unit=self.expected and self.draws is None)
         s0 = self.price.s0 if self.price is not None else np.nan
         zeros = np.zeros(shape)
         trace = None
@@ -360,7 +422,7 @@ class BlockNetwork:
                 price=nan.copy(), taken=np.zeros(shape, dtype=np.int64),
                 since_count=np.zeros(shape, dtype=np.int64), since_total=zeros.copy(),
                 due=np.full(shape, min(every, self.max_blocks), dtype=np.int64))
-        reward = np.full(shape, float(_subsidy(np.array([self.height]))[0]) + self.fees_per_block)
+        reward = np.full(shape, float(_subsidy(np.array([self.height]))[0]) + self._fee(0))
         book = None
         if self.ahead:
             rows = self.clock.n_steps + 1
@@ -378,8 +440,24 @@ class BlockNetwork:
             draws=draws, draw_index=np.tile(np.arange(n_paths, dtype=np.int64), n_variants),
             trace=trace, pending=zeros.copy(), share=zeros.copy(), reward=reward,
             coef=self._coef(reward, fused=self._fusable), fused=self._fusable,
-            last_term=zeros.copy(), book=book,
+            last_term=zeros.copy(), book=book, fee=self._fee(0),
         )
+
+    def _streams(self, n_paths: int) -> list[np.random.Generator]:
+        """Return each path's generator: the seed's child of the path's index."""
+        seq = self.seed if isinstance(self.seed, np.random.SeedSequence) else (
+            np.random.SeedSequence(self.seed))  # type: ignore[arg-type]
+        index = (np.arange(n_paths, dtype=np.int64) if self.path_index is None
+                 else np.asarray(self.path_index, dtype=np.int64))
+        if index.size != n_paths:
+            raise InputError(f"has {index.size} paths, the run {n_paths}", field="path_index")
+        return [np.random.Generator(np.random.SFC64(np.random.SeedSequence(
+            seq.entropy, spawn_key=(*seq.spawn_key, int(p))))) for p in index]
+
+    def _fee(self, step: int) -> float:
+        """Return the fees of a block found in ``step`` [coin per block]."""
+        fees = np.asarray(self.fees_per_block, dtype=np.float64)
+        return float(fees) if fees.ndim == 0 else float(fees[min(step, fees.size - 1)])
 
     def _coef(self, reward: FloatArray, *, fused: bool) -> FloatArray:
         scaled = reward / HASHES_PER_DIFFICULTY
@@ -405,7 +483,7 @@ class BlockNetwork:
     def _set_rewards(self, st: BlockState) -> int:
         """Set each pending block's reward; return rounds before any path's reward changes."""
         height = st.start_height + st.count.reshape(-1)
-        st.reward.reshape(-1)[:] = _subsidy(height) + self.fees_per_block
+        st.reward.reshape(-1)[:] = _subsidy(height) + st.fee
         st.coef.reshape(-1)[:] = self._coef(st.reward.reshape(-1), fused=st.fused)
         to_halving = (height // HALVING_INTERVAL + 1) * HALVING_INTERVAL - height
         return int(to_halving.min())
@@ -508,6 +586,14 @@ class BlockNetwork:
                 st.book.hashrate[0] = st.pending.reshape(-1)
                 self._rounds(st, None, None, True)
             return st, self._booked(st, step)
+        if st.started and np.ndim(self.fees_per_block) == 1:
+            # This step's fees: every block found in it (the pending ones, drawn in an
+            # earlier step, included) pays them, and the fleet's share follows.
+            st.fee = self._fee(step)
+            self._set_rewards(st)
+            if not st.fused:
+                with np.errstate(divide="ignore"):
+                    st.share[...] = st.reward / st.pending
         if has_farm and st.fused:
             # A fleet mines from now on: the pending term becomes the hashrate itself.
             st.pending[...] = self.supply.h_max / st.pending  # type: ignore[attr-defined]
@@ -527,13 +613,15 @@ class BlockNetwork:
             self._cover_draws(st)
             self._redraw(st, np.ones(n, dtype=bool), farm, False, (np.empty(n), np.empty(n)))
             st.started = True
+        elif farm is not None:
+            self._rescale(st, step, farm)
         count_before = st.count.reshape(-1).copy()
         step_end = (step + 1) * self.clock.step_seconds
         rho = self._rounds(st, step_end, farm, self.price is not None and st.fused)
         blocks = st.count.reshape(-1) - count_before
         heights = st.start_height + count_before
         issuance = (_issued_before(heights + blocks) - _issued_before(heights)
-                    + self.fees_per_block * blocks).reshape(shape)
+                    + st.fee * blocks).reshape(shape)
         # The hashrate whose share of the step's issuance the cohorts' coins are.
         if rho is not None:
             rho_vp = rho.reshape(shape)
@@ -545,6 +633,33 @@ class BlockNetwork:
         return st, NetworkStep(reward_per_hash=rho_vp, issuance=issuance, network_hashrate=seen,
                                difficulty=st.difficulty.copy(),
                                height=st.height.astype(np.float64))
+
+    def _rescale(self, st: BlockState, step: int, farm: FloatArray) -> None:
+        """Move each live path's pending block to the hashrate of this step's start.
+
+        The pending block was drawn with the previous step's hashrate ``H0``; what is
+        left of its work, ``(next - now) · H0`` hashes, takes ``(next - now) · H0 / H1``
+        at this step's ``H1`` (the fleet, and the outside supply at the price now). For
+        exponential intervals this is exact in distribution (memoryless); it also makes
+        the block pay the fleet its share at ``H1``. Paths whose hashrate is unchanged
+        are left bit for bit.
+        """
+        d, px = st.difficulty.reshape(-1), st.price.reshape(-1)
+        rev = px * st.coef.reshape(-1) / d  # not fused: coef = reward / 2^32
+        hashrate = np.empty_like(rev)
+        self.supply.fill(rev, hashrate)
+        hashrate += farm
+        pending = st.pending.reshape(-1)
+        change = ~st.stopped.reshape(-1) & (hashrate != pending)
+        if not change.any():
+            return
+        now = step * self.clock.step_seconds
+        nxt, last = st.next_time.reshape(-1), st.last_time.reshape(-1)
+        moved = now + (nxt - now) * (pending / hashrate)
+        np.copyto(nxt, moved, where=change)
+        np.copyto(st.interval.reshape(-1), nxt - last, where=change)
+        np.copyto(st.share.reshape(-1), st.reward.reshape(-1) / hashrate, where=change)
+        np.copyto(pending, hashrate, where=change)
 
     def _rounds(self, st: BlockState, step_end: float | None, farm: FloatArray | None,
                 exact: bool) -> FloatArray | None:
@@ -799,7 +914,7 @@ class BlockNetwork:
         blocks = after - before
         heights = st.start_height + before
         issuance = (_issued_before(heights + blocks) - _issued_before(heights)
-                    + self.fees_per_block * blocks).reshape(shape)
+                    + st.fee * blocks).reshape(shape)
         hashrate = book.hashrate[step + 1]  # the term of the pending block's hashrate
         if st.fused:
             hashrate = self.supply.h_max / hashrate  # type: ignore[attr-defined]
@@ -809,5 +924,34 @@ class BlockNetwork:
                            height=(st.start_height + after).astype(np.float64).reshape(shape))
 
     def take_paths(self, paths: slice | npt.NDArray[np.int64]) -> BlockNetwork:
-        """Return the same network (its paths are drawn from its seed, per run)."""
-        return self
+        """Return the network of some of the run's paths, with those paths' draws.
+
+        Explicit draws are sliced; a seed's paths keep their streams (``path_index``),
+        so the chunks of a run find the blocks the whole run finds on their paths.
+
+        Raises
+        ------
+        InputError
+            A network seeded with a ``Generator`` (one stream for all paths: a chunk
+            cannot draw its paths' numbers alone); a slice without an end.
+
+        """
+        if self.draws is not None:
+            e, z = (np.asarray(a, dtype=np.float64) for a in self.draws)
+            return dataclasses.replace(self, draws=(e[:, paths], z[:, paths]))
+        if self.expected:
+            return self  # no draws: every path is alike
+        if isinstance(self.seed, np.random.Generator):
+            raise InputError("a block network seeded with a Generator draws all its paths "
+                             "from one stream and cannot be cut into chunks of paths: give "
+                             "an int or a SeedSequence", field="seed")
+        if self.path_index is not None:
+            index = np.asarray(self.path_index, dtype=np.int64)[paths]
+        elif isinstance(paths, slice):
+            if paths.stop is None or (paths.start or 0) < 0 or paths.stop < 0:
+                raise InputError("a slice of paths needs explicit, non-negative bounds",
+                                 field="paths")
+            index = np.arange(paths.stop, dtype=np.int64)[paths]
+        else:
+            index = np.asarray(paths, dtype=np.int64).reshape(-1)
+        return dataclasses.replace(self, path_index=index)

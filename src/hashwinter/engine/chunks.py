@@ -45,7 +45,8 @@ def concat_paths(parts: Sequence[RunResult], records: list[Any]) -> RunResult:
     """Merge the results of runs on consecutive slices of the paths, in order.
 
     Per-owner and per-cohort closing arrays are concatenated along the path axis
-    (1); so is every (V, P) array of the network's state (a dataclass of arrays);
+    (1); so is every (V, P) array of the network's state (a dataclass of arrays, or
+    its own ``concat_paths`` classmethod, e.g. the block network's);
     the conservation report keeps each check's largest deviation. ``records`` are
     the merged records (recorders differ in how they merge).
     """
@@ -59,7 +60,10 @@ def concat_paths(parts: Sequence[RunResult], records: list[Any]) -> RunResult:
         return None if arrays[0] is None else np.concatenate(arrays, axis=1)
 
     state = first.network_state
-    if dataclasses.is_dataclass(state) and not isinstance(state, type):
+    join = getattr(type(state), "concat_paths", None)
+    if join is not None:  # a state that knows which of its fields are per path
+        state = join([p.network_state for p in parts])
+    elif dataclasses.is_dataclass(state) and not isinstance(state, type):
         merged = {f.name: np.concatenate([getattr(p.network_state, f.name) for p in parts],
                                          axis=1) for f in dataclasses.fields(state)}
         state = dataclasses.replace(state, **merged)

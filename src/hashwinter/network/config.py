@@ -8,6 +8,7 @@ lists them all). A bad value is a field-level error with its file and line
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,7 @@ from hashwinter.tomlfile import locate, read_toml
 from hashwinter.validation import ConfigModel, input_errors_from_validation
 
 __all__ = [
+    "ChainConfig",
     "DynamicsConfig",
     "HabitsConfig",
     "MakerConfig",
@@ -237,6 +239,24 @@ class MakerConfig(ConfigModel):
     starting_cash: float = Field(default=886.9e6, ge=0)
     #: Unsold machines held at the start. Assumption. [machines]
     inventory: float = Field(default=0.0, ge=0)
+    #: Slots at host farms where the maker places unsold machines its own farms cannot
+    #: hold ("mine in a bear market": Bitmain's 50,000 hosted machines in Shihezi, seed
+    #: story section 9). 0: no hosting (the default; the shipped file too). [machines]
+    hosted_slots: float = Field(default=0.0, ge=0)
+    #: Machines the maker's own farms hold; with hosting, the stock beyond them goes to
+    #: the hosts first. Bitmain's own farm capacity, June 2018: 200,000 machines in 11
+    #: farms (makers.csv). [machines]
+    own_slots: float = Field(default=200_000.0, ge=0)
+    #: Region of the host farms (must be a region of the population). Assumption:
+    #: Xinjiang (Shihezi, mining_power_prices.csv: a 40,000-slot farm at 0.28 CNY/kWh).
+    host_region: str = "Xinjiang"
+    #: Host farms: the largest farms of ``host_region``, slots split pro rata to their
+    #: size. Assumption.
+    hosts: int = Field(default=1, ge=1, le=100)
+    #: Hosting fee the maker pays the host per placed machine and day, on top of the
+    #: power at the host's tariff. Assumption: the host's margin, ~0.03 CNY/kWh on an
+    #: S9's ~32 kWh a day (SOURCES.md quotes 0.25 CNY/kWh all-in Sichuan hosting). [USD]
+    hosting_fee_per_machine_day: float = Field(default=0.15, ge=0)
 
 
 class MakersConfig(ConfigModel):
@@ -256,14 +276,26 @@ class MakersConfig(ConfigModel):
 
 
 class PriceConfig(ConfigModel):
-    """The coin price: the history path, or geometric Brownian motion from the start."""
+    """The coin price: the history path, or a Monte Carlo process from the start's price.
 
-    kind: Literal["history", "gbm"] = "history"
+    ``"gbm"``: geometric Brownian motion; ``"bootstrap"``: a circular block bootstrap of
+    the history's daily log returns over ``fit_start`` .. ``fit_end`` (before the start:
+    no look-ahead).
+    """
+
+    kind: Literal["history", "gbm", "bootstrap"] = "history"
     #: GBM drift per year. [1/yr]
     drift: float = 0.0
     #: GBM volatility per sqrt(year). [1/sqrt(yr)] (~0.8: 2018's realised volatility).
     volatility: float = Field(default=0.8, ge=0)
     seed: int = Field(default=1, ge=0)
+    #: Bootstrap: the history window whose daily log returns are resampled (both days
+    #: included; the end defaults to the day before ``start``). Assumption: 2017-2018.
+    fit_start: dt.date = dt.date(2017, 1, 1)
+    fit_end: dt.date | None = None
+    #: Bootstrap: consecutive days per resampled block (keeps a week or two of volatility
+    #: clustering). Assumption. [days]
+    block_length: int = Field(default=10, ge=1, le=365)
     #: Impact of miners' net selling on the log price (network.impact): log price change
     #: per coin sold beyond the first day's sales. 0: no feedback. [1/BTC] Assumption.
     impact: float = Field(default=0.0, ge=0)
@@ -299,6 +331,35 @@ class HabitsConfig(ConfigModel):
         return self
 
 
+class ChainConfig(ConfigModel):
+    """The network's blocks and retarget rule (``[network]`` in the file; network.chain).
+
+    The defaults are the expected-value clock with Bitcoin's rule, the model the
+    winter-2018 checks are calibrated on.
+    """
+
+    #: ``"expected"``: blocks at the expected rate ``H / (D 2^32)``; ``"poisson"``: each
+    #: interval exponential (a Poisson number of blocks a day), per path.
+    blocks: Literal["expected", "poisson"] = "expected"
+    #: Retarget rule: ``"bitcoin"`` (every 2016 blocks, x4 clamp) or ``"cw-N"``, Bitcoin
+    #: Cash's November 2017 rolling-window rule over N blocks (``"cw-144"``: BCH's; every
+    #: block). A per-block rule runs on the block-resolution network (its expected
+    #: intervals unless ``blocks = "poisson"``).
+    rule: str = "bitcoin"
+    #: Seed of the Poisson intervals; path ``p`` draws from the seed's child ``p``, so a
+    #: path's blocks do not depend on the chunking.
+    seed: int = Field(default=0, ge=0)
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, rule: str) -> str:
+        match = re.fullmatch(r"bitcoin|cw-(\d+)", rule)
+        if match is None or (match[1] is not None and int(match[1]) < 2):
+            raise ValueError(f"unknown rule {rule!r}; use 'bitcoin' or 'cw-N' (N >= 2), "
+                             "e.g. 'cw-144'")
+        return rule
+
+
 class NetworkScenario(ConfigModel):
     """A network scenario file."""
 
@@ -315,6 +376,7 @@ class NetworkScenario(ConfigModel):
     makers: MakersConfig = Field(default_factory=MakersConfig)
     habits: HabitsConfig = Field(default_factory=HabitsConfig)
     migration: MigrationConfig = Field(default_factory=MigrationConfig)
+    network: ChainConfig = Field(default_factory=ChainConfig)
 
     @model_validator(mode="after")
     def _dates(self) -> NetworkScenario:
@@ -327,6 +389,11 @@ class NetworkScenario(ConfigModel):
             raise ValueError("migration.transit_days must be below market.sell_after_days")
         if self.market.price_cap <= self.market.scrap_floor:
             raise ValueError("market.price_cap must be above market.scrap_floor")
+        fit_end = self.price.fit_end
+        if fit_end is not None and fit_end >= self.start:
+            raise ValueError("price.fit_end must be before start (no look-ahead)")
+        if (fit_end or self.start - dt.timedelta(days=1)) <= self.price.fit_start:
+            raise ValueError("price.fit_start must be before price.fit_end")
         return self
 
 

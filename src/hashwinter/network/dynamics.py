@@ -6,7 +6,9 @@
 * hashrate is the sum of the running cohorts (the farms are the whole network: no rest
   of the world); blocks arrive at the expected rate and the difficulty retargets by
   Bitcoin's rule (:class:`~hashwinter.engine.network.EndogenousNetwork` with its
-  ``BitcoinRule``), starting from the real difficulty, window position and fees;
+  ``BitcoinRule``), starting from the real difficulty, window position and fees; or,
+  as ``[network]`` chooses, Poisson blocks and/or another rule (cw-144) on the
+  block-resolution network (:mod:`hashwinter.network.chainmodel`);
 * owners whose cash runs out are broke (the engine's treasury): their machines stop and
   the market liquidates them;
 * the price is the history path (btc_daily.csv) or geometric Brownian motion from the
@@ -36,12 +38,13 @@ from hashwinter.engine.chunks import concat_paths
 from hashwinter.engine.clock import Clock
 from hashwinter.engine.cohorts import Cohorts
 from hashwinter.engine.market import DailyMarket
-from hashwinter.engine.network import EndogenousNetwork
 from hashwinter.engine.policy import Policies, Policy
 from hashwinter.engine.run import RunResult, run
 from hashwinter.engine.spec import EngineSpec, Owners
 from hashwinter.errors import InputError
 from hashwinter.farm.policies import ShutdownPricePolicy
+from hashwinter.market import BlockBootstrap, log_returns
+from hashwinter.network.chainmodel import scenario_network
 from hashwinter.network.clearing import price_grid
 from hashwinter.network.config import NetworkScenario
 from hashwinter.network.habits import hedging, network_treasury
@@ -91,6 +94,8 @@ class NetworkRun:
     record: NetworkRecord
     result: RunResult
     size_labels: tuple[str, ...] = SIZE_LABELS
+    #: Height of the run's first block (chain_position). [blocks]
+    start_height: int = 0
 
 
 def chain_position(daily: pd.DataFrame, start: pd.Timestamp) -> tuple[int, float]:
@@ -128,12 +133,25 @@ def chain_position(daily: pd.DataFrame, start: pd.Timestamp) -> tuple[int, float
 
 def price_paths(scenario: NetworkScenario, history: pd.DataFrame, dates: pd.DatetimeIndex,
                 n_paths: int) -> FloatArray:
-    """Return the price paths (P, D) [USD/BTC]: the history, or GBM from the start's price."""
+    """Return the price paths (P, D) [USD/BTC], from the start's price.
+
+    The history, or GBM, or a block bootstrap of the history's returns before the start;
+    drawn for all paths at once, so a path's price does not depend on the chunking.
+    """
     real = history.loc[dates, "price"].to_numpy(np.float64)
     pc = scenario.price
     if pc.kind == "history":
         return np.broadcast_to(real, (n_paths, real.size)).copy()
     rng = np.random.default_rng(pc.seed)
+    if pc.kind == "bootstrap":
+        end = (pd.Timestamp(pc.fit_end) if pc.fit_end is not None
+               else dates[0] - pd.Timedelta(days=1))
+        window = history.loc[pd.Timestamp(pc.fit_start):end, "price"]
+        if len(window) <= pc.block_length:
+            raise InputError(f"the window holds {len(window)} days of prices, not more than "
+                             f"block_length ({pc.block_length})", field="price.fit_start")
+        process = BlockBootstrap(float(real[0]), log_returns(window), pc.block_length)
+        return np.asarray(process.simulate(n_paths, real.size - 1, rng))
     dt = 1.0 / 365.25
     shocks = rng.standard_normal((n_paths, real.size - 1))
     steps = (pc.drift - pc.volatility**2 / 2) * dt + pc.volatility * np.sqrt(dt) * shocks
@@ -226,7 +244,8 @@ def run_network(
     dates = pd.date_range(start, end, freq="D")
     prices = price_paths(scenario, history, dates, n_paths)
     bounds = np.cumsum([0, *chunk_sizes(n_paths, chunk_paths or n_paths)])
-    chunks = [NetworkChunk(scenario, folder, pop, history, prices[lo:hi], engine)
+    chunks = [NetworkChunk(scenario, folder, pop, history, prices[lo:hi], engine,
+                           first_path=int(lo))
               for lo, hi in itertools.pairwise(bounds)]
     if executor is not None:
         parts = run_chunks(executor, run_chunk, chunks, description="network chunks")
@@ -238,7 +257,7 @@ def run_network(
     return NetworkRun(scenario=scenario, population=parts[0].population, dates=parts[0].dates,
                       price=np.concatenate([p.prices for p in parts]),
                       history=parts[0].history, record=record, result=result,
-                      size_labels=parts[0].size_labels)
+                      size_labels=parts[0].size_labels, start_height=parts[0].start_height)
 
 
 def _shifted(progress: Callable[[int], None] | None,
@@ -269,6 +288,8 @@ class NetworkChunk:
     history: pd.DataFrame
     prices: FloatArray
     engine: str = "auto"
+    #: Index of the chunk's first path in the run (its paths' Poisson blocks).
+    first_path: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -282,6 +303,7 @@ class ChunkResult:
     record: NetworkRecord
     result: RunResult
     size_labels: tuple[str, ...]
+    start_height: int = 0
 
 
 def _migration(scenario: NetworkScenario, pop: Population, folder: Path,
@@ -313,10 +335,11 @@ def run_chunk(chunk: NetworkChunk,
     prices = chunk.prices
     hist = history.loc[dates]
     height, elapsed = chain_position(history, start)
-    network = EndogenousNetwork(
-        clock, difficulty=float(hist["difficulty"].to_numpy(np.float64)[0]), height=height,
-        rest_of_world=0.0, fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
-        window_elapsed=elapsed)
+    network = scenario_network(
+        scenario.network, clock, difficulty=float(hist["difficulty"].to_numpy(np.float64)[0]),
+        height=height, elapsed_s=elapsed,
+        fees_per_block=hist["fees_per_block"].to_numpy(np.float64),
+        first_path=chunk.first_path, n_paths=prices.shape[0])
     c = pop.cohort_owner.size
     owner, tier = pop.cohort_owner, pop.cohort_tier
     owner_names = (tuple(f"farm {o}" for o in range(n_real))
@@ -324,18 +347,25 @@ def run_chunk(chunk: NetworkChunk,
     labels = tuple(f"{owner_names[o]} / {pop.tier_model[k]}"
                    for o, k in zip(owner, tier, strict=True))
     pc = scenario.population
+    # Where each cohort is (its owner's site, or its host's: a maker's hosted machines).
+    place = owner if makers is None else makers.place(owner)
+    hosting_fee, host = np.zeros(c), np.full(c, -1, np.int64)
+    if makers is not None and makers.hosted_cohort.size:
+        fees = np.array([m.hosting_fee_per_machine_day for m in scenario.makers.maker])
+        hosting_fee[makers.hosted_cohort] = fees[makers.hosted_maker]
+        host[makers.hosted_cohort] = makers.hosted_host
     cohorts = Cohorts(
         label=labels, model=tuple(pop.tier_model[k] for k in tier),
-        site=tuple(pop.regions[pop.farm_region[o]] for o in owner),
+        site=tuple(pop.regions[pop.farm_region[o]] for o in place),
         hashrate=pop.tier_hashrate[tier], power=pop.tier_power[tier], count=pop.cohort_count,
         owner=owner, start_step=np.zeros(c, np.int64), capex_step=np.full(c, -1, np.int64),
         unit_price=np.zeros(c), uptime=np.ones(c), pue=np.full(c, pc.pue),
         pool_fee=np.zeros(c),
-        management_fee=np.full(c, pc.overhead_per_machine_day), hosting_fee=np.zeros(c),
-        restart_cost=np.zeros(c))
+        management_fee=np.full(c, pc.overhead_per_machine_day), hosting_fee=hosting_fee,
+        restart_cost=np.zeros(c), host=host)
     dry = np.isin(dates.month.to_numpy(), pop.dry_months)
-    tariff = np.where(dry[:, None], pop.farm_dry_tariff[owner][None, :],
-                      pop.farm_tariff[owner][None, :])
+    tariff = np.where(dry[:, None], pop.farm_dry_tariff[place][None, :],
+                      pop.farm_tariff[place][None, :])
     plan = _migration(scenario, pop, folder, clock.dates, tariff)
     if plan is not None:
         tariff = plan.tariff
@@ -373,7 +403,8 @@ def run_chunk(chunk: NetworkChunk,
                             mc.bins),
             sell_after_days=mc.sell_after_days, payback_days=mc.payback_days,
             cash_share=mc.cash_share,
-            offers=None if makers is None else ~np.isin(np.arange(c), makers.maker_cohort),
+            offers=None if makers is None else ~np.isin(
+                np.arange(c), np.concatenate([makers.maker_cohort, makers.hosted_cohort])),
             ship_days=mc.ship_days))
     farm_class, size_labels = size_classes(pop.farm_machines[:n_real])
     size_class = np.concatenate([farm_class, np.full(pop.n_farms - n_real, 3, np.int64)])
@@ -381,12 +412,14 @@ def run_chunk(chunk: NetworkChunk,
         parts.append(maker_policy(scenario, pop, makers, folder, history))
         # The makers' own mining is a size class of its own ("mine in a bear market").
         size_labels = (*size_labels, "makers")
-    recorder = NetworkRecorder(tier, pop.farm_region[owner], size_class[owner],
+    recorder = NetworkRecorder(tier, pop.farm_region[place], size_class[owner],
                                pop.tier_hashrate.size, len(pop.regions), len(size_labels),
                                pop.tier_hashrate[tier],
                                None if makers is None else makers.maker_cohort,
                                power=pop.tier_power[tier],
-                               region_by_day=None if plan is None else plan.region)
+                               region_by_day=None if plan is None else plan.region,
+                               hosted=None if makers is None else (makers.hosted_cohort,
+                                                                   makers.hosted_maker))
     treasury = network_treasury(scenario.habits, pop.farm_machines[:n_real], pop.n_farms)
     hedge = hedging(scenario.habits, pop.farm_machines[:n_real], pop.n_farms, cohorts, clock,
                     owner_names)
@@ -403,15 +436,19 @@ def run_chunk(chunk: NetworkChunk,
             blocks_per_day=hist["blocks"].to_numpy(np.float64), currency="USD")
         spec = EngineSpec(clock, market, cohorts, owners, tariff, network=network)
         engine = chunk.engine
+        reason = None
         if engine == "auto":
             # Not the engine's size threshold: the endogenous loop loads from numba's
             # disk cache, and at the twin's size it already runs ~40x the numpy loop.
             from hashwinter.engine.kernel.support import compiled_plan
 
-            step, _ = compiled_plan(spec, Policies(parts), treasury, [recorder], instruments)
+            step, reason = compiled_plan(spec, Policies(parts), treasury, [recorder],
+                                         instruments)
             engine = "compiled" if step is not None else "numpy"
         out = run(spec, Policies(parts), treasury=treasury, recorders=[recorder],
                   progress=progress, engine=engine, instruments=instruments)
+        if reason is not None:  # why "auto" fell back, not "numpy was asked for"
+            out = dataclasses.replace(out, fallback=reason)
         rec = out.records[0]
         assert isinstance(rec, NetworkRecord)
         return out, rec.net_sold
@@ -423,8 +460,14 @@ def run_chunk(chunk: NetworkChunk,
     record = result.records[0]
     assert isinstance(record, NetworkRecord)
     for name, arr in (("hashrate", record.hashrate), ("difficulty", record.difficulty)):
-        if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-            raise InputError(f"the run diverged: network {name} is not finite and > 0",
+        bad = ~(np.isfinite(arr) & (arr > 0))
+        if bad.any():
+            day, path = (int(i[0]) for i in np.nonzero(bad))
+            raise InputError(f"the run diverged: network {name} is {arr[day, path]:.6g} on "
+                             f"{pd.Timestamp(dates[day]).date()} (path "
+                             f"{chunk.first_path + path}), not a finite number > 0 (every "
+                             "farm unplugged, or the price left the model's range)",
                              field="scenario")
     return ChunkResult(population=pop, dates=clock.dates, history=hist, prices=prices,
-                       record=record, result=result, size_labels=size_labels)
+                       record=record, result=result, size_labels=size_labels,
+                       start_height=height)

@@ -1,7 +1,9 @@
 """The makers as owners of a population, and their policy from makers.csv.
 
 One owner and one inventory cohort per maker, and a cohort of each maker's model in
-every farm (empty until machines are delivered).
+every farm (empty until machines are delivered). A maker with ``hosted_slots`` also has
+a cohort at each of its host farms (the largest farms of ``host_region``): its own
+machines, at the host's site and tariff, paying the host a hosting fee per machine-day.
 
 A maker's model is a new tier of its own (the catalog's machine), so new machines never
 mix with used ones of the same tier on the second-hand market.
@@ -45,12 +47,48 @@ class MakerCohorts:
         Each farm's cohort of each maker's model.
     maker_owner : ndarray of int (M,)
         Each maker's owner index (after the F farms).
+    hosted_cohort, hosted_maker, hosted_host : ndarray of int (K,)
+        Each hosted placement's cohort, its maker (0 .. M-1) and its host farm.
+    hosted_share : ndarray (K,)
+        Share of its maker's ``hosted_slots`` at that host (pro rata to the hosts' sizes).
 
     """
 
     maker_cohort: IntArray
     farm_cohorts: IntArray
     maker_owner: IntArray
+    hosted_cohort: IntArray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    hosted_maker: IntArray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    hosted_host: IntArray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    hosted_share: npt.NDArray[np.float64] = dataclasses.field(
+        default_factory=lambda: np.zeros(0))
+
+    def place(self, cohort_owner: IntArray) -> IntArray:
+        """Return the owner whose site each cohort is at: its own, or its host's."""
+        place = np.asarray(cohort_owner, np.int64).copy()
+        place[self.hosted_cohort] = self.hosted_host
+        return place
+
+
+def host_farms(pop: Population, region: str, hosts: int, field: str) -> IntArray:
+    """Return the ``hosts`` largest farms of ``region`` (largest first).
+
+    Raises
+    ------
+    InputError
+        ``region`` is not one of the population's, or holds fewer farms.
+
+    """
+    if region not in pop.regions:
+        raise InputError(f"region {region!r} is not one of the population's "
+                         f"({', '.join(pop.regions)})", field=field)
+    farms = np.flatnonzero(pop.farm_region[:pop.n_farms - pop.n_makers]
+                           == pop.regions.index(region))
+    if farms.size < hosts:
+        raise InputError(f"{region} has {farms.size} farms, fewer than the {hosts} hosts "
+                         "asked for", field=field)
+    order = np.argsort(-pop.farm_machines[farms], kind="stable")
+    return np.asarray(farms[order[:hosts]], np.int64)
 
 
 def add_makers(pop: Population, cfg: MakersConfig) -> tuple[Population, MakerCohorts]:
@@ -102,7 +140,28 @@ def add_makers(pop: Population, cfg: MakersConfig) -> tuple[Population, MakerCoh
     )
     farm_cohorts = (n_cohorts + np.arange(m * n_farms, dtype=np.int64)).reshape(m, n_farms)
     maker_cohort = n_cohorts + m * n_farms + np.arange(m, dtype=np.int64)
-    return extended, MakerCohorts(maker_cohort, farm_cohorts, maker_owner)
+    # Hosted placements: one empty cohort of the maker per host farm, after all others.
+    h_maker, h_host, h_share = [], [], []
+    for i, mk in enumerate(cfg.maker):
+        if mk.hosted_slots <= 0:
+            continue
+        hosts = host_farms(pop, mk.host_region, mk.hosts, f"makers.maker[{i}].host_region")
+        size = pop.farm_machines[hosts]
+        h_maker += [i] * hosts.size
+        h_host += hosts.tolist()
+        h_share += (size / size.sum()).tolist()
+    k = len(h_maker)
+    hosted_maker = np.asarray(h_maker, np.int64)
+    if k:
+        extended = dataclasses.replace(
+            extended,
+            cohort_owner=np.concatenate([extended.cohort_owner, maker_owner[hosted_maker]]),
+            cohort_tier=np.concatenate([extended.cohort_tier, new_tier[hosted_maker]]),
+            cohort_count=np.concatenate([extended.cohort_count, np.zeros(k)]))
+    hosted_cohort = n_cohorts + m * n_farms + m + np.arange(k, dtype=np.int64)
+    return extended, MakerCohorts(maker_cohort, farm_cohorts, maker_owner, hosted_cohort,
+                                  hosted_maker, np.asarray(h_host, np.int64),
+                                  np.asarray(h_share, np.float64))
 
 
 #: Quarters of makers.csv the makers are calibrated on (both before 2018-11-01):
@@ -156,4 +215,8 @@ def maker_policy(scenario: NetworkScenario, pop: Population, where: MakerCohorts
         full_return=np.asarray(full),
         lead_days=np.array([m.lead_days for m in cfg.maker], np.int64),
         production_lead_days=np.array([m.production_lead_days for m in cfg.maker], np.int64),
-        cash_share=cfg.cash_share)
+        cash_share=cfg.cash_share,
+        hosted_cohort=where.hosted_cohort, hosted_maker=where.hosted_maker,
+        hosted_share=where.hosted_share,
+        hosted_slots=np.array([m.hosted_slots for m in cfg.maker]),
+        own_slots=np.array([m.own_slots for m in cfg.maker]))

@@ -17,7 +17,16 @@ Per maker ``m`` and day ``t`` (arrays over variants and paths):
   the inventory, shared among the live farms pro rata to their size and capped by
   ``cash_share`` of each farm's cash (orders a farm cannot pay are cancelled);
 * the **inventory** is a cohort of the maker, an owner of its own: it runs when it pays
-  at the maker's tariff, like any farm ("mine in a bear market").
+  at the maker's tariff, like any farm ("mine in a bear market");
+* **hosted placement** (``hosted_slots > 0``): the stock its own farms cannot hold,
+  ``clip(stock - own_slots, 0, hosted_slots)`` with ``stock`` the inventory after the
+  day's deliveries and production plus what is already hosted, is kept at the host
+  farms, split pro rata to their shares: machines are moved from the inventory cohort
+  into the maker's cohort at each host (the engine's moves: same owner, no price) and
+  back when the stock falls. A hosted machine stays the maker's: it runs when it pays
+  at the host's tariff plus the hosting fee, which the host earns (the engine's
+  ``hosting_fee`` and ``host``). A cohort runs whole, so the stock beyond own and hosted
+  slots still runs at the maker's own farms (an upper bound of its own mining).
 
 Counts: production enters as purchases of the maker's cohort (at ``unit_cost``),
 deliveries as a sale of the maker's cohort and purchases of the farms' cohorts of the
@@ -40,7 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashwinter.economics.revenue import revenue_per_day
-from hashwinter.engine.actions import Actions
+from hashwinter.engine.actions import Actions, Moves
 from hashwinter.engine.policy import Observation
 from hashwinter.errors import InputError
 from hashwinter.units import SECONDS_PER_DAY
@@ -198,6 +207,12 @@ class MakerPolicy:
         Order-to-delivery and production commitment lags. [day]
     cash_share : float
         Share of a farm's cash it may spend on new machines in a day (split over makers).
+    hosted_cohort, hosted_maker : ndarray of int (K,), optional
+        Each hosted placement's cohort and its maker (0 .. M-1).
+    hosted_share : ndarray (K,), optional
+        Share of its maker's hosted slots at that placement (they sum to 1 per maker).
+    hosted_slots, own_slots : ndarray (M,), optional
+        Slots at the hosts, and at the maker's own farms. [machines]
 
     """
 
@@ -212,6 +227,11 @@ class MakerPolicy:
     lead_days: IntArray
     production_lead_days: IntArray
     cash_share: float
+    hosted_cohort: IntArray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    hosted_maker: IntArray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    hosted_share: FloatArray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    hosted_slots: FloatArray | None = None
+    own_slots: FloatArray | None = None
 
     @property
     def n_variants(self) -> int:
@@ -272,8 +292,47 @@ class MakerPolicy:
         sell_price = np.zeros(c)
         sell_price[mc] = self.list_price
         new_state = {"ratio": ring, "backlog": np.maximum(due - held, 0.0)}
-        return actions.add_trades(buy=buy, buy_price=price, sell=sell,
-                                  sell_price=sell_price), new_state
+        out = actions.add_trades(buy=buy, buy_price=price, sell=sell, sell_price=sell_price)
+        if self.hosted_cohort.size:
+            installed = np.broadcast_to(obs.installed, rev.shape)
+            out = out.add_moves(self.placements(installed, held - delivered, production))
+        return out, new_state
+
+    def placements(self, installed: FloatArray, stock_left: FloatArray,
+                   production: FloatArray) -> Moves:
+        """Return the day's moves between the inventory and the hosts (module docstring).
+
+        Parameters
+        ----------
+        installed : ndarray (V, P, C)
+            Machines held at the step's start.
+        stock_left : ndarray (V, P, M)
+            The inventory after the day's deliveries. [machines]
+        production : ndarray (V, P, M)
+            The day's production (it lands after the moves). [machines]
+
+        """
+        assert self.hosted_slots is not None and self.own_slots is not None
+        k_maker = self.hosted_maker
+        hosted = installed[..., self.hosted_cohort]  # (V, P, K)
+        onehot = np.zeros((k_maker.size, stock_left.shape[-1]))
+        onehot[np.arange(k_maker.size), k_maker] = 1.0  # placement -> its maker
+        per_maker = hosted @ onehot  # hosted machines per maker
+        stock = stock_left + production + per_maker
+        target = np.clip(stock - self.own_slots, 0.0, self.hosted_slots)  # (V, P, M)
+        delta = target[..., k_maker] * self.hosted_share - hosted  # (V, P, K)
+        out = np.maximum(delta, 0.0)
+        # Only machines in the inventory now can leave it (production lands after).
+        wanted = out @ onehot
+        scale = np.minimum(1.0, np.divide(np.maximum(stock_left, 0.0), wanted,
+                                          out=np.ones_like(wanted), where=wanted > 0))
+        out = out * scale[..., k_maker]
+        back = np.maximum(-delta, 0.0)
+        stock_cohort = self.maker_cohort[k_maker]
+        return Moves(source=np.concatenate([stock_cohort, self.hosted_cohort]),
+                     target=np.concatenate([self.hosted_cohort, stock_cohort]),
+                     count=np.concatenate([out, back], axis=-1),
+                     cost_per_machine=np.zeros(2 * k_maker.size))
 
     def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MakerPolicy:
         """Return itself (one variant)."""

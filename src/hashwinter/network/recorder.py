@@ -2,11 +2,11 @@
 
 Per day and path: network hashrate and difficulty; running hashrate by region and by
 farm-size class; per tier the machines traded and the clearing price (variant 0).
-Per day and maker: machines produced, delivered, held (inventory) and running, and the
-revenue of deliveries. Each step it checks that every tier's machines sold equal its
-machines bought less the makers' production (counts conserved between owners) and
-that the coins the farms mined equal the network's issuance (the farms are the whole
-network), relative 1e-9.
+Per day and maker: machines produced, delivered, held (inventory) and running, placed
+at host farms, and the revenue of deliveries. Each step it checks that every tier's
+machines sold equal its machines bought less the makers' production (counts conserved
+between owners) and that the coins the farms mined equal the network's issuance (the
+farms are the whole network), relative 1e-9.
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ class NetworkRecord:
         [machines]
     maker_revenue : ndarray (T, P, M)
         Deliveries times the list price. [currency]
+    hosted : ndarray (T, P, M)
+        Per maker: its machines placed at host farms at the day's end (not in
+        ``inventory``; running ones are in ``maker_running``). [machines]
     power : ndarray (T, P)
         Wall power of the running machines, makers' new models included (no PUE). [W]
 
@@ -78,6 +81,7 @@ class NetworkRecord:
     maker_running: FloatArray
     maker_revenue: FloatArray
     power: FloatArray
+    hosted: FloatArray
 
 
 class NetworkRecorder:
@@ -98,6 +102,8 @@ class NetworkRecorder:
     region_by_day : ndarray of int (D, C), optional
         Region of each cohort per day, when farms move (network.migration); ``region``
         otherwise.
+    hosted : tuple of ndarray of int (K,), optional
+        The makers' hosted cohorts and the maker (0 .. M-1) of each.
 
     """
 
@@ -106,7 +112,9 @@ class NetworkRecorder:
                  n_sizes: int, hashrate: FloatArray,
                  maker_cohort: npt.NDArray[np.int64] | None = None,
                  power: FloatArray | None = None,
-                 region_by_day: npt.NDArray[np.integer] | None = None) -> None:
+                 region_by_day: npt.NDArray[np.integer] | None = None,
+                 hosted: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+                 ) -> None:
         # Group sums: O(C), and each path's sum independent of the other paths (chunks).
         self._tier = OwnerGroups.of(tier, n_tiers).sum
         self._region = OwnerGroups.of(region, n_regions).sum
@@ -121,6 +129,9 @@ class NetworkRecorder:
                         else np.asarray(maker_cohort, np.int64))
         self._columns = (np.asarray(region, np.int64), np.asarray(size_class, np.int64))
         self._region_by_day = region_by_day
+        empty = np.zeros(0, np.int64)
+        self._hosted = (empty, empty) if hosted is None else (
+            np.asarray(hosted[0], np.int64), np.asarray(hosted[1], np.int64))
         self._n_groups = (n_regions, n_sizes)
         self._loaded: NetworkRecord | None = None
 
@@ -172,7 +183,8 @@ class NetworkRecorder:
             net_sold=rows["sold"].copy(), produced=rows.get("produced", none),
             delivered=rows.get("delivered", none), inventory=rows.get("inventory", none),
             maker_running=rows.get("maker_running", none),
-            maker_revenue=rows.get("maker_revenue", none), power=groups[..., -1].copy())
+            maker_revenue=rows.get("maker_revenue", none), power=groups[..., -1].copy(),
+            hosted=none)
 
     def record(self, data: StepData) -> None:
         """Keep the step's daily values and check the network's conservation."""
@@ -236,9 +248,18 @@ class NetworkRecorder:
         rows["produced"].append(made)
         rows["delivered"].append(delivered)
         rows["maker_revenue"].append(revenue)
-        rows["inventory"].append(np.broadcast_to(np.asarray(data.installed),
-                                                 data.running.shape)[0][:, mk])
-        rows["maker_running"].append(running[:, mk])
+        installed = np.broadcast_to(np.asarray(data.installed), data.running.shape)[0]
+        rows["inventory"].append(installed[:, mk])
+        h_cohort, h_maker = self._hosted
+        hosted = np.zeros((p, mk.size))
+        hosted_running = np.zeros((p, mk.size))
+        if h_cohort.size:
+            onehot = np.zeros((h_cohort.size, mk.size))
+            onehot[np.arange(h_cohort.size), h_maker] = 1.0  # placement -> its maker
+            hosted = installed[:, h_cohort] @ onehot
+            hosted_running = running[:, h_cohort] @ onehot
+        rows["hosted"].append(hosted)
+        rows["maker_running"].append(running[:, mk] + hosted_running)
         # einsum: each path's sum is the same whatever the paths beside it (chunks).
         rows["power"].append(np.einsum("pc,c->p", running, self._power))
 

@@ -8,7 +8,11 @@ otherwise where said):
   interval at the day's end (``D 2^32 / H``) [s] beside the history's (86,400 / blocks);
 * ``network_fan.csv`` — per day: quantiles over the paths (5, 25, 50, 75, 95 %) of the
   simulated hashrate [EH/s] and difficulty, beside the history's;
-* ``retargets.csv`` — per path, each simulated retarget: day, relative change;
+* ``retargets.csv`` — per path, each simulated retarget: day, relative change, the
+  difficulties before and after, the height, and under Bitcoin's rule the window's mean
+  block time [s] (network.blocktimes; a per-block rule: the day's net change);
+* ``block_times.csv`` — per day and path: blocks found and the mean time between them
+  [s] (86,400 / blocks), beside the history's blocks;
 * ``hashrate_by_region.csv``, ``hashrate_by_size.csv`` — per day, group: running
   hashrate [EH/s] (mean over paths);
 * ``used_prices.csv`` — per day and tier: clearing price [USD/machine] and machines
@@ -17,8 +21,8 @@ otherwise where said):
 * ``electricity.csv`` — per day: the simulated fleet's consumption and the CBECI-style
   lower / best / upper bounds of the history [TWh/yr] (network.electricity);
 * ``makers_daily.csv``, ``makers_quarterly.csv`` (with makers) — per day / quarter and
-  maker: machines produced, sold (delivered), held as inventory (at the day's or
-  quarter's end) and running, and revenue [USD] (path 0).
+  maker: machines produced, sold (delivered), held as inventory and placed at host farms
+  (at the day's or quarter's end), running (own and hosted), and revenue [USD] (path 0).
 
 Every table is also written as Parquet (same stem, ``.parquet``).
 """
@@ -35,6 +39,7 @@ import pandas as pd
 from hashwinter.chain import hashrate_from_difficulty
 from hashwinter.economics.revenue import revenue_per_day
 from hashwinter.hardware import default_catalog
+from hashwinter.network.blocktimes import block_time_table, daily_blocks, retarget_table
 from hashwinter.network.dynamics import NetworkRun
 from hashwinter.network.electricity import electricity_bounds
 from hashwinter.units import HASHES_PER_DIFFICULTY
@@ -82,14 +87,19 @@ def _fan(run: NetworkRun) -> pd.DataFrame:
     return out
 
 
+def _blocks(run: NetworkRun) -> np.ndarray:
+    """Return the blocks found each day (T, P) (network.blocktimes)."""
+    return daily_blocks(run.record.issuance, run.history["fees_per_block"].to_numpy(np.float64),
+                        run.start_height)
+
+
 def _retargets(run: NetworkRun) -> pd.DataFrame:
-    d = run.record.difficulty
-    rows = []
-    for p in range(d.shape[1]):
-        change = d[1:, p] / d[:-1, p] - 1
-        for i in np.flatnonzero(np.abs(change) > 1e-12):
-            rows.append((pd.Timestamp(run.dates[i + 1]).date(), p, float(change[i])))
-    return pd.DataFrame(rows, columns=["date", "path", "change"])
+    return retarget_table(run.dates, run.record.difficulty, _blocks(run), run.start_height,
+                          run.scenario.network.rule)
+
+
+def _block_times(run: NetworkRun) -> pd.DataFrame:
+    return block_time_table(run.dates, _blocks(run), run.history["blocks"].to_numpy(np.float64))
 
 
 def _groups(run: NetworkRun, values: np.ndarray, names: tuple[str, ...],
@@ -153,12 +163,14 @@ def _makers(run: NetworkRun) -> tuple[pd.DataFrame, pd.DataFrame]:
         frames.append(pd.DataFrame({
             "date": days, "maker": name, "produced": rec.produced[:, 0, i],
             "sold": rec.delivered[:, 0, i], "inventory": rec.inventory[:, 0, i],
+            "hosted": rec.hosted[:, 0, i],
             "running": rec.maker_running[:, 0, i], "revenue_usd": rec.maker_revenue[:, 0, i]}))
     daily = pd.concat(frames, ignore_index=True)
     daily["quarter"] = daily["date"].dt.to_period("Q").astype(str)
     quarterly = daily.groupby(["maker", "quarter"], sort=False).agg(
         produced=("produced", "sum"), sold=("sold", "sum"), revenue_usd=("revenue_usd", "sum"),
-        inventory_end=("inventory", "last"), running_end=("running", "last"),
+        inventory_end=("inventory", "last"), hosted_end=("hosted", "last"),
+        running_end=("running", "last"),
         days=("date", "size")).reset_index()
     daily["date"] = daily["date"].dt.date
     return daily.drop(columns="quarter"), quarterly
@@ -174,6 +186,7 @@ def network_tables(run: NetworkRun) -> dict[str, pd.DataFrame]:
         "network_daily": _daily(run),
         "network_fan": _fan(run),
         "retargets": _retargets(run),
+        "block_times": _block_times(run),
         "hashrate_by_region": _groups(run, run.record.by_region, pop.regions, "region"),
         "hashrate_by_size": _groups(run, run.record.by_size, run.size_labels, "farm_size"),
         "used_prices": _used(run),
@@ -192,22 +205,33 @@ def summary_lines(run: NetworkRun) -> list[str]:
              f"= {pop.cohort_owner.size} cohorts, {pop.farm_machines.sum() / 1e6:.2f} M machines, "
              f"{pop.hashrate / _EXA:.1f} EH/s on {dates[0].date()} "
              f"(regions from the map of {pop.map_month})",
-             f"paths: {rec.hashrate.shape[1]}; days: {len(dates)}"]
+             f"paths: {rec.hashrate.shape[1]}; days: {len(dates)}; blocks "
+             f"{run.scenario.network.blocks}, retarget rule {run.scenario.network.rule}"]
     nov = (pd.Timestamp("2018-11-01"), pd.Timestamp("2018-11-30"))
     if nov[0] >= dates[6] and nov[1] <= dates[-1]:
         lines.append(f"7-day-mean hashrate 1 -> 30 Nov 2018 (path 0): "
                      f"{h[nov[1]] / h[nov[0]] - 1:+.1%}")
     ret = _retargets(run)
     ret0 = ret[ret["path"] == 0]
-    lines.append("retargets (path 0): " + ", ".join(
-        f"{d:%d %b %Y} {c:+.1%}" for d, c in zip(ret0["date"], ret0["change"], strict=True)))
+    if run.scenario.network.rule == "bitcoin":
+        lines.append("retargets (path 0): " + ", ".join(
+            f"{d:%d %b %Y} {c:+.1%}" for d, c in zip(ret0["date"], ret0["change"], strict=True)))
+    else:
+        lines.append(f"difficulty changes every block ({run.scenario.network.rule}); day "
+                     f"changes (path 0) from {ret0['change'].min():+.1%} to "
+                     f"{ret0['change'].max():+.1%}" if len(ret0) else "no difficulty change")
+    gaps = 86400.0 / _blocks(run)
+    lines.append(f"mean time between blocks: {gaps.mean():.0f} s over days and paths "
+                 f"(days of path 0 from {gaps[:, 0].min():.0f} to {gaps[:, 0].max():.0f} s)")
     broke = int((run.result.broke_step >= 0).sum())
     lines.append(f"machines traded: {np.nansum(rec.traded[:, 0]):,.0f} (path 0); "
                  f"farms broke (all paths): {broke}")
     for i, m in enumerate(run.scenario.makers.maker):
         lines.append(f"{m.name}: sold {rec.delivered[:, 0, i].sum():,.0f} machines "
                      f"({rec.maker_revenue[:, 0, i].sum() / 1e6:,.0f} M USD), inventory at the "
-                     f"end {rec.inventory[-1, 0, i]:,.0f} (path 0)")
+                     f"end {rec.inventory[-1, 0, i]:,.0f}"
+                     + (f", hosted {rec.hosted[-1, 0, i]:,.0f}" if m.hosted_slots else "")
+                     + " (path 0)")
     return lines
 
 
@@ -258,8 +282,14 @@ def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
     ret = tables["retargets"]
     figs.append(go.Figure(go.Bar(x=ret["date"], y=ret["change"] * 100),
                           layout={"title": "Retargets [%]"}))
-    f = go.Figure(layout={"title": "Expected block interval [s] (path 0)"})
-    f.add_trace(go.Scatter(x=first["date"], y=first["block_interval_s"], name="simulated"))
+    f = go.Figure(layout={"title": "Block times [s] (path 0)"})
+    times = tables["block_times"]
+    times = times[times["path"] == 0]
+    f.add_trace(go.Scatter(x=times["date"], y=times["mean_block_time_s"],
+                           name="simulated (86,400 / blocks of the day)"))
+    f.add_trace(go.Scatter(x=first["date"], y=first["block_interval_s"],
+                           name="simulated, expected at the day's end (D 2^32 / H)",
+                           line={"dash": "dot"}))
     f.add_trace(go.Scatter(x=first["date"], y=first["history_block_interval_s"],
                            name="history (86,400 / blocks)", line={"color": "black"}))
     figs.append(f)
@@ -274,6 +304,9 @@ def _html(run: NetworkRun, tables: dict[str, pd.DataFrame]) -> str:
                                    name=f"{name} inventory"), 2, 1)
             f.add_trace(go.Scatter(x=grp["date"], y=grp["running"], name=f"{name} running",
                                    line={"dash": "dot"}), 2, 1)
+            if grp["hosted"].any():
+                f.add_trace(go.Scatter(x=grp["date"], y=grp["hosted"],
+                                       name=f"{name} hosted"), 2, 1)
         figs.append(f)
     for key, col in (("hashrate_by_region", "region"), ("hashrate_by_size", "farm_size")):
         t = tables[key]

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hashwinter.engine.blocks import BlockNetwork
 from hashwinter.engine.kernel.protocol import CompiledContract, CompiledOrders, CompiledStep
 from hashwinter.engine.kernel.trade_plan import combine_trades, trade_reason
 from hashwinter.engine.network import EndogenousNetwork, ExogenousNetwork
@@ -70,6 +71,10 @@ def compiled_plan(
         from hashwinter.engine.kernel.network_run import endogenous_plan
 
         return endogenous_plan(spec, policy, treasury, recorders)
+    if type(spec.network) is BlockNetwork:
+        return None, ("the block-resolution network (Poisson blocks, or a per-block rule "
+                      "such as cw-144) has no compiled step: the compiled network loop is "
+                      "the expected-value clock with Bitcoin's rule")
     if spec.network is not None and type(spec.network) is not ExogenousNetwork:
         return None, f"network {type(spec.network).__name__} has no compiled step yet"
     if type(treasury) is not Treasury:
