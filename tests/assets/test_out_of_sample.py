@@ -29,16 +29,20 @@ from hashwinter.assets.response import PriceResponse, fit_price_response
 from hashwinter.hardware import default_catalog
 
 
-@pytest.fixture(scope="module")
-def inputs() -> pd.DataFrame:
+def _daily_cny() -> pd.DataFrame:
+    """The BTC days of btc_daily.csv in CNY (usd_cny_daily.csv), June 2016 - March 2019."""
     btc = pd.read_csv(shared_data_file("btc_daily.csv"), index_col="date", parse_dates=True)
     fx = pd.read_csv(shared_data_file("usd_cny_daily.csv"), index_col="date",
                      parse_dates=True)["cny_per_usd"].reindex(btc.index).ffill()
-    daily = pd.DataFrame({
+    return pd.DataFrame({
         "price": btc["price_usd"] * fx, "difficulty": btc["difficulty"],
         "subsidy": btc["mean_subsidy_btc"], "fees_per_block": btc["fees_btc"] / btc["blk_cnt"],
     }).loc["2016-06-01":"2019-03-31"]
-    return valuation_inputs(daily)
+
+
+@pytest.fixture(scope="module")
+def inputs() -> pd.DataFrame:
+    return valuation_inputs(_daily_cny())
 
 
 @pytest.fixture(scope="module")
@@ -177,14 +181,8 @@ def test_the_band_depends_on_the_volatility_window(calibrated, window, v25, in_b
     # The trailing window of the volatility is the inputs' default (90 days), not fitted: the
     # 30-day one holds the mid-November crash, the 365-day one the bubble, and both put the
     # 25 Nov value above 1,500 (the fit's entry cost is held; the gap is zero in November).
-    btc = pd.read_csv(shared_data_file("btc_daily.csv"), index_col="date", parse_dates=True)
-    fx = pd.read_csv(shared_data_file("usd_cny_daily.csv"), index_col="date",
-                     parse_dates=True)["cny_per_usd"].reindex(btc.index).ffill()
-    daily = pd.DataFrame({
-        "price": btc["price_usd"] * fx, "difficulty": btc["difficulty"],
-        "subsidy": btc["mean_subsidy_btc"], "fees_per_block": btc["fees_btc"] / btc["blk_cnt"],
-    }).loc["2016-06-01":"2019-03-31"]
-    got = _s9_21_25(valuation_inputs(daily, sigma_window_days=window), calibrated.params)[1]
+    got = _s9_21_25(valuation_inputs(_daily_cny(), sigma_window_days=window),
+                    calibrated.params)[1]
     assert got == pytest.approx(v25, rel=0.02)
     assert bool(600 / 2.5 <= got <= 600 * 2.5) == in_band
 
