@@ -53,7 +53,7 @@ def test_conservation_on_every_run(winter: NetworkRun) -> None:
     # The engine's checks ran (cash = flows, counts per cohort) and passed.
     assert winter.result.checks is not None
     # Machines changed owner, and the network's machines per tier changed only by the
-    # makers' production (the makers' models are the last tiers).
+    # makers' production (the makers' models are the last tiers) and scrapping.
     assert rec.traded.sum() > 0
     held = np.broadcast_to(winter.result.held, (1, 1, winter.population.cohort_tier.size))[0, 0]
     tier = winter.population.cohort_tier
@@ -61,7 +61,10 @@ def test_conservation_on_every_run(winter: NetworkRun) -> None:
     made = np.zeros_like(start)
     made[start.size - winter.population.n_makers:] = rec.produced[:, 0].sum(axis=0)
     assert made.sum() > 0
-    np.testing.assert_allclose(np.bincount(tier, weights=held), start + made, rtol=1e-9)
+    scrapped = rec.scrapped[:, 0].sum(axis=0)
+    assert scrapped.sum() > 0  # market.scrap_after_days = 60 in the shipped file
+    np.testing.assert_allclose(np.bincount(tier, weights=held), start + made - scrapped,
+                               rtol=1e-9)
     # Network hashrate = the running cohorts' (by region and by size, each summing to it).
     np.testing.assert_allclose(rec.by_region.sum(axis=-1), rec.hashrate, rtol=1e-9)
     np.testing.assert_allclose(rec.by_size.sum(axis=-1), rec.hashrate, rtol=1e-9)

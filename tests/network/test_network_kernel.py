@@ -34,12 +34,14 @@ def small(**changes: object) -> NetworkScenario:
     habits = s.habits.model_copy(update={"hodlers": 0.2, "sell_to_cover": 0.2,
                                          "coin_days": 3.0})
     price = s.price.model_copy(update={"kind": "gbm", "volatility": 0.5, "seed": 7})
-    # Without the dry season and the sellers' closing: the kernel has no form of them
-    # (they fall back to numpy; test_network_migration.py and test_network_restart.py).
+    # Without the dry season, the sellers' closing, scrapping and the short-of-cash sale:
+    # the kernel has no form of them (they fall back to numpy; test_network_migration.py,
+    # test_network_restart.py, test_network_scrapping.py).
     update: dict[str, object] = {
         "end": dt.date(2019, 4, 18), "habits": habits, "price": price,
         "migration": s.migration.model_copy(update={"enabled": False}),
-        "market": s.market.model_copy(update={"sellers_exit": False})}
+        "market": s.market.model_copy(update={"sellers_exit": False, "scrap_after_days": None,
+                                              "short_cash_days": 0.0})}
     for section, fields in changes.items():
         base = update.get(section, getattr(s, section))
         update[section] = base.model_copy(update=fields)

@@ -70,20 +70,24 @@ def test_makers_counts_and_cash(with_makers: NetworkRun) -> None:
     pop = run.population
     assert pop.n_makers == 2 and rec.produced.shape == (run.dates.size, 1, 2)
     held = np.broadcast_to(run.result.held, (1, 1, pop.cohort_tier.size))[0, 0]
-    # Every tier: the machines at the end = at the start + the makers' production.
+    # Every tier: the machines at the end = at the start + the makers' production
+    # - the machines scrapped.
     made_per_tier = np.zeros(pop.tier_hashrate.size)
     made_per_tier[-2:] = rec.produced[:, 0].sum(axis=0)
     start = np.bincount(pop.cohort_tier, weights=pop.cohort_count)
     np.testing.assert_allclose(np.bincount(pop.cohort_tier, weights=held),
-                               start + made_per_tier, rtol=1e-9)
+                               start + made_per_tier - rec.scrapped[:, 0].sum(axis=0),
+                               rtol=1e-9)
     # A maker's inventory = production - deliveries so far; deliveries are in the farms.
     np.testing.assert_allclose(rec.inventory[:, 0],
                                np.cumsum(rec.produced[:, 0] - rec.delivered[:, 0], axis=0),
                                rtol=1e-9, atol=1e-6)
     farm_new = held[pop.cohort_owner < pop.n_farms - 2]
     farm_tier = pop.cohort_tier[pop.cohort_owner < pop.n_farms - 2]
+    # (less what the farms scrapped of them: the makers' inventories never offer)
     np.testing.assert_allclose(np.bincount(farm_tier, weights=farm_new)[-2:],
-                               rec.delivered[:, 0].sum(axis=0), rtol=1e-9)
+                               rec.delivered[:, 0].sum(axis=0)
+                               - rec.scrapped[:, 0].sum(axis=0)[-2:], rtol=1e-9)
     # Revenue is deliveries at the list price.
     np.testing.assert_allclose(rec.maker_revenue[:, 0],
                                rec.delivered[:, 0] * np.array([972.0, 658.0]), rtol=1e-12)

@@ -84,4 +84,5 @@ def test_a_winter_with_shipping_conserves_machines() -> None:
     held = np.broadcast_to(run.result.held, (1, 1, pop.cohort_tier.size))[0, 0]
     start = np.bincount(pop.cohort_tier, weights=pop.cohort_count)
     start[-pop.n_makers:] += rec.produced[:, 0].sum(axis=0)
+    start -= rec.scrapped[:, 0].sum(axis=0)  # scrapped at once, not shipped
     np.testing.assert_allclose(np.bincount(pop.cohort_tier, weights=held), start, rtol=1e-9)

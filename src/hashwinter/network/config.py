@@ -162,6 +162,14 @@ class MarketConfig(ConfigModel):
     #: Days from clearing to settlement: freight and re-installation of used machines,
     #: offline in between (network.trading). Assumption; 0 settles the same day.
     ship_days: int = Field(default=0, ge=0, le=90)
+    #: A cohort off this many days in a row scraps, at ``scrap_floor`` a machine, what it
+    #: offered and could not sell (recycling: the machines leave the network). At least
+    #: ``sell_after_days``. Assumption; None: unsold machines are kept.
+    scrap_after_days: float | None = Field(default=None, gt=0)
+    #: A farm whose cash is below this many days of its fleet's operating cost (every
+    #: machine held running) is short of cash and offers its unplugged machines at once,
+    #: without waiting ``sell_after_days``. Assumption; 0: never.
+    short_cash_days: float = Field(default=0.0, ge=0)
 
 
 class MigrationConfig(ConfigModel):
@@ -195,6 +203,10 @@ class MigrationConfig(ConfigModel):
     transit_days: int = Field(default=7, ge=0, le=60)
     #: Cost of moving one machine, each way (freight, labour). [USD] Assumption.
     cost_per_machine: float = Field(default=10.0, ge=0)
+    #: A dark hydro site (no sister site, or the move does not pay) offers its machines
+    #: on the market after ``market.sell_after_days`` off (true), or waits for the water
+    #: (false: its dry days are not days under water). Assumption.
+    dark_sites_sell: bool = True
 
     @field_validator("to")
     @classmethod
@@ -389,6 +401,11 @@ class NetworkScenario(ConfigModel):
             raise ValueError("migration.transit_days must be below market.sell_after_days")
         if self.market.price_cap <= self.market.scrap_floor:
             raise ValueError("market.price_cap must be above market.scrap_floor")
+        scrap_after = self.market.scrap_after_days
+        if scrap_after is not None and scrap_after < self.market.sell_after_days:
+            raise ValueError(f"market.scrap_after_days ({scrap_after:g}) must be >= "
+                             f"market.sell_after_days ({self.market.sell_after_days:g}): "
+                             "a machine is offered before it is scrapped")
         fit_end = self.price.fit_end
         if fit_end is not None and fit_end >= self.start:
             raise ValueError("price.fit_end must be before start (no look-ahead)")

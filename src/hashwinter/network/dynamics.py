@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -405,7 +406,12 @@ def run_chunk(chunk: NetworkChunk,
             cash_share=mc.cash_share,
             offers=None if makers is None else ~np.isin(
                 np.arange(c), np.concatenate([makers.maker_cohort, makers.hosted_cohort])),
-            ship_days=mc.ship_days))
+            ship_days=mc.ship_days,
+            scrap_after_days=(math.inf if mc.scrap_after_days is None
+                              else mc.scrap_after_days),
+            scrap_value=mc.scrap_floor, short_cash_days=mc.short_cash_days,
+            waiting=(None if plan is None or scenario.migration.dark_sites_sell
+                     else plan.dry)))
     farm_class, size_labels = size_classes(pop.farm_machines[:n_real])
     size_class = np.concatenate([farm_class, np.full(pop.n_farms - n_real, 3, np.int64)])
     if makers is not None:

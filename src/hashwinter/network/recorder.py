@@ -5,8 +5,9 @@ farm-size class; per tier the machines traded and the clearing price (variant 0)
 Per day and maker: machines produced, delivered, held (inventory) and running, placed
 at host farms, and the revenue of deliveries. Each step it checks that every tier's
 machines sold equal its machines bought less the makers' production (counts conserved
-between owners) and that the coins the farms mined equal the network's issuance (the
-farms are the whole network), relative 1e-9.
+between owners; scrapped machines leave the network and are kept per tier) and that the
+coins the farms mined equal the network's issuance (the farms are the whole network),
+relative 1e-9.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class NetworkRecord:
         ``inventory``; running ones are in ``maker_running``). [machines]
     power : ndarray (T, P)
         Wall power of the running machines, makers' new models included (no PUE). [W]
+    scrapped : ndarray (T, P, K)
+        Machines scrapped per tier (they leave the network). [machines]
 
     """
 
@@ -82,6 +85,7 @@ class NetworkRecord:
     maker_revenue: FloatArray
     power: FloatArray
     hosted: FloatArray
+    scrapped: FloatArray
 
 
 class NetworkRecorder:
@@ -184,7 +188,8 @@ class NetworkRecorder:
             delivered=rows.get("delivered", none), inventory=rows.get("inventory", none),
             maker_running=rows.get("maker_running", none),
             maker_revenue=rows.get("maker_revenue", none), power=groups[..., -1].copy(),
-            hosted=none)
+            hosted=none,
+            scrapped=rows.get("scrapped", np.zeros((n_days, n_paths, self._n_tiers))))
 
     def record(self, data: StepData) -> None:
         """Keep the step's daily values and check the network's conservation."""
@@ -197,6 +202,7 @@ class NetworkRecorder:
             raise ConservationError(f"step {data.step}: coins mined {mined} differ from "
                                     f"the network's issuance {issuance}")
         traded = np.zeros((p, self._n_tiers))
+        scrapped = np.zeros_like(traded)
         price = np.full_like(traded, np.nan)
         mk = self._makers
         made = delivered = revenue = np.zeros((p, mk.size))
@@ -205,6 +211,7 @@ class NetworkRecorder:
             bought_c = np.broadcast_to(data.trades.bought, data.running.shape)[0]
             proceeds = np.broadcast_to(data.trades.sale_proceeds, data.running.shape)[0]
             made, delivered, revenue = bought_c[:, mk], sold_c[:, mk], proceeds[:, mk]
+            scrapped = self._tier(np.broadcast_to(data.trades.scrapped, data.running.shape)[0])
             produced_c = np.zeros_like(bought_c)
             produced_c[:, mk] = made
             sold = self._tier(sold_c)
@@ -236,6 +243,7 @@ class NetworkRecorder:
                 np.bincount(today, weights=h, minlength=n_regions) for h in hashing]))
         rows["by_size"].append(self._size(hashing))
         rows["traded"].append(traded)
+        rows["scrapped"].append(scrapped)
         rows["used_price"].append(price)
         rows["mined"].append(mined)
         rows["issuance"].append(issuance)

@@ -15,9 +15,9 @@ otherwise where said):
   [s] (86,400 / blocks), beside the history's blocks;
 * ``hashrate_by_region.csv``, ``hashrate_by_size.csv`` — per day, group: running
   hashrate [EH/s] (mean over paths);
-* ``used_prices.csv`` — per day and tier: clearing price [USD/machine] and machines
-  traded (path 0), and the tier machine's shutdown price at the median farm tariff
-  [USD/BTC] and its daily margin at that price;
+* ``used_prices.csv`` — per day and tier: clearing price [USD/machine], machines
+  traded and machines scrapped (path 0), and the tier machine's shutdown price at the
+  median farm tariff [USD/BTC] and its daily margin at that price;
 * ``electricity.csv`` — per day: the simulated fleet's consumption and the CBECI-style
   lower / best / upper bounds of the history [TWh/yr] (network.electricity);
 * ``makers_daily.csv``, ``makers_quarterly.csv`` (with makers) — per day / quarter and
@@ -128,6 +128,7 @@ def _used(run: NetworkRun) -> pd.DataFrame:
         "model": np.tile(np.asarray(pop.tier_model, dtype=object), len(days)),
         "used_price_usd": rec.used_price[:, 0, :].ravel(),
         "machines_traded": rec.traded[:, 0, :].ravel(),
+        "machines_scrapped": rec.scrapped[:, 0, :].ravel(),
         "shutdown_price_usd_per_btc": shutdown.ravel(),
         "margin_usd_per_day": margin.ravel(),
     })
@@ -224,8 +225,8 @@ def summary_lines(run: NetworkRun) -> list[str]:
     lines.append(f"mean time between blocks: {gaps.mean():.0f} s over days and paths "
                  f"(days of path 0 from {gaps[:, 0].min():.0f} to {gaps[:, 0].max():.0f} s)")
     broke = int((run.result.broke_step >= 0).sum())
-    lines.append(f"machines traded: {np.nansum(rec.traded[:, 0]):,.0f} (path 0); "
-                 f"farms broke (all paths): {broke}")
+    lines.append(f"machines traded: {np.nansum(rec.traded[:, 0]):,.0f}, scrapped: "
+                 f"{rec.scrapped[:, 0].sum():,.0f} (path 0); farms broke (all paths): {broke}")
     for i, m in enumerate(run.scenario.makers.maker):
         lines.append(f"{m.name}: sold {rec.delivered[:, 0, i].sum():,.0f} machines "
                      f"({rec.maker_revenue[:, 0, i].sum() / 1e6:,.0f} M USD), inventory at the "

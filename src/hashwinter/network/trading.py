@@ -3,14 +3,20 @@
 Composed after the unplug policy (it sees the day's on/off state):
 
 * **sellers**: a cohort that has been off ``sell_after_days`` days in a row (under water
-  too long), or whose owner is broke (liquidation), offers every machine it holds;
+  too long), or whose owner is broke (liquidation), offers every machine it holds; so
+  does a cohort that is off while its owner is **short of cash** (its cash below
+  ``short_cash_days`` days of its fleet's operating cost at full load), without waiting;
 * **buyers**: a running cohort of a live owner bids up to ``payback_days`` of its
   machine's current margin (revenue minus avoidable cost at its own tariff), for as many
   machines as its free slots (``spare_slots`` of its starting count) and its share of the
   owner's cash (``cash_share`` split evenly over the owner's tiers) allow;
 * :func:`~hashwinter.network.clearing.clear_market` clears each tier; sales and purchases
   go into the action bundle at the tier's clearing price, so machines change owner and
-  every tier's count is conserved (the network recorder checks it each day).
+  every tier's count is conserved (the network recorder checks it each day);
+* **scrapping**: what a cohort offered and could not sell, once it has been off
+  ``scrap_after_days`` days in a row, is scrapped at ``scrap_value`` a machine (recycled
+  for copper and parts: the seed's M3s that became "a pile of scrap copper and iron");
+  those machines leave the network (counted out by the recorder).
 
 With ``ship_days > 0`` a trade cleared on day ``t`` is **settled on day t + ship_days**
 (freight and re-installation of used machines): until then the machines stay with the
@@ -27,13 +33,16 @@ bought per cohort, (S, V, P, C), and the clearing price per tier, (S, V, P, K).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from hashwinter.engine.actions import Actions
+from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.policy import Observation
+from hashwinter.errors import InputError
 from hashwinter.network.clearing import Clearing, clear_market
 from hashwinter.units import SECONDS_PER_DAY
 
@@ -67,6 +76,15 @@ class SecondHandMarket:
         are sold by :class:`~hashwinter.network.makers.MakerPolicy` instead).
     ship_days : int, default 0
         Days between clearing and settlement (module docstring). [day]
+    scrap_after_days : float, default inf
+        Days off in a row after which unsold offered machines are scrapped (inf: never;
+        at least ``sell_after_days``). [day]
+    scrap_value : float, default 0
+        What scrapping one machine pays. [currency/machine]
+    short_cash_days : float, default 0
+        An owner whose cash is below this many days of its fleet's operating cost (every
+        machine held running, at the day's cost) is short of cash: its cohorts that are
+        off offer their machines at once (0: never). [day]
 
     """
 
@@ -79,6 +97,21 @@ class SecondHandMarket:
     cash_share: float
     offers: npt.NDArray[np.bool_] | None = None
     ship_days: int = 0
+    scrap_after_days: float = math.inf
+    scrap_value: float = 0.0
+    short_cash_days: float = 0.0
+    waiting: npt.NDArray[np.bool_] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.scrap_after_days >= self.sell_after_days:
+            raise InputError(f"must be >= market.sell_after_days ({self.sell_after_days:g}): "
+                             "a machine is offered before it is scrapped",
+                             field="market.scrap_after_days")
+        for name in ("scrap_value", "short_cash_days"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise InputError(f"must be finite and >= 0 (got {value!r})",
+                                 field=f"market.{name}")
 
     @property
     def n_variants(self) -> int:
@@ -99,9 +132,10 @@ class SecondHandMarket:
         if self.ship_days > 0:
             return self._decide_shipping(obs, actions, state)
         on = np.asarray(actions.on)
-        off_days = np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
+        off_days = self._off_days(obs, on, state)
         held = np.broadcast_to(obs.installed, off_days.shape)
-        cleared = self._clear(obs, on, off_days, held, held, 0.0)
+        offer, cleared = self._clear(obs, on, off_days, held, held, 0.0)
+        actions = self._scrap(actions, off_days, offer, cleared)
         if not (cleared.volume > 0).any():
             return actions, off_days
         price_c = np.nan_to_num(cleared.price, nan=0.0)[..., self.tier]
@@ -109,15 +143,50 @@ class SecondHandMarket:
         return actions.add_trades(sell=cleared.sold, sell_price=price_c, buy=cleared.bought,
                                   buy_price=price_c), off_days
 
+    def _off_days(self, obs: Observation, on: npt.NDArray[np.bool_],
+                  before: FloatArray) -> FloatArray:
+        """Return the days off in a row after today (a waiting day keeps the count)."""
+        off = np.where(on, 0.0, before + obs.step_seconds / SECONDS_PER_DAY)
+        if self.waiting is None:
+            return off
+        return np.where(self.waiting[obs.day] & ~on, before, off)
+
+    def _scrap(self, actions: Actions, off_days: FloatArray, offer: FloatArray,
+               cleared: Clearing) -> Actions:
+        """Add the scrapping of what was offered, not sold, and is off long enough."""
+        if not math.isfinite(self.scrap_after_days):
+            return actions
+        unsold = np.maximum(offer - cleared.sold, 0.0)
+        scrap = np.where(off_days >= self.scrap_after_days, unsold, 0.0)
+        if not (scrap > 0).any():
+            return actions
+        return actions.add_trades(scrap=scrap, scrap_price=np.full(scrap.shape,
+                                                                   self.scrap_value))
+
     def _clear(self, obs: Observation, on: npt.NDArray[np.bool_], off_days: FloatArray,
-               free: FloatArray, taken: FloatArray, committed: FloatArray | float) -> Clearing:
-        """Clear the day's market: ``free`` machines may be offered, ``taken`` fill slots."""
+               free: FloatArray, taken: FloatArray, committed: FloatArray | float
+               ) -> tuple[FloatArray, Clearing]:
+        """Clear the day's market: ``free`` machines may be offered, ``taken`` fill slots.
+
+        Returns the machines offered per cohort and the clearing.
+        """
         assert obs.alive is not None and obs.cash is not None  # the engine always sets them
         alive_c = obs.alive[..., self.owner]
-        offer = np.where((off_days >= self.sell_after_days) | ~alive_c, free, 0.0)
+        per_day = SECONDS_PER_DAY / obs.step_seconds
+        selling = off_days >= self.sell_after_days
+        if self.waiting is not None:
+            selling = selling & ~self.waiting[obs.day]
+        selling = selling | ~alive_c  # a broke farm's machines are always for sale
+        if self.short_cash_days > 0:
+            # Short of cash: the owner's cash below short_cash_days of its fleet's cost.
+            held = np.broadcast_to(obs.installed, off_days.shape)
+            cost_c = held * obs.cost_per_machine * per_day
+            cost_o = OwnerGroups.of(self.owner, obs.cash.shape[-1]).sum(cost_c)
+            short_o = obs.cash < self.short_cash_days * cost_o
+            selling = selling | (~on & short_o[..., self.owner])
+        offer = np.where(selling, free, 0.0)
         if self.offers is not None:
             offer = np.where(self.offers, offer, 0.0)
-        per_day = SECONDS_PER_DAY / obs.step_seconds
         margin = (obs.revenue_per_machine - obs.cost_per_machine) * per_day
         bidding = on & alive_c
         valuation = np.where(bidding, np.maximum(margin, 0.0) * self.payback_days, 0.0)
@@ -126,15 +195,16 @@ class SecondHandMarket:
         budget = (np.maximum(obs.cash, 0.0) * self.cash_share
                   / n_tiers_of_owner[None, None, :])[..., self.owner]
         budget = np.maximum(budget - committed, 0.0)
-        return clear_market(offer, np.broadcast_to(valuation, off_days.shape), slots,
-                            np.broadcast_to(budget, off_days.shape), self.tier, self.grid)
+        return offer, clear_market(offer, np.broadcast_to(valuation, off_days.shape), slots,
+                                   np.broadcast_to(budget, off_days.shape), self.tier,
+                                   self.grid)
 
     def _decide_shipping(self, obs: Observation, actions: Actions,
                          state: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
                          ) -> tuple[Actions, Any]:
         off_prev, pend_sell, pend_buy, pend_price = state
         on = np.asarray(actions.on)
-        off_days = np.where(on, 0.0, off_prev + obs.step_seconds / SECONDS_PER_DAY)
+        off_days = self._off_days(obs, on, off_prev)
         assert obs.alive is not None  # the engine always sets it
         alive_c = obs.alive[..., self.owner]
         held = np.broadcast_to(obs.installed, off_days.shape)
@@ -142,8 +212,9 @@ class SecondHandMarket:
         # Machines already sold (or bought) but not delivered: not offered again, and
         # they fill the buyer's slots and take its budget.
         committed_cost = (pend_buy * np.take(pend_price, self.tier, axis=-1)).sum(axis=0)
-        cleared = self._clear(obs, on, off_days, np.maximum(held - pend_sell.sum(axis=0), 0.0),
-                              held + pend_buy.sum(axis=0), committed_cost)
+        offer, cleared = self._clear(obs, on, off_days,
+                                     np.maximum(held - pend_sell.sum(axis=0), 0.0),
+                                     held + pend_buy.sum(axis=0), committed_cost)
         # Settle the trades cleared ship_days ago; cancel deliveries to broke buyers.
         due_buy = pend_buy[slot] * alive_c
         due_sell = pend_sell[slot]
@@ -159,6 +230,8 @@ class SecondHandMarket:
         pend_buy[slot] = np.broadcast_to(cleared.bought, off_days.shape)
         pend_price[slot] = np.nan_to_num(cleared.price, nan=0.0)
         new_state = (off_days, pend_sell, pend_buy, pend_price)
+        # Scrapped at once (not shipped): what was offered today and did not clear.
+        actions = self._scrap(actions, off_days, offer, cleared)
         if not (due_buy > 0).any():
             return actions, new_state
         return actions.add_trades(sell=due_sell, sell_price=price_c, buy=due_buy,
