@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from hashwinter.network.config import MigrationConfig
-from hashwinter.story.network import DRY_SEASON_DAYS, _dry_season_line
+from hashwinter.story.network import DRY_SEASON_DAYS, _dry_season_line, _scrapped_line
 
 
 def _table() -> pd.DataFrame:
@@ -22,7 +22,22 @@ def test_the_sentence_gives_path_0s_origin_and_destinations():
     assert "17.8 → 14.7 → 6.3 EH/s" in line  # path 1's 99 is not read
     assert "8.0 → 8.3 → 8.0 EH/s" in line  # 5.9 + 2.1, 6.2 + 2.1, 5.8 + 2.2
     assert "a share 0.2" in line and "7 days in transit" in line
+    assert "go dark and sell" in line
+    waiting = MigrationConfig(enabled=True, sister_share=0.2, dark_sites_sell=False)
+    assert "go dark and wait for the water" in _dry_season_line(_table(), waiting)
 
 
 def test_no_migration_says_so():
     assert "is off" in _dry_season_line(_table(), MigrationConfig(enabled=False))
+
+
+def test_the_scrap_sentence_sums_path_0s_models():
+    used = pd.DataFrame({"model": ["AvalonMiner 741", "Antminer S9", "AvalonMiner 741",
+                                   "Antminer S9"],
+                         "machines_scrapped": [1000.0, 0.0, 234.4, 0.2]})
+    line = _scrapped_line(used, 60.0)
+    # 1,000 + 234.4 A741s; the S9's 0.2 of a machine is not a scrapped machine.
+    assert "off 60 days" in line and "1,234 AvalonMiner 741 (path 0)" in line
+    assert "S9" not in line
+    assert "scraps no machine" in _scrapped_line(used, None)
+    assert "scrapped nothing" in _scrapped_line(used.assign(machines_scrapped=0.0), 60.0)

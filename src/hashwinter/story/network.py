@@ -99,10 +99,25 @@ def _dry_season_line(by_region: pd.DataFrame, migration: MigrationConfig) -> str
              else f"a share {migration.sister_share:g}")
     return (f"{origin}'s dry season in the network ([migration]: its hydro-only sites lose "
             f"their power from 1 November; {share} of them move to a sister site with "
-            f"{migration.transit_days} days in transit, the rest go dark and sell): "
+            f"{migration.transit_days} days in transit, the rest go dark and "
+            f"{'sell' if migration.dark_sites_sell else 'wait for the water'}): "
             f"{origin}'s running hashrate " + " → ".join(f"{v:.1f}" for v in home)
             + f" EH/s and {' + '.join(north)}'s " + " → ".join(f"{v:.1f}" for v in away)
             + " EH/s on " + ", ".join(f"{d:%d %b}" for d in days) + ".")
+
+
+def _scrapped_line(used: pd.DataFrame, scrap_after_days: float | None) -> str:
+    """Describe the machines the run scrapped, by model (path 0)."""
+    if scrap_after_days is None:
+        return "The run scraps no machine (market.scrap_after_days is not set)."
+    by_model = used.groupby("model", sort=False)["machines_scrapped"].sum()
+    by_model = by_model[by_model > 0.5].sort_values(ascending=False)
+    if by_model.empty:
+        return (f"No machine was off {scrap_after_days:g} days and unsold: the run scrapped "
+                "nothing.")
+    return (f"Scrapped (off {scrap_after_days:g} days in a row and unsold, at the scrap "
+            "floor; the story's M3s became \"a pile of scrap copper and iron\"): "
+            + ", ".join(f"{n:,.0f} {m}" for m, n in by_model.items()) + " (path 0).")
 
 
 def network_section(ctx: StoryContext) -> Section:
@@ -149,6 +164,7 @@ def network_section(ctx: StoryContext) -> Section:
         + _spread([d[1] for d in dec if d is not None], len(dec)) + ".",
         _makers_line(tables),
         _dry_season_line(tables["hashrate_by_region"], scenario.migration),
+        _scrapped_line(tables["used_prices"], scenario.market.scrap_after_days),
     ]
     makers = _makers(ctx)
     shown = makers[makers["metric"].isin(("revenue", "units_delivered", "net_profit",
