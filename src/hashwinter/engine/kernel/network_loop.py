@@ -64,6 +64,9 @@ DAY_HASHRATE, DAY_DIFFICULTY, DAY_ISSUANCE, DAY_MINED, DAY_SOLD, DAY_FORCED = ra
 N_DAY = 6
 # Cohort rows of ``cohort_f`` (the same as loop.py's).
 _HASHING, _HASHING_NET, _MGMT, _RESTART, _COUNT, _ENERGY, _CAPEX = range(7)
+# A one-variant block's row per cohort: those rows, the start step in place of the energy.
+_START = _ENERGY
+_N_CELL = 6
 # The subsidy is 0 from the 64th halving on (hashwinter.chain.reward).
 _MAX_HALVINGS = 64
 #: Largest number of retargets and halvings one step may cross (the numpy loop's bound).
@@ -122,8 +125,8 @@ def endogenous_loop_for(policy_fn: Any) -> Any:
     fn = _LOOPS.get(policy_fn)
     if fn is None:
         scope = dict(globals(), decide=policy_fn)
-        scalar = types.FunctionType(_owner_scalar_body.__code__, scope, "owner_scalar")
-        scope["_owner_scalar"] = numba.njit(scalar)
+        one = types.FunctionType(_pass_one_body.__code__, scope, "pass_one")
+        scope["_pass_one"] = numba.njit(one)
         body = types.FunctionType(_endogenous_body.__code__, scope, "endogenous_loop")
         fn = numba.njit(parallel=True)(body)
         _LOOPS[policy_fn] = fn
@@ -206,15 +209,39 @@ def _endogenous_body(
         for k in range(n_par):
             for j in range(nvb):
                 par[k, j] = policy_params[k, v0 + j]
+        # The block's cohort state by slot: slot x holds cohort home[x] (owner order for
+        # one variant, where the pass reads the cohorts' rows one after another).
+        one = nvb == 1
+        home = owner_order if one else np.arange(n_coh)
         pst = np.empty((n_st, n_coh, nvb))
         for k in range(n_st):
-            for c in range(n_coh):
+            for x in range(n_coh):
                 for j in range(nvb):
-                    pst[k, c, j] = policy_state[k, p, c, v0 + j]
+                    pst[k, x, j] = policy_state[k, p, home[x], v0 + j]
         on_b = np.empty((n_coh, nvb), dtype=np.bool_)
-        for c in range(n_coh):
+        for x in range(n_coh):
             for j in range(nvb):
-                on_b[c, j] = on[p, c, v0 + j]
+                on_b[x, j] = on[p, home[x], v0 + j]
+        # One variant: each cohort's factors in one row by slot, its energy x tariff row.
+        n_one = n_coh if one else 0
+        cell = np.empty((n_one, _N_CELL))
+        power = np.empty((tariff.shape[0] if one else 0, n_one))
+        for x in range(n_one):
+            c = home[x]
+            cell[x, _HASHING] = cohort_f[_HASHING, c]
+            cell[x, _HASHING_NET] = cohort_f[_HASHING_NET, c]
+            cell[x, _MGMT] = cohort_f[_MGMT, c]
+            cell[x, _RESTART] = cohort_f[_RESTART, c]
+            cell[x, _COUNT] = cohort_f[_COUNT, c]
+            cell[x, _START] = cohort_i[0, c]
+            for u in range(power.shape[0]):
+                power[u, x] = cohort_f[_ENERGY, c] * tariff[u, c]
+        group_s = np.empty((n_coh, n_grp), dtype=np.int64)
+        weight_s = np.empty((n_coh, n_grp))
+        for x in range(n_coh):
+            for g in range(n_grp):
+                group_s[x, g] = group[home[x], g]
+                weight_s[x, g] = weight[home[x], g]
         alive_b = np.empty((n_own, nvb), dtype=np.bool_)
         solv = np.empty((n_own, nvb), dtype=np.bool_)
         for o in range(n_own):
@@ -272,15 +299,14 @@ def _endogenous_body(
             # running hashrate after pool fee (mined = reward x that, once the network has
             # moved), the farm's hashrate; the groups' sums of variant 0. One pass over
             # the cohorts a step (the running machines are not kept), row views per owner.
-            for o in range(n_own):
-                if nvb == 1:
-                    # One variant (a network run): the same cell with its sums in
-                    # registers. Through memory, each cohort's adds waited on the last
-                    # cohort's store (the vectorized loop pays that once per 256 variants).
-                    _owner_scalar(par, pst, o, t, t_prev, owner_order, owner_start, cohort_f,
-                                  cohort_i, tariff_t, on_b, alive_b, solv, opex_o, hash_o,
-                                  farm, run0, rho_obs[0], price_obs, scale[0], step_seconds)
-                    continue
+            if one:
+                # One variant (a network run): the same cell, scalar, its sums in
+                # registers, the cohorts' rows read in slot order (no indirection).
+                farm[0] = _pass_one(par, pst, t, t_prev, owner_start, cell,
+                                    power[tariff_row[t]], on_b, alive_b, solv, opex_o, hash_o,
+                                    run0, farm[0], rho_obs[0], price_obs, scale[0],
+                                    step_seconds)
+            for o in range(n_own if not one else 0):
                 alive_o = alive_b[o]
                 solv_o = solv[o]
                 opex_r = opex_o[o]
@@ -315,11 +341,11 @@ def _endogenous_body(
                 # Four partial sums (by cohort index mod 4): neighbouring cohorts share
                 # their groups, and one sum would chain every add on the one before
                 # (a quarter of the loop's time, measured).
-                for c in range(n_coh):
-                    running = run0[c]
-                    lane = c & 3
+                for x in range(n_coh):
+                    running = run0[x]
+                    lane = x & 3
                     for g in range(n_grp):
-                        grp[lane, group[c, g]] += running * weight[c, g]
+                        grp[lane, group_s[x, g]] += running * weight_s[x, g]
             # 3. the block clock: EndogenousNetwork.advance, per variant.
             fee_now = fees[pf, day]
             for j in range(nvb):
@@ -430,12 +456,12 @@ def _endogenous_body(
                     for lane in range(4):
                         grp[lane, g] = 0.0
         for k in range(n_st):
-            for c in range(n_coh):
+            for x in range(n_coh):
                 for j in range(nvb):
-                    policy_state[k, p, c, v0 + j] = pst[k, c, j]
-        for c in range(n_coh):
+                    policy_state[k, p, home[x], v0 + j] = pst[k, x, j]
+        for x in range(n_coh):
             for j in range(nvb):
-                on[p, c, v0 + j] = on_b[c, j]
+                on[p, home[x], v0 + j] = on_b[x, j]
         for o in range(n_own):
             for j in range(nvb):
                 alive[p, o, v0 + j] = alive_b[o, j]
@@ -451,41 +477,45 @@ def _endogenous_body(
         checks[item, 3] = max(checks[item, 3], overflow)
 
 
-def _owner_scalar_body(par: Any, pst: Any, o: int, t: int, t_prev: int, owner_order: Any,
-                       owner_start: Any, cohort_f: Any, cohort_i: Any, tariff_t: Any,
-                       on_b: Any, alive_b: Any, solv: Any, opex_o: Any, hash_o: Any,
-                       farm: Any, run0: Any, rho_obs: float, price_obs: float,
-                       scale: float, step_seconds: float) -> None:
-    """Pass 2 of one owner when the block has one variant (the loop's cell, scalar sums)."""
-    alive = alive_b[o, 0]
-    solvent = solv[o, 0]
-    opex = 0.0
-    hashed = 0.0
-    total = farm[0]
-    for ci in range(owner_start[o], owner_start[o + 1]):
-        c = owner_order[ci]
-        start = cohort_i[0, c]
-        count = cohort_f[_COUNT, c]
-        held = count if t >= start else 0.0
-        held_before = count if t_prev >= start else 0.0
-        hash_net = cohort_f[_HASHING_NET, c]
-        revenue = rho_obs * hash_net * price_obs
-        cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
-        was = on_b[c, 0]
-        now = decide(par, pst, 0, c, was, revenue, cost, step_seconds)
-        on_b[c, 0] = now
-        running = held if (now and alive) else 0.0
-        before = held_before if (was and solvent) else 0.0
-        restarted = min(running, held_before) - before
-        restart = (restarted if restarted > 0.0 else 0.0) * cohort_f[_RESTART, c]
-        opex += running * cost + restart
-        hashed += running * hash_net
-        total += running * cohort_f[_HASHING, c]
-        run0[c] = running
-    opex_o[o, 0] += opex
-    hash_o[o, 0] += hashed
-    farm[0] = total
+def _pass_one_body(par: Any, pst: Any, t: int, t_prev: int, owner_start: Any, cell: Any,
+                   power: Any, on_b: Any, alive_b: Any, solv: Any, opex_o: Any, hash_o: Any,
+                   run0: Any, total: float, rho_obs: float, price_obs: float, scale: float,
+                   step_seconds: float) -> float:
+    """Pass 2 of a one-variant block, all owners; return the farm's running hashrate.
+
+    The loop's cell with scalar sums; the cohorts by slot (``cell``, ``power``, ``on_b``,
+    ``pst`` and ``run0`` in owner order), indexed unsigned (no negative-index wrap).
+    """
+    step = float(t)
+    step_prev = float(t_prev)
+    for o in range(owner_start.shape[0] - 1):
+        alive = alive_b[o, 0]
+        solvent = solv[o, 0]
+        opex = 0.0
+        hashed = 0.0
+        for x in range(np.uint64(owner_start[o]), np.uint64(owner_start[o + 1])):
+            start = cell[x, _START]
+            count = cell[x, _COUNT]
+            held = count if step >= start else 0.0
+            held_before = count if step_prev >= start else 0.0
+            hash_net = cell[x, _HASHING_NET]
+            revenue = rho_obs * hash_net * price_obs
+            cost = power[x] * scale + cell[x, _MGMT]
+            was = on_b[x, 0]
+            now = decide(par, pst, 0, x, was, revenue, cost, step_seconds)
+            on_b[x, 0] = now
+            running = held if (now and alive) else 0.0
+            before = held_before if (was and solvent) else 0.0
+            restarted = min(running, held_before) - before
+            restart = (restarted if restarted > 0.0 else 0.0) * cell[x, _RESTART]
+            opex += running * cost + restart
+            hashed += running * hash_net
+            total += running * cell[x, _HASHING]
+            run0[x] = running
+        opex_o[o, 0] += opex
+        hash_o[o, 0] += hashed
+    return total
 
 
-_owner_scalar = numba.njit(_owner_scalar_body)
+_pass_one = numba.njit(_pass_one_body)
 _endogenous_on_off = numba.njit(parallel=True, cache=True)(_endogenous_body)
