@@ -236,12 +236,19 @@ def _endogenous_body(
             cell[x, _START] = cohort_i[0, c]
             for u in range(power.shape[0]):
                 power[u, x] = cohort_f[_ENERGY, c] * tariff[u, c]
-        group_s = np.empty((n_coh, n_grp), dtype=np.int64)
-        weight_s = np.empty((n_coh, n_grp))
+        group_s = np.empty((n_grp, n_coh), dtype=np.int64)
+        weight_s = np.empty((n_grp, n_coh))
         for x in range(n_coh):
             for g in range(n_grp):
-                group_s[x, g] = group[home[x], g]
-                weight_s[x, g] = weight[home[x], g]
+                group_s[g, x] = group[home[x], g]
+                weight_s[g, x] = weight[home[x], g]
+        # Whether each owner's slots (consecutive) share their group in every column
+        # (e.g. a farm's region and size): then the groups' sums go owner by owner.
+        by_owner = True
+        for o in range(n_own):
+            for x in range(owner_start[o], owner_start[o + 1]):
+                for g in range(n_grp):
+                    by_owner &= group_s[g, x] == group_s[g, owner_start[o]]
         alive_b = np.empty((n_own, nvb), dtype=np.bool_)
         solv = np.empty((n_own, nvb), dtype=np.bool_)
         for o in range(n_own):
@@ -337,15 +344,29 @@ def _endogenous_body(
                         hn_r[j] += running * hash_net
                         farm[j] += running * hash_eff
                     run0[c] = held if (onc[0] and alive_o[0]) else 0.0
-            if record_groups:
-                # Four partial sums (by cohort index mod 4): neighbouring cohorts share
-                # their groups, and one sum would chain every add on the one before
-                # (a quarter of the loop's time, measured).
+            if record_groups and by_owner:
+                # Each owner's sum per column (its slots in a row, no scatter), added to
+                # its group in four lanes (by owner mod 4).
+                for o in range(n_own):
+                    lo = np.uint64(owner_start[o])
+                    hi = np.uint64(owner_start[o + 1])
+                    if hi == lo:
+                        continue
+                    lane = o & 3
+                    for g in range(n_grp):
+                        acc = 0.0
+                        for x in range(lo, hi):
+                            acc += run0[x] * weight_s[g, x]
+                        grp[lane, group_s[g, lo]] += acc
+            elif record_groups:
+                # Four partial sums (by slot mod 4): neighbouring cohorts share their
+                # groups, and one sum would chain every add on the one before (a quarter
+                # of the loop's time, measured).
                 for x in range(n_coh):
                     running = run0[x]
                     lane = x & 3
                     for g in range(n_grp):
-                        grp[lane, group_s[x, g]] += running * weight_s[x, g]
+                        grp[lane, group_s[g, x]] += running * weight_s[g, x]
             # 3. the block clock: EndogenousNetwork.advance, per variant.
             fee_now = fees[pf, day]
             for j in range(nvb):
