@@ -67,6 +67,8 @@ _HASHING, _HASHING_NET, _MGMT, _RESTART, _COUNT, _ENERGY, _CAPEX = range(7)
 # A one-variant block's row per cohort: those rows, the start step in place of the energy.
 _START = _ENERGY
 _N_CELL = 6
+#: Group columns the one-variant pass sums itself (more: a pass of their own).
+_FUSED_COLUMNS = 4
 # The subsidy is 0 from the 64th halving on (hashwinter.chain.reward).
 _MAX_HALVINGS = 64
 #: Largest number of retargets and halvings one step may cross (the numpy loop's bound).
@@ -249,6 +251,15 @@ def _endogenous_body(
             for x in range(owner_start[o], owner_start[o + 1]):
                 for g in range(n_grp):
                     by_owner &= group_s[g, x] == group_s[g, owner_start[o]]
+        # One variant, groups by owner in at most four columns: the pass sums them too.
+        fused = one and by_owner and n_grp <= _FUSED_COLUMNS
+        cell_w = np.zeros((n_coh if fused else 0, _FUSED_COLUMNS))
+        owner_g = np.zeros((n_own if fused else 0, _FUSED_COLUMNS), dtype=np.int64)
+        for o in range(owner_g.shape[0]):
+            for x in range(owner_start[o], owner_start[o + 1]):
+                for g in range(n_grp):
+                    cell_w[x, g] = weight_s[g, x]
+                    owner_g[o, g] = group_s[g, x]
         alive_b = np.empty((n_own, nvb), dtype=np.bool_)
         solv = np.empty((n_own, nvb), dtype=np.bool_)
         for o in range(n_own):
@@ -312,7 +323,8 @@ def _endogenous_body(
                 farm[0] = _pass_one(par, pst, t, t_prev, owner_start, cell,
                                     power[tariff_row[t]], on_b, alive_b, solv, opex_o, hash_o,
                                     run0, farm[0], rho_obs[0], price_obs, scale[0],
-                                    step_seconds)
+                                    step_seconds, cell_w, owner_g, grp,
+                                    n_grp if record_groups and fused else 0)
             for o in range(n_own if not one else 0):
                 alive_o = alive_b[o]
                 solv_o = solv[o]
@@ -344,7 +356,9 @@ def _endogenous_body(
                         hn_r[j] += running * hash_net
                         farm[j] += running * hash_eff
                     run0[c] = held if (onc[0] and alive_o[0]) else 0.0
-            if record_groups and by_owner:
+            if record_groups and fused:
+                pass  # summed in the pass
+            elif record_groups and by_owner:
                 # Each owner's sum per column (its slots in a row, no scatter), added to
                 # its group in four lanes (by owner mod 4).
                 for o in range(n_own):
@@ -501,11 +515,15 @@ def _endogenous_body(
 def _pass_one_body(par: Any, pst: Any, t: int, t_prev: int, owner_start: Any, cell: Any,
                    power: Any, on_b: Any, alive_b: Any, solv: Any, opex_o: Any, hash_o: Any,
                    run0: Any, total: float, rho_obs: float, price_obs: float, scale: float,
-                   step_seconds: float) -> float:
+                   step_seconds: float, cell_w: Any, owner_g: Any, grp: Any,
+                   n_grp: int) -> float:
     """Pass 2 of a one-variant block, all owners; return the farm's running hashrate.
 
     The loop's cell with scalar sums; the cohorts by slot (``cell``, ``power``, ``on_b``,
     ``pst`` and ``run0`` in owner order), indexed unsigned (no negative-index wrap).
+    With ``n_grp`` > 0 (at most :data:`_FUSED_COLUMNS`), each owner's groups
+    ``owner_g[o]`` also get its running machines x ``cell_w`` (lane ``o`` mod 4 of
+    ``grp``).
     """
     step = float(t)
     step_prev = float(t_prev)
@@ -514,6 +532,10 @@ def _pass_one_body(par: Any, pst: Any, t: int, t_prev: int, owner_start: Any, ce
         solvent = solv[o, 0]
         opex = 0.0
         hashed = 0.0
+        w0 = 0.0
+        w1 = 0.0
+        w2 = 0.0
+        w3 = 0.0
         for x in range(np.uint64(owner_start[o]), np.uint64(owner_start[o + 1])):
             start = cell[x, _START]
             count = cell[x, _COUNT]
@@ -525,16 +547,30 @@ def _pass_one_body(par: Any, pst: Any, t: int, t_prev: int, owner_start: Any, ce
             was = on_b[x, 0]
             now = decide(par, pst, 0, x, was, revenue, cost, step_seconds)
             on_b[x, 0] = now
-            running = held if (now and alive) else 0.0
-            before = held_before if (was and solvent) else 0.0
+            running = held if (now & alive) else 0.0  # & not and: selects, no branch
+            before = held_before if (was & solvent) else 0.0
             restarted = min(running, held_before) - before
             restart = (restarted if restarted > 0.0 else 0.0) * cell[x, _RESTART]
             opex += running * cost + restart
             hashed += running * hash_net
             total += running * cell[x, _HASHING]
             run0[x] = running
+            if n_grp > 0:
+                w0 += running * cell_w[x, 0]
+                w1 += running * cell_w[x, 1]
+                w2 += running * cell_w[x, 2]
+                w3 += running * cell_w[x, 3]
         opex_o[o, 0] += opex
         hash_o[o, 0] += hashed
+        if n_grp > 0:
+            lane = o & 3
+            grp[lane, owner_g[o, 0]] += w0
+            if n_grp > 1:
+                grp[lane, owner_g[o, 1]] += w1
+            if n_grp > 2:
+                grp[lane, owner_g[o, 2]] += w2
+            if n_grp > 3:
+                grp[lane, owner_g[o, 3]] += w3
     return total
 
 
