@@ -262,10 +262,25 @@ def _endogenous_body(
                     owner_g[o, g] = group_s[g, x]
         alive_b = np.empty((n_own, nvb), dtype=np.bool_)
         solv = np.empty((n_own, nvb), dtype=np.bool_)
+        # The block's treasury (P, O, V) -> (O, VB): two-index loads in pass 4.
+        cash_b = np.empty((n_own, nvb))
+        coins_b = np.empty((n_own, nvb))
+        broke_b = np.empty((n_own, nvb), dtype=np.int64)
+        flows_b = np.empty((2, n_own, nvb))
         for o in range(n_own):
             for j in range(nvb):
                 alive_b[o, j] = alive[p, o, v0 + j]
                 solv[o, j] = alive_prev[p, o, v0 + j]
+                cash_b[o, j] = cash[p, o, v0 + j]
+                coins_b[o, j] = coins[p, o, v0 + j]
+                broke_b[o, j] = broke_step[p, o, v0 + j]
+                flows_b[0, o, j] = flows[0, p, o, v0 + j]
+                flows_b[1, o, j] = flows[1, p, o, v0 + j]
+        hodl_b = np.empty(nvb)
+        cover_b = np.empty(nvb, dtype=np.bool_)
+        for j in range(nvb):
+            hodl_b[j] = variant_f[1, v0 + j]
+            cover_b[j] = cover[v0 + j]
         diff = np.empty(nvb)
         height = np.empty(nvb)
         elapsed = np.empty(nvb)
@@ -419,7 +434,14 @@ def _endogenous_body(
                 share_b[j] = farm[j] / total if total > 0.0 else 0.0
             # 4. owner by owner: coins mined, purchases, the treasury (loop.py's).
             end_of_day = (t + 1) % steps_per_day == 0
-            for o in range(n_own):
+            if one:
+                # One variant: the same treasury, the day's sums in registers.
+                mined_all[0], sold_all[0], forced_all[0] = _treasury_one(
+                    t, rho_now[0], price_now, hodl_b[0], cover_b[0], broke_tolerance, check,
+                    capex_steps[t], owner_start, owner_order, cohort_i, cohort_f,
+                    owner_t[0, t], owner_t[1, t], hash_o, opex_o, alive_b, solv, cash_b,
+                    coins_b, broke_b, flows_b)
+            for o in range(n_own if not one else 0):
                 for j in range(nvb):
                     # Coins mined: the step's reward x the owner's running hashrate.
                     mined_o[j] = rho_now[j] * hash_o[o, j]
@@ -435,7 +457,6 @@ def _endogenous_body(
                 site_capex = owner_t[0, t, o]
                 fixed = owner_t[1, t, o]
                 for j in range(nvb):
-                    v = v0 + j
                     solvent = alive_b[o, j]
                     solv[o, j] = solvent
                     mined = mined_o[j]
@@ -444,30 +465,30 @@ def _endogenous_body(
                     opex_o[o, j] = 0.0
                     site = site_capex if solvent else 0.0
                     other = machine_capex + site + fixed
-                    held_coins = coins[p, o, v] + mined
-                    planned = (1.0 - variant_f[1, v]) * mined
-                    planned = max(planned, opex / price_now) if cover[v] else planned
+                    held_coins = coins_b[o, j] + mined
+                    planned = (1.0 - hodl_b[j]) * mined
+                    planned = max(planned, opex / price_now) if cover_b[j] else planned
                     sold = min(planned, held_coins)
                     held_coins = held_coins - sold
                     proceeds = sold * price_now
-                    after = cash[p, o, v] + proceeds - opex - other
+                    after = cash_b[o, j] + proceeds - opex - other
                     short = max(-after, 0.0)
                     forced = min(held_coins, short / price_now)
                     forced_proceeds = forced * price_now
                     final = after + forced_proceeds
-                    cash[p, o, v] = final
-                    coins[p, o, v] = held_coins - forced
+                    cash_b[o, j] = final
+                    coins_b[o, j] = held_coins - forced
                     # The tie rule: exactly -broke_tolerance is still paid.
                     broke = solvent and final < -broke_tolerance
                     alive_b[o, j] = solvent and not broke
-                    broke_step[p, o, v] = t if broke else broke_step[p, o, v]
+                    broke_b[o, j] = t if broke else broke_b[o, j]
                     mined_all[j] += mined
                     sold_all[j] += sold + forced
                     forced_all[j] += forced
                     if check:
-                        flows[0, p, o, v] += (proceeds + forced_proceeds - opex
-                                              - machine_capex - site - fixed)
-                        flows[1, p, o, v] += mined - sold - forced
+                        flows_b[0, o, j] += (proceeds + forced_proceeds - opex
+                                             - machine_capex - site - fixed)
+                        flows_b[1, o, j] += mined - sold - forced
             # 5. records and checks.
             for j in range(nvb):
                 v = v0 + j
@@ -501,6 +522,11 @@ def _endogenous_body(
             for j in range(nvb):
                 alive[p, o, v0 + j] = alive_b[o, j]
                 alive_prev[p, o, v0 + j] = solv[o, j]
+                cash[p, o, v0 + j] = cash_b[o, j]
+                coins[p, o, v0 + j] = coins_b[o, j]
+                broke_step[p, o, v0 + j] = broke_b[o, j]
+                flows[0, p, o, v0 + j] = flows_b[0, o, j]
+                flows[1, p, o, v0 + j] = flows_b[1, o, j]
         for j in range(nvb):
             net[0, p, v0 + j] = diff[j]
             net[1, p, v0 + j] = height[j]
@@ -575,4 +601,62 @@ def _pass_one_body(par: Any, pst: Any, t: int, t_prev: int, owner_start: Any, ce
 
 
 _pass_one = numba.njit(_pass_one_body)
+
+
+@numba.njit
+def _treasury_one(t: int, rho_now: float, price_now: float, hodl: float, cover: bool,
+                  broke_tolerance: float, check: bool, capex_now: bool, owner_start: Any,
+                  owner_order: Any, cohort_i: Any, cohort_f: Any, site_capex_t: Any,
+                  fixed_t: Any, hash_o: Any, opex_o: Any, alive_b: Any, solv: Any,
+                  cash_b: Any, coins_b: Any, broke_b: Any,
+                  flows_b: Any) -> tuple[float, float, float]:
+    """Pass 4 of a one-variant block (the loop's expressions, scalar sums).
+
+    Returns the step's coins mined, sold (planned and forced) and forced over all owners.
+    """
+    mined_all = 0.0
+    sold_all = 0.0
+    forced_all = 0.0
+    for o in range(owner_start.shape[0] - 1):
+        # Coins mined: the step's reward x the owner's running hashrate.
+        mined = rho_now * hash_o[o, 0]
+        hash_o[o, 0] = 0.0
+        solvent = alive_b[o, 0]
+        machine_capex = 0.0
+        if capex_now:
+            for ci in range(owner_start[o], owner_start[o + 1]):
+                c = owner_order[ci]
+                if cohort_i[1, c] == t:
+                    machine_capex += cohort_f[_CAPEX, c] if solvent else 0.0
+        solv[o, 0] = solvent
+        opex = opex_o[o, 0]
+        opex_o[o, 0] = 0.0
+        site = site_capex_t[o] if solvent else 0.0
+        fixed = fixed_t[o]
+        other = machine_capex + site + fixed
+        held_coins = coins_b[o, 0] + mined
+        planned = (1.0 - hodl) * mined
+        planned = max(planned, opex / price_now) if cover else planned
+        sold = min(planned, held_coins)
+        held_coins = held_coins - sold
+        proceeds = sold * price_now
+        after = cash_b[o, 0] + proceeds - opex - other
+        short = max(-after, 0.0)
+        forced = min(held_coins, short / price_now)
+        forced_proceeds = forced * price_now
+        final = after + forced_proceeds
+        cash_b[o, 0] = final
+        coins_b[o, 0] = held_coins - forced
+        # The tie rule: exactly -broke_tolerance is still paid.
+        broke = solvent and final < -broke_tolerance
+        alive_b[o, 0] = solvent and not broke
+        broke_b[o, 0] = t if broke else broke_b[o, 0]
+        mined_all += mined
+        sold_all += sold + forced
+        forced_all += forced
+        if check:
+            flows_b[0, o, 0] += (proceeds + forced_proceeds - opex
+                                 - machine_capex - site - fixed)
+            flows_b[1, o, 0] += mined - sold - forced
+    return mined_all, sold_all, forced_all
 _endogenous_on_off = numba.njit(parallel=True, cache=True)(_endogenous_body)
