@@ -21,7 +21,18 @@ Owners cannot run one after another over chunks of steps here (every owner's has
 moves every other owner's reward), so the cohorts are walked once per step, owner by
 owner; pass 2 keeps each owner's running hashrate after pool fee, and pass 4 multiplies
 it by the step's reward (the numpy loop sums the cohorts' coins instead: the same to
-float rounding). Why one loop per
+float rounding).
+
+A block of one variant (a network run on one path) takes scalar passes of its own:
+its cohorts' state and factors are copied into slots in owner order when the call
+starts (:func:`_pass_one` then reads each cohort's row one after another, no
+``owner_order`` indirection, unsigned indices: numba emits no negative-index wrap for
+them), every owner's pass 2 is one call a step with its sums in registers, and pass 4
+(:func:`_treasury_one`) keeps the day's sums in registers too. Where each owner's
+cohorts share their group in every column (a farm's region and size), the groups are
+summed owner by owner instead of by a scatter per cohort, inside pass 2 for up to
+four columns (``_FUSED_COLUMNS``). The treasury of a block is kept as (O, VB)
+arrays for the call. Why one loop per
 policy function and block-local state: see ``loop.py``. The loop of
 :func:`on_off_min_off_step` (the package's on/off policies, with or without the
 network's restart delay) is cached on disk; numba's cache is keyed on this file, so
