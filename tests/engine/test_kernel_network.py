@@ -47,10 +47,10 @@ def endogenous_spec(seed: int, *, spd: int = 1, n_days: int = 40, n_paths: int =
     return dataclasses.replace(spec, cohorts=cohorts, network=net, market=market)
 
 
-def both(spec, policy, treasury=None, scale=1.0):
+def both(spec, policy, treasury=None, scale=1.0, regions=(0, 1, 1, 2, 0)):
     out = []
     for engine in ("numpy", "compiled"):
-        rec = NetworkDaysRecorder(np.array([0, 1, 1, 2, 0]))
+        rec = NetworkDaysRecorder(np.array(regions))
         out.append(run(spec, policy, treasury, tariff_scale=scale, engine=engine,
                        recorders=[rec]))
     return out
@@ -101,6 +101,18 @@ def test_single_policies_and_always_on():
     # AlwaysOn, nobody broke, no rest of world except the table: mined = issuance x share.
     days = b.records[0]
     assert np.all(days.rows["mined"] <= days.rows["issuance"] * (1 + 1e-12))
+
+
+@pytest.mark.parametrize("n_var", [1, 3])
+def test_groups_by_owner(n_var):
+    """Each owner's cohorts in one region: the kernel sums the groups owner by owner."""
+    spec = endogenous_spec(4)
+    assert spec.cohorts.owner.tolist() == [0, 0, 1, 1, 0]  # not in owner order
+    off = np.array([0.0, -0.1, 0.05])[:n_var]
+    policy = Policies([ShutdownPricePolicy(off, off + 0.1), MinimumOffTime(2.0)])
+    a, b = both(spec, policy, scale=np.array([1.0, 0.6, 1.3])[:n_var], regions=(1, 1, 0, 0, 1))
+    assert_same(a, b)
+    assert np.ptp(a.records[0].groups) > 0
 
 
 def test_what_the_endogenous_kernel_does_not_cover():

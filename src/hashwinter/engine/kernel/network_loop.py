@@ -21,7 +21,18 @@ Owners cannot run one after another over chunks of steps here (every owner's has
 moves every other owner's reward), so the cohorts are walked once per step, owner by
 owner; pass 2 keeps each owner's running hashrate after pool fee, and pass 4 multiplies
 it by the step's reward (the numpy loop sums the cohorts' coins instead: the same to
-float rounding). Why one loop per
+float rounding).
+
+A block of one variant (a network run on one path) takes scalar passes of its own:
+its cohorts' state and factors are copied into slots in owner order when the call
+starts (:func:`_pass_one` then reads each cohort's row one after another, no
+``owner_order`` indirection, unsigned indices: numba emits no negative-index wrap for
+them), every owner's pass 2 is one call a step with its sums in registers, and pass 4
+(:func:`_treasury_one`) keeps the day's sums in registers too. Where each owner's
+cohorts share their group in every column (a farm's region and size), the groups are
+summed owner by owner instead of by a scatter per cohort, inside pass 2 for up to
+four columns (``_FUSED_COLUMNS``). The treasury of a block is kept as (O, VB)
+arrays for the call. Why one loop per
 policy function and block-local state: see ``loop.py``. The loop of
 :func:`on_off_min_off_step` (the package's on/off policies, with or without the
 network's restart delay) is cached on disk; numba's cache is keyed on this file, so
@@ -64,6 +75,11 @@ DAY_HASHRATE, DAY_DIFFICULTY, DAY_ISSUANCE, DAY_MINED, DAY_SOLD, DAY_FORCED = ra
 N_DAY = 6
 # Cohort rows of ``cohort_f`` (the same as loop.py's).
 _HASHING, _HASHING_NET, _MGMT, _RESTART, _COUNT, _ENERGY, _CAPEX = range(7)
+# A one-variant block's row per cohort: those rows, the start step in place of the energy.
+_START = _ENERGY
+_N_CELL = 6
+#: Group columns the one-variant pass sums itself (more: a pass of their own).
+_FUSED_COLUMNS = 4
 # The subsidy is 0 from the 64th halving on (hashwinter.chain.reward).
 _MAX_HALVINGS = 64
 #: Largest number of retargets and halvings one step may cross (the numpy loop's bound).
@@ -122,8 +138,8 @@ def endogenous_loop_for(policy_fn: Any) -> Any:
     fn = _LOOPS.get(policy_fn)
     if fn is None:
         scope = dict(globals(), decide=policy_fn)
-        scalar = types.FunctionType(_owner_scalar_body.__code__, scope, "owner_scalar")
-        scope["_owner_scalar"] = numba.njit(scalar)
+        one = types.FunctionType(_pass_one_body.__code__, scope, "pass_one")
+        scope["_pass_one"] = numba.njit(one)
         body = types.FunctionType(_endogenous_body.__code__, scope, "endogenous_loop")
         fn = numba.njit(parallel=True)(body)
         _LOOPS[policy_fn] = fn
@@ -206,21 +222,76 @@ def _endogenous_body(
         for k in range(n_par):
             for j in range(nvb):
                 par[k, j] = policy_params[k, v0 + j]
+        # The block's cohort state by slot: slot x holds cohort home[x] (owner order for
+        # one variant, where the pass reads the cohorts' rows one after another).
+        one = nvb == 1
+        home = owner_order if one else np.arange(n_coh)
         pst = np.empty((n_st, n_coh, nvb))
         for k in range(n_st):
-            for c in range(n_coh):
+            for x in range(n_coh):
                 for j in range(nvb):
-                    pst[k, c, j] = policy_state[k, p, c, v0 + j]
+                    pst[k, x, j] = policy_state[k, p, home[x], v0 + j]
         on_b = np.empty((n_coh, nvb), dtype=np.bool_)
-        for c in range(n_coh):
+        for x in range(n_coh):
             for j in range(nvb):
-                on_b[c, j] = on[p, c, v0 + j]
+                on_b[x, j] = on[p, home[x], v0 + j]
+        # One variant: each cohort's factors in one row by slot, its energy x tariff row.
+        n_one = n_coh if one else 0
+        cell = np.empty((n_one, _N_CELL))
+        power = np.empty((tariff.shape[0] if one else 0, n_one))
+        for x in range(n_one):
+            c = home[x]
+            cell[x, _HASHING] = cohort_f[_HASHING, c]
+            cell[x, _HASHING_NET] = cohort_f[_HASHING_NET, c]
+            cell[x, _MGMT] = cohort_f[_MGMT, c]
+            cell[x, _RESTART] = cohort_f[_RESTART, c]
+            cell[x, _COUNT] = cohort_f[_COUNT, c]
+            cell[x, _START] = cohort_i[0, c]
+            for u in range(power.shape[0]):
+                power[u, x] = cohort_f[_ENERGY, c] * tariff[u, c]
+        group_s = np.empty((n_grp, n_coh), dtype=np.int64)
+        weight_s = np.empty((n_grp, n_coh))
+        for x in range(n_coh):
+            for g in range(n_grp):
+                group_s[g, x] = group[home[x], g]
+                weight_s[g, x] = weight[home[x], g]
+        # Whether each owner's slots (consecutive) share their group in every column
+        # (e.g. a farm's region and size): then the groups' sums go owner by owner.
+        by_owner = True
+        for o in range(n_own):
+            for x in range(owner_start[o], owner_start[o + 1]):
+                for g in range(n_grp):
+                    by_owner &= group_s[g, x] == group_s[g, owner_start[o]]
+        # One variant, groups by owner in at most four columns: the pass sums them too.
+        fused = one and by_owner and n_grp <= _FUSED_COLUMNS
+        cell_w = np.zeros((n_coh if fused else 0, _FUSED_COLUMNS))
+        owner_g = np.zeros((n_own if fused else 0, _FUSED_COLUMNS), dtype=np.int64)
+        for o in range(owner_g.shape[0]):
+            for x in range(owner_start[o], owner_start[o + 1]):
+                for g in range(n_grp):
+                    cell_w[x, g] = weight_s[g, x]
+                    owner_g[o, g] = group_s[g, x]
         alive_b = np.empty((n_own, nvb), dtype=np.bool_)
         solv = np.empty((n_own, nvb), dtype=np.bool_)
+        # The block's treasury (P, O, V) -> (O, VB): two-index loads in pass 4.
+        cash_b = np.empty((n_own, nvb))
+        coins_b = np.empty((n_own, nvb))
+        broke_b = np.empty((n_own, nvb), dtype=np.int64)
+        flows_b = np.empty((2, n_own, nvb))
         for o in range(n_own):
             for j in range(nvb):
                 alive_b[o, j] = alive[p, o, v0 + j]
                 solv[o, j] = alive_prev[p, o, v0 + j]
+                cash_b[o, j] = cash[p, o, v0 + j]
+                coins_b[o, j] = coins[p, o, v0 + j]
+                broke_b[o, j] = broke_step[p, o, v0 + j]
+                flows_b[0, o, j] = flows[0, p, o, v0 + j]
+                flows_b[1, o, j] = flows[1, p, o, v0 + j]
+        hodl_b = np.empty(nvb)
+        cover_b = np.empty(nvb, dtype=np.bool_)
+        for j in range(nvb):
+            hodl_b[j] = variant_f[1, v0 + j]
+            cover_b[j] = cover[v0 + j]
         diff = np.empty(nvb)
         height = np.empty(nvb)
         elapsed = np.empty(nvb)
@@ -272,15 +343,15 @@ def _endogenous_body(
             # running hashrate after pool fee (mined = reward x that, once the network has
             # moved), the farm's hashrate; the groups' sums of variant 0. One pass over
             # the cohorts a step (the running machines are not kept), row views per owner.
-            for o in range(n_own):
-                if nvb == 1:
-                    # One variant (a network run): the same cell with its sums in
-                    # registers. Through memory, each cohort's adds waited on the last
-                    # cohort's store (the vectorized loop pays that once per 256 variants).
-                    _owner_scalar(par, pst, o, t, t_prev, owner_order, owner_start, cohort_f,
-                                  cohort_i, tariff_t, on_b, alive_b, solv, opex_o, hash_o,
-                                  farm, run0, rho_obs[0], price_obs, scale[0], step_seconds)
-                    continue
+            if one:
+                # One variant (a network run): the same cell, scalar, its sums in
+                # registers, the cohorts' rows read in slot order (no indirection).
+                farm[0] = _pass_one(par, pst, t, t_prev, owner_start, cell,
+                                    power[tariff_row[t]], on_b, alive_b, solv, opex_o, hash_o,
+                                    run0, farm[0], rho_obs[0], price_obs, scale[0],
+                                    step_seconds, cell_w, owner_g, grp,
+                                    n_grp if record_groups and fused else 0)
+            for o in range(n_own if not one else 0):
                 alive_o = alive_b[o]
                 solv_o = solv[o]
                 opex_r = opex_o[o]
@@ -311,15 +382,31 @@ def _endogenous_body(
                         hn_r[j] += running * hash_net
                         farm[j] += running * hash_eff
                     run0[c] = held if (onc[0] and alive_o[0]) else 0.0
-            if record_groups:
-                # Four partial sums (by cohort index mod 4): neighbouring cohorts share
-                # their groups, and one sum would chain every add on the one before
-                # (a quarter of the loop's time, measured).
-                for c in range(n_coh):
-                    running = run0[c]
-                    lane = c & 3
+            if record_groups and fused:
+                pass  # summed in the pass
+            elif record_groups and by_owner:
+                # Each owner's sum per column (its slots in a row, no scatter), added to
+                # its group in four lanes (by owner mod 4).
+                for o in range(n_own):
+                    lo = np.uint64(owner_start[o])
+                    hi = np.uint64(owner_start[o + 1])
+                    if hi == lo:
+                        continue
+                    lane = o & 3
                     for g in range(n_grp):
-                        grp[lane, group[c, g]] += running * weight[c, g]
+                        acc = 0.0
+                        for x in range(lo, hi):
+                            acc += run0[x] * weight_s[g, x]
+                        grp[lane, group_s[g, lo]] += acc
+            elif record_groups:
+                # Four partial sums (by slot mod 4): neighbouring cohorts share their
+                # groups, and one sum would chain every add on the one before (a quarter
+                # of the loop's time, measured).
+                for x in range(n_coh):
+                    running = run0[x]
+                    lane = x & 3
+                    for g in range(n_grp):
+                        grp[lane, group_s[g, x]] += running * weight_s[g, x]
             # 3. the block clock: EndogenousNetwork.advance, per variant.
             fee_now = fees[pf, day]
             for j in range(nvb):
@@ -358,7 +445,14 @@ def _endogenous_body(
                 share_b[j] = farm[j] / total if total > 0.0 else 0.0
             # 4. owner by owner: coins mined, purchases, the treasury (loop.py's).
             end_of_day = (t + 1) % steps_per_day == 0
-            for o in range(n_own):
+            if one:
+                # One variant: the same treasury, the day's sums in registers.
+                mined_all[0], sold_all[0], forced_all[0] = _treasury_one(
+                    t, rho_now[0], price_now, hodl_b[0], cover_b[0], broke_tolerance, check,
+                    capex_steps[t], owner_start, owner_order, cohort_i, cohort_f,
+                    owner_t[0, t], owner_t[1, t], hash_o, opex_o, alive_b, solv, cash_b,
+                    coins_b, broke_b, flows_b)
+            for o in range(n_own if not one else 0):
                 for j in range(nvb):
                     # Coins mined: the step's reward x the owner's running hashrate.
                     mined_o[j] = rho_now[j] * hash_o[o, j]
@@ -374,7 +468,6 @@ def _endogenous_body(
                 site_capex = owner_t[0, t, o]
                 fixed = owner_t[1, t, o]
                 for j in range(nvb):
-                    v = v0 + j
                     solvent = alive_b[o, j]
                     solv[o, j] = solvent
                     mined = mined_o[j]
@@ -383,30 +476,30 @@ def _endogenous_body(
                     opex_o[o, j] = 0.0
                     site = site_capex if solvent else 0.0
                     other = machine_capex + site + fixed
-                    held_coins = coins[p, o, v] + mined
-                    planned = (1.0 - variant_f[1, v]) * mined
-                    planned = max(planned, opex / price_now) if cover[v] else planned
+                    held_coins = coins_b[o, j] + mined
+                    planned = (1.0 - hodl_b[j]) * mined
+                    planned = max(planned, opex / price_now) if cover_b[j] else planned
                     sold = min(planned, held_coins)
                     held_coins = held_coins - sold
                     proceeds = sold * price_now
-                    after = cash[p, o, v] + proceeds - opex - other
+                    after = cash_b[o, j] + proceeds - opex - other
                     short = max(-after, 0.0)
                     forced = min(held_coins, short / price_now)
                     forced_proceeds = forced * price_now
                     final = after + forced_proceeds
-                    cash[p, o, v] = final
-                    coins[p, o, v] = held_coins - forced
+                    cash_b[o, j] = final
+                    coins_b[o, j] = held_coins - forced
                     # The tie rule: exactly -broke_tolerance is still paid.
                     broke = solvent and final < -broke_tolerance
                     alive_b[o, j] = solvent and not broke
-                    broke_step[p, o, v] = t if broke else broke_step[p, o, v]
+                    broke_b[o, j] = t if broke else broke_b[o, j]
                     mined_all[j] += mined
                     sold_all[j] += sold + forced
                     forced_all[j] += forced
                     if check:
-                        flows[0, p, o, v] += (proceeds + forced_proceeds - opex
-                                              - machine_capex - site - fixed)
-                        flows[1, p, o, v] += mined - sold - forced
+                        flows_b[0, o, j] += (proceeds + forced_proceeds - opex
+                                             - machine_capex - site - fixed)
+                        flows_b[1, o, j] += mined - sold - forced
             # 5. records and checks.
             for j in range(nvb):
                 v = v0 + j
@@ -430,16 +523,21 @@ def _endogenous_body(
                     for lane in range(4):
                         grp[lane, g] = 0.0
         for k in range(n_st):
-            for c in range(n_coh):
+            for x in range(n_coh):
                 for j in range(nvb):
-                    policy_state[k, p, c, v0 + j] = pst[k, c, j]
-        for c in range(n_coh):
+                    policy_state[k, p, home[x], v0 + j] = pst[k, x, j]
+        for x in range(n_coh):
             for j in range(nvb):
-                on[p, c, v0 + j] = on_b[c, j]
+                on[p, home[x], v0 + j] = on_b[x, j]
         for o in range(n_own):
             for j in range(nvb):
                 alive[p, o, v0 + j] = alive_b[o, j]
                 alive_prev[p, o, v0 + j] = solv[o, j]
+                cash[p, o, v0 + j] = cash_b[o, j]
+                coins[p, o, v0 + j] = coins_b[o, j]
+                broke_step[p, o, v0 + j] = broke_b[o, j]
+                flows[0, p, o, v0 + j] = flows_b[0, o, j]
+                flows[1, p, o, v0 + j] = flows_b[1, o, j]
         for j in range(nvb):
             net[0, p, v0 + j] = diff[j]
             net[1, p, v0 + j] = height[j]
@@ -451,41 +549,125 @@ def _endogenous_body(
         checks[item, 3] = max(checks[item, 3], overflow)
 
 
-def _owner_scalar_body(par: Any, pst: Any, o: int, t: int, t_prev: int, owner_order: Any,
-                       owner_start: Any, cohort_f: Any, cohort_i: Any, tariff_t: Any,
-                       on_b: Any, alive_b: Any, solv: Any, opex_o: Any, hash_o: Any,
-                       farm: Any, run0: Any, rho_obs: float, price_obs: float,
-                       scale: float, step_seconds: float) -> None:
-    """Pass 2 of one owner when the block has one variant (the loop's cell, scalar sums)."""
-    alive = alive_b[o, 0]
-    solvent = solv[o, 0]
-    opex = 0.0
-    hashed = 0.0
-    total = farm[0]
-    for ci in range(owner_start[o], owner_start[o + 1]):
-        c = owner_order[ci]
-        start = cohort_i[0, c]
-        count = cohort_f[_COUNT, c]
-        held = count if t >= start else 0.0
-        held_before = count if t_prev >= start else 0.0
-        hash_net = cohort_f[_HASHING_NET, c]
-        revenue = rho_obs * hash_net * price_obs
-        cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
-        was = on_b[c, 0]
-        now = decide(par, pst, 0, c, was, revenue, cost, step_seconds)
-        on_b[c, 0] = now
-        running = held if (now and alive) else 0.0
-        before = held_before if (was and solvent) else 0.0
-        restarted = min(running, held_before) - before
-        restart = (restarted if restarted > 0.0 else 0.0) * cohort_f[_RESTART, c]
-        opex += running * cost + restart
-        hashed += running * hash_net
-        total += running * cohort_f[_HASHING, c]
-        run0[c] = running
-    opex_o[o, 0] += opex
-    hash_o[o, 0] += hashed
-    farm[0] = total
+def _pass_one_body(par: Any, pst: Any, t: int, t_prev: int, owner_start: Any, cell: Any,
+                   power: Any, on_b: Any, alive_b: Any, solv: Any, opex_o: Any, hash_o: Any,
+                   run0: Any, total: float, rho_obs: float, price_obs: float, scale: float,
+                   step_seconds: float, cell_w: Any, owner_g: Any, grp: Any,
+                   n_grp: int) -> float:
+    """Pass 2 of a one-variant block, all owners; return the farm's running hashrate.
+
+    The loop's cell with scalar sums; the cohorts by slot (``cell``, ``power``, ``on_b``,
+    ``pst`` and ``run0`` in owner order), indexed unsigned (no negative-index wrap).
+    With ``n_grp`` > 0 (at most :data:`_FUSED_COLUMNS`), each owner's groups
+    ``owner_g[o]`` also get its running machines x ``cell_w`` (lane ``o`` mod 4 of
+    ``grp``).
+    """
+    step = float(t)
+    step_prev = float(t_prev)
+    for o in range(owner_start.shape[0] - 1):
+        alive = alive_b[o, 0]
+        solvent = solv[o, 0]
+        opex = 0.0
+        hashed = 0.0
+        w0 = 0.0
+        w1 = 0.0
+        w2 = 0.0
+        w3 = 0.0
+        for x in range(np.uint64(owner_start[o]), np.uint64(owner_start[o + 1])):
+            start = cell[x, _START]
+            count = cell[x, _COUNT]
+            held = count if step >= start else 0.0
+            held_before = count if step_prev >= start else 0.0
+            hash_net = cell[x, _HASHING_NET]
+            revenue = rho_obs * hash_net * price_obs
+            cost = power[x] * scale + cell[x, _MGMT]
+            was = on_b[x, 0]
+            now = decide(par, pst, 0, x, was, revenue, cost, step_seconds)
+            on_b[x, 0] = now
+            running = held if (now & alive) else 0.0  # & not and: selects, no branch
+            before = held_before if (was & solvent) else 0.0
+            restarted = min(running, held_before) - before
+            restart = (restarted if restarted > 0.0 else 0.0) * cell[x, _RESTART]
+            opex += running * cost + restart
+            hashed += running * hash_net
+            total += running * cell[x, _HASHING]
+            run0[x] = running
+            if n_grp > 0:
+                w0 += running * cell_w[x, 0]
+                w1 += running * cell_w[x, 1]
+                w2 += running * cell_w[x, 2]
+                w3 += running * cell_w[x, 3]
+        opex_o[o, 0] += opex
+        hash_o[o, 0] += hashed
+        if n_grp > 0:
+            lane = o & 3
+            grp[lane, owner_g[o, 0]] += w0
+            if n_grp > 1:
+                grp[lane, owner_g[o, 1]] += w1
+            if n_grp > 2:
+                grp[lane, owner_g[o, 2]] += w2
+            if n_grp > 3:
+                grp[lane, owner_g[o, 3]] += w3
+    return total
 
 
-_owner_scalar = numba.njit(_owner_scalar_body)
+_pass_one = numba.njit(_pass_one_body)
+
+
+@numba.njit
+def _treasury_one(t: int, rho_now: float, price_now: float, hodl: float, cover: bool,
+                  broke_tolerance: float, check: bool, capex_now: bool, owner_start: Any,
+                  owner_order: Any, cohort_i: Any, cohort_f: Any, site_capex_t: Any,
+                  fixed_t: Any, hash_o: Any, opex_o: Any, alive_b: Any, solv: Any,
+                  cash_b: Any, coins_b: Any, broke_b: Any,
+                  flows_b: Any) -> tuple[float, float, float]:
+    """Pass 4 of a one-variant block (the loop's expressions, scalar sums).
+
+    Returns the step's coins mined, sold (planned and forced) and forced over all owners.
+    """
+    mined_all = 0.0
+    sold_all = 0.0
+    forced_all = 0.0
+    for o in range(owner_start.shape[0] - 1):
+        # Coins mined: the step's reward x the owner's running hashrate.
+        mined = rho_now * hash_o[o, 0]
+        hash_o[o, 0] = 0.0
+        solvent = alive_b[o, 0]
+        machine_capex = 0.0
+        if capex_now:
+            for ci in range(owner_start[o], owner_start[o + 1]):
+                c = owner_order[ci]
+                if cohort_i[1, c] == t:
+                    machine_capex += cohort_f[_CAPEX, c] if solvent else 0.0
+        solv[o, 0] = solvent
+        opex = opex_o[o, 0]
+        opex_o[o, 0] = 0.0
+        site = site_capex_t[o] if solvent else 0.0
+        fixed = fixed_t[o]
+        other = machine_capex + site + fixed
+        held_coins = coins_b[o, 0] + mined
+        planned = (1.0 - hodl) * mined
+        planned = max(planned, opex / price_now) if cover else planned
+        sold = min(planned, held_coins)
+        held_coins = held_coins - sold
+        proceeds = sold * price_now
+        after = cash_b[o, 0] + proceeds - opex - other
+        short = max(-after, 0.0)
+        forced = min(held_coins, short / price_now)
+        forced_proceeds = forced * price_now
+        final = after + forced_proceeds
+        cash_b[o, 0] = final
+        coins_b[o, 0] = held_coins - forced
+        # The tie rule: exactly -broke_tolerance is still paid.
+        broke = solvent and final < -broke_tolerance
+        alive_b[o, 0] = solvent and not broke
+        broke_b[o, 0] = t if broke else broke_b[o, 0]
+        mined_all += mined
+        sold_all += sold + forced
+        forced_all += forced
+        if check:
+            flows_b[0, o, 0] += (proceeds + forced_proceeds - opex
+                                 - machine_capex - site - fixed)
+            flows_b[1, o, 0] += mined - sold - forced
+    return mined_all, sold_all, forced_all
 _endogenous_on_off = numba.njit(parallel=True, cache=True)(_endogenous_body)
