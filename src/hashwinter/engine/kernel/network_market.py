@@ -8,18 +8,23 @@ path), in the numpy engine's order (docs/engine.md, *One step*):
 
 1. observe: the reward per hash at the difficulty and subsidy in force and the
    previous day's fees and price;
-2. pass over the cohorts: the planned installs, the on/off decision with the restart
-   delay (``network_loop.on_off_min_off_step``; its state is the days off in a row,
-   which is also the market's), and the market's inputs: what each cohort offers
-   (held machines, once off ``sell_after_days`` or its owner broke), its valuation
-   (``payback_days`` of its margin), free slots and budget;
+2. one pass over the cohorts, owner by owner: the planned installs, the on/off decision
+   with the restart delay (``network_loop.on_off_min_off_step``; its state is the days
+   off in a row, which is also the market's), the market's inputs while the cohort's
+   revenue and cost are at hand: what it offers (held machines, once off
+   ``sell_after_days`` or its owner broke; the tiers with an offer are flagged), its
+   valuation (``payback_days`` of its margin), free slots and budget; and, as if nothing
+   traded, its running machines and their sums (the makers' cohorts wait for step 5);
 3. the market clears on its price grid with
-   :func:`hashwinter.network.clearing.clear_row`, the numpy path's own function (so
-   both give the same prices and volumes); skipped when nobody offers;
+   :func:`hashwinter.network.clearing.clear_tiers`: the numpy path's
+   :func:`~hashwinter.network.clearing.clear_row` visiting only the flagged tiers'
+   cohorts (grouped by tier), the same sums in the same order (the same prices and
+   volumes, bit for bit); skipped when nobody offers; it lists the cohorts that traded;
 4. the makers: order ratio, production ring, deliveries shared by the live farms and
    capped by their cash (``MakerPolicy.decide``'s expressions, per maker and farm);
-5. owner by owner: the trades (sales clipped to what is held, purchases of live owners),
-   the running machines, their costs, purchases and sale proceeds per owner, the
+5. the trades (sales clipped to what is held, purchases of live owners): the cohorts
+   that traded on the market corrected (their step-2 contribution replaced), then the
+   makers' cohorts: running machines, costs, purchases and sale proceeds per owner, the
    per-tier sums (machines sold = bought less production: checked every step);
 6. the block clock (``network_loop``'s), then the treasury per owner (per-owner sale
    rules: :class:`~hashwinter.engine.treasury.OwnerTreasury` or one for all);
