@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from hashwinter.errors import InputError
 
-__all__ = ["Clearing", "clear_market", "clear_row", "price_grid"]
+__all__ = ["Clearing", "clear_market", "clear_row", "clear_tiers", "price_grid"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -242,3 +242,102 @@ def clear_row(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
         sold[c] = offer[c] * supply[tier[c]]
         bought[c] *= d_star[tier[c]]
     return True
+
+
+@numba.njit(cache=True)
+def clear_tiers(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
+                budget: FloatArray, tier_order: npt.NDArray[np.int64],
+                tier_start: npt.NDArray[np.int64], offered: npt.NDArray[np.bool_],
+                grid: FloatArray, price: FloatArray, volume: FloatArray, sold: FloatArray,
+                bought: FloatArray, has: npt.NDArray[np.bool_], traders: npt.NDArray[np.int64],
+                scratch: FloatArray) -> int:  # pragma: no cover - compiled
+    """Clear one row as :func:`clear_row`, visiting only the tiers somebody offers in.
+
+    The compiled network kernel's variant (:mod:`hashwinter.engine.kernel.network_market`):
+    the cohorts grouped by tier (``tier_order``, ``tier_start``: CSR, each tier's cohorts
+    in increasing order) and ``offered`` (K,), the tiers where some cohort's offer is
+    nonzero (the others' supply is 0: nothing trades there). Every sum runs over the same
+    cohorts in the same order as :func:`clear_row`'s, so prices, volumes, sold and bought
+    are the same numbers, bit for bit; but ``sold`` and ``bought`` are written only for
+    the cohorts of the tiers with supply (``has``, (K,): written for every tier), the
+    others' are left as they were (theirs are 0). ``price``, ``volume`` (K,) are written
+    for every tier. ``traders`` (C,) receives, in increasing order, the cohorts that sold
+    or bought (not both 0 or less); returns how many (-1: no supply anywhere, the row
+    did not clear; ``clear_row``'s False).
+    """
+    n_tiers, n_bins = grid.shape
+    supply = scratch[0, :, 0]
+    p_star = scratch[5, :, 0]
+    slots_at = scratch[1]
+    cash_to = scratch[2]
+    cash_from = scratch[3]
+    any_supply = False
+    for k in range(n_tiers):
+        total = 0.0
+        if offered[k]:
+            for i in range(tier_start[k], tier_start[k + 1]):
+                total += offer[tier_order[i]]
+        supply[k] = total
+        has[k] = total > 0.0
+        any_supply = any_supply or total > 0.0
+    if not any_supply:
+        price[:] = np.nan
+        volume[:] = 0.0
+        return -1
+    for k in range(n_tiers):
+        if not has[k]:
+            volume[k] = min(supply[k], 0.0)  # clear_row's (its demand there is 0)
+            price[k] = np.nan
+            continue
+        slots_at[k, :] = 0.0
+        cash_to[k, :] = 0.0
+        cash_from[k, :] = 0.0
+        floor = grid[k, 0]
+        for i in range(tier_start[k], tier_start[k + 1]):
+            c = tier_order[i]
+            s, b = slots[c], budget[c]
+            if s > 0.0 and b > 0.0 and valuation[c] >= floor:
+                n_v = _bins_at_or_below(grid[k], valuation[c])
+                n_t = _bins_at_or_below(grid[k], b / s)
+                slots_at[k, min(n_v, n_t)] += s
+                if n_t < n_v:
+                    cash_to[k, n_v] += b
+                    cash_from[k, n_t] += b
+        j_star = 0
+        tail_s = tail_to = tail_from = 0.0
+        for j in range(n_bins - 1, -1, -1):
+            tail_s += slots_at[k, j + 1]
+            tail_to += cash_to[k, j + 1]
+            tail_from += cash_from[k, j + 1]
+            if tail_s + (tail_to - tail_from) / grid[k, j] >= supply[k]:
+                j_star = j
+                break
+        p = grid[k, j_star]
+        p_star[k] = p
+        d = 0.0
+        for i in range(tier_start[k], tier_start[k + 1]):
+            c = tier_order[i]
+            q = 0.0
+            if valuation[c] >= p:
+                q = max(min(slots[c], budget[c] / p), 0.0)
+            bought[c] = q
+            d += q
+        volume[k] = min(supply[k], d)
+        price[k] = p
+        share_d = volume[k] / d if d > 0.0 else 0.0
+        share_s = volume[k] / supply[k]
+        for i in range(tier_start[k], tier_start[k + 1]):
+            c = tier_order[i]
+            sold[c] = offer[c] * share_s
+            bought[c] *= share_d
+    n = 0
+    for k in range(n_tiers):
+        if has[k]:
+            for i in range(tier_start[k], tier_start[k + 1]):
+                c = tier_order[i]
+                if not (sold[c] <= 0.0 and bought[c] <= 0.0):
+                    traders[n] = c
+                    n += 1
+    if n > 1:
+        traders[:n] = np.sort(traders[:n])
+    return n

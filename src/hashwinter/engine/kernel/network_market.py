@@ -8,18 +8,23 @@ path), in the numpy engine's order (docs/engine.md, *One step*):
 
 1. observe: the reward per hash at the difficulty and subsidy in force and the
    previous day's fees and price;
-2. pass over the cohorts: the planned installs, the on/off decision with the restart
-   delay (``network_loop.on_off_min_off_step``; its state is the days off in a row,
-   which is also the market's), and the market's inputs: what each cohort offers
-   (held machines, once off ``sell_after_days`` or its owner broke), its valuation
-   (``payback_days`` of its margin), free slots and budget;
+2. one pass over the cohorts, owner by owner: the planned installs, the on/off decision
+   with the restart delay (``network_loop.on_off_min_off_step``; its state is the days
+   off in a row, which is also the market's), the market's inputs while the cohort's
+   revenue and cost are at hand: what it offers (held machines, once off
+   ``sell_after_days`` or its owner broke; the tiers with an offer are flagged), its
+   valuation (``payback_days`` of its margin), free slots and budget; and, as if nothing
+   traded, its running machines and their sums (the makers' cohorts wait for step 5);
 3. the market clears on its price grid with
-   :func:`hashwinter.network.clearing.clear_row`, the numpy path's own function (so
-   both give the same prices and volumes); skipped when nobody offers;
+   :func:`hashwinter.network.clearing.clear_tiers`: the numpy path's
+   :func:`~hashwinter.network.clearing.clear_row` visiting only the flagged tiers'
+   cohorts (grouped by tier), the same sums in the same order (the same prices and
+   volumes, bit for bit); skipped when nobody offers; it lists the cohorts that traded;
 4. the makers: order ratio, production ring, deliveries shared by the live farms and
    capped by their cash (``MakerPolicy.decide``'s expressions, per maker and farm);
-5. owner by owner: the trades (sales clipped to what is held, purchases of live owners),
-   the running machines, their costs, purchases and sale proceeds per owner, the
+5. the trades (sales clipped to what is held, purchases of live owners): the cohorts
+   that traded on the market corrected (their step-2 contribution replaced), then the
+   makers' cohorts: running machines, costs, purchases and sale proceeds per owner, the
    per-tier sums (machines sold = bought less production: checked every step);
 6. the block clock (``network_loop``'s), then the treasury per owner (per-owner sale
    rules: :class:`~hashwinter.engine.treasury.OwnerTreasury` or one for all);
@@ -41,7 +46,7 @@ import numpy as np
 
 from hashwinter.chain.reward import HALVING_INTERVAL
 from hashwinter.engine.kernel.network_loop import MAX_SEGMENTS, _subsidy, on_off_min_off_step
-from hashwinter.network.clearing import clear_row
+from hashwinter.network.clearing import clear_tiers
 from hashwinter.network.makers import DAYS_PER_YEAR
 from hashwinter.units import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY
 
@@ -75,9 +80,9 @@ def market_loop(
     owner: Any, owner_order: Any, owner_start: Any, cohort_f: Any, cohort_i: Any,
     group: Any, weight: Any, tariff: Any, tariff_row: Any, owner_t: Any, scale: float,
     hodl: Any, cover: Any,
-    tier: Any, offers: Any, capacity: Any, owner_cohorts: Any, grid: Any,
-    market_f: Any, is_maker: Any, maker_rel: Any, maker_list: Any, maker_bp: Any,
-    maker_sp: Any,
+    tier: Any, tier_order: Any, tier_start: Any, offers: Any, capacity: Any,
+    owner_cohorts: Any, grid: Any, market_f: Any,
+    is_maker: Any, maker_rel: Any, maker_list: Any, maker_bp: Any, maker_sp: Any,
     maker_cohort: Any, farm_cohorts: Any, farm_owner: Any, farm_weight: Any,
     maker_f: Any, maker_i: Any, maker_cash_share: float,
     on: Any, held: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
@@ -100,8 +105,10 @@ def market_loop(
         As ``network_loop``'s; ``scale`` the tariff's multiplier.
     hodl, cover : (O,), bool (O,)
         Each owner's sale rules (share of mined coins kept; sell to cover).
-    tier : int64 (C,); offers : bool (C,); capacity : (C,); owner_cohorts : (O,)
-        The market: each cohort's tier, whether it may offer, the machines it can
+    tier, tier_order, tier_start : int64 (C,), (C,), (K + 1,)
+        Each cohort's tier; the cohorts grouped by tier (CSR, increasing within a tier).
+    offers : bool (C,); capacity : (C,); owner_cohorts : (O,)
+        The market: whether each cohort may offer, the machines it can
         hold, and its owner's cohorts (the budget's split). ``grid`` (K, B) the
         price grid; ``market_f`` = (enabled, sell_after_days, payback_days,
         cash_share).
@@ -158,6 +165,9 @@ def market_loop(
         budget = np.zeros(n_coh)
         sold_m = np.zeros(n_coh)
         bought_m = np.zeros(n_coh)
+        traders = np.empty(n_coh, np.int64)
+        offered = np.zeros(n_tiers, np.bool_)
+        has = np.zeros(n_tiers, np.bool_)
         maker_buy = np.zeros(n_coh)
         maker_sell = np.zeros(n_coh)
         run0 = np.zeros(n_coh)
@@ -196,10 +206,13 @@ def market_loop(
             # traded, the running machines and their sums (most days most paths trade
             # nothing: one pass; the makers' cohorts wait for the makers, below).
             any_offer = False
+            offered[:] = False
             farm = 0.0
             grp[:, :] = 0.0
             for o in range(n_own):
                 live = alive_p[o]
+                # SecondHandMarket._clear's budget: the owner's cash split over its cohorts.
+                budget_o = max(max(cash_p[o], 0.0) * cash_share / owner_cohorts[o] - 0.0, 0.0)
                 opex = 0.0
                 hashed = 0.0
                 capex = 0.0
@@ -219,6 +232,16 @@ def market_loop(
                                      ) else 0.0
                         offer[c] = give
                         any_offer = any_offer or give > 0.0
+                        if give != 0.0:
+                            offered[tier[c]] = True
+                        # The market's inputs (its bids), while revenue and cost are at hand.
+                        if now and live:
+                            value[c] = max((revenue - cost) * per_day, 0.0) * payback
+                            slots[c] = max(capacity[c] - h, 0.0)
+                        else:
+                            value[c] = 0.0
+                            slots[c] = 0.0
+                        budget[c] = budget_o
                     if maker_rel[c]:
                         continue
                     running = h if (now and live) else 0.0
@@ -238,21 +261,12 @@ def market_loop(
             # 3. the market (SecondHandMarket._clear's inputs; clearing.clear_row, the
             # numpy path's function), when anybody offers.
             cleared = False
+            n_traders = 0
             if any_offer:
-                for c in range(n_coh):
-                    o = owner[c]
-                    if on_p[c] and alive_p[o]:
-                        revenue = rho_obs * cohort_f[_HASHING_NET, c] * price_obs
-                        cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
-                        value[c] = max((revenue - cost) * per_day, 0.0) * payback
-                        slots[c] = max(capacity[c] - held_p[c], 0.0)
-                    else:
-                        value[c] = 0.0
-                        slots[c] = 0.0
-                    budget[c] = max(max(cash_p[o], 0.0) * cash_share / owner_cohorts[o] - 0.0,
-                                    0.0)
-                cleared = clear_row(offer, value, slots, budget, tier, grid, price_k,
-                                    volume_k, sold_m, bought_m, scratch)
+                n_traders = clear_tiers(offer, value, slots, budget, tier_order, tier_start,
+                                        offered, grid, price_k, volume_k, sold_m, bought_m,
+                                        has, traders, scratch)
+                cleared = n_traders >= 0
             # 4. the makers (MakerPolicy.decide).
             if n_makers:
                 total_w = 0.0
@@ -293,11 +307,12 @@ def market_loop(
             t_bought[:] = 0.0
             t_value[:] = 0.0
             if cleared:
-                for c in range(n_coh):
+                for i in range(n_traders):  # in increasing order, as over all cohorts
+                    c = traders[i]
+                    if maker_rel[c]:
+                        continue
                     ms = sold_m[c]
                     mb = bought_m[c]
-                    if maker_rel[c] or (ms <= 0.0 and mb <= 0.0):
-                        continue
                     o = owner[c]
                     k = tier[c]
                     pc = price_k[k]
@@ -318,8 +333,9 @@ def market_loop(
             for c in maker_list:
                 o = owner[c]
                 k = tier[c]
-                ms = sold_m[c] if cleared else 0.0
-                mb = bought_m[c] if cleared else 0.0
+                # sold_m, bought_m are written in the tiers with supply only (0 elsewhere).
+                ms = sold_m[c] if cleared and has[k] else 0.0
+                mb = bought_m[c] if cleared and has[k] else 0.0
                 pc = price_k[k] if cleared else 0.0
                 pc = 0.0 if math.isnan(pc) else pc
                 d_opex, d_hash, d_farm, d_capex, d_sales, bad = _trade_cohort(

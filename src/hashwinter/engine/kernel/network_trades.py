@@ -103,6 +103,9 @@ def run_market(
     mk = step.market
     assert mk is not None
     tier = _c(mk.tier, np.int64)
+    tier_order = _c(np.argsort(tier, kind="stable"), np.int64)
+    per_tier = np.bincount(tier, minlength=mk.grid.shape[0])
+    tier_start = _c(np.concatenate([[0], np.cumsum(per_tier)]), np.int64)
     offers = _c(np.ones(n_coh, bool) if mk.offers is None else mk.offers, np.bool_)
     capacity = _c(np.broadcast_to(mk.capacity, (n_coh,)))
     grid = _c(mk.grid)
@@ -190,7 +193,8 @@ def run_market(
                 network.window, span_factor, float(TARGET_TIMESPAN_S),
                 owner, owner_order, owner_start, cohort_f, cohort_i, group, weight,
                 tariff_rows, tariff_row, owner_t, scale_1, hodl_o, cover_o,
-                tier, offers, capacity, owner_cohorts, grid, market_f,
+                tier, tier_order, tier_start, offers, capacity, owner_cohorts, grid,
+                market_f,
                 is_maker, maker_rel, maker_list, maker_bp, maker_sp, maker_cohort,
                 farm_cohorts, farm_owner, farm_weight, maker_f, maker_i, cash_share,
                 on, held, cash, coins, alive, broke_step, ring, backlog,
