@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hashwinter.errors import InputError
-from hashwinter.network.clearing import clear_market, clear_row, clear_tiers, price_grid
+from hashwinter.network.clearing import clear_market, clear_tiers, price_grid
 
 
 def test_hand_sized_clearing() -> None:
@@ -124,10 +124,11 @@ def test_bad_grid() -> None:
         price_grid([1.0], [5.0], 1)
 
 
-def test_clear_tiers_is_clear_row_bit_for_bit() -> None:
-    # The compiled kernel's variant visits only the tiers somebody offers in (cohorts
-    # grouped by tier, shuffled in the row): the same prices, volumes, sold and bought,
-    # exactly; the traders listed in increasing order.
+def test_clear_tiers_skips_the_tiers_nobody_offers_in() -> None:
+    # The kernel passes only the tiers somebody offers in: the same prices, volumes, sold
+    # and bought, exactly, as when every tier is visited (cohorts grouped by tier,
+    # shuffled in the row); the traders are listed in increasing order; and clear_market
+    # (the numpy path, the plain loop's numbers above) gives the same row.
     rng = np.random.default_rng(7)
     n_coh, n_tiers, n_bins = 300, 7, 16
     grid = price_grid(rng.uniform(5, 20, n_tiers), rng.uniform(100, 400, n_tiers), n_bins)
@@ -135,6 +136,7 @@ def test_clear_tiers_is_clear_row_bit_for_bit() -> None:
     order = np.argsort(tier, kind="stable").astype(np.int64)
     start = np.concatenate([[0], np.cumsum(np.bincount(tier, minlength=n_tiers))]).astype(np.int64)
     scratch = np.empty((6, n_tiers, n_bins + 1))
+    every = np.ones(n_tiers, np.bool_)
     for row in range(40):
         selling = rng.random(n_coh) < (0.0 if row == 0 else 0.2)
         selling &= np.isin(tier, rng.choice(n_tiers, 3, replace=False))
@@ -142,20 +144,24 @@ def test_clear_tiers_is_clear_row_bit_for_bit() -> None:
         value = np.where(selling, 0.0, rng.uniform(0, 300, n_coh))
         slots = np.where(rng.random(n_coh) < 0.7, rng.uniform(0, 30, n_coh), 0.0)
         budget = rng.uniform(0, 5e3, n_coh)
-        want = [np.empty(n_tiers), np.empty(n_tiers), np.zeros(n_coh), np.zeros(n_coh)]
-        any_supply = clear_row(offer, value, slots, budget, tier, grid, *want, scratch)
-        got = [np.empty(n_tiers), np.empty(n_tiers), np.zeros(n_coh), np.zeros(n_coh)]
-        has = np.zeros(n_tiers, np.bool_)
-        traders = np.empty(n_coh, np.int64)
-        offered = np.bincount(tier, weights=(offer != 0), minlength=n_tiers) > 0
-        n = clear_tiers(offer, value, slots, budget, order, start, offered, grid, *got, has,
-                        traders, scratch)
-        assert (n >= 0) == any_supply
-        if not any_supply:
+        runs = []
+        for offered in (every, np.bincount(tier, weights=(offer != 0), minlength=n_tiers) > 0):
+            out = [np.empty(n_tiers), np.empty(n_tiers), np.zeros(n_coh), np.zeros(n_coh)]
+            has = np.zeros(n_tiers, np.bool_)
+            traders = np.empty(n_coh, np.int64)
+            n = clear_tiers(offer, value, slots, budget, order, start, offered, grid, *out,
+                            has, traders, scratch)
+            runs.append((n, out, has.copy(), traders[:max(n, 0)].copy()))
+        (n_all, want, has_all, _), (n, got, has, traders) = runs
+        assert n == n_all and (n >= 0) == selling.any()
+        if n < 0:
             assert np.isnan(got[0]).all() and (got[1] == 0).all()
             continue
         for a, b in zip(got, want, strict=True):
             assert np.array_equal(a, b, equal_nan=True)
+        assert np.array_equal(has, has_all)
         assert np.array_equal(has, np.bincount(tier, weights=offer, minlength=n_tiers) > 0)
-        traded = np.flatnonzero(~((want[2] <= 0) & (want[3] <= 0)))
-        assert np.array_equal(traders[:n], traded)
+        assert np.array_equal(traders, np.flatnonzero(~((want[2] <= 0) & (want[3] <= 0))))
+        market = clear_market(offer, value, slots, budget, tier, grid)
+        assert np.array_equal(market.price, got[0], equal_nan=True)
+        assert np.array_equal(market.sold, got[2]) and np.array_equal(market.bought, got[3])

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from hashwinter.errors import InputError
 
-__all__ = ["Clearing", "clear_market", "clear_row", "clear_tiers", "price_grid"]
+__all__ = ["Clearing", "clear_market", "clear_tiers", "price_grid"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -151,97 +151,33 @@ def _clear_rows(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
                 budget: FloatArray, tier: npt.NDArray[np.int64], grid: FloatArray,
                 price: FloatArray, volume: FloatArray, sold: FloatArray,
                 bought: FloatArray) -> None:  # pragma: no cover - compiled
-    """Clear rows (R, C); write price, volume (R, K), sold, bought (R, C) (:func:`clear_row`)."""
+    """Clear rows (R, C); write price, volume (R, K), sold, bought (R, C) (:func:`clear_tiers`)."""
     n_tiers, n_bins = grid.shape
+    n_coh = tier.size
     scratch = np.empty((6, n_tiers, n_bins + 1))
+    # The cohorts grouped by tier (CSR, each tier's in increasing order), once for all rows.
+    count = np.zeros(n_tiers + 1, dtype=np.int64)
+    for c in range(n_coh):
+        count[tier[c] + 1] += 1
+    tier_start = np.cumsum(count)
+    tier_order = np.empty(n_coh, dtype=np.int64)
+    fill = tier_start[:-1].copy()
+    for c in range(n_coh):
+        tier_order[fill[tier[c]]] = c
+        fill[tier[c]] += 1
+    offered = np.empty(n_tiers, dtype=np.bool_)
+    has = np.empty(n_tiers, dtype=np.bool_)
+    traders = np.empty(n_coh, dtype=np.int64)
     for r in range(offer.shape[0]):
-        clear_row(offer[r], valuation[r], slots[r], budget[r], tier, grid, price[r],
-                  volume[r], sold[r], bought[r], scratch)
-
-
-@numba.njit(cache=True)
-def clear_row(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
-              budget: FloatArray, tier: npt.NDArray[np.int64], grid: FloatArray,
-              price: FloatArray, volume: FloatArray, sold: FloatArray,
-              bought: FloatArray, scratch: FloatArray) -> bool:  # pragma: no cover - compiled
-    """Clear one row (C,): write price, volume (K,), sold, bought (C,); return if any supply.
-
-    ``scratch`` is a work array (6, K, B + 1). The same function clears the numpy path's
-    rows (:func:`clear_market`) and the compiled network kernel's paths
-    (:mod:`hashwinter.engine.kernel.network_market`), so both give the same numbers.
-
-    Demand per tier and bin in O(C + K·B) per row: ``q_c(p) = min(s_c, b_c / p)`` for
-    ``p <= v_c`` is ``s_c`` up to ``p = b_c / s_c`` and ``b_c / p`` above it, so
-    ``D_j = sum of s_c over cohorts with p_j <= min(v_c, b_c / s_c) + (sum of b_c over
-    cohorts with b_c / s_c < p_j <= v_c) / p_j``: histograms of the cohorts by bin,
-    summed from the top bin down (no (C, B) array of bids).
-    """
-    n_coh = offer.shape[0]
-    n_tiers, n_bins = grid.shape
-    supply = scratch[0, :, 0]
-    d_star = scratch[4, :, 0]
-    p_star = scratch[5, :, 0]
-    slots_at = scratch[1]  # slots of cohorts whose min(v, b/s) bin is m
-    cash_to = scratch[2]  # cash of cash-bound cohorts, by the v bin
-    cash_from = scratch[3]  # the same, by the b/s bin
-    supply[:] = 0.0
-    slots_at[:] = 0.0
-    cash_to[:] = 0.0
-    cash_from[:] = 0.0
-    d_star[:] = 0.0
-    for c in range(n_coh):
-        supply[tier[c]] += offer[c]
-    if not (supply > 0.0).any():
-        # Most days most paths offer nothing: no price, nothing changes hands.
-        price[:] = np.nan
-        volume[:] = 0.0
-        sold[:] = 0.0
-        bought[:] = 0.0
-        return False
-    for c in range(n_coh):
-        s, b = slots[c], budget[c]
-        k = tier[c]
-        # A cohort that values a machine below the floor bids in no bin, and a tier
-        # nobody offers trades nothing (its buyers' share is 0): skip them (most tiers
-        # on most days; the two bin searches were most of a clearing's time).
-        if supply[k] > 0.0 and s > 0.0 and b > 0.0 and valuation[c] >= grid[k, 0]:
-            n_v = _bins_at_or_below(grid[k], valuation[c])
-            n_t = _bins_at_or_below(grid[k], b / s)
-            slots_at[k, min(n_v, n_t)] += s
-            if n_t < n_v:
-                cash_to[k, n_v] += b
-                cash_from[k, n_t] += b
-    for k in range(n_tiers):
-        # Highest bin whose demand covers supply; the floor's bin (0) when none does.
-        j_star = 0
-        tail_s = tail_to = tail_from = 0.0
-        for j in range(n_bins - 1, -1, -1):
-            tail_s += slots_at[k, j + 1]
-            tail_to += cash_to[k, j + 1]
-            tail_from += cash_from[k, j + 1]
-            if tail_s + (tail_to - tail_from) / grid[k, j] >= supply[k]:
-                j_star = j
-                break
-        p_star[k] = grid[k, j_star]
-    # What each cohort wants at its tier's price, and (summed) the demand there.
-    for c in range(n_coh):
-        k = tier[c]
-        p = p_star[k]
-        q = 0.0
-        if supply[k] > 0.0 and valuation[c] >= p:
-            q = max(min(slots[c], budget[c] / p), 0.0)
-        bought[c] = q
-        d_star[k] += q
-    for k in range(n_tiers):
-        volume[k] = min(supply[k], d_star[k])
-        price[k] = p_star[k] if supply[k] > 0.0 else np.nan
-        # Shares of each seller's offer and each buyer's wish that change hands.
-        d_star[k] = volume[k] / d_star[k] if d_star[k] > 0.0 else 0.0
-        supply[k] = volume[k] / supply[k] if supply[k] > 0.0 else 0.0
-    for c in range(n_coh):
-        sold[c] = offer[c] * supply[tier[c]]
-        bought[c] *= d_star[tier[c]]
-    return True
+        offered[:] = False
+        for c in range(n_coh):
+            if offer[r, c] != 0.0:
+                offered[tier[c]] = True
+        sold[r] = 0.0  # clear_tiers writes only the tiers with supply
+        bought[r] = 0.0
+        clear_tiers(offer[r], valuation[r], slots[r], budget[r], tier_order, tier_start,
+                    offered, grid, price[r], volume[r], sold[r], bought[r], has, traders,
+                    scratch)
 
 
 @numba.njit(cache=True)
@@ -251,19 +187,27 @@ def clear_tiers(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
                 grid: FloatArray, price: FloatArray, volume: FloatArray, sold: FloatArray,
                 bought: FloatArray, has: npt.NDArray[np.bool_], traders: npt.NDArray[np.int64],
                 scratch: FloatArray) -> int:  # pragma: no cover - compiled
-    """Clear one row as :func:`clear_row`, visiting only the tiers somebody offers in.
+    """Clear one row (C,), visiting only the tiers somebody offers in.
 
-    The compiled network kernel's variant (:mod:`hashwinter.engine.kernel.network_market`):
-    the cohorts grouped by tier (``tier_order``, ``tier_start``: CSR, each tier's cohorts
-    in increasing order) and ``offered`` (K,), the tiers where some cohort's offer is
-    nonzero (the others' supply is 0: nothing trades there). Every sum runs over the same
-    cohorts in the same order as :func:`clear_row`'s, so prices, volumes, sold and bought
-    are the same numbers, bit for bit; but ``sold`` and ``bought`` are written only for
-    the cohorts of the tiers with supply (``has``, (K,): written for every tier), the
-    others' are left as they were (theirs are 0). ``price``, ``volume`` (K,) are written
-    for every tier. ``traders`` (C,) receives, in increasing order, the cohorts that sold
-    or bought (not both 0 or less); returns how many (-1: no supply anywhere, the row
-    did not clear; ``clear_row``'s False).
+    The one clearing of the package: :func:`clear_market` (the numpy path, a row at a
+    time) and the compiled network kernel
+    (:mod:`hashwinter.engine.kernel.network_market`) both call it, so both give the same
+    prices and volumes. The cohorts come grouped by tier (``tier_order``, ``tier_start``:
+    CSR, each tier's cohorts in increasing order) with ``offered`` (K,), the tiers where
+    some cohort's offer is nonzero (elsewhere the supply is 0 and nothing trades).
+    ``scratch`` is a work array (6, K, B + 1).
+
+    Demand per tier and bin in O(C + K·B): ``q_c(p) = min(s_c, b_c / p)`` for
+    ``p <= v_c`` is ``s_c`` up to ``p = b_c / s_c`` and ``b_c / p`` above it, so
+    ``D_j = sum of s_c over cohorts with p_j <= min(v_c, b_c / s_c) + (sum of b_c over
+    cohorts with b_c / s_c < p_j <= v_c) / p_j``: histograms of the cohorts by bin,
+    summed from the top bin down (no (C, B) array of bids).
+
+    Writes ``price``, ``volume`` (K,) for every tier (NaN and 0 where nothing is
+    offered), ``has`` (K,) (the tiers with supply), and ``sold``, ``bought`` (C,) for the
+    cohorts of the tiers with supply only (the caller's zeros stand elsewhere).
+    ``traders`` (C,) receives, in increasing order, the cohorts that sold or bought (not
+    both 0 or less); returns how many (-1: no supply anywhere, the row did not clear).
     """
     n_tiers, n_bins = grid.shape
     supply = scratch[0, :, 0]
@@ -286,7 +230,7 @@ def clear_tiers(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
         return -1
     for k in range(n_tiers):
         if not has[k]:
-            volume[k] = min(supply[k], 0.0)  # clear_row's (its demand there is 0)
+            volume[k] = 0.0  # nothing offered: nothing changes hands
             price[k] = np.nan
             continue
         slots_at[k, :] = 0.0

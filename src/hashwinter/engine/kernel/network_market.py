@@ -16,10 +16,10 @@ path), in the numpy engine's order (docs/engine.md, *One step*):
    valuation (``payback_days`` of its margin), free slots and budget; and, as if nothing
    traded, its running machines and their sums (the makers' cohorts wait for step 5);
 3. the market clears on its price grid with
-   :func:`hashwinter.network.clearing.clear_tiers`: the numpy path's
-   :func:`~hashwinter.network.clearing.clear_row` visiting only the flagged tiers'
-   cohorts (grouped by tier), the same sums in the same order (the same prices and
-   volumes, bit for bit); skipped when nobody offers; it lists the cohorts that traded;
+   :func:`hashwinter.network.clearing.clear_tiers`, the numpy path's own function
+   (``clear_market``), visiting only the flagged tiers' cohorts (grouped by tier), so
+   both paths give the same prices and volumes; skipped when nobody offers; it lists
+   the cohorts that traded;
 4. the makers: order ratio, production ring, deliveries shared by the live farms and
    capped by their cash (``MakerPolicy.decide``'s expressions, per maker and farm);
 5. the trades (sales clipped to what is held, purchases of live owners): the cohorts
@@ -258,7 +258,7 @@ def market_loop(
                 hash_o[o] = hashed
                 capex_o[o] = capex
                 sales_o[o] = 0.0
-            # 3. the market (SecondHandMarket._clear's inputs; clearing.clear_row, the
+            # 3. the market (SecondHandMarket._clear's inputs; clearing.clear_tiers, the
             # numpy path's function), when anybody offers.
             cleared = False
             n_traders = 0
