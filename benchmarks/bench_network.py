@@ -67,12 +67,12 @@ def scenario(farms: int, market: bool, price: str = "history", *, tiers: int = 6
     if not market:  # the twin's model: no market, no makers, nobody broke
         data["population"].update(cash_days=1e5, fixed_cost_per_machine_day=0.0)
         data.setdefault("makers", {})["maker"] = []
-    # The compiled kernel's model (kernel.network_market): the dry season, the sellers'
-    # closing, scrapping and the short-of-cash sale have no compiled form yet, and would
-    # send every run to the numpy path.
+    # The compiled kernel's model (kernel.network_market): the dry season and the sellers'
+    # closing have no compiled form yet, and would send every run to the numpy path.
     data.setdefault("migration", {})["enabled"] = False
     data["market"]["sellers_exit"] = False
-    data["market"].update(scrap_after_days=None, short_cash_days=0.0)  # numpy-only rules
+    # Off, as in the figures recorded before these rules existed (the kernel has them).
+    data["market"].update(scrap_after_days=None, short_cash_days=0.0)
     data["market"]["enabled"] = market
     data["price"].update(kind=price, volatility=volatility)
     data["end"] = START + dt.timedelta(days=days - 1)

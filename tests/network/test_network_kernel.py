@@ -67,7 +67,31 @@ def test_the_run_trades_and_liquidates(runs: tuple[NetworkRun, NetworkRun]) -> N
 
 
 def test_compiled_market_equals_numpy(runs: tuple[NetworkRun, NetworkRun]) -> None:
-    a, b = runs
+    _assert_same_run(*runs)
+
+
+@pytest.fixture(scope="module")
+def scrapping() -> tuple[NetworkRun, NetworkRun, NetworkRun]:
+    # Scrapping after 20 days off, and short of cash below 30 days of the fleet's cost
+    # (both fire in these 200 days); the third run without the short-of-cash rule.
+    s = small(market={"scrap_after_days": 20.0, "short_cash_days": 30.0})
+    plain = small(market={"scrap_after_days": 20.0})
+    return (run_network(s, shared_data_dir(), n_paths=4, engine="numpy"),
+            run_network(s, shared_data_dir(), n_paths=4, engine="compiled"),
+            run_network(plain, shared_data_dir(), n_paths=4, engine="numpy"))
+
+
+def test_scrapping_and_the_short_of_cash_sale_on_the_kernel(
+        scrapping: tuple[NetworkRun, NetworkRun, NetworkRun]) -> None:
+    a, b, plain = scrapping
+    assert b.result.path == "compiled" and b.result.fallback is None
+    assert a.record.scrapped.sum() > 1000
+    # The short-of-cash rule sells machines the 20-day rule alone would not (yet).
+    assert not np.allclose(a.record.traded, plain.record.traded, equal_nan=True)
+    _assert_same_run(a, b)
+
+
+def _assert_same_run(a: NetworkRun, b: NetworkRun) -> None:
     for name in NetworkRecord.__dataclass_fields__:
         x, y = getattr(a.record, name), getattr(b.record, name)
         assert y.shape == x.shape, name

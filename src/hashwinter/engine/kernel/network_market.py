@@ -12,7 +12,8 @@ path), in the numpy engine's order (docs/engine.md, *One step*):
    with the restart delay (``network_loop.on_off_min_off_step``; its state is the days
    off in a row, which is also the market's), the market's inputs while the cohort's
    revenue and cost are at hand: what it offers (held machines, once off
-   ``sell_after_days`` or its owner broke; the tiers with an offer are flagged), its
+   ``sell_after_days``, its owner broke, or off while its owner is short of cash:
+   ``short_cash_days``; the tiers with an offer are flagged), its
    valuation (``payback_days`` of its margin), free slots and budget; and, as if nothing
    traded, its running machines and their sums (the makers' cohorts wait for step 5);
 3. the market clears on its price grid with
@@ -25,7 +26,9 @@ path), in the numpy engine's order (docs/engine.md, *One step*):
 5. the trades (sales clipped to what is held, purchases of live owners): the cohorts
    that traded on the market corrected (their step-2 contribution replaced), then the
    makers' cohorts: running machines, costs, purchases and sale proceeds per owner, the
-   per-tier sums (machines sold = bought less production: checked every step);
+   per-tier sums (machines sold = bought less production: checked every step); then
+   the scrapping of what was offered, not sold and off ``scrap_after_days`` in a row
+   (``SecondHandMarket._scrap``: at ``scrap_value``, out of the counts);
 6. the block clock (``network_loop``'s), then the treasury per owner (per-owner sale
    rules: :class:`~hashwinter.engine.treasury.OwnerTreasury` or one for all);
 7. per-day rows: the network's, the groups' running hashrate, machines traded and the
@@ -88,8 +91,8 @@ def market_loop(
     on: Any, held: Any, cash: Any, coins: Any, alive: Any, broke_step: Any,
     ring: Any, backlog: Any,
     flows: Any, count_flows: Any, checks: Any, check: bool,
-    day_rows: Any, day_groups: Any, traded: Any, used_price: Any, maker_rows: Any,
-    broke_tolerance: float, rel_slack: float, count_tolerance: float,
+    day_rows: Any, day_groups: Any, traded: Any, used_price: Any, scrapped: Any,
+    maker_rows: Any, broke_tolerance: float, rel_slack: float, count_tolerance: float,
 ) -> None:
     """Advance every path through the daily steps ``t0 .. t1 - 1`` (one variant).
 
@@ -111,7 +114,7 @@ def market_loop(
         The market: whether each cohort may offer, the machines it can
         hold, and its owner's cohorts (the budget's split). ``grid`` (K, B) the
         price grid; ``market_f`` = (enabled, sell_after_days, payback_days,
-        cash_share).
+        cash_share, scrap_after_days (inf: never), scrap_value, short_cash_days).
     is_maker, maker_rel : bool (C,); maker_list : int64 (R,); maker_bp, maker_sp : (C,)
         The makers' inventory cohorts; those and the farms' cohorts of the makers'
         models (the cohorts the makers trade with), also as a list; the makers' buy
@@ -133,8 +136,9 @@ def market_loop(
         Cash and coin flows; machines bought less sold; the checks (``CHECK_*``).
     day_rows : (6, D, P); day_groups : (D, P, G)
         ``network_loop``'s per-day rows and groups for one variant.
-    traded, used_price : (D, P, K); maker_rows : (5, D, P, M)
-        Used machines traded and their price per tier (NaN: none); ``MAKER_*`` rows.
+    traded, used_price, scrapped : (D, P, K); maker_rows : (5, D, P, M)
+        Used machines traded and their price per tier (NaN: none), machines scrapped;
+        ``MAKER_*`` rows.
 
     """
     n_paths, n_coh = held.shape
@@ -148,6 +152,8 @@ def market_loop(
     per_day = SECONDS_PER_DAY / step_seconds
     market_on = market_f[0] != 0.0
     sell_after, payback, cash_share = market_f[1], market_f[2], market_f[3]
+    scrap_after, scrap_value, short_days = market_f[4], market_f[5], market_f[6]
+    scrapping = market_on and scrap_after < np.inf
     for p in numba.prange(n_paths):
         # int64 on both branches (the parallel loop's index may be unsigned).
         pf = np.int64(p) if fees.shape[0] > 1 else np.int64(0)
@@ -177,6 +183,7 @@ def market_loop(
         t_sold = np.zeros(n_tiers)
         t_bought = np.zeros(n_tiers)
         t_value = np.zeros(n_tiers)
+        t_scrap = np.zeros(n_tiers)
         want = np.zeros(n_makers)
         made = np.zeros(n_makers)
         opex_o = np.zeros(n_own)
@@ -213,6 +220,18 @@ def market_loop(
                 live = alive_p[o]
                 # SecondHandMarket._clear's budget: the owner's cash split over its cohorts.
                 budget_o = max(max(cash_p[o], 0.0) * cash_share / owner_cohorts[o] - 0.0, 0.0)
+                short = False
+                if market_on and short_days > 0.0:
+                    # SecondHandMarket's short of cash: cash below short_days of the cost
+                    # of every machine held running (today's installs included).
+                    fleet = 0.0
+                    for ci in range(owner_start[o], owner_start[o + 1]):
+                        c = owner_order[ci]
+                        h = held_p[c] + (cohort_f[_COUNT, c] if t > 0 and cohort_i[0, c] == t
+                                         else 0.0)
+                        cost = cohort_f[_ENERGY, c] * tariff_t[c] * scale + cohort_f[_MGMT, c]
+                        fleet += h * cost * per_day
+                    short = cash_p[o] < short_days * fleet
                 opex = 0.0
                 hashed = 0.0
                 capex = 0.0
@@ -228,8 +247,8 @@ def market_loop(
                     on_p[c] = now
                     h = held_p[c]
                     if market_on:
-                        give = h if (offers[c] and (pst[0, c, 0] >= sell_after or not live)
-                                     ) else 0.0
+                        give = h if (offers[c] and (pst[0, c, 0] >= sell_after or not live
+                                                    or (short and not now))) else 0.0
                         offer[c] = give
                         any_offer = any_offer or give > 0.0
                         if give != 0.0:
@@ -349,6 +368,23 @@ def market_loop(
                 capex_o[o] += d_capex
                 sales_o[o] += d_sales
                 negative = max(negative, bad)
+            if scrapping and any_offer:
+                # SecondHandMarket._scrap: what was offered and not sold, off long enough
+                # (engine.run._trade: clipped to what is left after the day's sale).
+                t_scrap[:] = 0.0
+                for c in range(n_coh):
+                    give = offer[c]
+                    if give > 0.0 and pst[0, c, 0] >= scrap_after:
+                        k = tier[c]
+                        ms = sold_m[c] if cleared and has[k] else 0.0
+                        x = min(max(give - ms, 0.0), give - min(ms, give))
+                        if x > 0.0:
+                            held_p[c] -= x
+                            count_flows_p[c] -= x
+                            sales_o[owner[c]] += x * scrap_value
+                            t_scrap[k] += x
+                for k in range(n_tiers):
+                    scrapped[day, p, k] = t_scrap[k]
             for k in range(n_tiers):
                 if abs(t_sold[k] - t_bought[k]) > 1e-9 + 1e-9 * abs(t_bought[k]):
                     tiers_off = 1.0

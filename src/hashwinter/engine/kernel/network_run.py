@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -154,12 +153,9 @@ def _market_plan(spec: EngineSpec, parts: list[Policy],
         if market.ship_days > 0:
             return None, ("a shipping delay (market.ship_days > 0) has no compiled step yet "
                           "(trades settle the day they clear on the kernel)")
-        if math.isfinite(market.scrap_after_days):
-            return None, ("scrapping unsold machines (market.scrap_after_days) has no "
-                          "compiled step yet")
-        if market.short_cash_days > 0:
-            return None, ("the short-of-cash sale (market.short_cash_days > 0) has no "
-                          "compiled step yet")
+        if market.waiting is not None:
+            return None, ("dark hydro sites that wait (migration.dark_sites_sell = false) "
+                          "have no compiled step yet")
     if rest and isinstance(rest[0], MakerPolicy):
         makers = rest[0]
         rest.pop(0)

@@ -32,8 +32,8 @@ __all__ = ["MARKET_ROWS", "run_market"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Extra rows the kernel hands a recorder's ``load_compiled_days`` with the market:
-#: ``traded`` and ``used_price`` (D, P, K), the makers' (D, P, M).
-MARKET_ROWS = ("traded", "used_price", "produced", "delivered", "inventory",
+#: ``traded``, ``used_price`` and ``scrapped`` (D, P, K), the makers' (D, P, M).
+MARKET_ROWS = ("traded", "used_price", "scrapped", "produced", "delivered", "inventory",
                "maker_running", "maker_revenue")
 
 
@@ -109,7 +109,8 @@ def run_market(
     offers = _c(np.ones(n_coh, bool) if mk.offers is None else mk.offers, np.bool_)
     capacity = _c(np.broadcast_to(mk.capacity, (n_coh,)))
     grid = _c(mk.grid)
-    market_f = _c([1.0, mk.sell_after_days, mk.payback_days, mk.cash_share])
+    market_f = _c([1.0, mk.sell_after_days, mk.payback_days, mk.cash_share,
+                   mk.scrap_after_days, mk.scrap_value, mk.short_cash_days])
     owner_cohorts = _c(np.bincount(mk.owner, minlength=n_own).astype(np.float64))
     mp = step.makers
     is_maker = np.zeros(n_coh, np.bool_)
@@ -158,6 +159,7 @@ def run_market(
     day_groups = np.zeros((n_days, n_paths, max(int(offsets[-1]), 1)))
     traded = np.zeros((n_days, n_paths, n_tiers))
     used_price = np.full((n_days, n_paths, n_tiers), np.nan)
+    scrapped = np.zeros((n_days, n_paths, n_tiers))
     maker_rows = np.zeros((nm.N_MAKER_ROWS, n_days, n_paths, n_makers))
 
     on = np.ones((n_paths, n_coh), dtype=np.bool_)
@@ -199,7 +201,7 @@ def run_market(
                 farm_cohorts, farm_owner, farm_weight, maker_f, maker_i, cash_share,
                 on, held, cash, coins, alive, broke_step, ring, backlog,
                 flows, count_flows, checks, check, day_rows, day_groups, traded,
-                used_price, maker_rows, BROKE_TOLERANCE, _REL, COUNT_TOLERANCE)
+                used_price, scrapped, maker_rows, BROKE_TOLERANCE, _REL, COUNT_TOLERANCE)
             if progress is not None:
                 progress(last_day)
     finally:
@@ -210,8 +212,8 @@ def run_market(
 
     rows: dict[str, Any] = {name: np.ascontiguousarray(day_rows[k])
                             for k, name in enumerate(DAY_ROWS)}
-    rows.update(traded=traded, used_price=used_price)
-    for k, name in enumerate(MARKET_ROWS[2:]):
+    rows.update(traded=traded, used_price=used_price, scrapped=scrapped)
+    for k, name in enumerate(MARKET_ROWS[3:]):
         rows[name] = np.ascontiguousarray(maker_rows[k])
     for rec, off, n_g in zip(days_recs, offsets[:-1], sizes, strict=True):
         rec.load_compiled_days(rows, day_groups[:, :, off:off + n_g].copy())
