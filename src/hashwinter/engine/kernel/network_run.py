@@ -39,7 +39,8 @@ from hashwinter.engine.treasury import Treasury
 if TYPE_CHECKING:
     from hashwinter.engine.run import RunResult
 
-__all__ = ["CompiledDaysRecorder", "MarketStep", "endogenous_plan", "run_endogenous"]
+__all__ = ["CohortTables", "CompiledDaysRecorder", "DayGroups", "MarketStep", "endogenous_plan",
+           "run_endogenous"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -68,6 +69,119 @@ class CompiledDaysRecorder(Protocol):
     def load_compiled_days(self, rows: dict[str, FloatArray], groups: FloatArray) -> None:
         """Take the run's per-day rows."""
         ...
+
+
+@dataclasses.dataclass(frozen=True)
+class CohortTables:
+    """The endogenous kernels' per-cohort, per-owner and tariff tables of a spec.
+
+    The numpy loop's per-cohort factors with its expressions (``kernel.run``'s):
+    ``cohort_f`` (7, C) hashrate, hashrate after pool fee, management fee per step,
+    restart cost, count, energy per step [kWh], capex; ``cohort_i`` (2, C) start and
+    capex steps (-1: none in the run); ``capex_steps`` (T,) the steps with a purchase;
+    ``owner_t`` (2, T, O) site capex and fixed costs; the cohorts grouped by owner
+    (``owner_order``, ``owner_start``: CSR); the tariff's distinct rows ``tariff_rows``
+    (U, C) and each step's row ``tariff_row`` (T,) (a new row wherever a step's differs
+    from the last: a run's tariff changes on few steps).
+    """
+
+    hashing: FloatArray
+    cohort_f: FloatArray
+    cohort_i: IntArray
+    capex_steps: npt.NDArray[np.bool_]
+    owner_t: FloatArray
+    owner_order: IntArray
+    owner_start: IntArray
+    tariff_rows: FloatArray
+    tariff_row: IntArray
+
+    @property
+    def start_step(self) -> IntArray:
+        """Each cohort's first step (C,)."""
+        return self.cohort_i[0]
+
+    @property
+    def count(self) -> FloatArray:
+        """Machines of each cohort (C,) [machines]."""
+        return self.cohort_f[4]
+
+    @classmethod
+    def of(cls, spec: EngineSpec) -> CohortTables:
+        """Build the tables of ``spec``."""
+        from hashwinter.engine.kernel.run import _c
+        from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
+
+        cohorts, owners = spec.cohorts, spec.owners
+        n_steps, dt = spec.clock.n_steps, spec.clock.step_seconds
+        hashing = cohorts.effective_hashrate
+        hashing_net = hashing * (1.0 - cohorts.pool_fee)
+        energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
+        energy_pm = energy_pm / WATTS_PER_KILOWATT
+        mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
+        start_step = cohorts.start_step.astype(np.int64)
+        count = cohorts.count.astype(np.float64)
+        paid = (cohorts.capex_step >= 0) & (cohorts.capex_step < n_steps)
+        capex_step = np.where(paid, cohorts.capex_step, -1).astype(np.int64)
+        capex_amount = np.where(paid, cohorts.count * cohorts.unit_price, 0.0)
+        capex_steps = np.zeros(n_steps, dtype=np.bool_)
+        capex_steps[capex_step[paid]] = True
+        tariff = np.asarray(spec.tariff, dtype=np.float64)
+        changed = np.concatenate([[True], np.any(tariff[1:] != tariff[:-1], axis=1)])
+        per_owner = np.bincount(cohorts.owner, minlength=owners.n)
+        return cls(
+            hashing=hashing,
+            cohort_f=_c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
+                                  energy_pm, capex_amount])),
+            cohort_i=_c(np.stack([start_step, capex_step]), np.int64),
+            capex_steps=capex_steps,
+            owner_t=_c(np.stack([owners.site_capex, owners.fixed_costs])),
+            owner_order=_c(np.argsort(cohorts.owner, kind="stable"), np.int64),
+            owner_start=_c(np.concatenate([[0], np.cumsum(per_owner)]), np.int64),
+            tariff_rows=_c(tariff[changed]),
+            tariff_row=_c(np.cumsum(changed) - 1, np.int64))
+
+
+@dataclasses.dataclass(frozen=True)
+class DayGroups:
+    """The groups the kernels sum per day for the recorders that offer them.
+
+    ``recorders`` (the :class:`CompiledDaysRecorder` of the run), ``group`` and
+    ``weight`` (C, G0) their columns side by side, ``offsets`` (R + 1,) and ``sizes``
+    (R,) where each recorder's groups lie on the shared axis of ``n_groups`` groups.
+    """
+
+    recorders: Sequence[CompiledDaysRecorder]
+    group: IntArray
+    weight: FloatArray
+    offsets: IntArray
+    sizes: list[int]
+
+    @property
+    def n_groups(self) -> int:
+        """Groups on the shared axis (at least 1, for an array's sake)."""
+        return max(int(self.offsets[-1]), 1)
+
+    @classmethod
+    def of(cls, recorders: Sequence[Recorder], hashing: FloatArray) -> DayGroups:
+        """Collect the groups of ``recorders`` (``hashing``: the kernel's, per machine)."""
+        from hashwinter.engine.kernel.run import _c
+
+        n_coh = hashing.shape[-1]
+        days_recs = [r for r in recorders if isinstance(r, CompiledDaysRecorder)]
+        offered = [r.compiled_groups(hashing) for r in days_recs]
+        group_cols = [np.asarray(g[0], np.int64).reshape(n_coh, -1) for g in offered if g]
+        weights = [np.asarray(g[1], np.float64).reshape(n_coh, -1) for g in offered if g]
+        sizes = [int(g[2]) for g in offered if g]
+        offsets = np.cumsum([0, *sizes]).astype(np.int64)
+        group = _c(np.concatenate([g + off for g, off in zip(group_cols, offsets, strict=False)]
+                                  + [np.zeros((n_coh, 0), np.int64)], axis=1), np.int64)
+        weight = _c(np.concatenate([*weights, np.zeros((n_coh, 0))], axis=1))
+        return cls(days_recs, group, weight, offsets, sizes)
+
+    def load(self, rows: dict[str, Any], day_groups: FloatArray) -> None:
+        """Hand each recorder the run's rows and its groups' sums (D, P, G)."""
+        for rec, off, n_g in zip(self.recorders, self.offsets[:-1], self.sizes, strict=True):
+            rec.load_compiled_days(rows, day_groups[:, :, off:off + n_g].copy())
 
 
 def _restart_step(policy: Policy) -> tuple[CompiledStep | None, str | None]:
@@ -212,7 +326,6 @@ def run_endogenous(
     from hashwinter.engine.network_days import DAY_ROWS
     from hashwinter.engine.run import RunResult
     from hashwinter.engine.treasury import BROKE_TOLERANCE
-    from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
 
     if isinstance(step, MarketStep):
         from hashwinter.engine.kernel.network_trades import run_market
@@ -224,23 +337,9 @@ def run_endogenous(
     n_paths, n_coh, n_own, n_steps = spec.market.n_paths, cohorts.n, owners.n, clock.n_steps
     n_days, spd, dt = clock.n_days, clock.steps_per_day, clock.step_seconds
 
-    # The numpy loop's per-cohort factors, same expressions (kernel.run's).
-    hashing = cohorts.effective_hashrate
-    hashing_net = hashing * (1.0 - cohorts.pool_fee)
-    energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
-    energy_pm = energy_pm / WATTS_PER_KILOWATT
-    mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
-    start_step = cohorts.start_step.astype(np.int64)
-    count = cohorts.count.astype(np.float64)
-    paid = (cohorts.capex_step >= 0) & (cohorts.capex_step < n_steps)
-    capex_step = np.where(paid, cohorts.capex_step, -1).astype(np.int64)
-    capex_amount = np.where(paid, cohorts.count * cohorts.unit_price, 0.0)
-    cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
-                            energy_pm, capex_amount]))
-    cohort_i = _c(np.stack([start_step, capex_step]), np.int64)
-    capex_steps = np.zeros(n_steps, dtype=np.bool_)
-    capex_steps[capex_step[paid]] = True
-    owner_t = _c(np.stack([owners.site_capex, owners.fixed_costs]))
+    tables = CohortTables.of(spec)
+    hashing, cohort_f, cohort_i = tables.hashing, tables.cohort_f, tables.cohort_i
+    start_step, count = tables.start_step, tables.count
     variant_f = _c(np.stack([np.broadcast_to(scale, (n_var,)),
                              np.broadcast_to(treasury.hodl_ratio, (n_var,))]))
     cover = _c(np.broadcast_to(treasury.sell_to_cover, (n_var,)), np.bool_)
@@ -258,17 +357,9 @@ def run_endogenous(
     assert isinstance(rule, BitcoinRule)
     span_factor = (rule.interval - 1) / rule.interval
 
-    days_recs = [r for r in recorders if isinstance(r, CompiledDaysRecorder)]
-    offered = [r.compiled_groups(hashing) for r in days_recs]
-    group_cols = [np.asarray(g[0], np.int64).reshape(n_coh, -1) for g in offered if g]
-    weights = [np.asarray(g[1], np.float64).reshape(n_coh, -1) for g in offered if g]
-    sizes = [int(g[2]) for g in offered if g]
-    offsets = np.cumsum([0, *sizes])
-    group = _c(np.concatenate([g + off for g, off in zip(group_cols, offsets, strict=False)]
-                              + [np.zeros((n_coh, 0), np.int64)], axis=1), np.int64)
-    weight = _c(np.concatenate([*weights, np.zeros((n_coh, 0))], axis=1))
+    groups = DayGroups.of(recorders, hashing)
     day_rows = np.zeros((nl.N_DAY, n_days, n_paths, n_var))
-    day_groups = np.zeros((n_days, n_paths, max(int(offsets[-1]), 1)))
+    day_groups = np.zeros((n_days, n_paths, groups.n_groups))
 
     on = np.ones((n_paths, n_coh, n_var), dtype=np.bool_)
     cash = _c(np.broadcast_to(owners.starting_cash[None, :, None], (n_paths, n_own, n_var)))
@@ -280,15 +371,6 @@ def run_endogenous(
     n_blocks = _variant_blocks(n_var, n_paths)
     checks = np.zeros((n_blocks * n_paths, 4))
     checks[:, 1:3] = -np.inf
-    owner_order = _c(np.argsort(cohorts.owner, kind="stable"), np.int64)
-    owner_start = _c(np.concatenate([[0], np.cumsum(np.bincount(cohorts.owner,
-                                                                minlength=n_own))]), np.int64)
-
-    # The tariff's distinct rows: a new row wherever a step's differs from the last.
-    tariff = np.asarray(spec.tariff, dtype=np.float64)
-    changed = np.concatenate([[True], np.any(tariff[1:] != tariff[:-1], axis=1)])
-    tariff_row = _c(np.cumsum(changed) - 1, np.int64)
-    tariff_rows = _c(tariff[changed])
 
     for rec in recorders:
         rec.begin(meta)
@@ -305,8 +387,9 @@ def run_endogenous(
         for first_day, last_day in itertools.pairwise(bounds):
             loop_fn(params, policy_state, first_day * spd, last_day * spd, spd, dt, n_blocks,
                     price, fees, rest, net, network.window, span_factor, float(TARGET_TIMESPAN_S),
-                    owner_order, owner_start, cohort_f, cohort_i,
-                    group, weight, tariff_rows, tariff_row, capex_steps, owner_t, variant_f, cover,
+                    tables.owner_order, tables.owner_start, cohort_f, cohort_i,
+                    groups.group, groups.weight, tables.tariff_rows, tables.tariff_row,
+                    tables.capex_steps, tables.owner_t, variant_f, cover,
                     on, alive_prev, cash, coins, alive, broke_step,
                     flows, checks, check, day_rows, day_groups, BROKE_TOLERANCE, _REL)
             if progress is not None:
@@ -320,8 +403,7 @@ def run_endogenous(
                          "one step", field="rest_of_world")
 
     rows = {name: np.ascontiguousarray(day_rows[k, :, :, 0]) for k, name in enumerate(DAY_ROWS)}
-    for rec, off, n_g in zip(days_recs, offsets[:-1], sizes, strict=True):
-        rec.load_compiled_days(rows, day_groups[:, :, off:off + n_g].copy())
+    groups.load(rows, day_groups)
 
     def vpo(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """(P, O, V) -> (V, P, O)."""

@@ -18,7 +18,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from hashwinter.engine.kernel.network_run import CompiledDaysRecorder, MarketStep
+from hashwinter.engine.kernel.network_run import CohortTables, DayGroups, MarketStep
 from hashwinter.engine.network import EndogenousNetwork, EndogenousState
 from hashwinter.engine.spec import EngineSpec
 from hashwinter.engine.step import Recorder, RunMeta
@@ -55,7 +55,6 @@ def run_market(
     from hashwinter.engine.network_days import DAY_ROWS
     from hashwinter.engine.run import RunResult
     from hashwinter.engine.treasury import BROKE_TOLERANCE
-    from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
 
     if n_var != 1:
         raise InputError(f"the market's compiled step runs one variant (got {n_var}); "
@@ -63,24 +62,12 @@ def run_market(
     network = spec.network
     assert isinstance(network, EndogenousNetwork)
     clock, cohorts, owners = spec.clock, spec.cohorts, spec.owners
-    n_paths, n_coh, n_own, n_steps = spec.market.n_paths, cohorts.n, owners.n, clock.n_steps
+    n_paths, n_coh, n_own = spec.market.n_paths, cohorts.n, owners.n
     n_days, dt = clock.n_days, clock.step_seconds
 
-    # The numpy loop's per-cohort factors, same expressions (network_run's).
-    hashing = cohorts.effective_hashrate
-    hashing_net = hashing * (1.0 - cohorts.pool_fee)
-    energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
-    energy_pm = energy_pm / WATTS_PER_KILOWATT
-    mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
-    start_step = cohorts.start_step.astype(np.int64)
-    count = cohorts.count.astype(np.float64)
-    paid = (cohorts.capex_step >= 0) & (cohorts.capex_step < n_steps)
-    capex_step = np.where(paid, cohorts.capex_step, -1).astype(np.int64)
-    capex_amount = np.where(paid, cohorts.count * cohorts.unit_price, 0.0)
-    cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
-                            energy_pm, capex_amount]))
-    cohort_i = _c(np.stack([start_step, capex_step]), np.int64)
-    owner_t = _c(np.stack([owners.site_capex, owners.fixed_costs]))
+    tables = CohortTables.of(spec)
+    hashing, cohort_f, cohort_i = tables.hashing, tables.cohort_f, tables.cohort_i
+    start_step, count = tables.start_step, tables.count
     hodl, cover = treasury.sale_rules()
     hodl_o = _c(np.broadcast_to(np.asarray(hodl, np.float64), (1, 1, n_own)).reshape(n_own))
     cover_o = _c(np.broadcast_to(np.asarray(cover, bool), (1, 1, n_own)).reshape(n_own), np.bool_)
@@ -95,9 +82,6 @@ def run_market(
     span_factor = (rule.interval - 1) / rule.interval  # type: ignore[attr-defined]
 
     owner = _c(cohorts.owner, np.int64)
-    owner_order = _c(np.argsort(cohorts.owner, kind="stable"), np.int64)
-    per_owner = np.bincount(cohorts.owner, minlength=n_own)
-    owner_start = _c(np.concatenate([[0], np.cumsum(per_owner)]), np.int64)
 
     # The market (SecondHandMarket's fields; the plan asks for one).
     mk = step.market
@@ -146,17 +130,9 @@ def run_market(
     n_tiers, n_makers = int(grid.shape[0]), int(maker_cohort.size)
     maker_list = _c(np.flatnonzero(maker_rel), np.int64)
 
-    days_recs = [r for r in recorders if isinstance(r, CompiledDaysRecorder)]
-    offered = [r.compiled_groups(hashing) for r in days_recs]
-    group_cols = [np.asarray(g[0], np.int64).reshape(n_coh, -1) for g in offered if g]
-    weights = [np.asarray(g[1], np.float64).reshape(n_coh, -1) for g in offered if g]
-    sizes = [int(g[2]) for g in offered if g]
-    offsets = np.cumsum([0, *sizes])
-    group = _c(np.concatenate([g + off for g, off in zip(group_cols, offsets, strict=False)]
-                              + [np.zeros((n_coh, 0), np.int64)], axis=1), np.int64)
-    weight = _c(np.concatenate([*weights, np.zeros((n_coh, 0))], axis=1))
+    groups = DayGroups.of(recorders, hashing)
     day_rows = np.zeros((len(DAY_ROWS), n_days, n_paths))
-    day_groups = np.zeros((n_days, n_paths, max(int(offsets[-1]), 1)))
+    day_groups = np.zeros((n_days, n_paths, groups.n_groups))
     traded = np.zeros((n_days, n_paths, n_tiers))
     used_price = np.full((n_days, n_paths, n_tiers), np.nan)
     scrapped = np.zeros((n_days, n_paths, n_tiers))
@@ -176,10 +152,6 @@ def run_market(
     checks = np.zeros((n_paths, 6))
     checks[:, 1:3] = -np.inf
 
-    tariff = np.asarray(spec.tariff, dtype=np.float64)
-    changed = np.concatenate([[True], np.any(tariff[1:] != tariff[:-1], axis=1)])
-    tariff_row = _c(np.cumsum(changed) - 1, np.int64)
-    tariff_rows = _c(tariff[changed])
     scale_1 = float(np.broadcast_to(scale, (1,))[0])
 
     for rec in recorders:
@@ -193,8 +165,9 @@ def run_market(
             nm.market_loop(
                 par, policy_state, first_day, last_day, dt, price, fees, rest, net,
                 network.window, span_factor, float(TARGET_TIMESPAN_S),
-                owner, owner_order, owner_start, cohort_f, cohort_i, group, weight,
-                tariff_rows, tariff_row, owner_t, scale_1, hodl_o, cover_o,
+                owner, tables.owner_order, tables.owner_start, cohort_f, cohort_i,
+                groups.group, groups.weight, tables.tariff_rows, tables.tariff_row,
+                tables.owner_t, scale_1, hodl_o, cover_o,
                 tier, tier_order, tier_start, offers, capacity, owner_cohorts, grid,
                 market_f,
                 is_maker, maker_rel, maker_list, maker_bp, maker_sp, maker_cohort,
@@ -215,8 +188,7 @@ def run_market(
     rows.update(traded=traded, used_price=used_price, scrapped=scrapped)
     for k, name in enumerate(MARKET_ROWS[3:]):
         rows[name] = np.ascontiguousarray(maker_rows[k])
-    for rec, off, n_g in zip(days_recs, offsets[:-1], sizes, strict=True):
-        rec.load_compiled_days(rows, day_groups[:, :, off:off + n_g].copy())
+    groups.load(rows, day_groups)
 
     checker = ConservationChecker(meta, enabled=check)
     if check:
