@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from hashwinter.engine.run import RunResult
 
 __all__ = ["CohortTables", "CompiledDaysRecorder", "DayGroups", "MarketStep", "endogenous_plan",
-           "run_endogenous"]
+           "run_endogenous", "share_checks"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -184,6 +184,28 @@ class DayGroups:
             rec.load_compiled_days(rows, day_groups[:, :, off:off + n_g].copy())
 
 
+def share_checks(checks: FloatArray, checker: Any, cash_flows: FloatArray,
+                 coin_flows: FloatArray) -> None:
+    """Raise on the kernel's network checks; hand the checker their figures and the flows.
+
+    ``checks`` (W, >= 4): per work item the largest hashrate share, the largest excess
+    of coins mined over issuance x share, and of its violation (network_loop's columns).
+    """
+    from hashwinter.engine.checks import _REL, ConservationError
+
+    max_share = float(checks[:, 0].max())
+    if max_share > 1 + _REL:
+        raise ConservationError(f"the cohorts hold {max_share:.3g} of the network "
+                                "hashrate: more than the whole network")
+    if float(checks[:, 2].max()) > 0:
+        raise ConservationError("cohorts mined more coins than issuance times their "
+                                "hashrate share")
+    checker.max_share = max_share
+    checker.max_excess = float(checks[:, 1].max())
+    checker.cash_flows = cash_flows
+    checker.coin_flows = coin_flows
+
+
 def _restart_step(policy: Policy) -> tuple[CompiledStep | None, str | None]:
     """Return the combined step of a chain (on/off step, restart delay), or the reason not."""
     from hashwinter.engine.kernel.loop import on_off_step
@@ -320,7 +342,7 @@ def run_endogenous(
     check: bool,
 ) -> RunResult:
     """Run ``spec`` (an endogenous network) on the compiled path (arguments: ``run_compiled``)."""
-    from hashwinter.engine.checks import _REL, ConservationChecker, ConservationError
+    from hashwinter.engine.checks import _REL, ConservationChecker
     from hashwinter.engine.kernel import network_loop as nl
     from hashwinter.engine.kernel.run import _c, _variant_blocks
     from hashwinter.engine.network_days import DAY_ROWS
@@ -412,17 +434,7 @@ def run_endogenous(
     cash_v, coins_v, broke_v = vpo(cash), vpo(coins), vpo(broke_step)
     checker = ConservationChecker(meta, enabled=check)
     if check:
-        max_share = float(checks[:, 0].max())
-        if max_share > 1 + _REL:
-            raise ConservationError(f"the cohorts hold {max_share:.3g} of the network "
-                                    "hashrate: more than the whole network")
-        if float(checks[:, 2].max()) > 0:
-            raise ConservationError("cohorts mined more coins than issuance times their "
-                                    "hashrate share")
-        checker.max_share = max_share
-        checker.max_excess = float(checks[:, 1].max())
-        checker.cash_flows = vpo(flows[0])
-        checker.coin_flows = vpo(flows[1])
+        share_checks(checks, checker, vpo(flows[0]), vpo(flows[1]))
     shape = (n_var, n_paths, n_coh)
     held = np.broadcast_to(np.where(start_step <= n_steps - 1, count, 0.0), shape)
     report = checker.finish(cash_v, coins_v, held)

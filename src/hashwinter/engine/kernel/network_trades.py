@@ -18,7 +18,12 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from hashwinter.engine.kernel.network_run import CohortTables, DayGroups, MarketStep
+from hashwinter.engine.kernel.network_run import (
+    CohortTables,
+    DayGroups,
+    MarketStep,
+    share_checks,
+)
 from hashwinter.engine.network import EndogenousNetwork, EndogenousState
 from hashwinter.engine.spec import EngineSpec
 from hashwinter.engine.step import Recorder, RunMeta
@@ -197,17 +202,7 @@ def run_market(
                                     "differ in a tier")
         if float(checks[:, nm.CHECK_COUNT].max()) > 0:
             raise ConservationError("a cohort holds a negative count")
-        max_share = float(checks[:, 0].max())
-        if max_share > 1 + _REL:
-            raise ConservationError(f"the cohorts hold {max_share:.3g} of the network "
-                                    "hashrate: more than the whole network")
-        if float(checks[:, 2].max()) > 0:
-            raise ConservationError("cohorts mined more coins than issuance times their "
-                                    "hashrate share")
-        checker.max_share = max_share
-        checker.max_excess = float(checks[:, 1].max())
-        checker.cash_flows = flows[0][None]
-        checker.coin_flows = flows[1][None]
+        share_checks(checks, checker, flows[0][None], flows[1][None])
         checker.count_flows = count_flows[None]
     report = checker.finish(cash[None], coins[None], held[None])
     state = EndogenousState(difficulty=net[0][None].copy(), height=net[1][None].copy(),
