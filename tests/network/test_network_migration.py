@@ -10,6 +10,7 @@ import datetime as dt
 import types
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_network_population import example
 
@@ -169,3 +170,27 @@ def test_a_run_where_every_sichuan_site_is_hydro() -> None:
     np.testing.assert_allclose(rec.by_region.sum(axis=-1), rec.hashrate, rtol=1e-9)
     assert xinjiang[-1] > xinjiang[0]
     assert run.result.checks is not None
+
+
+def test_the_dry_season_table_counts_moved_and_dark_machines() -> None:
+    # The shipped winter at 40 farms to 31 Dec: the recorder keeps, per day, the hydro
+    # machines in their dry season that run (at a sister site) and that are off.
+    from hashwinter.network.report import network_tables, summary_lines
+
+    scenario = example(farms=40).model_copy(update={"end": dt.date(2018, 12, 31)})
+    run = run_network(scenario, shared_data_dir())
+    rec = run.record
+    table = network_tables(run)["dry_season"].set_index("date")
+    table.index = pd.DatetimeIndex(table.index)
+    total = table.sum(axis=1)
+    # No site is in its dry season before November; the seasons start spread over the
+    # month (spread_days 31), so more machines are in theirs on 30 Nov than on 5 Nov.
+    assert (total[:"2018-10-31"] == 0).all()
+    assert total["2018-11-30"] > total["2018-11-05"] > 0
+    # In December a fifth of the hydro sites have a sister site (sister_share 0.2) and
+    # some of them run there; more are off.
+    dec = table["2018-12-01":]
+    moved, off = dec["machines_running_at_sister_sites"], dec["machines_off_in_dry_season"]
+    assert (moved > 0).all() and (off > moved).all()
+    assert rec.dry_running.shape == rec.hashrate.shape
+    assert any(line.startswith("dry season (path 0)") for line in summary_lines(run))

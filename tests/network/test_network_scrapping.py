@@ -90,10 +90,10 @@ def test_a_farm_short_of_cash_offers_its_unplugged_machines_at_once() -> None:
 
 
 def test_a_dark_hydro_site_waits_for_the_water() -> None:
-    # Cohort 0 is off 30 days, but its site is dark for the dry season (waiting): it
-    # offers nothing and its count of days off stands still.
+    # Cohort 0 is off 30 days, but its site is dark for the dry season and waits
+    # (dark_sells false): it offers nothing and its count of days off stands still.
     m = _market(capacity=20.0)
-    waiting = dataclasses.replace(m, waiting=np.array([[True, False]]))
+    waiting = dataclasses.replace(m, dark=np.array([[True, False]]), dark_sells=False)
     on = np.array([[[False, True]]])
     obs = _obs([10.0, 5.0], [1e6, 1e6])
     acts, days = waiting.decide(obs, Actions.start(on), np.array([[[29.0, 0.0]]]))
@@ -104,6 +104,16 @@ def test_a_dark_hydro_site_waits_for_the_water() -> None:
     broke = dataclasses.replace(obs, alive=np.array([False, True]).reshape(1, 1, 2))
     acts, _ = waiting.decide(broke, Actions.start(on), np.array([[[0.0, 0.0]]]))
     assert acts.sell is not None and float(acts.sell[0, 0, 0]) == pytest.approx(10.0)
+
+
+def test_a_dark_site_never_scraps() -> None:
+    # Nobody bids (no margin): the unplugged cohort scraps after 30 days off, but not
+    # while its site is dark for the dry season, even when it sells (dark_sells).
+    obs = _obs([10.0, 5.0], [1e6, 1e6], margin=0.0)
+    m = _market(scrap_after_days=30.0)
+    assert _decide(m, obs, 40.0).scrap is not None
+    dark = dataclasses.replace(m, dark=np.array([[True, False]]))
+    assert _decide(dark, obs, 40.0).scrap is None
 
 
 def test_bad_scrap_parameters_name_their_field() -> None:

@@ -410,8 +410,8 @@ def run_chunk(chunk: NetworkChunk,
             scrap_after_days=(math.inf if mc.scrap_after_days is None
                               else mc.scrap_after_days),
             scrap_value=mc.scrap_floor, short_cash_days=mc.short_cash_days,
-            waiting=(None if plan is None or scenario.migration.dark_sites_sell
-                     else plan.dry)))
+            dark=None if plan is None else plan.dry,
+            dark_sells=scenario.migration.dark_sites_sell))
     farm_class, size_labels = size_classes(pop.farm_machines[:n_real])
     size_class = np.concatenate([farm_class, np.full(pop.n_farms - n_real, 3, np.int64)])
     if makers is not None:
@@ -425,7 +425,8 @@ def run_chunk(chunk: NetworkChunk,
                                power=pop.tier_power[tier],
                                region_by_day=None if plan is None else plan.region,
                                hosted=None if makers is None else (makers.hosted_cohort,
-                                                                   makers.hosted_maker))
+                                                                   makers.hosted_maker),
+                               dry=None if plan is None else plan.dry)
     treasury = network_treasury(scenario.habits, pop.farm_machines[:n_real], pop.n_farms)
     hedge = hedging(scenario.habits, pop.farm_machines[:n_real], pop.n_farms, cohorts, clock,
                     owner_names)

@@ -63,6 +63,11 @@ class NetworkRecord:
         Wall power of the running machines, makers' new models included (no PUE). [W]
     scrapped : ndarray (T, P, K)
         Machines scrapped per tier (they leave the network). [machines]
+    dry_running, dry_off : ndarray (T, P)
+        With the dry season (network.migration): machines of the hydro sites in their
+        dry season that run (only at a sister site: none has power at home) and that
+        are off (dark at home, in transit, or unplugged at the sister site); 0 without
+        it. [machines]
 
     """
 
@@ -86,6 +91,8 @@ class NetworkRecord:
     power: FloatArray
     hosted: FloatArray
     scrapped: FloatArray
+    dry_running: FloatArray
+    dry_off: FloatArray
 
 
 class NetworkRecorder:
@@ -108,6 +115,8 @@ class NetworkRecorder:
         otherwise.
     hosted : tuple of ndarray of int (K,), optional
         The makers' hosted cohorts and the maker (0 .. M-1) of each.
+    dry : ndarray of bool (D, C), optional
+        The cohort is a hydro site in its own dry season (network.migration's plan).
 
     """
 
@@ -117,8 +126,8 @@ class NetworkRecorder:
                  maker_cohort: npt.NDArray[np.int64] | None = None,
                  power: FloatArray | None = None,
                  region_by_day: npt.NDArray[np.integer] | None = None,
-                 hosted: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
-                 ) -> None:
+                 hosted: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+                 dry: npt.NDArray[np.bool_] | None = None) -> None:
         # Group sums: O(C), and each path's sum independent of the other paths (chunks).
         self._tier = OwnerGroups.of(tier, n_tiers).sum
         self._region = OwnerGroups.of(region, n_regions).sum
@@ -133,6 +142,7 @@ class NetworkRecorder:
                         else np.asarray(maker_cohort, np.int64))
         self._columns = (np.asarray(region, np.int64), np.asarray(size_class, np.int64))
         self._region_by_day = region_by_day
+        self._dry = dry
         empty = np.zeros(0, np.int64)
         self._hosted = (empty, empty) if hosted is None else (
             np.asarray(hosted[0], np.int64), np.asarray(hosted[1], np.int64))
@@ -189,7 +199,8 @@ class NetworkRecorder:
             maker_running=rows.get("maker_running", none),
             maker_revenue=rows.get("maker_revenue", none), power=groups[..., -1].copy(),
             hosted=none,
-            scrapped=rows.get("scrapped", np.zeros((n_days, n_paths, self._n_tiers))))
+            scrapped=rows.get("scrapped", np.zeros((n_days, n_paths, self._n_tiers))),
+            dry_running=np.zeros((n_days, n_paths)), dry_off=np.zeros((n_days, n_paths)))
 
     def record(self, data: StepData) -> None:
         """Keep the step's daily values and check the network's conservation."""
@@ -257,6 +268,14 @@ class NetworkRecorder:
         rows["delivered"].append(delivered)
         rows["maker_revenue"].append(revenue)
         installed = np.broadcast_to(np.asarray(data.installed), data.running.shape)[0]
+        dry_running = dry_off = np.zeros(p)
+        if self._dry is not None:
+            dry = self._dry[data.step]
+            # einsum: each path's sum independent of the others (chunks).
+            dry_running = np.einsum("pc,c->p", running, dry.astype(np.float64))
+            dry_off = np.einsum("pc,c->p", installed - running, dry.astype(np.float64))
+        rows["dry_running"].append(dry_running)
+        rows["dry_off"].append(dry_off)
         rows["inventory"].append(installed[:, mk])
         h_cohort, h_maker = self._hosted
         hosted = np.zeros((p, mk.size))

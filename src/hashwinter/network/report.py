@@ -20,6 +20,9 @@ otherwise where said):
   median farm tariff [USD/BTC] and its daily margin at that price;
 * ``electricity.csv`` — per day: the simulated fleet's consumption and the CBECI-style
   lower / best / upper bounds of the history [TWh/yr] (network.electricity);
+* ``dry_season.csv`` (with ``[migration]``) — per day: machines of the hydro sites in
+  their dry season running at a sister site, and off (dark at home, in transit, or
+  unplugged there) (path 0);
 * ``makers_daily.csv``, ``makers_quarterly.csv`` (with makers) — per day / quarter and
   maker: machines produced, sold (delivered), held as inventory and placed at host farms
   (at the day's or quarter's end), running (own and hosted), and revenue [USD] (path 0).
@@ -177,13 +180,22 @@ def _makers(run: NetworkRun) -> tuple[pd.DataFrame, pd.DataFrame]:
     return daily.drop(columns="quarter"), quarterly
 
 
+def _dry_season(run: NetworkRun) -> pd.DataFrame:
+    rec = run.record
+    return pd.DataFrame({"date": pd.DatetimeIndex(run.dates).date,
+                         "machines_running_at_sister_sites": rec.dry_running[:, 0],
+                         "machines_off_in_dry_season": rec.dry_off[:, 0]})
+
+
 def network_tables(run: NetworkRun) -> dict[str, pd.DataFrame]:
     """Return the run's tidy tables by file stem (see the module docstring)."""
     pop = run.population
-    makers = {}
+    extra = {}
     if pop.n_makers:
-        makers = dict(zip(("makers_daily", "makers_quarterly"), _makers(run), strict=True))
-    return {**makers,
+        extra = dict(zip(("makers_daily", "makers_quarterly"), _makers(run), strict=True))
+    if run.scenario.migration.enabled:
+        extra["dry_season"] = _dry_season(run)
+    return {**extra,
         "network_daily": _daily(run),
         "network_fan": _fan(run),
         "retargets": _retargets(run),
@@ -224,6 +236,13 @@ def summary_lines(run: NetworkRun) -> list[str]:
     gaps = 86400.0 / _blocks(run)
     lines.append(f"mean time between blocks: {gaps.mean():.0f} s over days and paths "
                  f"(days of path 0 from {gaps[:, 0].min():.0f} to {gaps[:, 0].max():.0f} s)")
+    dry_days = rec.dry_running[:, 0] + rec.dry_off[:, 0] > 0
+    if dry_days.any():
+        # The day the most hydro machines were in their dry season (all sites dark).
+        peak = int(np.argmax(rec.dry_running[:, 0] + rec.dry_off[:, 0]))
+        lines.append(f"dry season (path 0): on {dates[peak].date()} "
+                     f"{rec.dry_running[peak, 0]:,.0f} hydro machines run at sister sites, "
+                     f"{rec.dry_off[peak, 0]:,.0f} are off (dark, in transit or unplugged)")
     broke = int((run.result.broke_step >= 0).sum())
     lines.append(f"machines traded: {np.nansum(rec.traded[:, 0]):,.0f}, scrapped: "
                  f"{rec.scrapped[:, 0].sum():,.0f} (path 0); farms broke (all paths): {broke}")

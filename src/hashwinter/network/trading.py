@@ -85,6 +85,13 @@ class SecondHandMarket:
         An owner whose cash is below this many days of its fleet's operating cost (every
         machine held running, at the day's cost) is short of cash: its cohorts that are
         off offer their machines at once (0: never). [day]
+    dark : ndarray of bool (D, C), optional
+        Days on which a cohort's site is dark for its dry season (network.migration).
+        Its machines are never scrapped then (kept for the wet season); with
+        ``dark_sells`` false it does not offer them either and those days do not count
+        as days off. None: no dry season.
+    dark_sells : bool, default True
+        Whether a dark site offers its machines like an unplugged one.
 
     """
 
@@ -100,7 +107,8 @@ class SecondHandMarket:
     scrap_after_days: float = math.inf
     scrap_value: float = 0.0
     short_cash_days: float = 0.0
-    waiting: npt.NDArray[np.bool_] | None = None
+    dark: npt.NDArray[np.bool_] | None = None
+    dark_sells: bool = True
 
     def __post_init__(self) -> None:
         if not self.scrap_after_days >= self.sell_after_days:
@@ -135,7 +143,7 @@ class SecondHandMarket:
         off_days = self._off_days(obs, on, state)
         held = np.broadcast_to(obs.installed, off_days.shape)
         offer, cleared = self._clear(obs, on, off_days, held, held, 0.0)
-        actions = self._scrap(actions, off_days, offer, cleared)
+        actions = self._scrap(obs, actions, off_days, offer, cleared)
         if not (cleared.volume > 0).any():
             return actions, off_days
         price_c = np.nan_to_num(cleared.price, nan=0.0)[..., self.tier]
@@ -143,21 +151,27 @@ class SecondHandMarket:
         return actions.add_trades(sell=cleared.sold, sell_price=price_c, buy=cleared.bought,
                                   buy_price=price_c), off_days
 
+    def _waiting(self, obs: Observation) -> npt.NDArray[np.bool_] | None:
+        """Return the cohorts that wait for the water today instead of selling, or None."""
+        return None if self.dark is None or self.dark_sells else self.dark[obs.day]
+
     def _off_days(self, obs: Observation, on: npt.NDArray[np.bool_],
                   before: FloatArray) -> FloatArray:
         """Return the days off in a row after today (a waiting day keeps the count)."""
         off = np.where(on, 0.0, before + obs.step_seconds / SECONDS_PER_DAY)
-        if self.waiting is None:
-            return off
-        return np.where(self.waiting[obs.day] & ~on, before, off)
+        waiting = self._waiting(obs)
+        return off if waiting is None else np.where(waiting & ~on, before, off)
 
-    def _scrap(self, actions: Actions, off_days: FloatArray, offer: FloatArray,
-               cleared: Clearing) -> Actions:
+    def _scrap(self, obs: Observation, actions: Actions, off_days: FloatArray,
+               offer: FloatArray, cleared: Clearing) -> Actions:
         """Add the scrapping of what was offered, not sold, and is off long enough."""
         if not math.isfinite(self.scrap_after_days):
             return actions
         unsold = np.maximum(offer - cleared.sold, 0.0)
-        scrap = np.where(off_days >= self.scrap_after_days, unsold, 0.0)
+        due = off_days >= self.scrap_after_days
+        if self.dark is not None:
+            due = due & ~self.dark[obs.day]  # a dark site keeps them for the wet season
+        scrap = np.where(due, unsold, 0.0)
         if not (scrap > 0).any():
             return actions
         return actions.add_trades(scrap=scrap, scrap_price=np.full(scrap.shape,
@@ -174,8 +188,9 @@ class SecondHandMarket:
         alive_c = obs.alive[..., self.owner]
         per_day = SECONDS_PER_DAY / obs.step_seconds
         selling = off_days >= self.sell_after_days
-        if self.waiting is not None:
-            selling = selling & ~self.waiting[obs.day]
+        waiting = self._waiting(obs)
+        if waiting is not None:
+            selling = selling & ~waiting
         selling = selling | ~alive_c  # a broke farm's machines are always for sale
         if self.short_cash_days > 0:
             # Short of cash: the owner's cash below short_cash_days of its fleet's cost.
@@ -231,7 +246,7 @@ class SecondHandMarket:
         pend_price[slot] = np.nan_to_num(cleared.price, nan=0.0)
         new_state = (off_days, pend_sell, pend_buy, pend_price)
         # Scrapped at once (not shipped): what was offered today and did not clear.
-        actions = self._scrap(actions, off_days, offer, cleared)
+        actions = self._scrap(obs, actions, off_days, offer, cleared)
         if not (due_buy > 0).any():
             return actions, new_state
         return actions.add_trades(sell=due_sell, sell_price=price_c, buy=due_buy,

@@ -289,9 +289,9 @@ def _market_plan(spec: EngineSpec, parts: list[Policy],
         if market.ship_days > 0:
             return None, ("a shipping delay (market.ship_days > 0) has no compiled step yet "
                           "(trades settle the day they clear on the kernel)")
-        if market.waiting is not None:
-            return None, ("dark hydro sites that wait (migration.dark_sites_sell = false) "
-                          "have no compiled step yet")
+        if market.dark is not None:
+            return None, ("the dry season's dark sites (market.dark, from [migration]) have "
+                          "no compiled step yet")
     if rest and isinstance(rest[0], MakerPolicy):
         makers = rest[0]
         rest.pop(0)
