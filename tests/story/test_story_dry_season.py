@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from hashwinter.network.config import MigrationConfig
-from hashwinter.story.network import DRY_SEASON_DAYS, _dry_season_line, _scrapped_line
+from hashwinter.story.network import (
+    DRY_SEASON_DAYS,
+    _dry_counts_line,
+    _dry_season_line,
+    _scrapped_line,
+)
 
 
 def _table() -> pd.DataFrame:
@@ -41,3 +46,13 @@ def test_the_scrap_sentence_sums_path_0s_models():
     assert "S9" not in line
     assert "scraps no machine" in _scrapped_line(used, None)
     assert "scrapped nothing" in _scrapped_line(used.assign(machines_scrapped=0.0), 60.0)
+
+
+def test_the_counts_sentence_reads_the_dry_season_table():
+    dry = pd.DataFrame({"date": ["2018-10-31", "2018-11-10", "2018-11-30", "2018-12-01"],
+                        "machines_running_at_sister_sites": [0.0, 42174.4, 94117.8, 1.0],
+                        "machines_off_in_dry_season": [0.0, 257446.3, 615823.8, 2.0]})
+    line = _dry_counts_line(dry)
+    assert "0 / 0 on 31 Oct" in line and "42,174 / 257,446 on 10 Nov" in line
+    assert "94,118 / 615,824 on 30 Nov (path 0)." in line and "01 Dec" not in line
+    assert _dry_counts_line(None) == "" and _dry_counts_line(dry.iloc[3:]) == ""

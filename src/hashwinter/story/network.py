@@ -106,6 +106,22 @@ def _dry_season_line(by_region: pd.DataFrame, migration: MigrationConfig) -> str
             + " EH/s on " + ", ".join(f"{d:%d %b}" for d in days) + ".")
 
 
+def _dry_counts_line(dry: pd.DataFrame | None) -> str:
+    """Describe the dry season's machines that moved and that are off, on DRY_SEASON_DAYS."""
+    if dry is None or dry.empty:
+        return ""
+    index = pd.DatetimeIndex(pd.to_datetime(dry["date"]))
+    moved = pd.Series(dry["machines_running_at_sister_sites"].to_numpy(float), index=index)
+    off = pd.Series(dry["machines_off_in_dry_season"].to_numpy(float), index=index)
+    days = [pd.Timestamp(d) for d in DRY_SEASON_DAYS if pd.Timestamp(d) in index]
+    if not days:
+        return ""
+    return ("The farms that move north, and those that unplug: hydro machines in their dry "
+            "season running at a sister site / off (dark, in transit or unplugged) "
+            + ", ".join(f"{moved[d]:,.0f} / {off[d]:,.0f} on {d:%d %b}" for d in days)
+            + " (path 0).")
+
+
 def _scrapped_line(used: pd.DataFrame, scrap_after_days: float | None) -> str:
     """Describe the machines the run scrapped, by model (path 0)."""
     if scrap_after_days is None:
@@ -166,6 +182,9 @@ def network_section(ctx: StoryContext) -> Section:
         _dry_season_line(tables["hashrate_by_region"], scenario.migration),
         _scrapped_line(tables["used_prices"], scenario.market.scrap_after_days),
     ]
+    counts = _dry_counts_line(tables.get("dry_season"))
+    if counts:
+        sec.paragraphs.append(counts)
     makers = _makers(ctx)
     shown = makers[makers["metric"].isin(("revenue", "units_delivered", "net_profit",
                                           "ipo_target"))]
