@@ -12,6 +12,7 @@ The state is the days each cohort has been off in a row, shaped (V, P, C).
 from __future__ import annotations
 
 import dataclasses
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
@@ -25,8 +26,30 @@ __all__ = ["ExitOnSale", "MinimumOffTime"]
 FloatArray = npt.NDArray[np.float64]
 
 
+class _DaysOff:
+    """A one-variant policy whose state is the days each cohort has been off in a row."""
+
+    @property
+    def n_variants(self) -> int:
+        """One variant."""
+        return 1
+
+    def init_state(self, shape: tuple[int, int, int]) -> FloatArray:
+        """Return days off in a row: 0 (every cohort ran before the start)."""
+        return np.zeros(shape)
+
+    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> Self:
+        """Return itself (one variant)."""
+        return self
+
+
+def _days_off(on: npt.NDArray[np.bool_], state: FloatArray, obs: Observation) -> FloatArray:
+    """Return the days off in a row after this step (0 where the cohort runs)."""
+    return np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
+
+
 @dataclasses.dataclass(frozen=True)
-class MinimumOffTime:
+class MinimumOffTime(_DaysOff):
     """Keep a stopped cohort off until it has been off ``min_off_days`` days in a row.
 
     Parameters
@@ -38,22 +61,13 @@ class MinimumOffTime:
 
     min_off_days: float
 
-    @property
-    def n_variants(self) -> int:
-        """One variant."""
-        return 1
-
-    def init_state(self, shape: tuple[int, int, int]) -> FloatArray:
-        """Return days off in a row: 0 (every cohort ran before the start)."""
-        return np.zeros(shape)
-
     def decide(self, obs: Observation, actions: Actions,
                state: FloatArray) -> tuple[Actions, FloatArray]:
         """Return the bundle with too-early restarts undone, and the days off."""
         on = np.asarray(actions.on)
         early = on & (state > 0) & (state < self.min_off_days)
         on = np.broadcast_to(on & ~early, state.shape)
-        days = np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
+        days = _days_off(on, state, obs)
         return actions.with_on(on), days
 
     def compiled_restart_delay(self) -> float:
@@ -64,13 +78,9 @@ class MinimumOffTime:
         """
         return float(self.min_off_days)
 
-    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> MinimumOffTime:
-        """Return itself (one variant)."""
-        return self
-
 
 @dataclasses.dataclass(frozen=True)
-class ExitOnSale:
+class ExitOnSale(_DaysOff):
     """A cohort off ``after_days`` days in a row has closed: it never restarts itself.
 
     The market offers such a cohort's machines (``market.sell_after_days``); a farm
@@ -92,22 +102,9 @@ class ExitOnSale:
 
     after_days: float
 
-    @property
-    def n_variants(self) -> int:
-        """One variant."""
-        return 1
-
-    def init_state(self, shape: tuple[int, int, int]) -> FloatArray:
-        """Return days off in a row: 0 (every cohort ran before the start)."""
-        return np.zeros(shape)
-
     def decide(self, obs: Observation, actions: Actions,
                state: FloatArray) -> tuple[Actions, FloatArray]:
         """Return the bundle with the closed cohorts kept off, and the days off."""
         on = np.broadcast_to(np.asarray(actions.on) & (state < self.after_days), state.shape)
-        days = np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
+        days = _days_off(on, state, obs)
         return actions.with_on(on), days
-
-    def take_variants(self, sel: slice | npt.NDArray[np.int64]) -> ExitOnSale:
-        """Return itself (one variant)."""
-        return self
