@@ -165,14 +165,11 @@ def _clear_rows(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
     for c in range(n_coh):
         tier_order[fill[tier[c]]] = c
         fill[tier[c]] += 1
-    offered = np.empty(n_tiers, dtype=np.bool_)
+    # Every tier is visited (clear_tiers finds the tiers without supply as it sums it).
+    offered = np.ones(n_tiers, dtype=np.bool_)
     has = np.empty(n_tiers, dtype=np.bool_)
     traders = np.empty(n_coh, dtype=np.int64)
     for r in range(offer.shape[0]):
-        offered[:] = False
-        for c in range(n_coh):
-            if offer[r, c] != 0.0:
-                offered[tier[c]] = True
         sold[r] = 0.0  # clear_tiers writes only the tiers with supply
         bought[r] = 0.0
         clear_tiers(offer[r], valuation[r], slots[r], budget[r], tier_order, tier_start,
@@ -211,7 +208,6 @@ def clear_tiers(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
     """
     n_tiers, n_bins = grid.shape
     supply = scratch[0, :, 0]
-    p_star = scratch[5, :, 0]
     slots_at = scratch[1]
     cash_to = scratch[2]
     cash_from = scratch[3]
@@ -257,7 +253,6 @@ def clear_tiers(offer: FloatArray, valuation: FloatArray, slots: FloatArray,
                 j_star = j
                 break
         p = grid[k, j_star]
-        p_star[k] = p
         d = 0.0
         for i in range(tier_start[k], tier_start[k + 1]):
             c = tier_order[i]

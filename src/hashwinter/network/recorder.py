@@ -142,7 +142,8 @@ class NetworkRecorder:
                         else np.asarray(maker_cohort, np.int64))
         self._columns = (np.asarray(region, np.int64), np.asarray(size_class, np.int64))
         self._region_by_day = region_by_day
-        self._dry = dry
+        # As weights (1.0 for a cohort in its dry season): one einsum a step.
+        self._dry = None if dry is None else np.asarray(dry, dtype=np.float64)
         empty = np.zeros(0, np.int64)
         self._hosted = (empty, empty) if hosted is None else (
             np.asarray(hosted[0], np.int64), np.asarray(hosted[1], np.int64))
@@ -272,8 +273,8 @@ class NetworkRecorder:
         if self._dry is not None:
             dry = self._dry[data.step]
             # einsum: each path's sum independent of the others (chunks).
-            dry_running = np.einsum("pc,c->p", running, dry.astype(np.float64))
-            dry_off = np.einsum("pc,c->p", installed - running, dry.astype(np.float64))
+            dry_running = np.einsum("pc,c->p", running, dry)
+            dry_off = np.einsum("pc,c->p", installed - running, dry)
         rows["dry_running"].append(dry_running)
         rows["dry_off"].append(dry_off)
         rows["inventory"].append(installed[:, mk])

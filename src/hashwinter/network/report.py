@@ -236,10 +236,10 @@ def summary_lines(run: NetworkRun) -> list[str]:
     gaps = 86400.0 / _blocks(run)
     lines.append(f"mean time between blocks: {gaps.mean():.0f} s over days and paths "
                  f"(days of path 0 from {gaps[:, 0].min():.0f} to {gaps[:, 0].max():.0f} s)")
-    dry_days = rec.dry_running[:, 0] + rec.dry_off[:, 0] > 0
-    if dry_days.any():
+    dry = rec.dry_running[:, 0] + rec.dry_off[:, 0]
+    if (dry > 0).any():
         # The day the most hydro machines were in their dry season (all sites dark).
-        peak = int(np.argmax(rec.dry_running[:, 0] + rec.dry_off[:, 0]))
+        peak = int(np.argmax(dry))
         lines.append(f"dry season (path 0): on {dates[peak].date()} "
                      f"{rec.dry_running[peak, 0]:,.0f} hydro machines run at sister sites, "
                      f"{rec.dry_off[peak, 0]:,.0f} are off (dark, in transit or unplugged)")

@@ -21,7 +21,7 @@ from hashwinter.engine.actions import Actions
 from hashwinter.engine.policy import Observation
 from hashwinter.units import SECONDS_PER_DAY
 
-__all__ = ["ExitOnSale", "MinimumOffTime"]
+__all__ = ["ExitOnSale", "MinimumOffTime", "days_off"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -43,7 +43,7 @@ class _DaysOff:
         return self
 
 
-def _days_off(on: npt.NDArray[np.bool_], state: FloatArray, obs: Observation) -> FloatArray:
+def days_off(on: npt.NDArray[np.bool_], state: FloatArray, obs: Observation) -> FloatArray:
     """Return the days off in a row after this step (0 where the cohort runs)."""
     return np.where(on, 0.0, state + obs.step_seconds / SECONDS_PER_DAY)
 
@@ -67,7 +67,7 @@ class MinimumOffTime(_DaysOff):
         on = np.asarray(actions.on)
         early = on & (state > 0) & (state < self.min_off_days)
         on = np.broadcast_to(on & ~early, state.shape)
-        days = _days_off(on, state, obs)
+        days = days_off(on, state, obs)
         return actions.with_on(on), days
 
     def compiled_restart_delay(self) -> float:
@@ -106,5 +106,5 @@ class ExitOnSale(_DaysOff):
                state: FloatArray) -> tuple[Actions, FloatArray]:
         """Return the bundle with the closed cohorts kept off, and the days off."""
         on = np.broadcast_to(np.asarray(actions.on) & (state < self.after_days), state.shape)
-        days = _days_off(on, state, obs)
+        days = days_off(on, state, obs)
         return actions.with_on(on), days

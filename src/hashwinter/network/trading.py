@@ -33,6 +33,7 @@ bought per cohort, (S, V, P, C), and the clearing price per tier, (S, V, P, K).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any
 
@@ -44,6 +45,7 @@ from hashwinter.engine.owners import OwnerGroups
 from hashwinter.engine.policy import Observation
 from hashwinter.errors import InputError
 from hashwinter.network.clearing import Clearing, clear_market
+from hashwinter.network.restart import days_off
 from hashwinter.units import SECONDS_PER_DAY
 
 __all__ = ["SecondHandMarket"]
@@ -151,6 +153,11 @@ class SecondHandMarket:
         return actions.add_trades(sell=cleared.sold, sell_price=price_c, buy=cleared.bought,
                                   buy_price=price_c), off_days
 
+    @functools.cached_property
+    def _owner_groups(self) -> OwnerGroups:
+        """The cohorts grouped by owner (built once, not every step)."""
+        return OwnerGroups.of(self.owner, int(self.owner.max()) + 1)
+
     def _waiting(self, obs: Observation) -> npt.NDArray[np.bool_] | None:
         """Return the cohorts that wait for the water today instead of selling, or None."""
         return None if self.dark is None or self.dark_sells else self.dark[obs.day]
@@ -158,7 +165,7 @@ class SecondHandMarket:
     def _off_days(self, obs: Observation, on: npt.NDArray[np.bool_],
                   before: FloatArray) -> FloatArray:
         """Return the days off in a row after today (a waiting day keeps the count)."""
-        off = np.where(on, 0.0, before + obs.step_seconds / SECONDS_PER_DAY)
+        off = days_off(on, before, obs)
         waiting = self._waiting(obs)
         return off if waiting is None else np.where(waiting & ~on, before, off)
 
@@ -196,7 +203,10 @@ class SecondHandMarket:
             # Short of cash: the owner's cash below short_cash_days of its fleet's cost.
             held = np.broadcast_to(obs.installed, off_days.shape)
             cost_c = held * obs.cost_per_machine * per_day
-            cost_o = OwnerGroups.of(self.owner, obs.cash.shape[-1]).sum(cost_c)
+            groups = self._owner_groups
+            if groups.n_owners != obs.cash.shape[-1]:  # owners without a cohort at the end
+                groups = OwnerGroups.of(self.owner, obs.cash.shape[-1])
+            cost_o = groups.sum(cost_c)
             short_o = obs.cash < self.short_cash_days * cost_o
             selling = selling | (~on & short_o[..., self.owner])
         offer = np.where(selling, free, 0.0)

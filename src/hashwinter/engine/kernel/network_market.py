@@ -377,7 +377,7 @@ def market_loop(
                     if give > 0.0 and pst[0, c, 0] >= scrap_after:
                         k = tier[c]
                         ms = sold_m[c] if cleared and has[k] else 0.0
-                        x = min(max(give - ms, 0.0), give - min(ms, give))
+                        x = max(give - ms, 0.0)  # what is left after the sale
                         if x > 0.0:
                             held_p[c] -= x
                             count_flows_p[c] -= x

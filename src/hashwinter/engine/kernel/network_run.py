@@ -39,8 +39,8 @@ from hashwinter.engine.treasury import Treasury
 if TYPE_CHECKING:
     from hashwinter.engine.run import RunResult
 
-__all__ = ["CohortTables", "CompiledDaysRecorder", "DayGroups", "MarketStep", "endogenous_plan",
-           "run_endogenous", "share_checks"]
+__all__ = ["CompiledDaysRecorder", "DayGroups", "MarketStep", "endogenous_plan", "run_endogenous",
+           "share_checks", "tariff_rows"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -71,74 +71,18 @@ class CompiledDaysRecorder(Protocol):
         ...
 
 
-@dataclasses.dataclass(frozen=True)
-class CohortTables:
-    """The endogenous kernels' per-cohort, per-owner and tariff tables of a spec.
+def tariff_rows(spec: EngineSpec) -> tuple[FloatArray, IntArray]:
+    """Return the tariff's distinct rows (U, C) [currency/kWh] and each step's row (T,).
 
-    The numpy loop's per-cohort factors with its expressions (``kernel.run``'s):
-    ``cohort_f`` (7, C) hashrate, hashrate after pool fee, management fee per step,
-    restart cost, count, energy per step [kWh], capex; ``cohort_i`` (2, C) start and
-    capex steps (-1: none in the run); ``capex_steps`` (T,) the steps with a purchase;
-    ``owner_t`` (2, T, O) site capex and fixed costs; the cohorts grouped by owner
-    (``owner_order``, ``owner_start``: CSR); the tariff's distinct rows ``tariff_rows``
-    (U, C) and each step's row ``tariff_row`` (T,) (a new row wherever a step's differs
-    from the last: a run's tariff changes on few steps).
+    A new row wherever a step's differs from the last: a run's tariff changes on few
+    steps (e.g. with the season), and streaming a (T, C) table was a third of the
+    endogenous loop's memory traffic.
     """
+    from hashwinter.engine.kernel.run import _c
 
-    hashing: FloatArray
-    cohort_f: FloatArray
-    cohort_i: IntArray
-    capex_steps: npt.NDArray[np.bool_]
-    owner_t: FloatArray
-    owner_order: IntArray
-    owner_start: IntArray
-    tariff_rows: FloatArray
-    tariff_row: IntArray
-
-    @property
-    def start_step(self) -> IntArray:
-        """Each cohort's first step (C,)."""
-        return self.cohort_i[0]
-
-    @property
-    def count(self) -> FloatArray:
-        """Machines of each cohort (C,) [machines]."""
-        return self.cohort_f[4]
-
-    @classmethod
-    def of(cls, spec: EngineSpec) -> CohortTables:
-        """Build the tables of ``spec``."""
-        from hashwinter.engine.kernel.run import _c
-        from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWATT
-
-        cohorts, owners = spec.cohorts, spec.owners
-        n_steps, dt = spec.clock.n_steps, spec.clock.step_seconds
-        hashing = cohorts.effective_hashrate
-        hashing_net = hashing * (1.0 - cohorts.pool_fee)
-        energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
-        energy_pm = energy_pm / WATTS_PER_KILOWATT
-        mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
-        start_step = cohorts.start_step.astype(np.int64)
-        count = cohorts.count.astype(np.float64)
-        paid = (cohorts.capex_step >= 0) & (cohorts.capex_step < n_steps)
-        capex_step = np.where(paid, cohorts.capex_step, -1).astype(np.int64)
-        capex_amount = np.where(paid, cohorts.count * cohorts.unit_price, 0.0)
-        capex_steps = np.zeros(n_steps, dtype=np.bool_)
-        capex_steps[capex_step[paid]] = True
-        tariff = np.asarray(spec.tariff, dtype=np.float64)
-        changed = np.concatenate([[True], np.any(tariff[1:] != tariff[:-1], axis=1)])
-        per_owner = np.bincount(cohorts.owner, minlength=owners.n)
-        return cls(
-            hashing=hashing,
-            cohort_f=_c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
-                                  energy_pm, capex_amount])),
-            cohort_i=_c(np.stack([start_step, capex_step]), np.int64),
-            capex_steps=capex_steps,
-            owner_t=_c(np.stack([owners.site_capex, owners.fixed_costs])),
-            owner_order=_c(np.argsort(cohorts.owner, kind="stable"), np.int64),
-            owner_start=_c(np.concatenate([[0], np.cumsum(per_owner)]), np.int64),
-            tariff_rows=_c(tariff[changed]),
-            tariff_row=_c(np.cumsum(changed) - 1, np.int64))
+    tariff = np.asarray(spec.tariff, dtype=np.float64)
+    changed = np.concatenate([[True], np.any(tariff[1:] != tariff[:-1], axis=1)])
+    return _c(tariff[changed]), _c(np.cumsum(changed) - 1, np.int64)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -344,7 +288,7 @@ def run_endogenous(
     """Run ``spec`` (an endogenous network) on the compiled path (arguments: ``run_compiled``)."""
     from hashwinter.engine.checks import _REL, ConservationChecker
     from hashwinter.engine.kernel import network_loop as nl
-    from hashwinter.engine.kernel.run import _c, _variant_blocks
+    from hashwinter.engine.kernel.run import CohortTables, _c, _variant_blocks
     from hashwinter.engine.network_days import DAY_ROWS
     from hashwinter.engine.run import RunResult
     from hashwinter.engine.treasury import BROKE_TOLERANCE
@@ -362,6 +306,8 @@ def run_endogenous(
     tables = CohortTables.of(spec)
     hashing, cohort_f, cohort_i = tables.hashing, tables.cohort_f, tables.cohort_i
     start_step, count = tables.start_step, tables.count
+    owner_t = _c(np.stack([owners.site_capex, owners.fixed_costs]))
+    tariff, tariff_row = tariff_rows(spec)
     variant_f = _c(np.stack([np.broadcast_to(scale, (n_var,)),
                              np.broadcast_to(treasury.hodl_ratio, (n_var,))]))
     cover = _c(np.broadcast_to(treasury.sell_to_cover, (n_var,)), np.bool_)
@@ -410,8 +356,8 @@ def run_endogenous(
             loop_fn(params, policy_state, first_day * spd, last_day * spd, spd, dt, n_blocks,
                     price, fees, rest, net, network.window, span_factor, float(TARGET_TIMESPAN_S),
                     tables.owner_order, tables.owner_start, cohort_f, cohort_i,
-                    groups.group, groups.weight, tables.tariff_rows, tables.tariff_row,
-                    tables.capex_steps, tables.owner_t, variant_f, cover,
+                    groups.group, groups.weight, tariff, tariff_row,
+                    tables.capex_steps, owner_t, variant_f, cover,
                     on, alive_prev, cash, coins, alive, broke_step,
                     flows, checks, check, day_rows, day_groups, BROKE_TOLERANCE, _REL)
             if progress is not None:

@@ -18,12 +18,8 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from hashwinter.engine.kernel.network_run import (
-    CohortTables,
-    DayGroups,
-    MarketStep,
-    share_checks,
-)
+from hashwinter.engine.kernel.network_run import DayGroups, MarketStep, share_checks, tariff_rows
+from hashwinter.engine.kernel.run import CohortTables
 from hashwinter.engine.network import EndogenousNetwork, EndogenousState
 from hashwinter.engine.spec import EngineSpec
 from hashwinter.engine.step import Recorder, RunMeta
@@ -73,6 +69,8 @@ def run_market(
     tables = CohortTables.of(spec)
     hashing, cohort_f, cohort_i = tables.hashing, tables.cohort_f, tables.cohort_i
     start_step, count = tables.start_step, tables.count
+    owner_t = _c(np.stack([owners.site_capex, owners.fixed_costs]))
+    tariff, tariff_row = tariff_rows(spec)
     hodl, cover = treasury.sale_rules()
     hodl_o = _c(np.broadcast_to(np.asarray(hodl, np.float64), (1, 1, n_own)).reshape(n_own))
     cover_o = _c(np.broadcast_to(np.asarray(cover, bool), (1, 1, n_own)).reshape(n_own), np.bool_)
@@ -171,8 +169,8 @@ def run_market(
                 par, policy_state, first_day, last_day, dt, price, fees, rest, net,
                 network.window, span_factor, float(TARGET_TIMESPAN_S),
                 owner, tables.owner_order, tables.owner_start, cohort_f, cohort_i,
-                groups.group, groups.weight, tables.tariff_rows, tables.tariff_row,
-                tables.owner_t, scale_1, hodl_o, cover_o,
+                groups.group, groups.weight, tariff, tariff_row, owner_t, scale_1,
+                hodl_o, cover_o,
                 tier, tier_order, tier_start, offers, capacity, owner_cohorts, grid,
                 market_f,
                 is_maker, maker_rel, maker_list, maker_bp, maker_sp, maker_cohort,

@@ -11,6 +11,7 @@ the same records, balances, broke steps and conservation report.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -39,7 +40,7 @@ from hashwinter.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, WATTS_PER_KILOWA
 if TYPE_CHECKING:
     from hashwinter.engine.run import RunResult
 
-__all__ = ["DAY_RECORD_VALUES", "VARIANT_BLOCK", "run_compiled"]
+__all__ = ["DAY_RECORD_VALUES", "VARIANT_BLOCK", "CohortTables", "run_compiled"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -67,6 +68,75 @@ def _c(a: npt.ArrayLike, dtype: type = np.float64) -> npt.NDArray[Any]:
     and the state arrays are written in place.
     """
     return np.require(a, dtype=dtype, requirements=["C_CONTIGUOUS", "WRITEABLE", "ALIGNED"])
+
+
+@dataclasses.dataclass(frozen=True)
+class CohortTables:
+    """The compiled loops' per-cohort tables of a spec (the numpy loop's expressions).
+
+    ``cohort_f`` (7, C): hashrate and hashrate after pool fee [H/s per machine],
+    management fee per step, restart cost, count, energy per step [kWh per machine],
+    capex [currency]; ``cohort_i`` (2, C): start and capex steps (-1: none in the run);
+    ``capex_steps`` (T,): the steps with a purchase; the cohorts grouped by owner
+    (``owner_order``, ``owner_start``: CSR, each owner's in increasing order). No
+    (steps × cohorts) tables of machines, power or capex: the loops derive them per step
+    from the start and purchase steps and the tariff (at the network's shape the tables
+    took longer to build than the run).
+    """
+
+    hashing: FloatArray
+    cohort_f: FloatArray
+    cohort_i: npt.NDArray[np.int64]
+    capex_steps: npt.NDArray[np.bool_]
+    owner_order: npt.NDArray[np.int64]
+    owner_start: npt.NDArray[np.int64]
+
+    @property
+    def start_step(self) -> npt.NDArray[np.int64]:
+        """Each cohort's first step (C,)."""
+        return self.cohort_i[0]
+
+    @property
+    def count(self) -> FloatArray:
+        """Machines of each cohort (C,) [machines]."""
+        return self.cohort_f[4]
+
+    @property
+    def mgmt_pm(self) -> FloatArray:
+        """Management fee per machine and step (C,) [currency]."""
+        return self.cohort_f[2]
+
+    @property
+    def energy_pm(self) -> FloatArray:
+        """Energy per machine and step (C,) [kWh]."""
+        return self.cohort_f[5]
+
+    @classmethod
+    def of(cls, spec: EngineSpec) -> CohortTables:
+        """Build the tables of ``spec``."""
+        cohorts = spec.cohorts
+        n_steps, dt = spec.clock.n_steps, spec.clock.step_seconds
+        hashing = cohorts.effective_hashrate
+        hashing_net = hashing * (1.0 - cohorts.pool_fee)
+        energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
+        energy_pm = energy_pm / WATTS_PER_KILOWATT
+        mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
+        start_step = cohorts.start_step.astype(np.int64)
+        count = cohorts.count.astype(np.float64)
+        paid = (cohorts.capex_step >= 0) & (cohorts.capex_step < n_steps)
+        capex_step = np.where(paid, cohorts.capex_step, -1).astype(np.int64)
+        capex_amount = np.where(paid, cohorts.count * cohorts.unit_price, 0.0)
+        capex_steps = np.zeros(n_steps, dtype=np.bool_)
+        capex_steps[capex_step[paid]] = True
+        per_owner = np.bincount(cohorts.owner, minlength=spec.owners.n)
+        return cls(
+            hashing=hashing,
+            cohort_f=_c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
+                                  energy_pm, capex_amount])),
+            cohort_i=_c(np.stack([start_step, capex_step]), np.int64),
+            capex_steps=capex_steps,
+            owner_order=_c(np.argsort(cohorts.owner, kind="stable"), np.int64),
+            owner_start=_c(np.concatenate([[0], np.cumsum(per_owner)]), np.int64))
 
 
 def run_compiled(
@@ -112,22 +182,11 @@ def run_compiled(
     shape, owner_shape = (n_var, n_paths, n_coh), (n_var, n_paths, n_own)
 
     # The same static tables as the numpy loop, same expressions.
-    hashing = cohorts.effective_hashrate
-    hashing_net = hashing * (1.0 - cohorts.pool_fee)
-    energy_pm = cohorts.power * cohorts.pue * cohorts.uptime * dt / SECONDS_PER_HOUR
-    energy_pm = energy_pm / WATTS_PER_KILOWATT
-    mgmt_pm = cohorts.management_fee * dt / SECONDS_PER_DAY
+    ct = CohortTables.of(spec)
+    cohort_f, cohort_i, capex_steps = ct.cohort_f, ct.cohort_i, ct.capex_steps
+    start_step, count = ct.start_step, ct.count
+    mgmt_pm, energy_pm = ct.mgmt_pm, ct.energy_pm
     host_pm = cohorts.hosting_fee * dt / SECONDS_PER_DAY
-    # No (steps × cohorts) tables of machines, power or capex: the kernel derives them
-    # per step from the cohorts' start and purchase steps and the tariff (the same
-    # expressions; at the network's shape the tables took longer to build than the run).
-    start_step = cohorts.start_step.astype(np.int64)
-    count = cohorts.count.astype(np.float64)
-    paid = (cohorts.capex_step >= 0) & (cohorts.capex_step < n_steps)
-    capex_step = np.where(paid, cohorts.capex_step, -1).astype(np.int64)
-    capex_amount = np.where(paid, cohorts.count * cohorts.unit_price, 0.0)
-    capex_steps = np.zeros(n_steps, dtype=np.bool_)
-    capex_steps[capex_step[paid]] = True
     hosted = (np.asarray(cohorts.host) >= 0).astype(np.float64)
     hosting_owner = np.zeros((n_steps, n_own))
     if np.any(host_pm):
@@ -153,9 +212,6 @@ def run_compiled(
     rho, issuance, net_hashrate = (np.broadcast_to(a, (n_paths, n_days)) for a in tables[:3])
     price = np.broadcast_to(spec.market.price, (n_paths, n_days))
     market = _c(np.stack([price, rho, issuance, net_hashrate]))
-    cohort_f = _c(np.stack([hashing, hashing_net, mgmt_pm, cohorts.restart_cost, count,
-                            energy_pm, capex_amount]))
-    cohort_i = _c(np.stack([start_step, capex_step]), np.int64)
     variant_f = _c(np.stack([np.broadcast_to(scale, (n_var,)),
                              np.broadcast_to(treasury.hodl_ratio, (n_var,))]))
     cover = _c(np.broadcast_to(treasury.sell_to_cover, (n_var,)), np.bool_)
@@ -209,10 +265,7 @@ def run_compiled(
         rec.begin(meta)
     step_loop = (loop.step_loop_for(step.function, trading=True) if trading.on
                  else loop.step_loop_for(step.function))
-    # The cohorts grouped by owner (stable: each owner's in increasing order), CSR-style.
-    owner_order = _c(np.argsort(cohorts.owner, kind="stable"), np.int64)
-    owner_start = _c(np.concatenate([[0], np.cumsum(np.bincount(cohorts.owner,
-                                                                minlength=n_own))]), np.int64)
+    owner_order, owner_start = ct.owner_order, ct.owner_start
     for first_day in range(0, n_days, days_per_chunk):
         last_day = min(first_day + days_per_chunk, n_days)
         trading.day_figures[...] = 0.0
