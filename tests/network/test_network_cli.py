@@ -107,6 +107,12 @@ def test_cluster_without_dask_exits_2_and_writes_nothing(
     assert not out.exists()
 
 
+def _line(key: str) -> int:
+    """Return the shipped scenario's line (1-based) that sets ``key``."""
+    lines = EXAMPLE.read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.startswith(f"{key} ="))
+
+
 @pytest.mark.parametrize(("old", "new", "field"), [
     # Shares that do not sum to 1.
     ("[regions]\n", "[regions]\nshares = { Sichuan = 0.6, Xinjiang = 0.3 }\n", "regions.shares"),
@@ -121,6 +127,11 @@ def test_cluster_without_dask_exits_2_and_writes_nothing(
     # A maker whose region is not in the population.
     ('region = "Sichuan"           # assumption: its own', 'region = "Atlantis" # ',
      "makers.maker[0].region"),
+    # Scrapped before it was ever offered; a negative cash threshold (file:line too).
+    ("scrap_after_days = 60.0", "scrap_after_days = 5.0",
+     f":{_line('scrap_after_days')}: market.scrap_after_days"),
+    ("short_cash_days = 7.0", "short_cash_days = -1.0",
+     f":{_line('short_cash_days')}: market.short_cash_days"),
 ])
 def test_bad_input_exits_2_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             old: str, new: str, field: str) -> None:

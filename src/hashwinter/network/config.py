@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from hashwinter.errors import InputError, InputErrors
 from hashwinter.tomlfile import locate, read_toml
@@ -170,6 +170,16 @@ class MarketConfig(ConfigModel):
     #: machine held running) is short of cash and offers its unplugged machines at once,
     #: without waiting ``sell_after_days``. Assumption; 0: never.
     short_cash_days: float = Field(default=0.0, ge=0)
+
+    @field_validator("scrap_after_days")
+    @classmethod
+    def _offered_before_scrapped(cls, value: float | None, info: ValidationInfo
+                                 ) -> float | None:
+        sell_after = info.data.get("sell_after_days")
+        if value is not None and sell_after is not None and value < sell_after:
+            raise ValueError(f"must be >= market.sell_after_days ({sell_after:g}): a machine "
+                             "is offered before it is scrapped")
+        return value
 
 
 class MigrationConfig(ConfigModel):
@@ -401,11 +411,6 @@ class NetworkScenario(ConfigModel):
             raise ValueError("migration.transit_days must be below market.sell_after_days")
         if self.market.price_cap <= self.market.scrap_floor:
             raise ValueError("market.price_cap must be above market.scrap_floor")
-        scrap_after = self.market.scrap_after_days
-        if scrap_after is not None and scrap_after < self.market.sell_after_days:
-            raise ValueError(f"market.scrap_after_days ({scrap_after:g}) must be >= "
-                             f"market.sell_after_days ({self.market.sell_after_days:g}): "
-                             "a machine is offered before it is scrapped")
         fit_end = self.price.fit_end
         if fit_end is not None and fit_end >= self.start:
             raise ValueError("price.fit_end must be before start (no look-ahead)")
