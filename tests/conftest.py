@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -49,16 +52,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.smoke)
 
 
+#: Fuzz outcomes the xdist workers sent back (target -> outcome -> count), merged on the
+#: controller; empty in a run without workers (``-n 0``), where fuzzing.OUTCOMES holds them.
+WORKER_OUTCOMES: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+
+def _own_outcomes() -> dict[str, Counter[str]]:
+    """The fuzz outcomes counted in this process (tests/fuzz/fuzzing.py), or none."""
+    fuzzing = sys.modules.get("fuzzing")
+    return dict(getattr(fuzzing, "OUTCOMES", None) or {})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, hand this worker's fuzz outcomes to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fuzz_outcomes"] = {t: dict(c) for t, c in _own_outcomes().items()}
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent when pytest-xdist is not loaded
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the controller, add up the fuzz outcomes of a worker that finished."""
+    for target, counts in getattr(node, "workeroutput", {}).get("fuzz_outcomes", {}).items():
+        WORKER_OUTCOMES[target].update(counts)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print what every fuzz target hit (tests/fuzz/fuzzing.py counts the outcomes).
 
     The hook lives here, not in tests/fuzz/conftest.py: every conftest.py is imported as
-    the module ``conftest``, and a second one would shadow this file's names.
+    the module ``conftest``, and a second one would shadow this file's names. Under
+    xdist the workers count and the controller prints their sum.
     """
-    import sys
-
-    fuzzing = sys.modules.get("fuzzing")
-    outcomes = getattr(fuzzing, "OUTCOMES", None)
+    outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for source in (_own_outcomes(), WORKER_OUTCOMES):
+        for target, counts in source.items():
+            outcomes[target].update(counts)
     if not outcomes:
         return
     terminalreporter.section("fuzz outcomes")
